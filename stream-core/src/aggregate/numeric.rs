@@ -1,0 +1,52 @@
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Values that `sum` can add. Integers wrap on overflow, like Java's `long` sums in Flink.
+pub trait Summable: Copy + Default + Send + Serialize + DeserializeOwned + 'static {
+    /// `self += other`.
+    fn add_assign(&mut self, other: Self);
+}
+
+macro_rules! wrapping_sum {
+    ($($t:ty),*) => {$(
+        impl Summable for $t {
+            #[inline]
+            fn add_assign(&mut self, other: Self) {
+                *self = self.wrapping_add(other);
+            }
+        }
+    )*};
+}
+wrapping_sum!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+impl Summable for f32 {
+    #[inline]
+    fn add_assign(&mut self, other: Self) {
+        *self += other;
+    }
+}
+
+impl Summable for f64 {
+    #[inline]
+    fn add_assign(&mut self, other: Self) {
+        *self += other;
+    }
+}
+
+/// Values that `avg` can average.
+pub trait AsF64 {
+    /// The value as an `f64`.
+    fn as_f64(&self) -> f64;
+}
+
+macro_rules! as_f64 {
+    ($($t:ty),*) => {$(
+        impl AsF64 for $t {
+            #[inline]
+            fn as_f64(&self) -> f64 {
+                *self as f64
+            }
+        }
+    )*};
+}
+as_f64!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);

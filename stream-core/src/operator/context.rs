@@ -1,0 +1,79 @@
+use crate::time::{Clock, Timestamp, MAX_TIMESTAMP};
+
+/// What a running operator may ask of its surroundings: processing time, and a callback
+/// at a later processing time. One `Context` serves a whole stage instance.
+pub struct Context<'a> {
+    clock: &'a dyn Clock,
+    now: Option<Timestamp>,
+    next_processing_time: Timestamp,
+    instance: &'a InstanceInfo,
+}
+
+impl<'a> Context<'a> {
+    /// A context reading processing time from `clock`.
+    pub fn new(clock: &'a dyn Clock, instance: &'a InstanceInfo) -> Self {
+        Context {
+            clock,
+            now: None,
+            next_processing_time: MAX_TIMESTAMP,
+            instance,
+        }
+    }
+
+    /// The current processing time. Read once per batch: records of one batch see the same
+    /// processing time, which keeps processing-time windows cheap and a batch consistent.
+    #[inline]
+    pub fn processing_time(&mut self) -> Timestamp {
+        *self.now.get_or_insert_with(|| self.clock.now())
+    }
+
+    /// Forgets the cached processing time (called by the runtime between batches).
+    pub fn refresh(&mut self) {
+        self.now = None;
+    }
+
+    /// Asks for an [`Operator::on_processing_time`](super::Operator::on_processing_time)
+    /// call once processing time reaches `at`.
+    #[inline]
+    pub fn request_processing_time(&mut self, at: Timestamp) {
+        if at < self.next_processing_time {
+            self.next_processing_time = at;
+        }
+    }
+
+    /// The earliest requested processing-time callback, and resets the request.
+    pub fn take_processing_time_request(&mut self) -> Option<Timestamp> {
+        let at = std::mem::replace(&mut self.next_processing_time, MAX_TIMESTAMP);
+        (at != MAX_TIMESTAMP).then_some(at)
+    }
+
+    /// Which instance of which stage is running.
+    pub fn instance(&self) -> &InstanceInfo {
+        self.instance
+    }
+}
+
+/// Identifies one parallel instance of a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceInfo {
+    /// The stage's index in the job.
+    pub stage: usize,
+    /// This instance's index, `0..parallelism`.
+    pub index: usize,
+    /// How many instances of the stage run.
+    pub parallelism: usize,
+    /// The number of key groups keyed state is partitioned into.
+    pub max_parallelism: usize,
+}
+
+impl InstanceInfo {
+    /// The only instance of a stage that runs with parallelism 1.
+    pub fn single(stage: usize) -> Self {
+        InstanceInfo {
+            stage,
+            index: 0,
+            parallelism: 1,
+            max_parallelism: 128,
+        }
+    }
+}

@@ -1,0 +1,80 @@
+use std::marker::PhantomData;
+
+use super::{Context, Operator, Push};
+use crate::error::{OpLabel, Result};
+use crate::sink::SinkWriter;
+use crate::snapshot::SnapshotWriter;
+use crate::time::Timestamp;
+
+/// The end of a chain: hands records of type `T` to a [`SinkWriter`].
+pub struct SinkOperator<T, W> {
+    writer: W,
+    label: OpLabel,
+    _records: PhantomData<fn(T)>,
+}
+
+impl<T, W> SinkOperator<T, W> {
+    /// Writes records with `writer`; errors name `label`.
+    pub fn new(writer: W, label: OpLabel) -> Self {
+        SinkOperator {
+            writer,
+            label,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
+    fn downstream(&mut self, _f: &mut dyn FnMut(&mut dyn Operator) -> Result) -> Result {
+        Ok(())
+    }
+
+    fn on_batch_end(&mut self, _cx: &mut Context<'_>) -> Result {
+        self.writer.flush().map_err(|e| e.at(&self.label))
+    }
+
+    fn on_end(&mut self, _cx: &mut Context<'_>) -> Result {
+        self.writer.finish().map_err(|e| e.at(&self.label))
+    }
+
+    fn on_barrier(
+        &mut self,
+        _cx: &mut Context<'_>,
+        checkpoint: u64,
+        _snapshot: &mut SnapshotWriter,
+    ) -> Result {
+        self.writer
+            .pre_commit(checkpoint)
+            .map_err(|e| e.at(&self.label))
+    }
+
+    fn on_checkpoint_complete(&mut self, _cx: &mut Context<'_>, checkpoint: u64) -> Result {
+        self.writer
+            .commit(checkpoint)
+            .map_err(|e| e.at(&self.label))
+    }
+}
+
+impl<T, W: SinkWriter<T>> Push<T> for SinkOperator<T, W> {
+    #[inline]
+    fn push(&mut self, _cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+        self.writer.write(ts, item).map_err(|e| e.at(&self.label))
+    }
+}
+
+/// Drops every record: the default target of a side output nobody reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl Operator for Discard {
+    fn downstream(&mut self, _f: &mut dyn FnMut(&mut dyn Operator) -> Result) -> Result {
+        Ok(())
+    }
+}
+
+impl<T> Push<T> for Discard {
+    #[inline]
+    fn push(&mut self, _cx: &mut Context<'_>, _ts: Timestamp, _item: T) -> Result {
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+//! Sinks: where a pipeline's results go.
+
+use crate::error::Result;
+use crate::operator::InstanceInfo;
+use crate::time::Timestamp;
+
+/// A sink as declared in a pipeline: a factory that opens one [`SinkWriter`] per parallel
+/// instance.
+pub trait Sink<T>: Clone + Send + 'static {
+    /// The writer of one instance.
+    type Writer: SinkWriter<T> + 'static;
+    /// Opens the writer for `instance`.
+    fn open(&self, instance: &InstanceInfo) -> Result<Self::Writer>;
+    /// A short description for plans ("stdout", "file `out.txt`").
+    fn describe(&self) -> String;
+}
+
+/// Writes the records of one sink instance.
+///
+/// The checkpoint hooks give the two flavours of exactly-once sinks their places:
+/// an idempotent sink ignores them; a transactional one pre-commits on the barrier and
+/// commits when the checkpoint is complete.
+pub trait SinkWriter<T>: Send {
+    /// Writes one record.
+    fn write(&mut self, ts: Timestamp, item: T) -> Result;
+    /// Makes written records visible where the sink can (end of a batch).
+    fn flush(&mut self) -> Result {
+        Ok(())
+    }
+    /// The input has ended: write out everything.
+    fn finish(&mut self) -> Result {
+        self.flush()
+    }
+    /// A checkpoint barrier arrived: prepare to commit what was written before it.
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result {
+        self.flush()
+    }
+    /// The checkpoint is complete: commit what was pre-committed for it.
+    fn commit(&mut self, _checkpoint: u64) -> Result {
+        Ok(())
+    }
+}
