@@ -18,6 +18,8 @@ mod tee;
 mod timestamps;
 mod try_map;
 
+pub mod keyed;
+
 pub use context::{Context, InstanceInfo};
 pub use filter::Filter;
 pub use flat_map::FlatMap;
@@ -185,3 +187,39 @@ macro_rules! forward_operator {
     };
 }
 pub(crate) use forward_operator;
+
+/// Implements [`Operator`] for a single-downstream operator with state of its own, written
+/// and read by its inherent `write` and `read` methods.
+macro_rules! forward_operator_with_state {
+    ($ty:ident < $($g:ident),* > , $next:ident, where $($bounds:tt)*) => {
+        impl<$($g),*> $crate::operator::Operator for $ty<$($g),*>
+        where
+            $next: $crate::operator::Operator,
+
+            $($bounds)*
+        {
+            fn downstream(
+                &mut self,
+                f: &mut dyn FnMut(&mut dyn $crate::operator::Operator) -> $crate::error::Result,
+            ) -> $crate::error::Result {
+                f(&mut self.next)
+            }
+            fn snapshot(
+                &mut self,
+                snapshot: &mut $crate::snapshot::SnapshotWriter,
+            ) -> $crate::error::Result {
+                self.write(snapshot)
+            }
+            fn restore_own(
+                &mut self,
+                snapshot: &$crate::snapshot::SnapshotReader,
+            ) -> $crate::error::Result {
+                self.read(snapshot)
+            }
+            fn is_backlogged(&self) -> bool {
+                self.next.is_backlogged()
+            }
+        }
+    };
+}
+pub(crate) use forward_operator_with_state;

@@ -1,0 +1,13 @@
+//! Operators on keyed streams that keep per-key state: rolling `reduce` and `aggregate`,
+//! and the low-level `process` with keyed state and timers (Flink's
+//! `KeyedProcessFunction`). Their input is `(key, record)` as produced by `key_by`.
+
+mod aggregate;
+mod process;
+mod reduce;
+
+pub use aggregate::KeyedAggregate;
+pub use process::{
+    process_fn, FnProcess, KeyedContext, KeyedProcess, KeyedProcessFunction, NoTimer,
+};
+pub use reduce::KeyedReduce;

@@ -1,0 +1,78 @@
+//! Sources: where a pipeline's records come from.
+
+use std::task::Waker;
+
+use crate::error::Result;
+use crate::operator::{Context, InstanceInfo};
+use crate::time::Timestamp;
+
+/// A source as declared in a pipeline: a factory that opens one [`SourceReader`] per
+/// parallel instance.
+pub trait Source: Clone + Send + 'static {
+    /// The records it produces.
+    type Item: Send + 'static;
+    /// The reader of one instance.
+    type Reader: SourceReader<Item = Self::Item> + 'static;
+
+    /// Opens the reader of one instance.
+    fn open(&self, cx: &SourceContext) -> Result<Self::Reader>;
+
+    /// A short description for plans ("vec of 3", "file `in.txt`").
+    fn describe(&self) -> String;
+
+    /// True if the source ends by itself (the job then runs as a batch job).
+    fn is_bounded(&self) -> bool;
+
+    /// How many instances can read in parallel (`1` for a source that cannot be split).
+    fn max_parallelism(&self) -> usize {
+        1
+    }
+}
+
+/// What a source reader is opened with.
+#[derive(Clone, Debug)]
+pub struct SourceContext {
+    /// Which instance is opening.
+    pub instance: InstanceInfo,
+    /// Wakes the worker that runs the reader when data arrives after the reader returned
+    /// [`SourceEvent::Pending`] (for readers fed by another thread).
+    pub waker: Waker,
+}
+
+/// One step of a source reader.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceEvent<T> {
+    /// A record without a timestamp (assign one downstream with `event_time`).
+    Record(T),
+    /// A record with its event timestamp.
+    Stamped(Timestamp, T),
+    /// The source's own watermark (for sources that know their event time).
+    Watermark(Timestamp),
+    /// The source has no data now and will have none for a while (idle) or has again.
+    Idle(bool),
+    /// No data right now; poll again after the waker fires or at the given processing time.
+    Pending(Option<Timestamp>),
+    /// The source is exhausted.
+    End,
+}
+
+/// Reads the records of one source instance, one at a time.
+pub trait SourceReader: Send {
+    /// The records it produces.
+    type Item;
+
+    /// The next event. Must not block for long: return [`SourceEvent::Pending`] instead.
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<Self::Item>>;
+}
+
+/// A record with its timestamp, as carried in batches between stages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Record<T> {
+    /// The event timestamp (`MIN_TIMESTAMP` if none).
+    pub ts: Timestamp,
+    /// The record.
+    pub value: T,
+}
+
+/// The unit that crosses a stage boundary.
+pub type Batch<T> = Vec<Record<T>>;

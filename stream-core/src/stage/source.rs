@@ -1,0 +1,133 @@
+use std::any::Any;
+
+use super::{SourceStatus, Stage};
+use crate::error::{ErrorKind, OpLabel, Result, StreamError};
+use crate::operator::{Context, Push};
+use crate::snapshot::{SnapshotReader, SnapshotWriter};
+use crate::source::{SourceEvent, SourceReader};
+use crate::time::{Timestamp, MAX_TIMESTAMP, MIN_TIMESTAMP};
+
+/// A stage that starts at a source: it polls the reader and pushes each record through
+/// its fused chain.
+pub struct SourceStage<R, C> {
+    reader: R,
+    chain: C,
+    label: OpLabel,
+    watermark: Timestamp,
+    finished: bool,
+}
+
+impl<R, C> SourceStage<R, C> {
+    /// Drives `chain` from `reader`; reader errors name `label`.
+    pub fn new(reader: R, chain: C, label: OpLabel) -> Self {
+        SourceStage {
+            reader,
+            chain,
+            label,
+            watermark: MIN_TIMESTAMP,
+            finished: false,
+        }
+    }
+}
+
+impl<R, C> SourceStage<R, C>
+where
+    R: SourceReader,
+    C: Push<R::Item>,
+{
+    fn finish(&mut self, cx: &mut Context<'_>) -> Result {
+        self.finished = true;
+        self.chain.on_batch_end(cx)?;
+        if self.watermark < MAX_TIMESTAMP {
+            self.watermark = MAX_TIMESTAMP;
+            self.chain.on_watermark(cx, MAX_TIMESTAMP)?;
+        }
+        self.chain.on_end(cx)
+    }
+}
+
+impl<R, C> Stage for SourceStage<R, C>
+where
+    R: SourceReader,
+    C: Push<R::Item>,
+{
+    fn poll_source(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<SourceStatus> {
+        if self.finished {
+            return Ok(SourceStatus::Finished);
+        }
+        for _ in 0..budget {
+            match self.reader.poll_next(cx).map_err(|e| e.at(&self.label))? {
+                SourceEvent::Record(item) => self.chain.push(cx, MIN_TIMESTAMP, item)?,
+                SourceEvent::Stamped(ts, item) => self.chain.push(cx, ts, item)?,
+                SourceEvent::Watermark(wm) => {
+                    if wm > self.watermark {
+                        self.watermark = wm;
+                        self.chain.on_watermark(cx, wm)?;
+                    }
+                }
+                SourceEvent::Idle(idle) => self.chain.on_idle(cx, idle)?,
+                SourceEvent::Pending(retry_at) => {
+                    self.chain.on_batch_end(cx)?;
+                    return Ok(SourceStatus::Pending { retry_at });
+                }
+                SourceEvent::End => {
+                    self.finish(cx)?;
+                    return Ok(SourceStatus::Finished);
+                }
+            }
+        }
+        self.chain.on_batch_end(cx)?;
+        Ok(SourceStatus::Busy)
+    }
+
+    fn on_batch(&mut self, _cx: &mut Context<'_>, port: usize, _batch: &mut dyn Any) -> Result {
+        Err(StreamError::new(
+            ErrorKind::Config,
+            format!("a source stage has no input port {port}"),
+        )
+        .at(&self.label))
+    }
+
+    fn on_watermark(&mut self, _cx: &mut Context<'_>, _watermark: Timestamp) -> Result {
+        Ok(())
+    }
+
+    fn on_idle(&mut self, _cx: &mut Context<'_>, _idle: bool) -> Result {
+        Ok(())
+    }
+
+    fn on_processing_time(&mut self, cx: &mut Context<'_>, now: Timestamp) -> Result {
+        self.chain.on_processing_time(cx, now)?;
+        // Periodic watermarks and idleness are generated at batch ends; a source without
+        // data still gets them on time.
+        self.chain.on_batch_end(cx)
+    }
+
+    fn on_end(&mut self, cx: &mut Context<'_>) -> Result {
+        if self.finished {
+            return Ok(());
+        }
+        self.finish(cx)
+    }
+
+    fn on_barrier(
+        &mut self,
+        cx: &mut Context<'_>,
+        checkpoint: u64,
+        snapshot: &mut SnapshotWriter,
+    ) -> Result {
+        self.chain.on_barrier(cx, checkpoint, snapshot)
+    }
+
+    fn restore(&mut self, snapshot: &SnapshotReader) -> Result {
+        self.chain.restore(snapshot)
+    }
+
+    fn on_checkpoint_complete(&mut self, cx: &mut Context<'_>, checkpoint: u64) -> Result {
+        self.chain.on_checkpoint_complete(cx, checkpoint)
+    }
+
+    fn is_backlogged(&self) -> bool {
+        self.chain.is_backlogged()
+    }
+}
