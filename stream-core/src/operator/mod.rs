@@ -104,6 +104,12 @@ pub trait Operator: Send {
     fn is_backlogged(&self) -> bool {
         false
     }
+
+    /// Tries again to hand on held-back output (called by the runtime while the stage is
+    /// backlogged).
+    fn pump(&mut self, cx: &mut Context<'_>) -> Result {
+        self.downstream(&mut |next| next.pump(cx))
+    }
 }
 
 /// The record path: an operator that accepts records of type `T`.
@@ -155,6 +161,9 @@ impl<O: Operator + ?Sized> Operator for Box<O> {
     }
     fn is_backlogged(&self) -> bool {
         (**self).is_backlogged()
+    }
+    fn pump(&mut self, cx: &mut Context<'_>) -> Result {
+        (**self).pump(cx)
     }
 }
 

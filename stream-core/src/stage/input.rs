@@ -85,4 +85,8 @@ where
     fn is_backlogged(&self) -> bool {
         self.chain.is_backlogged()
     }
+
+    fn pump(&mut self, cx: &mut Context<'_>) -> Result {
+        self.chain.pump(cx)
+    }
 }

@@ -71,4 +71,13 @@ pub trait Stage: Send {
 
     /// True while output is waiting for room downstream: do not feed the stage.
     fn is_backlogged(&self) -> bool;
+
+    /// Tries again to send held-back output.
+    fn pump(&mut self, cx: &mut Context<'_>) -> Result;
+
+    /// For source stages: stop reading. With `drain`, the stage ends as if the input were
+    /// exhausted (final watermark, so every window fires); without, it only flushes.
+    fn stop_source(&mut self, _cx: &mut Context<'_>, _drain: bool) -> Result {
+        Ok(())
+    }
 }

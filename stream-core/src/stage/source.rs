@@ -130,4 +130,20 @@ where
     fn is_backlogged(&self) -> bool {
         self.chain.is_backlogged()
     }
+
+    fn pump(&mut self, cx: &mut Context<'_>) -> Result {
+        self.chain.pump(cx)
+    }
+
+    fn stop_source(&mut self, cx: &mut Context<'_>, drain: bool) -> Result {
+        if self.finished {
+            return Ok(());
+        }
+        if drain {
+            return self.finish(cx);
+        }
+        self.finished = true;
+        self.chain.on_batch_end(cx)?;
+        self.chain.on_end(cx)
+    }
 }

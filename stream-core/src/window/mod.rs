@@ -27,15 +27,19 @@ pub use assigner::{
     global, session, session_with_gap, sliding, tumbling, GlobalWindows, SessionWindows,
     SlidingWindows, TumblingWindows, WindowAssigner,
 };
-pub use evictor::{count_evictor, time_evictor, CountEvictor, Evictor, NoEvictor, TimeEvictor};
+pub use evictor::{
+    count_evictor, delta_evictor, time_evictor, CountEvictor, DeltaEvictor, Evictor, NoEvictor,
+    TimeEvictor,
+};
 pub use function::{
     AggregateWindow, Collector, ProcessWindow, ReduceWindow, WindowContext, WindowFunction,
 };
 pub use operator::WindowOperator;
 pub use trigger::{
-    continuous_event_time, count_trigger, event_time_trigger, never_trigger,
-    processing_time_trigger, purging, ContinuousEventTimeTrigger, CountTrigger, EventTimeTrigger,
-    NeverTrigger, ProcessingTimeTrigger, PurgingTrigger, Trigger, TriggerContext, TriggerResult,
+    continuous_event_time, count_trigger, end_of_stream_trigger, event_time_trigger, never_trigger,
+    processing_time_trigger, purging, ContinuousEventTimeTrigger, CountTrigger, EndOfStreamTrigger,
+    EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, PurgingTrigger, Trigger, TriggerContext,
+    TriggerResult,
 };
 
 /// A window: a group of records that are processed together.

@@ -29,14 +29,14 @@ impl CountEvictor {
     }
 }
 
-impl Evictor for CountEvictor {
-    fn evict_before<T>(&self, buffer: &mut WindowBuffer<T>) {
+impl<T> Evictor<T> for CountEvictor {
+    fn evict_before(&self, buffer: &mut WindowBuffer<T>) {
         if !self.after {
             self.evict(buffer);
         }
     }
 
-    fn evict_after<T>(&self, buffer: &mut WindowBuffer<T>) {
+    fn evict_after(&self, buffer: &mut WindowBuffer<T>) {
         if self.after {
             self.evict(buffer);
         }

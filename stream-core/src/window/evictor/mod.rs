@@ -3,9 +3,11 @@
 //! aggregate), and after firing it keeps only what the evictor left.
 
 mod count;
+mod delta;
 mod time;
 
 pub use count::{count_evictor, CountEvictor};
+pub use delta::{delta_evictor, DeltaEvictor};
 pub use time::{time_evictor, TimeEvictor};
 
 use crate::time::Timestamp;
@@ -93,11 +95,11 @@ impl<T> WindowBuffer<T> {
 }
 
 /// Removes elements from a window's buffer around the window function.
-pub trait Evictor: Clone + Send + 'static {
+pub trait Evictor<T>: Clone + Send + 'static {
     /// Called before the window function.
-    fn evict_before<T>(&self, buffer: &mut WindowBuffer<T>);
+    fn evict_before(&self, buffer: &mut WindowBuffer<T>);
     /// Called after the window function.
-    fn evict_after<T>(&self, buffer: &mut WindowBuffer<T>);
+    fn evict_after(&self, buffer: &mut WindowBuffer<T>);
     /// A short description for plans.
     fn describe(&self) -> String;
 }
@@ -106,9 +108,9 @@ pub trait Evictor: Clone + Send + 'static {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoEvictor;
 
-impl Evictor for NoEvictor {
-    fn evict_before<T>(&self, _buffer: &mut WindowBuffer<T>) {}
-    fn evict_after<T>(&self, _buffer: &mut WindowBuffer<T>) {}
+impl<T> Evictor<T> for NoEvictor {
+    fn evict_before(&self, _buffer: &mut WindowBuffer<T>) {}
+    fn evict_after(&self, _buffer: &mut WindowBuffer<T>) {}
     fn describe(&self) -> String {
         "none".into()
     }

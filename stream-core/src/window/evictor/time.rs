@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::{Evictor, WindowBuffer};
-use crate::time::millis;
+use crate::time::{millis, MIN_TIMESTAMP};
 
 /// Keeps the elements no older than `keep` before the newest element (Flink's
 /// `TimeEvictor`): it evicts every element with `ts <= max_ts - keep`.
@@ -27,6 +27,15 @@ impl TimeEvictor {
     }
 
     fn evict<T>(&self, buffer: &mut WindowBuffer<T>) {
+        // Records without timestamps are never evicted by time (as in Flink, judged on the
+        // first element).
+        if buffer
+            .timestamps()
+            .first()
+            .is_none_or(|&ts| ts == MIN_TIMESTAMP)
+        {
+            return;
+        }
         let Some(&newest) = buffer.timestamps().iter().max() else {
             return;
         };
@@ -35,14 +44,14 @@ impl TimeEvictor {
     }
 }
 
-impl Evictor for TimeEvictor {
-    fn evict_before<T>(&self, buffer: &mut WindowBuffer<T>) {
+impl<T> Evictor<T> for TimeEvictor {
+    fn evict_before(&self, buffer: &mut WindowBuffer<T>) {
         if !self.after {
             self.evict(buffer);
         }
     }
 
-    fn evict_after<T>(&self, buffer: &mut WindowBuffer<T>) {
+    fn evict_after(&self, buffer: &mut WindowBuffer<T>) {
         if self.after {
             self.evict(buffer);
         }
@@ -73,7 +82,7 @@ mod tests {
     #[test]
     fn time_evictor_keeps_elements_newer_than_cutoff() {
         let mut b = buffer(&[1, 3, 5, 7, 9]);
-        time_evictor(Duration::from_millis(4)).evict_before(&mut b);
+        Evictor::<i64>::evict_before(&time_evictor(Duration::from_millis(4)), &mut b);
         assert_eq!(b.items(), &[7, 9]);
         assert_eq!(b.timestamps(), &[7, 9]);
     }
@@ -81,9 +90,16 @@ mod tests {
     #[test]
     fn count_evictor_keeps_last_n_and_respects_after() {
         let mut b = buffer(&[1, 2, 3, 4]);
-        count_evictor(2).after().evict_before(&mut b);
+        Evictor::<i64>::evict_before(&count_evictor(2).after(), &mut b);
         assert_eq!(b.len(), 4);
-        count_evictor(2).after().evict_after(&mut b);
+        Evictor::<i64>::evict_after(&count_evictor(2).after(), &mut b);
         assert_eq!(b.items(), &[3, 4]);
+    }
+
+    #[test]
+    fn time_evictor_keeps_records_without_timestamps() {
+        let mut b = buffer(&[MIN_TIMESTAMP, MIN_TIMESTAMP]);
+        Evictor::<i64>::evict_before(&time_evictor(Duration::from_millis(4)), &mut b);
+        assert_eq!(b.len(), 2);
     }
 }

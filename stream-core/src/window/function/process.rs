@@ -196,7 +196,7 @@ where
     W: Window,
     O: Send + 'static,
     P: ProcessWindowFn<K, T, W, Out = O>,
-    E: Evictor,
+    E: Evictor<T>,
 {
     type State = WindowBuffer<T>;
     type Out = O;

@@ -6,7 +6,7 @@ use super::{Session, WindowMetrics, WindowOperator};
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
-use crate::time::{TimeDomain, Timestamp};
+use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP};
 use crate::timer::TimerQueue;
 use crate::window::assigner::WindowAssigner;
 use crate::window::function::{WindowContext, WindowFunction};
@@ -296,7 +296,13 @@ where
         };
         let cleanup = Some((domain, cleanup_time));
         let mut parts = self.parts();
+        // Flink registers no cleanup timer when the cleanup time would overflow: at the end
+        // of time the state is simply dropped, without a trigger callback.
+        let has_cleanup_timer = cleanup_time != MAX_TIMESTAMP || phase == Phase::End;
         for (key, mut entry) in slot.entries.drain() {
+            if !has_cleanup_timer {
+                continue;
+            }
             parts.fire(
                 cx,
                 domain,

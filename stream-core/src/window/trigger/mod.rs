@@ -7,6 +7,7 @@
 mod context;
 mod continuous;
 mod count;
+mod end_of_stream;
 mod event_time;
 mod never;
 mod processing_time;
@@ -15,6 +16,7 @@ mod purging;
 pub use context::{TimerOp, TimerRequests, TriggerContext};
 pub use continuous::{continuous_event_time, ContinuousEventTimeTrigger};
 pub use count::{count_trigger, CountTrigger};
+pub use end_of_stream::{end_of_stream_trigger, EndOfStreamTrigger};
 pub use event_time::{event_time_trigger, EventTimeTrigger};
 pub use never::{never_trigger, NeverTrigger};
 pub use processing_time::{processing_time_trigger, ProcessingTimeTrigger};

@@ -1,0 +1,86 @@
+use std::hash::Hash;
+
+use stream_core::key::{instance_of_key_group, key_group};
+
+/// Decides which instance(s) of the next stage receive a record.
+pub trait Partitioner<T>: Send + 'static {
+    /// Calls `send(target, record)` for each target of `item` among `targets` instances.
+    fn route(&mut self, item: T, targets: usize, send: impl FnMut(usize, T));
+}
+
+/// Always the first (only) target: used for forward and global edges.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Forward;
+
+impl<T> Partitioner<T> for Forward {
+    #[inline]
+    fn route(&mut self, item: T, _targets: usize, mut send: impl FnMut(usize, T)) {
+        send(0, item)
+    }
+}
+
+/// Everything to instance 0 of a stage with several instances.
+pub type Global = Forward;
+
+/// Round robin over the targets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rebalance {
+    next: usize,
+}
+
+impl Rebalance {
+    /// Starts at `first` (so the instances of the sender do not all start at 0).
+    pub fn starting_at(first: usize) -> Self {
+        Rebalance { next: first }
+    }
+}
+
+impl<T> Partitioner<T> for Rebalance {
+    #[inline]
+    fn route(&mut self, item: T, targets: usize, mut send: impl FnMut(usize, T)) {
+        self.next = (self.next + 1) % targets.max(1);
+        send(self.next, item)
+    }
+}
+
+/// Every record to every target.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Broadcast;
+
+impl<T: Clone> Partitioner<T> for Broadcast {
+    #[inline]
+    fn route(&mut self, item: T, targets: usize, mut send: impl FnMut(usize, T)) {
+        for t in 1..targets {
+            send(t, item.clone());
+        }
+        send(0, item)
+    }
+}
+
+/// By key group of the key of `(key, value)` records, Flink's contiguous key-group ranges.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyGroupPartitioner {
+    max_parallelism: usize,
+}
+
+impl KeyGroupPartitioner {
+    /// Partitions `max_parallelism` key groups.
+    pub fn new(max_parallelism: usize) -> Self {
+        KeyGroupPartitioner {
+            max_parallelism: max_parallelism.max(1),
+        }
+    }
+}
+
+impl<K: Hash + Send + 'static, V: Send + 'static> Partitioner<(K, V)> for KeyGroupPartitioner {
+    #[inline]
+    fn route(&mut self, item: (K, V), targets: usize, mut send: impl FnMut(usize, (K, V))) {
+        let target = if targets <= 1 {
+            0
+        } else {
+            let group = key_group(&item.0, self.max_parallelism);
+            instance_of_key_group(group, self.max_parallelism, targets)
+        };
+        send(target, item)
+    }
+}

@@ -1,0 +1,189 @@
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+
+use stream_core::operator::{Context, Operator, Push};
+use stream_core::snapshot::SnapshotWriter;
+use stream_core::source::{Batch, Record};
+use stream_core::{Result, Timestamp};
+
+use super::Partitioner;
+use crate::channel::{Message, Sender};
+
+/// The end of a stage at a cut: buffers records per target instance and sends them in
+/// batches, when a batch is full, when the buffer timeout has passed, and before every
+/// control message (so a watermark never overtakes the records before it).
+///
+/// A full channel does not block: the message waits in a backlog, the stage reports
+/// itself backlogged, and the runtime stops feeding it until the backlog drains.
+pub struct ExchangeWriter<T, P> {
+    partitioner: P,
+    targets: Vec<Target<T>>,
+    batch_size: usize,
+    buffer_timeout: Timestamp,
+    first_buffered_at: Option<Timestamp>,
+    _records: PhantomData<fn(T)>,
+}
+
+struct Target<T> {
+    sender: Sender<T>,
+    buffer: Batch<T>,
+    backlog: VecDeque<Message<T>>,
+}
+
+impl<T> Target<T> {
+    fn send(&mut self, message: Message<T>) {
+        if !self.backlog.is_empty() {
+            self.backlog.push_back(message);
+            return;
+        }
+        if let Err(message) = self.sender.try_send(message) {
+            self.backlog.push_back(message);
+        }
+    }
+
+    fn send_buffer(&mut self, batch_size: usize) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let fresh = self.sender.empty_batch(batch_size);
+        let full = std::mem::replace(&mut self.buffer, fresh);
+        self.send(Message::Data(full));
+    }
+
+    fn retry(&mut self) {
+        while let Some(message) = self.backlog.pop_front() {
+            if let Err(message) = self.sender.try_send(message) {
+                self.backlog.push_front(message);
+                return;
+            }
+        }
+    }
+}
+
+impl<T, P> ExchangeWriter<T, P> {
+    /// Sends over `senders` (one per instance of the next stage) as `partitioner` routes.
+    /// `buffer_timeout` (ms) bounds how long a partly filled batch waits; 0 sends at the
+    /// end of every input batch.
+    pub fn new(
+        senders: Vec<Sender<T>>,
+        partitioner: P,
+        batch_size: usize,
+        buffer_timeout: Timestamp,
+    ) -> Self {
+        let batch_size = batch_size.max(1);
+        ExchangeWriter {
+            partitioner,
+            targets: senders
+                .into_iter()
+                .map(|mut sender| Target {
+                    buffer: sender.empty_batch(batch_size),
+                    sender,
+                    backlog: VecDeque::new(),
+                })
+                .collect(),
+            batch_size,
+            buffer_timeout,
+            first_buffered_at: None,
+            _records: PhantomData,
+        }
+    }
+
+    fn flush(&mut self) {
+        for target in &mut self.targets {
+            target.send_buffer(self.batch_size);
+        }
+        self.first_buffered_at = None;
+    }
+
+    fn broadcast(&mut self, message: impl Fn() -> Message<T>) {
+        self.flush();
+        for target in &mut self.targets {
+            target.send(message());
+        }
+    }
+}
+
+impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
+    fn downstream(&mut self, _f: &mut dyn FnMut(&mut dyn Operator) -> Result) -> Result {
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, _cx: &mut Context<'_>, watermark: Timestamp) -> Result {
+        self.broadcast(|| Message::Watermark(watermark));
+        Ok(())
+    }
+
+    fn on_idle(&mut self, _cx: &mut Context<'_>, idle: bool) -> Result {
+        self.broadcast(|| Message::Idle(idle));
+        Ok(())
+    }
+
+    fn on_processing_time(&mut self, cx: &mut Context<'_>, _now: Timestamp) -> Result {
+        self.on_batch_end(cx)
+    }
+
+    fn on_batch_end(&mut self, cx: &mut Context<'_>) -> Result {
+        for target in &mut self.targets {
+            target.retry();
+        }
+        if let Some(since) = self.first_buffered_at {
+            let now = cx.processing_time();
+            if now.saturating_sub(since) >= self.buffer_timeout {
+                self.flush();
+            } else {
+                cx.request_processing_time(since + self.buffer_timeout);
+            }
+        }
+        Ok(())
+    }
+
+    fn on_end(&mut self, _cx: &mut Context<'_>) -> Result {
+        self.broadcast(|| Message::End);
+        Ok(())
+    }
+
+    fn on_barrier(
+        &mut self,
+        _cx: &mut Context<'_>,
+        checkpoint: u64,
+        _snapshot: &mut SnapshotWriter,
+    ) -> Result {
+        self.broadcast(|| Message::Barrier(checkpoint));
+        Ok(())
+    }
+
+    fn is_backlogged(&self) -> bool {
+        self.targets.iter().any(|t| !t.backlog.is_empty())
+    }
+
+    fn pump(&mut self, _cx: &mut Context<'_>) -> Result {
+        for target in &mut self.targets {
+            target.retry();
+        }
+        Ok(())
+    }
+}
+
+impl<T, P> Push<T> for ExchangeWriter<T, P>
+where
+    T: Send + 'static,
+    P: Partitioner<T>,
+{
+    #[inline]
+    fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+        if self.first_buffered_at.is_none() {
+            self.first_buffered_at = Some(cx.processing_time());
+        }
+        let targets = &mut self.targets;
+        let batch_size = self.batch_size;
+        let count = targets.len();
+        self.partitioner.route(item, count, |t, value| {
+            let target = &mut targets[t];
+            target.buffer.push(Record { ts, value });
+            if target.buffer.len() >= batch_size {
+                target.send_buffer(batch_size);
+            }
+        });
+        Ok(())
+    }
+}
