@@ -169,6 +169,7 @@ mod tests {
         };
         got.clear();
         rx.recycle.push(got).unwrap();
-        assert_eq!(tx.empty_batch(8).as_ptr(), ptr);
+        let reused = tx.empty_batch(8);
+        assert_eq!(reused.as_ptr(), ptr);
     }
 }
