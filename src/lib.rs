@@ -1,2 +1,63 @@
-//! Strom: Flink-style stream processing for Rust.
+//! # Strom
+//!
+//! Stream processing for Rust in the spirit of Apache Flink: event time and watermarks,
+//! windows with triggers and evictors, keyed state and timers, exactly-once checkpoints;
+//! pipelines written in the [`stream!`] macro are compiled into fused, monomorphized stages.
+//!
+
 pub use stream_core as core;
+
+pub use stream_runtime as runtime;
+
+pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
+
+/// Everything a pipeline usually needs.
+pub mod prelude {
+
+    pub use stream_core::aggregate::{
+        aggregate_fn, avg, count, max, min, sum, AggBuilder, Aggregate,
+    };
+    pub use stream_core::operator::keyed::{process_fn, KeyedContext, KeyedProcessFunction};
+    pub use stream_core::state::{KeyedState, ListState, MapState, ValueState};
+    pub use stream_core::time::watermark::{
+        bounded_out_of_orderness, monotonous, punctuated, WatermarkGenerator,
+        WatermarkGeneratorExt, WatermarkOutput,
+    };
+    pub use stream_core::time::{
+        hours, minutes, ms, secs, Clock, ManualClock, SystemClock, TimeDomain, Timestamp,
+        MAX_TIMESTAMP, MIN_TIMESTAMP,
+    };
+    pub use stream_core::window::evictor::{count_evictor, delta_evictor, time_evictor};
+    pub use stream_core::window::function::{Collector, WindowContext};
+    pub use stream_core::window::trigger::{
+        continuous_event_time, count_trigger, end_of_stream_trigger, event_time_trigger,
+        never_trigger, processing_time_trigger, purging,
+    };
+    pub use stream_core::window::{
+        global, session, session_with_gap, sliding, tumbling, GlobalWindow, TimeWindow, Window,
+        Windowed,
+    };
+    pub use stream_core::{ErrorKind, StreamError};
+    pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
+    pub use stream_runtime::connectors::sink::{
+        collect_sink, file_sink, for_each, print, stdout, CollectSink,
+    };
+    pub use stream_runtime::connectors::source::{
+        event, from_iter, from_vec, generator, idle, scripted, socket_text, text_file, watermark,
+    };
+    pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
+}
+
+/// What `stream!` expands into. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use stream_core::operator::{Discard, Push, Tee};
+    pub use stream_core::stage::{InputStage, SourceStage, Stage};
+    pub use stream_core::{OpLabel, Result};
+    pub use stream_runtime::api::spec::{ExchangeSpec, Spec};
+    pub use stream_runtime::api::witness::{KeyedWitness, WindowWitness, Witness};
+    pub use stream_runtime::exchange::{
+        Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance,
+    };
+    pub use stream_runtime::graph::{JobGraph, OperatorInfo, StageBuild, StageSpec};
+}

@@ -3,5 +3,15 @@
 //! Strom's executor: channels and exchanges between stage instances, the workers that run
 //! stages, watermark and barrier handling across inputs, connectors, and jobs.
 
+pub mod api;
 pub mod channel;
+pub mod config;
+pub mod connectors;
 pub mod exchange;
+pub mod executor;
+pub mod graph;
+pub mod job;
+
+pub use config::Config;
+pub use graph::{JobGraph, OperatorInfo, Plan};
+pub use job::{BuildError, Job, JobError, JobHandle, JobReport};

@@ -35,6 +35,7 @@ where
     Ad: Fn(&mut A, &T) + Clone + Send + 'static,
     M: Fn(&mut A, A) + Clone + Send + 'static,
     R: Fn(&A) -> O + Clone + Send + 'static,
+    O: Send + 'static,
 {
     type Acc = A;
     type Out = O;

@@ -24,7 +24,7 @@ pub trait Aggregate<T>: Clone + Send + 'static {
     /// The running state.
     type Acc: Clone + Send + Serialize + DeserializeOwned + 'static;
     /// The result.
-    type Out;
+    type Out: Send + 'static;
 
     /// A fresh accumulator.
     fn create(&self) -> Self::Acc;
@@ -116,6 +116,7 @@ impl<T> AggBuilder<T> {
         Ad: Fn(&mut A, &T) + Clone + Send + 'static,
         M: Fn(&mut A, A) + Clone + Send + 'static,
         R: Fn(&A) -> O + Clone + Send + 'static,
+        O: Send + 'static,
     {
         aggregate_fn(create, add, merge, result)
     }

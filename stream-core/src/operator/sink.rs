@@ -78,3 +78,27 @@ impl<T> Push<T> for Discard {
         Ok(())
     }
 }
+
+/// An optional downstream: `None` drops records (an unused side output).
+impl<O: Operator> Operator for Option<O> {
+    fn downstream(&mut self, f: &mut dyn FnMut(&mut dyn Operator) -> Result) -> Result {
+        match self {
+            Some(next) => f(next),
+            None => Ok(()),
+        }
+    }
+
+    fn is_backlogged(&self) -> bool {
+        self.as_ref().is_some_and(|n| n.is_backlogged())
+    }
+}
+
+impl<T, P: Push<T>> Push<T> for Option<P> {
+    #[inline]
+    fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+        match self {
+            Some(next) => next.push(cx, ts, item),
+            None => Ok(()),
+        }
+    }
+}

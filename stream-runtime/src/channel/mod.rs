@@ -33,8 +33,8 @@ pub enum Message<T> {
 /// A control message as seen by the runtime (the data went to the stage).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
-    /// A batch was delivered to the stage.
-    Data,
+    /// A batch of this many records was delivered to the stage.
+    Data(usize),
     /// See [`Message::Watermark`].
     Watermark(Timestamp),
     /// See [`Message::Idle`].
@@ -130,12 +130,13 @@ impl<T: Send + 'static> InputChannel for Receiver<T> {
         };
         Ok(Some(match message {
             Message::Data(mut batch) => {
+                let records = batch.len();
                 let delivered = stage.on_batch(cx, port, &mut batch as &mut dyn Any);
                 batch.clear();
                 // A full recycle ring only means the sender has enough spare batches.
                 let _ = self.recycle.push(batch);
                 delivered?;
-                Control::Data
+                Control::Data(records)
             }
             Message::Watermark(w) => Control::Watermark(w),
             Message::Idle(idle) => Control::Idle(idle),

@@ -35,6 +35,10 @@ impl<T> WindowAssigner<T> for GlobalWindows {
         Ok(())
     }
 
+    fn describe(&self) -> String {
+        "global()".into()
+    }
+
     fn default_trigger(&self) -> NeverTrigger {
         NeverTrigger
     }

@@ -46,6 +46,9 @@ pub trait WindowAssigner<T>: Clone + Send + 'static {
     fn validate(&self) -> std::result::Result<(), String> {
         Ok(())
     }
+
+    /// A short description for plans (`tumbling(1000 ms)`).
+    fn describe(&self) -> String;
 }
 
 /// A time domain at the type level: it picks the clock and the default trigger of a time
@@ -53,6 +56,8 @@ pub trait WindowAssigner<T>: Clone + Send + 'static {
 pub trait Domain: Clone + Copy + Send + Sync + std::fmt::Debug + 'static {
     /// The domain's value.
     const DOMAIN: TimeDomain;
+    /// Appended to descriptions (`""` or `".processing_time()"`).
+    const SUFFIX: &'static str;
     /// The default trigger for windows of this domain.
     type DefaultTrigger: Default + Clone + Send + 'static;
 
@@ -70,6 +75,7 @@ pub struct ProcessingTime;
 
 impl Domain for EventTime {
     const DOMAIN: TimeDomain = TimeDomain::EventTime;
+    const SUFFIX: &'static str = "";
     type DefaultTrigger = EventTimeTrigger;
 
     #[inline]
@@ -88,6 +94,7 @@ impl Domain for EventTime {
 
 impl Domain for ProcessingTime {
     const DOMAIN: TimeDomain = TimeDomain::ProcessingTime;
+    const SUFFIX: &'static str = ".processing_time()";
     type DefaultTrigger = ProcessingTimeTrigger;
 
     #[inline]

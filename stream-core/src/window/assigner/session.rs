@@ -111,6 +111,13 @@ impl<T, G: SessionGap<T>, D: Domain> WindowAssigner<T> for SessionWindows<G, D> 
         Ok(())
     }
 
+    fn describe(&self) -> String {
+        match self.gap.fixed() {
+            Some(gap) => format!("session({gap} ms){}", D::SUFFIX),
+            None => format!("session(dynamic gap){}", D::SUFFIX),
+        }
+    }
+
     fn default_trigger(&self) -> D::DefaultTrigger {
         D::DefaultTrigger::default()
     }

@@ -81,6 +81,10 @@ impl<T, D: Domain> WindowAssigner<T> for SlidingWindows<D> {
         Ok(())
     }
 
+    fn describe(&self) -> String {
+        format!("sliding({} ms, {} ms){}", self.size, self.slide, D::SUFFIX)
+    }
+
     fn default_trigger(&self) -> D::DefaultTrigger {
         D::DefaultTrigger::default()
     }

@@ -73,6 +73,19 @@ impl<T, D: Domain> WindowAssigner<T> for TumblingWindows<D> {
         Ok(())
     }
 
+    fn describe(&self) -> String {
+        if self.offset != 0 {
+            format!(
+                "tumbling({} ms, offset {} ms){}",
+                self.size,
+                self.offset,
+                D::SUFFIX
+            )
+        } else {
+            format!("tumbling({} ms){}", self.size, D::SUFFIX)
+        }
+    }
+
     fn default_trigger(&self) -> D::DefaultTrigger {
         D::DefaultTrigger::default()
     }

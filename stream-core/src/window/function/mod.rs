@@ -6,10 +6,12 @@
 //! window has an [`Evictor`](super::Evictor), since eviction needs the elements.
 
 mod aggregate;
+mod eviction;
 mod process;
 mod reduce;
 
 pub use aggregate::AggregateWindow;
+pub use eviction::Eviction;
 pub use process::{ApplyAggregate, ApplyReduce, ProcessFn, ProcessWindow, ProcessWindowFn};
 pub use reduce::ReduceWindow;
 

@@ -1,0 +1,577 @@
+//! `DataStream`, `KeyedStream` and `WindowedStream`: Flink's DataStream API in Rust.
+//!
+//! Operators between two cuts are fused into one stage, monomorphized like iterator
+//! adapters. A cut (`key_by`, `rebalance`, `broadcast`, `union`, `fork`, a late side
+//! output) ends the current stage at an exchange and starts a new one.
+
+use std::time::Duration;
+
+use stream_core::aggregate::{AggBuilder, Aggregate};
+use stream_core::key::Key;
+use stream_core::operator::keyed::KeyedProcessFunction;
+use stream_core::operator::Tee;
+use stream_core::sink::Sink;
+use stream_core::time::watermark::WatermarkGenerator;
+use stream_core::time::Timestamp;
+use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
+
+use super::env::StreamEnv;
+use super::pipe::{Chained, InputPipe, Pipe};
+use super::spec::{
+    ExchangeSpec, FilterSpec, FlatMapSpec, IngestionTimeSpec, InspectSpec, KeyedAggregateSpec,
+    KeyedProcessSpec, KeyedReduceSpec, MapSpec, Spec, TimestampsSpec, TryMapSpec, WatermarksSpec,
+    WindowSpec,
+};
+use super::witness::{KeyedWitness, WindowWitness, Witness};
+use crate::exchange::{Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance};
+
+/// A stream of `T` (Flink's `DataStream`).
+pub struct DataStream<T, P> {
+    env: StreamEnv,
+    pipe: P,
+    witness: Witness<T>,
+}
+
+impl<T, P> DataStream<T, P> {
+    pub(crate) fn new(env: StreamEnv, pipe: P, witness: Witness<T>) -> Self {
+        DataStream { env, pipe, witness }
+    }
+}
+
+impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
+    fn then<U, S: Spec<T, Out = U>>(
+        self,
+        spec: S,
+        witness: Witness<U>,
+    ) -> DataStream<U, Chained<P, S>> {
+        DataStream::new(self.env, Chained::new(self.pipe, spec), witness)
+    }
+
+    /// Names the stream (shown in plans and errors).
+    pub fn name(mut self, name: &'static str) -> Self {
+        self.witness = self.witness.named(name);
+        self
+    }
+
+    /// Sets the id the last operator's state is checkpointed under, so it maps back after
+    /// the job is edited.
+    pub fn uid(mut self, uid: &str) -> Self {
+        self.pipe.set_uid(uid.to_owned());
+        self
+    }
+
+    /// Applies `f` to every record.
+    #[track_caller]
+    pub fn map<U, F>(self, f: F) -> DataStream<U, Chained<P, MapSpec<F>>>
+    where
+        F: FnMut(T) -> U + Clone + Send + 'static,
+    {
+        let (spec, w) = self.witness.map(f);
+        self.then(spec, w)
+    }
+
+    /// Keeps the records for which `f` is true.
+    #[track_caller]
+    pub fn filter<F>(self, f: F) -> DataStream<T, Chained<P, FilterSpec<F>>>
+    where
+        F: FnMut(&T) -> bool + Clone + Send + 'static,
+    {
+        let (spec, w) = self.witness.filter(f);
+        self.then(spec, w)
+    }
+
+    /// Turns each record into zero or more records.
+    #[track_caller]
+    pub fn flat_map<I, F>(self, f: F) -> DataStream<I::Item, Chained<P, FlatMapSpec<F, I>>>
+    where
+        F: FnMut(T) -> I + Clone + Send + 'static,
+        I: IntoIterator + 'static,
+        I::Item: Send + 'static,
+    {
+        let (spec, w) = self.witness.flat_map(f);
+        self.then(spec, w)
+    }
+
+    /// Shows every record to `f`.
+    #[track_caller]
+    pub fn inspect<F>(self, f: F) -> DataStream<T, Chained<P, InspectSpec<F>>>
+    where
+        F: FnMut(&T) + Clone + Send + 'static,
+    {
+        let (spec, w) = self.witness.inspect(f);
+        self.then(spec, w)
+    }
+
+    /// A map that may fail: an `Err` fails the job with an error naming this operator.
+    #[track_caller]
+    pub fn try_map<U, E, F>(self, f: F) -> DataStream<U, Chained<P, TryMapSpec<F>>>
+    where
+        F: FnMut(T) -> Result<U, E> + Clone + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+        U: Send + 'static,
+    {
+        let (spec, w) = self.witness.try_map(f);
+        self.then(spec, w)
+    }
+
+    /// Takes each record's event timestamp from `f(&record)`.
+    #[track_caller]
+    pub fn event_time<F>(self, f: F) -> DataStream<T, Chained<P, TimestampsSpec<F>>>
+    where
+        F: FnMut(&T) -> Timestamp + Clone + Send + 'static,
+    {
+        let (spec, w) = self.witness.event_time(f);
+        self.then(spec, w)
+    }
+
+    /// Generates watermarks with `generator` (e.g. `bounded_out_of_orderness(ms(500))`).
+    #[track_caller]
+    pub fn watermark<G>(self, generator: G) -> DataStream<T, Chained<P, WatermarksSpec<G, T>>>
+    where
+        G: WatermarkGenerator<T>,
+    {
+        let (spec, w) = self.witness.watermark(generator);
+        self.then(spec, w)
+    }
+
+    /// Stamps records with the time they enter the pipeline.
+    #[track_caller]
+    pub fn ingestion_time(self) -> DataStream<T, Chained<P, IngestionTimeSpec>> {
+        let (spec, w) = self.witness.ingestion_time();
+        self.then(spec, w)
+    }
+
+    /// Partitions the stream by key: a cut; the keyed operators that follow run per key.
+    #[track_caller]
+    pub fn key_by<K, F>(self, f: F) -> KeyedStream<K, T>
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+    {
+        let (spec, keyed) = self.witness.key_by(f);
+        let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
+        let env = self.env.clone();
+        self.env.finish(
+            Chained::new(self.pipe, spec),
+            move |build| {
+                let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
+                ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
+            },
+            vec![edge],
+            None,
+        );
+        KeyedStream {
+            env,
+            pipe: InputPipe::new(vec![edge], None),
+            witness: keyed,
+        }
+    }
+
+    fn cut(
+        self,
+        partitioning: Partitioning,
+        parallelism: Option<usize>,
+    ) -> DataStream<T, InputPipe<T>>
+    where
+        T: Clone,
+    {
+        let edge = self.env.add_edge::<T>(partitioning);
+        let env = self.env.clone();
+        let witness = self.witness;
+        self.env.finish(
+            self.pipe,
+            move |build| match partitioning {
+                Partitioning::Rebalance => {
+                    ExchangeSpec::<T, _>::new(edge, Rebalance::starting_at(build.instance.index))
+                        .build(build)
+                        .map(Exchange::Rebalance)
+                }
+                Partitioning::Broadcast => ExchangeSpec::<T, _>::new(edge, Broadcast)
+                    .build(build)
+                    .map(Exchange::Broadcast),
+                _ => ExchangeSpec::<T, _>::new(edge, Forward)
+                    .build(build)
+                    .map(Exchange::Forward),
+            },
+            vec![edge],
+            None,
+        );
+        DataStream::new(env, InputPipe::new(vec![edge], parallelism), witness)
+    }
+
+    /// Redistributes records round robin over the next stage's instances.
+    pub fn rebalance(self) -> DataStream<T, InputPipe<T>>
+    where
+        T: Clone,
+    {
+        self.cut(Partitioning::Rebalance, None)
+    }
+
+    /// Sends every record to every instance of the next stage.
+    pub fn broadcast(self) -> DataStream<T, InputPipe<T>>
+    where
+        T: Clone,
+    {
+        self.cut(Partitioning::Broadcast, None)
+    }
+
+    /// Merges this stream with `other` (same record type).
+    pub fn union<P2: Pipe<Out = T>>(self, other: DataStream<T, P2>) -> DataStream<T, InputPipe<T>>
+    where
+        T: Clone,
+    {
+        let env = self.env.clone();
+        let witness = self.witness;
+        let a = self.cut(Partitioning::Forward, None);
+        let b = other.cut(Partitioning::Forward, None);
+        let inputs = [a.pipe.inputs(), b.pipe.inputs()].concat();
+        DataStream::new(env, InputPipe::new(inputs, None), witness)
+    }
+
+    /// Splits the stream in two: both get every record. (`stream!` fuses fan-out into the
+    /// stage; here it is a cut.)
+    pub fn fork(self) -> (DataStream<T, InputPipe<T>>, DataStream<T, InputPipe<T>>)
+    where
+        T: Clone,
+    {
+        let first = self.env.add_edge::<T>(Partitioning::Forward);
+        let second = self.env.add_edge::<T>(Partitioning::Forward);
+        let env = self.env.clone();
+        let witness = self.witness;
+        self.env.finish(
+            self.pipe,
+            move |build| {
+                let a = ExchangeSpec::<T, _>::new(first, Forward).build(build)?;
+                let b = ExchangeSpec::<T, _>::new(second, Forward).build(build)?;
+                Ok(Tee::new(a, b))
+            },
+            vec![first, second],
+            None,
+        );
+        (
+            DataStream::new(env.clone(), InputPipe::new(vec![first], None), witness),
+            DataStream::new(env, InputPipe::new(vec![second], None), witness),
+        )
+    }
+
+    /// Windows over the whole stream, on a single instance (Flink's `windowAll`).
+    #[track_caller]
+    pub fn window_all<A>(
+        self,
+        assigner: A,
+    ) -> WindowedStream<(), T, A, A::DefaultTrigger, NoEvictor, InputPipe<((), T)>>
+    where
+        A: WindowAssigner<T>,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, windowed) = self.witness.window_all(assigner);
+        let edge = self.env.add_edge::<((), T)>(Partitioning::Global);
+        let env = self.env.clone();
+        self.env.finish(
+            Chained::new(self.pipe, spec),
+            move |build| ExchangeSpec::<((), T), _>::new(edge, Forward).build(build),
+            vec![edge],
+            None,
+        );
+        WindowedStream {
+            env,
+            pipe: InputPipe::new(vec![edge], Some(1)),
+            witness: windowed,
+            late_edge: None,
+        }
+    }
+
+    /// Writes the stream to `sink`. Without a sink nothing runs.
+    #[track_caller]
+    pub fn sink<S: Sink<T>>(self, sink: S) {
+        let spec = self.witness.sink(sink);
+        let info = spec.info().clone();
+        let spec = std::sync::Mutex::new(spec);
+        self.env.finish(
+            self.pipe,
+            move |build| {
+                spec.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+                    .build(build)
+            },
+            Vec::new(),
+            Some(info),
+        );
+    }
+}
+
+/// The writer at a cut whose partitioning is chosen at run time.
+enum Exchange<T> {
+    Forward(crate::exchange::ExchangeWriter<T, Forward>),
+    Rebalance(crate::exchange::ExchangeWriter<T, Rebalance>),
+    Broadcast(crate::exchange::ExchangeWriter<T, Broadcast>),
+}
+
+impl<T: Clone + Send + 'static> stream_core::operator::Operator for Exchange<T> {
+    fn downstream(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn stream_core::operator::Operator) -> stream_core::Result,
+    ) -> stream_core::Result {
+        match self {
+            Exchange::Forward(w) => f(w),
+            Exchange::Rebalance(w) => f(w),
+            Exchange::Broadcast(w) => f(w),
+        }
+    }
+
+    fn is_backlogged(&self) -> bool {
+        match self {
+            Exchange::Forward(w) => w.is_backlogged(),
+            Exchange::Rebalance(w) => w.is_backlogged(),
+            Exchange::Broadcast(w) => w.is_backlogged(),
+        }
+    }
+}
+
+impl<T: Clone + Send + 'static> stream_core::operator::Push<T> for Exchange<T> {
+    #[inline]
+    fn push(
+        &mut self,
+        cx: &mut stream_core::operator::Context<'_>,
+        ts: Timestamp,
+        item: T,
+    ) -> stream_core::Result {
+        match self {
+            Exchange::Forward(w) => w.push(cx, ts, item),
+            Exchange::Rebalance(w) => w.push(cx, ts, item),
+            Exchange::Broadcast(w) => w.push(cx, ts, item),
+        }
+    }
+}
+
+/// A stream partitioned by key (Flink's `KeyedStream`).
+pub struct KeyedStream<K, T> {
+    env: StreamEnv,
+    pipe: InputPipe<(K, T)>,
+    witness: KeyedWitness<K, T>,
+}
+
+impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
+    fn then<U, S: Spec<(K, T), Out = U>>(
+        self,
+        mut spec: S,
+        witness: Witness<U>,
+    ) -> DataStream<U, Chained<InputPipe<(K, T)>, S>> {
+        spec.set_uid(self.env.next_uid(&spec.info().kind));
+        DataStream::new(self.env, Chained::new(self.pipe, spec), witness)
+    }
+
+    /// A rolling reduce per key: emits every new reduced value.
+    #[track_caller]
+    pub fn reduce<F>(
+        self,
+        f: F,
+    ) -> DataStream<T, Chained<InputPipe<(K, T)>, KeyedReduceSpec<F, K, T>>>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + 'static,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.reduce(f);
+        self.then(spec, w)
+    }
+
+    /// A rolling aggregate per key: emits `(key, result)` after every record.
+    #[track_caller]
+    pub fn aggregate<A: Aggregate<T>>(
+        self,
+        aggregate: A,
+    ) -> DataStream<(K, A::Out), Chained<InputPipe<(K, T)>, KeyedAggregateSpec<A, K, T>>> {
+        let (spec, w) = self.witness.aggregate(aggregate);
+        self.then(spec, w)
+    }
+
+    /// A rolling aggregate from typed builtins: `aggregate_with(|a| (a.count(), a.sum(|e| e.v)))`.
+    #[track_caller]
+    pub fn aggregate_with<A: Aggregate<T>>(
+        self,
+        make: impl FnOnce(AggBuilder<T>) -> A,
+    ) -> DataStream<(K, A::Out), Chained<InputPipe<(K, T)>, KeyedAggregateSpec<A, K, T>>> {
+        let (spec, w) = self.witness.aggregate_with(make);
+        self.then(spec, w)
+    }
+
+    /// The low-level keyed function with state and timers.
+    #[track_caller]
+    pub fn process<F>(
+        self,
+        function: F,
+    ) -> DataStream<F::Out, Chained<InputPipe<(K, T)>, KeyedProcessSpec<F, K, T>>>
+    where
+        F: KeyedProcessFunction<K, T>,
+        F::Out: Send,
+    {
+        let (spec, w) = self.witness.process(function);
+        self.then(spec, w)
+    }
+
+    /// Windows per key.
+    #[track_caller]
+    pub fn window<A: WindowAssigner<T>>(
+        self,
+        assigner: A,
+    ) -> WindowedStream<K, T, A, A::DefaultTrigger, NoEvictor, InputPipe<(K, T)>> {
+        WindowedStream {
+            witness: self.witness.window(assigner),
+            env: self.env,
+            pipe: self.pipe,
+            late_edge: None,
+        }
+    }
+}
+
+/// A keyed (or all-) windowed stream being configured (Flink's `WindowedStream`).
+pub struct WindowedStream<K, T, A, Tr, E, P> {
+    env: StreamEnv,
+    pipe: P,
+    witness: WindowWitness<K, T, A, Tr, E>,
+    late_edge: Option<crate::graph::EdgeId>,
+}
+
+impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P>
+where
+    K: Key,
+    T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    E: Eviction<K, T, A::Window>,
+    P: Pipe<Out = (K, T)>,
+{
+    /// When windows fire (replaces the assigner's default trigger).
+    pub fn trigger<Tr2: Trigger<T, A::Window>>(
+        self,
+        trigger: Tr2,
+    ) -> WindowedStream<K, T, A, Tr2, E, P> {
+        WindowedStream {
+            env: self.env,
+            pipe: self.pipe,
+            witness: self.witness.trigger(trigger),
+            late_edge: self.late_edge,
+        }
+    }
+
+    /// Removes elements before or after the window function.
+    pub fn evictor<E2>(self, evictor: E2) -> WindowedStream<K, T, A, Tr, E2, P>
+    where
+        E2: Evictor<T> + Eviction<K, T, A::Window>,
+    {
+        WindowedStream {
+            env: self.env,
+            pipe: self.pipe,
+            witness: self.witness.evictor(evictor),
+            late_edge: self.late_edge,
+        }
+    }
+
+    /// Late records within `lateness` of a window's end update it and fire it again.
+    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
+        self.witness = self.witness.allowed_lateness(lateness);
+        self
+    }
+
+    /// The records that arrive after the allowed lateness (instead of dropping them).
+    pub fn late_output(&mut self) -> DataStream<T, InputPipe<T>> {
+        let edge = self.env.add_edge::<T>(Partitioning::Forward);
+        self.late_edge = Some(edge);
+        DataStream::new(
+            self.env.clone(),
+            InputPipe::new(vec![edge], None),
+            Witness::new(),
+        )
+    }
+
+    fn then<F, U>(
+        env: StreamEnv,
+        pipe: P,
+        late_edge: Option<crate::graph::EdgeId>,
+        spec: WindowSpec<A, Tr, F, K, T>,
+        witness: Witness<U>,
+    ) -> DataStream<U, Chained<P, WindowSpec<A, Tr, F, K, T>>>
+    where
+        F: stream_core::window::WindowFunction<K, T, A::Window, Out = U>,
+    {
+        let mut spec = spec.late_to_edge(late_edge);
+        spec.set_uid(env.next_uid("window"));
+        DataStream::new(env, Chained::new(pipe, spec), witness)
+    }
+
+    /// Reduces each window to one value, emitted as `Windowed { key, window, value }`.
+    #[track_caller]
+    pub fn reduce<F>(
+        self,
+        f: F,
+    ) -> DataStream<Windowed<K, A::Window, T>, Chained<P, WindowSpec<A, Tr, E::Reduce<F>, K, T>>>
+    where
+        F: FnMut(T, T) -> T + Clone + Send + 'static,
+    {
+        let WindowedStream {
+            env,
+            pipe,
+            witness,
+            late_edge,
+        } = self;
+        let (spec, w, _) = witness.reduce(f);
+        Self::then(env, pipe, late_edge, spec, w)
+    }
+
+    /// Aggregates each window, emitted as `Windowed { key, window, value }`.
+    #[track_caller]
+    pub fn aggregate<Ag: Aggregate<T>>(
+        self,
+        aggregate: Ag,
+    ) -> DataStream<
+        Windowed<K, A::Window, Ag::Out>,
+        Chained<P, WindowSpec<A, Tr, E::Aggregate<Ag>, K, T>>,
+    > {
+        let WindowedStream {
+            env,
+            pipe,
+            witness,
+            late_edge,
+        } = self;
+        let (spec, w, _) = witness.aggregate(aggregate);
+        Self::then(env, pipe, late_edge, spec, w)
+    }
+
+    /// Aggregates with typed builtins: `aggregate_with(|a| (a.count(), a.max(|e| e.v)))`.
+    #[track_caller]
+    pub fn aggregate_with<Ag: Aggregate<T>>(
+        self,
+        make: impl FnOnce(AggBuilder<T>) -> Ag,
+    ) -> DataStream<
+        Windowed<K, A::Window, Ag::Out>,
+        Chained<P, WindowSpec<A, Tr, E::Aggregate<Ag>, K, T>>,
+    > {
+        self.aggregate(make(AggBuilder::new()))
+    }
+
+    /// A function over all elements of each window, with its bounds.
+    #[track_caller]
+    pub fn process<O, F>(
+        self,
+        f: F,
+    ) -> DataStream<O, Chained<P, WindowSpec<A, Tr, ProcessWindow<ProcessFn<F, O>, E, T, O>, K, T>>>
+    where
+        F: FnMut(&WindowContext<'_, K, A::Window>, &[T], &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+        E: Evictor<T>,
+    {
+        let WindowedStream {
+            env,
+            pipe,
+            witness,
+            late_edge,
+        } = self;
+        let (spec, w, _) = witness.process(f);
+        Self::then(env, pipe, late_edge, spec, w)
+    }
+}

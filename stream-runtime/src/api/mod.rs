@@ -1,0 +1,11 @@
+//! The typed API: the DataStream builder, and the specs and witnesses it shares with
+//! `stream!`.
+
+mod datastream;
+mod env;
+pub mod pipe;
+pub mod spec;
+pub mod witness;
+
+pub use datastream::{DataStream, KeyedStream, WindowedStream};
+pub use env::StreamEnv;

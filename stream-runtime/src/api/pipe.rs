@@ -1,0 +1,212 @@
+//! Pipes: the part of a stage the DataStream API has built so far, open at its end. A
+//! pipe becomes a stage once its downstream (a sink or an exchange) is known.
+
+use std::marker::PhantomData;
+
+use stream_core::error::OpLabel;
+use stream_core::operator::Push;
+use stream_core::source::{Source, SourceContext};
+use stream_core::stage::{InputStage, SourceStage, Stage};
+use stream_core::Result;
+
+use super::spec::Spec;
+use crate::graph::{EdgeId, OperatorInfo, StageBuild};
+
+/// A chain under construction whose records are `Out`.
+pub trait Pipe: Clone + Send + 'static {
+    /// The records at the open end.
+    type Out;
+
+    /// Builds a stage instance with `next` at the open end.
+    fn open<N: Push<Self::Out> + 'static>(
+        self,
+        build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Box<dyn Stage>>;
+
+    /// The operators so far, in order.
+    fn operators(&self, out: &mut Vec<OperatorInfo>);
+
+    /// The edges the stage reads.
+    fn inputs(&self) -> Vec<EdgeId>;
+
+    /// Side-output edges of operators in the chain.
+    fn side_outputs(&self, out: &mut Vec<EdgeId>);
+
+    /// A parallelism the stage must run with, if any.
+    fn parallelism(&self) -> Option<usize>;
+
+    /// The largest parallelism the stage's source supports.
+    fn max_parallelism(&self) -> Option<usize>;
+
+    /// Sets the state id of the last operator.
+    fn set_uid(&mut self, uid: String);
+}
+
+/// A stage starting at a source.
+#[derive(Clone)]
+pub struct SourcePipe<S> {
+    source: S,
+    info: OperatorInfo,
+}
+
+impl<S> SourcePipe<S> {
+    /// A pipe reading `source`.
+    pub fn new(source: S, info: OperatorInfo) -> Self {
+        SourcePipe { source, info }
+    }
+}
+
+impl<S: Source> Pipe for SourcePipe<S> {
+    type Out = S::Item;
+
+    fn open<N: Push<S::Item> + 'static>(
+        self,
+        build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Box<dyn Stage>> {
+        let label = OpLabel::new(self.info.label());
+        let reader = self
+            .source
+            .open(&SourceContext {
+                instance: build.instance.clone(),
+                waker: build.waker.clone(),
+            })
+            .map_err(|e| e.at(&label))?;
+        Ok(Box::new(SourceStage::new(reader, next, label)))
+    }
+
+    fn operators(&self, out: &mut Vec<OperatorInfo>) {
+        out.push(self.info.clone());
+    }
+
+    fn inputs(&self) -> Vec<EdgeId> {
+        Vec::new()
+    }
+
+    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
+
+    fn parallelism(&self) -> Option<usize> {
+        None
+    }
+
+    fn max_parallelism(&self) -> Option<usize> {
+        Some(self.source.max_parallelism())
+    }
+
+    fn set_uid(&mut self, _uid: String) {}
+}
+
+/// A stage starting at input edges (after a cut).
+pub struct InputPipe<T> {
+    inputs: Vec<EdgeId>,
+    parallelism: Option<usize>,
+    _records: PhantomData<fn(T)>,
+}
+
+impl<T> Clone for InputPipe<T> {
+    fn clone(&self) -> Self {
+        InputPipe {
+            inputs: self.inputs.clone(),
+            parallelism: self.parallelism,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T> InputPipe<T> {
+    /// A pipe reading `inputs`, optionally with a fixed parallelism.
+    pub fn new(inputs: Vec<EdgeId>, parallelism: Option<usize>) -> Self {
+        InputPipe {
+            inputs,
+            parallelism,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T: Send + 'static> Pipe for InputPipe<T> {
+    type Out = T;
+
+    fn open<N: Push<T> + 'static>(
+        self,
+        _build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Box<dyn Stage>> {
+        Ok(Box::new(InputStage::<T, N>::new(
+            next,
+            OpLabel::new("input"),
+        )))
+    }
+
+    fn operators(&self, _out: &mut Vec<OperatorInfo>) {}
+
+    fn inputs(&self) -> Vec<EdgeId> {
+        self.inputs.clone()
+    }
+
+    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
+
+    fn parallelism(&self) -> Option<usize> {
+        self.parallelism
+    }
+
+    fn max_parallelism(&self) -> Option<usize> {
+        None
+    }
+
+    fn set_uid(&mut self, _uid: String) {}
+}
+
+/// A pipe followed by one more operator.
+#[derive(Clone)]
+pub struct Chained<P, S> {
+    pipe: P,
+    spec: S,
+}
+
+impl<P, S> Chained<P, S> {
+    /// `pipe` then `spec`.
+    pub fn new(pipe: P, spec: S) -> Self {
+        Chained { pipe, spec }
+    }
+}
+
+impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
+    type Out = S::Out;
+
+    fn open<N: Push<S::Out> + 'static>(
+        self,
+        build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Box<dyn Stage>> {
+        let op = self.spec.build(build, next)?;
+        self.pipe.open(build, op)
+    }
+
+    fn operators(&self, out: &mut Vec<OperatorInfo>) {
+        self.pipe.operators(out);
+        out.push(self.spec.info().clone());
+    }
+
+    fn inputs(&self) -> Vec<EdgeId> {
+        self.pipe.inputs()
+    }
+
+    fn side_outputs(&self, out: &mut Vec<EdgeId>) {
+        self.pipe.side_outputs(out);
+        out.extend(self.spec.side_output());
+    }
+
+    fn parallelism(&self) -> Option<usize> {
+        self.pipe.parallelism()
+    }
+
+    fn max_parallelism(&self) -> Option<usize> {
+        self.pipe.max_parallelism()
+    }
+
+    fn set_uid(&mut self, uid: String) {
+        self.spec.set_uid(uid);
+    }
+}

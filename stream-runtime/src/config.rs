@@ -1,0 +1,103 @@
+//! How a job runs: parallelism, batching, timeouts, clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use stream_core::time::{Clock, SystemClock};
+
+/// Settings of a job run. `Config::default()` suits most jobs; tests inject a
+/// [`ManualClock`](stream_core::time::ManualClock) with [`Config::clock`].
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) parallelism: usize,
+    pub(crate) max_parallelism: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) buffer_timeout: Duration,
+    pub(crate) watermark_interval: Duration,
+    pub(crate) channel_capacity: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            parallelism: 1,
+            max_parallelism: 128,
+            batch_size: 1024,
+            buffer_timeout: Duration::from_millis(1),
+            watermark_interval: Duration::from_millis(200),
+            channel_capacity: 32,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Config {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of parallel instances of every stage (sources that cannot be split run
+    /// once).
+    pub fn parallelism(mut self, parallelism: usize) -> Self {
+        self.parallelism = parallelism.max(1);
+        self
+    }
+
+    /// The number of key groups keyed state is partitioned into (the largest parallelism a
+    /// checkpoint can be restored at). Default 128.
+    pub fn max_parallelism(mut self, max_parallelism: usize) -> Self {
+        self.max_parallelism = max_parallelism.max(1);
+        self
+    }
+
+    /// Records per batch, both read from a source per poll and sent across an exchange.
+    /// Default 1024. Watermarks are generated at every batch end, so with out-of-order
+    /// input a smaller batch means fewer records judged late.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// How long a partly filled batch may wait at an exchange before it is sent
+    /// (latency at low rates). Default 1 ms.
+    pub fn buffer_timeout(mut self, timeout: Duration) -> Self {
+        self.buffer_timeout = timeout;
+        self
+    }
+
+    /// How often a source with no data still emits watermarks and idleness. Default 200 ms.
+    pub fn watermark_interval(mut self, interval: Duration) -> Self {
+        self.watermark_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Batches a channel between two stage instances holds before the sender is held back
+    /// (backpressure). Default 32.
+    pub fn channel_capacity(mut self, capacity: usize) -> Self {
+        self.channel_capacity = capacity.max(1);
+        self
+    }
+
+    /// The clock of processing time.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The batch size.
+    pub fn get_batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The buffer timeout in milliseconds.
+    pub fn buffer_timeout_ms(&self) -> i64 {
+        stream_core::time::millis(self.buffer_timeout)
+    }
+
+    /// The number of key groups.
+    pub fn get_max_parallelism(&self) -> usize {
+        self.max_parallelism
+    }
+}

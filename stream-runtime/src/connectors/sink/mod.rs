@@ -1,0 +1,11 @@
+//! Sinks.
+
+mod collect;
+mod file;
+mod for_each;
+mod stdout;
+
+pub use collect::{collect_sink, CollectSink};
+pub use file::{file_sink, FileSink};
+pub use for_each::{for_each, ForEachSink};
+pub use stdout::{print, stdout, PrintSink, StdoutSink};

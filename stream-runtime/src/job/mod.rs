@@ -1,0 +1,239 @@
+//! Jobs: a built pipeline, how to run it, and what it reports.
+
+use std::fmt;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use stream_core::StreamError;
+
+use crate::config::Config;
+use crate::executor::{build_tasks, run_worker, TaskMetrics, WorkerControl};
+use crate::graph::{JobGraph, Plan};
+
+/// A pipeline ready to run. Built by `stream!` or [`StreamEnv::build`](crate::api::StreamEnv::build);
+/// nothing happens until it is run.
+pub struct Job {
+    graph: JobGraph,
+}
+
+impl Job {
+    /// Wraps a validated graph.
+    pub fn new(graph: JobGraph) -> Result<Job, BuildError> {
+        graph.validate().map_err(BuildError)?;
+        Ok(Job { graph })
+    }
+
+    /// The execution plan: stages, operators and where the chain is cut.
+    pub fn plan(&self) -> Plan {
+        self.graph.plan()
+    }
+
+    /// Runs the job with the default configuration until its input ends.
+    pub fn run(self) -> Result<JobReport, JobError> {
+        self.run_with(Config::default())
+    }
+
+    /// Runs the job on the current thread until its input ends (a bounded input runs as a
+    /// batch job: the final watermark fires every window).
+    pub fn run_with(self, config: Config) -> Result<JobReport, JobError> {
+        let control = Arc::new(WorkerControl::default());
+        run(self.graph, config, control)
+    }
+
+    /// Starts the job on its own thread and returns a handle to stop it.
+    pub fn start(self, config: Config) -> JobHandle {
+        let control = Arc::new(WorkerControl::default());
+        let worker_control = Arc::clone(&control);
+        let graph = self.graph;
+        let thread = std::thread::Builder::new()
+            .name(format!("strom-{}", graph.name()))
+            .spawn(move || run(graph, config, worker_control))
+            .expect("spawning the job thread");
+        JobHandle {
+            control,
+            thread: Some(thread),
+        }
+    }
+}
+
+fn run(
+    graph: JobGraph,
+    config: Config,
+    control: Arc<WorkerControl>,
+) -> Result<JobReport, JobError> {
+    control.bind_current_thread();
+    let started = Instant::now();
+    let waker = control.waker();
+    let tasks = build_tasks(&graph, &config, &waker)?;
+    let tasks = run_worker(graph.name(), tasks, &config, &control)?;
+    Ok(JobReport {
+        job: graph.name().to_owned(),
+        duration: started.elapsed(),
+        tasks,
+    })
+}
+
+/// A running job.
+pub struct JobHandle {
+    control: Arc<WorkerControl>,
+    thread: Option<JoinHandle<Result<JobReport, JobError>>>,
+}
+
+impl JobHandle {
+    /// Stops the sources and waits for the job to end cleanly: records already read are
+    /// processed and sinks flushed, but windows still open do not fire.
+    pub fn stop(mut self) -> Result<JobReport, JobError> {
+        self.control.request_stop(false);
+        self.wait()
+    }
+
+    /// Stops the sources as if their input had ended: the final watermark fires every
+    /// window, then the job ends.
+    pub fn drain(mut self) -> Result<JobReport, JobError> {
+        self.control.request_stop(true);
+        self.wait()
+    }
+
+    /// Waits until the job ends by itself.
+    pub fn join(mut self) -> Result<JobReport, JobError> {
+        self.wait()
+    }
+
+    /// Injects checkpoint barriers at every source; returns the checkpoint id. Each stage
+    /// instance snapshots once the barrier has arrived on all its inputs.
+    pub fn trigger_checkpoint(&self) -> u64 {
+        self.control.request_checkpoint()
+    }
+
+    /// True once the job has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    fn wait(&mut self) -> Result<JobReport, JobError> {
+        let Some(thread) = self.thread.take() else {
+            return Err(JobError::new(
+                "job",
+                None,
+                StreamError::new(stream_core::ErrorKind::Config, "the job was already joined"),
+            ));
+        };
+        match thread.join() {
+            Ok(result) => result,
+            Err(panic) => Err(JobError::new(
+                "job",
+                None,
+                StreamError::new(stream_core::ErrorKind::Panic, panic_message(&panic)),
+            )),
+        }
+    }
+}
+
+impl Drop for JobHandle {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.control.request_stop(false);
+            let _ = self.wait();
+        }
+    }
+}
+
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a user function panicked".to_owned()
+    }
+}
+
+/// What a finished job reports.
+#[derive(Clone, Debug)]
+pub struct JobReport {
+    /// The job's name.
+    pub job: String,
+    /// Wall time from start to end.
+    pub duration: Duration,
+    /// Per stage instance: counters and snapshots.
+    pub tasks: Vec<TaskReport>,
+}
+
+/// What one stage instance reports.
+#[derive(Clone, Debug)]
+pub struct TaskReport {
+    /// The stage.
+    pub stage: usize,
+    /// The instance.
+    pub index: usize,
+    /// The stage's operators.
+    pub name: String,
+    /// Its counters.
+    pub metrics: TaskMetrics,
+}
+
+/// A job that cannot be built (for the DataStream API; `stream!` refuses these at compile
+/// time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError(pub String);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Why a job failed: the stage instance and the operator error.
+#[derive(Debug)]
+pub struct JobError {
+    job: String,
+    task: Option<(usize, usize, String)>,
+    error: StreamError,
+}
+
+impl JobError {
+    pub(crate) fn new(job: &str, task: Option<(usize, usize, String)>, error: StreamError) -> Self {
+        JobError {
+            job: job.to_owned(),
+            task,
+            error,
+        }
+    }
+
+    pub(crate) fn of_task(job: &str, task: &crate::executor::Task, error: StreamError) -> Self {
+        Self::new(
+            job,
+            Some((task.info.stage, task.info.index, task.name.clone())),
+            error,
+        )
+    }
+
+    /// The underlying error.
+    pub fn error(&self) -> &StreamError {
+        &self.error
+    }
+
+    /// The stage and instance that failed, if known.
+    pub fn stage(&self) -> Option<(usize, usize)> {
+        self.task.as_ref().map(|(s, i, _)| (*s, *i))
+    }
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "job `{}` failed", self.job)?;
+        if let Some((stage, index, name)) = &self.task {
+            write!(f, " in stage {stage} instance {index} ({name})")?;
+        }
+        write!(f, ": {}", self.error)
+    }
+}
+
+impl std::error::Error for JobError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
