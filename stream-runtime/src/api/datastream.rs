@@ -190,7 +190,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
                 Partitioning::Broadcast => ExchangeSpec::<T, _>::new(edge, Broadcast)
                     .build(build)
                     .map(Exchange::Broadcast),
-                _ => ExchangeSpec::<T, _>::new(edge, Forward)
+                _ => ExchangeSpec::<T, _>::new(edge, Forward::default())
                     .build(build)
                     .map(Exchange::Forward),
             },
@@ -242,8 +242,8 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         self.env.finish(
             self.pipe,
             move |build| {
-                let a = ExchangeSpec::<T, _>::new(first, Forward).build(build)?;
-                let b = ExchangeSpec::<T, _>::new(second, Forward).build(build)?;
+                let a = ExchangeSpec::<T, _>::new(first, Forward::default()).build(build)?;
+                let b = ExchangeSpec::<T, _>::new(second, Forward::default()).build(build)?;
                 Ok(Tee::new(a, b))
             },
             vec![first, second],
@@ -270,7 +270,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         let env = self.env.clone();
         self.env.finish(
             Chained::new(self.pipe, spec),
-            move |build| ExchangeSpec::<((), T), _>::new(edge, Forward).build(build),
+            move |build| ExchangeSpec::<((), T), _>::new(edge, Forward::default()).build(build),
             vec![edge],
             None,
         );

@@ -595,7 +595,7 @@ where
     ) -> Result<Self::Op<N>> {
         let late = match self.late_edge {
             Some(edge) => {
-                Some(ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward).build(build)?)
+                Some(ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default()).build(build)?)
             }
             None => None,
         };

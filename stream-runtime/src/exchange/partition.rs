@@ -8,14 +8,22 @@ pub trait Partitioner<T>: Send + 'static {
     fn route(&mut self, item: T, targets: usize, send: impl FnMut(usize, T));
 }
 
-/// Always the first (only) target: used for forward and global edges.
+/// The only target of a forward or global edge. If the runtime gave the edge several
+/// targets (a forward edge between different parallelisms, which Flink turns into a
+/// rebalance), it distributes round robin.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Forward;
+pub struct Forward {
+    next: usize,
+}
 
 impl<T> Partitioner<T> for Forward {
     #[inline]
-    fn route(&mut self, item: T, _targets: usize, mut send: impl FnMut(usize, T)) {
-        send(0, item)
+    fn route(&mut self, item: T, targets: usize, mut send: impl FnMut(usize, T)) {
+        if targets <= 1 {
+            return send(0, item);
+        }
+        self.next = (self.next + 1) % targets;
+        send(self.next, item)
     }
 }
 

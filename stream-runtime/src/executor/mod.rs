@@ -71,14 +71,13 @@ pub(crate) fn build_tasks(
             )));
         };
         let (p_from, p_to) = (parallelism[from], parallelism[to]);
-        if edge.partitioning == Partitioning::Forward && p_from != p_to {
-            return Err(config_error(format!(
-                "a forward edge joins stage {from} (parallelism {p_from}) and stage {to} \
-                 (parallelism {p_to}); use rebalance() between different parallelisms"
-            )));
-        }
-        for i in 0..p_from {
-            let targets: Vec<usize> = match edge.partitioning {
+        // Like Flink, a forward edge between different parallelisms becomes a rebalance.
+        let partitioning = match edge.partitioning {
+            Partitioning::Forward if p_from != p_to => Partitioning::Rebalance,
+            p => p,
+        };
+        for (i, instance_senders) in senders[from].iter_mut().enumerate() {
+            let targets: Vec<usize> = match partitioning {
                 Partitioning::Forward => vec![i],
                 Partitioning::Global => vec![0],
                 _ => (0..p_to).collect(),
@@ -89,7 +88,7 @@ pub(crate) fn build_tasks(
                 edge_senders.push(tx);
                 inputs[to][j].push((rx, port));
             }
-            senders[from][i].push((edge_id, edge_senders));
+            instance_senders.push((edge_id, edge_senders));
         }
     }
 
