@@ -11,6 +11,8 @@ pub use stream_runtime as runtime;
 
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
 
+pub use stream_macros::stream;
+
 /// Everything a pipeline usually needs.
 pub mod prelude {
 
@@ -38,6 +40,7 @@ pub mod prelude {
         Windowed,
     };
     pub use stream_core::{ErrorKind, StreamError};
+    pub use stream_macros::stream;
     pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
     pub use stream_runtime::connectors::sink::{
         collect_sink, file_sink, for_each, print, stdout, CollectSink,
@@ -51,13 +54,14 @@ pub mod prelude {
 /// What `stream!` expands into. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use stream_core::operator::{Discard, Push, Tee};
-    pub use stream_core::stage::{InputStage, SourceStage, Stage};
-    pub use stream_core::{OpLabel, Result};
-    pub use stream_runtime::api::spec::{ExchangeSpec, Spec};
-    pub use stream_runtime::api::witness::{KeyedWitness, WindowWitness, Witness};
+    pub use stream_core::operator::{Discard, Tee};
+    pub use stream_core::source::Source;
+    pub use stream_runtime::api::assemble;
+    pub use stream_runtime::api::spec::OperatorSpec;
+    pub use stream_runtime::api::witness::Witness;
     pub use stream_runtime::exchange::{
         Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance,
     };
-    pub use stream_runtime::graph::{JobGraph, OperatorInfo, StageBuild, StageSpec};
+    pub use stream_runtime::graph::{JobGraph, StageBuild, StageSpec};
+    pub use stream_runtime::Job;
 }

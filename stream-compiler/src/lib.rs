@@ -1,1 +1,33 @@
-//! placeholder
+//! # stream-compiler
+//!
+//! The compiler behind `stream!`, as plain library code over `proc_macro2` so it can be
+//! unit-tested without a compiler round trip:
+//! [`parse`] → [`graph`] → [`validate`] → [`plan`] → [`codegen`], with the operators in
+//! [`ops`], one file each. Every error is collected with its span and all are reported
+//! together.
+
+pub mod codegen;
+pub mod diagnostics;
+pub mod graph;
+pub mod ops;
+pub mod parse;
+pub mod plan;
+pub mod validate;
+
+use proc_macro2::TokenStream;
+
+/// Compiles the body of a `stream!` invocation into an expression of type `strom::Job`.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let program = match syn::parse2::<parse::Program>(input) {
+        Ok(program) => program,
+        Err(error) => return diagnostics::failed(error),
+    };
+    let mut errors = diagnostics::Errors::default();
+    let graph = graph::Graph::build(&program, &mut errors);
+    validate::check(&graph, &mut errors);
+    if let Some(error) = errors.take() {
+        return diagnostics::failed(error);
+    }
+    let plan = plan::Plan::of(&graph);
+    codegen::generate(&graph, &plan)
+}

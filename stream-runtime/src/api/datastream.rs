@@ -20,8 +20,8 @@ use super::env::StreamEnv;
 use super::pipe::{Chained, InputPipe, Pipe};
 use super::spec::{
     ExchangeSpec, FilterSpec, FlatMapSpec, IngestionTimeSpec, InspectSpec, KeyedAggregateSpec,
-    KeyedProcessSpec, KeyedReduceSpec, MapSpec, Spec, TimestampsSpec, TryMapSpec, WatermarksSpec,
-    WindowSpec,
+    KeyedProcessSpec, KeyedReduceSpec, MapSpec, OperatorSpec, Spec, TimestampsSpec, TryMapSpec,
+    WatermarksSpec, WindowSpec,
 };
 use super::witness::{KeyedWitness, WindowWitness, Witness};
 use crate::exchange::{Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance};

@@ -20,7 +20,8 @@ use crate::job::{BuildError, Job};
 /// Declares a job with the DataStream API (the typed builder under `stream!`):
 ///
 /// ```
-/// use strom::prelude::*;
+/// use stream_runtime::api::StreamEnv;
+/// use stream_runtime::connectors::{sink::collect_sink, source::from_vec};
 ///
 /// let env = StreamEnv::new("doubling");
 /// let out = collect_sink();

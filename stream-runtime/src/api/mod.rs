@@ -1,6 +1,7 @@
 //! The typed API: the DataStream builder, and the specs and witnesses it shares with
 //! `stream!`.
 
+pub mod assemble;
 mod datastream;
 mod env;
 pub mod pipe;

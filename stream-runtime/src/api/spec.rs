@@ -23,8 +23,24 @@ use stream_core::{Result, Timestamp};
 use crate::exchange::{ExchangeWriter, Partitioner};
 use crate::graph::{EdgeId, OperatorInfo, StageBuild};
 
+/// What every operator spec tells about itself, whatever its input type: how it appears
+/// in plans, its state id and its side output. Kept apart from [`Spec`] so generated code
+/// can ask for it without naming the input type.
+pub trait OperatorSpec {
+    /// How the operator appears in plans and errors.
+    fn info(&self) -> &OperatorInfo;
+
+    /// Sets the id its state is checkpointed under (stateless operators ignore it).
+    fn set_uid(&mut self, _uid: String) {}
+
+    /// The edge its side output leaves the stage on, if any.
+    fn side_output(&self) -> Option<EdgeId> {
+        None
+    }
+}
+
 /// An operator of a fused chain, before it is built.
-pub trait Spec<In>: Clone + Send + 'static {
+pub trait Spec<In>: OperatorSpec + Clone + Send + 'static {
     /// The records it emits.
     type Out;
     /// The operator it becomes in front of a downstream `N`.
@@ -36,17 +52,6 @@ pub trait Spec<In>: Clone + Send + 'static {
         build: &mut StageBuild<'_>,
         next: N,
     ) -> Result<Self::Op<N>>;
-
-    /// How the operator appears in plans and errors.
-    fn info(&self) -> &OperatorInfo;
-
-    /// Sets the id its state is checkpointed under (stateless operators ignore it).
-    fn set_uid(&mut self, _uid: String) {}
-
-    /// The edge its side output leaves the stage on, if any.
-    fn side_output(&self) -> Option<EdgeId> {
-        None
-    }
 }
 
 fn label(info: &OperatorInfo) -> OpLabel {
@@ -80,7 +85,9 @@ macro_rules! simple_spec {
             fn build<N: Push<$out> + 'static>(self, _build: &mut StageBuild<'_>, next: N) -> Result<Self::Op<N>> {
                 Ok($op::new(self.f, next))
             }
+        }
 
+        impl<F> OperatorSpec for $name<F> {
             fn info(&self) -> &OperatorInfo {
                 &self.info
             }
@@ -145,7 +152,9 @@ where
     ) -> Result<Self::Op<N>> {
         Ok(FlatMap::new(self.f, next))
     }
+}
 
+impl<F, I> OperatorSpec for FlatMapSpec<F, I> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -191,7 +200,9 @@ where
     ) -> Result<Self::Op<N>> {
         Ok(KeyBy::new(self.f, next))
     }
+}
 
+impl<F, K> OperatorSpec for KeyBySpec<F, K> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -227,7 +238,9 @@ where
     ) -> Result<Self::Op<N>> {
         Ok(TryMap::new(self.f, label(&self.info), next))
     }
+}
 
+impl<F> OperatorSpec for TryMapSpec<F> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -268,7 +281,9 @@ impl<T: 'static, G: WatermarkGenerator<T>> Spec<T> for WatermarksSpec<G, T> {
     ) -> Result<Self::Op<N>> {
         Ok(GenerateWatermarks::new(self.generator, next))
     }
+}
 
+impl<G, T> OperatorSpec for WatermarksSpec<G, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -298,7 +313,9 @@ impl<T> Spec<T> for IngestionTimeSpec {
     ) -> Result<Self::Op<N>> {
         Ok(IngestionTime::new(next))
     }
+}
 
+impl OperatorSpec for IngestionTimeSpec {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -351,7 +368,9 @@ where
     ) -> Result<Self::Op<N>> {
         Ok(KeyedReduce::new(self.f, self.uid, label(&self.info), next))
     }
+}
 
+impl<F, K, T> OperatorSpec for KeyedReduceSpec<F, K, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -413,7 +432,9 @@ where
             next,
         ))
     }
+}
 
+impl<A, K, T> OperatorSpec for KeyedAggregateSpec<A, K, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -476,7 +497,9 @@ where
             next,
         ))
     }
+}
 
+impl<P, K, I> OperatorSpec for KeyedProcessSpec<P, K, I> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -594,14 +617,17 @@ where
         next: N,
     ) -> Result<Self::Op<N>> {
         let late = match self.late_edge {
-            Some(edge) => {
-                Some(ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default()).build(build)?)
-            }
+            Some(edge) => Some(
+                ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default())
+                    .build(build)?,
+            ),
             None => None,
         };
         self.build_with_late(next, late)
     }
+}
 
+impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
@@ -637,9 +663,10 @@ impl<S, T> SinkSpec<S, T> {
             _records: PhantomData,
         }
     }
+}
 
-    /// How the sink appears in plans.
-    pub fn info(&self) -> &OperatorInfo {
+impl<S, T> OperatorSpec for SinkSpec<S, T> {
+    fn info(&self) -> &OperatorInfo {
         &self.info
     }
 }

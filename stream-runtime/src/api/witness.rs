@@ -322,6 +322,16 @@ pub struct WindowWitness<K, T, A, Tr, E> {
     _types: PhantomData<fn() -> (K, T)>,
 }
 
+impl<K, T, A, Tr, E> WindowWitness<K, T, A, Tr, E> {
+    /// The stream of `(K, T)` pairs the window operator reads.
+    pub fn pairs(&self) -> Witness<(K, T)> {
+        Witness {
+            origin: self.origin,
+            _records: PhantomData,
+        }
+    }
+}
+
 impl<K, T, A, Tr, E> WindowWitness<K, T, A, Tr, E>
 where
     K: Key,

@@ -24,6 +24,24 @@ impl Job {
         Ok(Job { graph })
     }
 
+    /// Wraps a graph that `stream!` generated; the macro has checked at compile time what
+    /// [`Job::new`] checks at run time.
+    #[doc(hidden)]
+    pub fn compiled(graph: JobGraph) -> Job {
+        debug_assert_eq!(
+            graph.validate(),
+            Ok(()),
+            "`stream!` generated an invalid graph"
+        );
+        Job { graph }
+    }
+
+    /// Names the job (shown in plans, errors and reports).
+    pub fn named(mut self, name: impl Into<String>) -> Job {
+        self.graph.name = name.into();
+        self
+    }
+
     /// The execution plan: stages, operators and where the chain is cut.
     pub fn plan(&self) -> Plan {
         self.graph.plan()

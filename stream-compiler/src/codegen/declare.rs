@@ -1,0 +1,202 @@
+//! The first part of the expansion: one statement per node, in pipeline order, calling the
+//! witness of its input stream. This is where rustc type-checks the user's closures, each
+//! call spanned at the user's operator so an error points there. Each call yields the
+//! operator's spec and the witness of the stream it produces.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use super::{aggregate, input_records, names, private};
+use crate::graph::{Graph, Node, NodeKind};
+use crate::ops::Kind;
+
+/// The declarations of every node of `graph`.
+pub fn all(graph: &Graph) -> Vec<TokenStream> {
+    let mut uids = Uids::default();
+    (0..graph.nodes.len())
+        .map(|n| node(graph, n, &mut uids))
+        .collect()
+}
+
+fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
+    let p = private();
+    let node = &graph.nodes[n];
+    let span = node.span;
+    let w = names::witness(n);
+    match &node.kind {
+        NodeKind::Source { expr } => {
+            let source = names::source(n);
+            let info = names::source_info(n);
+            let named = named(node);
+            let stream_opt = match &node.stream {
+                Some(s) => {
+                    let s = s.to_string();
+                    quote!(::core::option::Option::Some(#s))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            quote_spanned! {expr.span()=>
+                let #source = #expr;
+                let #w = #p::Witness::of_source(&#source) #named;
+                let #info = #p::assemble::source_info(&#source, #stream_opt);
+            }
+        }
+        NodeKind::Op { def, name, args } => {
+            let input = input_witness(graph, node);
+            match def.name {
+                "source_time" | "rebalance" | "broadcast" => quote!(let #w = #input;),
+                _ => {
+                    let spec = names::spec(n);
+                    let call = method_call(&input, name, args);
+                    let uid = def
+                        .stateful
+                        .then(|| set_uid(node, &spec, uids.next(node, def.name)));
+                    quote_spanned! {span=>
+                        let (mut #spec, #w) = #call;
+                        #uid
+                    }
+                }
+            }
+        }
+        NodeKind::Window {
+            all,
+            assigner,
+            config,
+            function,
+            ..
+        } => {
+            let input = input_witness(graph, node);
+            let window = names::window(n);
+            let start = if *all {
+                let unit_key = names::unit_key(n);
+                let pairs = names::all_pairs(n);
+                quote_spanned! {span=>
+                    let (#unit_key, #window) = #input.window_all(#assigner);
+                    let #pairs = #window.pairs();
+                }
+            } else {
+                quote_spanned!(span=> let #window = #input.window(#assigner);)
+            };
+            let configure = config.iter().map(|c| {
+                let call = method_call(&quote!(#window), &c.name, &c.args);
+                quote_spanned!(c.span=> let #window = #call;)
+            });
+            let spec = names::spec(n);
+            let late = names::late_witness(n);
+            // The graph guarantees a window function before a window is used.
+            let finish = function.as_ref().map(|f| {
+                let call = method_call(&quote!(#window), &f.name, &f.args);
+                let uid = set_uid(node, &spec, uids.next(node, "window"));
+                quote_spanned! {f.span=>
+                    let (mut #spec, #w, #late) = #call;
+                    #uid
+                }
+            });
+            quote! {
+                #start
+                #(#configure)*
+                #finish
+            }
+        }
+        NodeKind::Late { window } => {
+            let late = names::late_witness(*window);
+            let named = named(node);
+            quote!(let #w = #late #named;)
+        }
+        NodeKind::Union => {
+            let first = names::witness(node.inputs[0]);
+            let checks = node.inputs[1..].iter().map(|&i| {
+                let other = names::witness(i);
+                quote_spanned!(span=> #p::assemble::same_records(#first, #other);)
+            });
+            let named = named(node);
+            quote! {
+                #(#checks)*
+                let #w = #first #named;
+            }
+        }
+        NodeKind::Sink { expr } => {
+            let input = input_records(graph, n);
+            let spec = names::spec(n);
+            let sink = syn::Ident::new("sink", span);
+            quote_spanned!(span=> let #spec = #input.#sink(#expr);)
+        }
+    }
+}
+
+/// The witness a node calls its operator on: its input's, named after the node's stream.
+fn input_witness(graph: &Graph, node: &Node) -> TokenStream {
+    let input = names::witness(node.inputs[0]);
+    let named = match graph.nodes[node.inputs[0]].output.kind {
+        Some(Kind::Data | Kind::Keyed) => named(node),
+        _ => TokenStream::new(),
+    };
+    quote!(#input #named)
+}
+
+fn named(node: &Node) -> TokenStream {
+    match &node.stream {
+        Some(s) => {
+            let s = s.to_string();
+            quote!(.named(#s))
+        }
+        None => TokenStream::new(),
+    }
+}
+
+fn stream_name(node: &Node) -> Option<String> {
+    node.stream.as_ref().map(|s| s.to_string())
+}
+
+/// `receiver.name(args)`, with `aggregate` of built-ins taken from the typed builder.
+fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
+    if name == "aggregate" {
+        if let Some(arg) = args.first() {
+            if let Some(with) = aggregate::with_builder(arg, &names::local("aggregates")) {
+                let method = syn::Ident::new("aggregate_with", name.span());
+                return quote_spanned!(name.span()=> #receiver.#method(#with));
+            }
+        }
+    }
+    quote_spanned!(name.span()=> #receiver.#name(#(#args),*))
+}
+
+fn set_uid(node: &Node, spec: &syn::Ident, default: String) -> TokenStream {
+    let p = private();
+    match &node.uid {
+        Some(uid) => quote_spanned! {uid.span()=>
+            #p::OperatorSpec::set_uid(&mut #spec, ::std::string::ToString::to_string(&#uid));
+        },
+        None => {
+            quote!(#p::OperatorSpec::set_uid(&mut #spec, ::std::string::String::from(#default));)
+        }
+    }
+}
+
+/// Default state ids: `stream/operator`, numbered when a stream has several stateful
+/// operators of one kind. They stay the same while the stream's definition does; `.uid(..)`
+/// pins one across any edit.
+#[derive(Default)]
+struct Uids {
+    used: BTreeMap<String, usize>,
+}
+
+impl Uids {
+    fn next(&mut self, node: &Node, operator: &str) -> String {
+        let base = match stream_name(node) {
+            Some(stream) => format!("{stream}/{operator}"),
+            None => operator.to_owned(),
+        };
+        let count = self.used.entry(base.clone()).or_default();
+        *count += 1;
+        if *count == 1 {
+            base
+        } else {
+            format!("{base}#{count}")
+        }
+    }
+}

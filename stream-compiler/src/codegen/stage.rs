@@ -1,0 +1,297 @@
+//! The third part of the expansion: one stage factory per planned stage. The factory owns
+//! the stage's specs and source and builds one instance as a single composed value, from
+//! the end of the chain back to its entry: branches of a fan-out become a static `Tee`, a
+//! window's late side output a second downstream, a cut an exchange writer.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::{input_records, names, private, records};
+use crate::graph::{Graph, NodeId, NodeKind};
+use crate::ops::Cut;
+use crate::plan::{EdgeKind, Entry, Plan};
+
+/// Registers stage `stage` of `plan` with the job graph `graph_var`.
+pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> TokenStream {
+    let mut gen = StageGen {
+        graph,
+        plan,
+        stage,
+        build: names::local("build"),
+        parts: Vec::new(),
+    };
+    let p = private();
+    let entry = gen.entry();
+    let operators = gen.operators();
+    let parts = gen
+        .parts
+        .iter()
+        .rev()
+        .fold(quote!(()), |rest, part| quote!((#part, #rest)));
+    let build = &gen.build;
+    let inputs = plan.inputs_of(stage).into_iter().map(names::edge);
+    let outputs = plan.outputs_of(stage).into_iter().map(names::edge);
+    let parallelism = match plan.stages[stage].parallelism {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    let max_parallelism = match plan.stages[stage].entry {
+        Entry::Source(n) => {
+            let source = names::source(n);
+            quote!(#p::assemble::source_parallelism(&#source))
+        }
+        _ => quote!(::core::option::Option::None),
+    };
+    let operators_var = names::local("operators");
+    let max_var = names::local("max_parallelism");
+    quote! {
+        {
+            let #operators_var = ::std::vec![#(#operators),*];
+            let #max_var = #max_parallelism;
+            #graph_var.add_stage(#p::StageSpec {
+                operators: #operators_var,
+                inputs: ::std::vec![#(#inputs),*],
+                outputs: ::std::vec![#(#outputs),*],
+                parallelism: #parallelism,
+                max_parallelism: #max_var,
+                factory: #p::assemble::factory(
+                    #parts,
+                    move |#parts, #build: &mut #p::StageBuild<'_>| #entry,
+                ),
+            });
+        }
+    }
+}
+
+/// Where a node's output goes inside its stage.
+enum Target {
+    Node(NodeId),
+    Edge(usize),
+}
+
+struct StageGen<'a> {
+    graph: &'a Graph,
+    plan: &'a Plan,
+    stage: usize,
+    build: Ident,
+    /// The values the factory owns and clones for each instance.
+    parts: Vec<Ident>,
+}
+
+impl StageGen<'_> {
+    fn part(&mut self, ident: Ident) -> Ident {
+        if !self.parts.contains(&ident) {
+            self.parts.push(ident.clone());
+        }
+        ident
+    }
+
+    /// How the stage's operators appear in the plan, in graph order.
+    fn operators(&self) -> Vec<TokenStream> {
+        let graph = self.graph;
+        (0..graph.nodes.len())
+            .filter(|&n| self.plan.stage_of[n] == self.stage)
+            .filter_map(|n| match &graph.nodes[n].kind {
+                NodeKind::Source { .. } => {
+                    let info = names::source_info(n);
+                    Some(quote!(::core::clone::Clone::clone(&#info)))
+                }
+                NodeKind::Op { def, .. } if has_no_spec(def.name) => None,
+                NodeKind::Op { .. } | NodeKind::Window { .. } | NodeKind::Sink { .. } => {
+                    Some(spec_info(n))
+                }
+                NodeKind::Union | NodeKind::Late { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The expression that builds one instance: `Result<Box<dyn Stage>>`.
+    fn entry(&mut self) -> TokenStream {
+        let p = private();
+        let build = self.build.clone();
+        let chain = names::local("chain");
+        let label = format!("stage {}", self.stage);
+        match self.plan.stages[self.stage].entry {
+            Entry::Source(n) => {
+                let targets = self.targets(n, false);
+                let source = self.part(names::source(n));
+                let info = self.part(names::source_info(n));
+                quote! {{
+                    let #chain = #targets;
+                    #p::assemble::source_stage(#source, #info, #build, #chain)
+                }}
+            }
+            Entry::Output(n) => {
+                let targets = self.targets(n, false);
+                let records = records(self.graph, n);
+                quote! {{
+                    let #chain = #targets;
+                    ::core::result::Result::Ok(#p::assemble::input_stage(#records, #chain, #label))
+                }}
+            }
+            Entry::Input(n) => {
+                let node = self.node(n);
+                let records = input_records(self.graph, n);
+                quote! {{
+                    let #chain = #node;
+                    ::core::result::Result::Ok(#p::assemble::input_stage(#records, #chain, #label))
+                }}
+            }
+        }
+    }
+
+    /// Where the output of `node` goes. In the node's own stage a cut node feeds its
+    /// exchange; after the cut (`own_stage == false`) its consumers read it.
+    fn target_list(&self, node: NodeId, own_stage: bool) -> Vec<Target> {
+        let graph = self.graph;
+        if own_stage {
+            if let Some((edge, _)) = self.plan.cut[node] {
+                return vec![Target::Edge(edge)];
+            }
+        }
+        let mut targets: Vec<Target> = graph.nodes[node]
+            .consumers
+            .iter()
+            .filter(|&&c| {
+                !matches!(
+                    graph.nodes[c].kind,
+                    NodeKind::Union | NodeKind::Late { .. } | NodeKind::Window { all: true, .. }
+                )
+            })
+            .map(|&c| Target::Node(c))
+            .collect();
+        targets.extend(
+            self.plan
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.producer == node && e.consumer.is_some())
+                .map(|(e, _)| Target::Edge(e)),
+        );
+        targets
+    }
+
+    /// The downstream of `node`: one target, or a `Tee` of several.
+    fn targets(&mut self, node: NodeId, own_stage: bool) -> TokenStream {
+        let list = self.target_list(node, own_stage);
+        self.fan_out(list)
+    }
+
+    fn fan_out(&mut self, mut list: Vec<Target>) -> TokenStream {
+        let p = private();
+        let Some(last) = list.pop() else {
+            return quote!(#p::Discard);
+        };
+        let mut expr = self.target(last);
+        let (first, rest) = (names::local("first"), names::local("rest"));
+        while let Some(target) = list.pop() {
+            let head = self.target(target);
+            expr = quote! {{
+                let #first = #head;
+                let #rest = #expr;
+                #p::Tee::new(#first, #rest)
+            }};
+        }
+        expr
+    }
+
+    fn target(&mut self, target: Target) -> TokenStream {
+        match target {
+            Target::Node(n) => self.node(n),
+            Target::Edge(e) => self.exchange(e),
+        }
+    }
+
+    /// Builds the operator of `node` in front of its targets.
+    fn node(&mut self, n: NodeId) -> TokenStream {
+        let p = private();
+        let build = self.build.clone();
+        let next = names::local("next");
+        let graph = self.graph;
+        match &graph.nodes[n].kind {
+            NodeKind::Op { def, .. } if has_no_spec(def.name) => self.targets(n, true),
+            NodeKind::Op { .. } => {
+                let targets = self.targets(n, true);
+                let spec = self.part(names::spec(n));
+                let input = input_records(graph, n);
+                quote! {{
+                    let #next = #targets;
+                    #p::assemble::operator(#input, #spec, #build, #next)?
+                }}
+            }
+            NodeKind::Window { .. } => {
+                let main = self.targets(n, true);
+                let late = match graph.nodes[n]
+                    .consumers
+                    .iter()
+                    .find(|&&c| matches!(graph.nodes[c].kind, NodeKind::Late { .. }))
+                {
+                    Some(&late) => self.targets(late, true),
+                    None => quote!(#p::Discard),
+                };
+                let spec = self.part(names::spec(n));
+                let late_var = names::local("late");
+                quote! {{
+                    let #next = #main;
+                    let #late_var = #late;
+                    #spec.build_with_late(#next, #late_var)?
+                }}
+            }
+            NodeKind::Sink { .. } => {
+                let spec = self.part(names::spec(n));
+                quote!(#spec.build(#build)?)
+            }
+            // Sources, unions and late outputs start stages or hang off windows; the plan
+            // never routes records to them as a target.
+            NodeKind::Source { .. } | NodeKind::Union | NodeKind::Late { .. } => {
+                quote!(#p::Discard)
+            }
+        }
+    }
+
+    /// The exchange writer at the sending end of plan edge `e`.
+    fn exchange(&mut self, e: usize) -> TokenStream {
+        let p = private();
+        let build = self.build.clone();
+        let edge = &self.plan.edges[e];
+        let id = names::edge(e);
+        let records = records(self.graph, edge.producer);
+        let write = |records: TokenStream, partitioner: TokenStream| quote!(#p::assemble::exchange(#records, #id, #partitioner, #build)?);
+        match edge.kind {
+            EdgeKind::Cut(Cut::Hash) => write(
+                records,
+                quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism)),
+            ),
+            EdgeKind::Cut(Cut::Rebalance) => write(
+                records,
+                quote!(#p::Rebalance::starting_at(#build.instance.index)),
+            ),
+            EdgeKind::Cut(Cut::Broadcast) => write(records, quote!(#p::Broadcast)),
+            EdgeKind::Union => write(records, quote!(<#p::Forward>::default())),
+            EdgeKind::Cut(Cut::Global) => {
+                // `window_all`: pair every record with the unit key, then send it to the
+                // single instance of the window's stage.
+                let window = edge.consumer.unwrap_or(edge.producer);
+                let pairs = names::all_pairs(window);
+                let exchange = write(quote!(#pairs), quote!(<#p::Forward>::default()));
+                let unit_key = self.part(names::unit_key(window));
+                let next = names::local("next");
+                quote! {{
+                    let #next = #exchange;
+                    #p::assemble::operator(#records, #unit_key, #build, #next)?
+                }}
+            }
+        }
+    }
+}
+
+/// Operators that only mark the stream or cut it, and build no operator of their own.
+fn has_no_spec(name: &str) -> bool {
+    matches!(name, "source_time" | "rebalance" | "broadcast")
+}
+
+fn spec_info(n: NodeId) -> TokenStream {
+    let p = private();
+    let spec = names::spec(n);
+    quote!(::core::clone::Clone::clone(#p::OperatorSpec::info(&#spec)))
+}

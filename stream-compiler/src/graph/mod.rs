@@ -1,0 +1,628 @@
+//! The dataflow graph of a `stream!` body: one node per source, operator, window, union and
+//! sink, with named streams resolved. Building it checks that each operator applies to the
+//! kind of stream it is called on.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+use syn::{Expr, Ident};
+
+use crate::diagnostics::{did_you_mean, Errors};
+use crate::ops::{self, Kind, OpDef, Produces, Time};
+use crate::parse::{Call, Head, Program};
+
+/// Index of a node.
+pub type NodeId = usize;
+
+/// What is known about a stream at a point of the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamType {
+    /// Data, keyed or windowed; `None` once the pipeline has ended in a sink.
+    pub kind: Option<Kind>,
+    /// Records carry event timestamps.
+    pub timestamps: bool,
+    /// Watermarks are generated.
+    pub watermarks: bool,
+}
+
+/// A node of the graph.
+pub struct Node {
+    /// What it is.
+    pub kind: NodeKind,
+    /// The nodes whose output it reads.
+    pub inputs: Vec<NodeId>,
+    /// The nodes that read its output.
+    pub consumers: Vec<NodeId>,
+    /// The stream (let binding) it belongs to.
+    pub stream: Option<Ident>,
+    /// The operator's name in the user's code (errors point here).
+    pub span: Span,
+    /// The stream it produces.
+    pub output: StreamType,
+    /// The state id set with `.uid(..)`.
+    pub uid: Option<Expr>,
+}
+
+/// The kinds of node.
+pub enum NodeKind {
+    /// `source(expr)`.
+    Source {
+        /// The source expression.
+        expr: Box<Expr>,
+    },
+    /// A one-input operator.
+    Op {
+        /// Its definition.
+        def: &'static OpDef,
+        /// Its name as written.
+        name: Ident,
+        /// Its arguments.
+        args: Vec<Expr>,
+    },
+    /// `window(..)`/`window_all(..)` with its configuration and window function.
+    Window {
+        /// `window_all` rather than `window`.
+        all: bool,
+        /// The assigner expression.
+        assigner: Box<Expr>,
+        /// `trigger`, `evictor`, `allowed_lateness` calls, in order.
+        config: Vec<Call>,
+        /// `reduce`, `aggregate` or `process`.
+        function: Option<Call>,
+        /// The late side output stream, from `late_to(name)`.
+        late: Option<Ident>,
+    },
+    /// The late side output of a window node.
+    Late {
+        /// The window node.
+        window: NodeId,
+    },
+    /// `union(a, b, ..)`.
+    Union,
+    /// `sink(expr)`.
+    Sink {
+        /// The sink expression.
+        expr: Box<Expr>,
+    },
+}
+
+/// A stream name and where it was defined.
+pub struct StreamDef {
+    /// The name as written where it was defined.
+    pub ident: Ident,
+    /// The node whose output it is.
+    pub node: NodeId,
+}
+
+/// The whole graph.
+#[derive(Default)]
+pub struct Graph {
+    /// All nodes; inputs always come before the nodes that read them.
+    pub nodes: Vec<Node>,
+    /// The named streams.
+    pub streams: BTreeMap<String, StreamDef>,
+    /// Statements that end without a sink and bind no name.
+    pub dangling: Vec<Span>,
+    /// The number of `.sink(..)` calls written (even in statements with errors).
+    pub sink_calls: usize,
+}
+
+impl Graph {
+    /// Builds the graph, reporting errors into `errors`.
+    pub fn build(program: &Program, errors: &mut Errors) -> Graph {
+        let mut graph = Graph::default();
+        let mut defined_later: BTreeMap<String, Span> = BTreeMap::new();
+        graph.sink_calls = program
+            .statements
+            .iter()
+            .flat_map(|s| &s.calls)
+            .filter(|c| c.name == "sink")
+            .count();
+        for statement in &program.statements {
+            if let Some(b) = &statement.binding {
+                defined_later.entry(b.to_string()).or_insert(b.span());
+            }
+            for call in &statement.calls {
+                if call.name == "late_to" {
+                    if let Some(Expr::Path(p)) = call.args.first() {
+                        if let Some(i) = p.path.get_ident() {
+                            defined_later.entry(i.to_string()).or_insert(i.span());
+                        }
+                    }
+                }
+            }
+        }
+        for statement in &program.statements {
+            let stream = statement.binding.clone();
+            let Some(mut cursor) =
+                graph.head(&statement.head, stream.as_ref(), &defined_later, errors)
+            else {
+                continue;
+            };
+            let mut ok = true;
+            for call in &statement.calls {
+                match graph.apply(cursor, call, stream.as_ref(), &defined_later, errors) {
+                    Some(next) => cursor = next,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let output = graph.nodes[cursor].output;
+            if output.kind == Some(Kind::Windowed) {
+                errors.error(
+                    statement.span,
+                    "a windowed stream needs a window function: end the window with \
+                     `.reduce(..)`, `.aggregate(..)` or `.process(..)`",
+                );
+                continue;
+            }
+            match &statement.binding {
+                Some(name) => {
+                    if let Some(previous) = graph.streams.get(&name.to_string()) {
+                        let mut e = syn::Error::new(
+                            name.span(),
+                            format!("stream `{name}` is defined twice"),
+                        );
+                        e.combine(syn::Error::new(previous.ident.span(), "first defined here"));
+                        errors.push(e);
+                    } else if output.kind.is_none() {
+                        errors.error(
+                            name.span(),
+                            format!("`{name}` names nothing: the pipeline ends in a sink, remove `let {name} =`"),
+                        );
+                    } else {
+                        graph.define(name, cursor);
+                    }
+                }
+                None if output.kind.is_some() => graph.dangling.push(statement.span),
+                None => {}
+            }
+        }
+        for id in 0..graph.nodes.len() {
+            for input in graph.nodes[id].inputs.clone() {
+                graph.nodes[input].consumers.push(id);
+            }
+        }
+        graph
+    }
+
+    fn define(&mut self, name: &Ident, node: NodeId) {
+        self.streams.insert(
+            name.to_string(),
+            StreamDef {
+                ident: name.clone(),
+                node,
+            },
+        );
+    }
+
+    fn add(
+        &mut self,
+        kind: NodeKind,
+        inputs: Vec<NodeId>,
+        stream: Option<&Ident>,
+        span: Span,
+        output: StreamType,
+    ) -> NodeId {
+        self.nodes.push(Node {
+            kind,
+            inputs,
+            consumers: Vec::new(),
+            stream: stream.cloned(),
+            span,
+            output,
+            uid: None,
+        });
+        self.nodes.len() - 1
+    }
+
+    fn resolve(
+        &self,
+        name: &Ident,
+        defined_later: &BTreeMap<String, Span>,
+        errors: &mut Errors,
+    ) -> Option<NodeId> {
+        if let Some(def) = self.streams.get(&name.to_string()) {
+            return Some(def.node);
+        }
+        if defined_later.contains_key(&name.to_string()) {
+            errors.error(
+                name.span(),
+                format!("stream `{name}` is used before it is defined: move its `let {name} = ...;` above this line"),
+            );
+        } else {
+            let names: Vec<&str> = self.streams.keys().map(String::as_str).collect();
+            let hint = match did_you_mean(&name.to_string(), &names) {
+                Some(n) => format!("; did you mean `{n}`?"),
+                None => String::new(),
+            };
+            errors.error(
+                name.span(),
+                format!(
+                    "unknown stream `{name}`: define it with `let {name} = source(...)...;`{hint}"
+                ),
+            );
+        }
+        None
+    }
+
+    fn head(
+        &mut self,
+        head: &Head,
+        stream: Option<&Ident>,
+        defined_later: &BTreeMap<String, Span>,
+        errors: &mut Errors,
+    ) -> Option<NodeId> {
+        match head {
+            Head::Source { span, expr } => {
+                // Our scripted source carries timestamps and watermarks; any other source
+                // gets them with `.event_time(..).watermark(..)` or `.source_time()`.
+                let timed = is_call_to(expr, "scripted");
+                Some(self.add(
+                    NodeKind::Source { expr: expr.clone() },
+                    Vec::new(),
+                    stream,
+                    *span,
+                    StreamType {
+                        kind: Some(Kind::Data),
+                        timestamps: timed,
+                        watermarks: timed,
+                    },
+                ))
+            }
+            Head::Stream(name) => self.resolve(name, defined_later, errors),
+            Head::Union { span, streams } => {
+                let inputs: Vec<NodeId> = streams
+                    .iter()
+                    .filter_map(|s| self.resolve(s, defined_later, errors))
+                    .collect();
+                if inputs.len() != streams.len() {
+                    return None;
+                }
+                self.union(inputs, streams, stream, *span, errors)
+            }
+        }
+    }
+
+    fn union(
+        &mut self,
+        inputs: Vec<NodeId>,
+        names: &[Ident],
+        stream: Option<&Ident>,
+        span: Span,
+        errors: &mut Errors,
+    ) -> Option<NodeId> {
+        for (&input, name) in inputs.iter().zip(names) {
+            if self.nodes[input].output.kind != Some(Kind::Data) {
+                errors.error(
+                    name.span(),
+                    format!(
+                        "`union` takes plain streams, but `{name}` is {}",
+                        self.nodes[input]
+                            .output
+                            .kind
+                            .map_or("finished", Kind::describe)
+                    ),
+                );
+                return None;
+            }
+        }
+        let all = |f: fn(&StreamType) -> bool| inputs.iter().all(|&i| f(&self.nodes[i].output));
+        let output = StreamType {
+            kind: Some(Kind::Data),
+            timestamps: all(|t| t.timestamps),
+            watermarks: all(|t| t.watermarks),
+        };
+        Some(self.add(NodeKind::Union, inputs, stream, span, output))
+    }
+
+    /// Applies one call to the stream at `cursor`; returns the new cursor.
+    fn apply(
+        &mut self,
+        cursor: NodeId,
+        call: &Call,
+        stream: Option<&Ident>,
+        defined_later: &BTreeMap<String, Span>,
+        errors: &mut Errors,
+    ) -> Option<NodeId> {
+        let input = self.nodes[cursor].output;
+        let name = call.name.to_string();
+        let Some(kind) = input.kind else {
+            errors.error(
+                call.name.span(),
+                format!("`sink` ends a pipeline: `{name}` cannot follow it"),
+            );
+            return None;
+        };
+        let Some(def) = ops::find(&name).filter(|d| d.on.contains(&kind)) else {
+            errors.push(unknown_operator(call, kind));
+            return None;
+        };
+        if call.args.len() != def.args {
+            errors.error(
+                call.span,
+                format!(
+                    "`{name}` takes {} argument{}: {}",
+                    def.args,
+                    if def.args == 1 { "" } else { "s" },
+                    def.usage
+                ),
+            );
+            return None;
+        }
+        let span = call.name.span();
+        let arg = || Box::new(call.args[0].clone());
+        let with_time = |t: StreamType| match def.time {
+            Time::Keep => t,
+            Time::Timestamps => StreamType {
+                timestamps: true,
+                ..t
+            },
+            Time::Watermarks => StreamType {
+                watermarks: true,
+                ..t
+            },
+            Time::Both => StreamType {
+                timestamps: true,
+                watermarks: true,
+                ..t
+            },
+        };
+
+        // Window configuration and functions extend the window node.
+        if kind == Kind::Windowed {
+            let NodeKind::Window {
+                config,
+                function,
+                late,
+                ..
+            } = &mut self.nodes[cursor].kind
+            else {
+                return None;
+            };
+            match name.as_str() {
+                "late_to" => {
+                    let target = match &call.args[0] {
+                        Expr::Path(p) => p.path.get_ident().cloned(),
+                        _ => None,
+                    };
+                    let Some(target) = target else {
+                        errors.error(
+                            call.args_span(),
+                            "`late_to` takes the name of a new stream: `.late_to(late_events)`",
+                        );
+                        return None;
+                    };
+                    if late.is_some() {
+                        errors.error(call.name.span(), "a window has one late side output");
+                        return None;
+                    }
+                    *late = Some(target);
+                }
+                "reduce" | "aggregate" | "process" => {
+                    *function = Some(call.clone());
+                    let late_name = late.clone();
+                    self.nodes[cursor].output = StreamType {
+                        kind: Some(Kind::Data),
+                        timestamps: true,
+                        ..input
+                    };
+                    if let Some(late_name) = late_name {
+                        let late_output = StreamType {
+                            kind: Some(Kind::Data),
+                            ..self.nodes[self.nodes[cursor].inputs[0]].output
+                        };
+                        let late_node = self.add(
+                            NodeKind::Late { window: cursor },
+                            vec![cursor],
+                            Some(&late_name),
+                            late_name.span(),
+                            late_output,
+                        );
+                        if self.streams.contains_key(&late_name.to_string()) {
+                            errors.error(
+                                late_name.span(),
+                                format!("stream `{late_name}` is defined twice"),
+                            );
+                        } else {
+                            self.define(&late_name, late_node);
+                        }
+                    }
+                }
+                _ => config.push(call.clone()),
+            }
+            return Some(cursor);
+        }
+
+        match name.as_str() {
+            "uid" => {
+                let node = &mut self.nodes[cursor];
+                let stateful = match &node.kind {
+                    NodeKind::Op { def, .. } => def.stateful,
+                    NodeKind::Window { .. } => true,
+                    _ => false,
+                };
+                if !stateful {
+                    errors.error(
+                        span,
+                        "`uid` names the state of the operator before it; put it after `reduce`, `aggregate`, `process` or a window",
+                    );
+                    return None;
+                }
+                node.uid = Some(call.args[0].clone());
+                Some(cursor)
+            }
+            "union" => {
+                let other = match &call.args[0] {
+                    Expr::Path(p) => p.path.get_ident().cloned(),
+                    _ => None,
+                };
+                let Some(other) = other else {
+                    errors.error(
+                        call.args_span(),
+                        "`union` takes a stream name: `.union(other)`",
+                    );
+                    return None;
+                };
+                let other_node = self.resolve(&other, defined_later, errors)?;
+                let this_name = Ident::new("this", span);
+                self.union(
+                    vec![cursor, other_node],
+                    &[this_name, other],
+                    stream,
+                    span,
+                    errors,
+                )
+            }
+            "sink" => Some(self.add(
+                NodeKind::Sink { expr: arg() },
+                vec![cursor],
+                stream,
+                span,
+                StreamType {
+                    kind: None,
+                    ..input
+                },
+            )),
+            "window" | "window_all" => Some(self.add(
+                NodeKind::Window {
+                    all: name == "window_all",
+                    assigner: arg(),
+                    config: Vec::new(),
+                    function: None,
+                    late: None,
+                },
+                vec![cursor],
+                stream,
+                span,
+                StreamType {
+                    kind: Some(Kind::Windowed),
+                    ..input
+                },
+            )),
+            _ => {
+                let output = match def.produces {
+                    Produces::Same => with_time(input),
+                    Produces::Data => StreamType {
+                        kind: Some(Kind::Data),
+                        ..with_time(input)
+                    },
+                    Produces::Keyed => StreamType {
+                        kind: Some(Kind::Keyed),
+                        ..with_time(input)
+                    },
+                    Produces::Windowed | Produces::End => unreachable_kind(),
+                };
+                Some(self.add(
+                    NodeKind::Op {
+                        def,
+                        name: call.name.clone(),
+                        args: call.args.clone(),
+                    },
+                    vec![cursor],
+                    stream,
+                    span,
+                    output,
+                ))
+            }
+        }
+    }
+
+    /// The number of sinks.
+    pub fn sinks(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Sink { .. }))
+            .count()
+    }
+}
+
+fn unreachable_kind() -> StreamType {
+    // `window`, `window_all` and `sink` are handled above; no other operator produces
+    // these kinds.
+    StreamType {
+        kind: None,
+        timestamps: false,
+        watermarks: false,
+    }
+}
+
+impl Call {
+    fn args_span(&self) -> Span {
+        self.args
+            .first()
+            .map_or(self.span, syn::spanned::Spanned::span)
+    }
+}
+
+/// True if `expr` is a call to a function whose last path segment is `name`.
+pub fn is_call_to(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == name),
+            _ => false,
+        },
+        Expr::MethodCall(m) => is_call_to(&m.receiver, name),
+        _ => false,
+    }
+}
+
+fn unknown_operator(call: &Call, kind: Kind) -> syn::Error {
+    let name = call.name.to_string();
+    let here = ops::names_on(kind);
+    let message = match (name.as_str(), kind) {
+        ("window", Kind::Data) => {
+            "`window` needs a keyed stream: call `.key_by(|record| key)` first, \
+             or use `.window_all(..)` for windows over the whole stream"
+                .to_owned()
+        }
+        ("reduce" | "aggregate" | "process", Kind::Data) => format!(
+            "`{name}` needs a keyed or windowed stream: call `.key_by(|record| key)` first \
+             (then `.{name}(..)` or `.window(..).{name}(..)`)"
+        ),
+        (_, Kind::Keyed) if ops::find(&name).is_some_and(|d| d.on.contains(&Kind::Data)) => {
+            format!(
+                "`{name}` does not apply to a keyed stream; a keyed stream takes {}. \
+             Apply `{name}` before `key_by`",
+                list(&here)
+            )
+        }
+        (_, Kind::Windowed) if ops::find(&name).is_some() => format!(
+            "`{name}` does not apply to a windowed stream; a window takes {}, \
+             and ends with `reduce`, `aggregate` or `process`",
+            list(&here)
+        ),
+        _ if ops::find(&name).is_some() => {
+            format!(
+                "`{name}` does not apply to {}; it takes {}",
+                kind.describe(),
+                list(&here)
+            )
+        }
+        _ => {
+            let hint = match did_you_mean(&name, &here) {
+                Some(n) => format!("did you mean `{n}`? "),
+                None => String::new(),
+            };
+            format!(
+                "unknown operator `{name}`: {hint}operators on {} are {}",
+                kind.describe(),
+                list(&here)
+            )
+        }
+    };
+    syn::Error::new(call.name.span(), message)
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

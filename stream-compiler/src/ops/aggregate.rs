@@ -1,0 +1,19 @@
+//! `aggregate(a)`: incremental aggregation with `count()`, `sum(f)`, `min(f)`, `max(f)`,
+//! `avg(f)`, a tuple of them (one statically typed accumulator), or a user `Aggregate`. On a
+//! keyed stream it emits `(key, result)` per record; on a windowed stream `Windowed { key,
+//! window, value }` per window.
+//!
+//! ```text
+//! .window(sliding(secs(10), secs(2))).aggregate((count(), max(|b| b.price)))
+//! ```
+/// The definition of `aggregate`.
+pub const DEF: super::OpDef = super::OpDef {
+    name: "aggregate",
+    on: &[super::Kind::Keyed, super::Kind::Windowed],
+    args: 1,
+    produces: super::Produces::Data,
+    time: super::Time::Keep,
+    cut: None,
+    stateful: true,
+    usage: "`.aggregate(count())`, `.aggregate((count(), max(|r| r.v)))` or a user `Aggregate`",
+};

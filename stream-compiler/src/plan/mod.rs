@@ -1,0 +1,155 @@
+//! Planning: cutting the graph into stages. The chain is cut only where records must move
+//! between instances: after `key_by`, `rebalance`, `broadcast`, before `window_all` (one
+//! instance) and at `union` (a stage with several inputs). Everything between two cuts is
+//! one stage, fused into a single composed value; fan-out and side outputs inside a stage
+//! are static branches (`Tee`), not cuts.
+
+use crate::graph::{Graph, NodeId, NodeKind};
+use crate::ops::Cut;
+
+/// The stages and the exchanges between them.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// The stages.
+    pub stages: Vec<Stage>,
+    /// The exchanges.
+    pub edges: Vec<Edge>,
+    /// The stage each node runs in.
+    pub stage_of: Vec<usize>,
+    /// For nodes that cut the chain: the edge their output leaves on and the stage that
+    /// reads it.
+    pub cut: Vec<Option<(usize, usize)>>,
+}
+
+/// A stage: a fused chain between two cuts.
+#[derive(Debug)]
+pub struct Stage {
+    /// Where its records come from.
+    pub entry: Entry,
+    /// A fixed parallelism (`window_all` runs on one instance).
+    pub parallelism: Option<usize>,
+}
+
+/// The start of a stage.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry {
+    /// A source node.
+    Source(NodeId),
+    /// The output of a node of another stage (a cut node, or a union's inputs).
+    Output(NodeId),
+    /// The input of a node placed first in this stage (`window_all`).
+    Input(NodeId),
+}
+
+/// How an edge distributes records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A cut.
+    Cut(Cut),
+    /// An input of a union.
+    Union,
+}
+
+/// An exchange between two stages.
+#[derive(Debug)]
+pub struct Edge {
+    /// The node whose output it carries (for `window_all`, the node before it).
+    pub producer: NodeId,
+    /// The node it leads to when that node is the edge's reason (`window_all`, `union`).
+    pub consumer: Option<NodeId>,
+    /// The sending stage.
+    pub from: usize,
+    /// The receiving stage.
+    pub to: usize,
+    /// How it distributes.
+    pub kind: EdgeKind,
+}
+
+impl Plan {
+    /// Plans `graph`.
+    pub fn of(graph: &Graph) -> Plan {
+        let mut plan = Plan {
+            stage_of: vec![usize::MAX; graph.nodes.len()],
+            cut: vec![None; graph.nodes.len()],
+            ..Plan::default()
+        };
+        for (id, node) in graph.nodes.iter().enumerate() {
+            let stage = match &node.kind {
+                NodeKind::Source { .. } => plan.new_stage(Entry::Source(id), None),
+                NodeKind::Union => {
+                    let stage = plan.new_stage(Entry::Output(id), None);
+                    for &input in &node.inputs {
+                        let from = plan.output_stage(graph, input);
+                        plan.edges.push(Edge {
+                            producer: input,
+                            consumer: Some(id),
+                            from,
+                            to: stage,
+                            kind: EdgeKind::Union,
+                        });
+                    }
+                    stage
+                }
+                NodeKind::Window { all: true, .. } => {
+                    let input = node.inputs[0];
+                    let from = plan.output_stage(graph, input);
+                    let stage = plan.new_stage(Entry::Input(id), Some(1));
+                    plan.edges.push(Edge {
+                        producer: input,
+                        consumer: Some(id),
+                        from,
+                        to: stage,
+                        kind: EdgeKind::Cut(Cut::Global),
+                    });
+                    stage
+                }
+                _ => plan.output_stage(graph, node.inputs[0]),
+            };
+            plan.stage_of[id] = stage;
+        }
+        plan
+    }
+
+    fn new_stage(&mut self, entry: Entry, parallelism: Option<usize>) -> usize {
+        self.stages.push(Stage { entry, parallelism });
+        self.stages.len() - 1
+    }
+
+    /// The stage where the output of `node` is available: its own, or for a cut node the
+    /// stage after the cut (created on first use).
+    fn output_stage(&mut self, graph: &Graph, node: NodeId) -> usize {
+        let NodeKind::Op { def, .. } = &graph.nodes[node].kind else {
+            return self.stage_of[node];
+        };
+        let Some(cut) = def.cut else {
+            return self.stage_of[node];
+        };
+        if let Some((_, stage)) = self.cut[node] {
+            return stage;
+        }
+        let stage = self.new_stage(Entry::Output(node), None);
+        self.edges.push(Edge {
+            producer: node,
+            consumer: None,
+            from: self.stage_of[node],
+            to: stage,
+            kind: EdgeKind::Cut(cut),
+        });
+        self.cut[node] = Some((self.edges.len() - 1, stage));
+        stage
+    }
+
+    /// The edges a stage reads, in port order.
+    pub fn inputs_of(&self, stage: usize) -> Vec<usize> {
+        (0..self.edges.len())
+            .filter(|&e| self.edges[e].to == stage)
+            .collect()
+    }
+
+    /// The edges a stage writes.
+    pub fn outputs_of(&self, stage: usize) -> Vec<usize> {
+        (0..self.edges.len())
+            .filter(|&e| self.edges[e].from == stage)
+            .collect()
+    }
+}

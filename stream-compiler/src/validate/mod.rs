@@ -1,0 +1,77 @@
+//! Checks on the whole graph: every pipeline ends in a sink, every named stream is used,
+//! and event-time windows have timestamps and watermarks to work with.
+
+use proc_macro2::Span;
+use syn::Expr;
+
+use crate::diagnostics::Errors;
+use crate::graph::{is_call_to, Graph, NodeKind};
+
+/// Reports every problem of `graph` into `errors`.
+pub fn check(graph: &Graph, errors: &mut Errors) {
+    if graph.sink_calls == 0 {
+        errors.error(
+            Span::call_site(),
+            "this pipeline has no sink, so nothing would run (Flink's lazy evaluation): \
+             end a stream with `.sink(...)`, e.g. `.sink(stdout())`",
+        );
+    }
+    for span in &graph.dangling {
+        errors.error(
+            *span,
+            "the result of this pipeline is never used: end it with `.sink(...)` \
+             or bind it with `let name = ...;`",
+        );
+    }
+    for (name, def) in &graph.streams {
+        if graph.nodes[def.node].consumers.is_empty() {
+            errors.error(
+                def.ident.span(),
+                format!(
+                    "stream `{name}` is defined but never consumed: end it with \
+                     `{name}.sink(...)`, use it in another pipeline, or remove it"
+                ),
+            );
+        }
+    }
+    for node in &graph.nodes {
+        let NodeKind::Window { assigner, .. } = &node.kind else {
+            continue;
+        };
+        if !is_event_time(assigner) {
+            continue;
+        }
+        let input = graph.nodes[node.inputs[0]].output;
+        let missing = match (input.timestamps, input.watermarks) {
+            (true, true) => continue,
+            (false, false) => "timestamps and watermarks",
+            (false, true) => "timestamps",
+            (true, false) => "watermarks",
+        };
+        errors.error(
+            node.span,
+            format!(
+                "event-time window on a stream without {missing}: add \
+                 `.event_time(|record| record.ts)` and `.watermark(bounded_out_of_orderness(ms(..)))` \
+                 after the source (or `.source_time()` if the source stamps records itself), \
+                 or use a processing-time window such as `tumbling(secs(1)).processing_time()`"
+            ),
+        );
+    }
+}
+
+/// True for assigners known to be event time: Strom's time windows without
+/// `.processing_time()`. Unknown (user) assigners are not checked here; the runtime reports
+/// records without timestamps.
+fn is_event_time(assigner: &Expr) -> bool {
+    let mut expr = assigner;
+    while let Expr::MethodCall(m) = expr {
+        if m.method == "processing_time" {
+            return false;
+        }
+        expr = &m.receiver;
+    }
+    ["tumbling", "sliding", "session", "session_with_gap"]
+        .iter()
+        .any(|name| is_call_to(expr, name))
+}

@@ -1,0 +1,129 @@
+//! The building blocks `stream!` expands into: typed by witnesses, so the generated code
+//! never names a record type, and every type error surfaces at the user's closure.
+//!
+//! A stage factory built here is the same kind the DataStream API registers; the macro
+//! only adds what the whole-graph view allows (fan-out and side outputs fused into one
+//! stage).
+
+use std::panic::Location;
+use std::sync::Mutex;
+
+use stream_core::error::OpLabel;
+use stream_core::operator::Push;
+use stream_core::source::Source;
+use stream_core::stage::{InputStage, Stage};
+use stream_core::Result;
+
+use super::pipe::{Pipe, SourcePipe};
+use super::spec::Spec;
+use super::witness::Witness;
+use crate::exchange::{ExchangeWriter, Partitioner, Partitioning};
+use crate::graph::{EdgeId, JobGraph, OperatorInfo, StageBuild, StageFactory};
+
+/// A stage factory from the parts it owns (specs and sources) and a function that builds
+/// one instance from a fresh clone of them.
+pub fn factory<S, F>(parts: S, build: F) -> StageFactory
+where
+    S: Clone + Send + 'static,
+    F: Fn(S, &mut StageBuild<'_>) -> Result<Box<dyn Stage>> + Send + Sync + 'static,
+{
+    // The parts are `Send` but not necessarily `Sync`; instances are built one at a time.
+    let parts = Mutex::new(parts);
+    Box::new(move |stage| {
+        let parts = parts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        build(parts, stage)
+    })
+}
+
+/// Adds an edge carrying the records `witness` stands for.
+pub fn edge<T: Send + 'static>(
+    graph: &mut JobGraph,
+    _witness: Witness<T>,
+    partitioning: Partitioning,
+) -> EdgeId {
+    graph.add_edge::<T>(partitioning)
+}
+
+/// The writer at the sending end of `edge`.
+pub fn exchange<T, P>(
+    _witness: Witness<T>,
+    edge: EdgeId,
+    partitioner: P,
+    build: &mut StageBuild<'_>,
+) -> Result<ExchangeWriter<T, P>>
+where
+    T: Send + 'static,
+    P: Partitioner<T>,
+{
+    let senders = build.senders::<T>(edge)?;
+    Ok(ExchangeWriter::new(
+        senders,
+        partitioner,
+        build.config.get_batch_size(),
+        build.config.buffer_timeout_ms(),
+    ))
+}
+
+/// Builds the operator of `spec`, reading the records `witness` stands for, in front of
+/// `next`.
+#[inline]
+pub fn operator<In, S, N>(
+    _witness: Witness<In>,
+    spec: S,
+    build: &mut StageBuild<'_>,
+    next: N,
+) -> Result<S::Op<N>>
+where
+    S: Spec<In>,
+    N: Push<S::Out> + 'static,
+{
+    spec.build(build, next)
+}
+
+/// How a source appears in plans.
+#[track_caller]
+pub fn source_info<S: Source>(source: &S, stream: Option<&'static str>) -> OperatorInfo {
+    let at = Location::caller();
+    let info = OperatorInfo::new(format!("source({})", source.describe())).at(format!(
+        "{}:{}:{}",
+        at.file(),
+        at.line(),
+        at.column()
+    ));
+    match stream {
+        Some(s) => info.stream(s),
+        None => info,
+    }
+}
+
+/// The most instances `source` can be read by.
+pub fn source_parallelism<S: Source>(source: &S) -> Option<usize> {
+    Some(source.max_parallelism())
+}
+
+/// A stage instance that reads `source` into `chain`.
+pub fn source_stage<S, N>(
+    source: S,
+    info: OperatorInfo,
+    build: &mut StageBuild<'_>,
+    chain: N,
+) -> Result<Box<dyn Stage>>
+where
+    S: Source,
+    N: Push<S::Item> + 'static,
+{
+    SourcePipe::new(source, info).open(build, chain)
+}
+
+/// A stage instance fed by its input edges (records of the witness's type) into `chain`.
+pub fn input_stage<T, N>(_witness: Witness<T>, chain: N, label: &str) -> Box<dyn Stage>
+where
+    T: Send + 'static,
+    N: Push<T> + 'static,
+{
+    Box::new(InputStage::<T, N>::new(chain, OpLabel::new(label)))
+}
+
+/// Checks that a union's inputs carry the same record type (the error points at the
+/// second stream's name).
+pub fn same_records<T>(_first: Witness<T>, _other: Witness<T>) {}
