@@ -53,3 +53,36 @@ pub const fn hours(n: u64) -> Duration {
 pub fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// A span of milliseconds as written in plans: `500ms`, `30s`, `5min`, `2h`, `1d`.
+pub fn describe_millis(ms: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1000, "s"),
+    ];
+    UNITS
+        .iter()
+        .find(|(unit, _)| ms != 0 && ms % unit == 0)
+        .map_or_else(
+            || format!("{ms}ms"),
+            |(unit, name)| format!("{}{name}", ms / unit),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_millis;
+
+    #[test]
+    fn describes_spans_in_the_largest_whole_unit() {
+        assert_eq!(describe_millis(500), "500ms");
+        assert_eq!(describe_millis(30_000), "30s");
+        assert_eq!(describe_millis(90_000), "90s");
+        assert_eq!(describe_millis(300_000), "5min");
+        assert_eq!(describe_millis(7_200_000), "2h");
+        assert_eq!(describe_millis(0), "0ms");
+        assert_eq!(describe_millis(-2000), "-2s");
+    }
+}

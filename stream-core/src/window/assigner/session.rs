@@ -3,7 +3,7 @@ use std::time::Duration;
 use super::{Domain, EventTime, ProcessingTime, WindowAssigner};
 use crate::error::{ErrorKind, Result, StreamError};
 use crate::operator::Context;
-use crate::time::{millis, TimeDomain, Timestamp};
+use crate::time::{describe_millis, millis, TimeDomain, Timestamp};
 use crate::window::TimeWindow;
 
 /// Windows that close after a gap of inactivity and merge when they touch or overlap
@@ -113,7 +113,7 @@ impl<T, G: SessionGap<T>, D: Domain> WindowAssigner<T> for SessionWindows<G, D> 
 
     fn describe(&self) -> String {
         match self.gap.fixed() {
-            Some(gap) => format!("session({gap} ms){}", D::SUFFIX),
+            Some(gap) => format!("session({}){}", describe_millis(gap), D::SUFFIX),
             None => format!("session(dynamic gap){}", D::SUFFIX),
         }
     }

@@ -3,7 +3,7 @@ use std::time::Duration;
 use super::{Domain, EventTime, ProcessingTime, WindowAssigner};
 use crate::error::Result;
 use crate::operator::Context;
-use crate::time::{millis, TimeDomain, Timestamp};
+use crate::time::{describe_millis, millis, TimeDomain, Timestamp};
 use crate::window::TimeWindow;
 
 /// Fixed-size windows that start every `slide` and overlap when `slide < size`
@@ -82,7 +82,12 @@ impl<T, D: Domain> WindowAssigner<T> for SlidingWindows<D> {
     }
 
     fn describe(&self) -> String {
-        format!("sliding({} ms, {} ms){}", self.size, self.slide, D::SUFFIX)
+        format!(
+            "sliding({}, {}){}",
+            describe_millis(self.size),
+            describe_millis(self.slide),
+            D::SUFFIX
+        )
     }
 
     fn default_trigger(&self) -> D::DefaultTrigger {

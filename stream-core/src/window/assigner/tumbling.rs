@@ -3,7 +3,7 @@ use std::time::Duration;
 use super::{Domain, EventTime, ProcessingTime, WindowAssigner};
 use crate::error::Result;
 use crate::operator::Context;
-use crate::time::{millis, TimeDomain, Timestamp};
+use crate::time::{describe_millis, millis, TimeDomain, Timestamp};
 use crate::window::TimeWindow;
 
 /// Fixed-size, non-overlapping windows (Flink's `TumblingEventTimeWindows`).
@@ -76,13 +76,13 @@ impl<T, D: Domain> WindowAssigner<T> for TumblingWindows<D> {
     fn describe(&self) -> String {
         if self.offset != 0 {
             format!(
-                "tumbling({} ms, offset {} ms){}",
-                self.size,
-                self.offset,
+                "tumbling({}, offset {}){}",
+                describe_millis(self.size),
+                describe_millis(self.offset),
                 D::SUFFIX
             )
         } else {
-            format!("tumbling({} ms){}", self.size, D::SUFFIX)
+            format!("tumbling({}){}", describe_millis(self.size), D::SUFFIX)
         }
     }
 

@@ -59,8 +59,8 @@ impl<T> Evictor<T> for TimeEvictor {
 
     fn describe(&self) -> String {
         format!(
-            "time_evictor({} ms){}",
-            self.keep,
+            "time_evictor({}){}",
+            crate::time::describe_millis(self.keep),
             if self.after { ".after()" } else { "" }
         )
     }

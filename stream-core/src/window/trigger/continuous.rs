@@ -106,6 +106,9 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
     }
 
     fn describe(&self) -> String {
-        format!("continuous_event_time({} ms)", self.interval)
+        format!(
+            "continuous_event_time({})",
+            crate::time::describe_millis(self.interval)
+        )
     }
 }
