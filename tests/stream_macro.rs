@@ -90,7 +90,7 @@ fn tuple_of_builtin_aggregates_needs_no_annotations() {
     };
     job.run().unwrap();
     let mut rows = out.take();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.sort_by_key(|r| r.0);
     assert_eq!(
         rows,
         vec![
