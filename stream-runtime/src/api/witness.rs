@@ -305,6 +305,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
             trigger: assigner.default_trigger(),
             assigner,
             evictor: NoEvictor,
+            evicting: None,
             allowed_lateness: 0,
             origin: self.origin,
             _types: PhantomData,
@@ -317,6 +318,8 @@ pub struct WindowWitness<K, T, A, Tr, E> {
     assigner: A,
     trigger: Tr,
     evictor: E,
+    /// How the evictor appears in plans, once one is set.
+    evicting: Option<String>,
     allowed_lateness: i64,
     origin: Origin,
     _types: PhantomData<fn() -> (K, T)>,
@@ -349,6 +352,7 @@ where
             assigner: self.assigner,
             trigger,
             evictor: self.evictor,
+            evicting: self.evicting,
             allowed_lateness: self.allowed_lateness,
             origin: self.origin,
             _types: PhantomData,
@@ -363,6 +367,7 @@ where
         WindowWitness {
             assigner: self.assigner,
             trigger: self.trigger,
+            evicting: Some(evictor.describe()),
             evictor,
             allowed_lateness: self.allowed_lateness,
             origin: self.origin,
@@ -384,6 +389,15 @@ where
             && !trigger.starts_with("processing_time_trigger")
         {
             kind.push_str(&format!(".trigger({trigger})"));
+        }
+        if let Some(evictor) = &self.evicting {
+            kind.push_str(&format!(".evictor({evictor})"));
+        }
+        if self.allowed_lateness > 0 {
+            kind.push_str(&format!(
+                ".allowed_lateness({})",
+                stream_core::time::describe_millis(self.allowed_lateness)
+            ));
         }
         kind.push('.');
         kind.push_str(function);
