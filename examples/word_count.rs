@@ -8,9 +8,9 @@
 use strom::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sonnets.txt").into());
+    let path = std::env::args().nth(1).unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sonnets.txt").into()
+    });
     let counts = collect_sink();
     let job = stream! {
         let words = source(text_file(&path))
@@ -28,9 +28,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .sink(counts.clone());
     };
     job.run()?;
-    let mut counts: Vec<(String, u64)> = counts.take().into_iter().map(|w| (w.key, w.value)).collect();
+    let mut counts: Vec<(String, u64)> = counts
+        .take()
+        .into_iter()
+        .map(|w| (w.key, w.value))
+        .collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    println!("{} distinct words in {path}; the most frequent:", counts.len());
+    println!(
+        "{} distinct words in {path}; the most frequent:",
+        counts.len()
+    );
     for (word, n) in counts.iter().take(15) {
         println!("{n:>6}  {word}");
     }

@@ -56,6 +56,11 @@ fn private() -> TokenStream {
     quote!(::strom::__private)
 }
 
+/// The same path spanned at the user's code, for calls whose errors should point there.
+fn private_at(span: proc_macro2::Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::strom::__private)
+}
+
 /// The witness (`Witness<T>`) of the records node `n` produces; a keyed stream's records
 /// are `(key, record)` pairs.
 fn records(graph: &Graph, n: NodeId) -> TokenStream {

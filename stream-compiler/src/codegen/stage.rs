@@ -4,9 +4,9 @@
 //! window's late side output a second downstream, a cut an exchange writer.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 
-use super::{input_records, names, private, records};
+use super::{input_records, names, private, private_at, records};
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::Cut;
 use crate::plan::{EdgeKind, Entry, Plan};
@@ -105,39 +105,39 @@ impl StageGen<'_> {
             .collect()
     }
 
-    /// The expression that builds one instance: `Result<Box<dyn Stage>>`.
+    /// The expression that builds one instance: `Result<Box<dyn Stage>>`. Its calls are
+    /// spanned at the node the stage starts at, so an error that a wrong closure causes
+    /// further down the chain is reported in the user's code too.
     fn entry(&mut self) -> TokenStream {
-        let p = private();
         let build = self.build.clone();
         let chain = names::local("chain");
         let label = format!("stage {}", self.stage);
-        match self.plan.stages[self.stage].entry {
+        let (first, chain_expr, start) = match self.plan.stages[self.stage].entry {
             Entry::Source(n) => {
                 let targets = self.targets(n, false);
                 let source = self.part(names::source(n));
                 let info = self.part(names::source_info(n));
-                quote! {{
+                let at = private_at(self.graph.nodes[n].span);
+                let start = quote_spanned! {self.graph.nodes[n].span=>
+                    #at::assemble::source_stage(#source, #info, #build, { #chain })
+                };
+                return quote! {{
                     let #chain = #targets;
-                    #p::assemble::source_stage(#source, #info, #build, #chain)
-                }}
+                    #start
+                }};
             }
-            Entry::Output(n) => {
-                let targets = self.targets(n, false);
-                let records = records(self.graph, n);
-                quote! {{
-                    let #chain = #targets;
-                    ::core::result::Result::Ok(#p::assemble::input_stage(#records, #chain, #label))
-                }}
-            }
-            Entry::Input(n) => {
-                let node = self.node(n);
-                let records = input_records(self.graph, n);
-                quote! {{
-                    let #chain = #node;
-                    ::core::result::Result::Ok(#p::assemble::input_stage(#records, #chain, #label))
-                }}
-            }
-        }
+            Entry::Output(n) => (n, self.targets(n, false), records(self.graph, n)),
+            Entry::Input(n) => (n, self.node(n), input_records(self.graph, n)),
+        };
+        let span = self.graph.nodes[first].span;
+        let at = private_at(span);
+        let start = quote_spanned! {span=>
+            ::core::result::Result::Ok(#at::assemble::input_stage(#start, { #chain }, #label))
+        };
+        quote! {{
+            let #chain = #chain_expr;
+            #start
+        }}
     }
 
     /// Where the output of `node` goes. In the node's own stage a cut node feeds its
@@ -208,15 +208,21 @@ impl StageGen<'_> {
         let build = self.build.clone();
         let next = names::local("next");
         let graph = self.graph;
+        // Errors in building an operator (a closure of the wrong type) point at its call.
+        let span = graph.nodes[n].span;
         match &graph.nodes[n].kind {
             NodeKind::Op { def, .. } if has_no_spec(def.name) => self.targets(n, true),
             NodeKind::Op { .. } => {
                 let targets = self.targets(n, true);
                 let spec = self.part(names::spec(n));
                 let input = input_records(graph, n);
+                let at = private_at(span);
+                let operator = quote_spanned! {span=>
+                    #at::assemble::operator(#input, #spec, #build, { #next })?
+                };
                 quote! {{
                     let #next = #targets;
-                    #p::assemble::operator(#input, #spec, #build, #next)?
+                    #operator
                 }}
             }
             NodeKind::Window { .. } => {
@@ -231,15 +237,17 @@ impl StageGen<'_> {
                 };
                 let spec = self.part(names::spec(n));
                 let late_var = names::local("late");
+                let operator =
+                    quote_spanned!(span=> #spec.build_with_late({ #next }, { #late_var })?);
                 quote! {{
                     let #next = #main;
                     let #late_var = #late;
-                    #spec.build_with_late(#next, #late_var)?
+                    #operator
                 }}
             }
             NodeKind::Sink { .. } => {
                 let spec = self.part(names::spec(n));
-                quote!(#spec.build(#build)?)
+                quote_spanned!(span=> #spec.build(#build)?)
             }
             // Sources, unions and late outputs start stages or hang off windows; the plan
             // never routes records to them as a target.

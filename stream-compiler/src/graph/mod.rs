@@ -2,7 +2,7 @@
 //! sink, with named streams resolved. Building it checks that each operator applies to the
 //! kind of stream it is called on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::Span;
 use syn::{Expr, Ident};
@@ -105,6 +105,9 @@ pub struct Graph {
     pub dangling: Vec<Span>,
     /// The number of `.sink(..)` calls written (even in statements with errors).
     pub sink_calls: usize,
+    /// The stream names some statement reads (even statements with errors), so a stream
+    /// read only by a broken statement is not also reported as unused.
+    pub mentioned: BTreeSet<String>,
 }
 
 impl Graph {
@@ -119,6 +122,22 @@ impl Graph {
             .filter(|c| c.name == "sink")
             .count();
         for statement in &program.statements {
+            match &statement.head {
+                Head::Stream(name) => {
+                    graph.mentioned.insert(name.to_string());
+                }
+                Head::Union { streams, .. } => {
+                    graph.mentioned.extend(streams.iter().map(Ident::to_string));
+                }
+                Head::Source { .. } => {}
+            }
+            for call in statement.calls.iter().filter(|c| c.name == "union") {
+                if let Some(Expr::Path(p)) = call.args.first() {
+                    graph
+                        .mentioned
+                        .extend(p.path.get_ident().map(Ident::to_string));
+                }
+            }
             if let Some(b) = &statement.binding {
                 defined_later.entry(b.to_string()).or_insert(b.span());
             }

@@ -24,7 +24,7 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
         );
     }
     for (name, def) in &graph.streams {
-        if graph.nodes[def.node].consumers.is_empty() {
+        if graph.nodes[def.node].consumers.is_empty() && !graph.mentioned.contains(name) {
             errors.error(
                 def.ident.span(),
                 format!(
