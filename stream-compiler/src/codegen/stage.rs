@@ -119,7 +119,7 @@ impl StageGen<'_> {
                 let info = self.part(names::source_info(n));
                 let at = private_at(self.graph.nodes[n].span);
                 let start = quote_spanned! {self.graph.nodes[n].span=>
-                    #at::assemble::source_stage(#source, #info, #build, { #chain })
+                    #at::assemble::source_stage(#source, #info, #build, ::core::convert::identity(#chain))
                 };
                 return quote! {{
                     let #chain = #targets;
@@ -132,7 +132,7 @@ impl StageGen<'_> {
         let span = self.graph.nodes[first].span;
         let at = private_at(span);
         let start = quote_spanned! {span=>
-            ::core::result::Result::Ok(#at::assemble::input_stage(#start, { #chain }, #label))
+            ::core::result::Result::Ok(#at::assemble::input_stage(#start, ::core::convert::identity(#chain), #label))
         };
         quote! {{
             let #chain = #chain_expr;
@@ -218,7 +218,7 @@ impl StageGen<'_> {
                 let input = input_records(graph, n);
                 let at = private_at(span);
                 let operator = quote_spanned! {span=>
-                    #at::assemble::operator(#input, #spec, #build, { #next })?
+                    #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
                 };
                 quote! {{
                     let #next = #targets;
@@ -237,8 +237,7 @@ impl StageGen<'_> {
                 };
                 let spec = self.part(names::spec(n));
                 let late_var = names::local("late");
-                let operator =
-                    quote_spanned!(span=> #spec.build_with_late({ #next }, { #late_var })?);
+                let operator = quote_spanned!(span=> #spec.build_with_late(::core::convert::identity(#next), ::core::convert::identity(#late_var))?);
                 quote! {{
                     let #next = #main;
                     let #late_var = #late;
