@@ -16,6 +16,8 @@ pub struct Config {
     pub(crate) watermark_interval: Duration,
     pub(crate) channel_capacity: usize,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) workers: Option<usize>,
+    pub(crate) pin_workers: bool,
 }
 
 impl Default for Config {
@@ -28,6 +30,8 @@ impl Default for Config {
             watermark_interval: Duration::from_millis(200),
             channel_capacity: 32,
             clock: Arc::new(SystemClock),
+            workers: None,
+            pin_workers: true,
         }
     }
 }
@@ -77,6 +81,20 @@ impl Config {
     /// (backpressure). Default 32.
     pub fn channel_capacity(mut self, capacity: usize) -> Self {
         self.channel_capacity = capacity.max(1);
+        self
+    }
+
+    /// The number of worker threads. By default one per parallel instance of the widest
+    /// stage, so a job at parallelism `p` runs on `p` threads (one per core when `p` is the
+    /// number of cores); fewer workers run several instances of a stage each.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers.max(1));
+        self
+    }
+
+    /// Whether worker `w` is pinned to core `w` (modulo the number of cores). Default on.
+    pub fn pin_workers(mut self, pin: bool) -> Self {
+        self.pin_workers = pin;
         self
     }
 

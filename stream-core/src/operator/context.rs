@@ -7,6 +7,7 @@ pub struct Context<'a> {
     now: Option<Timestamp>,
     next_processing_time: Timestamp,
     instance: &'a InstanceInfo,
+    records_out: u64,
 }
 
 impl<'a> Context<'a> {
@@ -17,6 +18,7 @@ impl<'a> Context<'a> {
             now: None,
             next_processing_time: MAX_TIMESTAMP,
             instance,
+            records_out: 0,
         }
     }
 
@@ -45,6 +47,17 @@ impl<'a> Context<'a> {
     pub fn take_processing_time_request(&mut self) -> Option<Timestamp> {
         let at = std::mem::replace(&mut self.next_processing_time, MAX_TIMESTAMP);
         (at != MAX_TIMESTAMP).then_some(at)
+    }
+
+    /// Counts `n` records leaving the stage (called by sinks and exchange writers).
+    #[inline]
+    pub fn count_out(&mut self, n: u64) {
+        self.records_out += n;
+    }
+
+    /// The records counted out since the last call, and resets the count.
+    pub fn take_records_out(&mut self) -> u64 {
+        std::mem::take(&mut self.records_out)
     }
 
     /// Which instance of which stage is running.

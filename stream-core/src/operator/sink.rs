@@ -57,7 +57,8 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
 
 impl<T, W: SinkWriter<T>> Push<T> for SinkOperator<T, W> {
     #[inline]
-    fn push(&mut self, _cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+    fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+        cx.count_out(1);
         self.writer.write(ts, item).map_err(|e| e.at(&self.label))
     }
 }

@@ -9,11 +9,15 @@
 use std::any::Any;
 use std::fmt;
 
+use std::sync::Arc;
+
 use rtrb::{Consumer, Producer, RingBuffer};
 use stream_core::operator::Context;
 use stream_core::source::Batch;
 use stream_core::stage::Stage;
 use stream_core::{Result, Timestamp};
+
+use crate::executor::WorkerSignal;
 
 /// What travels between two stage instances.
 #[derive(Debug)]
@@ -49,6 +53,8 @@ pub enum Control {
 pub struct Sender<T> {
     ring: Producer<Message<T>>,
     recycled: Consumer<Batch<T>>,
+    /// The worker that reads the channel, woken when a message arrives.
+    receiver: Arc<WorkerSignal>,
 }
 
 impl<T> Sender<T> {
@@ -56,7 +62,9 @@ impl<T> Sender<T> {
     pub fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>> {
         self.ring
             .push(message)
-            .map_err(|rtrb::PushError::Full(m)| m)
+            .map_err(|rtrb::PushError::Full(m)| m)?;
+        self.receiver.notify();
+        Ok(())
     }
 
     /// An empty batch, reusing one the receiver has drained if there is one.
@@ -84,10 +92,18 @@ impl<T> fmt::Debug for Sender<T> {
 pub struct Receiver<T> {
     ring: Consumer<Message<T>>,
     recycle: Producer<Batch<T>>,
+    /// The worker that writes the channel, woken when room frees up (it may be waiting
+    /// for room: backpressure).
+    sender: Arc<WorkerSignal>,
 }
 
-/// A channel of `capacity` messages.
-pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+/// A channel of `capacity` messages between the workers behind `sender` and `receiver`
+/// (the same one when both ends run on one worker).
+pub fn channel<T>(
+    capacity: usize,
+    sender: Arc<WorkerSignal>,
+    receiver: Arc<WorkerSignal>,
+) -> (Sender<T>, Receiver<T>) {
     let (ring_tx, ring_rx) = RingBuffer::new(capacity.max(1));
     // Room for every batch that can be in flight plus the one being drained.
     let (recycle_tx, recycle_rx) = RingBuffer::new(capacity.max(1) + 2);
@@ -95,10 +111,12 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         Sender {
             ring: ring_tx,
             recycled: recycle_rx,
+            receiver,
         },
         Receiver {
             ring: ring_rx,
             recycle: recycle_tx,
+            sender,
         },
     )
 }
@@ -128,6 +146,7 @@ impl<T: Send + 'static> InputChannel for Receiver<T> {
         let Ok(message) = self.ring.pop() else {
             return Ok(None);
         };
+        self.sender.notify();
         Ok(Some(match message {
             Message::Data(mut batch) => {
                 let records = batch.len();
@@ -157,7 +176,8 @@ mod tests {
 
     #[test]
     fn full_channel_gives_the_message_back_and_batches_are_recycled() {
-        let (mut tx, mut rx) = channel::<u32>(1);
+        let signal = WorkerSignal::new();
+        let (mut tx, mut rx) = channel::<u32>(1, signal.clone(), signal);
         assert!(tx.try_send(Message::Watermark(1)).is_ok());
         assert!(matches!(tx.try_send(Message::End), Err(Message::End)));
         assert!(matches!(rx.ring.pop(), Ok(Message::Watermark(1))));

@@ -171,6 +171,7 @@ where
 {
     #[inline]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
+        cx.count_out(1);
         if self.first_buffered_at.is_none() {
             self.first_buffered_at = Some(cx.processing_time());
         }

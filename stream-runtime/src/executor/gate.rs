@@ -64,6 +64,11 @@ impl InputGate {
         !input.ended && input.blocked_on.is_none()
     }
 
+    /// True while some input is held by a barrier the others have not delivered yet.
+    pub fn is_aligning(&self) -> bool {
+        self.inputs.iter().any(|x| x.blocked_on.is_some())
+    }
+
     /// The number of inputs.
     pub fn len(&self) -> usize {
         self.inputs.len()

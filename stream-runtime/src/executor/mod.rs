@@ -1,20 +1,28 @@
-//! Runs a job graph: builds the stage instances and their channels, then drives them.
+//! Runs a job graph: builds the stage instances and their channels, places them on worker
+//! threads and drives them.
 //!
-//! Every worker runs one instance of every stage it is given (Flink's slot sharing) and
-//! schedules them cooperatively: a source instance reads one batch per turn, a stage
-//! instance drains a bounded number of input messages per turn, and a stage whose output
-//! is backlogged is not fed until its channel drains. An idle worker parks until a timer is
-//! due or a source wakes it.
+//! With slot sharing (Flink's default), worker `w` runs instance `w` of every stage (modulo
+//! the number of workers), so records cross threads only at exchanges. Each worker
+//! schedules its instances cooperatively: a source reads one batch per turn, a stage
+//! drains a bounded number of input messages per turn, and a stage whose output is
+//! backlogged is not fed until its channel drains. An idle worker parks until a timer is
+//! due, a channel delivers or drains, or a source wakes it. Workers are pinned to cores
+//! unless the configuration says otherwise.
 
 mod gate;
+mod metrics;
+mod panics;
+mod signal;
 mod task;
 mod worker;
 
 pub use gate::{GateOutput, InputGate};
-pub use task::TaskMetrics;
-pub(crate) use worker::{run_worker, WorkerControl};
+pub use metrics::{TaskMetrics, TaskStats};
+pub use signal::WorkerSignal;
+pub use task::Snapshots;
+pub(crate) use worker::JobControl;
 
-use std::task::Waker;
+use std::sync::Arc;
 
 use stream_core::operator::InstanceInfo;
 use stream_core::{ErrorKind, StreamError};
@@ -22,8 +30,10 @@ use stream_core::{ErrorKind, StreamError};
 use crate::config::Config;
 use crate::exchange::Partitioning;
 use crate::graph::{JobGraph, StageBuild};
-use crate::job::JobError;
+use crate::job::{JobError, TaskReport};
+pub(crate) use panics::message as panic_message;
 pub(crate) use task::Task;
+use worker::run_worker;
 
 /// The parallelism each stage runs with.
 fn stage_parallelism(graph: &JobGraph, config: &Config) -> Vec<usize> {
@@ -40,13 +50,22 @@ fn stage_parallelism(graph: &JobGraph, config: &Config) -> Vec<usize> {
         .collect()
 }
 
-/// Builds every instance of every stage, wired with channels.
-pub(crate) fn build_tasks(
-    graph: &JobGraph,
-    config: &Config,
-    waker: &Waker,
-) -> Result<Vec<Task>, JobError> {
+/// The job's stage instances, grouped by the worker that runs them.
+struct Placement {
+    workers: Vec<Vec<Task>>,
+    signals: Vec<Arc<WorkerSignal>>,
+}
+
+/// Builds every instance of every stage, wired with channels, and places them on workers.
+fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
     let parallelism = stage_parallelism(graph, config);
+    let max_parallelism = parallelism.iter().copied().max().unwrap_or(1);
+    let worker_count = config
+        .workers
+        .unwrap_or(max_parallelism)
+        .clamp(1, max_parallelism);
+    let worker_of = |index: usize| index % worker_count;
+    let signals: Vec<Arc<WorkerSignal>> = (0..worker_count).map(|_| WorkerSignal::new()).collect();
     let config_error = |message: String| {
         JobError::new(
             graph.name(),
@@ -84,7 +103,11 @@ pub(crate) fn build_tasks(
             };
             let mut edge_senders = Vec::with_capacity(targets.len());
             for j in targets {
-                let (tx, rx) = edge.channels.create(config.channel_capacity);
+                let (tx, rx) = edge.channels.create(
+                    config.channel_capacity,
+                    Arc::clone(&signals[worker_of(i)]),
+                    Arc::clone(&signals[worker_of(j)]),
+                );
                 edge_senders.push(tx);
                 inputs[to][j].push((rx, port));
             }
@@ -92,7 +115,7 @@ pub(crate) fn build_tasks(
         }
     }
 
-    let mut tasks = Vec::new();
+    let mut workers: Vec<Vec<Task>> = (0..worker_count).map(|_| Vec::new()).collect();
     for (stage_id, spec) in graph.stages.iter().enumerate() {
         for index in 0..parallelism[stage_id] {
             let instance = InstanceInfo {
@@ -101,24 +124,92 @@ pub(crate) fn build_tasks(
                 parallelism: parallelism[stage_id],
                 max_parallelism: config.max_parallelism,
             };
+            let signal = &signals[worker_of(index)];
             let mut build = StageBuild {
                 instance: instance.clone(),
                 config,
-                waker: waker.clone(),
+                waker: signal.waker(),
                 senders: std::mem::take(&mut senders[stage_id][index]),
             };
             let stage = (spec.factory)(&mut build).map_err(|e| {
                 JobError::new(graph.name(), Some((stage_id, index, spec.name())), e)
             })?;
             let channels = std::mem::take(&mut inputs[stage_id][index]);
-            tasks.push(Task::new(
+            workers[worker_of(index)].push(Task::new(
                 stage,
                 instance,
+                spec.operators.clone(),
                 spec.name(),
-                spec.is_source(),
                 channels,
             ));
         }
     }
-    Ok(tasks)
+    Ok(Placement { workers, signals })
+}
+
+/// Runs `graph` to its end on worker threads; returns what every stage instance reports,
+/// or the job's first failure.
+pub(crate) fn run_job(
+    graph: &JobGraph,
+    config: &Config,
+    control: &JobControl,
+) -> Result<Vec<TaskReport>, JobError> {
+    panics::install_hook();
+    let Placement { workers, signals } = build(graph, config)?;
+    let stats = workers
+        .iter()
+        .flatten()
+        .map(|t| Arc::clone(&t.stats))
+        .collect();
+    control.launched(&signals, stats);
+    let cores = if config.pin_workers {
+        core_affinity::get_core_ids().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let job = graph.name();
+    let mut reports: Vec<TaskReport> = std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .into_iter()
+            .zip(&signals)
+            .enumerate()
+            .map(|(w, (tasks, signal))| {
+                let core = (!cores.is_empty()).then(|| cores[w % cores.len()]);
+                std::thread::Builder::new()
+                    .name(format!("strom-{job}-{w}"))
+                    .spawn_scoped(scope, move || {
+                        if let Some(core) = core {
+                            // Pinning is an optimization: a refusal is not an error.
+                            let _ = core_affinity::set_for_current(core);
+                        }
+                        signal.bind_current_thread();
+                        run_worker(job, tasks, config, control, signal)
+                    })
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for handle in handles {
+            match handle {
+                Ok(handle) => match handle.join() {
+                    Ok(r) => reports.extend(r),
+                    Err(panic) => control.fail(JobError::new(
+                        job,
+                        None,
+                        StreamError::new(ErrorKind::Panic, panics::message(&panic)),
+                    )),
+                },
+                Err(e) => control.fail(JobError::new(
+                    job,
+                    None,
+                    StreamError::io("cannot start a worker thread", e),
+                )),
+            }
+        }
+        reports
+    });
+    if let Some(failure) = control.take_failure() {
+        return Err(failure);
+    }
+    reports.sort_by_key(|r| (r.stage, r.index));
+    Ok(reports)
 }

@@ -1,6 +1,8 @@
-//! One stage instance inside a worker, with its inputs and timers.
+//! One stage instance inside a worker, with its inputs, timers and metrics.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use stream_core::operator::{Context, InstanceInfo};
 use stream_core::snapshot::SnapshotWriter;
@@ -8,26 +10,20 @@ use stream_core::stage::{SourceStatus, Stage};
 use stream_core::{Result, Timestamp};
 
 use super::gate::{GateOutput, InputGate};
+use super::metrics::TaskStats;
 use crate::channel::{Control, InputChannel};
+use crate::graph::OperatorInfo;
 
-/// Counters of one stage instance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TaskMetrics {
-    /// Records received from input channels.
-    pub records_in: u64,
-    /// Batches received.
-    pub batches_in: u64,
-    /// The stage's current input watermark.
-    pub watermark: Timestamp,
-    /// Checkpoint snapshots taken: checkpoint id and operator sections.
-    pub snapshots: Vec<(u64, BTreeMap<String, Vec<u8>>)>,
-}
+/// The snapshots one stage instance took: checkpoint id and operator sections.
+pub type Snapshots = Vec<(u64, BTreeMap<String, Vec<u8>>)>;
 
 /// A stage instance and what the worker tracks for it.
 pub(crate) struct Task {
     pub stage: Box<dyn Stage>,
     pub info: InstanceInfo,
     pub name: String,
+    /// The stage's operators, to name the one a panic came from.
+    pub operators: Vec<OperatorInfo>,
     pub is_source: bool,
     inputs: Vec<(Box<dyn InputChannel>, usize)>,
     gate: InputGate,
@@ -38,7 +34,12 @@ pub(crate) struct Task {
     pub retry_at: Option<Timestamp>,
     /// The source has nothing now; poll it when woken or at `retry_at`.
     pub pending: bool,
-    pub metrics: TaskMetrics,
+    pub stats: Arc<TaskStats>,
+    pub snapshots: Snapshots,
+    /// Since when the stage has been unable to send (backpressure).
+    backlogged_since: Option<Instant>,
+    /// Since when some input has been held by a barrier.
+    aligning_since: Option<Instant>,
     next_input: usize,
 }
 
@@ -50,26 +51,28 @@ impl Task {
     pub fn new(
         stage: Box<dyn Stage>,
         info: InstanceInfo,
+        operators: Vec<OperatorInfo>,
         name: String,
-        is_source: bool,
         inputs: Vec<(Box<dyn InputChannel>, usize)>,
     ) -> Self {
         let gate = InputGate::new(inputs.len());
+        let stats = Arc::new(TaskStats::new(info.stage, info.index, name.clone()));
         Task {
             stage,
             info,
             name,
-            is_source,
+            operators,
+            is_source: inputs.is_empty(),
             inputs,
             gate,
             finished: false,
             next_timer: None,
             retry_at: None,
             pending: false,
-            metrics: TaskMetrics {
-                watermark: stream_core::MIN_TIMESTAMP,
-                ..Default::default()
-            },
+            stats,
+            snapshots: Vec::new(),
+            backlogged_since: None,
+            aligning_since: None,
             next_input: 0,
         }
     }
@@ -78,6 +81,26 @@ impl Task {
     pub fn schedule(&mut self, at: Option<Timestamp>) {
         if let Some(at) = at {
             self.next_timer = Some(self.next_timer.map_or(at, |t| t.min(at)));
+        }
+    }
+
+    /// True if an input channel holds a message the task may read now.
+    pub fn has_input(&self) -> bool {
+        self.inputs
+            .iter()
+            .enumerate()
+            .any(|(i, (channel, _))| self.gate.readable(i) && channel.has_message())
+    }
+
+    /// Tracks backpressure time: call with whether the stage is backlogged now.
+    pub fn note_backlog(&mut self, backlogged: bool) {
+        match (backlogged, self.backlogged_since) {
+            (true, None) => self.backlogged_since = Some(Instant::now()),
+            (false, Some(since)) => {
+                self.stats.add_backpressure(since.elapsed());
+                self.backlogged_since = None;
+            }
+            _ => {}
         }
     }
 
@@ -117,8 +140,7 @@ impl Task {
                 progress = true;
                 let out = match control {
                     Control::Data(records) => {
-                        self.metrics.records_in += records as u64;
-                        self.metrics.batches_in += 1;
+                        self.stats.add_input(records as u64);
                         GateOutput::default()
                     }
                     Control::Watermark(w) => self.gate.on_watermark(i, w),
@@ -137,14 +159,20 @@ impl Task {
     }
 
     fn apply(&mut self, cx: &mut Context<'_>, out: GateOutput) -> Result {
+        if self.aligning_since.is_none() && self.gate.is_aligning() {
+            self.aligning_since = Some(Instant::now());
+        }
         if let Some(idle) = out.idle {
             self.stage.on_idle(cx, idle)?;
         }
         if let Some(w) = out.watermark {
-            self.metrics.watermark = w;
+            self.stats.set_watermark(w, cx.processing_time());
             self.stage.on_watermark(cx, w)?;
         }
         if let Some(checkpoint) = out.barrier {
+            if let Some(since) = self.aligning_since.take() {
+                self.stats.add_alignment(since.elapsed());
+            }
             self.snapshot(cx, checkpoint)?;
         }
         if out.ended {
@@ -158,9 +186,7 @@ impl Task {
     pub fn snapshot(&mut self, cx: &mut Context<'_>, checkpoint: u64) -> Result {
         let mut writer = SnapshotWriter::new();
         self.stage.on_barrier(cx, checkpoint, &mut writer)?;
-        self.metrics
-            .snapshots
-            .push((checkpoint, writer.into_sections()));
+        self.snapshots.push((checkpoint, writer.into_sections()));
         Ok(())
     }
 }

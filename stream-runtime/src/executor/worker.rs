@@ -1,14 +1,17 @@
-//! The worker loop: cooperative scheduling of stage instances on one thread.
+//! The worker loop: cooperative scheduling of the stage instances of one worker thread.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::task::{Wake, Waker};
-use std::thread::Thread;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stream_core::operator::Context;
 use stream_core::time::millis;
+use stream_core::StreamError;
 
+use super::metrics::{TaskMetrics, TaskStats};
+use super::panics;
+use super::signal::WorkerSignal;
 use super::task::Task;
 use crate::config::Config;
 use crate::job::{JobError, TaskReport};
@@ -20,25 +23,30 @@ const DRAIN: u8 = 2;
 /// The longest a worker parks without looking at its clock, stop flag and sources.
 const MAX_PARK: Duration = Duration::from_millis(10);
 
-/// Requests from a job handle to its workers.
+/// What a job handle and the workers of a job share: requests to the workers, the first
+/// failure, and the live metrics.
 #[derive(Debug, Default)]
-pub(crate) struct WorkerControl {
+pub(crate) struct JobControl {
     state: AtomicU8,
     checkpoint: AtomicU64,
-    thread: OnceLock<Thread>,
+    failed: AtomicBool,
+    failure: Mutex<Option<JobError>>,
+    signals: Mutex<Vec<Arc<WorkerSignal>>>,
+    stats: Mutex<Vec<Arc<TaskStats>>>,
 }
 
-impl WorkerControl {
+impl JobControl {
+    /// Asks the sources to stop (`drain`: as if their input had ended).
     pub fn request_stop(&self, drain: bool) {
         self.state
             .store(if drain { DRAIN } else { STOP }, Ordering::SeqCst);
-        self.wake();
+        self.wake_all();
     }
 
     /// Asks for a checkpoint; returns its id.
     pub fn request_checkpoint(&self) -> u64 {
         let id = self.checkpoint.fetch_add(1, Ordering::SeqCst) + 1;
-        self.wake();
+        self.wake_all();
         id
     }
 
@@ -50,38 +58,104 @@ impl WorkerControl {
         }
     }
 
-    pub fn wake(&self) {
-        if let Some(t) = self.thread.get() {
-            t.unpark();
+    /// Records the job's first failure and makes every worker stop.
+    pub fn fail(&self, error: JobError) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if failure.is_none() {
+            *failure = Some(error);
+        }
+        self.failed.store(true, Ordering::SeqCst);
+        drop(failure);
+        self.wake_all();
+    }
+
+    /// The failure, if the job failed.
+    pub fn take_failure(&self) -> Option<JobError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// Registers the workers and tasks of a launched job.
+    pub fn launched(&self, signals: &[Arc<WorkerSignal>], stats: Vec<Arc<TaskStats>>) {
+        *self.signals.lock().unwrap_or_else(|e| e.into_inner()) = signals.to_vec();
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+    }
+
+    /// The live metrics of every stage instance.
+    pub fn metrics(&self) -> Vec<(usize, usize, String, TaskMetrics)> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|s| (s.stage, s.index, s.name.clone(), s.read()))
+            .collect()
+    }
+
+    fn wake_all(&self) {
+        for signal in self
+            .signals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            signal.wake();
         }
     }
-
-    pub fn waker(self: &Arc<Self>) -> Waker {
-        Waker::from(Arc::clone(self))
-    }
-
-    pub fn bind_current_thread(&self) {
-        let _ = self.thread.set(std::thread::current());
-    }
 }
 
-impl Wake for WorkerControl {
-    fn wake(self: Arc<Self>) {
-        WorkerControl::wake(&self);
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        WorkerControl::wake(self);
-    }
-}
-
-/// Runs `tasks` on the current thread until all have finished or one fails.
+/// Runs `tasks` on the current thread until all have finished, a task fails, or another
+/// worker of the job fails. A failure is recorded in `control`, not returned.
 pub(crate) fn run_worker(
     job: &str,
     mut tasks: Vec<Task>,
     config: &Config,
-    control: &WorkerControl,
-) -> Result<Vec<TaskReport>, JobError> {
+    control: &JobControl,
+    signal: &WorkerSignal,
+) -> Vec<TaskReport> {
+    if let Err(error) = drive(job, &mut tasks, config, control, signal) {
+        control.fail(error);
+    }
+    tasks
+        .into_iter()
+        .map(|t| TaskReport {
+            stage: t.info.stage,
+            index: t.info.index,
+            metrics: t.stats.read(),
+            name: t.name,
+            snapshots: t.snapshots,
+        })
+        .collect()
+}
+
+/// Runs `f` on `task`, turning an error or a panic into a job error naming the task.
+fn guarded<R>(
+    job: &str,
+    task: &mut Task,
+    f: impl FnOnce(&mut Task) -> stream_core::Result<R>,
+) -> Result<R, JobError> {
+    match catch_unwind(AssertUnwindSafe(|| f(task))) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => Err(JobError::of_task(job, task, e)),
+        Err(panic) => {
+            let error: StreamError = panics::to_error(panic, &task.operators);
+            Err(JobError::of_task(job, task, error))
+        }
+    }
+}
+
+fn drive(
+    job: &str,
+    tasks: &mut [Task],
+    config: &Config,
+    control: &JobControl,
+    signal: &WorkerSignal,
+) -> Result<(), JobError> {
     let clock = Arc::clone(&config.clock);
     let budget = config.batch_size;
     let interval = millis(config.watermark_interval);
@@ -90,6 +164,9 @@ pub(crate) fn run_worker(
     debug_assert_eq!(RUNNING, 0);
 
     loop {
+        if control.has_failed() {
+            return Ok(());
+        }
         let mut progress = false;
         let now = clock.now();
 
@@ -97,10 +174,12 @@ pub(crate) fn run_worker(
             stopping = true;
             for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
                 let info = task.info.clone();
-                let mut cx = Context::new(&*clock, &info);
-                task.stage
-                    .stop_source(&mut cx, drain)
-                    .map_err(|e| JobError::of_task(job, task, e))?;
+                guarded(job, task, |task| {
+                    let mut cx = Context::new(&*clock, &info);
+                    task.stage.stop_source(&mut cx, drain)?;
+                    task.stats.add_output(cx.take_records_out());
+                    Ok(())
+                })?;
                 task.finished = true;
             }
         }
@@ -110,9 +189,12 @@ pub(crate) fn run_worker(
             checkpoints_injected = wanted;
             for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
                 let info = task.info.clone();
-                let mut cx = Context::new(&*clock, &info);
-                task.snapshot(&mut cx, wanted)
-                    .map_err(|e| JobError::of_task(job, task, e))?;
+                guarded(job, task, |task| {
+                    let mut cx = Context::new(&*clock, &info);
+                    task.snapshot(&mut cx, wanted)?;
+                    task.stats.add_output(cx.take_records_out());
+                    Ok(())
+                })?;
             }
         }
 
@@ -121,17 +203,17 @@ pub(crate) fn run_worker(
                 continue;
             }
             let info = task.info.clone();
-            let mut cx = Context::new(&*clock, &info);
-            let outcome = step(task, &mut cx, now, budget, interval);
-            task.schedule(cx.take_processing_time_request());
-            match outcome {
-                Ok(p) => progress |= p,
-                Err(e) => return Err(JobError::of_task(job, task, e)),
-            }
+            progress |= guarded(job, task, |task| {
+                let mut cx = Context::new(&*clock, &info);
+                let outcome = step(task, &mut cx, now, budget, interval);
+                task.schedule(cx.take_processing_time_request());
+                task.stats.add_output(cx.take_records_out());
+                outcome
+            })?;
         }
 
         if tasks.iter().all(|t| t.finished) {
-            break;
+            return Ok(());
         }
         if !progress {
             let next = tasks
@@ -144,20 +226,12 @@ pub(crate) fn run_worker(
                 Duration::from_millis(at.saturating_sub(clock.now()).max(0) as u64).min(MAX_PARK)
             });
             if !wait.is_zero() {
-                std::thread::park_timeout(wait);
+                signal.park(wait, || {
+                    control.has_failed() || tasks.iter().any(|t| !t.finished && t.has_input())
+                });
             }
         }
     }
-
-    Ok(tasks
-        .into_iter()
-        .map(|t| TaskReport {
-            stage: t.info.stage,
-            index: t.info.index,
-            name: t.name,
-            metrics: t.metrics,
-        })
-        .collect())
 }
 
 /// One turn of one task.
@@ -176,9 +250,12 @@ fn step(
     }
     if task.stage.is_backlogged() {
         task.stage.pump(cx)?;
-        if task.stage.is_backlogged() {
+        let backlogged = task.stage.is_backlogged();
+        task.note_backlog(backlogged);
+        if backlogged {
             return Ok(progress);
         }
+        progress = true;
     }
     if task.is_source {
         if task.pending && task.retry_at.is_some_and(|at| at > now) {
@@ -191,6 +268,9 @@ fn step(
         }
     } else {
         progress |= task.poll_inputs(cx)?;
+    }
+    if task.stage.is_backlogged() {
+        task.note_backlog(true);
     }
     Ok(progress)
 }

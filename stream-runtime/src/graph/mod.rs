@@ -7,6 +7,7 @@ pub use plan::{OperatorInfo, Plan, PlanEdge, PlanStage};
 
 use std::any::Any;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::task::Waker;
 
 use stream_core::operator::InstanceInfo;
@@ -16,6 +17,7 @@ use stream_core::{ErrorKind, Result, StreamError};
 use crate::channel::{channel, InputChannel, Sender};
 use crate::config::Config;
 use crate::exchange::Partitioning;
+use crate::executor::WorkerSignal;
 
 /// Identifies a stage of a job graph.
 pub type StageId = usize;
@@ -60,15 +62,26 @@ impl StageSpec {
 
 /// Creates the typed channels of an edge.
 pub trait ChannelFactory: Send + Sync {
-    /// A channel of `capacity` batches: the sender (a `Sender<T>`) and the receiving side.
-    fn create(&self, capacity: usize) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
+    /// A channel of `capacity` batches between the workers behind `sender` and `receiver`:
+    /// the sending half (a `Sender<T>`) and the receiving side.
+    fn create(
+        &self,
+        capacity: usize,
+        sender: Arc<WorkerSignal>,
+        receiver: Arc<WorkerSignal>,
+    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
 }
 
 struct TypedChannels<T>(PhantomData<fn(T)>);
 
 impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
-    fn create(&self, capacity: usize) -> (Box<dyn Any + Send>, Box<dyn InputChannel>) {
-        let (tx, rx) = channel::<T>(capacity);
+    fn create(
+        &self,
+        capacity: usize,
+        sender: Arc<WorkerSignal>,
+        receiver: Arc<WorkerSignal>,
+    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>) {
+        let (tx, rx) = channel::<T>(capacity, sender, receiver);
         (Box::new(tx), Box::new(rx))
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use stream_core::StreamError;
 
 use crate::config::Config;
-use crate::executor::{build_tasks, run_worker, TaskMetrics, WorkerControl};
+use crate::executor::{panic_message, run_job, JobControl, Snapshots, TaskMetrics};
 use crate::graph::{JobGraph, Plan};
 
 /// A pipeline ready to run. Built by `stream!` or [`StreamEnv::build`](crate::api::StreamEnv::build);
@@ -55,18 +55,17 @@ impl Job {
     /// Runs the job on the current thread until its input ends (a bounded input runs as a
     /// batch job: the final watermark fires every window).
     pub fn run_with(self, config: Config) -> Result<JobReport, JobError> {
-        let control = Arc::new(WorkerControl::default());
-        run(self.graph, config, control)
+        run(self.graph, config, &JobControl::default())
     }
 
     /// Starts the job on its own thread and returns a handle to stop it.
     pub fn start(self, config: Config) -> JobHandle {
-        let control = Arc::new(WorkerControl::default());
+        let control = Arc::new(JobControl::default());
         let worker_control = Arc::clone(&control);
         let graph = self.graph;
         let thread = std::thread::Builder::new()
             .name(format!("strom-{}", graph.name()))
-            .spawn(move || run(graph, config, worker_control))
+            .spawn(move || run(graph, config, &worker_control))
             .expect("spawning the job thread");
         JobHandle {
             control,
@@ -75,16 +74,9 @@ impl Job {
     }
 }
 
-fn run(
-    graph: JobGraph,
-    config: Config,
-    control: Arc<WorkerControl>,
-) -> Result<JobReport, JobError> {
-    control.bind_current_thread();
+fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobReport, JobError> {
     let started = Instant::now();
-    let waker = control.waker();
-    let tasks = build_tasks(&graph, &config, &waker)?;
-    let tasks = run_worker(graph.name(), tasks, &config, &control)?;
+    let tasks = run_job(&graph, &config, control)?;
     Ok(JobReport {
         job: graph.name().to_owned(),
         duration: started.elapsed(),
@@ -94,7 +86,7 @@ fn run(
 
 /// A running job.
 pub struct JobHandle {
-    control: Arc<WorkerControl>,
+    control: Arc<JobControl>,
     thread: Option<JoinHandle<Result<JobReport, JobError>>>,
 }
 
@@ -122,6 +114,12 @@ impl JobHandle {
     /// instance snapshots once the barrier has arrived on all its inputs.
     pub fn trigger_checkpoint(&self) -> u64 {
         self.control.request_checkpoint()
+    }
+
+    /// The live counters of every stage instance: `(stage, instance, operators, metrics)`.
+    /// Empty until the job has started its workers.
+    pub fn metrics(&self) -> Vec<(usize, usize, String, TaskMetrics)> {
+        self.control.metrics()
     }
 
     /// True once the job has ended.
@@ -157,16 +155,6 @@ impl Drop for JobHandle {
     }
 }
 
-pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a user function panicked".to_owned()
-    }
-}
-
 /// What a finished job reports.
 #[derive(Clone, Debug)]
 pub struct JobReport {
@@ -187,8 +175,10 @@ pub struct TaskReport {
     pub index: usize,
     /// The stage's operators.
     pub name: String,
-    /// Its counters.
+    /// Its counters at the end.
     pub metrics: TaskMetrics,
+    /// The checkpoint snapshots it took: checkpoint id and operator state sections.
+    pub snapshots: Snapshots,
 }
 
 /// A job that cannot be built (for the DataStream API; `stream!` refuses these at compile

@@ -1,0 +1,103 @@
+//! Metrics of stage instances: counters the worker updates as it runs, readable from the
+//! job handle while the job runs (`JobHandle::metrics`) and reported when it ends.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use stream_core::{Timestamp, MIN_TIMESTAMP};
+
+/// The live counters of one stage instance, shared between its worker and the job handle.
+#[derive(Debug)]
+pub struct TaskStats {
+    /// The stage, instance and operators the counters belong to.
+    pub stage: usize,
+    /// The instance.
+    pub index: usize,
+    /// The stage's operators.
+    pub name: String,
+    records_in: AtomicU64,
+    records_out: AtomicU64,
+    batches_in: AtomicU64,
+    watermark: AtomicI64,
+    watermark_at: AtomicI64,
+    backpressure_ns: AtomicU64,
+    alignment_ns: AtomicU64,
+}
+
+impl TaskStats {
+    pub(crate) fn new(stage: usize, index: usize, name: String) -> Self {
+        TaskStats {
+            stage,
+            index,
+            name,
+            records_in: AtomicU64::new(0),
+            records_out: AtomicU64::new(0),
+            batches_in: AtomicU64::new(0),
+            watermark: AtomicI64::new(MIN_TIMESTAMP),
+            watermark_at: AtomicI64::new(MIN_TIMESTAMP),
+            backpressure_ns: AtomicU64::new(0),
+            alignment_ns: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn add_input(&self, records: u64) {
+        self.records_in.fetch_add(records, Ordering::Relaxed);
+        self.batches_in.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_output(&self, records: u64) {
+        if records > 0 {
+            self.records_out.fetch_add(records, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn set_watermark(&self, watermark: Timestamp, now: Timestamp) {
+        self.watermark.store(watermark, Ordering::Relaxed);
+        self.watermark_at.store(now, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_backpressure(&self, time: Duration) {
+        self.backpressure_ns
+            .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_alignment(&self, time: Duration) {
+        self.alignment_ns
+            .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn read(&self) -> TaskMetrics {
+        let watermark = self.watermark.load(Ordering::Relaxed);
+        let at = self.watermark_at.load(Ordering::Relaxed);
+        TaskMetrics {
+            records_in: self.records_in.load(Ordering::Relaxed),
+            records_out: self.records_out.load(Ordering::Relaxed),
+            batches_in: self.batches_in.load(Ordering::Relaxed),
+            watermark,
+            watermark_lag: (watermark != MIN_TIMESTAMP && watermark < at)
+                .then(|| Duration::from_millis(at.saturating_sub(watermark) as u64)),
+            backpressure: Duration::from_nanos(self.backpressure_ns.load(Ordering::Relaxed)),
+            alignment: Duration::from_nanos(self.alignment_ns.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// The counters of one stage instance at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskMetrics {
+    /// Records received from input channels (for a source stage: 0).
+    pub records_in: u64,
+    /// Records the stage handed to its exchanges and sinks.
+    pub records_out: u64,
+    /// Batches received.
+    pub batches_in: u64,
+    /// The stage's current input watermark (`MIN_TIMESTAMP` before the first).
+    pub watermark: Timestamp,
+    /// How far the watermark was behind processing time when it last advanced.
+    pub watermark_lag: Option<Duration>,
+    /// Time the stage spent unable to send because a downstream channel was full.
+    pub backpressure: Duration,
+    /// Time inputs spent blocked waiting for the barriers of other inputs.
+    pub alignment: Duration,
+}
