@@ -50,7 +50,9 @@ where
     }
 
     fn on_watermark(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
-        self.chain.on_watermark(cx, watermark)
+        self.chain.on_watermark(cx, watermark)?;
+        // What the watermark fired goes out now, not with the next batch.
+        self.chain.on_batch_end(cx)
     }
 
     fn on_idle(&mut self, cx: &mut Context<'_>, idle: bool) -> Result {
@@ -58,7 +60,8 @@ where
     }
 
     fn on_processing_time(&mut self, cx: &mut Context<'_>, now: Timestamp) -> Result {
-        self.chain.on_processing_time(cx, now)
+        self.chain.on_processing_time(cx, now)?;
+        self.chain.on_batch_end(cx)
     }
 
     fn on_end(&mut self, cx: &mut Context<'_>) -> Result {

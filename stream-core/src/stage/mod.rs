@@ -9,7 +9,7 @@ mod input;
 mod source;
 
 pub use input::InputStage;
-pub use source::SourceStage;
+pub use source::{SourceStage, SOURCE_POSITION};
 
 use std::any::Any;
 

@@ -15,7 +15,13 @@ pub struct SourceStage<R, C> {
     label: OpLabel,
     watermark: Timestamp,
     finished: bool,
+    /// Records read so far: the source's position, recorded with every checkpoint.
+    records_read: u64,
 }
+
+/// The snapshot section in which a source stage records how many records it had read when
+/// the barrier passed (its position in the input).
+pub const SOURCE_POSITION: &str = "source-position";
 
 impl<R, C> SourceStage<R, C> {
     /// Drives `chain` from `reader`; reader errors name `label`.
@@ -26,6 +32,7 @@ impl<R, C> SourceStage<R, C> {
             label,
             watermark: MIN_TIMESTAMP,
             finished: false,
+            records_read: 0,
         }
     }
 }
@@ -57,8 +64,14 @@ where
         }
         for _ in 0..budget {
             match self.reader.poll_next(cx).map_err(|e| e.at(&self.label))? {
-                SourceEvent::Record(item) => self.chain.push(cx, MIN_TIMESTAMP, item)?,
-                SourceEvent::Stamped(ts, item) => self.chain.push(cx, ts, item)?,
+                SourceEvent::Record(item) => {
+                    self.records_read += 1;
+                    self.chain.push(cx, MIN_TIMESTAMP, item)?
+                }
+                SourceEvent::Stamped(ts, item) => {
+                    self.records_read += 1;
+                    self.chain.push(cx, ts, item)?
+                }
                 SourceEvent::Watermark(wm) => {
                     if wm > self.watermark {
                         self.watermark = wm;
@@ -116,6 +129,7 @@ where
         checkpoint: u64,
         snapshot: &mut SnapshotWriter,
     ) -> Result {
+        snapshot.write(SOURCE_POSITION, &self.records_read)?;
         self.chain.on_barrier(cx, checkpoint, snapshot)
     }
 

@@ -178,12 +178,8 @@ impl InputGate {
             .filter(|x| x.ended || (!x.idle && x.aligned))
             .map(|x| x.watermark)
             .min()?;
-        let all_ended = self.inputs.iter().all(|x| x.ended);
-        let any_active = self.inputs.iter().any(|x| !x.ended && !x.idle);
-        if !any_active && !all_ended {
-            // Only ended and idle inputs: hold the watermark until one becomes active.
-            return None;
-        }
+        // As in Flink's StatusWatermarkValve, an ended input counts with its final watermark
+        // even when every other input is idle: the stage then advances to the end of time.
         (min > self.watermark).then(|| {
             self.watermark = min;
             min

@@ -84,6 +84,12 @@ impl Task {
         }
     }
 
+    /// True once the task has nothing left to do: its input has ended and all its output
+    /// has been handed to the channels.
+    pub fn is_done(&self) -> bool {
+        self.finished && !self.stage.is_backlogged()
+    }
+
     /// True if an input channel holds a message the task may read now.
     pub fn has_input(&self) -> bool {
         self.inputs

@@ -199,7 +199,7 @@ fn drive(
         }
 
         for task in tasks.iter_mut() {
-            if task.finished {
+            if task.is_done() {
                 continue;
             }
             let info = task.info.clone();
@@ -212,13 +212,13 @@ fn drive(
             })?;
         }
 
-        if tasks.iter().all(|t| t.finished) {
+        if tasks.iter().all(Task::is_done) {
             return Ok(());
         }
         if !progress {
             let next = tasks
                 .iter()
-                .filter(|t| !t.finished)
+                .filter(|t| !t.is_done())
                 .flat_map(|t| [t.next_timer, t.retry_at])
                 .flatten()
                 .min();
@@ -243,6 +243,13 @@ fn step(
     interval: i64,
 ) -> stream_core::Result<bool> {
     let mut progress = false;
+    if task.finished {
+        // Its input has ended, but output is still waiting for room downstream.
+        task.stage.pump(cx)?;
+        let backlogged = task.stage.is_backlogged();
+        task.note_backlog(backlogged);
+        return Ok(!backlogged);
+    }
     if task.next_timer.is_some_and(|at| at <= now) {
         task.next_timer = None;
         task.stage.on_processing_time(cx, now)?;
