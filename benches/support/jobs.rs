@@ -1,0 +1,67 @@
+//! The workloads in `stream!`.
+
+use strom::prelude::*;
+
+use super::sinks::{RowChecksum, ValueSum};
+use super::workloads::anchor_event;
+use super::{GAP, KEYS, SESSION_KEYS};
+
+/// Index chunks per source instance, as WORKLOADS.md says for p > 1.
+const CHUNK: u64 = 200_000;
+
+fn config(parallelism: usize) -> Config {
+    Config::default().parallelism(parallelism)
+}
+
+/// W1: filter, map, sink.
+pub fn w1(n: u64, parallelism: usize) -> (u64, u64) {
+    let out = ValueSum::default();
+    let job = stream! {
+        source(generator(|i| anchor_event(i, KEYS)).take(n).chunk(CHUNK))
+            .filter(|e| e.value % 4 != 0)
+            .map(|e| e.value * 3)
+            .sink(out.clone());
+    };
+    job.run_with(config(parallelism)).expect("W1 runs");
+    out.0.get()
+}
+
+/// W2–W4 differ only in the window and the watermark.
+macro_rules! keyed_window {
+    ($n:expr, $parallelism:expr, $keys:expr, $watermark:expr, $assigner:expr) => {{
+        let out = RowChecksum::default();
+        let job = stream! {
+            source(generator(|i| anchor_event(i, $keys)).take($n).chunk(CHUNK))
+                .event_time(|e| e.ts)
+                .watermark($watermark)
+                .key_by(|e| e.key)
+                .window($assigner)
+                .aggregate((count(), sum(|e| e.value)))
+                .map(|w| (w.key, w.window.end, w.value.0, w.value.1))
+                .sink(out.clone());
+        };
+        job.run_with(config($parallelism)).expect("the workload runs");
+        out.0.get()
+    }};
+}
+
+/// W2: keyed tumbling window of 1 s.
+pub fn w2(n: u64, parallelism: usize) -> (u64, u64) {
+    keyed_window!(n, parallelism, KEYS, monotonous(), tumbling(secs(1)))
+}
+
+/// W3: keyed sliding window of 10 s every 1 s.
+pub fn w3(n: u64, parallelism: usize) -> (u64, u64) {
+    keyed_window!(n, parallelism, KEYS, monotonous(), sliding(secs(10), secs(1)))
+}
+
+/// W4: keyed session window, gap 150 ms, watermark 1 ms out of order.
+pub fn w4(n: u64, parallelism: usize) -> (u64, u64) {
+    keyed_window!(
+        n,
+        parallelism,
+        SESSION_KEYS,
+        bounded_out_of_orderness(ms(1)),
+        session(ms(GAP as u64))
+    )
+}
