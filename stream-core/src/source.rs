@@ -63,6 +63,32 @@ pub trait SourceReader: Send {
 
     /// The next event. Must not block for long: return [`SourceEvent::Pending`] instead.
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<Self::Item>>;
+
+    /// Hands up to `budget` records to `push` as `(timestamp, record)` and returns how many
+    /// it handed over and the first event that is not a record, if one ended the run.
+    /// Readers that can produce records in a tight loop (generators, in-memory
+    /// collections) override it, so the whole fused chain runs as one loop the compiler
+    /// can optimize like a hand-written one.
+    #[inline]
+    fn poll_records<P>(
+        &mut self,
+        cx: &mut Context<'_>,
+        budget: usize,
+        mut push: P,
+    ) -> Result<(usize, Option<SourceEvent<Self::Item>>)>
+    where
+        P: FnMut(&mut Context<'_>, Timestamp, Self::Item) -> Result,
+        Self: Sized,
+    {
+        for n in 0..budget {
+            match self.poll_next(cx)? {
+                SourceEvent::Record(item) => push(cx, crate::time::MIN_TIMESTAMP, item)?,
+                SourceEvent::Stamped(ts, item) => push(cx, ts, item)?,
+                other => return Ok((n, Some(other))),
+            }
+        }
+        Ok((budget, None))
+    }
 }
 
 /// A record with its timestamp, as carried in batches between stages.

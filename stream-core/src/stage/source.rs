@@ -62,8 +62,18 @@ where
         if self.finished {
             return Ok(SourceStatus::Finished);
         }
-        for _ in 0..budget {
-            match self.reader.poll_next(cx).map_err(|e| e.at(&self.label))? {
+        let mut left = budget;
+        while left > 0 {
+            let chain = &mut self.chain;
+            let (records, event) = self
+                .reader
+                .poll_records(cx, left, |cx, ts, item| chain.push(cx, ts, item))
+                .map_err(|e| e.at(&self.label))?;
+            self.records_read += records as u64;
+            left -= records;
+            let Some(event) = event else { break };
+            left = left.saturating_sub(1);
+            match event {
                 SourceEvent::Record(item) => {
                     self.records_read += 1;
                     self.chain.push(cx, MIN_TIMESTAMP, item)?

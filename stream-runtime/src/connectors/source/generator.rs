@@ -2,7 +2,7 @@ use std::time::Instant;
 
 use stream_core::operator::Context;
 use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
-use stream_core::Result;
+use stream_core::{Result, Timestamp, MIN_TIMESTAMP};
 
 /// Generates records from their index: `f(0), f(1), ...`, unbounded unless limited with
 /// [`take`](GeneratorSource::take), optionally at a fixed rate. Parallel: instance `k` of
@@ -131,5 +131,66 @@ where
         self.next += 1;
         self.emitted += 1;
         Ok(SourceEvent::Record((self.f)(i)))
+    }
+
+    #[inline]
+    fn poll_records<P>(
+        &mut self,
+        cx: &mut Context<'_>,
+        budget: usize,
+        mut push: P,
+    ) -> Result<(usize, Option<SourceEvent<T>>)>
+    where
+        P: FnMut(&mut Context<'_>, Timestamp, T) -> Result,
+    {
+        if self.rate.is_some() {
+            return self.poll_records_one_by_one(cx, budget, push);
+        }
+        let mut done = 0;
+        while done < budget {
+            if self.next == self.chunk_end {
+                self.next += self.stride;
+                self.chunk_end = self.next + self.chunk;
+            }
+            if self.next >= self.limit {
+                return Ok((done, Some(SourceEvent::End)));
+            }
+            // The rest of this chunk, within the budget and the limit: one tight loop.
+            let stop = self
+                .chunk_end
+                .min(self.limit)
+                .min(self.next + (budget - done) as u64);
+            let start = self.next;
+            for i in start..stop {
+                push(cx, MIN_TIMESTAMP, (self.f)(i))?;
+            }
+            self.next = stop;
+            done += (stop - start) as usize;
+        }
+        self.emitted += done as u64;
+        Ok((done, None))
+    }
+}
+
+impl<T, F> GeneratorReader<F>
+where
+    F: FnMut(u64) -> T + Send,
+{
+    fn poll_records_one_by_one<P>(
+        &mut self,
+        cx: &mut Context<'_>,
+        budget: usize,
+        mut push: P,
+    ) -> Result<(usize, Option<SourceEvent<T>>)>
+    where
+        P: FnMut(&mut Context<'_>, Timestamp, T) -> Result,
+    {
+        for n in 0..budget {
+            match self.poll_next(cx)? {
+                SourceEvent::Record(item) => push(cx, MIN_TIMESTAMP, item)?,
+                other => return Ok((n, Some(other))),
+            }
+        }
+        Ok((budget, None))
     }
 }
