@@ -44,6 +44,7 @@ where
     N: Push<F::Out>,
 {
     /// Applies the timer requests of the last trigger call for (key, window).
+    #[inline]
     pub fn apply_requests(
         &mut self,
         cx: &mut Context<'_>,
@@ -55,23 +56,28 @@ where
         if self.requests.is_empty() {
             return;
         }
-        for op in self.requests.drain() {
+        let end = window.max_timestamp();
+        let (event_timers, processing_timers) =
+            (&mut *self.event_timers, &mut *self.processing_timers);
+        self.requests.take_each(|op| {
             let (domain, at, register) = match op {
                 TimerOp::Register(d, t) => (d, t, true),
                 TimerOp::Delete(d, t) => (d, t, false),
             };
+            // The window's end timer (and its cleanup timer) is implied by the slot the
+            // window lives in: no queue entry per record.
             if let Some((flag, slot_domain)) = implied.as_mut() {
-                if *slot_domain == domain && at == window.max_timestamp() {
+                if *slot_domain == domain && at == end {
                     **flag = register;
-                    continue;
+                    return;
                 }
             }
             if cleanup == Some((domain, at)) {
-                continue;
+                return;
             }
             let queue = match domain {
-                TimeDomain::EventTime => &mut *self.event_timers,
-                TimeDomain::ProcessingTime => &mut *self.processing_timers,
+                TimeDomain::EventTime => &mut *event_timers,
+                TimeDomain::ProcessingTime => &mut *processing_timers,
             };
             if register {
                 queue.register(at, (key.clone(), window.clone()));
@@ -81,7 +87,7 @@ where
             } else {
                 queue.delete(at, &(key.clone(), window.clone()));
             }
-        }
+        });
     }
 
     /// Emits the window unless its contents are empty (purged or never filled).
