@@ -47,10 +47,19 @@ fn child(workload: Workload, system: &str, n: u64) {
 
 fn measure(workload: Workload, system: &str, n: u64) -> Run {
     let output = Command::new(std::env::current_exe().expect("own path"))
-        .args(["--child", workload.name().split(' ').next().unwrap(), system, &n.to_string()])
+        .args([
+            "--child",
+            workload.name().split(' ').next().unwrap(),
+            system,
+            &n.to_string(),
+        ])
         .output()
         .expect("run the child");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     Run {
@@ -93,12 +102,19 @@ fn main() {
             let peak = measured.iter().map(|r| r.peak_kib).max().unwrap_or(0);
             let (rows, checksum) = (measured[0].rows, measured[0].checksum);
             assert!(
-                measured.iter().all(|r| (r.rows, r.checksum) == (rows, checksum)),
+                measured
+                    .iter()
+                    .all(|r| (r.rows, r.checksum) == (rows, checksum)),
                 "{} {system}: runs disagree",
                 workload.name()
             );
             if let Some(expected) = workload.expected(n) {
-                assert_eq!((rows, checksum), expected, "{} {system}: wrong checksum", workload.name());
+                assert_eq!(
+                    (rows, checksum),
+                    expected,
+                    "{} {system}: wrong checksum",
+                    workload.name()
+                );
             }
             let base = *baseline.get_or_insert(seconds);
             let label = match system {

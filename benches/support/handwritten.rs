@@ -29,7 +29,7 @@ pub fn w1(n: u64) -> (u64, u64) {
     let (mut count, mut sum) = (0u64, 0u64);
     for i in 0..n {
         let e = anchor_event(i, KEYS);
-        if e.value % 4 != 0 {
+        if !e.value.is_multiple_of(4) {
             count += 1;
             sum = sum.wrapping_add(e.value * 3);
         }
@@ -59,7 +59,12 @@ pub fn w2(n: u64) -> (u64, u64) {
         if open.back().is_none_or(|(last, _)| *last < end) {
             open.push_back((end, spare.pop().unwrap_or_default()));
         }
-        let counts = &mut open.iter_mut().rev().find(|(w, _)| *w == end).expect("open").1;
+        let counts = &mut open
+            .iter_mut()
+            .rev()
+            .find(|(w, _)| *w == end)
+            .expect("open")
+            .1;
         let entry = counts.entry(e.key).or_default();
         entry.0 += 1;
         entry.1 += e.value;
@@ -92,7 +97,10 @@ pub fn w3(n: u64) -> (u64, u64) {
         entry.1 += e.value;
         if i % WATERMARK_EVERY == WATERMARK_EVERY - 1 {
             let wm = e.ts - 1;
-            if current.as_ref().is_some_and(|(c, _)| (c + 1) * SLIDE - 1 <= wm) {
+            if current
+                .as_ref()
+                .is_some_and(|(c, _)| (c + 1) * SLIDE - 1 <= wm)
+            {
                 let (c, slice) = current.take().expect("checked");
                 state.close(c, slice);
             }

@@ -40,7 +40,8 @@ macro_rules! keyed_window {
                 .map(|w| (w.key, w.window.end, w.value.0, w.value.1))
                 .sink(out.clone());
         };
-        job.run_with(config($parallelism)).expect("the workload runs");
+        job.run_with(config($parallelism))
+            .expect("the workload runs");
         out.0.get()
     }};
 }
@@ -52,7 +53,13 @@ pub fn w2(n: u64, parallelism: usize) -> (u64, u64) {
 
 /// W3: keyed sliding window of 10 s every 1 s.
 pub fn w3(n: u64, parallelism: usize) -> (u64, u64) {
-    keyed_window!(n, parallelism, KEYS, monotonous(), sliding(secs(10), secs(1)))
+    keyed_window!(
+        n,
+        parallelism,
+        KEYS,
+        monotonous(),
+        sliding(secs(10), secs(1))
+    )
 }
 
 /// W4: keyed session window, gap 150 ms, watermark 1 ms out of order.
