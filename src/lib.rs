@@ -20,6 +20,7 @@ pub mod prelude {
         aggregate_fn, avg, count, max, min, sum, AggBuilder, Aggregate,
     };
     pub use stream_core::operator::keyed::{process_fn, KeyedContext, KeyedProcessFunction};
+    pub use stream_core::operator::Either;
     pub use stream_core::state::{KeyedState, ListState, MapState, ValueState};
     pub use stream_core::time::watermark::{
         bounded_out_of_orderness, monotonous, punctuated, WatermarkGenerator,
@@ -47,6 +48,7 @@ pub mod prelude {
     };
     pub use stream_runtime::connectors::source::{
         event, from_iter, from_vec, generator, idle, scripted, socket_text, text_file, watermark,
+        ScriptEvent,
     };
     pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
 }

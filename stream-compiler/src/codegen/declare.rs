@@ -13,6 +13,7 @@ use syn::Expr;
 use super::{aggregate, input_records, names, private};
 use crate::graph::{Graph, Node, NodeKind};
 use crate::ops::Kind;
+use crate::parse::TwoInputMode;
 
 /// The declarations of every node of `graph`.
 pub fn all(graph: &Graph) -> Vec<TokenStream> {
@@ -101,6 +102,73 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                 #(#configure)*
                 #finish
             }
+        }
+        NodeKind::TwoInput {
+            mode,
+            keys,
+            window,
+            config,
+            between,
+            function,
+        } => {
+            let p = private();
+            let connected = names::connected(n);
+            let first = super::records(graph, node.inputs[0]);
+            let second = super::records(graph, node.inputs[1]);
+            let named = named(node);
+            let mut tokens = quote_spanned! {span=>
+                let #connected = #p::assemble::connect(#first, #second) #named;
+            };
+            let keyed = names::keyed(n);
+            if let Some(keys) = keys {
+                let (first_key, second_key) = (names::side_key(n, 0), names::side_key(n, 1));
+                let args = &keys.args;
+                let key_by = syn::Ident::new("key_by", keys.name.span());
+                tokens.extend(quote_spanned! {keys.span=>
+                    let (#first_key, #second_key, #keyed) = #connected.#key_by(#(#args),*);
+                });
+            }
+            let spec = names::spec(n);
+            tokens.extend(match (mode, function) {
+                (TwoInputMode::Connect, None) => quote!(let #w = #keyed;),
+                (TwoInputMode::Connect, Some(co_map)) => {
+                    let call = method_call(&quote!(#connected), &co_map.name, &co_map.args);
+                    quote_spanned!(co_map.span=> let (#spec, #w) = #call;)
+                }
+                (TwoInputMode::Join, Some(apply)) => {
+                    let window_var = names::window(n);
+                    let mut join = TokenStream::new();
+                    if let Some(window) = window {
+                        let call = method_call(&quote!(#keyed), &window.name, &window.args);
+                        join.extend(quote_spanned!(window.span=> let #window_var = #call;));
+                    }
+                    for c in config {
+                        let call = method_call(&quote!(#window_var), &c.name, &c.args);
+                        join.extend(quote_spanned!(c.span=> let #window_var = #call;));
+                    }
+                    let late = names::late_witness(n);
+                    let call = method_call(&quote!(#window_var), &apply.name, &apply.args);
+                    let uid = set_uid(node, &spec, uids.next(node, "join"));
+                    join.extend(quote_spanned! {apply.span=>
+                        let (mut #spec, #w, #late) = #call;
+                        #uid
+                    });
+                    join
+                }
+                (TwoInputMode::IntervalJoin, Some(apply)) => {
+                    let bounds = between.iter().flat_map(|b| b.args.iter());
+                    let f = &apply.args;
+                    let method = syn::Ident::new("interval_join", apply.name.span());
+                    let uid = set_uid(node, &spec, uids.next(node, "interval_join"));
+                    quote_spanned! {apply.span=>
+                        let (mut #spec, #w) = #keyed.#method(#(#bounds,)* #(#f),*);
+                        #uid
+                    }
+                }
+                // The graph reports a join without its function.
+                (_, None) => TokenStream::new(),
+            });
+            tokens
         }
         NodeKind::Late { window } => {
             let late = names::late_witness(*window);

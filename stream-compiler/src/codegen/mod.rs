@@ -33,7 +33,13 @@ pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
                 let pairs = names::all_pairs(edge.consumer.unwrap_or(edge.producer));
                 (quote!(#pairs), quote!(Global))
             }
-            EdgeKind::Union => (records(graph, edge.producer), quote!(Forward)),
+            EdgeKind::Union | EdgeKind::TwoInput { keyed: false, .. } => {
+                (records(graph, edge.producer), quote!(Forward))
+            }
+            EdgeKind::TwoInput { side, keyed: true } => (
+                side_pairs(edge.consumer.unwrap_or(edge.producer), side),
+                quote!(Hash),
+            ),
         };
         quote! {
             let #id = #p::assemble::edge(&mut #graph_var, #records, #p::Partitioning::#partitioning);
@@ -71,12 +77,30 @@ fn records(graph: &Graph, n: NodeId) -> TokenStream {
     }
 }
 
+/// The witness of the `(key, record)` pairs input `side` of keyed two-input node `n` reads.
+fn side_pairs(n: NodeId, side: usize) -> TokenStream {
+    let keyed = names::keyed(n);
+    if side == 0 {
+        quote!(#keyed.left_pairs())
+    } else {
+        quote!(#keyed.right_pairs())
+    }
+}
+
 /// The witness of the records node `n` reads.
 fn input_records(graph: &Graph, n: NodeId) -> TokenStream {
     match &graph.nodes[n].kind {
         NodeKind::Window { all: true, .. } => {
             let pairs = names::all_pairs(n);
             quote!(#pairs)
+        }
+        NodeKind::TwoInput { keys: Some(_), .. } => {
+            let keyed = names::keyed(n);
+            quote!(#keyed.pairs())
+        }
+        NodeKind::TwoInput { keys: None, .. } => {
+            let connected = names::connected(n);
+            quote!(#connected.records())
         }
         _ => records(graph, graph.nodes[n].inputs[0]),
     }

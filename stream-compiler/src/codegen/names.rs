@@ -30,6 +30,21 @@ pub fn window(n: usize) -> Ident {
     ident("window", n)
 }
 
+/// The witness of the connected streams of a two-input node.
+pub fn connected(n: usize) -> Ident {
+    ident("connected", n)
+}
+
+/// The keyed witness (`KeyedWitness<K, Either<A, B>>`) of a keyed two-input node.
+pub fn keyed(n: usize) -> Ident {
+    ident("keyed", n)
+}
+
+/// The key selector spec of input `side` of a keyed two-input node.
+pub fn side_key(n: usize, side: usize) -> Ident {
+    ident(if side == 0 { "first_key" } else { "second_key" }, n)
+}
+
 /// The spec of node `n`.
 pub fn spec(n: usize) -> Ident {
     ident("spec", n)

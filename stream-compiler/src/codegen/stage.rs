@@ -6,9 +6,10 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::{input_records, names, private, private_at, records};
+use super::{input_records, names, private, private_at, records, side_pairs};
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::Cut;
+use crate::parse::TwoInputMode;
 use crate::plan::{EdgeKind, Entry, Plan};
 
 /// Registers stage `stage` of `plan` with the job graph `graph_var`.
@@ -100,6 +101,7 @@ impl StageGen<'_> {
                 NodeKind::Op { .. } | NodeKind::Window { .. } | NodeKind::Sink { .. } => {
                     Some(spec_info(n))
                 }
+                NodeKind::TwoInput { function, .. } => function.as_ref().map(|_| spec_info(n)),
                 NodeKind::Union | NodeKind::Late { .. } => None,
             })
             .collect()
@@ -128,6 +130,31 @@ impl StageGen<'_> {
             }
             Entry::Output(n) => (n, self.targets(n, false), records(self.graph, n)),
             Entry::Input(n) => (n, self.node(n), input_records(self.graph, n)),
+            Entry::TwoInput(n) => {
+                let node = self.node(n);
+                let inputs = &self.graph.nodes[n].inputs;
+                let span = self.graph.nodes[n].span;
+                let at = private_at(span);
+                let start = match &self.graph.nodes[n].kind {
+                    NodeKind::TwoInput { keys: Some(_), .. } => {
+                        let (first, second) = (side_pairs(n, 0), side_pairs(n, 1));
+                        quote_spanned! {span=>
+                            #at::assemble::keyed_connected_stage(#first, #second, ::core::convert::identity(#chain), #label)
+                        }
+                    }
+                    _ => {
+                        let first = records(self.graph, inputs[0]);
+                        let second = records(self.graph, inputs[1]);
+                        quote_spanned! {span=>
+                            #at::assemble::connected_stage(#first, #second, ::core::convert::identity(#chain), #label)
+                        }
+                    }
+                };
+                return quote! {{
+                    let #chain = #node;
+                    ::core::result::Result::Ok(#start)
+                }};
+            }
         };
         let span = self.graph.nodes[first].span;
         let at = private_at(span);
@@ -155,7 +182,10 @@ impl StageGen<'_> {
             .filter(|&&c| {
                 !matches!(
                     graph.nodes[c].kind,
-                    NodeKind::Union | NodeKind::Late { .. } | NodeKind::Window { all: true, .. }
+                    NodeKind::Union
+                        | NodeKind::TwoInput { .. }
+                        | NodeKind::Late { .. }
+                        | NodeKind::Window { all: true, .. }
                 )
             })
             .map(|&c| Target::Node(c))
@@ -244,6 +274,30 @@ impl StageGen<'_> {
                     #operator
                 }}
             }
+            NodeKind::TwoInput { mode, function, .. } => {
+                let targets = self.targets(n, true);
+                if function.is_none() {
+                    // A keyed `connect` without a function of its own: its keyed
+                    // operators follow in this stage.
+                    return targets;
+                }
+                let spec = self.part(names::spec(n));
+                let at = private_at(span);
+                let operator = if *mode == TwoInputMode::Join {
+                    quote_spanned! {span=>
+                        #spec.build_with_late(::core::convert::identity(#next), #at::Discard)?
+                    }
+                } else {
+                    let input = input_records(graph, n);
+                    quote_spanned! {span=>
+                        #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
+                    }
+                };
+                quote! {{
+                    let #next = #targets;
+                    #operator
+                }}
+            }
             NodeKind::Sink { .. } => {
                 let spec = self.part(names::spec(n));
                 quote_spanned!(span=> #spec.build(#build)?)
@@ -274,7 +328,23 @@ impl StageGen<'_> {
                 quote!(#p::Rebalance::starting_at(#build.instance.index)),
             ),
             EdgeKind::Cut(Cut::Broadcast) => write(records, quote!(#p::Broadcast)),
-            EdgeKind::Union => write(records, quote!(<#p::Forward>::default())),
+            EdgeKind::Union | EdgeKind::TwoInput { keyed: false, .. } => {
+                write(records, quote!(<#p::Forward>::default()))
+            }
+            EdgeKind::TwoInput { side, keyed: true } => {
+                // The side's key selector runs here, before the exchange by key group.
+                let node = edge.consumer.unwrap_or(edge.producer);
+                let exchange = write(
+                    side_pairs(node, side),
+                    quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism)),
+                );
+                let key = self.part(names::side_key(node, side));
+                let next = names::local("next");
+                quote! {{
+                    let #next = #exchange;
+                    #p::assemble::operator(#records, #key, #build, #next)?
+                }}
+            }
             EdgeKind::Cut(Cut::Global) => {
                 // `window_all`: pair every record with the unit key, then send it to the
                 // single instance of the window's stage.

@@ -9,7 +9,7 @@ use syn::{Expr, Ident};
 
 use crate::diagnostics::{did_you_mean, Errors};
 use crate::ops::{self, Kind, OpDef, Produces, Time};
-use crate::parse::{Call, Head, Program};
+use crate::parse::{Call, Head, Program, TwoInputMode};
 
 /// Index of a node.
 pub type NodeId = usize;
@@ -79,6 +79,22 @@ pub enum NodeKind {
     },
     /// `union(a, b, ..)`.
     Union,
+    /// `connect(a, b)`, `join(a, b)` or `interval_join(a, b)` with the calls that configure
+    /// it, up to the function that ends it.
+    TwoInput {
+        /// Which head.
+        mode: TwoInputMode,
+        /// `key_by(f, g)` (connect) or `on(f, g)` (joins).
+        keys: Option<Call>,
+        /// `window(assigner)` (join).
+        window: Option<Call>,
+        /// `trigger(..)`, `allowed_lateness(..)` of a join's window.
+        config: Vec<Call>,
+        /// `between(lower, upper)` (interval join).
+        between: Option<Call>,
+        /// `co_map(f, g)` (connect) or `apply(f)` (joins).
+        function: Option<Call>,
+    },
     /// `sink(expr)`.
     Sink {
         /// The sink expression.
@@ -129,6 +145,9 @@ impl Graph {
                 Head::Union { streams, .. } => {
                     graph.mentioned.extend(streams.iter().map(Ident::to_string));
                 }
+                Head::TwoInput { streams, .. } => {
+                    graph.mentioned.extend(streams.iter().map(Ident::to_string));
+                }
                 Head::Source { .. } => {}
             }
             for call in statement.calls.iter().filter(|c| c.name == "union") {
@@ -172,6 +191,13 @@ impl Graph {
                 continue;
             }
             let output = graph.nodes[cursor].output;
+            if output.kind == Some(Kind::Connected) {
+                let NodeKind::TwoInput { mode, .. } = &graph.nodes[cursor].kind else {
+                    continue;
+                };
+                errors.error(statement.span, connected_usage(*mode));
+                continue;
+            }
             if output.kind == Some(Kind::Windowed) {
                 errors.error(
                     statement.span,
@@ -295,6 +321,55 @@ impl Graph {
                 ))
             }
             Head::Stream(name) => self.resolve(name, defined_later, errors),
+            Head::TwoInput {
+                mode,
+                span,
+                streams,
+            } => {
+                let inputs: Vec<NodeId> = streams
+                    .iter()
+                    .filter_map(|s| self.resolve(s, defined_later, errors))
+                    .collect();
+                if inputs.len() != 2 {
+                    return None;
+                }
+                for (&input, name) in inputs.iter().zip(streams) {
+                    if self.nodes[input].output.kind != Some(Kind::Data) {
+                        errors.error(
+                            name.span(),
+                            format!(
+                                "`{}` takes plain streams, but `{name}` is {}",
+                                mode.name(),
+                                self.nodes[input]
+                                    .output
+                                    .kind
+                                    .map_or("finished", Kind::describe)
+                            ),
+                        );
+                        return None;
+                    }
+                }
+                let (a, b) = (self.nodes[inputs[0]].output, self.nodes[inputs[1]].output);
+                let output = StreamType {
+                    kind: Some(Kind::Connected),
+                    timestamps: a.timestamps && b.timestamps,
+                    watermarks: a.watermarks && b.watermarks,
+                };
+                Some(self.add(
+                    NodeKind::TwoInput {
+                        mode: *mode,
+                        keys: None,
+                        window: None,
+                        config: Vec::new(),
+                        between: None,
+                        function: None,
+                    },
+                    inputs,
+                    stream,
+                    *span,
+                    output,
+                ))
+            }
             Head::Union { span, streams } => {
                 let inputs: Vec<NodeId> = streams
                     .iter()
@@ -358,6 +433,9 @@ impl Graph {
             );
             return None;
         };
+        if kind == Kind::Connected {
+            return self.apply_connected(cursor, call, errors).then_some(cursor);
+        }
         let Some(def) = ops::find(&name).filter(|d| d.on.contains(&kind)) else {
             errors.push(unknown_operator(call, kind));
             return None;
@@ -552,12 +630,151 @@ impl Graph {
         }
     }
 
+    /// Applies a call to connected streams (the node at `cursor`); false on an error.
+    fn apply_connected(&mut self, cursor: NodeId, call: &Call, errors: &mut Errors) -> bool {
+        let node = &mut self.nodes[cursor];
+        let NodeKind::TwoInput {
+            mode,
+            keys,
+            window,
+            config,
+            between,
+            function,
+        } = &mut node.kind
+        else {
+            return false;
+        };
+        let mode = *mode;
+        let name = call.name.to_string();
+        let arity = |n: usize, usage: &str, errors: &mut Errors| {
+            let ok = call.args.len() == n;
+            if !ok {
+                errors.error(
+                    call.span,
+                    format!(
+                        "`{name}` takes {n} argument{}: {usage}",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            ok
+        };
+        let needs = |what: bool, message: &str, errors: &mut Errors| {
+            if !what {
+                errors.error(call.name.span(), message);
+            }
+            what
+        };
+        let keys_first = format!(
+            "`{}` needs the keys of both streams first: `.on(|a| a.key, |b| b.key)`",
+            mode.name()
+        );
+        match (mode, name.as_str()) {
+            (TwoInputMode::Connect, "co_map") => {
+                if !arity(2, "`.co_map(|a| .., |b| ..)`", errors) {
+                    return false;
+                }
+                *function = Some(call.clone());
+                node.output.kind = Some(Kind::Data);
+            }
+            (TwoInputMode::Connect, "key_by")
+            | (TwoInputMode::Join | TwoInputMode::IntervalJoin, "on") => {
+                if !arity(
+                    2,
+                    "one key selector per stream: `(|a| a.key, |b| b.key)`",
+                    errors,
+                ) {
+                    return false;
+                }
+                if keys.is_some() {
+                    errors.error(call.name.span(), "the keys are already set");
+                    return false;
+                }
+                *keys = Some(call.clone());
+                if mode == TwoInputMode::Connect {
+                    node.output.kind = Some(Kind::Keyed);
+                }
+            }
+            (TwoInputMode::Join, "window") => {
+                if !needs(keys.is_some(), &keys_first, errors)
+                    || !arity(1, "`.window(tumbling(secs(5)))`", errors)
+                {
+                    return false;
+                }
+                *window = Some(call.clone());
+            }
+            (TwoInputMode::Join, "trigger" | "allowed_lateness") => {
+                if !needs(
+                    window.is_some(),
+                    "set the join's `.window(..)` first",
+                    errors,
+                ) || !arity(1, "`.trigger(..)` / `.allowed_lateness(..)`", errors)
+                {
+                    return false;
+                }
+                config.push(call.clone());
+            }
+            (TwoInputMode::IntervalJoin, "between") => {
+                if !needs(keys.is_some(), &keys_first, errors)
+                    || !arity(2, "bounds in milliseconds relative to the first stream's record: `.between(-500, 500)`", errors)
+                {
+                    return false;
+                }
+                *between = Some(call.clone());
+            }
+            (TwoInputMode::Join | TwoInputMode::IntervalJoin, "apply") => {
+                let ready = match mode {
+                    TwoInputMode::Join => needs(
+                        window.is_some(),
+                        "a window join needs its window: `.on(..).window(tumbling(..)).apply(..)`",
+                        errors,
+                    ),
+                    _ => needs(
+                        between.is_some(),
+                        "an interval join needs its bounds: `.on(..).between(lower, upper).apply(..)`",
+                        errors,
+                    ),
+                };
+                if !ready || !arity(1, "`.apply(|a, b| ..)`", errors) {
+                    return false;
+                }
+                *function = Some(call.clone());
+                node.output.kind = Some(Kind::Data);
+                node.output.timestamps = true;
+            }
+            _ => {
+                errors.error(
+                    call.name.span(),
+                    format!("`{name}` does not apply here: {}", connected_usage(mode)),
+                );
+                return false;
+            }
+        }
+        true
+    }
+
     /// The number of sinks.
     pub fn sinks(&self) -> usize {
         self.nodes
             .iter()
             .filter(|n| matches!(n.kind, NodeKind::Sink { .. }))
             .count()
+    }
+}
+
+/// What connected streams take, per head.
+fn connected_usage(mode: TwoInputMode) -> &'static str {
+    match mode {
+        TwoInputMode::Connect => {
+            "connected streams take `.co_map(|a| .., |b| ..)` or `.key_by(|a| key, |b| key)` \
+             (then keyed operators such as `.process(..)` see `Either<A, B>`)"
+        }
+        TwoInputMode::Join => {
+            "a window join is `join(a, b).on(|a| key, |b| key).window(assigner).apply(|a, b| ..)`"
+        }
+        TwoInputMode::IntervalJoin => {
+            "an interval join is `interval_join(a, b).on(|a| key, |b| key).between(lower_ms, upper_ms).apply(|a, b| ..)`"
+        }
     }
 }
 

@@ -36,6 +36,9 @@ pub enum Kind {
     Keyed,
     /// After `window`/`window_all`, before the window function (`WindowedStream`).
     Windowed,
+    /// Two streams after `connect`, `join` or `interval_join`, before the call that makes
+    /// them one stream (`ConnectedStreams`).
+    Connected,
 }
 
 impl Kind {
@@ -45,6 +48,7 @@ impl Kind {
             Kind::Data => "a stream",
             Kind::Keyed => "a keyed stream",
             Kind::Windowed => "a windowed stream",
+            Kind::Connected => "connected streams",
         }
     }
 }

@@ -45,8 +45,39 @@ pub enum Head {
         /// The streams.
         streams: Vec<Ident>,
     },
+    /// `connect(a, b)`, `join(a, b)` or `interval_join(a, b)`: two streams into one stage.
+    TwoInput {
+        /// Which of the three.
+        mode: TwoInputMode,
+        /// The head's identifier.
+        span: Span,
+        /// The first and second stream.
+        streams: [Ident; 2],
+    },
     /// A stream defined by another statement.
     Stream(Ident),
+}
+
+/// The two-input heads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TwoInputMode {
+    /// `connect(a, b)`: then `co_map(f, g)` or `key_by(f, g)`.
+    Connect,
+    /// `join(a, b)`: then `on(f, g)`, `window(..)`, `apply(f)`.
+    Join,
+    /// `interval_join(a, b)`: then `on(f, g)`, `between(lower, upper)`, `apply(f)`.
+    IntervalJoin,
+}
+
+impl TwoInputMode {
+    /// The head's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TwoInputMode::Connect => "connect",
+            TwoInputMode::Join => "join",
+            TwoInputMode::IntervalJoin => "interval_join",
+        }
+    }
 }
 
 /// One `.name(args)` call.
@@ -176,6 +207,41 @@ fn decompose(expr: &Expr) -> syn::Result<(Head, Vec<Call>)> {
                         Vec::new(),
                     ))
                 }
+                head @ ("connect" | "join" | "interval_join") => {
+                    let mode = match head {
+                        "connect" => TwoInputMode::Connect,
+                        "join" => TwoInputMode::Join,
+                        _ => TwoInputMode::IntervalJoin,
+                    };
+                    let names: Vec<Ident> = call
+                        .args
+                        .iter()
+                        .filter_map(|arg| match arg {
+                            Expr::Path(p) => p.path.get_ident().cloned(),
+                            _ => None,
+                        })
+                        .collect();
+                    let [first, second] = <[Ident; 2]>::try_from(names).map_err(|_| {
+                        syn::Error::new(
+                            call.span(),
+                            format!("`{head}` takes the names of two streams: `{head}(a, b)`"),
+                        )
+                    })?;
+                    if call.args.len() != 2 {
+                        return Err(syn::Error::new(
+                            call.span(),
+                            format!("`{head}` takes the names of two streams: `{head}(a, b)`"),
+                        ));
+                    }
+                    Ok((
+                        Head::TwoInput {
+                            mode,
+                            span: name.span(),
+                            streams: [first, second],
+                        },
+                        Vec::new(),
+                    ))
+                }
                 _ => Err(head_error(expr)),
             }
         }
@@ -192,7 +258,8 @@ fn decompose(expr: &Expr) -> syn::Result<(Head, Vec<Call>)> {
 fn head_error(expr: &Expr) -> syn::Error {
     syn::Error::new(
         expr.span(),
-        "a pipeline starts with `source(...)`, `union(a, b)` or the name of a stream defined earlier",
+        "a pipeline starts with `source(...)`, `union(a, b)`, `connect(a, b)`, `join(a, b)`, \
+         `interval_join(a, b)` or the name of a stream defined earlier",
     )
 }
 

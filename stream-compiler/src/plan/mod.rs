@@ -1,6 +1,7 @@
 //! Planning: cutting the graph into stages. The chain is cut only where records must move
 //! between instances: after `key_by`, `rebalance`, `broadcast`, before `window_all` (one
-//! instance) and at `union` (a stage with several inputs). Everything between two cuts is
+//! instance), at `union` (a stage with several inputs) and at the two-input heads
+//! `connect`, `join`, `interval_join` (a stage with two inputs of different types). Everything between two cuts is
 //! one stage, fused into a single composed value; fan-out and side outputs inside a stage
 //! are static branches (`Tee`), not cuts.
 
@@ -39,6 +40,8 @@ pub enum Entry {
     Output(NodeId),
     /// The input of a node placed first in this stage (`window_all`).
     Input(NodeId),
+    /// A two-input node (`connect`, `join`, `interval_join`) placed first in this stage.
+    TwoInput(NodeId),
 }
 
 /// How an edge distributes records.
@@ -48,6 +51,14 @@ pub enum EdgeKind {
     Cut(Cut),
     /// An input of a union.
     Union,
+    /// Input `side` (0 or 1) of a two-input node; `keyed` edges are partitioned by key
+    /// group after the side's key selector.
+    TwoInput {
+        /// Which input.
+        side: usize,
+        /// Partitioned by key.
+        keyed: bool,
+    },
 }
 
 /// An exchange between two stages.
@@ -86,6 +97,23 @@ impl Plan {
                             from,
                             to: stage,
                             kind: EdgeKind::Union,
+                        });
+                    }
+                    stage
+                }
+                NodeKind::TwoInput { keys, .. } => {
+                    let stage = plan.new_stage(Entry::TwoInput(id), None);
+                    for (side, &input) in node.inputs.iter().enumerate() {
+                        let from = plan.output_stage(graph, input);
+                        plan.edges.push(Edge {
+                            producer: input,
+                            consumer: Some(id),
+                            from,
+                            to: stage,
+                            kind: EdgeKind::TwoInput {
+                                side,
+                                keyed: keys.is_some(),
+                            },
                         });
                     }
                     stage

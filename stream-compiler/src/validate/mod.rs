@@ -35,28 +35,57 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
         }
     }
     for node in &graph.nodes {
-        let NodeKind::Window { assigner, .. } = &node.kind else {
-            continue;
+        let (event_time, input) = match &node.kind {
+            NodeKind::Window { assigner, .. } => {
+                (is_event_time(assigner), graph.nodes[node.inputs[0]].output)
+            }
+            NodeKind::TwoInput {
+                window: Some(window),
+                ..
+            } => (
+                window.args.first().is_some_and(is_event_time),
+                both(graph, node),
+            ),
+            NodeKind::TwoInput {
+                between: Some(_), ..
+            } => (true, both(graph, node)),
+            _ => continue,
         };
-        if !is_event_time(assigner) {
+        if !event_time {
             continue;
         }
-        let input = graph.nodes[node.inputs[0]].output;
         let missing = match (input.timestamps, input.watermarks) {
             (true, true) => continue,
             (false, false) => "timestamps and watermarks",
             (false, true) => "timestamps",
             (true, false) => "watermarks",
         };
+        let what = match &node.kind {
+            NodeKind::TwoInput { mode, .. } => format!("`{}` of streams", mode.name()),
+            _ => "event-time window on a stream".to_owned(),
+        };
         errors.error(
             node.span,
             format!(
-                "event-time window on a stream without {missing}: add \
+                "{what} without {missing}: add \
                  `.event_time(|record| record.ts)` and `.watermark(bounded_out_of_orderness(ms(..)))` \
                  after the source (or `.source_time()` if the source stamps records itself), \
                  or use a processing-time window such as `tumbling(secs(1)).processing_time()`"
             ),
         );
+    }
+}
+
+/// What is known of both inputs of a two-input node.
+fn both(graph: &Graph, node: &crate::graph::Node) -> crate::graph::StreamType {
+    let (a, b) = (
+        graph.nodes[node.inputs[0]].output,
+        graph.nodes[node.inputs[1]].output,
+    );
+    crate::graph::StreamType {
+        kind: a.kind,
+        timestamps: a.timestamps && b.timestamps,
+        watermarks: a.watermarks && b.watermarks,
     }
 }
 

@@ -8,6 +8,7 @@
 //! name its downstream.
 
 mod context;
+mod either;
 mod filter;
 mod flat_map;
 mod inspect;
@@ -21,6 +22,7 @@ mod try_map;
 pub mod keyed;
 
 pub use context::{Context, InstanceInfo};
+pub use either::Either;
 pub use filter::Filter;
 pub use flat_map::FlatMap;
 pub use inspect::Inspect;

@@ -7,9 +7,11 @@
 
 mod input;
 mod source;
+mod two_input;
 
 pub use input::InputStage;
 pub use source::{SourceStage, SOURCE_POSITION};
+pub use two_input::TwoInputStage;
 
 use std::any::Any;
 

@@ -9,11 +9,13 @@ use std::panic::Location;
 use std::sync::Mutex;
 
 use stream_core::error::OpLabel;
+use stream_core::operator::Either;
 use stream_core::operator::Push;
 use stream_core::source::Source;
-use stream_core::stage::{InputStage, Stage};
+use stream_core::stage::{InputStage, Stage, TwoInputStage};
 use stream_core::Result;
 
+use super::connected::ConnectedWitness;
 use super::pipe::{Pipe, SourcePipe};
 use super::spec::Spec;
 use super::witness::Witness;
@@ -122,6 +124,57 @@ where
     N: Push<T> + 'static,
 {
     Box::new(InputStage::<T, N>::new(chain, OpLabel::new(label)))
+}
+
+/// Connects two streams into one two-input stage.
+pub fn connect<A: Send + 'static, B: Send + 'static>(
+    first: Witness<A>,
+    second: Witness<B>,
+) -> ConnectedWitness<A, B> {
+    ConnectedWitness::new(first, second)
+}
+
+/// A stage instance fed by two input edges of different record types, `A` on port 0 and
+/// `B` on port 1, pushing `Either<A, B>` into `chain`.
+pub fn connected_stage<A, B, N>(
+    _first: Witness<A>,
+    _second: Witness<B>,
+    chain: N,
+    label: &str,
+) -> Box<dyn Stage>
+where
+    A: Send + 'static,
+    B: Send + 'static,
+    N: Push<Either<A, B>> + 'static,
+{
+    Box::new(TwoInputStage::new(
+        chain,
+        Either::Left,
+        Either::Right,
+        OpLabel::new(label),
+    ))
+}
+
+/// A stage instance fed by two keyed input edges, `(K, A)` on port 0 and `(K, B)` on
+/// port 1, pushing `(K, Either<A, B>)` into `chain`.
+pub fn keyed_connected_stage<K, A, B, N>(
+    _first: Witness<(K, A)>,
+    _second: Witness<(K, B)>,
+    chain: N,
+    label: &str,
+) -> Box<dyn Stage>
+where
+    K: Send + 'static,
+    A: Send + 'static,
+    B: Send + 'static,
+    N: Push<(K, Either<A, B>)> + 'static,
+{
+    Box::new(TwoInputStage::new(
+        chain,
+        |(k, a)| (k, Either::Left(a)),
+        |(k, b)| (k, Either::Right(b)),
+        OpLabel::new(label),
+    ))
 }
 
 /// Checks that a union's inputs carry the same record type (the error points at the

@@ -2,11 +2,13 @@
 //! `stream!`.
 
 pub mod assemble;
+mod connected;
 mod datastream;
 mod env;
 pub mod pipe;
 pub mod spec;
 pub mod witness;
 
+pub use connected::ConnectedWitness;
 pub use datastream::{DataStream, KeyedStream, WindowedStream};
 pub use env::StreamEnv;

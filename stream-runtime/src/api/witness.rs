@@ -34,7 +34,7 @@ pub struct Origin {
 
 impl Origin {
     #[track_caller]
-    fn info(self, kind: impl Into<String>) -> OperatorInfo {
+    pub(crate) fn info(self, kind: impl Into<String>) -> OperatorInfo {
         let at = Location::caller();
         let info =
             OperatorInfo::new(kind).at(format!("{}:{}:{}", at.file(), at.line(), at.column()));
@@ -47,7 +47,7 @@ impl Origin {
 
 /// The type of a stream of `T`.
 pub struct Witness<T> {
-    origin: Origin,
+    pub(crate) origin: Origin,
     _records: PhantomData<fn() -> T>,
 }
 
@@ -86,7 +86,7 @@ impl<T> Witness<T> {
     }
 
     /// The witness of a stream of `U`, keeping the name.
-    fn to<U>(self) -> Witness<U> {
+    pub(crate) fn to<U>(self) -> Witness<U> {
         Witness {
             origin: self.origin,
             _records: PhantomData,
@@ -221,7 +221,7 @@ impl<T: Send + 'static> Witness<T> {
 
 /// The type of a keyed stream of `(K, T)`.
 pub struct KeyedWitness<K, T> {
-    origin: Origin,
+    pub(crate) origin: Origin,
     _types: PhantomData<fn() -> (K, T)>,
 }
 
@@ -232,6 +232,16 @@ impl<K, T> Clone for KeyedWitness<K, T> {
 }
 
 impl<K, T> Copy for KeyedWitness<K, T> {}
+
+impl<K, T> KeyedWitness<K, T> {
+    /// The witness of a keyed stream belonging to `origin`'s stream.
+    pub(crate) fn with_origin(origin: Origin) -> Self {
+        KeyedWitness {
+            origin,
+            _types: PhantomData,
+        }
+    }
+}
 
 impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     /// Names the stream the following operators belong to.
@@ -490,7 +500,29 @@ where
         O: Send + 'static,
         E: Evictor<T>,
     {
-        let info = self.info("process");
+        self.process_as("process", f)
+    }
+
+    /// [`process`](Self::process) shown as `function` in plans.
+    #[track_caller]
+    pub(crate) fn process_as<O, F>(
+        self,
+        function: &str,
+        f: F,
+    ) -> (
+        WindowSpec<A, Tr, ProcessWindow<ProcessFn<F, O>, E, T, O>, K, T>,
+        Witness<O>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&WindowContext<'_, K, A::Window>, &[T], &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+        E: Evictor<T>,
+    {
+        let info = self.info(function);
         let function = ProcessWindow::new(ProcessFn::new(f), self.evictor);
         let w = Witness::<O>::default().named_origin(self.origin);
         (
@@ -508,7 +540,7 @@ where
 }
 
 impl<T> Witness<T> {
-    fn named_origin(mut self, origin: Origin) -> Self {
+    pub(crate) fn named_origin(mut self, origin: Origin) -> Self {
         self.origin = origin;
         self
     }

@@ -3,10 +3,12 @@
 //! `KeyedProcessFunction`). Their input is `(key, record)` as produced by `key_by`.
 
 mod aggregate;
+mod interval_join;
 mod process;
 mod reduce;
 
 pub use aggregate::KeyedAggregate;
+pub use interval_join::{IntervalJoin, IntervalJoinState};
 pub use process::{
     process_fn, FnProcess, KeyedContext, KeyedProcess, KeyedProcessFunction, NoTimer,
 };
