@@ -322,3 +322,35 @@ fn a_slow_sink_holds_back_a_fast_source_without_losing_records() {
     );
     assert!(next.load(Ordering::Relaxed) > 1000);
 }
+
+#[test]
+fn per_operator_parallelism_sets_the_parallelism_of_its_stage() {
+    let out = collect_sink();
+    let job = stream! {
+        let words = source(from_vec((0..1000u32).collect::<Vec<_>>()))
+            .rebalance()
+            .map(|i| i * 2)
+            .parallelism(3);
+        words.key_by(|i| i % 7).reduce(|a, b| a.max(b)).parallelism(2).sink(out.clone());
+    };
+    let plan = job.plan().to_string();
+    assert!(
+        plan.contains("stage 1 [parallelism 3] <- stage 0 (rebalance)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("stage 2 [parallelism 2] <- stage 1 (hash)"),
+        "{plan}"
+    );
+    let report = job.run_with(config(1)).unwrap();
+    let instances = |stage| report.tasks.iter().filter(|t| t.stage == stage).count();
+    assert_eq!((instances(0), instances(1), instances(2)), (1, 3, 2));
+    let maxima: std::collections::BTreeMap<u32, u32> =
+        out.take().into_iter().fold(Default::default(), |mut m, v| {
+            let e = m.entry(v % 7).or_insert(0);
+            *e = (*e).max(v);
+            m
+        });
+    assert_eq!(maxima.len(), 7);
+    assert_eq!(maxima[&(1998 % 7)], 1998);
+}

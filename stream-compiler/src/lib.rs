@@ -25,9 +25,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let mut errors = diagnostics::Errors::default();
     let graph = graph::Graph::build(&program, &mut errors);
     validate::check(&graph, &mut errors);
+    let plan = plan::Plan::of(&graph, &mut errors);
     if let Some(error) = errors.take() {
         return diagnostics::failed(error);
     }
-    let plan = plan::Plan::of(&graph);
     codegen::generate(&graph, &plan)
 }

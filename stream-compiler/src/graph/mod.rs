@@ -41,6 +41,8 @@ pub struct Node {
     pub output: StreamType,
     /// The state id set with `.uid(..)`.
     pub uid: Option<Expr>,
+    /// The parallelism set with `.parallelism(n)`, and where.
+    pub parallelism: Option<(usize, Span)>,
 }
 
 /// The kinds of node.
@@ -262,6 +264,7 @@ impl Graph {
             span,
             output,
             uid: None,
+            parallelism: None,
         });
         self.nodes.len() - 1
     }
@@ -552,6 +555,25 @@ impl Graph {
                     return None;
                 }
                 node.uid = Some(call.args[0].clone());
+                Some(cursor)
+            }
+            "parallelism" => {
+                let literal = match &call.args[0] {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(n),
+                        ..
+                    }) => n.base10_parse::<usize>().ok().filter(|n| *n > 0),
+                    _ => None,
+                };
+                let Some(n) = literal else {
+                    errors.error(
+                        call.args_span(),
+                        "`parallelism` takes a positive integer literal: `.parallelism(4)` \
+                         (the job-wide default is set with `Config::parallelism`)",
+                    );
+                    return None;
+                };
+                self.nodes[cursor].parallelism = Some((n, span));
                 Some(cursor)
             }
             "union" => {

@@ -14,6 +14,7 @@ mod inspect;
 mod key_by;
 mod late_to;
 mod map;
+mod parallelism;
 mod process;
 mod rebalance;
 mod reduce;
@@ -140,6 +141,7 @@ pub const ALL: &[&OpDef] = &[
     &aggregate::DEF,
     &process::DEF,
     &uid::DEF,
+    &parallelism::DEF,
     &sink::DEF,
 ];
 

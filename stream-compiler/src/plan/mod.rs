@@ -5,6 +5,9 @@
 //! one stage, fused into a single composed value; fan-out and side outputs inside a stage
 //! are static branches (`Tee`), not cuts.
 
+use proc_macro2::Span;
+
+use crate::diagnostics::Errors;
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::Cut;
 
@@ -77,8 +80,49 @@ pub struct Edge {
 }
 
 impl Plan {
-    /// Plans `graph`.
-    pub fn of(graph: &Graph) -> Plan {
+    /// Plans `graph`; a stage given two different parallelisms is reported in `errors`.
+    pub fn of(graph: &Graph, errors: &mut Errors) -> Plan {
+        let mut plan = Plan::cut(graph);
+        plan.set_parallelism(graph, errors);
+        plan
+    }
+
+    /// Sets the parallelism of stages whose operators ask for one with `.parallelism(n)`.
+    fn set_parallelism(&mut self, graph: &Graph, errors: &mut Errors) {
+        let mut chosen: Vec<Option<(usize, Span)>> = vec![None; self.stages.len()];
+        let fixed: Vec<Option<usize>> = self.stages.iter().map(|s| s.parallelism).collect();
+        for (id, node) in graph.nodes.iter().enumerate() {
+            let Some((n, span)) = node.parallelism else {
+                continue;
+            };
+            let stage = self.stage_of[id];
+            match (chosen[stage], fixed[stage]) {
+                (_, Some(fixed)) if fixed != n => errors.error(
+                    span,
+                    format!("this stage runs as one instance (`window_all`): `parallelism({n})` cannot apply"),
+                ),
+                (Some((other, at)), _) if other != n => {
+                    let mut error = syn::Error::new(
+                        span,
+                        format!(
+                            "operators fused into one stage run with one parallelism, but this \
+                             stage is given {n} here and {other} elsewhere: add `.rebalance()` \
+                             between them to cut the chain"
+                        ),
+                    );
+                    error.combine(syn::Error::new(at, format!("`parallelism({other})` is set here")));
+                    errors.push(error);
+                }
+                _ => {
+                    chosen[stage] = Some((n, span));
+                    self.stages[stage].parallelism = Some(n);
+                }
+            }
+        }
+    }
+
+    /// Cuts `graph` into stages.
+    fn cut(graph: &Graph) -> Plan {
         let mut plan = Plan {
             stage_of: vec![usize::MAX; graph.nodes.len()],
             cut: vec![None; graph.nodes.len()],

@@ -61,6 +61,13 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         self
     }
 
+    /// Runs the stage this stream's operators are fused into with `parallelism` instances
+    /// (Flink's `setParallelism`; the last setting in a stage wins).
+    pub fn parallelism(mut self, parallelism: usize) -> Self {
+        self.pipe.set_parallelism(parallelism);
+        self
+    }
+
     /// Applies `f` to every record.
     #[track_caller]
     pub fn map<U, F>(self, f: F) -> DataStream<U, Chained<P, MapSpec<F>>>

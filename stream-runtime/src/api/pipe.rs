@@ -36,6 +36,9 @@ pub trait Pipe: Clone + Send + 'static {
     /// A parallelism the stage must run with, if any.
     fn parallelism(&self) -> Option<usize>;
 
+    /// Sets the parallelism the stage runs with.
+    fn set_parallelism(&mut self, parallelism: usize);
+
     /// The largest parallelism the stage's source supports.
     fn max_parallelism(&self) -> Option<usize>;
 
@@ -48,12 +51,17 @@ pub trait Pipe: Clone + Send + 'static {
 pub struct SourcePipe<S> {
     source: S,
     info: OperatorInfo,
+    parallelism: Option<usize>,
 }
 
 impl<S> SourcePipe<S> {
     /// A pipe reading `source`.
     pub fn new(source: S, info: OperatorInfo) -> Self {
-        SourcePipe { source, info }
+        SourcePipe {
+            source,
+            info,
+            parallelism: None,
+        }
     }
 }
 
@@ -87,7 +95,11 @@ impl<S: Source> Pipe for SourcePipe<S> {
     fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
 
     fn parallelism(&self) -> Option<usize> {
-        None
+        self.parallelism
+    }
+
+    fn set_parallelism(&mut self, parallelism: usize) {
+        self.parallelism = Some(parallelism.max(1));
     }
 
     fn max_parallelism(&self) -> Option<usize> {
@@ -151,6 +163,10 @@ impl<T: Send + 'static> Pipe for InputPipe<T> {
         self.parallelism
     }
 
+    fn set_parallelism(&mut self, parallelism: usize) {
+        self.parallelism = Some(parallelism.max(1));
+    }
+
     fn max_parallelism(&self) -> Option<usize> {
         None
     }
@@ -200,6 +216,10 @@ impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
 
     fn parallelism(&self) -> Option<usize> {
         self.pipe.parallelism()
+    }
+
+    fn set_parallelism(&mut self, parallelism: usize) {
+        self.pipe.set_parallelism(parallelism);
     }
 
     fn max_parallelism(&self) -> Option<usize> {
