@@ -354,3 +354,44 @@ fn per_operator_parallelism_sets_the_parallelism_of_its_stage() {
     assert_eq!(maxima.len(), 7);
     assert_eq!(maxima[&(1998 % 7)], 1998);
 }
+
+#[test]
+fn watermark_alignment_holds_a_source_that_runs_ahead() {
+    // Instance 1 of the source starts a whole chunk (100 s of event time) ahead of instance
+    // 0, and instance 0 (the even chunks) is slow: about 100k records, 100 s of event time,
+    // per second.
+    let job = stream! {
+        source(generator(|i| i).chunk(100_000))
+            .map(|i| {
+                if (i / 100_000).is_multiple_of(2) && i.is_multiple_of(100) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                i
+            })
+            .event_time(|i| *i as i64)
+            .watermark(monotonous())
+            .key_by(|i| i % 4)
+            .window(tumbling(secs(1)))
+            .aggregate(count())
+            .sink(for_each(|_w| {}));
+    };
+    let handle = job.start(config(2).watermark_alignment(secs(2)));
+    std::thread::sleep(Duration::from_millis(300));
+    let sources: Vec<i64> = handle
+        .metrics()
+        .iter()
+        .filter(|m| m.2.starts_with("source"))
+        .map(|m| m.3.output_watermark)
+        .collect();
+    handle.stop().unwrap();
+    let (slow, ahead) = (
+        *sources.iter().min().unwrap(),
+        *sources.iter().max().unwrap(),
+    );
+    assert!(slow < 90_000, "instance 0 is slow: {slow}");
+    // Instance 1 stops within one poll (1024 records, 1 s) of its first watermark.
+    assert!(
+        ahead <= 100_000 + 1024,
+        "instance 1 ran ahead to {ahead} while 0 was at {slow}"
+    );
+}

@@ -9,8 +9,13 @@ use super::{GAP, KEYS, SESSION_KEYS};
 /// Index chunks per source instance, as WORKLOADS.md says for p > 1.
 const CHUNK: u64 = 200_000;
 
+/// Round-robin chunks put instance 1 a whole chunk (20 s of event time) ahead of instance 0;
+/// watermark alignment keeps the instances within a chunk of each other, so windows hold
+/// one chunk of data, not whatever the faster instance has read.
 fn config(parallelism: usize) -> Config {
-    Config::default().parallelism(parallelism)
+    Config::default()
+        .parallelism(parallelism)
+        .watermark_alignment(secs(25))
 }
 
 /// W1: filter, map, sink.

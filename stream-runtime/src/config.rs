@@ -18,6 +18,7 @@ pub struct Config {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) workers: Option<usize>,
     pub(crate) pin_workers: bool,
+    pub(crate) watermark_alignment: Option<Duration>,
 }
 
 impl Default for Config {
@@ -32,6 +33,7 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             workers: None,
             pin_workers: true,
+            watermark_alignment: None,
         }
     }
 }
@@ -95,6 +97,16 @@ impl Config {
     /// Whether worker `w` is pinned to core `w` (modulo the number of cores). Default on.
     pub fn pin_workers(mut self, pin: bool) -> Self {
         self.pin_workers = pin;
+        self
+    }
+
+    /// Watermark alignment (Flink's `withWatermarkAlignment`): a source instance whose
+    /// watermark is more than `max_drift` ahead of the slowest source instance of the job
+    /// pauses until the others catch up. Without it, a source that runs ahead makes every
+    /// window downstream hold its data until the slowest source's watermark arrives, so
+    /// state grows with the drift. Idle and finished sources do not hold others back.
+    pub fn watermark_alignment(mut self, max_drift: Duration) -> Self {
+        self.watermark_alignment = Some(max_drift);
         self
     }
 

@@ -8,6 +8,8 @@ pub struct Context<'a> {
     next_processing_time: Timestamp,
     instance: &'a InstanceInfo,
     records_out: u64,
+    output_watermark: Option<Timestamp>,
+    output_idle: Option<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -19,6 +21,8 @@ impl<'a> Context<'a> {
             next_processing_time: MAX_TIMESTAMP,
             instance,
             records_out: 0,
+            output_watermark: None,
+            output_idle: None,
         }
     }
 
@@ -58,6 +62,22 @@ impl<'a> Context<'a> {
     /// The records counted out since the last call, and resets the count.
     pub fn take_records_out(&mut self) -> u64 {
         std::mem::take(&mut self.records_out)
+    }
+
+    /// Notes the watermark the stage sent downstream (called by exchange writers), so the
+    /// runtime can keep parallel sources aligned in event time.
+    pub fn note_output_watermark(&mut self, watermark: Timestamp) {
+        self.output_watermark = Some(watermark);
+    }
+
+    /// Notes that the stage's output became idle or active again.
+    pub fn note_output_idle(&mut self, idle: bool) {
+        self.output_idle = Some(idle);
+    }
+
+    /// The output watermark and idleness noted since the last call.
+    pub fn take_output_status(&mut self) -> (Option<Timestamp>, Option<bool>) {
+        (self.output_watermark.take(), self.output_idle.take())
     }
 
     /// Which instance of which stage is running.

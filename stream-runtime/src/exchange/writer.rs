@@ -108,12 +108,14 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
         Ok(())
     }
 
-    fn on_watermark(&mut self, _cx: &mut Context<'_>, watermark: Timestamp) -> Result {
+    fn on_watermark(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
+        cx.note_output_watermark(watermark);
         self.broadcast(|| Message::Watermark(watermark));
         Ok(())
     }
 
-    fn on_idle(&mut self, _cx: &mut Context<'_>, idle: bool) -> Result {
+    fn on_idle(&mut self, cx: &mut Context<'_>, idle: bool) -> Result {
+        cx.note_output_idle(idle);
         self.broadcast(|| Message::Idle(idle));
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Metrics of stage instances: counters the worker updates as it runs, readable from the
 //! job handle while the job runs (`JobHandle::metrics`) and reported when it ends.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use stream_core::{Timestamp, MIN_TIMESTAMP};
@@ -22,6 +22,11 @@ pub struct TaskStats {
     watermark_at: AtomicI64,
     backpressure_ns: AtomicU64,
     alignment_ns: AtomicU64,
+    /// The watermark the stage last sent downstream (for watermark alignment of sources).
+    output_watermark: AtomicI64,
+    output_idle: AtomicBool,
+    /// The stage has done a turn of work (for a source: read a batch).
+    started: AtomicBool,
 }
 
 impl TaskStats {
@@ -37,6 +42,9 @@ impl TaskStats {
             watermark_at: AtomicI64::new(MIN_TIMESTAMP),
             backpressure_ns: AtomicU64::new(0),
             alignment_ns: AtomicU64::new(0),
+            output_watermark: AtomicI64::new(MIN_TIMESTAMP),
+            output_idle: AtomicBool::new(false),
+            started: AtomicBool::new(false),
         }
     }
 
@@ -54,6 +62,41 @@ impl TaskStats {
     pub(crate) fn set_watermark(&self, watermark: Timestamp, now: Timestamp) {
         self.watermark.store(watermark, Ordering::Relaxed);
         self.watermark_at.store(now, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_output_status(&self, watermark: Option<Timestamp>, idle: Option<bool>) {
+        if let Some(watermark) = watermark {
+            self.output_watermark.store(watermark, Ordering::Relaxed);
+        }
+        if let Some(idle) = idle {
+            self.output_idle.store(idle, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes that the stage has done a turn of work.
+    pub(crate) fn mark_started(&self) {
+        if !self.started.load(Ordering::Relaxed) {
+            self.started.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The watermark that holds other sources back: the one the stage last sent, unless
+    /// it is idle; before its first turn, the beginning of time (it may still be about to
+    /// send an early one); none if it worked a turn and sent no watermark (its stream gets
+    /// watermarks further down, or none).
+    pub(crate) fn aligning_watermark(&self) -> Option<Timestamp> {
+        if self.output_idle.load(Ordering::Relaxed) {
+            return None;
+        }
+        match self.output_watermark.load(Ordering::Relaxed) {
+            MIN_TIMESTAMP if self.started.load(Ordering::Relaxed) => None,
+            watermark => Some(watermark),
+        }
+    }
+
+    /// Marks the stage as finished: it no longer holds other sources back.
+    pub(crate) fn finish_output(&self) {
+        self.output_watermark.store(i64::MAX, Ordering::Relaxed);
     }
 
     pub(crate) fn add_backpressure(&self, time: Duration) {
@@ -77,6 +120,7 @@ impl TaskStats {
             watermark,
             watermark_lag: (watermark != MIN_TIMESTAMP && watermark < at)
                 .then(|| Duration::from_millis(at.saturating_sub(watermark) as u64)),
+            output_watermark: self.output_watermark.load(Ordering::Relaxed),
             backpressure: Duration::from_nanos(self.backpressure_ns.load(Ordering::Relaxed)),
             alignment: Duration::from_nanos(self.alignment_ns.load(Ordering::Relaxed)),
         }
@@ -96,6 +140,8 @@ pub struct TaskMetrics {
     pub watermark: Timestamp,
     /// How far the watermark was behind processing time when it last advanced.
     pub watermark_lag: Option<Duration>,
+    /// The watermark the stage last sent downstream through an exchange.
+    pub output_watermark: Timestamp,
     /// Time the stage spent unable to send because a downstream channel was full.
     pub backpressure: Duration,
     /// Time inputs spent blocked waiting for the barriers of other inputs.

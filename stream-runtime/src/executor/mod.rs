@@ -161,7 +161,13 @@ pub(crate) fn run_job(
         .flatten()
         .map(|t| Arc::clone(&t.stats))
         .collect();
-    control.launched(&signals, stats);
+    let sources = workers
+        .iter()
+        .flatten()
+        .filter(|t| t.is_source)
+        .map(|t| Arc::clone(&t.stats))
+        .collect();
+    control.launched(&signals, stats, sources);
     let cores = if config.pin_workers {
         core_affinity::get_core_ids().unwrap_or_default()
     } else {

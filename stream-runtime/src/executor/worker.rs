@@ -2,12 +2,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use stream_core::operator::Context;
 use stream_core::time::millis;
-use stream_core::StreamError;
+use stream_core::{StreamError, Timestamp};
 
 use super::metrics::{TaskMetrics, TaskStats};
 use super::panics;
@@ -33,6 +33,8 @@ pub(crate) struct JobControl {
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
     stats: Mutex<Vec<Arc<TaskStats>>>,
+    /// The source instances, for watermark alignment.
+    sources: OnceLock<Vec<Arc<TaskStats>>>,
 }
 
 impl JobControl {
@@ -81,8 +83,24 @@ impl JobControl {
         self.failed.load(Ordering::SeqCst)
     }
 
+    /// The watermark of the slowest source instance that is neither idle nor finished
+    /// (and has sent one).
+    fn slowest_source_watermark(&self) -> Option<Timestamp> {
+        self.sources
+            .get()?
+            .iter()
+            .filter_map(|s| s.aligning_watermark())
+            .min()
+    }
+
     /// Registers the workers and tasks of a launched job.
-    pub fn launched(&self, signals: &[Arc<WorkerSignal>], stats: Vec<Arc<TaskStats>>) {
+    pub fn launched(
+        &self,
+        signals: &[Arc<WorkerSignal>],
+        stats: Vec<Arc<TaskStats>>,
+        sources: Vec<Arc<TaskStats>>,
+    ) {
+        let _ = self.sources.set(sources);
         *self.signals.lock().unwrap_or_else(|e| e.into_inner()) = signals.to_vec();
         *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
     }
@@ -133,6 +151,18 @@ pub(crate) fn run_worker(
         .collect()
 }
 
+/// Moves what the stage reported through its context (records out, output watermark and
+/// idleness) into the task's counters.
+fn account(task: &Task, cx: &mut Context<'_>) {
+    let records = cx.take_records_out();
+    task.stats.add_output(records);
+    let (watermark, idle) = cx.take_output_status();
+    task.stats.set_output_status(watermark, idle);
+    if records > 0 || watermark.is_some() {
+        task.stats.mark_started();
+    }
+}
+
 /// Runs `f` on `task`, turning an error or a panic into a job error naming the task.
 fn guarded<R>(
     job: &str,
@@ -177,7 +207,8 @@ fn drive(
                 guarded(job, task, |task| {
                     let mut cx = Context::new(&*clock, &info);
                     task.stage.stop_source(&mut cx, drain)?;
-                    task.stats.add_output(cx.take_records_out());
+                    account(task, &mut cx);
+                    task.stats.finish_output();
                     Ok(())
                 })?;
                 task.finished = true;
@@ -192,12 +223,20 @@ fn drive(
                 guarded(job, task, |task| {
                     let mut cx = Context::new(&*clock, &info);
                     task.snapshot(&mut cx, wanted)?;
-                    task.stats.add_output(cx.take_records_out());
+                    account(task, &mut cx);
                     Ok(())
                 })?;
             }
         }
 
+        // Sources whose watermark is further ahead than this wait for the others.
+        let hold_above = config.watermark_alignment.and_then(|drift| {
+            Some(
+                control
+                    .slowest_source_watermark()?
+                    .saturating_add(millis(drift)),
+            )
+        });
         for task in tasks.iter_mut() {
             if task.is_done() {
                 continue;
@@ -205,9 +244,12 @@ fn drive(
             let info = task.info.clone();
             progress |= guarded(job, task, |task| {
                 let mut cx = Context::new(&*clock, &info);
-                let outcome = step(task, &mut cx, now, budget, interval);
+                let outcome = step(task, &mut cx, now, budget, interval, hold_above);
                 task.schedule(cx.take_processing_time_request());
-                task.stats.add_output(cx.take_records_out());
+                account(task, &mut cx);
+                if task.finished && task.is_source {
+                    task.stats.finish_output();
+                }
                 outcome
             })?;
         }
@@ -241,6 +283,7 @@ fn step(
     now: i64,
     budget: usize,
     interval: i64,
+    hold_above: Option<Timestamp>,
 ) -> stream_core::Result<bool> {
     let mut progress = false;
     if task.finished {
@@ -266,6 +309,17 @@ fn step(
     }
     if task.is_source {
         if task.pending && task.retry_at.is_some_and(|at| at > now) {
+            return Ok(progress);
+        }
+        let ahead = task
+            .stats
+            .aligning_watermark()
+            .zip(hold_above)
+            .is_some_and(|(own, limit)| own > limit);
+        if ahead {
+            // Watermark alignment: look again in a millisecond.
+            task.pending = true;
+            task.retry_at = Some(now.saturating_add(1));
             return Ok(progress);
         }
         progress |= task.poll_source(cx, budget)?;
