@@ -129,3 +129,60 @@ proptest! {
         prop_assert_eq!(run!(input, session(ms(700)), batch), expected);
     }
 }
+
+/// Records of which some arrive later than the watermark bound allows.
+fn records_with_late_ones() -> impl Strategy<Value = Vec<(u8, i64, i64)>> {
+    prop::collection::vec((0u8..3, 0i64..400, 0i64..=3 * DISORDER, -50i64..50), 0..300).prop_map(
+        |steps| {
+            let mut time = 0;
+            steps
+                .into_iter()
+                .map(|(key, step, back, value)| {
+                    time += step;
+                    (key, time - back, value)
+                })
+                .collect()
+        },
+    )
+}
+
+/// Sliding windows on `input` with `trigger`, reading `batch` records per poll: the window
+/// results and the late records.
+macro_rules! sliding_with {
+    ($input:expr, $trigger:expr, $batch:expr) => {{
+        let out = collect_sink();
+        let late = collect_sink();
+        let job = stream! {
+            let windows = source(from_vec($input))
+                .event_time(|r| r.1)
+                .watermark(bounded_out_of_orderness(ms(DISORDER as u64)))
+                .key_by(|r| r.0)
+                .window(sliding(ms(1500), ms(500)))
+                .trigger($trigger)
+                .late_to(too_late)
+                .aggregate((count(), sum(|r| r.2)));
+            windows
+                .map(|w| (w.key, w.window.start, w.window.end, w.value.0, w.value.1))
+                .sink(out.clone());
+            too_late.sink(late.clone());
+        };
+        job.run_with(Config::default().batch_size($batch)).unwrap();
+        let rows: Vec<Row> = out.take_sorted();
+        let late: Vec<(u8, i64, i64)> = late.take_sorted();
+        (rows, late)
+    }};
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Panes (the default trigger) and per-window state (a purging trigger, which fires
+    /// the same windows) give the same results and the same late records, late data
+    /// included.
+    #[test]
+    fn sliding_panes_equal_per_window_state(input in records_with_late_ones(), batch in 1usize..40) {
+        let panes = sliding_with!(input.clone(), event_time_trigger(), batch);
+        let per_window = sliding_with!(input, purging(event_time_trigger()), batch);
+        prop_assert_eq!(panes, per_window);
+    }
+}

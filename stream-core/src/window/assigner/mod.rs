@@ -30,6 +30,19 @@ pub trait WindowAssigner<T>: Clone + Send + 'static {
     /// are never late and never cleaned up).
     fn domain(&self) -> Option<TimeDomain>;
 
+    /// For overlapping time windows that can be computed from non-overlapping slices
+    /// ("panes"): the layout. The window operator then keeps one state per (key, pane) and
+    /// combines a window's panes when it fires, instead of adding each record to every
+    /// window it belongs to. `None` (the default) for every other assigner.
+    fn panes(&self) -> Option<Panes> {
+        None
+    }
+
+    /// The window `[start, end)` of this assigner's kind, for assigners with [`panes`](Self::panes).
+    fn window_at(&self, _start: Timestamp, _end: Timestamp) -> Option<Self::Window> {
+        None
+    }
+
     /// Appends the windows of a record with timestamp `ts` to `out`.
     fn assign(
         &self,
@@ -49,6 +62,65 @@ pub trait WindowAssigner<T>: Clone + Send + 'static {
 
     /// A short description for plans (`tumbling(1000 ms)`).
     fn describe(&self) -> String;
+}
+
+/// How sliding windows split into panes: windows of `size` start every `slide` (shifted by
+/// `offset`); panes are `pane` wide, the greatest common divisor of size and slide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Panes {
+    /// The window size (ms).
+    pub size: Timestamp,
+    /// The slide (ms).
+    pub slide: Timestamp,
+    /// The offset of window starts (ms).
+    pub offset: Timestamp,
+    /// The pane width (ms).
+    pub pane: Timestamp,
+}
+
+impl Panes {
+    /// The panes of sliding windows.
+    pub fn new(size: Timestamp, slide: Timestamp, offset: Timestamp) -> Panes {
+        let (mut a, mut b) = (size, slide);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        Panes {
+            size,
+            slide,
+            offset,
+            pane: a.max(1),
+        }
+    }
+
+    /// The end of the pane holding `ts`.
+    #[inline]
+    pub fn pane_end(&self, ts: Timestamp) -> Timestamp {
+        ts - (ts - self.offset).rem_euclid(self.pane) + self.pane
+    }
+
+    /// The end of the last window holding `ts`.
+    #[inline]
+    pub fn last_window_end(&self, ts: Timestamp) -> Timestamp {
+        ts - (ts - self.offset).rem_euclid(self.slide) + self.size
+    }
+
+    /// The last window end at or before `time`.
+    #[inline]
+    pub fn window_end_at_or_before(&self, time: Timestamp) -> Timestamp {
+        time - (time - self.offset - self.size).rem_euclid(self.slide)
+    }
+
+    /// The first window end at or after `time`.
+    #[inline]
+    pub fn window_end_at_or_after(&self, time: Timestamp) -> Timestamp {
+        let behind = (time - self.offset - self.size).rem_euclid(self.slide);
+        if behind == 0 {
+            time
+        } else {
+            time + self.slide - behind
+        }
+    }
 }
 
 /// A time domain at the type level: it picks the clock and the default trigger of a time

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::{Domain, EventTime, ProcessingTime, WindowAssigner};
+use super::{Domain, EventTime, Panes, ProcessingTime, WindowAssigner};
 use crate::error::Result;
 use crate::operator::Context;
 use crate::time::{describe_millis, millis, TimeDomain, Timestamp};
@@ -60,6 +60,15 @@ impl<T, D: Domain> WindowAssigner<T> for SlidingWindows<D> {
 
     fn domain(&self) -> Option<TimeDomain> {
         Some(D::DOMAIN)
+    }
+
+    fn panes(&self) -> Option<Panes> {
+        // Overlapping windows only: with `slide >= size` a record is in one window anyway.
+        (self.slide < self.size).then(|| Panes::new(self.size, self.slide, self.offset))
+    }
+
+    fn window_at(&self, start: Timestamp, end: Timestamp) -> Option<TimeWindow> {
+        Some(TimeWindow::new(start, end))
     }
 
     /// Windows are appended latest start first, as Flink assigns them.

@@ -60,6 +60,16 @@ where
     }
 
     #[inline]
+    fn merge_copy(&mut self, into: &mut Option<A::Acc>, from: &Option<A::Acc>) -> bool {
+        match (into.as_mut(), from) {
+            (_, None) => {}
+            (Some(acc), Some(other)) => self.aggregate.merge(acc, other.clone()),
+            (None, Some(other)) => *into = Some(other.clone()),
+        }
+        true
+    }
+
+    #[inline]
     fn is_empty(&self, state: &Option<A::Acc>) -> bool {
         state.is_none()
     }

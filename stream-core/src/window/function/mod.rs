@@ -35,6 +35,13 @@ pub trait WindowFunction<K, T, W>: Clone + Send + 'static {
     fn add(&mut self, state: &mut Self::State, ts: Timestamp, item: &T);
     /// Folds the contents of a merged-away window into `into` (sessions).
     fn merge(&mut self, into: &mut Self::State, from: Self::State);
+
+    /// Folds a copy of `from` into `into`, leaving `from` as it is, and returns true; or
+    /// returns false if the function cannot (the default). Sliding windows combine the
+    /// panes of a window this way when it fires.
+    fn merge_copy(&mut self, _into: &mut Self::State, _from: &Self::State) -> bool {
+        false
+    }
     /// True if nothing was added since creation or the last purge: firing emits nothing.
     fn is_empty(&self, state: &Self::State) -> bool;
     /// Drops the contents (purge).

@@ -47,6 +47,16 @@ where
         };
     }
 
+    fn merge_copy(&mut self, into: &mut Option<T>, from: &Option<T>) -> bool {
+        if let Some(b) = from {
+            *into = Some(match into.take() {
+                Some(a) => (self.f)(a, b.clone()),
+                None => b.clone(),
+            });
+        }
+        true
+    }
+
     fn is_empty(&self, state: &Option<T>) -> bool {
         state.is_none()
     }

@@ -15,6 +15,7 @@
 
 mod aligned;
 mod merging;
+mod sliced;
 mod snapshot;
 mod timers;
 
@@ -89,6 +90,8 @@ where
     aligned: BTreeMap<A::Window, Slot<K, F::State, Tr::State>>,
     spare_maps: Vec<KeyedMap<K, Entry<F::State, Tr::State>>>,
     sessions: HashMap<K, Sessions<A::Window, F::State, Tr::State>>,
+    /// Pane state, when overlapping windows are computed from panes (see `sliced`).
+    sliced: Option<sliced::Sliced<K, F::State>>,
     event_timers: TimerQueue<(K, A::Window)>,
     processing_timers: TimerQueue<(K, A::Window)>,
     assigned: Vec<A::Window>,
@@ -148,11 +151,19 @@ where
             )
             .at(&config.label));
         }
+        let mut function = config.function;
+        let sliced = sliced::Sliced::plan(
+            &config.assigner,
+            &config.trigger,
+            &mut function,
+            config.allowed_lateness,
+        );
         Ok(WindowOperator {
             domain: config.assigner.domain(),
+            sliced,
             assigner: config.assigner,
             trigger: config.trigger,
-            function: config.function,
+            function,
             allowed_lateness: config.allowed_lateness,
             uid: config.uid,
             label: config.label,
@@ -243,7 +254,12 @@ where
         if watermark <= self.watermark {
             return Ok(());
         }
-        self.advance(cx, TimeDomain::EventTime, watermark)?;
+        if self.sliced.is_some() {
+            self.watermark = watermark;
+            self.fire_panes(cx)?;
+        } else {
+            self.advance(cx, TimeDomain::EventTime, watermark)?;
+        }
         self.next.on_watermark(cx, watermark)?;
         self.late.on_watermark(cx, watermark)
     }
@@ -280,6 +296,20 @@ where
 {
     #[inline]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, (key, item): (K, T)) -> Result {
+        if self.sliced.is_some() {
+            if ts == MIN_TIMESTAMP {
+                // The per-window path reports the missing timestamp.
+                let mut windows = Vec::new();
+                self.assigner
+                    .assign(&item, ts, cx, &mut windows)
+                    .map_err(|e| e.at(&self.label))?;
+            }
+            if self.add_to_pane(&key, ts, &item)? {
+                self.metrics.late_records += 1;
+                self.late.push(cx, ts, item)?;
+            }
+            return Ok(());
+        }
         let mut assigned = std::mem::take(&mut self.assigned);
         assigned.clear();
         if let Err(e) = self.assigner.assign(&item, ts, cx, &mut assigned) {

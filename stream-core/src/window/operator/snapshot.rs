@@ -21,6 +21,8 @@ struct StateRef<'a, K, W, S, TS> {
     sessions: Vec<(&'a K, Vec<(&'a W, &'a S, &'a TS)>)>,
     event_timers: TimerQueueSnapshot<(K, W)>,
     processing_timers: TimerQueueSnapshot<(K, W)>,
+    panes: Vec<(Timestamp, Vec<(&'a K, &'a S)>)>,
+    fired_through: Timestamp,
 }
 
 type AlignedState<K, W, S, TS> = Vec<(W, bool, Vec<(K, S, TS, bool)>)>;
@@ -36,6 +38,8 @@ struct StateOwned<K, W, S, TS> {
     sessions: SessionState<K, W, S, TS>,
     event_timers: TimerQueueSnapshot<(K, W)>,
     processing_timers: TimerQueueSnapshot<(K, W)>,
+    panes: Vec<(Timestamp, Vec<(K, S)>)>,
+    fired_through: Timestamp,
 }
 
 impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
@@ -77,6 +81,17 @@ where
                 .collect(),
             event_timers: self.event_timers.snapshot(),
             processing_timers: self.processing_timers.snapshot(),
+            panes: self.sliced.as_ref().map_or_else(Vec::new, |sliced| {
+                sliced
+                    .slices
+                    .iter()
+                    .map(|(end, pane)| (*end, pane.iter().collect()))
+                    .collect()
+            }),
+            fired_through: self
+                .sliced
+                .as_ref()
+                .map_or(Timestamp::MIN, |sliced| sliced.fired_through),
         };
         snapshot.write(&self.uid, &state)
     }
@@ -124,6 +139,18 @@ where
         self.event_timers.retain(|(k, _)| snapshot.owns_key(k));
         self.processing_timers.restore(state.processing_timers);
         self.processing_timers.retain(|(k, _)| snapshot.owns_key(k));
+        if let Some(sliced) = self.sliced.as_mut() {
+            sliced.fired_through = sliced.fired_through.max(state.fired_through);
+            for (end, entries) in state.panes {
+                let pane = sliced.slices.entry(end).or_default();
+                for (key, contents) in entries {
+                    if snapshot.owns_key(&key) {
+                        pane.insert(key, contents);
+                    }
+                }
+            }
+            sliced.slices.retain(|_, pane| !pane.is_empty());
+        }
         Ok(())
     }
 }

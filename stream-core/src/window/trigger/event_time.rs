@@ -16,6 +16,10 @@ pub fn event_time_trigger() -> EventTimeTrigger {
 impl<T, W: Window> Trigger<T, W> for EventTimeTrigger {
     type State = ();
 
+    fn fires_at_event_time_end_only(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn on_element(
         &mut self,

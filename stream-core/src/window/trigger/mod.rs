@@ -85,6 +85,13 @@ pub trait Trigger<T, W: Window>: Clone + Send + 'static {
         ctx: &mut TriggerContext<'_, Self::State>,
     ) -> TriggerResult;
 
+    /// True if the trigger fires a window exactly once, when the watermark reaches its
+    /// end, and keeps no state (Flink's `EventTimeTrigger`): the window operator may then
+    /// compute overlapping windows from panes without calling it.
+    fn fires_at_event_time_end_only(&self) -> bool {
+        false
+    }
+
     /// True if the trigger supports merging windows (sessions).
     fn can_merge(&self) -> bool {
         false
