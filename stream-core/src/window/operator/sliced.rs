@@ -118,10 +118,7 @@ where
             return Ok(());
         };
         let Panes { size, slide, .. } = sliced.panes;
-        loop {
-            let Some(&first_pane) = sliced.slices.keys().next() else {
-                break;
-            };
+        while let Some(&first_pane) = sliced.slices.keys().next() {
             // The next window to fire: after the last one fired, and not before the first
             // window that holds the oldest pane (skipping windows over gaps in the data).
             let end = sliced
