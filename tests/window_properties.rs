@@ -186,3 +186,42 @@ proptest! {
         prop_assert_eq!(panes, per_window);
     }
 }
+
+/// Session windows on `input` with `trigger`: the results and the late records.
+macro_rules! sessions_with {
+    ($input:expr, $trigger:expr, $batch:expr) => {{
+        let out = collect_sink();
+        let late = collect_sink();
+        let job = stream! {
+            let windows = source(from_vec($input))
+                .event_time(|r| r.1)
+                .watermark(bounded_out_of_orderness(ms(DISORDER as u64)))
+                .key_by(|r| r.0)
+                .window(session(ms(700)))
+                .trigger($trigger)
+                .late_to(too_late)
+                .aggregate((count(), sum(|r| r.2)));
+            windows
+                .map(|w| (w.key, w.window.start, w.window.end, w.value.0, w.value.1))
+                .sink(out.clone());
+            too_late.sink(late.clone());
+        };
+        job.run_with(Config::default().batch_size($batch)).unwrap();
+        let rows: Vec<Row> = out.take_sorted();
+        let late: Vec<(u8, i64, i64)> = late.take_sorted();
+        (rows, late)
+    }};
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Sessions under the default trigger (grown in place) and under a purging trigger
+    /// (the general path with timers) give the same results and late records.
+    #[test]
+    fn default_sessions_equal_the_general_path(input in records_with_late_ones(), batch in 1usize..40) {
+        let fast = sessions_with!(input.clone(), event_time_trigger(), batch);
+        let general = sessions_with!(input, purging(event_time_trigger()), batch);
+        prop_assert_eq!(fast, general);
+    }
+}

@@ -14,6 +14,7 @@
 //! the same time fire as one callback.
 
 mod aligned;
+mod default_sessions;
 mod merging;
 mod sliced;
 mod snapshot;
@@ -90,6 +91,8 @@ where
     aligned: BTreeMap<A::Window, Slot<K, F::State, Tr::State>>,
     spare_maps: Vec<KeyedMap<K, Entry<F::State, Tr::State>>>,
     sessions: HashMap<K, Sessions<A::Window, F::State, Tr::State>>,
+    /// The end index of sessions under the default trigger (see `default_sessions`).
+    session_ends: Option<default_sessions::SessionEnds<K>>,
     /// Pane state, when overlapping windows are computed from panes (see `sliced`).
     sliced: Option<sliced::Sliced<K, F::State>>,
     event_timers: TimerQueue<(K, A::Window)>,
@@ -158,9 +161,13 @@ where
             &mut function,
             config.allowed_lateness,
         );
+        let session_ends =
+            default_sessions::applies(&config.assigner, &config.trigger, config.allowed_lateness)
+                .then(Default::default);
         Ok(WindowOperator {
             domain: config.assigner.domain(),
             sliced,
+            session_ends,
             assigner: config.assigner,
             trigger: config.trigger,
             function,
@@ -257,6 +264,9 @@ where
         if self.sliced.is_some() {
             self.watermark = watermark;
             self.fire_panes(cx)?;
+        } else if self.session_ends.is_some() {
+            self.watermark = watermark;
+            self.fire_default_sessions(cx)?;
         } else {
             self.advance(cx, TimeDomain::EventTime, watermark)?;
         }
@@ -316,7 +326,9 @@ where
             self.assigned = assigned;
             return Err(e.at(&self.label));
         }
-        let outcome = if A::MERGING {
+        let outcome = if self.session_ends.is_some() {
+            Ok(self.add_to_default_sessions(&key, ts, &item, &assigned))
+        } else if A::MERGING {
             self.add_to_sessions(cx, &key, ts, &item, &assigned)
         } else {
             self.add_to_aligned(cx, &key, ts, &item, &assigned)

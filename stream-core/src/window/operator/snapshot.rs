@@ -139,6 +139,7 @@ where
         self.event_timers.retain(|(k, _)| snapshot.owns_key(k));
         self.processing_timers.restore(state.processing_timers);
         self.processing_timers.retain(|(k, _)| snapshot.owns_key(k));
+        self.index_session_ends();
         if let Some(sliced) = self.sliced.as_mut() {
             sliced.fired_through = sliced.fired_through.max(state.fired_through);
             for (end, entries) in state.panes {

@@ -1,0 +1,180 @@
+//! Sessions under the default event-time trigger.
+//!
+//! With Flink's `EventTimeTrigger` and no allowed lateness, a session fires exactly when
+//! the watermark reaches its end and is dropped at the same moment, so the trigger and
+//! the general timer queue (with its per-timer dedup set) are not needed: each key's
+//! sessions grow in place, and an index of session ends, kept in end order, says which key
+//! to look at when the watermark advances. An entry left behind by a session that grew
+//! since matches no session when it comes up and is skipped. Results, their order by end
+//! time, merging of bridged sessions and late handling are those of the general path.
+
+use std::collections::BTreeMap;
+
+use smallvec::SmallVec;
+
+use super::{Session, WindowOperator};
+use crate::error::Result;
+use crate::key::Key;
+use crate::operator::{Context, Push};
+use crate::time::{TimeDomain, Timestamp};
+use crate::window::assigner::WindowAssigner;
+use crate::window::function::{WindowContext, WindowFunction};
+use crate::window::trigger::Trigger;
+use crate::window::Window;
+
+/// The index of session ends: at each end time, the keys that had a session ending then.
+pub(crate) type SessionEnds<K> = BTreeMap<Timestamp, SmallVec<[K; 1]>>;
+
+/// Whether sessions can take the fast path.
+pub(super) fn applies<T, A, Tr>(assigner: &A, trigger: &Tr, allowed_lateness: Timestamp) -> bool
+where
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+{
+    A::MERGING
+        && assigner.domain() == Some(TimeDomain::EventTime)
+        && trigger.fires_at_event_time_end_only()
+        && allowed_lateness == 0
+}
+
+impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
+where
+    K: Key,
+    T: 'static,
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
+    N: Push<F::Out>,
+    L: Push<T>,
+{
+    /// Adds a record to the key's sessions; returns true if it is late for them all.
+    pub(super) fn add_to_default_sessions(
+        &mut self,
+        key: &K,
+        ts: Timestamp,
+        item: &T,
+        windows: &[A::Window],
+    ) -> bool {
+        let mut late = true;
+        let watermark = self.watermark;
+        let Self {
+            sessions,
+            session_ends,
+            function,
+            ..
+        } = self;
+        let Some(ends) = session_ends.as_mut() else {
+            return true;
+        };
+        let key_sessions = sessions.entry_ref(key).or_default();
+        for window in windows {
+            let mut touching = key_sessions
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.window.intersects(window))
+                .map(|(i, _)| i);
+            let index = match (touching.next(), touching.next()) {
+                (None, _) => {
+                    // A new session, late if the watermark has passed its end.
+                    if window.max_timestamp() <= watermark {
+                        continue;
+                    }
+                    key_sessions.push(Session {
+                        window: window.clone(),
+                        contents: function.create(),
+                        trigger: Default::default(),
+                    });
+                    key_sessions.len() - 1
+                }
+                (Some(i), None) => {
+                    key_sessions[i].window = key_sessions[i].window.cover(window);
+                    i
+                }
+                (Some(first), Some(_)) => {
+                    // The window bridges sessions: merge them all into the first.
+                    let bridged: SmallVec<[usize; 4]> = key_sessions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.window.intersects(window))
+                        .map(|(i, _)| i)
+                        .skip(1)
+                        .collect();
+                    let mut cover = key_sessions[first].window.cover(window);
+                    for &i in bridged.iter().rev() {
+                        let other = key_sessions.remove(i);
+                        cover = cover.cover(&other.window);
+                        function.merge(&mut key_sessions[first].contents, other.contents);
+                    }
+                    key_sessions[first].window = cover;
+                    first
+                }
+            };
+            late = false;
+            let session = &mut key_sessions[index];
+            function.add(&mut session.contents, ts, item);
+            let end = session.window.max_timestamp();
+            let keys = ends.entry(end).or_default();
+            if keys.last() != Some(key) {
+                keys.push(key.clone());
+            }
+        }
+        if key_sessions.is_empty() {
+            sessions.remove(key);
+        }
+        late
+    }
+
+    /// Fires, in end order, every session the watermark has reached.
+    pub(super) fn fire_default_sessions(&mut self, cx: &mut Context<'_>) -> Result {
+        let watermark = self.watermark;
+        let now = cx.processing_time();
+        loop {
+            let Some(ends) = self.session_ends.as_mut() else {
+                return Ok(());
+            };
+            let Some(entry) = ends.first_entry() else {
+                return Ok(());
+            };
+            let end = *entry.key();
+            if end > watermark {
+                return Ok(());
+            }
+            for key in entry.remove() {
+                let Some(key_sessions) = self.sessions.get_mut(&key) else {
+                    continue;
+                };
+                let Some(i) = key_sessions
+                    .iter()
+                    .position(|s| s.window.max_timestamp() == end)
+                else {
+                    continue;
+                };
+                let mut session = key_sessions.remove(i);
+                if key_sessions.is_empty() {
+                    self.sessions.remove(&key);
+                }
+                if self.function.is_empty(&session.contents) {
+                    continue;
+                }
+                self.metrics.fired += 1;
+                let context = WindowContext::new(&key, &session.window, watermark, now);
+                self.function
+                    .emit(&context, &mut session.contents, cx, &mut self.next)?;
+            }
+        }
+    }
+
+    /// Rebuilds the index of session ends (after a restore).
+    pub(super) fn index_session_ends(&mut self) {
+        if let Some(ends) = self.session_ends.as_mut() {
+            ends.clear();
+            for (key, list) in &self.sessions {
+                for session in list {
+                    ends.entry(session.window.max_timestamp())
+                        .or_default()
+                        .push(key.clone());
+                }
+            }
+        }
+    }
+}
