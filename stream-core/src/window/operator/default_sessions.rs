@@ -3,10 +3,12 @@
 //! With Flink's `EventTimeTrigger` and no allowed lateness, a session fires exactly when
 //! the watermark reaches its end and is dropped at the same moment, so the trigger and
 //! the general timer queue (with its per-timer dedup set) are not needed: each key's
-//! sessions grow in place, and an index of session ends, kept in end order, says which key
-//! to look at when the watermark advances. An entry left behind by a session that grew
-//! since matches no session when it comes up and is skipped. Results, their order by end
-//! time, merging of bridged sessions and late handling are those of the general path.
+//! sessions grow in place, and an index in end order says which key to look at when the
+//! watermark advances. Each session has one index entry, at the end it had when it was
+//! indexed (`due`); a session that grew since is re-indexed at its new end when its entry
+//! comes up, so growing a session costs no index work and the index stays as small as the
+//! number of open sessions. Results, their order by end time, merging of bridged sessions
+//! and late handling are those of the general path.
 
 use std::collections::BTreeMap;
 
@@ -79,11 +81,14 @@ where
                     if window.max_timestamp() <= watermark {
                         continue;
                     }
+                    let due = window.max_timestamp();
                     key_sessions.push(Session {
                         window: window.clone(),
                         contents: function.create(),
                         trigger: Default::default(),
+                        due,
                     });
+                    ends.entry(due).or_default().push(key.clone());
                     key_sessions.len() - 1
                 }
                 (Some(i), None) => {
@@ -110,13 +115,7 @@ where
                 }
             };
             late = false;
-            let session = &mut key_sessions[index];
-            function.add(&mut session.contents, ts, item);
-            let end = session.window.max_timestamp();
-            let keys = ends.entry(end).or_default();
-            if keys.last() != Some(key) {
-                keys.push(key.clone());
-            }
+            function.add(&mut key_sessions[index].contents, ts, item);
         }
         if key_sessions.is_empty() {
             sessions.remove(key);
@@ -143,12 +142,19 @@ where
                 let Some(key_sessions) = self.sessions.get_mut(&key) else {
                     continue;
                 };
-                let Some(i) = key_sessions
-                    .iter()
-                    .position(|s| s.window.max_timestamp() == end)
-                else {
+                // The key's session indexed at `end` (none if it was merged away).
+                let Some(i) = key_sessions.iter().position(|s| s.due == end) else {
                     continue;
                 };
+                let actual = key_sessions[i].window.max_timestamp();
+                if actual > end {
+                    // It grew since it was indexed: index it at its end now.
+                    key_sessions[i].due = actual;
+                    if let Some(ends) = self.session_ends.as_mut() {
+                        ends.entry(actual).or_default().push(key);
+                    }
+                    continue;
+                }
                 let mut session = key_sessions.remove(i);
                 if key_sessions.is_empty() {
                     self.sessions.remove(&key);
@@ -168,11 +174,10 @@ where
     pub(super) fn index_session_ends(&mut self) {
         if let Some(ends) = self.session_ends.as_mut() {
             ends.clear();
-            for (key, list) in &self.sessions {
-                for session in list {
-                    ends.entry(session.window.max_timestamp())
-                        .or_default()
-                        .push(key.clone());
+            for (key, list) in self.sessions.iter_mut() {
+                for session in list.iter_mut() {
+                    session.due = session.window.max_timestamp();
+                    ends.entry(session.due).or_default().push(key.clone());
                 }
             }
         }

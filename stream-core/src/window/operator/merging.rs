@@ -6,7 +6,7 @@ use super::{Session, WindowOperator};
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
-use crate::time::{TimeDomain, Timestamp};
+use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP};
 use crate::window::assigner::WindowAssigner;
 use crate::window::function::WindowFunction;
 use crate::window::trigger::{Trigger, TriggerContext};
@@ -101,6 +101,7 @@ where
                     window: window.clone(),
                     contents: self.function.create(),
                     trigger: Tr::State::default(),
+                    due: MAX_TIMESTAMP,
                 });
                 sessions.len() - 1
             }
@@ -120,6 +121,7 @@ where
                     window: result_window.clone(),
                     contents: self.function.create(),
                     trigger: Tr::State::default(),
+                    due: MAX_TIMESTAMP,
                 };
                 let mut merged_windows: SmallVec<[A::Window; 4]> = SmallVec::new();
                 for session in merged {

@@ -59,6 +59,9 @@ pub(crate) struct Session<W, S, TS> {
     window: W,
     contents: S,
     trigger: TS,
+    /// Under the default trigger: the end time at which the session is in the end index
+    /// (its end when indexed; it may have grown since).
+    due: Timestamp,
 }
 
 type Sessions<W, S, TS> = SmallVec<[Session<W, S, TS>; 2]>;

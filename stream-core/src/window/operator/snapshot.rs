@@ -8,7 +8,7 @@ use crate::key::Key;
 use crate::keyed_map::KeyedMap;
 use crate::operator::Push;
 use crate::snapshot::{SnapshotReader, SnapshotWriter};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, MAX_TIMESTAMP};
 use crate::timer::TimerQueueSnapshot;
 use crate::window::assigner::WindowAssigner;
 use crate::window::function::WindowFunction;
@@ -130,6 +130,7 @@ where
                         window,
                         contents,
                         trigger,
+                        due: MAX_TIMESTAMP,
                     })
                     .collect();
                 self.sessions.insert(key, sessions);
