@@ -70,43 +70,45 @@ where
         };
         let key_sessions = sessions.entry_ref(key).or_default();
         for window in windows {
-            let mut touching = key_sessions
+            // A key's sessions are kept sorted and are disjoint, so the sessions a window
+            // touches are contiguous: find the first by binary search (a key can have many
+            // open sessions while the watermark lags).
+            let first = key_sessions
+                .partition_point(|s| s.window < *window && !s.window.intersects(window));
+            let touching = key_sessions[first..]
                 .iter()
-                .enumerate()
-                .filter(|(_, s)| s.window.intersects(window))
-                .map(|(i, _)| i);
-            let index = match (touching.next(), touching.next()) {
-                (None, _) => {
+                .take_while(|s| s.window.intersects(window))
+                .count();
+            let index = match touching {
+                0 => {
                     // A new session, late if the watermark has passed its end.
                     if window.max_timestamp() <= watermark {
                         continue;
                     }
                     let due = window.max_timestamp();
-                    key_sessions.push(Session {
-                        window: window.clone(),
-                        contents: function.create(),
-                        trigger: Default::default(),
-                        due,
-                    });
+                    key_sessions.insert(
+                        first,
+                        Session {
+                            window: window.clone(),
+                            contents: function.create(),
+                            trigger: Default::default(),
+                            due,
+                        },
+                    );
                     ends.entry(due).or_default().push(key.clone());
-                    key_sessions.len() - 1
+                    first
                 }
-                (Some(i), None) => {
-                    key_sessions[i].window = key_sessions[i].window.cover(window);
-                    i
+                1 => {
+                    key_sessions[first].window = key_sessions[first].window.cover(window);
+                    first
                 }
-                (Some(first), Some(_)) => {
+                n => {
                     // The window bridges sessions: merge them all into the first.
-                    let bridged: SmallVec<[usize; 4]> = key_sessions
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| s.window.intersects(window))
-                        .map(|(i, _)| i)
-                        .skip(1)
-                        .collect();
                     let mut cover = key_sessions[first].window.cover(window);
-                    for &i in bridged.iter().rev() {
-                        let other = key_sessions.remove(i);
+                    for other in key_sessions
+                        .drain(first + 1..first + n)
+                        .collect::<SmallVec<[_; 4]>>()
+                    {
                         cover = cover.cover(&other.window);
                         function.merge(&mut key_sessions[first].contents, other.contents);
                     }
@@ -170,11 +172,13 @@ where
         }
     }
 
-    /// Rebuilds the index of session ends (after a restore).
+    /// Rebuilds the index of session ends and the order of each key's sessions (after a
+    /// restore).
     pub(super) fn index_session_ends(&mut self) {
         if let Some(ends) = self.session_ends.as_mut() {
             ends.clear();
             for (key, list) in self.sessions.iter_mut() {
+                list.sort_by(|a, b| a.window.cmp(&b.window));
                 for session in list.iter_mut() {
                     session.due = session.window.max_timestamp();
                     ends.entry(session.due).or_default().push(key.clone());
