@@ -21,7 +21,8 @@ impl<K: Clone + Eq + Hash + Send + Serialize + DeserializeOwned + 'static> Key f
 pub fn key_group<K: Hash + ?Sized>(key: &K, max_parallelism: usize) -> usize {
     let mut h = StableHasher::default();
     key.hash(&mut h);
-    (h.finish() % max_parallelism.max(1) as u64) as usize
+    // The hash's high bits scaled into the range (a multiply, not a division).
+    ((u128::from(h.finish()) * max_parallelism.max(1) as u128) >> 64) as usize
 }
 
 /// The parallel instance that owns `key_group` (Flink's contiguous key-group ranges).

@@ -66,9 +66,13 @@ impl<T: Clone> Partitioner<T> for Broadcast {
 }
 
 /// By key group of the key of `(key, value)` records, Flink's contiguous key-group ranges.
-#[derive(Clone, Copy, Debug)]
+/// The instance of each key group is looked up in a table built for the number of targets,
+/// so routing a record costs one hash and no division.
+#[derive(Clone, Debug)]
 pub struct KeyGroupPartitioner {
     max_parallelism: usize,
+    /// For the number of targets it was built for: the target of each key group.
+    table: Vec<u32>,
 }
 
 impl KeyGroupPartitioner {
@@ -76,19 +80,30 @@ impl KeyGroupPartitioner {
     pub fn new(max_parallelism: usize) -> Self {
         KeyGroupPartitioner {
             max_parallelism: max_parallelism.max(1),
+            table: Vec::new(),
         }
+    }
+
+    #[cold]
+    fn build_table(&mut self, targets: usize) {
+        self.table = (0..self.max_parallelism)
+            .map(|g| instance_of_key_group(g, self.max_parallelism, targets) as u32)
+            .collect();
+        // The table is rebuilt if the number of targets is not the one it was built for.
+        self.table.push(targets as u32);
     }
 }
 
 impl<K: Hash + Send + 'static, V: Send + 'static> Partitioner<(K, V)> for KeyGroupPartitioner {
     #[inline]
     fn route(&mut self, item: (K, V), targets: usize, mut send: impl FnMut(usize, (K, V))) {
-        let target = if targets <= 1 {
-            0
-        } else {
-            let group = key_group(&item.0, self.max_parallelism);
-            instance_of_key_group(group, self.max_parallelism, targets)
-        };
-        send(target, item)
+        if targets <= 1 {
+            return send(0, item);
+        }
+        if self.table.last().copied() != Some(targets as u32) {
+            self.build_table(targets);
+        }
+        let group = key_group(&item.0, self.max_parallelism);
+        send(self.table[group] as usize, item)
     }
 }
