@@ -7,6 +7,8 @@
 
 pub use stream_core as core;
 
+pub mod nexmark;
+
 pub use stream_runtime as runtime;
 
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
