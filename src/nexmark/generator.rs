@@ -140,9 +140,9 @@ impl NexmarkConfig {
 
     /// The newest person id at event `n` (0-based).
     fn last_person(n: u64) -> u64 {
-        let epoch = n / TOTAL_PROPORTION;
-        let offset = (n % TOTAL_PROPORTION).min(PERSON_PROPORTION - 1);
-        epoch * PERSON_PROPORTION + offset
+        // People come first in each epoch of 50 events, so the epoch's last person
+        // (there is one per epoch) exists from the epoch's first event on.
+        (n / TOTAL_PROPORTION) * PERSON_PROPORTION + PERSON_PROPORTION - 1
     }
 
     /// The newest auction id at event `n` (0-based).
