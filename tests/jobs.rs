@@ -102,7 +102,9 @@ fn an_unbounded_job_runs_until_stopped() {
         source(generator(|i| i)).filter(|i| i % 1000 == 0).sink(out.clone());
     };
     let handle = job.start(Config::default());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while out.len() < 10 {
+        assert!(std::time::Instant::now() < deadline, "no output");
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(!handle.is_finished());

@@ -125,7 +125,7 @@ impl NexmarkConfig {
         } else {
             0
         };
-        let time = self.on_time(n) - disorder;
+        let time = (self.on_time(n) - disorder).max(self.base_time);
         let epoch = n / TOTAL_PROPORTION;
         let offset = n % TOTAL_PROPORTION;
         if offset < PERSON_PROPORTION {

@@ -66,8 +66,9 @@ impl Config {
         self
     }
 
-    /// How long a partly filled batch may wait at an exchange before it is sent
-    /// (latency at low rates). Default 1 ms.
+    /// How long (wall time) a partly filled batch may wait at an exchange before it is
+    /// sent: latency at low rates. Zero sends what an exchange holds at the end of every
+    /// input batch. Default 1 ms.
     pub fn buffer_timeout(mut self, timeout: Duration) -> Self {
         self.buffer_timeout = timeout;
         self
@@ -121,9 +122,9 @@ impl Config {
         self.batch_size
     }
 
-    /// The buffer timeout in milliseconds.
-    pub fn buffer_timeout_ms(&self) -> i64 {
-        stream_core::time::millis(self.buffer_timeout)
+    /// The buffer timeout.
+    pub fn get_buffer_timeout(&self) -> Duration {
+        self.buffer_timeout
     }
 
     /// The number of key groups.

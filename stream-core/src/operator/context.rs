@@ -1,3 +1,5 @@
+use std::time::Instant;
+
 use crate::time::{Clock, Timestamp, MAX_TIMESTAMP};
 
 /// What a running operator may ask of its surroundings: processing time, and a callback
@@ -10,6 +12,7 @@ pub struct Context<'a> {
     records_out: u64,
     output_watermark: Option<Timestamp>,
     output_idle: Option<bool>,
+    flush_at: Option<Instant>,
 }
 
 impl<'a> Context<'a> {
@@ -23,6 +26,7 @@ impl<'a> Context<'a> {
             records_out: 0,
             output_watermark: None,
             output_idle: None,
+            flush_at: None,
         }
     }
 
@@ -51,6 +55,22 @@ impl<'a> Context<'a> {
     pub fn take_processing_time_request(&mut self) -> Option<Timestamp> {
         let at = std::mem::replace(&mut self.next_processing_time, MAX_TIMESTAMP);
         (at != MAX_TIMESTAMP).then_some(at)
+    }
+
+    /// Asks for an [`Operator::on_processing_time`](super::Operator::on_processing_time)
+    /// call once the wall clock reaches `at`, whatever the job's processing-time clock
+    /// says: for buffers that must not wait longer than a real-time bound (an exchange's
+    /// buffer timeout), even under a manual clock.
+    #[inline]
+    pub fn request_flush_at(&mut self, at: Instant) {
+        if self.flush_at.is_none_or(|t| at < t) {
+            self.flush_at = Some(at);
+        }
+    }
+
+    /// The earliest requested wall-clock callback, and resets the request.
+    pub fn take_flush_request(&mut self) -> Option<Instant> {
+        self.flush_at.take()
     }
 
     /// Counts `n` records leaving the stage (called by sinks and exchange writers).

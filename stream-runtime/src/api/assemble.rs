@@ -62,7 +62,7 @@ where
         senders,
         partitioner,
         build.config.get_batch_size(),
-        build.config.buffer_timeout_ms(),
+        build.config.get_buffer_timeout(),
     ))
 }
 

@@ -712,7 +712,7 @@ impl<T: Send + 'static, P: Partitioner<T>> ExchangeSpec<T, P> {
             senders,
             self.partitioner,
             build.config.get_batch_size(),
-            build.config.buffer_timeout_ms(),
+            build.config.get_buffer_timeout(),
         ))
     }
 }

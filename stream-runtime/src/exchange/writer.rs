@@ -1,5 +1,6 @@
 use std::collections::VecDeque;
 use std::marker::PhantomData;
+use std::time::{Duration, Instant};
 
 use stream_core::operator::{Context, Operator, Push};
 use stream_core::snapshot::SnapshotWriter;
@@ -19,8 +20,8 @@ pub struct ExchangeWriter<T, P> {
     partitioner: P,
     targets: Vec<Target<T>>,
     batch_size: usize,
-    buffer_timeout: Timestamp,
-    first_buffered_at: Option<Timestamp>,
+    buffer_timeout: Duration,
+    first_buffered_at: Option<Instant>,
     _records: PhantomData<fn(T)>,
 }
 
@@ -62,13 +63,13 @@ impl<T> Target<T> {
 
 impl<T, P> ExchangeWriter<T, P> {
     /// Sends over `senders` (one per instance of the next stage) as `partitioner` routes.
-    /// `buffer_timeout` (ms) bounds how long a partly filled batch waits; 0 sends at the
+    /// `buffer_timeout` (wall time) bounds how long a partly filled batch waits; zero sends at the
     /// end of every input batch.
     pub fn new(
         senders: Vec<Sender<T>>,
         partitioner: P,
         batch_size: usize,
-        buffer_timeout: Timestamp,
+        buffer_timeout: Duration,
     ) -> Self {
         let batch_size = batch_size.max(1);
         ExchangeWriter {
@@ -129,11 +130,11 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
             target.retry();
         }
         if let Some(since) = self.first_buffered_at {
-            let now = cx.processing_time();
-            if now.saturating_sub(since) >= self.buffer_timeout {
+            let due = since + self.buffer_timeout;
+            if Instant::now() >= due {
                 self.flush();
             } else {
-                cx.request_processing_time(since + self.buffer_timeout);
+                cx.request_flush_at(due);
             }
         }
         Ok(())
@@ -175,7 +176,7 @@ where
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         cx.count_out(1);
         if self.first_buffered_at.is_none() {
-            self.first_buffered_at = Some(cx.processing_time());
+            self.first_buffered_at = Some(Instant::now());
         }
         let targets = &mut self.targets;
         let batch_size = self.batch_size;

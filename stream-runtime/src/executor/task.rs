@@ -32,6 +32,8 @@ pub(crate) struct Task {
     pub next_timer: Option<Timestamp>,
     /// A pending source asked to be polled again at this time.
     pub retry_at: Option<Timestamp>,
+    /// The stage asked to be called at this wall-clock time (an exchange's buffer timeout).
+    pub flush_at: Option<Instant>,
     /// The source has nothing now; poll it when woken or at `retry_at`.
     pub pending: bool,
     pub stats: Arc<TaskStats>,
@@ -68,6 +70,7 @@ impl Task {
             finished: false,
             next_timer: None,
             retry_at: None,
+            flush_at: None,
             pending: false,
             stats,
             snapshots: Vec::new(),

@@ -3,7 +3,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use stream_core::operator::Context;
 use stream_core::time::millis;
@@ -246,6 +246,9 @@ fn drive(
                 let mut cx = Context::new(&*clock, &info);
                 let outcome = step(task, &mut cx, now, budget, interval, hold_above);
                 task.schedule(cx.take_processing_time_request());
+                if let Some(at) = cx.take_flush_request() {
+                    task.flush_at = Some(task.flush_at.map_or(at, |t| t.min(at)));
+                }
                 account(task, &mut cx);
                 if task.finished && task.is_source {
                     task.stats.finish_output();
@@ -264,9 +267,12 @@ fn drive(
                 .flat_map(|t| [t.next_timer, t.retry_at])
                 .flatten()
                 .min();
-            let wait = next.map_or(MAX_PARK, |at| {
+            let mut wait = next.map_or(MAX_PARK, |at| {
                 Duration::from_millis(at.saturating_sub(clock.now()).max(0) as u64).min(MAX_PARK)
             });
+            if let Some(flush) = tasks.iter().filter_map(|t| t.flush_at).min() {
+                wait = wait.min(flush.saturating_duration_since(Instant::now()));
+            }
             if !wait.is_zero() {
                 signal.park(wait, || {
                     control.has_failed() || tasks.iter().any(|t| !t.finished && t.has_input())
@@ -293,8 +299,14 @@ fn step(
         task.note_backlog(backlogged);
         return Ok(!backlogged);
     }
-    if task.next_timer.is_some_and(|at| at <= now) {
-        task.next_timer = None;
+    let flush_due = task.flush_at.is_some_and(|at| at <= Instant::now());
+    if flush_due || task.next_timer.is_some_and(|at| at <= now) {
+        if flush_due {
+            task.flush_at = None;
+        }
+        if task.next_timer.is_some_and(|at| at <= now) {
+            task.next_timer = None;
+        }
         task.stage.on_processing_time(cx, now)?;
         progress = true;
     }
