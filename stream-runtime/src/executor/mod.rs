@@ -181,7 +181,7 @@ pub(crate) fn run_job(
             .enumerate()
             .map(|(w, (tasks, signal))| {
                 let core = (!cores.is_empty()).then(|| cores[w % cores.len()]);
-                std::thread::Builder::new()
+                let spawned = std::thread::Builder::new()
                     .name(format!("strom-{job}-{w}"))
                     .spawn_scoped(scope, move || {
                         if let Some(core) = core {
@@ -189,29 +189,39 @@ pub(crate) fn run_job(
                             let _ = core_affinity::set_for_current(core);
                         }
                         signal.bind_current_thread();
-                        run_worker(job, tasks, config, control, signal)
-                    })
-            })
-            .collect();
-        let mut reports = Vec::new();
-        for handle in handles {
-            match handle {
-                Ok(handle) => match handle.join() {
-                    Ok(r) => reports.extend(r),
-                    Err(panic) => control.fail(JobError::new(
+                        let run = std::panic::AssertUnwindSafe(|| {
+                            run_worker(job, tasks, config, control, signal)
+                        });
+                        // A panic outside a task (in the runtime itself) still stops the
+                        // other workers.
+                        std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                            control.fail(JobError::new(
+                                job,
+                                None,
+                                StreamError::new(ErrorKind::Panic, panics::message(&panic)),
+                            ));
+                            Vec::new()
+                        })
+                    });
+                if let Err(e) = &spawned {
+                    // The workers already started would wait for this one for ever.
+                    control.fail(JobError::new(
                         job,
                         None,
-                        StreamError::new(ErrorKind::Panic, panics::message(&panic)),
-                    )),
-                },
-                Err(e) => control.fail(JobError::new(
-                    job,
-                    None,
-                    StreamError::io("cannot start a worker thread", e),
-                )),
-            }
-        }
-        reports
+                        StreamError::new(
+                            ErrorKind::Io,
+                            format!("cannot start a worker thread: {e}"),
+                        ),
+                    ));
+                }
+                spawned
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flatten()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect::<Vec<TaskReport>>()
     });
     if let Some(failure) = control.take_failure() {
         return Err(failure);

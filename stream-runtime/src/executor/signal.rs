@@ -1,7 +1,10 @@
-//! Parking and waking a worker thread. A worker that finds nothing to do marks itself
-//! parked, looks once more for work, and parks; whoever gives it work (a channel send, a
-//! drained full channel, a source fed by another thread, a stop request) wakes it. The
-//! check on the sending side is one atomic load per batch, not per record.
+//! Parking and waking a worker thread. Whoever gives a worker work (a channel send, a
+//! drained full channel, a source fed by another thread, a stop request) sets its
+//! `notified` flag and wakes it if it is parked; a worker that finds nothing to do marks
+//! itself parked and parks only if nobody notified it since its last turn. Both sides
+//! write their flag before reading the other's (sequentially consistent), so a wake-up
+//! cannot fall between them. The cost on the sending side is paid per batch, not per
+//! record.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -14,6 +17,7 @@ use std::time::Duration;
 pub struct WorkerSignal {
     thread: OnceLock<Thread>,
     parked: AtomicBool,
+    notified: AtomicBool,
 }
 
 impl WorkerSignal {
@@ -27,27 +31,40 @@ impl WorkerSignal {
         let _ = self.thread.set(std::thread::current());
     }
 
-    /// Wakes the worker if it is parked or about to park.
+    /// Tells the worker it has work, waking it if it is parked or about to park.
     #[inline]
     pub fn notify(&self) {
+        self.notified.store(true, Ordering::SeqCst);
         if self.parked.load(Ordering::SeqCst) {
-            self.wake();
+            self.unpark();
         }
     }
 
-    /// Wakes the worker unconditionally (an unpark before the park makes it return at
-    /// once, so no wake-up is lost).
+    /// Tells the worker it has work and wakes it unconditionally (an unpark before the
+    /// park makes it return at once).
     pub fn wake(&self) {
+        self.notified.store(true, Ordering::SeqCst);
+        self.unpark();
+    }
+
+    fn unpark(&self) {
         if let Some(thread) = self.thread.get() {
             thread.unpark();
         }
     }
 
-    /// Parks the calling worker for at most `timeout`, unless `has_work` (checked after the
-    /// worker has announced that it parks) finds something to do.
+    /// True if the worker was notified since the last call (called by the worker at the
+    /// start of each turn).
+    pub fn take_notified(&self) -> bool {
+        self.notified.swap(false, Ordering::SeqCst)
+    }
+
+    /// Parks the calling worker for at most `timeout`, unless it was notified since its
+    /// last turn or `has_work` (checked after the worker announced that it parks) finds
+    /// something to do.
     pub fn park(&self, timeout: Duration, has_work: impl FnOnce() -> bool) {
         self.parked.store(true, Ordering::SeqCst);
-        if !has_work() {
+        if !self.notified.load(Ordering::SeqCst) && !has_work() {
             std::thread::park_timeout(timeout);
         }
         self.parked.store(false, Ordering::SeqCst);

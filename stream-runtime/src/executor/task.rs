@@ -118,6 +118,7 @@ impl Task {
         match self.stage.poll_source(cx, budget)? {
             SourceStatus::Busy => {
                 self.pending = false;
+                self.retry_at = None;
                 Ok(true)
             }
             SourceStatus::Pending { retry_at } => {
@@ -159,6 +160,9 @@ impl Task {
                 };
                 self.apply(cx, out)?;
                 if self.finished || self.stage.is_backlogged() {
+                    // Start with the next input next time, so a backlog does not keep
+                    // the other inputs from being read.
+                    self.next_input = (i + 1) % n;
                     return Ok(true);
                 }
             }

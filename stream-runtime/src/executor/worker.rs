@@ -197,6 +197,9 @@ fn drive(
         if control.has_failed() {
             return Ok(());
         }
+        // A notification since the last turn: a pending source may have data before its
+        // retry time.
+        let woken = signal.take_notified();
         let mut progress = false;
         let now = clock.now();
 
@@ -244,14 +247,22 @@ fn drive(
             let info = task.info.clone();
             progress |= guarded(job, task, |task| {
                 let mut cx = Context::new(&*clock, &info);
-                let outcome = step(task, &mut cx, now, budget, interval, hold_above);
+                let outcome = step(task, &mut cx, now, budget, interval, hold_above, woken);
                 task.schedule(cx.take_processing_time_request());
                 if let Some(at) = cx.take_flush_request() {
                     task.flush_at = Some(task.flush_at.map_or(at, |t| t.min(at)));
                 }
                 account(task, &mut cx);
-                if task.finished && task.is_source {
-                    task.stats.finish_output();
+                if task.finished {
+                    if task.is_source {
+                        task.stats.finish_output();
+                    }
+                    if task.is_done() {
+                        // Nothing of it is scheduled any more.
+                        task.next_timer = None;
+                        task.flush_at = None;
+                        task.retry_at = None;
+                    }
                 }
                 outcome
             })?;
@@ -264,18 +275,28 @@ fn drive(
             let next = tasks
                 .iter()
                 .filter(|t| !t.is_done())
-                .flat_map(|t| [t.next_timer, t.retry_at])
+                .flat_map(|t| [t.next_timer, t.retry_at.filter(|_| t.pending)])
                 .flatten()
                 .min();
             let mut wait = next.map_or(MAX_PARK, |at| {
                 Duration::from_millis(at.saturating_sub(clock.now()).max(0) as u64).min(MAX_PARK)
             });
-            if let Some(flush) = tasks.iter().filter_map(|t| t.flush_at).min() {
+            if let Some(flush) = tasks
+                .iter()
+                .filter(|t| !t.is_done())
+                .filter_map(|t| t.flush_at)
+                .min()
+            {
                 wait = wait.min(flush.saturating_duration_since(Instant::now()));
             }
             if !wait.is_zero() {
+                // A backlogged task waits for room, which the reader's notification
+                // announces; its queued input is not work it can do now.
                 signal.park(wait, || {
-                    control.has_failed() || tasks.iter().any(|t| !t.finished && t.has_input())
+                    control.has_failed()
+                        || tasks
+                            .iter()
+                            .any(|t| !t.finished && !t.stage.is_backlogged() && t.has_input())
                 });
             }
         }
@@ -290,6 +311,7 @@ fn step(
     budget: usize,
     interval: i64,
     hold_above: Option<Timestamp>,
+    woken: bool,
 ) -> stream_core::Result<bool> {
     let mut progress = false;
     if task.finished {
@@ -320,7 +342,7 @@ fn step(
         progress = true;
     }
     if task.is_source {
-        if task.pending && task.retry_at.is_some_and(|at| at > now) {
+        if task.pending && !woken && task.retry_at.is_some_and(|at| at > now) {
             return Ok(progress);
         }
         let ahead = task

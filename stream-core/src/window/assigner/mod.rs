@@ -108,7 +108,9 @@ impl Panes {
     /// The last window end at or before `time`.
     #[inline]
     pub fn window_end_at_or_before(&self, time: Timestamp) -> Timestamp {
-        time - (time - self.offset - self.size).rem_euclid(self.slide)
+        let behind = (i128::from(time) - i128::from(self.offset) - i128::from(self.size))
+            .rem_euclid(i128::from(self.slide));
+        time.saturating_sub(behind as Timestamp)
     }
 
     /// The first window end at or after `time`.

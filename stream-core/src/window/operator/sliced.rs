@@ -138,13 +138,14 @@ where
                     function.merge_copy(combined, state);
                 }
             }
-            if let Some(window) = self.assigner.window_at(start, end) {
-                for (key, mut state) in sliced.combined.drain() {
+            let window = self.assigner.window_at(start, end);
+            for (key, mut state) in sliced.combined.drain() {
+                if let Some(window) = &window {
                     if self.function.is_empty(&state) {
                         continue;
                     }
                     self.metrics.fired += 1;
-                    let context = WindowContext::new(&key, &window, watermark, now);
+                    let context = WindowContext::new(&key, window, watermark, now);
                     self.function
                         .emit(&context, &mut state, cx, &mut self.next)?;
                 }
