@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod channel;
+pub mod checkpoint;
 pub mod config;
 pub mod connectors;
 pub mod exchange;

@@ -1,0 +1,303 @@
+//! Choosing the checkpoint to resume from: the newest complete one whose files all
+//! verify. A damaged or missing file is reported with its name, and the previous complete
+//! checkpoint is tried; state is never loaded from a file that does not verify.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use stream_core::key::instance_of_key_group;
+use stream_core::snapshot::{KeyGroups, SnapshotReader};
+use stream_core::{ErrorKind, Result, StreamError};
+
+use super::coordinator::{id_of, metadata_file, task_file, CheckpointMetadata};
+use super::format::{decode, FileKind};
+use super::storage::CheckpointStorage;
+
+/// The state of one stage instance: operator id → encoded state.
+pub type Sections = BTreeMap<String, Vec<u8>>;
+
+/// A checkpoint chosen for recovery, with every state file read and verified.
+#[derive(Debug)]
+pub struct Restore {
+    /// Its metadata.
+    pub metadata: CheckpointMetadata,
+    /// The state of each (stage, instance).
+    pub tasks: BTreeMap<(usize, usize), Sections>,
+}
+
+/// What recovery found in the storage.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// The checkpoint to resume from, if any.
+    pub restore: Option<Restore>,
+    /// Complete checkpoints that verified, oldest first (the chosen one last).
+    pub completed: Vec<u64>,
+    /// Why newer checkpoints were not used.
+    pub skipped: Vec<String>,
+    /// The largest checkpoint id seen, complete or not (new ids continue after it).
+    pub last_id: u64,
+}
+
+fn read_metadata(storage: &dyn CheckpointStorage, id: u64) -> Result<CheckpointMetadata> {
+    let name = metadata_file(id);
+    let bytes = storage.read(&name)?;
+    let payload = decode(FileKind::Metadata, &bytes, &name)?;
+    postcard::from_bytes(payload).map_err(|e| {
+        StreamError::with_source(
+            ErrorKind::State,
+            format!("checkpoint file `{name}` cannot be decoded"),
+            e,
+        )
+    })
+}
+
+fn read_task(
+    storage: &dyn CheckpointStorage,
+    id: u64,
+    stage: usize,
+    index: usize,
+) -> Result<Sections> {
+    let name = task_file(id, stage, index);
+    let bytes = storage.read(&name)?;
+    let payload = decode(FileKind::TaskState, &bytes, &name)?;
+    postcard::from_bytes(payload).map_err(|e| {
+        StreamError::with_source(
+            ErrorKind::State,
+            format!("checkpoint file `{name}` cannot be decoded"),
+            e,
+        )
+    })
+}
+
+fn load(storage: &dyn CheckpointStorage, id: u64, stages: usize) -> Result<Restore> {
+    let metadata = read_metadata(storage, id)?;
+    if metadata.stages.len() != stages {
+        return Err(StreamError::new(
+            ErrorKind::Config,
+            format!(
+                "checkpoint {id} is of a job with {} stages, this job has {stages}",
+                metadata.stages.len()
+            ),
+        ));
+    }
+    let mut tasks = BTreeMap::new();
+    for (stage, meta) in metadata.stages.iter().enumerate() {
+        for index in 0..meta.parallelism {
+            tasks.insert((stage, index), read_task(storage, id, stage, index)?);
+        }
+    }
+    Ok(Restore { metadata, tasks })
+}
+
+/// Finds the checkpoint to resume a job of `stages` stages from: `wanted` if given (it
+/// must verify), else the newest complete one that verifies.
+pub fn recover(
+    storage: &dyn CheckpointStorage,
+    stages: usize,
+    wanted: Option<u64>,
+) -> Result<Recovery> {
+    let mut ids: Vec<u64> = storage.folders()?.iter().filter_map(|f| id_of(f)).collect();
+    ids.sort_unstable();
+    let last_id = ids.last().copied().unwrap_or(0);
+    let complete: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|&id| storage.exists(&metadata_file(id)))
+        .collect();
+    let mut recovery = Recovery {
+        last_id,
+        ..Recovery::default()
+    };
+    if let Some(id) = wanted {
+        let restore = load(storage, id, stages)?;
+        recovery.completed = complete.into_iter().filter(|&c| c <= id).collect();
+        recovery.restore = Some(restore);
+        return Ok(recovery);
+    }
+    for (at, &id) in complete.iter().enumerate().rev() {
+        match load(storage, id, stages) {
+            Ok(restore) => {
+                recovery.restore = Some(restore);
+                recovery.completed = complete[..=at].to_vec();
+                return Ok(recovery);
+            }
+            Err(e) => recovery.skipped.push(format!("checkpoint {id}: {e}")),
+        }
+    }
+    if !recovery.skipped.is_empty() {
+        return Err(StreamError::new(
+            ErrorKind::State,
+            format!(
+                "no complete checkpoint can be restored, and starting over would repeat \
+                 committed output: {}",
+                recovery.skipped.join("; ")
+            ),
+        ));
+    }
+    Ok(recovery)
+}
+
+/// The key groups instance `index` of `parallelism` owns.
+pub fn key_groups_of(index: usize, parallelism: usize, max_parallelism: usize) -> Range<usize> {
+    let owned: Vec<usize> = (0..max_parallelism)
+        .filter(|&g| instance_of_key_group(g, max_parallelism, parallelism) == index)
+        .collect();
+    match (owned.first(), owned.last()) {
+        (Some(&a), Some(&b)) => a..b + 1,
+        _ => 0..0,
+    }
+}
+
+/// The readers instance `index` of `stage`, now running at `parallelism`, restores from:
+/// its own state at the same parallelism; at another, every old instance's state filtered
+/// to the key groups it owns now (sources cannot be rescaled: their positions are per
+/// instance).
+pub fn readers_for(
+    restore: &Restore,
+    stage: usize,
+    index: usize,
+    parallelism: usize,
+) -> Result<Vec<SnapshotReader>> {
+    let meta = &restore.metadata.stages[stage];
+    if meta.parallelism == parallelism {
+        let sections = restore
+            .tasks
+            .get(&(stage, index))
+            .cloned()
+            .unwrap_or_default();
+        return Ok(vec![SnapshotReader::new(sections)]);
+    }
+    if meta.is_source {
+        return Err(StreamError::new(
+            ErrorKind::Config,
+            format!(
+                "stage {stage} (`{}`) reads a source and ran at parallelism {} in checkpoint \
+                 {}; a source's position cannot be split or merged, so it must restore at \
+                 the same parallelism (cut the chain after the source with `.rebalance()` \
+                 to rescale what follows)",
+                meta.name, meta.parallelism, restore.metadata.id
+            ),
+        ));
+    }
+    let max = restore.metadata.max_parallelism;
+    let owned = key_groups_of(index, parallelism, max);
+    Ok((0..meta.parallelism)
+        .map(|old| {
+            let sections = restore
+                .tasks
+                .get(&(stage, old))
+                .cloned()
+                .unwrap_or_default();
+            SnapshotReader::new(sections).with_key_groups(KeyGroups {
+                range: owned.clone(),
+                max_parallelism: max,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::coordinator::{folder, Coordinator, StageMetadata};
+    use crate::checkpoint::format::encode;
+    use crate::checkpoint::storage::MemoryStorage;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn checkpoint(storage: &Arc<MemoryStorage>, coordinator: &mut Coordinator, id: u64) {
+        coordinator.begin(id);
+        let sections: Sections = [("op".to_string(), vec![id as u8])].into();
+        let payload = postcard::to_allocvec(&sections).unwrap();
+        storage
+            .write(&task_file(id, 0, 0), &encode(FileKind::TaskState, &payload))
+            .unwrap();
+        coordinator.ack(id, 1, Duration::ZERO).unwrap();
+    }
+
+    fn setup() -> (Arc<MemoryStorage>, Coordinator) {
+        let storage = Arc::new(MemoryStorage::new());
+        let stages = vec![StageMetadata {
+            name: "s".into(),
+            parallelism: 1,
+            is_source: true,
+        }];
+        let c = Coordinator::new(storage.clone(), "job", 128, stages, vec![], 3);
+        (storage, c)
+    }
+
+    #[test]
+    fn resumes_from_the_newest_complete_checkpoint() {
+        let (storage, mut c) = setup();
+        checkpoint(&storage, &mut c, 1);
+        checkpoint(&storage, &mut c, 2);
+        // An incomplete checkpoint 3 (crash before its metadata).
+        storage.write(&task_file(3, 0, 0), b"partial").unwrap();
+        let r = recover(&*storage, 1, None).unwrap();
+        assert_eq!(r.restore.unwrap().metadata.id, 2);
+        assert_eq!(r.completed, vec![1, 2]);
+        assert_eq!(r.last_id, 3);
+    }
+
+    #[test]
+    fn damaged_files_fall_back_to_the_previous_checkpoint_and_are_named() {
+        for damage in ["truncate", "flip", "remove", "metadata"] {
+            let (storage, mut c) = setup();
+            checkpoint(&storage, &mut c, 1);
+            checkpoint(&storage, &mut c, 2);
+            let victim = if damage == "metadata" {
+                metadata_file(2)
+            } else {
+                task_file(2, 0, 0)
+            };
+            let bytes = storage.read(&victim).unwrap();
+            match damage {
+                "truncate" | "metadata" => {
+                    storage.corrupt(&victim, bytes[..bytes.len() / 2].to_vec())
+                }
+                "flip" => {
+                    let mut b = bytes.clone();
+                    b[16] ^= 0xff;
+                    storage.corrupt(&victim, b);
+                }
+                _ => storage.remove(&victim),
+            }
+            let r = recover(&*storage, 1, None).unwrap();
+            assert_eq!(r.restore.unwrap().metadata.id, 1, "{damage}");
+            assert!(
+                r.skipped[0].contains(&folder(2)),
+                "{damage}: {:?}",
+                r.skipped
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_restorable_is_an_error_not_a_fresh_start() {
+        let (storage, mut c) = setup();
+        checkpoint(&storage, &mut c, 1);
+        storage.corrupt(&task_file(1, 0, 0), vec![1, 2, 3]);
+        let error = recover(&*storage, 1, None).unwrap_err().to_string();
+        assert!(
+            error.contains("task-0-0") && error.contains("truncated"),
+            "{error}"
+        );
+        assert!(recover(&MemoryStorage::new(), 1, None)
+            .unwrap()
+            .restore
+            .is_none());
+    }
+
+    #[test]
+    fn key_group_ranges_cover_every_group_once() {
+        for p in 1..6 {
+            let mut next = 0;
+            for i in 0..p {
+                let r = key_groups_of(i, p, 128);
+                assert_eq!(r.start, next);
+                next = r.end;
+            }
+            assert_eq!(next, 128);
+        }
+    }
+}
