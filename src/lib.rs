@@ -11,7 +11,7 @@ pub mod nexmark;
 
 pub use stream_runtime as runtime;
 
-pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
+pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 
 pub use stream_macros::stream;
 
@@ -45,6 +45,7 @@ pub mod prelude {
     pub use stream_core::{ErrorKind, StreamError};
     pub use stream_macros::stream;
     pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
+    pub use stream_runtime::checkpoint::{CheckpointStorage, LocalStorage, MemoryStorage};
     pub use stream_runtime::connectors::sink::{
         collect_sink, file_sink, for_each, print, stdout, CollectSink,
     };
@@ -52,7 +53,7 @@ pub mod prelude {
         event, from_iter, from_vec, generator, idle, scripted, socket_text, text_file, watermark,
         ScriptEvent,
     };
-    pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan};
+    pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 }
 
 /// What `stream!` expands into. Not a stable API.

@@ -213,13 +213,13 @@ impl strom::core::sink::SinkWriter<(usize, u64)> for ProbeWriter {
         self.counts[item.0] += 1;
         Ok(())
     }
-    fn pre_commit(&mut self, checkpoint: u64) -> strom::core::Result {
+    fn pre_commit(&mut self, checkpoint: u64) -> strom::core::Result<Vec<u8>> {
         self.probe
             .seen
             .lock()
             .unwrap()
             .push((checkpoint, self.counts));
-        Ok(())
+        Ok(Vec::new())
     }
 }
 

@@ -31,12 +31,22 @@ pub trait SinkWriter<T>: Send {
     fn finish(&mut self) -> Result {
         self.flush()
     }
-    /// A checkpoint barrier arrived: prepare to commit what was written before it.
-    fn pre_commit(&mut self, _checkpoint: u64) -> Result {
-        self.flush()
+    /// A checkpoint barrier arrived: make durable what was written before it, ready to
+    /// commit, and return what recovery needs to finish the job (the transactions open
+    /// for this checkpoint: e.g. the names of pending files). It is stored in the
+    /// checkpoint; empty for sinks that are not transactional.
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<Vec<u8>> {
+        self.flush()?;
+        Ok(Vec::new())
     }
-    /// The checkpoint is complete: commit what was pre-committed for it.
+    /// The checkpoint is complete: commit what was pre-committed for it (and before).
     fn commit(&mut self, _checkpoint: u64) -> Result {
+        Ok(())
+    }
+    /// The job resumed from a checkpoint whose `pre_commit` returned `transactions`:
+    /// commit them (the checkpoint completed) and abort anything newer. Called before any
+    /// record is written, once per restored instance (several after rescaling).
+    fn recover(&mut self, _transactions: &[u8]) -> Result {
         Ok(())
     }
 }

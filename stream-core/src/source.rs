@@ -64,6 +64,46 @@ pub trait SourceReader: Send {
     /// The next event. Must not block for long: return [`SourceEvent::Pending`] instead.
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<Self::Item>>;
 
+    /// The reader's position in its input, stored with every checkpoint (e.g. byte
+    /// offsets), or `None` (the default): the stage then counts the records read and, on
+    /// restore, [`skip`](Self::skip)s that many, which resumes any reader whose input is
+    /// the same when read again.
+    fn position(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Resumes at a position returned by [`position`](Self::position).
+    fn seek(&mut self, _position: &[u8]) -> Result {
+        Err(crate::error::StreamError::new(
+            crate::error::ErrorKind::State,
+            "this source cannot resume from a stored position",
+        ))
+    }
+
+    /// Skips the next `records` records, to resume by replay; returns how many there
+    /// were. The default reads and drops them; a reader that cannot replay (its input is
+    /// gone once read, like a socket) fails.
+    fn skip(&mut self, cx: &mut Context<'_>, records: u64) -> Result<u64> {
+        let mut skipped = 0;
+        while skipped < records {
+            match self.poll_next(cx)? {
+                SourceEvent::Record(_) | SourceEvent::Stamped(..) => skipped += 1,
+                SourceEvent::Watermark(_) | SourceEvent::Idle(_) => {}
+                SourceEvent::End => break,
+                SourceEvent::Pending(_) => {
+                    return Err(crate::error::StreamError::new(
+                        crate::error::ErrorKind::State,
+                        format!(
+                            "cannot resume this source by replay: it had no more data after \
+                             {skipped} of the {records} records read before the checkpoint"
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(skipped)
+    }
+
     /// Hands up to `budget` records to `push` as `(timestamp, record)` and returns how many
     /// it handed over and the first event that is not a record, if one ended the run.
     /// Readers that can produce records in a tight loop (generators, in-memory

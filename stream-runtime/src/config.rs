@@ -1,9 +1,12 @@
-//! How a job runs: parallelism, batching, timeouts, clock.
+//! How a job runs: parallelism, batching, timeouts, clock, checkpoints, restarts.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use stream_core::time::{Clock, SystemClock};
+
+use crate::checkpoint::{CheckpointStorage, LocalStorage};
 
 /// Settings of a job run. `Config::default()` suits most jobs; tests inject a
 /// [`ManualClock`](stream_core::time::ManualClock) with [`Config::clock`].
@@ -19,6 +22,79 @@ pub struct Config {
     pub(crate) workers: Option<usize>,
     pub(crate) pin_workers: bool,
     pub(crate) watermark_alignment: Option<Duration>,
+    pub(crate) checkpoints: Option<CheckpointConfig>,
+    pub(crate) restart: RestartStrategy,
+}
+
+/// Where and how often checkpoints are taken.
+#[derive(Clone, Debug)]
+pub(crate) struct CheckpointConfig {
+    pub storage: StorageChoice,
+    pub interval: Option<Duration>,
+    pub retain: usize,
+    pub resume_from: Option<u64>,
+}
+
+/// The checkpoint storage, opened when the job starts.
+#[derive(Clone, Debug)]
+pub(crate) enum StorageChoice {
+    Directory(PathBuf),
+    Custom(Arc<dyn CheckpointStorage>),
+}
+
+impl StorageChoice {
+    pub fn open(&self) -> stream_core::Result<Arc<dyn CheckpointStorage>> {
+        Ok(match self {
+            StorageChoice::Directory(dir) => Arc::new(LocalStorage::new(dir)?),
+            StorageChoice::Custom(storage) => Arc::clone(storage),
+        })
+    }
+}
+
+/// What happens when a job fails (Flink's restart strategies). A restart resumes from the
+/// latest complete checkpoint, so it needs checkpoints configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartStrategy {
+    /// Fail the job (the default).
+    None,
+    /// Restart up to `attempts` times, waiting `delay` before each.
+    FixedDelay {
+        /// The most restarts.
+        attempts: u32,
+        /// The wait before each restart.
+        delay: Duration,
+    },
+    /// Restart up to `attempts` times, waiting `initial`, then twice as long each time, at
+    /// most `max`.
+    ExponentialBackoff {
+        /// The most restarts.
+        attempts: u32,
+        /// The first wait.
+        initial: Duration,
+        /// The longest wait.
+        max: Duration,
+    },
+}
+
+impl RestartStrategy {
+    /// The wait before restart number `attempt` (1-based), or `None` if there is none.
+    pub fn delay(&self, attempt: u32) -> Option<Duration> {
+        match *self {
+            RestartStrategy::None => None,
+            RestartStrategy::FixedDelay { attempts, delay } => {
+                (attempt <= attempts).then_some(delay)
+            }
+            RestartStrategy::ExponentialBackoff {
+                attempts,
+                initial,
+                max,
+            } => (attempt <= attempts).then(|| {
+                initial
+                    .saturating_mul(1u32 << (attempt - 1).min(30))
+                    .min(max)
+            }),
+        }
+    }
 }
 
 impl Default for Config {
@@ -34,6 +110,8 @@ impl Default for Config {
             workers: None,
             pin_workers: true,
             watermark_alignment: None,
+            checkpoints: None,
+            restart: RestartStrategy::None,
         }
     }
 }
@@ -108,6 +186,59 @@ impl Config {
     /// state grows with the drift. Idle and finished sources do not hold others back.
     pub fn watermark_alignment(mut self, max_drift: Duration) -> Self {
         self.watermark_alignment = Some(max_drift);
+        self
+    }
+
+    /// Keeps checkpoints in the directory `dir` (created if missing). A job started on a
+    /// directory that holds complete checkpoints resumes from the newest one that
+    /// verifies.
+    pub fn checkpoint_dir(self, dir: impl AsRef<Path>) -> Self {
+        self.checkpoint_storage_choice(StorageChoice::Directory(dir.as_ref().to_path_buf()))
+    }
+
+    /// Keeps checkpoints in `storage` (e.g. [`MemoryStorage`](crate::checkpoint::MemoryStorage)).
+    pub fn checkpoint_storage(self, storage: Arc<dyn CheckpointStorage>) -> Self {
+        self.checkpoint_storage_choice(StorageChoice::Custom(storage))
+    }
+
+    fn checkpoint_storage_choice(mut self, storage: StorageChoice) -> Self {
+        let previous = self.checkpoints.take();
+        self.checkpoints = Some(CheckpointConfig {
+            storage,
+            interval: previous.as_ref().and_then(|c| c.interval),
+            retain: previous.as_ref().map_or(2, |c| c.retain),
+            resume_from: previous.and_then(|c| c.resume_from),
+        });
+        self
+    }
+
+    /// Takes a checkpoint every `interval` (needs a checkpoint storage).
+    pub fn checkpoint_every(mut self, interval: Duration) -> Self {
+        if let Some(c) = self.checkpoints.as_mut() {
+            c.interval = Some(interval.max(Duration::from_millis(1)));
+        }
+        self
+    }
+
+    /// How many complete checkpoints are kept (default 2; at least 1).
+    pub fn retain_checkpoints(mut self, count: usize) -> Self {
+        if let Some(c) = self.checkpoints.as_mut() {
+            c.retain = count.max(1);
+        }
+        self
+    }
+
+    /// Resumes from checkpoint (or savepoint) `id` rather than the newest one.
+    pub fn resume_from(mut self, id: u64) -> Self {
+        if let Some(c) = self.checkpoints.as_mut() {
+            c.resume_from = Some(id);
+        }
+        self
+    }
+
+    /// What to do when the job fails (default: fail).
+    pub fn restart_strategy(mut self, strategy: RestartStrategy) -> Self {
+        self.restart = strategy;
         self
     }
 

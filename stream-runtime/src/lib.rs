@@ -13,6 +13,6 @@ pub mod executor;
 pub mod graph;
 pub mod job;
 
-pub use config::Config;
+pub use config::{Config, RestartStrategy};
 pub use graph::{JobGraph, OperatorInfo, Plan};
 pub use job::{BuildError, Job, JobError, JobHandle, JobReport};

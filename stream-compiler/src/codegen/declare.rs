@@ -191,7 +191,11 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             let input = input_records(graph, n);
             let spec = names::spec(n);
             let sink = syn::Ident::new("sink", span);
-            quote_spanned!(span=> let #spec = #input.#sink(#expr);)
+            let uid = set_uid(node, &spec, uids.next(node, "sink"));
+            quote_spanned! {span=>
+                let mut #spec = #input.#sink(#expr);
+                #uid
+            }
         }
     }
 }

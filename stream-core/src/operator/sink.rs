@@ -3,21 +3,24 @@ use std::marker::PhantomData;
 use super::{Context, Operator, Push};
 use crate::error::{OpLabel, Result};
 use crate::sink::SinkWriter;
-use crate::snapshot::SnapshotWriter;
+use crate::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::time::Timestamp;
 
 /// The end of a chain: hands records of type `T` to a [`SinkWriter`].
 pub struct SinkOperator<T, W> {
     writer: W,
+    uid: String,
     label: OpLabel,
     _records: PhantomData<fn(T)>,
 }
 
 impl<T, W> SinkOperator<T, W> {
-    /// Writes records with `writer`; errors name `label`.
-    pub fn new(writer: W, label: OpLabel) -> Self {
+    /// Writes records with `writer`; its transactions are checkpointed under `uid`; errors
+    /// name `label`.
+    pub fn new(writer: W, uid: String, label: OpLabel) -> Self {
         SinkOperator {
             writer,
+            uid,
             label,
             _records: PhantomData,
         }
@@ -41,11 +44,30 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
         &mut self,
         _cx: &mut Context<'_>,
         checkpoint: u64,
-        _snapshot: &mut SnapshotWriter,
+        snapshot: &mut SnapshotWriter,
     ) -> Result {
-        self.writer
+        let transactions = self
+            .writer
             .pre_commit(checkpoint)
-            .map_err(|e| e.at(&self.label))
+            .map_err(|e| e.at(&self.label))?;
+        if !transactions.is_empty() {
+            snapshot
+                .write(&self.uid, &transactions)
+                .map_err(|e| e.at(&self.label))?;
+        }
+        Ok(())
+    }
+
+    fn restore_own(&mut self, snapshot: &SnapshotReader) -> Result {
+        if let Some(transactions) = snapshot
+            .read::<Vec<u8>>(&self.uid)
+            .map_err(|e| e.at(&self.label))?
+        {
+            self.writer
+                .recover(&transactions)
+                .map_err(|e| e.at(&self.label))?;
+        }
+        Ok(())
     }
 
     fn on_checkpoint_complete(&mut self, _cx: &mut Context<'_>, checkpoint: u64) -> Result {

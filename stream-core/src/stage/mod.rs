@@ -10,7 +10,7 @@ mod source;
 mod two_input;
 
 pub use input::InputStage;
-pub use source::{SourceStage, SOURCE_POSITION};
+pub use source::{SourceStage, READER_POSITION, SOURCE_POSITION};
 pub use two_input::TwoInputStage;
 
 use std::any::Any;

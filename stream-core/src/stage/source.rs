@@ -17,11 +17,16 @@ pub struct SourceStage<R, C> {
     finished: bool,
     /// Records read so far: the source's position, recorded with every checkpoint.
     records_read: u64,
+    /// Records to skip before reading (resuming by replay after a restore).
+    pending_skip: u64,
 }
 
 /// The snapshot section in which a source stage records how many records it had read when
 /// the barrier passed (its position in the input).
 pub const SOURCE_POSITION: &str = "source-position";
+
+/// The snapshot section holding the reader's own position, for readers that have one.
+pub const READER_POSITION: &str = "reader-position";
 
 impl<R, C> SourceStage<R, C> {
     /// Drives `chain` from `reader`; reader errors name `label`.
@@ -33,6 +38,7 @@ impl<R, C> SourceStage<R, C> {
             watermark: MIN_TIMESTAMP,
             finished: false,
             records_read: 0,
+            pending_skip: 0,
         }
     }
 }
@@ -61,6 +67,12 @@ where
     fn poll_source(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<SourceStatus> {
         if self.finished {
             return Ok(SourceStatus::Finished);
+        }
+        if self.pending_skip > 0 {
+            let wanted = std::mem::take(&mut self.pending_skip);
+            self.reader
+                .skip(cx, wanted)
+                .map_err(|e| e.at(&self.label))?;
         }
         let mut left = budget;
         while left > 0 {
@@ -140,10 +152,20 @@ where
         snapshot: &mut SnapshotWriter,
     ) -> Result {
         snapshot.write(SOURCE_POSITION, &self.records_read)?;
+        if let Some(position) = self.reader.position() {
+            snapshot.write(READER_POSITION, &position)?;
+        }
         self.chain.on_barrier(cx, checkpoint, snapshot)
     }
 
     fn restore(&mut self, snapshot: &SnapshotReader) -> Result {
+        if let Some(records) = snapshot.read::<u64>(SOURCE_POSITION)? {
+            self.records_read = records;
+            match snapshot.read::<Vec<u8>>(READER_POSITION)? {
+                Some(position) => self.reader.seek(&position).map_err(|e| e.at(&self.label))?,
+                None => self.pending_skip = records,
+            }
+        }
         self.chain.restore(snapshot)
     }
 

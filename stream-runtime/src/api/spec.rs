@@ -644,13 +644,19 @@ impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
 /// The end of a chain at a sink.
 pub struct SinkSpec<S, T> {
     sink: S,
+    uid: String,
     info: OperatorInfo,
     _records: PhantomData<fn(T)>,
 }
 
 impl<S: Clone, T> Clone for SinkSpec<S, T> {
     fn clone(&self) -> Self {
-        SinkSpec::new(self.sink.clone(), self.info.clone())
+        SinkSpec {
+            sink: self.sink.clone(),
+            uid: self.uid.clone(),
+            info: self.info.clone(),
+            _records: PhantomData,
+        }
     }
 }
 
@@ -659,6 +665,7 @@ impl<S, T> SinkSpec<S, T> {
     pub fn new(sink: S, info: OperatorInfo) -> Self {
         SinkSpec {
             sink,
+            uid: info.kind.clone(),
             info,
             _records: PhantomData,
         }
@@ -669,6 +676,10 @@ impl<S, T> OperatorSpec for SinkSpec<S, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
+
+    fn set_uid(&mut self, uid: String) {
+        self.uid = uid;
+    }
 }
 
 impl<T: 'static, S: Sink<T>> SinkSpec<S, T> {
@@ -676,7 +687,7 @@ impl<T: 'static, S: Sink<T>> SinkSpec<S, T> {
     pub fn build(self, build: &mut StageBuild<'_>) -> Result<SinkOperator<T, S::Writer>> {
         let label = label(&self.info);
         let writer = self.sink.open(&build.instance).map_err(|e| e.at(&label))?;
-        Ok(SinkOperator::new(writer, label))
+        Ok(SinkOperator::new(writer, self.uid, label))
     }
 }
 

@@ -9,6 +9,7 @@
 //! due, a channel delivers or drains, or a source wakes it. Workers are pinned to cores
 //! unless the configuration says otherwise.
 
+mod checkpointing;
 mod gate;
 mod metrics;
 mod panics;
@@ -27,10 +28,12 @@ use std::sync::Arc;
 use stream_core::operator::InstanceInfo;
 use stream_core::{ErrorKind, StreamError};
 
+use crate::checkpoint::{CheckpointStats, Coordinator, StageMetadata};
 use crate::config::Config;
 use crate::exchange::Partitioning;
 use crate::graph::{JobGraph, StageBuild};
 use crate::job::{JobError, TaskReport};
+use checkpointing::Checkpointing;
 pub(crate) use panics::message as panic_message;
 pub(crate) use task::Task;
 use worker::run_worker;
@@ -149,13 +152,103 @@ fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
 
 /// Runs `graph` to its end on worker threads; returns what every stage instance reports,
 /// or the job's first failure.
+/// What one run of a job produced.
+pub(crate) struct RunOutcome {
+    pub tasks: Vec<TaskReport>,
+    pub checkpoints: Vec<CheckpointStats>,
+    pub restored_from: Option<u64>,
+}
+
+/// Restores every task from the checkpoint recovery chose, and connects the tasks to the
+/// checkpoint coordinator; returns the restored checkpoint id.
+fn prepare_checkpoints(
+    graph: &JobGraph,
+    config: &Config,
+    control: &JobControl,
+    workers: &mut [Vec<Task>],
+) -> Result<Option<u64>, JobError> {
+    let Some(settings) = &config.checkpoints else {
+        control.set_checkpointing(None, 0);
+        return Ok(None);
+    };
+    let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
+    let storage = settings.storage.open().map_err(job_error)?;
+    let recovery = crate::checkpoint::recover(&*storage, graph.stages.len(), settings.resume_from)
+        .map_err(job_error)?;
+    // Folders without metadata are checkpoints a dead run never finished.
+    for folder in storage.folders().map_err(job_error)? {
+        if let Some(id) = crate::checkpoint::coordinator::id_of(&folder) {
+            if !storage.exists(&crate::checkpoint::coordinator::metadata_file(id)) {
+                storage.delete_folder(&folder).map_err(job_error)?;
+            }
+        }
+    }
+    let parallelism = stage_parallelism(graph, config);
+    let restored_from = recovery.restore.as_ref().map(|r| r.metadata.id);
+    if let Some(restore) = &recovery.restore {
+        if restore.metadata.max_parallelism != config.max_parallelism {
+            return Err(job_error(StreamError::new(
+                ErrorKind::Config,
+                format!(
+                    "checkpoint {} partitioned keyed state into {} key groups; the job is                      configured with max_parallelism {}: keep it the same to restore",
+                    restore.metadata.id, restore.metadata.max_parallelism, config.max_parallelism
+                ),
+            )));
+        }
+        for task in workers.iter_mut().flatten() {
+            let (stage, index) = (task.info.stage, task.info.index);
+            let readers =
+                crate::checkpoint::recovery::readers_for(restore, stage, index, parallelism[stage])
+                    .map_err(job_error)?;
+            for reader in readers {
+                task.stage
+                    .restore(&reader)
+                    .map_err(|e| JobError::of_task(graph.name(), task, e))?;
+            }
+        }
+    }
+    let stages = graph
+        .stages
+        .iter()
+        .zip(&parallelism)
+        .map(|(spec, &p)| StageMetadata {
+            name: spec.name(),
+            parallelism: p,
+            is_source: spec.is_source(),
+        })
+        .collect();
+    let coordinator = Coordinator::new(
+        Arc::clone(&storage),
+        graph.name(),
+        config.max_parallelism,
+        stages,
+        recovery.completed.clone(),
+        settings.retain,
+    );
+    let checkpointing = Arc::new(Checkpointing::new(
+        storage,
+        coordinator,
+        restored_from.unwrap_or(0),
+        settings.interval,
+    ));
+    for task in workers.iter_mut().flatten() {
+        task.checkpointing = Some(Arc::clone(&checkpointing));
+    }
+    control.set_checkpointing(Some(checkpointing), recovery.last_id);
+    Ok(restored_from)
+}
+
 pub(crate) fn run_job(
     graph: &JobGraph,
     config: &Config,
     control: &JobControl,
-) -> Result<Vec<TaskReport>, JobError> {
+) -> Result<RunOutcome, JobError> {
     panics::install_hook();
-    let Placement { workers, signals } = build(graph, config)?;
+    let Placement {
+        mut workers,
+        signals,
+    } = build(graph, config)?;
+    let restored_from = prepare_checkpoints(graph, config, control, &mut workers)?;
     let stats = workers
         .iter()
         .flatten()
@@ -227,5 +320,9 @@ pub(crate) fn run_job(
         return Err(failure);
     }
     reports.sort_by_key(|r| (r.stage, r.index));
-    Ok(reports)
+    Ok(RunOutcome {
+        tasks: reports,
+        checkpoints: control.checkpointing().map_or_else(Vec::new, |c| c.stats()),
+        restored_from,
+    })
 }

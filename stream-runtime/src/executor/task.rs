@@ -9,6 +9,7 @@ use stream_core::snapshot::SnapshotWriter;
 use stream_core::stage::{SourceStatus, Stage};
 use stream_core::{Result, Timestamp};
 
+use super::checkpointing::Checkpointing;
 use super::gate::{GateOutput, InputGate};
 use super::metrics::TaskStats;
 use crate::channel::{Control, InputChannel};
@@ -37,7 +38,10 @@ pub(crate) struct Task {
     /// The source has nothing now; poll it when woken or at `retry_at`.
     pub pending: bool,
     pub stats: Arc<TaskStats>,
+    /// Snapshots kept in memory when the job has no checkpoint storage.
     pub snapshots: Snapshots,
+    /// Where snapshots go when the job takes checkpoints.
+    pub checkpointing: Option<Arc<Checkpointing>>,
     /// Since when the stage has been unable to send (backpressure).
     backlogged_since: Option<Instant>,
     /// Since when some input has been held by a barrier.
@@ -74,6 +78,7 @@ impl Task {
             pending: false,
             stats,
             snapshots: Vec::new(),
+            checkpointing: None,
             backlogged_since: None,
             aligning_since: None,
             next_input: 0,
@@ -197,9 +202,21 @@ impl Task {
 
     /// Snapshots the stage for `checkpoint` and forwards the barrier.
     pub fn snapshot(&mut self, cx: &mut Context<'_>, checkpoint: u64) -> Result {
+        let started = Instant::now();
         let mut writer = SnapshotWriter::new();
         self.stage.on_barrier(cx, checkpoint, &mut writer)?;
-        self.snapshots.push((checkpoint, writer.into_sections()));
-        Ok(())
+        match &self.checkpointing {
+            Some(c) => c.store(
+                checkpoint,
+                self.info.stage,
+                self.info.index,
+                writer.into_sections(),
+                started,
+            ),
+            None => {
+                self.snapshots.push((checkpoint, writer.into_sections()));
+                Ok(())
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use stream_core::operator::Context;
 use stream_core::time::millis;
 use stream_core::{StreamError, Timestamp};
 
+use super::checkpointing::Checkpointing;
 use super::metrics::{TaskMetrics, TaskStats};
 use super::panics;
 use super::signal::WorkerSignal;
@@ -35,6 +36,8 @@ pub(crate) struct JobControl {
     stats: Mutex<Vec<Arc<TaskStats>>>,
     /// The source instances, for watermark alignment.
     sources: OnceLock<Vec<Arc<TaskStats>>>,
+    /// Checkpoint storage and coordination, if the job takes checkpoints.
+    checkpointing: Mutex<Option<Arc<Checkpointing>>>,
 }
 
 impl JobControl {
@@ -45,11 +48,44 @@ impl JobControl {
         self.wake_all();
     }
 
-    /// Asks for a checkpoint; returns its id.
-    pub fn request_checkpoint(&self) -> u64 {
-        let id = self.checkpoint.fetch_add(1, Ordering::SeqCst) + 1;
+    /// Asks for a checkpoint; returns its id, or `None` if checkpoints can no longer
+    /// complete (a stage instance has finished).
+    pub fn request_checkpoint(&self) -> Option<u64> {
+        let checkpointing = self.checkpointing();
+        let id = self.checkpoint.load(Ordering::SeqCst) + 1;
+        if let Some(c) = &checkpointing {
+            if !c.begin(id) {
+                return None;
+            }
+        }
+        self.checkpoint.store(id, Ordering::SeqCst);
         self.wake_all();
-        id
+        Some(id)
+    }
+
+    /// The job's checkpointing, if it takes checkpoints.
+    pub fn checkpointing(&self) -> Option<Arc<Checkpointing>> {
+        self.checkpointing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets up checkpointing for a run; new checkpoint ids continue after `last_id`.
+    pub fn set_checkpointing(&self, checkpointing: Option<Arc<Checkpointing>>, last_id: u64) {
+        *self.checkpointing.lock().unwrap_or_else(|e| e.into_inner()) = checkpointing;
+        self.checkpoint.fetch_max(last_id, Ordering::SeqCst);
+    }
+
+    /// Clears the failure of a previous run before a restart.
+    pub fn reset_failure(&self) {
+        self.failed.store(false, Ordering::SeqCst);
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// True once the job was asked to stop (no restart after that).
+    pub fn stop_was_requested(&self) -> bool {
+        self.stop_requested().is_some()
     }
 
     fn stop_requested(&self) -> Option<bool> {
@@ -190,7 +226,11 @@ fn drive(
     let budget = config.batch_size;
     let interval = millis(config.watermark_interval);
     let mut stopping = false;
-    let mut checkpoints_injected = 0;
+    let mut checkpoints_injected = control.checkpoint.load(Ordering::SeqCst);
+    let checkpointing = control.checkpointing();
+    let mut committed = checkpointing.as_ref().map_or(0, |c| c.completed());
+    let mut last_trigger = Instant::now();
+    let triggers = tasks.iter().any(|t| t.info.index == 0 && t.info.stage == 0);
     debug_assert_eq!(RUNNING, 0);
 
     loop {
@@ -212,9 +252,35 @@ fn drive(
                     task.stage.stop_source(&mut cx, drain)?;
                     account(task, &mut cx);
                     task.stats.finish_output();
+                    if let Some(c) = task.checkpointing.take() {
+                        c.task_finished();
+                    }
                     Ok(())
                 })?;
                 task.finished = true;
+            }
+        }
+
+        if let Some(c) = &checkpointing {
+            // One worker triggers periodic checkpoints.
+            if let Some(interval) = c.interval.filter(|_| triggers && !stopping) {
+                if last_trigger.elapsed() >= interval {
+                    last_trigger = Instant::now();
+                    control.request_checkpoint();
+                }
+            }
+            let complete = c.completed();
+            if complete > committed {
+                committed = complete;
+                for task in tasks.iter_mut().filter(|t| !t.is_done()) {
+                    let info = task.info.clone();
+                    guarded(job, task, |task| {
+                        let mut cx = Context::new(&*clock, &info);
+                        task.stage.on_checkpoint_complete(&mut cx, complete)?;
+                        account(task, &mut cx);
+                        Ok(())
+                    })?;
+                }
             }
         }
 
@@ -256,6 +322,9 @@ fn drive(
                 if task.finished {
                     if task.is_source {
                         task.stats.finish_output();
+                    }
+                    if let Some(c) = task.checkpointing.take() {
+                        c.task_finished();
                     }
                     if task.is_done() {
                         // Nothing of it is scheduled any more.

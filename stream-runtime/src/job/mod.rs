@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use stream_core::StreamError;
 
+use crate::checkpoint::CheckpointStats;
 use crate::config::Config;
 use crate::executor::{panic_message, run_job, JobControl, Snapshots, TaskMetrics};
 use crate::graph::{JobGraph, Plan};
@@ -76,12 +77,35 @@ impl Job {
 
 fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobReport, JobError> {
     let started = Instant::now();
-    let tasks = run_job(&graph, &config, control)?;
-    Ok(JobReport {
-        job: graph.name().to_owned(),
-        duration: started.elapsed(),
-        tasks,
-    })
+    let mut restarts = 0;
+    loop {
+        match run_job(&graph, &config, control) {
+            Ok(outcome) => {
+                return Ok(JobReport {
+                    job: graph.name().to_owned(),
+                    duration: started.elapsed(),
+                    tasks: outcome.tasks,
+                    checkpoints: outcome.checkpoints,
+                    restored_from: outcome.restored_from,
+                    restarts,
+                })
+            }
+            Err(error) => {
+                // A restart resumes from the latest complete checkpoint: without
+                // checkpoints it would repeat the whole input.
+                let delay = config
+                    .checkpoints
+                    .as_ref()
+                    .and(config.restart.delay(restarts + 1));
+                let Some(delay) = delay.filter(|_| !control.stop_was_requested()) else {
+                    return Err(error);
+                };
+                restarts += 1;
+                std::thread::sleep(delay);
+                control.reset_failure();
+            }
+        }
+    }
 }
 
 /// A running job.
@@ -110,9 +134,10 @@ impl JobHandle {
         self.wait()
     }
 
-    /// Injects checkpoint barriers at every source; returns the checkpoint id. Each stage
+    /// Injects checkpoint barriers at every source; returns the checkpoint id, or `None`
+    /// once a stage instance has finished (a checkpoint could not complete). Each stage
     /// instance snapshots once the barrier has arrived on all its inputs.
-    pub fn trigger_checkpoint(&self) -> u64 {
+    pub fn trigger_checkpoint(&self) -> Option<u64> {
         self.control.request_checkpoint()
     }
 
@@ -164,6 +189,12 @@ pub struct JobReport {
     pub duration: Duration,
     /// Per stage instance: counters and snapshots.
     pub tasks: Vec<TaskReport>,
+    /// The checkpoints completed in the last run, with their cost.
+    pub checkpoints: Vec<CheckpointStats>,
+    /// The checkpoint the last run resumed from.
+    pub restored_from: Option<u64>,
+    /// How many times the job was restarted after a failure.
+    pub restarts: u32,
 }
 
 /// What one stage instance reports.

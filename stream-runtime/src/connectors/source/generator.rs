@@ -133,6 +133,24 @@ where
         Ok(SourceEvent::Record((self.f)(i)))
     }
 
+    fn skip(&mut self, _cx: &mut Context<'_>, records: u64) -> Result<u64> {
+        // Jump through the chunks instead of generating what is skipped.
+        let mut left = records;
+        while left > 0 {
+            if self.next == self.chunk_end {
+                self.next += self.stride;
+                self.chunk_end = self.next + self.chunk;
+            }
+            if self.next >= self.limit {
+                break;
+            }
+            let step = left.min(self.chunk_end.min(self.limit) - self.next);
+            self.next += step;
+            left -= step;
+        }
+        Ok(records - left)
+    }
+
     #[inline]
     fn poll_records<P>(
         &mut self,
