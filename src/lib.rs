@@ -47,11 +47,11 @@ pub mod prelude {
     pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
     pub use stream_runtime::checkpoint::{CheckpointStorage, LocalStorage, MemoryStorage};
     pub use stream_runtime::connectors::sink::{
-        collect_sink, file_sink, for_each, print, stdout, CollectSink,
+        collect_sink, file_sink, for_each, print, stdout, transactional_file_sink, CollectSink,
     };
     pub use stream_runtime::connectors::source::{
-        event, from_iter, from_vec, generator, idle, scripted, socket_text, text_file, watermark,
-        ScriptEvent,
+        event, from_iter, from_vec, generator, idle, log_source, scripted, socket_text, text_file,
+        text_files, watermark, ScriptEvent, StartPosition, TextFilesSource,
     };
     pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 }

@@ -9,38 +9,22 @@ use std::time::Duration;
 
 use strom::prelude::*;
 
+mod common;
+use common::{failing_once, finals};
+
 const N: u64 = 300_000;
 const KEYS: u64 = 97;
 
 /// A job counting records per key (rolling), whose map panics once at record `fail_at`
 /// while `armed`; the source is fixed at parallelism 2, the keyed stage follows the job.
 fn counting_job(out: &CollectSink<(u64, u64)>, armed: &Arc<AtomicBool>, fail_at: u64) -> Job {
-    let armed = Arc::clone(armed);
+    let identity = failing_once(armed, fail_at, 1000);
     stream! {
         let numbers = source(generator(|i| i).take(N).chunk(1000))
-            .map(move |i| {
-                if i == fail_at && armed.swap(false, Ordering::SeqCst) {
-                    panic!("injected failure at {i}");
-                }
-                if i % 5000 == 0 {
-                    // Slow enough that checkpoints complete along the way.
-                    std::thread::sleep(Duration::from_micros(300));
-                }
-                i
-            })
+            .map(identity)
             .parallelism(2);
         numbers.key_by(|i| i % KEYS).aggregate(count()).sink(out.clone());
     }
-}
-
-/// The final count per key: the largest value emitted for it.
-fn finals(rows: Vec<(u64, u64)>) -> BTreeMap<u64, u64> {
-    let mut last = BTreeMap::new();
-    for (k, n) in rows {
-        let e = last.entry(k).or_insert(0);
-        *e = (*e).max(n);
-    }
-    last
 }
 
 fn expected() -> BTreeMap<u64, u64> {

@@ -34,6 +34,11 @@ pub fn w1(n: u64, parallelism: usize) -> (u64, u64) {
 /// W2–W4 differ only in the window and the watermark.
 macro_rules! keyed_window {
     ($n:expr, $parallelism:expr, $keys:expr, $watermark:expr, $assigner:expr) => {{
+        let (result, _report) =
+            keyed_window!(@with $n, config($parallelism), $keys, $watermark, $assigner);
+        result
+    }};
+    (@with $n:expr, $config:expr, $keys:expr, $watermark:expr, $assigner:expr) => {{
         let out = RowChecksum::default();
         let job = stream! {
             source(generator(|i| anchor_event(i, $keys)).take($n).chunk(CHUNK))
@@ -45,10 +50,23 @@ macro_rules! keyed_window {
                 .map(|w| (w.key, w.window.end, w.value.0, w.value.1))
                 .sink(out.clone());
         };
-        job.run_with(config($parallelism))
-            .expect("the workload runs");
-        out.0.get()
+        let report = job.run_with($config).expect("the workload runs");
+        (out.0.get(), report)
     }};
+}
+
+/// W2 with checkpoints into `dir` every `interval` (none without `dir`): the result and
+/// the job's report (checkpoint costs, alignment time).
+pub fn w2_checkpointed(
+    n: u64,
+    parallelism: usize,
+    checkpoints: Option<(&std::path::Path, std::time::Duration)>,
+) -> ((u64, u64), JobReport) {
+    let mut config = config(parallelism);
+    if let Some((dir, interval)) = checkpoints {
+        config = config.checkpoint_dir(dir).checkpoint_every(interval);
+    }
+    keyed_window!(@with n, config, KEYS, monotonous(), tumbling(secs(1)))
 }
 
 /// W2: keyed tumbling window of 1 s.

@@ -22,17 +22,32 @@ pub struct Config {
     pub(crate) workers: Option<usize>,
     pub(crate) pin_workers: bool,
     pub(crate) watermark_alignment: Option<Duration>,
-    pub(crate) checkpoints: Option<CheckpointConfig>,
+    pub(crate) checkpoints: CheckpointConfig,
     pub(crate) restart: RestartStrategy,
 }
 
 /// Where and how often checkpoints are taken.
 #[derive(Clone, Debug)]
 pub(crate) struct CheckpointConfig {
-    pub storage: StorageChoice,
+    /// No storage: the job takes no checkpoints.
+    pub storage: Option<StorageChoice>,
     pub interval: Option<Duration>,
     pub retain: usize,
     pub resume_from: Option<u64>,
+    /// A checkpoint not complete after this long is abandoned.
+    pub timeout: Duration,
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        CheckpointConfig {
+            storage: None,
+            interval: None,
+            retain: 2,
+            resume_from: None,
+            timeout: Duration::from_secs(600),
+        }
+    }
 }
 
 /// The checkpoint storage, opened when the job starts.
@@ -110,7 +125,7 @@ impl Default for Config {
             workers: None,
             pin_workers: true,
             watermark_alignment: None,
-            checkpoints: None,
+            checkpoints: CheckpointConfig::default(),
             restart: RestartStrategy::None,
         }
     }
@@ -202,38 +217,44 @@ impl Config {
     }
 
     fn checkpoint_storage_choice(mut self, storage: StorageChoice) -> Self {
-        let previous = self.checkpoints.take();
-        self.checkpoints = Some(CheckpointConfig {
-            storage,
-            interval: previous.as_ref().and_then(|c| c.interval),
-            retain: previous.as_ref().map_or(2, |c| c.retain),
-            resume_from: previous.and_then(|c| c.resume_from),
-        });
+        self.checkpoints.storage = Some(storage);
         self
     }
 
-    /// Takes a checkpoint every `interval` (needs a checkpoint storage).
+    /// Takes a checkpoint every `interval`. Without a checkpoint directory or storage,
+    /// checkpoints are kept in memory (Flink's JobManager storage): they serve restarts
+    /// within this process but not a new process.
     pub fn checkpoint_every(mut self, interval: Duration) -> Self {
-        if let Some(c) = self.checkpoints.as_mut() {
-            c.interval = Some(interval.max(Duration::from_millis(1)));
+        self.checkpoints.interval = Some(interval.max(Duration::from_millis(1)));
+        if self.checkpoints.storage.is_none() {
+            let memory = Arc::new(crate::checkpoint::MemoryStorage::new());
+            self.checkpoints.storage = Some(StorageChoice::Custom(memory));
         }
+        self
+    }
+
+    /// A checkpoint that has not completed this long after it was triggered is abandoned
+    /// and the next one triggered (default 10 minutes, as in Flink).
+    pub fn checkpoint_timeout(mut self, timeout: Duration) -> Self {
+        self.checkpoints.timeout = timeout;
         self
     }
 
     /// How many complete checkpoints are kept (default 2; at least 1).
     pub fn retain_checkpoints(mut self, count: usize) -> Self {
-        if let Some(c) = self.checkpoints.as_mut() {
-            c.retain = count.max(1);
-        }
+        self.checkpoints.retain = count.max(1);
         self
     }
 
     /// Resumes from checkpoint (or savepoint) `id` rather than the newest one.
     pub fn resume_from(mut self, id: u64) -> Self {
-        if let Some(c) = self.checkpoints.as_mut() {
-            c.resume_from = Some(id);
-        }
+        self.checkpoints.resume_from = Some(id);
         self
+    }
+
+    /// The checkpoint storage and settings, if the job takes checkpoints.
+    pub(crate) fn checkpointing(&self) -> Option<(&StorageChoice, &CheckpointConfig)> {
+        Some((self.checkpoints.storage.as_ref()?, &self.checkpoints))
     }
 
     /// What to do when the job fails (default: fail).

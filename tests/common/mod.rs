@@ -1,3 +1,40 @@
 //! Shared helpers of the integration tests.
 
 pub mod workloads;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The identity on record numbers, except that it panics once at record `fail_at` while
+/// `armed` (an injected failure), and pauses at every `slow_every`-th record so that
+/// checkpoints complete along the way.
+#[allow(dead_code)]
+pub fn failing_once(
+    armed: &Arc<AtomicBool>,
+    fail_at: u64,
+    slow_every: u64,
+) -> impl FnMut(u64) -> u64 + Clone + Send + 'static {
+    let armed = Arc::clone(armed);
+    move |i| {
+        if i == fail_at && armed.swap(false, Ordering::SeqCst) {
+            panic!("injected failure at {i}");
+        }
+        if i % slow_every == 0 {
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        i
+    }
+}
+
+/// The final count per key of a rolling count: the largest value emitted for it.
+#[allow(dead_code)]
+pub fn finals(rows: Vec<(u64, u64)>) -> BTreeMap<u64, u64> {
+    let mut last = BTreeMap::new();
+    for (k, n) in rows {
+        let e = last.entry(k).or_insert(0);
+        *e = (*e).max(n);
+    }
+    last
+}

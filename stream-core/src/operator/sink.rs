@@ -59,6 +59,9 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
     }
 
     fn restore_own(&mut self, snapshot: &SnapshotReader) -> Result {
+        if !snapshot.takes_operator_state() {
+            return Ok(());
+        }
         if let Some(transactions) = snapshot
             .read::<Vec<u8>>(&self.uid)
             .map_err(|e| e.at(&self.label))?

@@ -50,6 +50,7 @@ impl SnapshotWriter {
 pub struct SnapshotReader {
     sections: BTreeMap<String, Vec<u8>>,
     key_groups: Option<KeyGroups>,
+    operator_state: bool,
 }
 
 /// The key groups a restoring instance owns.
@@ -67,7 +68,22 @@ impl SnapshotReader {
         SnapshotReader {
             sections,
             key_groups: None,
+            operator_state: true,
         }
+    }
+
+    /// Whether the restoring instance takes this snapshot's operator (non-keyed) state,
+    /// such as a sink's open transactions. After rescaling, every new instance reads every
+    /// old instance's keyed state but each old instance's operator state goes to one new
+    /// instance only.
+    pub fn with_operator_state(mut self, takes: bool) -> Self {
+        self.operator_state = takes;
+        self
+    }
+
+    /// True if the restoring instance takes the operator (non-keyed) state.
+    pub fn takes_operator_state(&self) -> bool {
+        self.operator_state
     }
 
     /// Restores only the keyed state of `key_groups` (an instance of a rescaled job).

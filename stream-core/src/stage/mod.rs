@@ -30,6 +30,10 @@ pub enum SourceStatus {
         /// When to poll again without a wake-up.
         retry_at: Option<Timestamp>,
     },
+    /// The input is exhausted and the final watermark sent, but not the end: the runtime
+    /// calls [`Stage::end_source`] when the job may end (after a final checkpoint, so that
+    /// sinks commit everything).
+    Drained,
     /// The source is exhausted; its final watermark and end have been sent.
     Finished,
 }
@@ -76,6 +80,11 @@ pub trait Stage: Send {
 
     /// Tries again to send held-back output.
     fn pump(&mut self, cx: &mut Context<'_>) -> Result;
+
+    /// For a drained source stage: send the end of the stream downstream.
+    fn end_source(&mut self, _cx: &mut Context<'_>) -> Result {
+        Ok(())
+    }
 
     /// For source stages: stop reading. With `drain`, the stage ends as if the input were
     /// exhausted (final watermark, so every window fires); without, it only flushes.

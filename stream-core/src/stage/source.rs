@@ -14,6 +14,8 @@ pub struct SourceStage<R, C> {
     chain: C,
     label: OpLabel,
     watermark: Timestamp,
+    /// The input is exhausted and the final watermark sent.
+    drained: bool,
     finished: bool,
     /// Records read so far: the source's position, recorded with every checkpoint.
     records_read: u64,
@@ -36,6 +38,7 @@ impl<R, C> SourceStage<R, C> {
             chain,
             label,
             watermark: MIN_TIMESTAMP,
+            drained: false,
             finished: false,
             records_read: 0,
             pending_skip: 0,
@@ -48,13 +51,22 @@ where
     R: SourceReader,
     C: Push<R::Item>,
 {
-    fn finish(&mut self, cx: &mut Context<'_>) -> Result {
-        self.finished = true;
+    /// The input is exhausted: the final watermark fires every window.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Result {
+        self.drained = true;
         self.chain.on_batch_end(cx)?;
         if self.watermark < MAX_TIMESTAMP {
             self.watermark = MAX_TIMESTAMP;
             self.chain.on_watermark(cx, MAX_TIMESTAMP)?;
         }
+        Ok(())
+    }
+
+    fn finish(&mut self, cx: &mut Context<'_>) -> Result {
+        if !self.drained {
+            self.drain(cx)?;
+        }
+        self.finished = true;
         self.chain.on_end(cx)
     }
 }
@@ -67,6 +79,9 @@ where
     fn poll_source(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<SourceStatus> {
         if self.finished {
             return Ok(SourceStatus::Finished);
+        }
+        if self.drained {
+            return Ok(SourceStatus::Drained);
         }
         if self.pending_skip > 0 {
             let wanted = std::mem::take(&mut self.pending_skip);
@@ -106,8 +121,8 @@ where
                     return Ok(SourceStatus::Pending { retry_at });
                 }
                 SourceEvent::End => {
-                    self.finish(cx)?;
-                    return Ok(SourceStatus::Finished);
+                    self.drain(cx)?;
+                    return Ok(SourceStatus::Drained);
                 }
             }
         }
@@ -181,15 +196,23 @@ where
         self.chain.pump(cx)
     }
 
+    fn end_source(&mut self, cx: &mut Context<'_>) -> Result {
+        if self.finished {
+            return Ok(());
+        }
+        self.finish(cx)
+    }
+
     fn stop_source(&mut self, cx: &mut Context<'_>, drain: bool) -> Result {
         if self.finished {
             return Ok(());
         }
-        if drain {
+        if drain || self.drained {
             return self.finish(cx);
         }
+        // No batch end: it could generate a watermark after a stop-with-savepoint barrier,
+        // firing windows the savepoint holds open. Every poll ended its batch already.
         self.finished = true;
-        self.chain.on_batch_end(cx)?;
         self.chain.on_end(cx)
     }
 }

@@ -32,6 +32,11 @@ pub fn metadata_file(id: u64) -> String {
     format!("{}/_metadata", folder(id))
 }
 
+/// The marker that makes a complete checkpoint a savepoint: retention never deletes it.
+pub fn savepoint_file(id: u64) -> String {
+    format!("{}/_savepoint", folder(id))
+}
+
 /// What a complete checkpoint records about the job it was taken of.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointMetadata {
@@ -65,11 +70,16 @@ pub struct CheckpointStats {
     pub id: u64,
     /// From the trigger to the metadata written.
     pub duration: Duration,
-    /// The longest time one stage instance spent snapshotting and writing its state (the
-    /// part that holds up its pipeline; state is written synchronously).
+    /// The longest time one stage instance spent taking its snapshot (the synchronous
+    /// part, which holds up its pipeline).
     pub longest_sync: Duration,
+    /// The longest time the writing of one instance's state took (the asynchronous part,
+    /// done off the pipeline by the uploader).
+    pub longest_async: Duration,
     /// The total size of the state files.
     pub bytes: u64,
+    /// Taken on demand as a savepoint (kept until deleted by hand).
+    pub savepoint: bool,
 }
 
 struct Pending {
@@ -77,6 +87,7 @@ struct Pending {
     acked: usize,
     bytes: u64,
     longest_sync: Duration,
+    longest_async: Duration,
 }
 
 /// Tracks the checkpoints of one run of a job.
@@ -91,6 +102,9 @@ pub struct Coordinator {
     retain: usize,
     stopped: bool,
     stats: Vec<CheckpointStats>,
+    aborted: u64,
+    /// Checkpoints of this run requested as savepoints.
+    savepoints: std::collections::BTreeSet<u64>,
 }
 
 impl Coordinator {
@@ -105,6 +119,11 @@ impl Coordinator {
         retain: usize,
     ) -> Self {
         let tasks = stages.iter().map(|s| s.parallelism).sum();
+        // Savepoints are not subject to retention.
+        let completed = completed
+            .into_iter()
+            .filter(|&id| !storage.exists(&savepoint_file(id)))
+            .collect();
         Coordinator {
             storage,
             job: job.to_owned(),
@@ -116,6 +135,8 @@ impl Coordinator {
             retain: retain.max(1),
             stopped: false,
             stats: Vec::new(),
+            aborted: 0,
+            savepoints: Default::default(),
         }
     }
 
@@ -136,8 +157,48 @@ impl Coordinator {
                 acked: 0,
                 bytes: 0,
                 longest_sync: Duration::ZERO,
+                longest_async: Duration::ZERO,
             },
         );
+    }
+
+    /// Savepoint `id` was triggered: a checkpoint that retention keeps.
+    pub fn begin_savepoint(&mut self, id: u64) {
+        self.begin(id);
+        self.savepoints.insert(id);
+    }
+
+    /// Whether checkpoint `id` of this run completed (`Some(true)`), was abandoned
+    /// (`Some(false)`) or is still in progress (`None`).
+    pub fn outcome(&self, id: u64) -> Option<bool> {
+        if self.stats.iter().any(|s| s.id == id) {
+            Some(true)
+        } else if self.pending.contains_key(&id) {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    /// The checkpoint in progress, if any, and when it started.
+    pub fn in_progress(&self) -> Option<(u64, Instant)> {
+        self.pending
+            .iter()
+            .next_back()
+            .map(|(&id, p)| (id, p.started))
+    }
+
+    /// Abandons checkpoint `id` (a stage declined it or it timed out); its folder goes
+    /// when a later checkpoint completes.
+    pub fn abort(&mut self, id: u64) {
+        if self.pending.remove(&id).is_some() {
+            self.aborted += 1;
+        }
+    }
+
+    /// How many checkpoints of this run were abandoned.
+    pub fn aborted(&self) -> u64 {
+        self.aborted
     }
 
     /// A stage instance finished: pending checkpoints can no longer get its barrier, and
@@ -149,13 +210,20 @@ impl Coordinator {
 
     /// A stage instance stored its state for `id`; returns the checkpoint's stats if this
     /// completed it (its metadata is then written and old checkpoints deleted).
-    pub fn ack(&mut self, id: u64, bytes: u64, sync: Duration) -> Result<Option<CheckpointStats>> {
+    pub fn ack(
+        &mut self,
+        id: u64,
+        bytes: u64,
+        sync: Duration,
+        upload: Duration,
+    ) -> Result<Option<CheckpointStats>> {
         let Some(pending) = self.pending.get_mut(&id) else {
             return Ok(None);
         };
         pending.acked += 1;
         pending.bytes += bytes;
         pending.longest_sync = pending.longest_sync.max(sync);
+        pending.longest_async = pending.longest_async.max(upload);
         if pending.acked < self.tasks {
             return Ok(None);
         }
@@ -174,20 +242,39 @@ impl Coordinator {
                 e,
             )
         })?;
+        let savepoint = self.savepoints.contains(&id);
+        if savepoint {
+            self.storage.write(&savepoint_file(id), b"savepoint")?;
+        }
         self.storage
             .write(&metadata_file(id), &encode(FileKind::Metadata, &payload))?;
         // Older pending checkpoints can no longer be the latest: forget them.
         self.pending.retain(|&p, _| p > id);
-        self.completed.push(id);
+        if !savepoint {
+            self.completed.push(id);
+        }
         for old in to_delete(&self.completed, self.retain) {
             self.storage.delete_folder(&folder(old))?;
             self.completed.retain(|&c| c != old);
+        }
+        // Abandoned checkpoints older than this one are of no use any more.
+        for name in self.storage.folders()? {
+            let abandoned = |old: u64| {
+                old < id
+                    && !self.completed.contains(&old)
+                    && !self.storage.exists(&savepoint_file(old))
+            };
+            if id_of(&name).is_some_and(abandoned) {
+                self.storage.delete_folder(&name)?;
+            }
         }
         let stats = CheckpointStats {
             id,
             duration: pending.started.elapsed(),
             longest_sync: pending.longest_sync,
+            longest_async: pending.longest_async,
             bytes: pending.bytes,
+            savepoint,
         };
         self.stats.push(stats.clone());
         Ok(Some(stats))
@@ -238,7 +325,9 @@ mod tests {
                 storage
                     .write(&format!("{}/task-x-{n}", folder(id)), b"x")
                     .unwrap();
-                let done = c.ack(id, 10, Duration::from_millis(1)).unwrap();
+                let done = c
+                    .ack(id, 10, Duration::from_millis(1), Duration::ZERO)
+                    .unwrap();
                 assert_eq!(done.is_some(), n == 2, "checkpoint {id}, ack {n}");
             }
             let meta = storage.read(&metadata_file(id)).unwrap();
@@ -257,12 +346,74 @@ mod tests {
         let storage = Arc::new(MemoryStorage::new());
         let mut c = Coordinator::new(storage.clone(), "job", 128, stages(), vec![], 1);
         c.begin(1);
-        c.ack(1, 1, Duration::ZERO).unwrap();
+        c.ack(1, 1, Duration::ZERO, Duration::ZERO).unwrap();
         c.task_finished();
         assert!(!c.accepts());
-        assert!(c.ack(1, 1, Duration::ZERO).unwrap().is_none());
-        assert!(c.ack(1, 1, Duration::ZERO).unwrap().is_none());
+        assert!(c
+            .ack(1, 1, Duration::ZERO, Duration::ZERO)
+            .unwrap()
+            .is_none());
+        assert!(c
+            .ack(1, 1, Duration::ZERO, Duration::ZERO)
+            .unwrap()
+            .is_none());
         assert!(!storage.exists(&metadata_file(1)));
+    }
+
+    #[test]
+    fn an_abandoned_checkpoint_never_completes_and_its_folder_goes_with_the_next() {
+        let storage = Arc::new(MemoryStorage::new());
+        let mut c = Coordinator::new(storage.clone(), "job", 128, stages(), vec![], 2);
+        c.begin(1);
+        storage.write(&task_file(1, 0, 0), b"x").unwrap();
+        c.ack(1, 1, Duration::ZERO, Duration::ZERO).unwrap();
+        assert_eq!(c.in_progress().map(|(id, _)| id), Some(1));
+        c.abort(1);
+        assert_eq!((c.in_progress(), c.aborted()), (None, 1));
+        // A late acknowledgement of the abandoned checkpoint changes nothing.
+        assert!(c
+            .ack(1, 1, Duration::ZERO, Duration::ZERO)
+            .unwrap()
+            .is_none());
+        c.begin(2);
+        for _ in 0..3 {
+            c.ack(2, 1, Duration::ZERO, Duration::ZERO).unwrap();
+        }
+        assert!(storage.exists(&metadata_file(2)));
+        assert!(
+            !storage.exists(&task_file(1, 0, 0)),
+            "{:?}",
+            storage.names()
+        );
+    }
+
+    #[test]
+    fn retention_keeps_savepoints() {
+        let storage = Arc::new(MemoryStorage::new());
+        let mut c = Coordinator::new(storage.clone(), "job", 128, stages(), vec![], 1);
+        for id in 1..=4 {
+            if id == 2 {
+                c.begin_savepoint(id);
+            } else {
+                c.begin(id);
+            }
+            for _ in 0..3 {
+                c.ack(id, 1, Duration::ZERO, Duration::ZERO).unwrap();
+            }
+            assert_eq!(c.outcome(id), Some(true));
+        }
+        assert!(storage.exists(&savepoint_file(2)));
+        let kept: Vec<bool> = (1..=4)
+            .map(|id| storage.exists(&metadata_file(id)))
+            .collect();
+        assert_eq!(kept, vec![false, true, false, true]);
+        // A new run's coordinator does not count the savepoint among its checkpoints.
+        let mut c = Coordinator::new(storage.clone(), "job", 128, stages(), vec![2, 4], 1);
+        c.begin(5);
+        for _ in 0..3 {
+            c.ack(5, 1, Duration::ZERO, Duration::ZERO).unwrap();
+        }
+        assert!(storage.exists(&metadata_file(2)) && !storage.exists(&metadata_file(4)));
     }
 
     #[test]

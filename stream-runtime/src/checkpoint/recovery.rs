@@ -188,10 +188,12 @@ pub fn readers_for(
                 .get(&(stage, old))
                 .cloned()
                 .unwrap_or_default();
-            SnapshotReader::new(sections).with_key_groups(KeyGroups {
-                range: owned.clone(),
-                max_parallelism: max,
-            })
+            SnapshotReader::new(sections)
+                .with_key_groups(KeyGroups {
+                    range: owned.clone(),
+                    max_parallelism: max,
+                })
+                .with_operator_state(old % parallelism == index)
         })
         .collect())
 }
@@ -212,7 +214,9 @@ mod tests {
         storage
             .write(&task_file(id, 0, 0), &encode(FileKind::TaskState, &payload))
             .unwrap();
-        coordinator.ack(id, 1, Duration::ZERO).unwrap();
+        coordinator
+            .ack(id, 1, Duration::ZERO, Duration::ZERO)
+            .unwrap();
     }
 
     fn setup() -> (Arc<MemoryStorage>, Coordinator) {

@@ -36,6 +36,8 @@ pub struct GateOutput {
     pub idle: Option<bool>,
     /// Every input delivered this barrier: snapshot now.
     pub barrier: Option<u64>,
+    /// A newer barrier arrived before this one was aligned: the stage abandons it.
+    pub aborted: Option<u64>,
     /// Every input has ended.
     pub ended: bool,
 }
@@ -46,6 +48,8 @@ pub struct InputGate {
     inputs: Vec<InputState>,
     watermark: Timestamp,
     idle: bool,
+    /// The newest checkpoint this gate aligned or abandoned; older barriers are ignored.
+    last_checkpoint: u64,
 }
 
 impl InputGate {
@@ -55,6 +59,7 @@ impl InputGate {
             inputs: (0..inputs).map(|_| InputState::default()).collect(),
             watermark: MIN_TIMESTAMP,
             idle: false,
+            last_checkpoint: 0,
         }
     }
 
@@ -132,9 +137,32 @@ impl InputGate {
     }
 
     /// Input `i` delivered barrier `checkpoint`.
+    ///
+    /// As in Flink's barrier handler, a barrier newer than the one being aligned abandons
+    /// that checkpoint (some input skipped it, so it can never align) and starts aligning
+    /// the new one; a barrier older than the one being aligned, or than the last one
+    /// aligned, belongs to an abandoned checkpoint and is dropped.
     pub fn on_barrier(&mut self, i: usize, checkpoint: u64) -> GateOutput {
+        if checkpoint <= self.last_checkpoint {
+            return GateOutput::default();
+        }
+        let mut aborted = None;
+        match self.inputs.iter().find_map(|x| x.blocked_on) {
+            Some(aligning) if checkpoint < aligning => return GateOutput::default(),
+            Some(aligning) if checkpoint > aligning => {
+                for input in &mut self.inputs {
+                    input.blocked_on = None;
+                }
+                self.last_checkpoint = aligning;
+                aborted = Some(aligning);
+            }
+            _ => {}
+        }
         self.inputs[i].blocked_on = Some(checkpoint);
-        self.check_alignment()
+        GateOutput {
+            aborted,
+            ..self.check_alignment()
+        }
     }
 
     /// Input `i` ended (its final watermark came before).
@@ -164,6 +192,7 @@ impl InputGate {
         for input in &mut self.inputs {
             input.blocked_on = None;
         }
+        self.last_checkpoint = n;
         GateOutput {
             barrier: Some(n),
             ..Default::default()
@@ -240,6 +269,30 @@ mod tests {
         let out = g.on_end(2);
         assert_eq!(out.barrier, Some(1));
         assert!(g.readable(0) && g.readable(1));
+    }
+
+    #[test]
+    fn a_newer_barrier_abandons_the_checkpoint_being_aligned() {
+        let mut g = InputGate::new(2);
+        assert_eq!(g.on_barrier(0, 43), GateOutput::default());
+        // Input 1 never had barrier 43 (its source skipped it): 44 abandons 43.
+        let out = g.on_barrier(1, 44);
+        assert_eq!(out.aborted, Some(43));
+        assert_eq!(out.barrier, None);
+        assert!(g.readable(0) && !g.readable(1));
+        assert_eq!(g.on_barrier(0, 44).barrier, Some(44));
+        // A late barrier of an abandoned or completed checkpoint is dropped.
+        assert_eq!(g.on_barrier(0, 43), GateOutput::default());
+        assert!(g.readable(0));
+    }
+
+    #[test]
+    fn an_older_barrier_during_alignment_is_dropped() {
+        let mut g = InputGate::new(2);
+        g.on_barrier(0, 5);
+        assert_eq!(g.on_barrier(1, 4), GateOutput::default());
+        assert!(g.readable(1));
+        assert_eq!(g.on_barrier(1, 5).barrier, Some(5));
     }
 
     #[test]

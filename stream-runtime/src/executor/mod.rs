@@ -152,6 +152,17 @@ fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
 
 /// Runs `graph` to its end on worker threads; returns what every stage instance reports,
 /// or the job's first failure.
+/// The marker a job's checkpoint storage gets when the job has read all of its input.
+pub(crate) const FINISHED: &str = "_finished";
+
+/// Marks the job's checkpoints as belonging to a run that went through all of its input.
+pub(crate) fn mark_finished(config: &Config) -> Result<(), StreamError> {
+    if let Some((storage, _)) = config.checkpointing() {
+        storage.open()?.write(FINISHED, b"finished")?;
+    }
+    Ok(())
+}
+
 /// What one run of a job produced.
 pub(crate) struct RunOutcome {
     pub tasks: Vec<TaskReport>,
@@ -167,12 +178,22 @@ fn prepare_checkpoints(
     control: &JobControl,
     workers: &mut [Vec<Task>],
 ) -> Result<Option<u64>, JobError> {
-    let Some(settings) = &config.checkpoints else {
+    let Some((storage, settings)) = config.checkpointing() else {
         control.set_checkpointing(None, 0);
         return Ok(None);
     };
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
-    let storage = settings.storage.open().map_err(job_error)?;
+    let storage = storage.open().map_err(job_error)?;
+    // Resuming the newest checkpoint of a finished run would repeat nothing but also read
+    // nothing new; refuse rather than guess. A checkpoint named explicitly is restored.
+    if storage.exists(FINISHED) && settings.resume_from.is_none() {
+        return Err(job_error(StreamError::new(
+            ErrorKind::Config,
+            "this job already went through all of its input (its checkpoint directory \
+             holds a `_finished` marker), so resuming it would read nothing new. Use a new \
+             checkpoint directory, name a checkpoint to resume from, or delete the marker",
+        )));
+    }
     let recovery = crate::checkpoint::recover(&*storage, graph.stages.len(), settings.resume_from)
         .map_err(job_error)?;
     // Folders without metadata are checkpoints a dead run never finished.
@@ -190,7 +211,8 @@ fn prepare_checkpoints(
             return Err(job_error(StreamError::new(
                 ErrorKind::Config,
                 format!(
-                    "checkpoint {} partitioned keyed state into {} key groups; the job is                      configured with max_parallelism {}: keep it the same to restore",
+                    "checkpoint {} partitioned keyed state into {} key groups; the job is \
+                     configured with max_parallelism {}: keep it the same to restore",
                     restore.metadata.id, restore.metadata.max_parallelism, config.max_parallelism
                 ),
             )));
@@ -230,6 +252,14 @@ fn prepare_checkpoints(
         coordinator,
         restored_from.unwrap_or(0),
         settings.interval,
+        settings.timeout,
+        graph
+            .stages
+            .iter()
+            .zip(&parallelism)
+            .filter(|(spec, _)| spec.is_source())
+            .map(|(_, &p)| p)
+            .sum(),
     ));
     for task in workers.iter_mut().flatten() {
         task.checkpointing = Some(Arc::clone(&checkpointing));
@@ -267,7 +297,26 @@ pub(crate) fn run_job(
         Vec::new()
     };
     let job = graph.name();
+    let checkpointing = control.checkpointing();
     let mut reports: Vec<TaskReport> = std::thread::scope(|scope| {
+        // Writes checkpoint state off the workers' threads.
+        let uploader = checkpointing.as_ref().map(|c| {
+            std::thread::Builder::new()
+                .name(format!("strom-{job}-uploader"))
+                .spawn_scoped(scope, move || {
+                    c.run_uploader(|e| control.fail(JobError::new(job, None, e)))
+                })
+        });
+        if let Some(Err(e)) = &uploader {
+            control.fail(JobError::new(
+                job,
+                None,
+                StreamError::new(
+                    ErrorKind::Io,
+                    format!("cannot start the checkpoint uploader thread: {e}"),
+                ),
+            ));
+        }
         let handles: Vec<_> = workers
             .into_iter()
             .zip(&signals)
@@ -310,11 +359,18 @@ pub(crate) fn run_job(
                 spawned
             })
             .collect();
-        handles
+        let reports = handles
             .into_iter()
             .flatten()
             .flat_map(|handle| handle.join().unwrap_or_default())
-            .collect::<Vec<TaskReport>>()
+            .collect::<Vec<TaskReport>>();
+        if let Some(c) = &checkpointing {
+            c.close_uploads();
+        }
+        if let Some(Ok(uploader)) = uploader {
+            let _ = uploader.join();
+        }
+        reports
     });
     if let Some(failure) = control.take_failure() {
         return Err(failure);

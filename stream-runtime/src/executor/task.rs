@@ -29,6 +29,10 @@ pub(crate) struct Task {
     inputs: Vec<(Box<dyn InputChannel>, usize)>,
     gate: InputGate,
     pub finished: bool,
+    /// A source that read all of its input and waits for the final checkpoint.
+    pub drained: bool,
+    /// A source stopping with this savepoint: it reads nothing more.
+    pub stopping_at: Option<u64>,
     /// The next processing time at which the stage asked to be called.
     pub next_timer: Option<Timestamp>,
     /// A pending source asked to be polled again at this time.
@@ -72,6 +76,8 @@ impl Task {
             inputs,
             gate,
             finished: false,
+            drained: false,
+            stopping_at: None,
             next_timer: None,
             retry_at: None,
             flush_at: None,
@@ -131,6 +137,27 @@ impl Task {
                 self.retry_at = retry_at;
                 Ok(false)
             }
+            SourceStatus::Drained => {
+                let newly = !self.drained;
+                if newly {
+                    self.drained = true;
+                    if let Some(c) = &self.checkpointing {
+                        c.source_drained();
+                    }
+                }
+                self.pending = true;
+                self.retry_at = None;
+                if self
+                    .checkpointing
+                    .as_ref()
+                    .is_none_or(|c| c.sources_may_end())
+                {
+                    self.stage.end_source(cx)?;
+                    self.finished = true;
+                    return Ok(true);
+                }
+                Ok(newly)
+            }
             SourceStatus::Finished => {
                 self.finished = true;
                 Ok(true)
@@ -186,6 +213,9 @@ impl Task {
         if let Some(w) = out.watermark {
             self.stats.set_watermark(w, cx.processing_time());
             self.stage.on_watermark(cx, w)?;
+        }
+        if let (Some(abandoned), Some(c)) = (out.aborted, &self.checkpointing) {
+            c.decline(abandoned);
         }
         if let Some(checkpoint) = out.barrier {
             if let Some(since) = self.aligning_since.take() {

@@ -30,6 +30,10 @@ const MAX_PARK: Duration = Duration::from_millis(10);
 pub(crate) struct JobControl {
     state: AtomicU8,
     checkpoint: AtomicU64,
+    /// Serializes checkpoint requests (periodic, on demand, savepoints).
+    requests: Mutex<()>,
+    /// A stop-with-savepoint in progress: the savepoint's id (0: none).
+    stop_after: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
@@ -51,16 +55,44 @@ impl JobControl {
     /// Asks for a checkpoint; returns its id, or `None` if checkpoints can no longer
     /// complete (a stage instance has finished).
     pub fn request_checkpoint(&self) -> Option<u64> {
+        self.request(false, false)
+    }
+
+    /// Asks for a savepoint (a checkpoint retention keeps); with `stop`, the sources stop
+    /// right after its barrier and end once it completes.
+    pub fn request_savepoint(&self, stop: bool) -> Option<u64> {
+        self.request(true, stop)
+    }
+
+    fn request(&self, savepoint: bool, stop: bool) -> Option<u64> {
+        // One request at a time, so ids reach the sources in order.
+        let _serial = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let checkpointing = self.checkpointing();
         let id = self.checkpoint.load(Ordering::SeqCst) + 1;
         if let Some(c) = &checkpointing {
-            if !c.begin(id) {
+            if !c.begin(id, savepoint) {
                 return None;
             }
+        }
+        if stop {
+            self.stop_after.store(id, Ordering::SeqCst);
         }
         self.checkpoint.store(id, Ordering::SeqCst);
         self.wake_all();
         Some(id)
+    }
+
+    /// The savepoint after whose barrier the sources stop (0: none).
+    pub fn stop_after(&self) -> u64 {
+        self.stop_after.load(Ordering::SeqCst)
+    }
+
+    /// The stop-with-savepoint `id` failed: the sources read on.
+    pub fn cancel_stop_after(&self, id: u64) {
+        let _ = self
+            .stop_after
+            .compare_exchange(id, 0, Ordering::SeqCst, Ordering::SeqCst);
+        self.wake_all();
     }
 
     /// The job's checkpointing, if it takes checkpoints.
@@ -264,10 +296,15 @@ fn drive(
         if let Some(c) = &checkpointing {
             // One worker triggers periodic checkpoints.
             if let Some(interval) = c.interval.filter(|_| triggers && !stopping) {
-                if last_trigger.elapsed() >= interval {
+                if last_trigger.elapsed() >= interval && c.may_trigger() {
                     last_trigger = Instant::now();
                     control.request_checkpoint();
                 }
+            }
+            // Every source drained: the final checkpoint, without waiting for the interval.
+            if triggers && !stopping && c.awaits_final_checkpoint() && c.may_trigger() {
+                last_trigger = Instant::now();
+                control.request_checkpoint();
             }
             let complete = c.completed();
             if complete > committed {
@@ -295,6 +332,13 @@ fn drive(
                     account(task, &mut cx);
                     Ok(())
                 })?;
+            }
+            // Stop with savepoint: the sources read nothing after its barrier.
+            let stop_after = control.stop_after();
+            if stop_after != 0 && wanted >= stop_after {
+                for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
+                    task.stopping_at = Some(stop_after);
+                }
             }
         }
 
@@ -411,6 +455,23 @@ fn step(
         progress = true;
     }
     if task.is_source {
+        if let Some(savepoint) = task.stopping_at {
+            // Stop with savepoint: end once it completed (its data committed); read on
+            // if it was abandoned.
+            match task
+                .checkpointing
+                .as_ref()
+                .and_then(|c| c.outcome(savepoint))
+            {
+                None if task.checkpointing.is_some() => return Ok(progress),
+                Some(false) => task.stopping_at = None,
+                _ => {
+                    task.stage.stop_source(cx, false)?;
+                    task.finished = true;
+                    return Ok(true);
+                }
+            }
+        }
         if task.pending && !woken && task.retry_at.is_some_and(|at| at > now) {
             return Ok(progress);
         }

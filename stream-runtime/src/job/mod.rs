@@ -9,7 +9,7 @@ use stream_core::StreamError;
 
 use crate::checkpoint::CheckpointStats;
 use crate::config::Config;
-use crate::executor::{panic_message, run_job, JobControl, Snapshots, TaskMetrics};
+use crate::executor::{mark_finished, panic_message, run_job, JobControl, Snapshots, TaskMetrics};
 use crate::graph::{JobGraph, Plan};
 
 /// A pipeline ready to run. Built by `stream!` or [`StreamEnv::build`](crate::api::StreamEnv::build);
@@ -81,6 +81,10 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
     loop {
         match run_job(&graph, &config, control) {
             Ok(outcome) => {
+                if !control.stop_was_requested() {
+                    // Resuming a job that read all its input would repeat its output.
+                    mark_finished(&config).map_err(|e| JobError::new(graph.name(), None, e))?;
+                }
                 return Ok(JobReport {
                     job: graph.name().to_owned(),
                     duration: started.elapsed(),
@@ -88,14 +92,13 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
                     checkpoints: outcome.checkpoints,
                     restored_from: outcome.restored_from,
                     restarts,
-                })
+                });
             }
             Err(error) => {
                 // A restart resumes from the latest complete checkpoint: without
                 // checkpoints it would repeat the whole input.
                 let delay = config
-                    .checkpoints
-                    .as_ref()
+                    .checkpointing()
                     .and(config.restart.delay(restarts + 1));
                 let Some(delay) = delay.filter(|_| !control.stop_was_requested()) else {
                     return Err(error);
@@ -139,6 +142,86 @@ impl JobHandle {
     /// instance snapshots once the barrier has arrived on all its inputs.
     pub fn trigger_checkpoint(&self) -> Option<u64> {
         self.control.request_checkpoint()
+    }
+
+    /// Takes a savepoint: a checkpoint that retention never deletes, to resume from later
+    /// (`Config::resume_from`), also at another parallelism. Returns its id once it is
+    /// complete.
+    pub fn savepoint(&self) -> Result<u64, JobError> {
+        let id = self.request_savepoint(false)?;
+        self.await_savepoint(id)?;
+        Ok(id)
+    }
+
+    /// Stops the job with a savepoint (Flink's `stop`): the sources read nothing after
+    /// its barrier and end once it completed, so the savepoint holds everything the job
+    /// did and sinks committed exactly that. No final watermark: windows still open stay
+    /// in the savepoint. If the savepoint cannot complete, the job runs on and the error
+    /// is returned with the handle.
+    pub fn stop_with_savepoint(mut self) -> Result<(u64, JobReport), (JobError, JobHandle)> {
+        let id = match self.request_savepoint(true) {
+            Ok(id) => id,
+            Err(e) => return Err((e, self)),
+        };
+        if let Err(e) = self.await_savepoint(id) {
+            self.control.cancel_stop_after(id);
+            return Err((e, self));
+        }
+        match self.wait() {
+            Ok(report) => Ok((id, report)),
+            Err(e) => Err((e, self)),
+        }
+    }
+
+    fn request_savepoint(&self, stop: bool) -> Result<u64, JobError> {
+        let refused = |why: &str| {
+            JobError::new(
+                "job",
+                None,
+                StreamError::new(stream_core::ErrorKind::Config, why),
+            )
+        };
+        if self.control.checkpointing().is_none() {
+            return Err(refused(
+                "a savepoint needs checkpoint storage: configure `Config::checkpoint_dir`",
+            ));
+        }
+        self.control.request_savepoint(stop).ok_or_else(|| {
+            refused("the job is ending (a stage instance finished): no savepoint can complete")
+        })
+    }
+
+    /// Waits until savepoint `id` completed, was abandoned, or the job ended.
+    fn await_savepoint(&self, id: u64) -> Result<(), JobError> {
+        let failed = |why: String| {
+            JobError::new(
+                "job",
+                None,
+                StreamError::new(stream_core::ErrorKind::State, why),
+            )
+        };
+        loop {
+            let Some(checkpointing) = self.control.checkpointing() else {
+                return Err(failed(format!(
+                    "savepoint {id}: the job has no checkpoints"
+                )));
+            };
+            match checkpointing.outcome(id) {
+                Some(true) => return Ok(()),
+                Some(false) => {
+                    return Err(failed(format!(
+                        "savepoint {id} was abandoned (it timed out, a newer barrier \
+                         overtook it, or the job restarted)"
+                    )))
+                }
+                None if self.is_finished() => {
+                    return Err(failed(format!(
+                        "savepoint {id}: the job ended before it completed"
+                    )))
+                }
+                None => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
     }
 
     /// The live counters of every stage instance: `(stage, instance, operators, metrics)`.

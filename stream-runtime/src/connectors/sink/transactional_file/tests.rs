@@ -1,0 +1,354 @@
+//! The sink's transactions driven by hand, as the runtime drives them: write, pre-commit on
+//! a barrier, commit when the checkpoint completes, recover after a crash, finish.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use stream_core::operator::InstanceInfo;
+use stream_core::sink::{Sink, SinkWriter};
+
+use super::*;
+
+/// 2025-12-03 10:00 UTC in milliseconds.
+const TEN_O_CLOCK: i64 = 1_764_756_000_000;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strom-tfs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn instance(index: usize) -> InstanceInfo {
+    InstanceInfo {
+        stage: 1,
+        index,
+        parallelism: 2,
+        max_parallelism: 128,
+    }
+}
+
+/// Every file below `dir` (relative path → content), hidden areas included.
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                found.insert(rel, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+/// The published files only (not `.pending`/`.inprogress`).
+fn published(dir: &Path) -> BTreeMap<String, String> {
+    files(dir)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect()
+}
+
+fn lines(dir: &Path) -> Vec<String> {
+    published(dir)
+        .values()
+        .flat_map(|c| c.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn data_is_published_only_when_its_checkpoint_completes() {
+    let dir = scratch("commit");
+    let sink = transactional_file_sink::<u32>(&dir).target_size(1);
+    let mut w = sink.open(&instance(0)).unwrap();
+    for i in 0..3 {
+        w.write(TEN_O_CLOCK, i).unwrap();
+    }
+    assert!(published(&dir).is_empty());
+    w.pre_commit(1).unwrap();
+    assert!(published(&dir).is_empty(), "pre-committed is not published");
+    assert_eq!(
+        files(&dir).keys().collect::<Vec<_>>(),
+        vec![".pending/part-0-0000000001-000001"]
+    );
+    w.commit(1).unwrap();
+    assert_eq!(
+        published(&dir),
+        BTreeMap::from([(
+            "part-0-0000000001-000001-0000000001-000001.txt".to_owned(),
+            "0\n1\n2\n".to_owned()
+        )])
+    );
+    // Nothing is left behind.
+    assert_eq!(files(&dir).len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn recovery_publishes_what_the_checkpoint_names_and_deletes_the_rest() {
+    let dir = scratch("recover");
+    let sink = transactional_file_sink::<&'static str>(&dir).target_size(1);
+    let mut crashed = sink.open(&instance(0)).unwrap();
+    crashed.write(TEN_O_CLOCK, "a").unwrap();
+    crashed.write(TEN_O_CLOCK, "b").unwrap();
+    let completed = crashed.pre_commit(1).unwrap();
+    // Checkpoint 1 completed, but the process died before the sink heard of it; then
+    // checkpoint 2 was pre-committed but never completed, and "d" was in progress.
+    crashed.write(TEN_O_CLOCK, "c").unwrap();
+    crashed.pre_commit(2).unwrap();
+    crashed.write(TEN_O_CLOCK, "d").unwrap();
+    drop(crashed);
+    assert!(published(&dir).is_empty());
+
+    let mut restarted = sink.open(&instance(0)).unwrap();
+    restarted.recover(&completed).unwrap();
+    assert_eq!(lines(&dir), vec!["a", "b"]);
+    // The uncommitted pending file of checkpoint 2 and the in-progress file are gone.
+    assert_eq!(files(&dir).len(), 1, "{:?}", files(&dir).keys());
+    // The replay writes "c" and "d" again, once.
+    restarted.write(TEN_O_CLOCK, "c").unwrap();
+    restarted.write(TEN_O_CLOCK, "d").unwrap();
+    restarted.finish().unwrap();
+    let mut all = lines(&dir);
+    all.sort();
+    assert_eq!(all, vec!["a", "b", "c", "d"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_publication_interrupted_by_a_crash_is_not_repeated() {
+    let dir = scratch("republish");
+    let sink = transactional_file_sink::<u32>(&dir).target_size(1);
+    let mut w = sink.open(&instance(0)).unwrap();
+    w.write(TEN_O_CLOCK, 7).unwrap();
+    let transactions = w.pre_commit(1).unwrap();
+    let pending = dir.join(".pending/part-0-0000000001-000001");
+    let saved = std::fs::read(&pending).unwrap();
+    w.commit(1).unwrap();
+    // The crash came after the published file was renamed into place but before the
+    // pending file was deleted.
+    std::fs::write(&pending, saved).unwrap();
+    drop(w);
+    let mut again = sink.open(&instance(0)).unwrap();
+    again.recover(&transactions).unwrap();
+    again.finish().unwrap();
+    assert_eq!(lines(&dir), vec!["7"]);
+    assert_eq!(files(&dir).len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn instances_do_not_touch_each_others_files() {
+    let dir = scratch("instances");
+    let sink = transactional_file_sink::<u32>(&dir).target_size(1);
+    let mut zero = sink.open(&instance(0)).unwrap();
+    let mut one = sink.open(&instance(1)).unwrap();
+    zero.write(TEN_O_CLOCK, 0).unwrap();
+    one.write(TEN_O_CLOCK, 1).unwrap();
+    zero.pre_commit(1).unwrap();
+    one.pre_commit(1).unwrap();
+    // Instance 0 restarts with nothing to recover: only its own pending file goes.
+    drop(zero);
+    let mut zero = sink.open(&instance(0)).unwrap();
+    zero.write(TEN_O_CLOCK, 10).unwrap();
+    one.commit(1).unwrap();
+    zero.finish().unwrap();
+    let mut all = lines(&dir);
+    all.sort();
+    assert_eq!(all, vec!["1", "10"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn finishing_after_an_uncompleted_checkpoint_loses_nothing() {
+    let dir = scratch("finish");
+    let sink = transactional_file_sink::<u32>(&dir);
+    let mut w = sink.open(&instance(0)).unwrap();
+    w.write(TEN_O_CLOCK, 1).unwrap();
+    w.commit(0).unwrap();
+    w.pre_commit(5).unwrap();
+    // The end of the input comes before checkpoint 5 completes: its part must not be
+    // overwritten by the last part, which once had the same name.
+    w.write(TEN_O_CLOCK, 2).unwrap();
+    w.finish().unwrap();
+    assert_eq!(lines(&dir), vec!["1", "2"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A quiet job: one record per second of event time and one checkpoint per second for
+/// ten minutes. Without compaction that is 600 files; the sink publishes one file per
+/// `publish_every` (60) checkpoints and per hour bucket, plus the last one at the end.
+#[test]
+fn a_quiet_job_checkpointing_every_second_leaves_few_files() {
+    let dir = scratch("quiet");
+    let sink = transactional_file_sink::<i64>(&dir).hourly_buckets();
+    let mut w = sink.open(&instance(0)).unwrap();
+    // Starting at 10:55, so the ten minutes span two hour buckets.
+    let start = TEN_O_CLOCK + 55 * 60_000;
+    for second in 0..600 {
+        let ts = start + second * 1000;
+        w.write(ts, ts).unwrap();
+        w.pre_commit(second as u64 + 1).unwrap();
+        w.commit(second as u64 + 1).unwrap();
+    }
+    w.finish().unwrap();
+    let out = published(&dir);
+    // The stated bound: checkpoints / 60 + 1 per bucket, over two buckets.
+    assert!(
+        out.len() <= 600 / 60 + 2,
+        "{} files: {:?}",
+        out.len(),
+        out.keys()
+    );
+    let mut all: Vec<i64> = lines(&dir).iter().map(|l| l.parse().unwrap()).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..600).map(|s| start + s * 1000).collect::<Vec<_>>());
+    let buckets: std::collections::BTreeSet<&str> =
+        out.keys().map(|k| k.split('/').next().unwrap()).collect();
+    assert_eq!(
+        buckets.into_iter().collect::<Vec<_>>(),
+        vec!["2025-12-03--10", "2025-12-03--11"]
+    );
+    // Within a bucket, the published files hold the lines in order.
+    for content in out.values() {
+        let values: Vec<i64> = content.lines().map(|l| l.parse().unwrap()).collect();
+        assert!(values.windows(2).all(|w| w[0] < w[1]));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn parts_roll_at_their_size_and_publish_merged_at_the_target_size() {
+    let dir = scratch("sizes");
+    let sink = transactional_file_sink::<u32>(&dir)
+        .part_size(10)
+        .target_size(40)
+        .publish_every(1000);
+    let mut w = sink.open(&instance(0)).unwrap();
+    // 100..=119: 20 lines of 4 bytes, parts of 3 lines (12 bytes).
+    for i in 100..120 {
+        w.write(TEN_O_CLOCK, i).unwrap();
+    }
+    w.pre_commit(1).unwrap();
+    assert_eq!(files(&dir).len(), 7, "seven pending parts");
+    w.commit(1).unwrap();
+    // 80 bytes of committed data ≥ 40: merged into one file.
+    let out = published(&dir);
+    assert_eq!(out.len(), 1, "{:?}", out.keys());
+    let expected: String = (100..120).map(|i| format!("{i}\n")).collect();
+    assert_eq!(out.values().next().unwrap(), &expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[derive(serde::Serialize)]
+struct Purchase {
+    user: &'static str,
+    amount: u32,
+}
+
+#[test]
+fn formats_and_buckets() {
+    let dir = scratch("formats");
+    let json = transactional_file_sink::<Purchase>(dir.join("json"))
+        .json_lines()
+        .bucket_by(|p: &Purchase| p.user.to_owned());
+    let mut w = json.open(&instance(0)).unwrap();
+    w.write(
+        0,
+        Purchase {
+            user: "ann",
+            amount: 3,
+        },
+    )
+    .unwrap();
+    w.write(
+        0,
+        Purchase {
+            user: "bob",
+            amount: 4,
+        },
+    )
+    .unwrap();
+    w.finish().unwrap();
+    let out = published(&dir.join("json"));
+    let names: Vec<&str> = out.keys().map(String::as_str).collect();
+    assert!(names[0].starts_with("ann/part-0-") && names[0].ends_with(".jsonl"));
+    assert!(names[1].starts_with("bob/"));
+    assert_eq!(out[names[0]], "{\"user\":\"ann\",\"amount\":3}\n");
+
+    let csv = transactional_file_sink::<(String, u32)>(dir.join("csv"))
+        .csv(|r: &(String, u32)| vec![r.0.clone(), r.1.to_string()]);
+    let mut w = csv.open(&instance(0)).unwrap();
+    w.write(0, ("plain".into(), 1)).unwrap();
+    w.write(0, ("with, comma and \"quote\"".into(), 2)).unwrap();
+    w.finish().unwrap();
+    let out = published(&dir.join("csv"));
+    assert!(out.keys().next().unwrap().ends_with(".csv"));
+    assert_eq!(
+        out.values().next().unwrap(),
+        "plain,1\n\"with, comma and \"\"quote\"\"\",2\n"
+    );
+
+    let custom = transactional_file_sink::<u32>(dir.join("custom"))
+        .lines_with(|n: &u32| format!("n={n}"))
+        .hourly_buckets();
+    let mut w = custom.open(&instance(0)).unwrap();
+    w.write(TEN_O_CLOCK - 1, 1).unwrap();
+    w.write(TEN_O_CLOCK, 2).unwrap();
+    w.finish().unwrap();
+    let out = published(&dir.join("custom"));
+    let by_bucket: Vec<(&str, &str)> = out
+        .iter()
+        .map(|(k, v)| (k.split('/').next().unwrap(), v.as_str()))
+        .collect();
+    assert_eq!(
+        by_bucket,
+        vec![("2025-12-03--09", "n=1\n"), ("2025-12-03--10", "n=2\n")]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_record_the_format_cannot_write_is_an_error_and_the_sink_goes_on() {
+    struct NotJson;
+    impl serde::Serialize for NotJson {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("no JSON form"))
+        }
+    }
+    let dir = scratch("badjson");
+    let sink = transactional_file_sink::<NotJson>(&dir).json_lines();
+    let mut w = sink.open(&instance(0)).unwrap();
+    let error = w.write(0, NotJson).unwrap_err();
+    assert_eq!(error.kind(), stream_core::ErrorKind::MalformedRecord);
+    assert!(error.to_string().contains("no JSON form"), "{error}");
+    w.finish().unwrap();
+    assert!(published(&dir).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_output_directory_is_created_and_an_unwritable_one_is_a_clear_error() {
+    let dir = scratch("nodir").join("deep/er");
+    let sink = transactional_file_sink::<u32>(&dir);
+    assert!(sink.open(&instance(0)).is_ok());
+    // A file where the directory should be.
+    let blocked = scratch("blocked");
+    std::fs::write(&blocked, b"not a directory").unwrap();
+    let error = transactional_file_sink::<u32>(&blocked)
+        .open(&instance(0))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("strom-tfs-blocked"), "{error}");
+    std::fs::remove_file(&blocked).unwrap();
+    scratch("nodir");
+}

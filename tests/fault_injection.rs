@@ -1,0 +1,167 @@
+//! Fault injection: the exactly-once ETL example (`examples/exactly_once_etl.rs`) runs as
+//! a child process that is killed with SIGKILL at random moments and started again on
+//! the same checkpoint directory, until it finishes. Its published output must equal an
+//! uninterrupted run's: the same lines, nothing lost, nothing twice, no stray files.
+//!
+//! `STROM_KILLS` sets the number of kills (default 20); `scripts/kill-loop.sh` runs 100+.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn example() -> PathBuf {
+    // target/<profile>/deps/fault_injection-… → target/<profile>/examples/exactly_once_etl
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().unwrap().parent().unwrap();
+    let path = profile.join("examples").join("exactly_once_etl");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// Every published line, counted (a multiset), and the files that should not be there.
+fn published(out: &Path) -> (BTreeMap<String, u32>, Vec<PathBuf>) {
+    let mut lines = BTreeMap::new();
+    let mut strays = Vec::new();
+    let mut dirs = vec![out.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if dir.ends_with(".pending")
+                || dir.ends_with(".inprogress")
+                || dir
+                    .parent()
+                    .is_some_and(|p| p.ends_with(".pending") || p.ends_with(".inprogress"))
+                || name.starts_with('.')
+            {
+                strays.push(path);
+            } else {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    *lines
+                        .entry(format!(
+                            "{}/{line}",
+                            dir.file_name().unwrap().to_string_lossy()
+                        ))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    (lines, strays)
+}
+
+fn run(input: &Path, out: &Path, checkpoints: &Path, throttle: Option<u32>) -> std::process::Child {
+    let mut command = Command::new(example());
+    command.arg("run").arg(input).arg(out).arg(checkpoints);
+    if let Some(n) = throttle {
+        command.arg("--throttle").arg(n.to_string());
+    }
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// A small deterministic random number generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn killed_at_random_moments_the_etl_job_publishes_exactly_its_output() {
+    let kills: u32 = std::env::var("STROM_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(20);
+    let root = std::env::temp_dir().join(format!("strom-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let input = root.join("in");
+    let status = Command::new(example())
+        .arg("generate")
+        .arg(&input)
+        .arg("200000")
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    // The reference: one uninterrupted run.
+    let (reference_out, reference_chk) = (root.join("reference"), root.join("reference-chk"));
+    assert!(run(&input, &reference_out, &reference_chk, None)
+        .wait()
+        .unwrap()
+        .success());
+    let (expected, strays) = published(&reference_out);
+    assert!(strays.is_empty(), "{strays:?}");
+    assert!(expected.len() > 10_000, "{}", expected.len());
+
+    // The same job, killed again and again.
+    let (out, chk) = (root.join("out"), root.join("chk"));
+    let mut rng = Rng(0x5EED_1234_ABCD);
+    let mut killed = 0;
+    let started = Instant::now();
+    loop {
+        let mut child = run(&input, &out, &chk, Some(10));
+        let deadline = Instant::now() + Duration::from_millis(150 + rng.below(400));
+        let mut finished = None;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                finished = Some(status);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match finished {
+            Some(status) => {
+                assert!(status.success(), "the job failed: {status}");
+                break;
+            }
+            None if killed < kills => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                killed += 1;
+            }
+            None => {
+                // Enough kills: let it finish.
+                assert!(child.wait().unwrap().success());
+                break;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "no progress");
+    }
+    let (got, strays) = published(&out);
+    assert!(strays.is_empty(), "stray files: {strays:?}");
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|(l, n)| got.get(*l) != Some(n))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(l, n)| expected.get(*l) != Some(n))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "after {killed} kills: missing or different: {missing:?}; extra: {extra:?}"
+    );
+    assert_eq!(
+        killed, kills,
+        "the job finished before it was killed {kills} times"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,0 +1,99 @@
+//! Savepoints: taken on demand while the job runs, kept by retention, and
+//! stop-with-savepoint, resumed at another parallelism with exactly-once state.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use strom::prelude::*;
+
+const KEYS: u64 = 7;
+
+/// An unbounded, rate-limited counter: a rolling count per key, every count emitted.
+/// Source instance 0 generates the even numbers, instance 1 the odd ones; the key of
+/// `i` is `(i / 2) % KEYS`, so each instance's `j`-th record has key `j % KEYS`.
+fn counting_job(out: &CollectSink<(u64, u64)>) -> Job {
+    stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        numbers.key_by(|i| (i / 2) % KEYS).aggregate(count()).sink(out.clone());
+    }
+}
+
+fn config(dir: &std::path::Path, parallelism: usize) -> Config {
+    Config::default()
+        .parallelism(parallelism)
+        .checkpoint_dir(dir)
+        .checkpoint_every(Duration::from_millis(20))
+}
+
+/// The counts emitted per key, in order.
+fn per_key(rows: &[(u64, u64)]) -> BTreeMap<u64, Vec<u64>> {
+    let mut keys: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for &(k, n) in rows {
+        keys.entry(k).or_default().push(n);
+    }
+    keys
+}
+
+#[test]
+fn stop_with_savepoint_and_resume_at_another_parallelism_counts_every_record_once() {
+    let dir = std::env::temp_dir().join(format!("strom-savepoints-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = collect_sink();
+
+    let handle = counting_job(&out).start(config(&dir, 2));
+    std::thread::sleep(Duration::from_millis(150));
+    let kept = handle.savepoint().unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let (stopped_at, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert!(stopped_at > kept);
+    assert!(report
+        .checkpoints
+        .iter()
+        .any(|c| c.id == stopped_at && c.savepoint));
+    let first_run = out.take();
+    assert!(!first_run.is_empty());
+
+    // Resume at parallelism 3 (the keyed stage rescales; the sources stay at 2).
+    let handle = counting_job(&out).start(config(&dir, 3).resume_from(stopped_at));
+    std::thread::sleep(Duration::from_millis(150));
+    let (_, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert_eq!(report.restored_from, Some(stopped_at));
+    assert_eq!(report.tasks.iter().filter(|t| t.stage == 1).count(), 3);
+    let second_run = out.take();
+    assert!(!second_run.is_empty());
+
+    // Every key's counts run 1, 2, 3, ... across both runs: the second run continued
+    // exactly where the savepoint left off, nothing counted twice, nothing skipped.
+    let all: Vec<(u64, u64)> = first_run.iter().chain(&second_run).copied().collect();
+    for (key, counts) in per_key(&all) {
+        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
+        assert_eq!(counts, expected, "key {key}");
+    }
+    // The totals are those of a prefix of each source instance's sequence: n0 records of
+    // one and n1 of the other.
+    let totals: Vec<u64> = per_key(&all).values().map(|c| c.len() as u64).collect();
+    let n: u64 = totals.iter().sum();
+    let of_prefix = |m: u64, k: u64| m / KEYS + u64::from(k < m % KEYS);
+    let consistent = (0..=n)
+        .any(|n0| (0..KEYS).all(|k| of_prefix(n0, k) + of_prefix(n - n0, k) == totals[k as usize]));
+    assert!(consistent, "{totals:?}");
+
+    // Retention deleted the periodic checkpoints of the first run but kept its savepoints.
+    for id in [kept, stopped_at] {
+        let folder = dir.join(format!("chk-{id:010}"));
+        assert!(folder.join("_metadata").exists(), "savepoint {id} kept");
+        assert!(folder.join("_savepoint").exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_savepoint_needs_checkpoint_storage() {
+    let out = collect_sink();
+    let handle = counting_job(&out).start(Config::default());
+    let error = handle.savepoint().unwrap_err().to_string();
+    assert!(error.contains("checkpoint_dir"), "{error}");
+    handle.stop().unwrap();
+}
