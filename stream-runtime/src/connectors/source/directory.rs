@@ -23,6 +23,7 @@ use stream_core::operator::Context;
 use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
 use stream_core::{ErrorKind, Result, StreamError};
 
+use super::assign::instance_of;
 use super::lines::{LineFile, Unterminated};
 use super::log::StartPosition;
 
@@ -137,20 +138,6 @@ fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-/// The instance of `parallelism` that reads the file `name`: FNV-1a, which unlike std's
-/// hasher is the same in every build and process, as the assignment must be across
-/// restarts.
-fn instance_of(name: &str, parallelism: usize) -> usize {
-    (stable_hash(name) % parallelism.max(1) as u64) as usize
-}
-
-/// 64-bit FNV-1a.
-fn stable_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The position as written into a checkpoint.
@@ -515,19 +502,6 @@ mod tests {
         assert!(
             error.to_string().contains("not supported by text_files"),
             "{error}"
-        );
-    }
-
-    #[test]
-    fn files_are_assigned_by_a_stable_hash_of_their_name() {
-        // FNV-1a's published test vectors: a different hash would move files between
-        // instances across a restart with another build.
-        assert_eq!(stable_hash(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(stable_hash("a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(stable_hash("foobar"), 0x8594_4171_f739_67e8);
-        assert_eq!(
-            instance_of("foobar", 7),
-            (0x8594_4171_f739_67e8_u64 % 7) as usize
         );
     }
 }

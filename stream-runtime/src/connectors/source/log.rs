@@ -1,6 +1,8 @@
 //! A partitioned, append-only log in a directory: the shape of a Kafka topic, replayable
 //! from byte offsets. Each `*.log` file is a partition of newline-terminated records;
-//! instance `i` of `p` reads the partitions whose index (in name order) is `i` modulo `p`.
+//! instance `i` of `p` reads partition `n` (the number its name ends with, as in
+//! `partition-7.log`; other names are hashed) if `n` is `i` modulo `p`, so a new partition
+//! never moves an old one to another instance.
 //! Its position, the byte offset of each of its partitions, is part of every checkpoint.
 //! Unbounded by default: at the end of a partition it waits for more (and looks for new
 //! partition files); `.bounded()` ends at the end of the files.
@@ -11,6 +13,7 @@ use stream_core::operator::Context;
 use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
 use stream_core::{ErrorKind, Result, StreamError, Timestamp};
 
+use super::assign::partition_instance;
 use super::lines::{LineFile, Unterminated};
 
 /// Where reading starts when there is no checkpoint to resume from (for [`log_source`],
@@ -125,7 +128,7 @@ impl Source for LogSource {
             StartPosition::Earliest => {}
             StartPosition::Latest => {
                 for p in &mut reader.partitions {
-                    let end = p.file.size()?;
+                    let end = end_of_complete_records(&self.dir.join(&p.name))?;
                     p.seek(end)?;
                 }
             }
@@ -157,6 +160,27 @@ impl Source for LogSource {
     fn max_parallelism(&self) -> usize {
         usize::MAX
     }
+}
+
+/// The offset just after the last newline of the file at `path`: where the records a
+/// writer appends from now on begin (a record it is half-way through belongs to them).
+fn end_of_complete_records(path: &Path) -> Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let failed = |e| StreamError::io(format!("cannot read log partition `{}`", path.display()), e);
+    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let mut end = file.metadata().map_err(failed)?.len();
+    let mut chunk = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let buf = &mut chunk[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start)).map_err(failed)?;
+        file.read_exact(buf).map_err(failed)?;
+        if let Some(i) = buf.iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
 }
 
 struct Partition {
@@ -218,11 +242,11 @@ impl LogReader {
     /// Opens the partitions of this instance not open yet.
     fn scan(&mut self) -> Result {
         self.last_scan = Some(std::time::Instant::now());
-        for (k, path) in partitions(&self.dir)?.into_iter().enumerate() {
-            if k % self.parallelism != self.index {
+        for path in partitions(&self.dir)? {
+            let name = name_of(&path);
+            if partition_instance(&name, self.parallelism) != self.index {
                 continue;
             }
-            let name = name_of(&path);
             if self.partitions.iter().all(|p| p.name != name) {
                 self.partitions.push(Partition::open(path)?);
             }
@@ -383,6 +407,16 @@ mod tests {
     }
 
     #[test]
+    fn latest_starts_a_record_being_written_at_its_beginning() {
+        let dir = Scratch::new("log-latest-partial");
+        dir.write("p0.log", "old\nhalf-wri");
+        let source = log_source(dir.path()).start_at(StartPosition::Latest);
+        let mut reader = open(&source, 0, 1).unwrap();
+        dir.append("p0.log", "tten\nnext\n");
+        assert_eq!(poll_for(&mut reader, 2), strings(&["half-written", "next"]));
+    }
+
+    #[test]
     fn offsets_start_the_named_partitions_there() {
         let dir = Scratch::new("log-offsets");
         two_partitions(&dir);
@@ -418,10 +452,12 @@ mod tests {
         for p in 0..4 {
             dir.write(&format!("p{p}.log"), format!("from-p{p}\n"));
         }
+        // Sorts first by name, but is partition 10: instance 0's, and it moves no other.
+        dir.write("p10.log", "from-p10\n");
         let source = log_source(dir.path()).bounded();
         assert_eq!(
-            read_to_end(&mut open(&source, 0, 2).unwrap()),
-            strings(&["from-p0", "from-p2"])
+            sorted(read_to_end(&mut open(&source, 0, 2).unwrap())),
+            strings(&["from-p0", "from-p10", "from-p2"])
         );
         assert_eq!(
             read_to_end(&mut open(&source, 1, 2).unwrap()),

@@ -1,5 +1,6 @@
 //! Sources.
 
+mod assign;
 mod directory;
 mod file;
 mod generator;
