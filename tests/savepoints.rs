@@ -97,3 +97,57 @@ fn a_savepoint_needs_checkpoint_storage() {
     assert!(error.contains("checkpoint_dir"), "{error}");
     handle.stop().unwrap();
 }
+
+/// The counter with an extra stage between the source and the keyed count (a rebalance
+/// and a map): the job as edited after a savepoint. The count keeps its id, `counts`.
+fn edited_counting_job(out: &CollectSink<(u64, u64)>) -> Job {
+    stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        let spread = numbers.rebalance().map(|i| i);
+        spread
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    }
+}
+
+#[test]
+fn state_maps_back_by_operator_id_after_the_job_is_edited() {
+    let dir = std::env::temp_dir().join(format!("strom-savepoint-edit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = collect_sink();
+    let job = stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        numbers
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    };
+    let handle = job.start(config(&dir, 2));
+    std::thread::sleep(Duration::from_millis(150));
+    let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    let first_run = out.take();
+    assert!(first_run.len() > 100);
+
+    let handle = edited_counting_job(&out).start(config(&dir, 2).resume_from(savepoint));
+    std::thread::sleep(Duration::from_millis(150));
+    let (_, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert_eq!(report.restored_from, Some(savepoint));
+    let stages = report.tasks.iter().map(|t| t.stage).max().unwrap() + 1;
+    assert_eq!(stages, 3, "the edited job has one more stage");
+    let all: Vec<(u64, u64)> = first_run.iter().chain(&out.take()).copied().collect();
+    for (key, counts) in per_key(&all) {
+        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
+        assert_eq!(
+            counts, expected,
+            "key {key}: the count continued from the savepoint"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

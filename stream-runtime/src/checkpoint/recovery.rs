@@ -69,17 +69,10 @@ fn read_task(
     })
 }
 
-fn load(storage: &dyn CheckpointStorage, id: u64, stages: usize) -> Result<Restore> {
+/// Loads checkpoint `id`. The job restoring it may have other stages than the one that
+/// took it (it was edited): state maps back by operator id ([`readers_for_task`]).
+fn load(storage: &dyn CheckpointStorage, id: u64) -> Result<Restore> {
     let metadata = read_metadata(storage, id)?;
-    if metadata.stages.len() != stages {
-        return Err(StreamError::new(
-            ErrorKind::Config,
-            format!(
-                "checkpoint {id} is of a job with {} stages, this job has {stages}",
-                metadata.stages.len()
-            ),
-        ));
-    }
     let mut tasks = BTreeMap::new();
     for (stage, meta) in metadata.stages.iter().enumerate() {
         for index in 0..meta.parallelism {
@@ -89,13 +82,9 @@ fn load(storage: &dyn CheckpointStorage, id: u64, stages: usize) -> Result<Resto
     Ok(Restore { metadata, tasks })
 }
 
-/// Finds the checkpoint to resume a job of `stages` stages from: `wanted` if given (it
+/// Finds the checkpoint to resume a job from: `wanted` if given (it
 /// must verify), else the newest complete one that verifies.
-pub fn recover(
-    storage: &dyn CheckpointStorage,
-    stages: usize,
-    wanted: Option<u64>,
-) -> Result<Recovery> {
+pub fn recover(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Result<Recovery> {
     let mut ids: Vec<u64> = storage.folders()?.iter().filter_map(|f| id_of(f)).collect();
     ids.sort_unstable();
     let last_id = ids.last().copied().unwrap_or(0);
@@ -109,13 +98,13 @@ pub fn recover(
         ..Recovery::default()
     };
     if let Some(id) = wanted {
-        let restore = load(storage, id, stages)?;
+        let restore = load(storage, id)?;
         recovery.completed = complete.into_iter().filter(|&c| c <= id).collect();
         recovery.restore = Some(restore);
         return Ok(recovery);
     }
     for (at, &id) in complete.iter().enumerate().rev() {
-        match load(storage, id, stages) {
+        match load(storage, id) {
             Ok(restore) => {
                 recovery.restore = Some(restore);
                 recovery.completed = complete[..=at].to_vec();
@@ -198,6 +187,43 @@ pub fn readers_for(
         .collect())
 }
 
+/// The snapshots instance `index` of stage `stage` of the job being started restores
+/// from, where `stages` gives each of its stages' source-ness and parallelism.
+///
+/// State maps back by operator id, not by stage number, so a job edited since the
+/// checkpoint (operators or exchanges added, removed or moved) restores what it still has:
+/// a source stage restores from the old source stage of the same rank (its `k`-th
+/// source), whose position it continues; every other stage is offered the state of every
+/// old stage that is not a source, rescaled to its parallelism, and each of its operators
+/// takes the section of its own id wherever that was.
+pub fn readers_for_task(
+    restore: &Restore,
+    stages: &[(bool, usize)],
+    stage: usize,
+    index: usize,
+) -> Result<Vec<SnapshotReader>> {
+    let old = &restore.metadata.stages;
+    let (is_source, parallelism) = stages[stage];
+    if is_source {
+        let rank = stages[..stage].iter().filter(|(source, _)| *source).count();
+        return match old
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_source)
+            .nth(rank)
+        {
+            Some((old_stage, _)) => readers_for(restore, old_stage, index, parallelism),
+            // A source added since the checkpoint starts at its start position.
+            None => Ok(Vec::new()),
+        };
+    }
+    let mut readers = Vec::new();
+    for (old_stage, _) in old.iter().enumerate().filter(|(_, m)| !m.is_source) {
+        readers.extend(readers_for(restore, old_stage, index, parallelism)?);
+    }
+    Ok(readers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,7 +263,7 @@ mod tests {
         checkpoint(&storage, &mut c, 2);
         // An incomplete checkpoint 3 (crash before its metadata).
         storage.write(&task_file(3, 0, 0), b"partial").unwrap();
-        let r = recover(&*storage, 1, None).unwrap();
+        let r = recover(&*storage, None).unwrap();
         assert_eq!(r.restore.unwrap().metadata.id, 2);
         assert_eq!(r.completed, vec![1, 2]);
         assert_eq!(r.last_id, 3);
@@ -266,7 +292,7 @@ mod tests {
                 }
                 _ => storage.remove(&victim),
             }
-            let r = recover(&*storage, 1, None).unwrap();
+            let r = recover(&*storage, None).unwrap();
             assert_eq!(r.restore.unwrap().metadata.id, 1, "{damage}");
             assert!(
                 r.skipped[0].contains(&folder(2)),
@@ -281,12 +307,12 @@ mod tests {
         let (storage, mut c) = setup();
         checkpoint(&storage, &mut c, 1);
         storage.corrupt(&task_file(1, 0, 0), vec![1, 2, 3]);
-        let error = recover(&*storage, 1, None).unwrap_err().to_string();
+        let error = recover(&*storage, None).unwrap_err().to_string();
         assert!(
             error.contains("task-0-0") && error.contains("truncated"),
             "{error}"
         );
-        assert!(recover(&MemoryStorage::new(), 1, None)
+        assert!(recover(&MemoryStorage::new(), None)
             .unwrap()
             .restore
             .is_none());

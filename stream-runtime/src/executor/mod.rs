@@ -194,8 +194,8 @@ fn prepare_checkpoints(
              checkpoint directory, name a checkpoint to resume from, or delete the marker",
         )));
     }
-    let recovery = crate::checkpoint::recover(&*storage, graph.stages.len(), settings.resume_from)
-        .map_err(job_error)?;
+    let recovery =
+        crate::checkpoint::recover(&*storage, settings.resume_from).map_err(job_error)?;
     // Folders without metadata are checkpoints a dead run never finished.
     for folder in storage.folders().map_err(job_error)? {
         if let Some(id) = crate::checkpoint::coordinator::id_of(&folder) {
@@ -217,10 +217,16 @@ fn prepare_checkpoints(
                 ),
             )));
         }
+        let shape: Vec<(bool, usize)> = graph
+            .stages
+            .iter()
+            .zip(&parallelism)
+            .map(|(spec, &p)| (spec.is_source(), p))
+            .collect();
         for task in workers.iter_mut().flatten() {
             let (stage, index) = (task.info.stage, task.info.index);
             let readers =
-                crate::checkpoint::recovery::readers_for(restore, stage, index, parallelism[stage])
+                crate::checkpoint::recovery::readers_for_task(restore, &shape, stage, index)
                     .map_err(job_error)?;
             for reader in readers {
                 task.stage

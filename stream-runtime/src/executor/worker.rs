@@ -34,6 +34,8 @@ pub(crate) struct JobControl {
     requests: Mutex<()>,
     /// A stop-with-savepoint in progress: the savepoint's id (0: none).
     stop_after: AtomicU64,
+    /// A run has started its workers.
+    launched: AtomicBool,
     failed: AtomicBool,
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
@@ -169,8 +171,15 @@ impl JobControl {
         sources: Vec<Arc<TaskStats>>,
     ) {
         let _ = self.sources.set(sources);
+        self.launched.store(true, Ordering::SeqCst);
         *self.signals.lock().unwrap_or_else(|e| e.into_inner()) = signals.to_vec();
         *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+    }
+
+    /// True once a run of the job has started its workers (its checkpointing, if any, is
+    /// set up).
+    pub fn is_launched(&self) -> bool {
+        self.launched.load(Ordering::SeqCst)
     }
 
     /// The live metrics of every stage instance.

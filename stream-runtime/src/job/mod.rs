@@ -159,14 +159,20 @@ impl JobHandle {
     /// in the savepoint. If the savepoint cannot complete, the job runs on and the error
     /// is returned with the handle.
     pub fn stop_with_savepoint(mut self) -> Result<(u64, JobReport), (JobError, JobHandle)> {
-        let id = match self.request_savepoint(true) {
+        let outcome = self.request_savepoint(true).and_then(|id| {
+            self.await_savepoint(id).map(|()| id).inspect_err(|_| {
+                self.control.cancel_stop_after(id);
+            })
+        });
+        let id = match outcome {
             Ok(id) => id,
+            // The job's own failure says more than "no savepoint".
+            Err(e) if self.is_finished() => {
+                let error = self.wait().err().unwrap_or(e);
+                return Err((error, self));
+            }
             Err(e) => return Err((e, self)),
         };
-        if let Err(e) = self.await_savepoint(id) {
-            self.control.cancel_stop_after(id);
-            return Err((e, self));
-        }
         match self.wait() {
             Ok(report) => Ok((id, report)),
             Err(e) => Err((e, self)),
@@ -181,6 +187,13 @@ impl JobHandle {
                 StreamError::new(stream_core::ErrorKind::Config, why),
             )
         };
+        // Right after `start`, the job may still be setting up.
+        while !self.control.is_launched() && !self.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if self.is_finished() {
+            return Err(refused("the job has ended"));
+        }
         if self.control.checkpointing().is_none() {
             return Err(refused(
                 "a savepoint needs checkpoint storage: configure `Config::checkpoint_dir`",
