@@ -31,6 +31,12 @@ pub trait SinkWriter<T>: Send {
     fn finish(&mut self) -> Result {
         self.flush()
     }
+    /// The job stopped on a checkpoint it has committed (`commit` came first): what was
+    /// written after that checkpoint's barrier is not part of it and is written again
+    /// when the job resumes, so a transactional sink discards it. By default, `finish`.
+    fn abort_after_stop(&mut self) -> Result {
+        self.finish()
+    }
     /// A checkpoint barrier arrived: make durable what was written before it, ready to
     /// commit, and return what recovery needs to finish the job (the transactions open
     /// for this checkpoint: e.g. the names of pending files). It is stored in the

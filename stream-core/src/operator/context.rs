@@ -13,6 +13,7 @@ pub struct Context<'a> {
     output_watermark: Option<Timestamp>,
     output_idle: Option<bool>,
     flush_at: Option<Instant>,
+    stopped_at: Option<&'a dyn Fn() -> Option<u64>>,
 }
 
 impl<'a> Context<'a> {
@@ -27,7 +28,23 @@ impl<'a> Context<'a> {
             output_watermark: None,
             output_idle: None,
             flush_at: None,
+            stopped_at: None,
         }
+    }
+
+    /// Tells operators whether the job is stopping on a checkpoint that completed:
+    /// `stop()` returns its id then. What the job produces after it (windows fired by the
+    /// end of the stream) is not part of it and is repeated after a resume, so sinks
+    /// commit up to it and drop the rest. Asked when the stream ends, not before.
+    pub fn with_stop_checkpoint(mut self, stop: &'a dyn Fn() -> Option<u64>) -> Self {
+        self.stopped_at = Some(stop);
+        self
+    }
+
+    /// The completed checkpoint the job is stopping on, if it is (see
+    /// [`with_stop_checkpoint`](Self::with_stop_checkpoint)).
+    pub fn stop_checkpoint(&self) -> Option<u64> {
+        self.stopped_at.and_then(|stop| stop())
     }
 
     /// The current processing time. Read once per batch: records of one batch see the same

@@ -36,8 +36,16 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
         self.writer.flush().map_err(|e| e.at(&self.label))
     }
 
-    fn on_end(&mut self, _cx: &mut Context<'_>) -> Result {
-        self.writer.finish().map_err(|e| e.at(&self.label))
+    fn on_end(&mut self, cx: &mut Context<'_>) -> Result {
+        let ended = match cx.stop_checkpoint() {
+            // The commit is delivered here, so it cannot come after the end.
+            Some(checkpoint) => self
+                .writer
+                .commit(checkpoint)
+                .and_then(|()| self.writer.abort_after_stop()),
+            None => self.writer.finish(),
+        };
+        ended.map_err(|e| e.at(&self.label))
     }
 
     fn on_barrier(

@@ -86,8 +86,10 @@ pub trait Stage: Send {
         Ok(())
     }
 
-    /// For source stages: stop reading. With `drain`, the stage ends as if the input were
-    /// exhausted (final watermark, so every window fires); without, it only flushes.
+    /// For source stages: stop reading. With `drain`, the stage drains as if the input
+    /// were exhausted (final watermark, so every window fires; the end follows with
+    /// [`end_source`](Stage::end_source)); without, it ends at once, without a final
+    /// watermark.
     fn stop_source(&mut self, _cx: &mut Context<'_>, _drain: bool) -> Result {
         Ok(())
     }

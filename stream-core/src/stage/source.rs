@@ -207,7 +207,12 @@ where
         if self.finished {
             return Ok(());
         }
-        if drain || self.drained {
+        if drain {
+            // As if the input ended: the final watermark now, the end when the runtime
+            // calls `end_source` (after the final checkpoint).
+            return if self.drained { Ok(()) } else { self.drain(cx) };
+        }
+        if self.drained {
             return self.finish(cx);
         }
         // No batch end: it could generate a watermark after a stop-with-savepoint barrier,

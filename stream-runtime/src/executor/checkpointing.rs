@@ -198,10 +198,11 @@ impl Checkpointing {
         let began = Instant::now();
         self.storage.write(&upload.name, &upload.file)?;
         let bytes = upload.file.len() as u64;
-        let acked = self
-            .coordinator()
-            .ack(upload.id, bytes, upload.sync, began.elapsed())?;
+        let mut coordinator = self.coordinator();
+        let acked = coordinator.ack(upload.id, bytes, upload.sync, began.elapsed())?;
         if let Some(stats) = acked {
+            // Under the coordinator's lock: whoever sees the checkpoint complete (its
+            // `outcome`) also sees `completed` raised.
             self.completed.fetch_max(stats.id, Ordering::SeqCst);
         }
         Ok(())

@@ -36,6 +36,8 @@ pub(crate) struct JobControl {
     stop_after: AtomicU64,
     /// A run has started its workers.
     launched: AtomicBool,
+    /// The checkpoint id this run started after.
+    run_base: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
@@ -64,6 +66,11 @@ impl JobControl {
     /// right after its barrier and end once it completes.
     pub fn request_savepoint(&self, stop: bool) -> Option<u64> {
         self.request(true, stop)
+    }
+
+    /// Asks for a checkpoint after whose barrier the sources stop (a clean stop).
+    pub fn request_stop_checkpoint(&self) -> Option<u64> {
+        self.request(false, true)
     }
 
     fn request(&self, savepoint: bool, stop: bool) -> Option<u64> {
@@ -107,8 +114,18 @@ impl JobControl {
 
     /// Sets up checkpointing for a run; new checkpoint ids continue after `last_id`.
     pub fn set_checkpointing(&self, checkpointing: Option<Arc<Checkpointing>>, last_id: u64) {
+        let _serial = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         *self.checkpointing.lock().unwrap_or_else(|e| e.into_inner()) = checkpointing;
         self.checkpoint.fetch_max(last_id, Ordering::SeqCst);
+        // Every id requested from now on belongs to this run: its workers inject all
+        // those above this, even those requested before they started.
+        self.run_base
+            .store(self.checkpoint.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    /// The last checkpoint id before this run's.
+    fn run_base(&self) -> u64 {
+        self.run_base.load(Ordering::SeqCst)
     }
 
     /// Clears the failure of a previous run before a restart.
@@ -267,11 +284,16 @@ fn drive(
     let budget = config.batch_size;
     let interval = millis(config.watermark_interval);
     let mut stopping = false;
-    let mut checkpoints_injected = control.checkpoint.load(Ordering::SeqCst);
+    let mut checkpoints_injected = control.run_base();
     let checkpointing = control.checkpointing();
     let mut committed = checkpointing.as_ref().map_or(0, |c| c.completed());
     let mut last_trigger = Instant::now();
     let triggers = tasks.iter().any(|t| t.info.index == 0 && t.info.stage == 0);
+    // Stopping on a checkpoint that completed: sinks commit up to it and no further.
+    let stop_checkpoint = || match (control.stop_after(), &checkpointing) {
+        (0, _) | (_, None) => None,
+        (id, Some(c)) => (c.completed() >= id).then_some(id),
+    };
     debug_assert_eq!(RUNNING, 0);
 
     loop {
@@ -289,16 +311,22 @@ fn drive(
             for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
                 let info = task.info.clone();
                 guarded(job, task, |task| {
-                    let mut cx = Context::new(&*clock, &info);
+                    let mut cx =
+                        Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
                     task.stage.stop_source(&mut cx, drain)?;
                     account(task, &mut cx);
+                    if drain {
+                        // Drained like an input that ended: it ends after the final
+                        // checkpoint (at once without checkpoints) when polled next.
+                        return Ok(());
+                    }
                     task.stats.finish_output();
                     if let Some(c) = task.checkpointing.take() {
                         c.task_finished();
                     }
+                    task.finished = true;
                     Ok(())
                 })?;
-                task.finished = true;
             }
         }
 
@@ -311,7 +339,7 @@ fn drive(
                 }
             }
             // Every source drained: the final checkpoint, without waiting for the interval.
-            if triggers && !stopping && c.awaits_final_checkpoint() && c.may_trigger() {
+            if triggers && c.awaits_final_checkpoint() && c.may_trigger() {
                 last_trigger = Instant::now();
                 control.request_checkpoint();
             }
@@ -321,7 +349,8 @@ fn drive(
                 for task in tasks.iter_mut().filter(|t| !t.is_done()) {
                     let info = task.info.clone();
                     guarded(job, task, |task| {
-                        let mut cx = Context::new(&*clock, &info);
+                        let mut cx =
+                            Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
                         task.stage.on_checkpoint_complete(&mut cx, complete)?;
                         account(task, &mut cx);
                         Ok(())
@@ -336,7 +365,8 @@ fn drive(
             for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
                 let info = task.info.clone();
                 guarded(job, task, |task| {
-                    let mut cx = Context::new(&*clock, &info);
+                    let mut cx =
+                        Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
                     task.snapshot(&mut cx, wanted)?;
                     account(task, &mut cx);
                     Ok(())
@@ -365,7 +395,7 @@ fn drive(
             }
             let info = task.info.clone();
             progress |= guarded(job, task, |task| {
-                let mut cx = Context::new(&*clock, &info);
+                let mut cx = Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
                 let outcome = step(task, &mut cx, now, budget, interval, hold_above, woken);
                 task.schedule(cx.take_processing_time_request());
                 if let Some(at) = cx.take_flush_request() {

@@ -120,9 +120,30 @@ pub struct JobHandle {
 impl JobHandle {
     /// Stops the sources and waits for the job to end cleanly: records already read are
     /// processed and sinks flushed, but windows still open do not fire.
+    ///
+    /// With checkpoints, the sources first stop right after the barrier of one more
+    /// checkpoint and end once it completed, so the sinks commit exactly what the
+    /// checkpoint holds and a later resume repeats nothing. (Should that checkpoint fail,
+    /// the job stops without it, and a resume from the one before may repeat what the
+    /// sinks published at the stop.)
     pub fn stop(mut self) -> Result<JobReport, JobError> {
+        self.stop_at_checkpoint();
         self.control.request_stop(false);
         self.wait()
+    }
+
+    fn stop_at_checkpoint(&self) {
+        while !self.control.is_launched() && !self.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if self.is_finished() || self.control.checkpointing().is_none() {
+            return;
+        }
+        if let Some(id) = self.control.request_stop_checkpoint() {
+            if self.await_savepoint(id).is_err() {
+                self.control.cancel_stop_after(id);
+            }
+        }
     }
 
     /// Stops the sources as if their input had ended: the final watermark fires every
@@ -173,6 +194,8 @@ impl JobHandle {
             }
             Err(e) => return Err((e, self)),
         };
+        // A stop, not the end of the input: no `_finished` marker.
+        self.control.request_stop(false);
         match self.wait() {
             Ok(report) => Ok((id, report)),
             Err(e) => Err((e, self)),

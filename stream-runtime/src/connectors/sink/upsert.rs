@@ -200,6 +200,12 @@ where
     fn finish(&mut self) -> Result {
         self.flush_to_store()
     }
+
+    fn abort_after_stop(&mut self) -> Result {
+        // Written after the stop's checkpoint: the resumed job writes it again.
+        self.buffered.clear();
+        Ok(())
+    }
 }
 
 #[cfg(test)]

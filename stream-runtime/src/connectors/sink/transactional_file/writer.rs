@@ -324,6 +324,28 @@ where
         self.publish(false)
     }
 
+    fn abort_after_stop(&mut self) -> Result {
+        // Written after the stop's checkpoint: the resumed job writes it again.
+        self.clean_up_once()?;
+        for (bucket, part) in std::mem::take(&mut self.open) {
+            drop(part.file);
+            self.rolled.push((bucket, part.name, part.bytes));
+        }
+        for (bucket, name, _) in std::mem::take(&mut self.rolled) {
+            let path = self.bucket_dir(".inprogress", &bucket).join(&name);
+            fs::remove_file(&path).map_err(|e| self.io("remove", &path, e))?;
+        }
+        let (committed, aborted): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.committed);
+        for p in aborted {
+            let path = self.bucket_dir(".pending", &p.bucket).join(&p.name);
+            fs::remove_file(&path).map_err(|e| self.io("remove", &path, e))?;
+        }
+        self.pending = committed;
+        self.publish(true)
+    }
+
     fn finish(&mut self) -> Result {
         // The end of the input: everything written is final. With checkpoints, the final
         // checkpoint committed it all already; without, this names a last transaction
