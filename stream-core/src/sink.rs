@@ -55,4 +55,8 @@ pub trait SinkWriter<T>: Send {
     fn recover(&mut self, _transactions: &[u8]) -> Result {
         Ok(())
     }
+    /// The job resumed from a checkpoint (whether or not it held transactions of this
+    /// instance): files an instance number left behind may belong to another instance's
+    /// restored transactions (after rescaling), so they are not this instance's to clean.
+    fn on_job_restored(&mut self) {}
 }

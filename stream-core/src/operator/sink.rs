@@ -67,6 +67,7 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
     }
 
     fn restore_own(&mut self, snapshot: &SnapshotReader) -> Result {
+        self.writer.on_job_restored();
         if !snapshot.takes_operator_state() {
             return Ok(());
         }

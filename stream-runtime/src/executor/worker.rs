@@ -361,17 +361,21 @@ fn drive(
 
         let wanted = control.checkpoint.load(Ordering::SeqCst);
         if wanted > checkpoints_injected {
-            checkpoints_injected = wanted;
-            for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
-                let info = task.info.clone();
-                guarded(job, task, |task| {
-                    let mut cx =
-                        Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
-                    task.snapshot(&mut cx, wanted)?;
-                    account(task, &mut cx);
-                    Ok(())
-                })?;
+            // Every id in order, also when several were requested since the last turn (a
+            // savepoint just after a periodic checkpoint): a skipped id would be abandoned.
+            for id in checkpoints_injected + 1..=wanted {
+                for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
+                    let info = task.info.clone();
+                    guarded(job, task, |task| {
+                        let mut cx =
+                            Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
+                        task.snapshot(&mut cx, id)?;
+                        account(task, &mut cx);
+                        Ok(())
+                    })?;
+                }
             }
+            checkpoints_injected = wanted;
             // Stop with savepoint: the sources read nothing after its barrier.
             let stop_after = control.stop_after();
             if stop_after != 0 && wanted >= stop_after {

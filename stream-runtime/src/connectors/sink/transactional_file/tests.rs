@@ -352,3 +352,61 @@ fn a_missing_output_directory_is_created_and_an_unwritable_one_is_a_clear_error(
     std::fs::remove_file(&blocked).unwrap();
     scratch("nodir");
 }
+
+#[test]
+fn a_bucket_that_is_a_path_or_hidden_is_refused() {
+    let dir = scratch("buckets");
+    let sink = transactional_file_sink::<String>(&dir).bucket_by(|b: &String| b.clone());
+    let mut w = sink.open(&instance(0)).unwrap();
+    for bad in ["../escape", "/abs", ".pending", "a/b"] {
+        let error = w.write(0, bad.to_owned()).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            stream_core::ErrorKind::MalformedRecord,
+            "{bad}"
+        );
+        assert!(error.to_string().contains(bad), "{error}");
+    }
+    w.write(0, "fine".to_owned()).unwrap();
+    w.finish().unwrap();
+    assert_eq!(lines(&dir), vec!["fine"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Rescaling 4 → 2 → 4: instance 1 of 2 adopts old instance 3's committed files; when
+/// the job goes back to 4 instances, the new instance 3 must not take those files (named
+/// after instance 3) for its own strays.
+#[test]
+fn files_adopted_by_another_instance_survive_rescaling_back() {
+    let dir = scratch("rescale");
+    let sink = transactional_file_sink::<u32>(&dir);
+    let mut old3 = sink.open(&instance(3)).unwrap();
+    old3.write(TEN_O_CLOCK, 33).unwrap();
+    let t3 = old3.pre_commit(1).unwrap();
+    drop(old3);
+    // At parallelism 2, instance 1 restores old instance 3's transactions.
+    let mut new1 = sink.open(&instance(1)).unwrap();
+    new1.on_job_restored();
+    new1.recover(&t3).unwrap();
+    let t1 = new1.pre_commit(2).unwrap();
+    drop(new1);
+    // Back at parallelism 4: instance 3 restored nothing of its own; instance 1 restores
+    // the files it adopted.
+    let mut again3 = sink.open(&instance(3)).unwrap();
+    again3.on_job_restored();
+    let mut again1 = sink.open(&instance(1)).unwrap();
+    again1.on_job_restored();
+    again1.recover(&t1).unwrap();
+    // The resumed job's next checkpoint (3) holds instance 3's new record.
+    again3.write(TEN_O_CLOCK, 3).unwrap();
+    again3.pre_commit(3).unwrap();
+    again1.pre_commit(3).unwrap();
+    again3.commit(3).unwrap();
+    again1.commit(3).unwrap();
+    again1.finish().unwrap();
+    again3.finish().unwrap();
+    let mut all = lines(&dir);
+    all.sort();
+    assert_eq!(all, vec!["3", "33"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

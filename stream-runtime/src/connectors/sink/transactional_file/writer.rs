@@ -60,6 +60,21 @@ pub struct TransactionalFileWriter<T, F, B> {
     _records: PhantomData<fn(T)>,
 }
 
+/// A bucket is one folder name under the output directory: not a path (it could escape
+/// the directory), and not hidden (`.pending` and `.inprogress` are the sink's own).
+fn check_bucket(bucket: &str) -> Result {
+    if bucket.contains(['/', '\\']) || bucket.starts_with('.') {
+        return Err(StreamError::new(
+            ErrorKind::MalformedRecord,
+            format!(
+                "bucket `{bucket}` is not a folder name: buckets may not contain `/` or `\\` \
+                 or start with `.`"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The instance a part file name (`part-<instance>-...`) belongs to.
 pub(super) fn instance_of(name: &str) -> Option<usize> {
     name.strip_prefix("part-")?.split('-').next()?.parse().ok()
@@ -166,6 +181,7 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
 
     fn open_part(&mut self, bucket: &str) -> Result<&mut OpenPart> {
         if !self.open.contains_key(bucket) {
+            check_bucket(bucket)?;
             let dir = self.bucket_dir(".inprogress", bucket);
             fs::create_dir_all(&dir).map_err(|e| self.io("create", &dir, e))?;
             self.seq += 1;
@@ -286,6 +302,11 @@ where
             p.committed = true;
         }
         self.publish(false)
+    }
+
+    fn on_job_restored(&mut self) {
+        // Pending files under this instance's number may be another instance's now.
+        self.recovered = true;
     }
 
     fn recover(&mut self, transactions: &[u8]) -> Result {
