@@ -261,10 +261,13 @@ impl Coordinator {
         }
         // Abandoned checkpoints older than this one are of no use any more.
         for name in self.storage.folders().unwrap_or_default() {
+            // Only folders that never completed: a complete checkpoint outside the
+            // retained ones (a newer one the job was resumed before, a damaged one) is
+            // left for the user to decide about.
             let abandoned = |old: u64| {
                 old < id
                     && !self.completed.contains(&old)
-                    && !self.storage.exists(&savepoint_file(old))
+                    && !self.storage.exists(&metadata_file(old))
             };
             if id_of(&name).is_some_and(abandoned) {
                 let _ = self.storage.delete_folder(&name);

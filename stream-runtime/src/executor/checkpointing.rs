@@ -146,6 +146,11 @@ impl Checkpointing {
         self.coordinator().outcome(id)
     }
 
+    /// How long a checkpoint may take before it is abandoned.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// A stage instance abandoned checkpoint `id` (a newer barrier overtook it).
     pub fn decline(&self, id: u64) {
         self.coordinator().abort(id);

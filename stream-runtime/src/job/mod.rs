@@ -236,6 +236,7 @@ impl JobHandle {
                 StreamError::new(stream_core::ErrorKind::State, why),
             )
         };
+        let started = std::time::Instant::now();
         loop {
             let Some(checkpointing) = self.control.checkpointing() else {
                 return Err(failed(format!(
@@ -254,6 +255,14 @@ impl JobHandle {
                     return Err(failed(format!(
                         "savepoint {id}: the job ended before it completed"
                     )))
+                }
+                None if started.elapsed() >= checkpointing.timeout() => {
+                    checkpointing.decline(id);
+                    return Err(failed(format!(
+                        "savepoint {id} did not complete within the checkpoint timeout \
+                         ({:?})",
+                        checkpointing.timeout()
+                    )));
                 }
                 None => std::thread::sleep(Duration::from_millis(1)),
             }
