@@ -3,7 +3,7 @@
 # KILLS times (default 100) and restarted on its checkpoints; its published output must
 # equal an uninterrupted run's. The test suite runs the same test with 20 kills.
 #
-#   scripts/kill-loop.sh [KILLS]
+#   scripts/kill-loop.sh [KILLS] [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STROM_KILLS="${1:-100}" cargo test --release --test fault_injection -- --nocapture
+STROM_KILLS="${1:-100}" STROM_SEED="${2:-}" cargo test --release --test fault_injection -- --nocapture
