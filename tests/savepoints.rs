@@ -36,6 +36,17 @@ fn per_key(rows: &[(u64, u64)]) -> BTreeMap<u64, Vec<u64>> {
     keys
 }
 
+/// The totals per key are those of a prefix of each source instance's sequence (`n0`
+/// records of one and `n1` of the other): nothing read twice, nothing skipped.
+fn assert_prefix_totals(all: &[(u64, u64)]) {
+    let totals: Vec<u64> = per_key(all).values().map(|c| c.len() as u64).collect();
+    let n: u64 = totals.iter().sum();
+    let of_prefix = |m: u64, k: u64| m / KEYS + u64::from(k < m % KEYS);
+    let consistent = (0..=n)
+        .any(|n0| (0..KEYS).all(|k| of_prefix(n0, k) + of_prefix(n - n0, k) == totals[k as usize]));
+    assert!(consistent, "{totals:?}");
+}
+
 #[test]
 fn stop_with_savepoint_and_resume_at_another_parallelism_counts_every_record_once() {
     let dir = std::env::temp_dir().join(format!("strom-savepoints-{}", std::process::id()));
@@ -71,14 +82,7 @@ fn stop_with_savepoint_and_resume_at_another_parallelism_counts_every_record_onc
         let expected: Vec<u64> = (1..=counts.len() as u64).collect();
         assert_eq!(counts, expected, "key {key}");
     }
-    // The totals are those of a prefix of each source instance's sequence: n0 records of
-    // one and n1 of the other.
-    let totals: Vec<u64> = per_key(&all).values().map(|c| c.len() as u64).collect();
-    let n: u64 = totals.iter().sum();
-    let of_prefix = |m: u64, k: u64| m / KEYS + u64::from(k < m % KEYS);
-    let consistent = (0..=n)
-        .any(|n0| (0..KEYS).all(|k| of_prefix(n0, k) + of_prefix(n - n0, k) == totals[k as usize]));
-    assert!(consistent, "{totals:?}");
+    assert_prefix_totals(&all);
 
     // Retention deleted the periodic checkpoints of the first run but kept its savepoints.
     for id in [kept, stopped_at] {
@@ -250,4 +254,59 @@ fn windows_open_at_a_stop_with_savepoint_fire_once_after_the_resume() {
     let starts: std::collections::BTreeSet<i64> = windows.keys().map(|(s, _)| *s).collect();
     assert_eq!(starts.len() as i64, last / 100 + 1);
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The counter with a second source declared before the first one (so it is the job's
+/// first source stage now): each source must find its own position, by its stream name.
+#[test]
+fn a_source_added_before_the_others_does_not_take_their_positions() {
+    let dir = std::env::temp_dir().join(format!("strom-savepoint-sources-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = collect_sink();
+    let original = stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        numbers
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    };
+    let handle = original.start(config(&dir, 2));
+    std::thread::sleep(Duration::from_millis(150));
+    let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    let first_run = out.take();
+
+    let edited = stream! {
+        let early = source(from_vec(Vec::<u64>::new()));
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        early
+            .union(numbers)
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    };
+    let edited_plan = edited.plan().to_string();
+    let handle = edited.start(config(&dir, 2).resume_from(savepoint));
+    std::thread::sleep(Duration::from_millis(150));
+    let (_, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert_eq!(report.restored_from, Some(savepoint));
+    // The new source is the job's first source stage now.
+    assert!(
+        edited_plan.contains("stage 0\n  source(collection) [early]"),
+        "{edited_plan}"
+    );
+    let second_run = out.take();
+    assert!(!second_run.is_empty());
+    let all: Vec<(u64, u64)> = first_run.iter().chain(&second_run).copied().collect();
+    for (key, counts) in per_key(&all) {
+        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
+        assert_eq!(counts, expected, "key {key}");
+    }
+    assert_prefix_totals(&all);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -61,6 +61,11 @@ pub struct StageMetadata {
     pub parallelism: usize,
     /// True for stages that read a source.
     pub is_source: bool,
+    /// For a source stage, its source's identity ([`StageSpec::source_id`]), to find
+    /// its position after the job was edited.
+    ///
+    /// [`StageSpec::source_id`]: crate::graph::StageSpec::source_id
+    pub source: Option<String>,
 }
 
 /// What a completed checkpoint cost.
@@ -311,11 +316,13 @@ mod tests {
                 name: "source".into(),
                 parallelism: 1,
                 is_source: true,
+                source: Some("source".into()),
             },
             StageMetadata {
                 name: "window".into(),
                 parallelism: 2,
                 is_source: false,
+                source: None,
             },
         ]
     }

@@ -10,7 +10,7 @@ use stream_core::{ErrorKind, Result, StreamError};
 
 const MAGIC: &[u8; 4] = b"STRM";
 /// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 const HEADER: usize = 4 + 2 + 1 + 8;
 const TRAILER: usize = 4;
 

@@ -187,39 +187,59 @@ pub fn readers_for(
         .collect())
 }
 
+/// What recovery needs to know of a stage of the job being started.
+#[derive(Clone, Debug)]
+pub struct StageShape {
+    /// Its source's identity, for a source stage.
+    pub source: Option<String>,
+    /// Its number of instances.
+    pub parallelism: usize,
+}
+
 /// The snapshots instance `index` of stage `stage` of the job being started restores
-/// from, where `stages` gives each of its stages' source-ness and parallelism.
+/// from.
 ///
 /// State maps back by operator id, not by stage number, so a job edited since the
-/// checkpoint (operators or exchanges added, removed or moved) restores what it still has:
-/// a source stage restores from the old source stage of the same rank (its `k`-th
-/// source), whose position it continues; every other stage is offered the state of every
-/// old stage that is not a source, rescaled to its parallelism, and each of its operators
-/// takes the section of its own id wherever that was.
+/// checkpoint (operators, exchanges or sources added, removed or moved) restores what it
+/// still has. A source stage restores from the old source stage reading the same source
+/// (the same stream in `stream!` and description), or else from the old source stage of
+/// its rank (its `k`-th source) if no source of the new job claims that one; a source
+/// with neither starts afresh. Every other stage is offered the state of every old stage
+/// that is not a source, rescaled to its parallelism, and each of its operators takes the
+/// section of its own id wherever that was.
 pub fn readers_for_task(
     restore: &Restore,
-    stages: &[(bool, usize)],
+    stages: &[StageShape],
     stage: usize,
     index: usize,
 ) -> Result<Vec<SnapshotReader>> {
     let old = &restore.metadata.stages;
-    let (is_source, parallelism) = stages[stage];
-    if is_source {
-        let rank = stages[..stage].iter().filter(|(source, _)| *source).count();
-        return match old
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.is_source)
-            .nth(rank)
-        {
-            Some((old_stage, _)) => readers_for(restore, old_stage, index, parallelism),
-            // A source added since the checkpoint starts at its start position.
+    let shape = &stages[stage];
+    if let Some(source) = &shape.source {
+        let same_source = old.iter().position(|m| m.source.as_ref() == Some(source));
+        let same_rank = || {
+            let rank = stages[..stage]
+                .iter()
+                .filter(|s| s.source.is_some())
+                .count();
+            let (old_stage, meta) = old
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.is_source)
+                .nth(rank)?;
+            let claimed = stages
+                .iter()
+                .any(|s| s.source.is_some() && s.source == meta.source);
+            (!claimed).then_some(old_stage)
+        };
+        return match same_source.or_else(same_rank) {
+            Some(old_stage) => readers_for(restore, old_stage, index, shape.parallelism),
             None => Ok(Vec::new()),
         };
     }
     let mut readers = Vec::new();
     for (old_stage, _) in old.iter().enumerate().filter(|(_, m)| !m.is_source) {
-        readers.extend(readers_for(restore, old_stage, index, parallelism)?);
+        readers.extend(readers_for(restore, old_stage, index, shape.parallelism)?);
     }
     Ok(readers)
 }
@@ -251,6 +271,7 @@ mod tests {
             name: "s".into(),
             parallelism: 1,
             is_source: true,
+            source: Some("s".into()),
         }];
         let c = Coordinator::new(storage.clone(), "job", 128, stages, vec![], 3);
         (storage, c)

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use stream_core::operator::InstanceInfo;
 use stream_core::{ErrorKind, StreamError};
 
+use crate::checkpoint::recovery::StageShape;
 use crate::checkpoint::{CheckpointStats, Coordinator, StageMetadata};
 use crate::config::Config;
 use crate::exchange::Partitioning;
@@ -217,11 +218,14 @@ fn prepare_checkpoints(
                 ),
             )));
         }
-        let shape: Vec<(bool, usize)> = graph
+        let shape: Vec<StageShape> = graph
             .stages
             .iter()
             .zip(&parallelism)
-            .map(|(spec, &p)| (spec.is_source(), p))
+            .map(|(spec, &p)| StageShape {
+                source: spec.source_id(),
+                parallelism: p,
+            })
             .collect();
         for task in workers.iter_mut().flatten() {
             let (stage, index) = (task.info.stage, task.info.index);
@@ -243,6 +247,7 @@ fn prepare_checkpoints(
             name: spec.name(),
             parallelism: p,
             is_source: spec.is_source(),
+            source: spec.source_id(),
         })
         .collect();
     let coordinator = Coordinator::new(

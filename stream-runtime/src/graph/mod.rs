@@ -50,6 +50,16 @@ impl StageSpec {
         self.inputs.is_empty()
     }
 
+    /// For a source stage, what identifies its source across edits of the job: the stream
+    /// it starts in `stream!` and its description (`numbers/source(generator)`).
+    pub fn source_id(&self) -> Option<String> {
+        let source = self.operators.first().filter(|_| self.is_source())?;
+        Some(match &source.stream {
+            Some(stream) => format!("{stream}/{}", source.kind),
+            None => source.kind.clone(),
+        })
+    }
+
     /// The stage's name: its operators joined by arrows.
     pub fn name(&self) -> String {
         self.operators
