@@ -310,3 +310,48 @@ fn a_source_added_before_the_others_does_not_take_their_positions() {
     assert_prefix_totals(&all);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A job counting with `counts` and, in a second branch, summing with `sums`.
+fn two_branch_job(out: &CollectSink<(u64, u64)>, with_sums: bool) -> Job {
+    if with_sums {
+        stream! {
+            let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0)).parallelism(2);
+            numbers.key_by(|i| i % KEYS).aggregate(count()).uid("counts").sink(out.clone());
+            numbers.key_by(|i| i % KEYS).reduce(|a, b| a + b).uid("sums").sink(for_each(|_| {}));
+        }
+    } else {
+        stream! {
+            let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0)).parallelism(2);
+            numbers.key_by(|i| i % KEYS).aggregate(count()).uid("counts").sink(out.clone());
+        }
+    }
+}
+
+#[test]
+fn state_no_operator_takes_is_refused_unless_allowed() {
+    let dir = std::env::temp_dir().join(format!("strom-savepoint-drop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = collect_sink();
+    let handle = two_branch_job(&out, true).start(config(&dir, 2));
+    std::thread::sleep(Duration::from_millis(100));
+    let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+
+    // The edited job lost the `sums` operator: its state has no taker.
+    let error = two_branch_job(&out, false)
+        .start(config(&dir, 2).resume_from(savepoint))
+        .join()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`sums`"), "{error}");
+    assert!(error.contains("allow_non_restored_state"), "{error}");
+
+    let handle = two_branch_job(&out, false).start(
+        config(&dir, 2)
+            .resume_from(savepoint)
+            .allow_non_restored_state(true),
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let report = handle.stop().unwrap();
+    assert_eq!(report.restored_from, Some(savepoint));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

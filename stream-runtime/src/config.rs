@@ -36,6 +36,8 @@ pub(crate) struct CheckpointConfig {
     pub resume_from: Option<u64>,
     /// A checkpoint not complete after this long is abandoned.
     pub timeout: Duration,
+    /// Restore even if the checkpoint holds state no operator takes.
+    pub allow_non_restored_state: bool,
 }
 
 impl Default for CheckpointConfig {
@@ -46,6 +48,7 @@ impl Default for CheckpointConfig {
             retain: 2,
             resume_from: None,
             timeout: Duration::from_secs(600),
+            allow_non_restored_state: false,
         }
     }
 }
@@ -243,6 +246,14 @@ impl Config {
     /// How many complete checkpoints are kept (default 2; at least 1).
     pub fn retain_checkpoints(mut self, count: usize) -> Self {
         self.checkpoints.retain = count.max(1);
+        self
+    }
+
+    /// Restores a checkpoint even if it holds state that no operator of the job takes
+    /// (operators removed since): that state is dropped. Off by default, as in Flink
+    /// (`--allowNonRestoredState`): a renamed operator would silently start empty.
+    pub fn allow_non_restored_state(mut self, allow: bool) -> Self {
+        self.checkpoints.allow_non_restored_state = allow;
         self
     }
 

@@ -51,6 +51,8 @@ pub struct SnapshotReader {
     sections: BTreeMap<String, Vec<u8>>,
     key_groups: Option<KeyGroups>,
     operator_state: bool,
+    /// The sections an operator read: what the restoring job claimed of the snapshot.
+    claimed: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 /// The key groups a restoring instance owns.
@@ -69,6 +71,7 @@ impl SnapshotReader {
             sections,
             key_groups: None,
             operator_state: true,
+            claimed: Default::default(),
         }
     }
 
@@ -100,12 +103,18 @@ impl SnapshotReader {
         }
     }
 
+    /// The sections some operator read so far.
+    pub fn claimed(&self) -> Vec<String> {
+        self.claimed.borrow().iter().cloned().collect()
+    }
+
     /// Reads the section `uid`, or `None` if the snapshot has no state for it (a new
     /// operator starts empty).
     pub fn read<T: DeserializeOwned>(&self, uid: &str) -> Result<Option<T>> {
         let Some(bytes) = self.sections.get(uid) else {
             return Ok(None);
         };
+        self.claimed.borrow_mut().insert(uid.to_owned());
         postcard::from_bytes(bytes).map(Some).map_err(|e| {
             StreamError::with_source(
                 ErrorKind::State,

@@ -197,7 +197,7 @@ pub struct StageShape {
 }
 
 /// The snapshots instance `index` of stage `stage` of the job being started restores
-/// from.
+/// from, each with the old stage it was taken of.
 ///
 /// State maps back by operator id, not by stage number, so a job edited since the
 /// checkpoint (operators, exchanges or sources added, removed or moved) restores what it
@@ -212,9 +212,13 @@ pub fn readers_for_task(
     stages: &[StageShape],
     stage: usize,
     index: usize,
-) -> Result<Vec<SnapshotReader>> {
+) -> Result<Vec<(usize, SnapshotReader)>> {
     let old = &restore.metadata.stages;
     let shape = &stages[stage];
+    let from = |old_stage: usize| -> Result<Vec<(usize, SnapshotReader)>> {
+        let readers = readers_for(restore, old_stage, index, shape.parallelism)?;
+        Ok(readers.into_iter().map(|r| (old_stage, r)).collect())
+    };
     if let Some(source) = &shape.source {
         let same_source = old.iter().position(|m| m.source.as_ref() == Some(source));
         let same_rank = || {
@@ -233,15 +237,33 @@ pub fn readers_for_task(
             (!claimed).then_some(old_stage)
         };
         return match same_source.or_else(same_rank) {
-            Some(old_stage) => readers_for(restore, old_stage, index, shape.parallelism),
+            Some(old_stage) => from(old_stage),
             None => Ok(Vec::new()),
         };
     }
     let mut readers = Vec::new();
     for (old_stage, _) in old.iter().enumerate().filter(|(_, m)| !m.is_source) {
-        readers.extend(readers_for(restore, old_stage, index, shape.parallelism)?);
+        readers.extend(from(old_stage)?);
     }
     Ok(readers)
+}
+
+/// The state in `restore` that no operator of the restored job read: `(old stage name,
+/// section)` pairs, given the sections each old stage had read (`claimed`).
+pub fn unclaimed(
+    restore: &Restore,
+    claimed: &std::collections::BTreeSet<(usize, String)>,
+) -> Vec<(String, String)> {
+    let mut left = std::collections::BTreeSet::new();
+    for ((stage, _), sections) in &restore.tasks {
+        for name in sections.keys() {
+            if !claimed.contains(&(*stage, name.clone())) {
+                let stage_name = restore.metadata.stages[*stage].name.clone();
+                left.insert((stage_name, name.clone()));
+            }
+        }
+    }
+    left.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -227,16 +227,37 @@ fn prepare_checkpoints(
                 parallelism: p,
             })
             .collect();
+        let mut claimed = std::collections::BTreeSet::new();
         for task in workers.iter_mut().flatten() {
             let (stage, index) = (task.info.stage, task.info.index);
             let readers =
                 crate::checkpoint::recovery::readers_for_task(restore, &shape, stage, index)
                     .map_err(job_error)?;
-            for reader in readers {
+            for (old_stage, reader) in readers {
                 task.stage
                     .restore(&reader)
                     .map_err(|e| JobError::of_task(graph.name(), task, e))?;
+                claimed.extend(reader.claimed().into_iter().map(|s| (old_stage, s)));
             }
+        }
+        // As in Flink, state the edited job has no operator for is an error unless
+        // dropping it was asked for.
+        let unclaimed = crate::checkpoint::recovery::unclaimed(restore, &claimed);
+        if !unclaimed.is_empty() && !settings.allow_non_restored_state {
+            let listed: Vec<String> = unclaimed
+                .iter()
+                .map(|(stage, section)| format!("`{section}` (of stage `{stage}`)"))
+                .collect();
+            return Err(job_error(StreamError::new(
+                ErrorKind::Config,
+                format!(
+                    "checkpoint {} holds state that no operator of this job takes: {}. Give \
+                     the operators their old ids with `.uid(..)`, or drop that state with \
+                     `Config::allow_non_restored_state(true)`",
+                    restore.metadata.id,
+                    listed.join(", ")
+                ),
+            )));
         }
     }
     let stages = graph
