@@ -9,7 +9,8 @@
 //! cargo run --release --example exactly_once_etl -- run /tmp/etl/in /tmp/etl/out /tmp/etl/checkpoints
 //! ```
 //!
-//! `run` takes `--throttle N` (pause 1 ms after every N records per instance) to make the
+//! `run` takes `--parallelism P` (of the windows and the sink; default 2, and it may change
+//! between starts) and `--throttle N` (pause 1 ms after every N records per instance) to make the
 //! job slow enough to kill by hand.
 
 use std::io::Write;
@@ -86,7 +87,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         _ => {
             eprintln!("usage: exactly_once_etl generate <log dir> <records>");
             eprintln!(
-                "       exactly_once_etl run <log dir> <out dir> <checkpoint dir> [--throttle N]"
+                "       exactly_once_etl run <log dir> <out dir> <checkpoint dir> [--throttle N] \
+                 [--parallelism P]"
             );
             std::process::exit(2);
         }
@@ -95,6 +97,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let throttle: u64 = match args.iter().position(|a| a == "--throttle") {
         Some(i) => args.get(i + 1).ok_or("--throttle N")?.parse()?,
         None => 0,
+    };
+    // The log has two partitions: the sources run at 2; the windows and the sink at any
+    // parallelism, which may change from one start to the next (keyed state rescales).
+    let parallelism: usize = match args.iter().position(|a| a == "--parallelism") {
+        Some(i) => args.get(i + 1).ok_or("--parallelism N")?.parse()?,
+        None => 2,
     };
     let mut seen = 0u64;
     let job = stream! {
@@ -107,7 +115,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             })
             .try_map(parse)
             .event_time(|p| p.ts)
-            .watermark(bounded_out_of_orderness(ms(100)));
+            .watermark(bounded_out_of_orderness(ms(100)))
+            .parallelism(2);
         purchases
             .key_by(|p| p.user)
             .window(tumbling(secs(1)))
@@ -117,7 +126,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let report = job.run_with(
         Config::default()
-            .parallelism(2)
+            .parallelism(parallelism)
             .checkpoint_dir(checkpoints)
             .checkpoint_every(Duration::from_millis(100)),
     )?;

@@ -1,9 +1,12 @@
 //! Fault injection: the exactly-once ETL example (`examples/exactly_once_etl.rs`) runs as
 //! a child process that is killed with SIGKILL at random moments and started again on
-//! the same checkpoint directory, until it finishes. Its published output must equal an
-//! uninterrupted run's: the same lines, nothing lost, nothing twice, no stray files.
+//! the same checkpoint directory (its windows and sink at a parallelism of 1, 2 or 3 each
+//! time, so state and sink transactions are rescaled too), until it finishes. Its
+//! published output must equal an uninterrupted run's: the same lines, nothing lost,
+//! nothing twice, no stray files.
 //!
-//! `STROM_KILLS` sets the number of kills (default 20), `STROM_SEED` the moments;
+//! `STROM_KILLS` sets the number of kills (default 20), `STROM_SEED` the moments and
+//! parallelisms;
 //! `scripts/kill-loop.sh` runs 100+.
 
 use std::collections::BTreeMap;
@@ -58,9 +61,16 @@ fn published(out: &Path) -> (BTreeMap<String, u32>, Vec<PathBuf>) {
     (lines, strays)
 }
 
-fn run(input: &Path, out: &Path, checkpoints: &Path, throttle: Option<u32>) -> std::process::Child {
+fn run(
+    input: &Path,
+    out: &Path,
+    checkpoints: &Path,
+    throttle: Option<u32>,
+    parallelism: u64,
+) -> std::process::Child {
     let mut command = Command::new(example());
     command.arg("run").arg(input).arg(out).arg(checkpoints);
+    command.arg("--parallelism").arg(parallelism.to_string());
     if let Some(n) = throttle {
         command.arg("--throttle").arg(n.to_string());
     }
@@ -103,7 +113,7 @@ fn killed_at_random_moments_the_etl_job_publishes_exactly_its_output() {
 
     // The reference: one uninterrupted run.
     let (reference_out, reference_chk) = (root.join("reference"), root.join("reference-chk"));
-    assert!(run(&input, &reference_out, &reference_chk, None)
+    assert!(run(&input, &reference_out, &reference_chk, None, 2)
         .wait()
         .unwrap()
         .success());
@@ -121,7 +131,10 @@ fn killed_at_random_moments_the_etl_job_publishes_exactly_its_output() {
     let mut killed = 0;
     let started = Instant::now();
     loop {
-        let mut child = run(&input, &out, &chk, Some(10));
+        // The windows and the sink restart at 1, 2 or 3 instances: keyed state and the
+        // sink's transactions are rescaled on the way.
+        let parallelism = 1 + rng.below(3);
+        let mut child = run(&input, &out, &chk, Some(10), parallelism);
         let deadline = Instant::now() + Duration::from_millis(150 + rng.below(400));
         let mut finished = None;
         while Instant::now() < deadline {
