@@ -130,6 +130,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             .checkpoint_dir(checkpoints)
             .checkpoint_every(Duration::from_millis(100)),
     )?;
+    for why in &report.skipped_checkpoints {
+        eprintln!("passed over a damaged checkpoint: {why}");
+    }
     println!(
         "done: {} checkpoints this run, resumed from {:?}",
         report.checkpoints.len(),

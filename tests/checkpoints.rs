@@ -183,6 +183,16 @@ fn a_damaged_latest_checkpoint_falls_back_to_the_one_before() {
         restored, previous,
         "resumed from the checkpoint before the damaged one"
     );
+    // The report says which checkpoint was passed over and names the damaged file.
+    let damaged = newest.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        report
+            .skipped_checkpoints
+            .iter()
+            .any(|why| why.contains(&damaged) && why.contains("task-1-0")),
+        "{:?}",
+        report.skipped_checkpoints
+    );
     assert_eq!(finals(out.take()), expected());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -169,6 +169,8 @@ pub(crate) struct RunOutcome {
     pub tasks: Vec<TaskReport>,
     pub checkpoints: Vec<CheckpointStats>,
     pub restored_from: Option<u64>,
+    /// Newer checkpoints recovery passed over, and why.
+    pub skipped_checkpoints: Vec<String>,
 }
 
 /// Restores every task from the checkpoint recovery chose, and connects the tasks to the
@@ -178,10 +180,10 @@ fn prepare_checkpoints(
     config: &Config,
     control: &JobControl,
     workers: &mut [Vec<Task>],
-) -> Result<Option<u64>, JobError> {
+) -> Result<(Option<u64>, Vec<String>), JobError> {
     let Some((storage, settings)) = config.checkpointing() else {
         control.set_checkpointing(None, 0);
-        return Ok(None);
+        return Ok((None, Vec::new()));
     };
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
     let storage = storage.open().map_err(job_error)?;
@@ -297,7 +299,7 @@ fn prepare_checkpoints(
         task.checkpointing = Some(Arc::clone(&checkpointing));
     }
     control.set_checkpointing(Some(checkpointing), recovery.last_id);
-    Ok(restored_from)
+    Ok((restored_from, recovery.skipped))
 }
 
 pub(crate) fn run_job(
@@ -310,7 +312,8 @@ pub(crate) fn run_job(
         mut workers,
         signals,
     } = build(graph, config)?;
-    let restored_from = prepare_checkpoints(graph, config, control, &mut workers)?;
+    let (restored_from, skipped_checkpoints) =
+        prepare_checkpoints(graph, config, control, &mut workers)?;
     let stats = workers
         .iter()
         .flatten()
@@ -412,5 +415,6 @@ pub(crate) fn run_job(
         tasks: reports,
         checkpoints: control.checkpointing().map_or_else(Vec::new, |c| c.stats()),
         restored_from,
+        skipped_checkpoints,
     })
 }

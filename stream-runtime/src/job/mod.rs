@@ -91,6 +91,7 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
                     tasks: outcome.tasks,
                     checkpoints: outcome.checkpoints,
                     restored_from: outcome.restored_from,
+                    skipped_checkpoints: outcome.skipped_checkpoints,
                     restarts,
                 });
             }
@@ -321,6 +322,9 @@ pub struct JobReport {
     pub checkpoints: Vec<CheckpointStats>,
     /// The checkpoint the last run resumed from.
     pub restored_from: Option<u64>,
+    /// Newer checkpoints the last run did not resume from because a file of theirs is
+    /// damaged or missing, each with the reason (naming the file).
+    pub skipped_checkpoints: Vec<String>,
     /// How many times the job was restarted after a failure.
     pub restarts: u32,
 }
