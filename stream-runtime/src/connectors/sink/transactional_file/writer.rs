@@ -157,7 +157,13 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
                 let path = entry.path();
                 let name = entry.file_name().to_string_lossy().to_string();
                 if path.is_file() && matches(&name) {
-                    fs::remove_file(&path).map_err(|e| self.io("remove", &path, e))?;
+                    match fs::remove_file(&path) {
+                        // Another instance cleaning the same area got there first.
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(self.io("remove", &path, e));
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -332,11 +338,15 @@ where
             p.committed = true;
             self.pending.push(p);
         }
-        // Anything else the old instance left is from a checkpoint that never completed.
-        let origin = restored.instance;
+        // Pending files of later checkpoints, of any instance, were pre-committed for a
+        // checkpoint that never completed (or is not the one resumed). Decided by the
+        // checkpoint id, not the instance number: after rescaling, an instance holds
+        // files named after others, and every instance restores the same checkpoint.
+        let restored_id = restored.checkpoint;
         self.remove_matching(&self.dir.join(".pending"), &mut |name| {
-            instance_of(name) == Some(origin) && !named.contains(name)
+            !named.contains(name) && position_of(name).is_some_and(|(c, _)| c > restored_id)
         })?;
+        let origin = restored.instance;
         if origin != self.instance {
             self.remove_matching(&self.dir.join(".inprogress"), &mut |name| {
                 instance_of(name) == Some(origin)
