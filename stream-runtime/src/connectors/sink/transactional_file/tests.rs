@@ -410,3 +410,51 @@ fn files_adopted_by_another_instance_survive_rescaling_back() {
     assert_eq!(all, vec!["3", "33"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// After 3 → 2 → 3 instances, instance 0 holds a file named after instance 2 (adopted at
+/// 2 instances) while instance 2 has files of its own. Restoring that checkpoint at 4
+/// instances, instance 2's recovery must not take the adopted file for an uncommitted one;
+/// files of a later checkpoint that never completed go, whatever their instance.
+#[test]
+fn recovery_keeps_adopted_files_and_drops_later_uncommitted_ones() {
+    let dir = scratch("adopted");
+    let sink = transactional_file_sink::<u32>(&dir);
+    // 3 instances: instance 2 pre-commits a file for checkpoint 1.
+    let mut first2 = sink.open(&instance(2)).unwrap();
+    first2.write(TEN_O_CLOCK, 21).unwrap();
+    let t2 = first2.pre_commit(1).unwrap();
+    drop(first2);
+    // 2 instances: instance 0 adopts it and checkpoint 2 names it.
+    let mut second0 = sink.open(&instance(0)).unwrap();
+    second0.on_job_restored();
+    second0.recover(&t2).unwrap();
+    let t0 = second0.pre_commit(2).unwrap();
+    drop(second0);
+    // 3 instances again: instance 2 writes its own file in checkpoint 3, and one more for
+    // checkpoint 4, which never completes.
+    let mut third0 = sink.open(&instance(0)).unwrap();
+    third0.on_job_restored();
+    third0.recover(&t0).unwrap();
+    let t0 = third0.pre_commit(3).unwrap();
+    let mut third2 = sink.open(&instance(2)).unwrap();
+    third2.on_job_restored();
+    third2.write(TEN_O_CLOCK, 22).unwrap();
+    let t2 = third2.pre_commit(3).unwrap();
+    third2.write(TEN_O_CLOCK, 99).unwrap();
+    third2.pre_commit(4).unwrap();
+    drop((third0, third2));
+    // 4 instances restore checkpoint 3.
+    let mut fourth2 = sink.open(&instance(2)).unwrap();
+    fourth2.on_job_restored();
+    fourth2.recover(&t2).unwrap();
+    let mut fourth0 = sink.open(&instance(0)).unwrap();
+    fourth0.on_job_restored();
+    fourth0.recover(&t0).unwrap();
+    fourth0.finish().unwrap();
+    fourth2.finish().unwrap();
+    let mut all = lines(&dir);
+    all.sort();
+    assert_eq!(all, vec!["21", "22"], "{:?}", files(&dir).keys());
+    assert_eq!(files(&dir).len(), published(&dir).len(), "no stray files");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
