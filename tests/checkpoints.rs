@@ -10,7 +10,7 @@ use std::time::Duration;
 use strom::prelude::*;
 
 mod common;
-use common::{failing_once, finals};
+use common::{failing_once, finals, restart_soon};
 
 const N: u64 = 300_000;
 const KEYS: u64 = 97;
@@ -49,12 +49,7 @@ fn a_failed_job_restarts_from_its_latest_checkpoint_with_exact_state() {
     let armed = Arc::new(AtomicBool::new(true));
     let job = counting_job(&out, &armed, 200_000);
     let report = job
-        .run_with(
-            config(&storage, 2).restart_strategy(RestartStrategy::FixedDelay {
-                attempts: 3,
-                delay: Duration::from_millis(10),
-            }),
-        )
+        .run_with(config(&storage, 2).restart_strategy(restart_soon()))
         .unwrap();
     assert_eq!(report.restarts, 1);
     assert!(
@@ -83,12 +78,7 @@ fn an_upsert_sink_ends_exact_after_a_restart() {
         numbers.key_by(|i| i % KEYS).aggregate(count()).sink(sink);
     };
     let report = job
-        .run_with(
-            config(&storage, 2).restart_strategy(RestartStrategy::FixedDelay {
-                attempts: 3,
-                delay: Duration::from_millis(10),
-            }),
-        )
+        .run_with(config(&storage, 2).restart_strategy(restart_soon()))
         .unwrap();
     assert_eq!(report.restarts, 1);
     assert_eq!(table.snapshot(), expected());

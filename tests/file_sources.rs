@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use strom::prelude::*;
 
 mod common;
-use common::{failing_once, finals};
+use common::{failing_once, finals, restart_soon};
 
 const FILES: u64 = 6;
 const LINES: u64 = 20_000;
@@ -95,12 +95,7 @@ fn a_failed_directory_job_restarts_from_its_file_positions_with_exact_counts() {
     // In the middle of the fifth file, after checkpoints have completed.
     let fail_at = 4 * LINES + LINES / 2;
     let report = counting_job(&input.0, &out, &armed, fail_at)
-        .run_with(
-            config(&checkpoints.0).restart_strategy(RestartStrategy::FixedDelay {
-                attempts: 3,
-                delay: Duration::from_millis(10),
-            }),
-        )
+        .run_with(config(&checkpoints.0).restart_strategy(restart_soon()))
         .unwrap();
     assert!(!armed.load(Ordering::SeqCst), "the failure was injected");
     assert_eq!(report.restarts, 1);

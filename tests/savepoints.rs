@@ -36,6 +36,36 @@ fn per_key(rows: &[(u64, u64)]) -> BTreeMap<u64, Vec<u64>> {
     keys
 }
 
+/// [`counting_job`] with its count's id pinned to `counts`.
+fn pinned_counting_job(out: &CollectSink<(u64, u64)>) -> Job {
+    stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| i)
+            .parallelism(2);
+        numbers
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    }
+}
+
+/// A fresh scratch directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Every key's counts run 1, 2, 3, ... across the runs: each run continued exactly where
+/// the one before left off, nothing counted twice, nothing skipped.
+fn assert_counts_run_on(all: &[(u64, u64)]) {
+    for (key, counts) in per_key(all) {
+        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
+        assert_eq!(counts, expected, "key {key}");
+    }
+}
+
 /// The totals per key are those of a prefix of each source instance's sequence (`n0`
 /// records of one and `n1` of the other): nothing read twice, nothing skipped.
 fn assert_prefix_totals(all: &[(u64, u64)]) {
@@ -49,8 +79,7 @@ fn assert_prefix_totals(all: &[(u64, u64)]) {
 
 #[test]
 fn stop_with_savepoint_and_resume_at_another_parallelism_counts_every_record_once() {
-    let dir = std::env::temp_dir().join(format!("strom-savepoints-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("strom-savepoints");
     let out = collect_sink();
 
     let handle = counting_job(&out).start(config(&dir, 2));
@@ -78,10 +107,7 @@ fn stop_with_savepoint_and_resume_at_another_parallelism_counts_every_record_onc
     // Every key's counts run 1, 2, 3, ... across both runs: the second run continued
     // exactly where the savepoint left off, nothing counted twice, nothing skipped.
     let all: Vec<(u64, u64)> = first_run.iter().chain(&second_run).copied().collect();
-    for (key, counts) in per_key(&all) {
-        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
-        assert_eq!(counts, expected, "key {key}");
-    }
+    assert_counts_run_on(&all);
     assert_prefix_totals(&all);
 
     // Retention deleted the periodic checkpoints of the first run but kept its savepoints.
@@ -120,20 +146,9 @@ fn edited_counting_job(out: &CollectSink<(u64, u64)>) -> Job {
 
 #[test]
 fn state_maps_back_by_operator_id_after_the_job_is_edited() {
-    let dir = std::env::temp_dir().join(format!("strom-savepoint-edit-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("strom-savepoint-edit");
     let out = collect_sink();
-    let job = stream! {
-        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
-            .map(|i| i)
-            .parallelism(2);
-        numbers
-            .key_by(|i| (i / 2) % KEYS)
-            .aggregate(count())
-            .uid("counts")
-            .sink(out.clone());
-    };
-    let handle = job.start(config(&dir, 2));
+    let handle = pinned_counting_job(&out).start(config(&dir, 2));
     std::thread::sleep(Duration::from_millis(150));
     let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
     let first_run = out.take();
@@ -146,20 +161,14 @@ fn state_maps_back_by_operator_id_after_the_job_is_edited() {
     let stages = report.tasks.iter().map(|t| t.stage).max().unwrap() + 1;
     assert_eq!(stages, 3, "the edited job has one more stage");
     let all: Vec<(u64, u64)> = first_run.iter().chain(&out.take()).copied().collect();
-    for (key, counts) in per_key(&all) {
-        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
-        assert_eq!(
-            counts, expected,
-            "key {key}: the count continued from the savepoint"
-        );
-    }
+    assert_counts_run_on(&all);
+    assert_prefix_totals(&all);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_plain_stop_with_checkpoints_ends_on_a_checkpoint_that_a_new_run_resumes() {
-    let dir = std::env::temp_dir().join(format!("strom-stop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("strom-stop");
     let out = collect_sink();
     let handle = counting_job(&out).start(config(&dir, 2));
     std::thread::sleep(Duration::from_millis(150));
@@ -173,13 +182,8 @@ fn a_plain_stop_with_checkpoints_ends_on_a_checkpoint_that_a_new_run_resumes() {
     let report = handle.stop().unwrap();
     assert_eq!(report.restored_from, Some(last));
     let all: Vec<(u64, u64)> = first_run.iter().chain(&out.take()).copied().collect();
-    for (key, counts) in per_key(&all) {
-        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
-        assert_eq!(
-            counts, expected,
-            "key {key}: nothing repeated, nothing skipped"
-        );
-    }
+    assert_counts_run_on(&all);
+    assert_prefix_totals(&all);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -223,8 +227,7 @@ fn published_lines(dir: &std::path::Path) -> Vec<String> {
 /// partially, none lost.
 #[test]
 fn windows_open_at_a_stop_with_savepoint_fire_once_after_the_resume() {
-    let root = std::env::temp_dir().join(format!("strom-stop-windows-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = scratch("strom-stop-windows");
     let (out, chk) = (root.join("out"), root.join("chk"));
     let handle = windowed_job(&out).start(config(&chk, 2));
     std::thread::sleep(Duration::from_millis(300));
@@ -260,20 +263,9 @@ fn windows_open_at_a_stop_with_savepoint_fire_once_after_the_resume() {
 /// first source stage now): each source must find its own position, by its stream name.
 #[test]
 fn a_source_added_before_the_others_does_not_take_their_positions() {
-    let dir = std::env::temp_dir().join(format!("strom-savepoint-sources-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("strom-savepoint-sources");
     let out = collect_sink();
-    let original = stream! {
-        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
-            .map(|i| i)
-            .parallelism(2);
-        numbers
-            .key_by(|i| (i / 2) % KEYS)
-            .aggregate(count())
-            .uid("counts")
-            .sink(out.clone());
-    };
-    let handle = original.start(config(&dir, 2));
+    let handle = pinned_counting_job(&out).start(config(&dir, 2));
     std::thread::sleep(Duration::from_millis(150));
     let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
     let first_run = out.take();
@@ -303,10 +295,7 @@ fn a_source_added_before_the_others_does_not_take_their_positions() {
     let second_run = out.take();
     assert!(!second_run.is_empty());
     let all: Vec<(u64, u64)> = first_run.iter().chain(&second_run).copied().collect();
-    for (key, counts) in per_key(&all) {
-        let expected: Vec<u64> = (1..=counts.len() as u64).collect();
-        assert_eq!(counts, expected, "key {key}");
-    }
+    assert_counts_run_on(&all);
     assert_prefix_totals(&all);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -329,8 +318,7 @@ fn two_branch_job(out: &CollectSink<(u64, u64)>, with_sums: bool) -> Job {
 
 #[test]
 fn state_no_operator_takes_is_refused_unless_allowed() {
-    let dir = std::env::temp_dir().join(format!("strom-savepoint-drop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("strom-savepoint-drop");
     let out = collect_sink();
     let handle = two_branch_job(&out, true).start(config(&dir, 2));
     std::thread::sleep(Duration::from_millis(100));

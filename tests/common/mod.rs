@@ -7,6 +7,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use strom::prelude::RestartStrategy;
+
+/// Up to three restarts, 10 ms apart: a test's job recovers from its injected failure.
+#[allow(dead_code)]
+pub fn restart_soon() -> RestartStrategy {
+    RestartStrategy::FixedDelay {
+        attempts: 3,
+        delay: Duration::from_millis(10),
+    }
+}
+
 /// The identity on record numbers, except that it panics once at record `fail_at` while
 /// `armed` (an injected failure), and pauses at every `slow_every`-th record so that
 /// checkpoints complete along the way.

@@ -107,7 +107,6 @@ pub struct Coordinator {
     retain: usize,
     stopped: bool,
     stats: Vec<CheckpointStats>,
-    aborted: u64,
     /// Checkpoints of this run requested as savepoints.
     savepoints: std::collections::BTreeSet<u64>,
 }
@@ -140,7 +139,6 @@ impl Coordinator {
             retain: retain.max(1),
             stopped: false,
             stats: Vec::new(),
-            aborted: 0,
             savepoints: Default::default(),
         }
     }
@@ -196,14 +194,7 @@ impl Coordinator {
     /// Abandons checkpoint `id` (a stage declined it or it timed out); its folder goes
     /// when a later checkpoint completes.
     pub fn abort(&mut self, id: u64) {
-        if self.pending.remove(&id).is_some() {
-            self.aborted += 1;
-        }
-    }
-
-    /// How many checkpoints of this run were abandoned.
-    pub fn aborted(&self) -> u64 {
-        self.aborted
+        self.pending.remove(&id);
     }
 
     /// A stage instance finished: pending checkpoints can no longer get its barrier, and
@@ -381,7 +372,8 @@ mod tests {
         c.ack(1, 1, Duration::ZERO, Duration::ZERO).unwrap();
         assert_eq!(c.in_progress().map(|(id, _)| id), Some(1));
         c.abort(1);
-        assert_eq!((c.in_progress(), c.aborted()), (None, 1));
+        assert_eq!(c.in_progress(), None);
+        assert_eq!(c.outcome(1), Some(false));
         // A late acknowledgement of the abandoned checkpoint changes nothing.
         assert!(c
             .ack(1, 1, Duration::ZERO, Duration::ZERO)
