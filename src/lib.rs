@@ -47,8 +47,9 @@ pub mod prelude {
     pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
     pub use stream_runtime::checkpoint::{CheckpointStorage, LocalStorage, MemoryStorage};
     pub use stream_runtime::connectors::sink::{
-        collect_sink, file_sink, for_each, print, stdout, transactional_file_sink, upsert_sink,
-        upsert_table, upsert_with, CollectSink, UpsertTable,
+        collect_sink, collect_timestamped, file_sink, for_each, for_each_timestamped, print,
+        stdout, transactional_file_sink, upsert_sink, upsert_table, upsert_with, CollectSink,
+        UpsertTable,
     };
     pub use stream_runtime::connectors::source::{
         event, from_iter, from_vec, generator, idle, log_source, scripted, socket_text, text_file,

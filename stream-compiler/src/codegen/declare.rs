@@ -65,7 +65,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
         }
         NodeKind::Window {
             all,
-            assigner,
+            open,
             config,
             function,
             ..
@@ -75,12 +75,14 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             let start = if *all {
                 let unit_key = names::unit_key(n);
                 let pairs = names::all_pairs(n);
+                let call = method_call(&input, &open.name, &open.args);
                 quote_spanned! {span=>
-                    let (#unit_key, #window) = #input.window_all(#assigner);
+                    let (#unit_key, #window) = #call;
                     let #pairs = #window.pairs();
                 }
             } else {
-                quote_spanned!(span=> let #window = #input.window(#assigner);)
+                let call = method_call(&input, &open.name, &open.args);
+                quote_spanned!(span=> let #window = #call;)
             };
             let configure = config.iter().map(|c| {
                 let call = method_call(&quote!(#window), &c.name, &c.args);
@@ -234,7 +236,15 @@ fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> Toke
             }
         }
     }
-    quote_spanned!(name.span()=> #receiver.#name(#(#args),*))
+    // An operator called with another number of arguments may map to another method.
+    let method = crate::ops::find(&name.to_string())
+        .and_then(|def| def.method_for(args.len()))
+        .filter(|method| name != method)
+        .map_or_else(
+            || name.clone(),
+            |method| syn::Ident::new(method, name.span()),
+        );
+    quote_spanned!(name.span()=> #receiver.#method(#(#args),*))
 }
 
 fn set_uid(node: &Node, spec: &syn::Ident, default: String) -> TokenStream {

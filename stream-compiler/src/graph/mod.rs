@@ -65,8 +65,9 @@ pub enum NodeKind {
     Window {
         /// `window_all` rather than `window`.
         all: bool,
-        /// The assigner expression.
-        assigner: Box<Expr>,
+        /// The call that opens it: `window(assigner)`, `window_all(assigner)` or
+        /// `count_window(size[, slide])`.
+        open: Call,
         /// `trigger`, `evictor`, `allowed_lateness` calls, in order.
         config: Vec<Call>,
         /// `reduce`, `aggregate` or `process`.
@@ -443,7 +444,7 @@ impl Graph {
             errors.push(unknown_operator(call, kind));
             return None;
         };
-        if call.args.len() != def.args {
+        if def.method_for(call.args.len()).is_none() {
             errors.error(
                 call.span,
                 format!(
@@ -608,10 +609,10 @@ impl Graph {
                     ..input
                 },
             )),
-            "window" | "window_all" => Some(self.add(
+            "window" | "window_all" | "count_window" => Some(self.add(
                 NodeKind::Window {
                     all: name == "window_all",
-                    assigner: arg(),
+                    open: call.clone(),
                     config: Vec::new(),
                     function: None,
                     late: None,

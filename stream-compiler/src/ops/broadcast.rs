@@ -4,6 +4,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "broadcast",
     on: &[super::Kind::Data],
     args: 0,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Keep,
     cut: Some(super::Cut::Broadcast),

@@ -8,6 +8,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "event_time",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Timestamps,
     cut: None,

@@ -9,6 +9,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "flat_map",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Keep,
     cut: None,

@@ -5,6 +5,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "ingestion_time",
     on: &[super::Kind::Data],
     args: 0,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Both,
     cut: None,

@@ -4,6 +4,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "inspect",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Keep,
     cut: None,

@@ -9,6 +9,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "key_by",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Keyed,
     time: super::Time::Keep,
     cut: Some(super::Cut::Hash),

@@ -5,6 +5,7 @@
 mod aggregate;
 mod allowed_lateness;
 mod broadcast;
+mod count_window;
 mod event_time;
 mod evictor;
 mod filter;
@@ -14,12 +15,17 @@ mod inspect;
 mod key_by;
 mod late_to;
 mod map;
+mod max;
+mod max_by;
+mod min;
+mod min_by;
 mod parallelism;
 mod process;
 mod rebalance;
 mod reduce;
 mod sink;
 mod source_time;
+mod sum;
 mod trigger;
 mod try_map;
 mod uid;
@@ -104,6 +110,9 @@ pub struct OpDef {
     pub on: &'static [Kind],
     /// How many arguments it takes.
     pub args: usize,
+    /// Other numbers of arguments it takes, each with the witness method that takes them
+    /// (`count_window(n, slide)` calls `count_window_sliding`).
+    pub overloads: &'static [(usize, &'static str)],
     /// What it produces.
     pub produces: Produces,
     /// Its effect on event time.
@@ -133,17 +142,37 @@ pub const ALL: &[&OpDef] = &[
     &union::DEF,
     &window_all::DEF,
     &window::DEF,
+    &count_window::DEF,
     &trigger::DEF,
     &evictor::DEF,
     &allowed_lateness::DEF,
     &late_to::DEF,
     &reduce::DEF,
     &aggregate::DEF,
+    &sum::DEF,
+    &min::DEF,
+    &max::DEF,
+    &min_by::DEF,
+    &max_by::DEF,
     &process::DEF,
     &uid::DEF,
     &parallelism::DEF,
     &sink::DEF,
 ];
+
+impl OpDef {
+    /// The witness method to call with `arity` arguments, or `None` if it takes not that
+    /// many.
+    pub fn method_for(&self, arity: usize) -> Option<&'static str> {
+        if arity == self.args {
+            return Some(self.name);
+        }
+        self.overloads
+            .iter()
+            .find(|(n, _)| *n == arity)
+            .map(|(_, method)| *method)
+    }
+}
 
 /// The operator called `name`.
 pub fn find(name: &str) -> Option<&'static OpDef> {

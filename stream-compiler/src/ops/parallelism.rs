@@ -11,6 +11,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "parallelism",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Keep,
     cut: None,

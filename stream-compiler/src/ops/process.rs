@@ -5,6 +5,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "process",
     on: &[super::Kind::Keyed, super::Kind::Windowed],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Data,
     time: super::Time::Keep,
     cut: None,

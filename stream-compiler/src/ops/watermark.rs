@@ -6,6 +6,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "watermark",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Same,
     time: super::Time::Watermarks,
     cut: None,

@@ -7,6 +7,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "window",
     on: &[super::Kind::Keyed],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Windowed,
     time: super::Time::Keep,
     cut: None,

@@ -9,6 +9,7 @@ pub const DEF: super::OpDef = super::OpDef {
     name: "window_all",
     on: &[super::Kind::Data],
     args: 1,
+    overloads: &[],
     produces: super::Produces::Windowed,
     time: super::Time::Keep,
     cut: Some(super::Cut::Global),

@@ -36,9 +36,10 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
     }
     for node in &graph.nodes {
         let (event_time, input) = match &node.kind {
-            NodeKind::Window { assigner, .. } => {
-                (is_event_time(assigner), graph.nodes[node.inputs[0]].output)
-            }
+            NodeKind::Window { open, .. } => (
+                open.name != "count_window" && open.args.first().is_some_and(is_event_time),
+                graph.nodes[node.inputs[0]].output,
+            ),
             NodeKind::TwoInput {
                 window: Some(window),
                 ..

@@ -13,7 +13,10 @@ use stream_core::operator::Tee;
 use stream_core::sink::Sink;
 use stream_core::time::watermark::WatermarkGenerator;
 use stream_core::time::Timestamp;
+use stream_core::window::assigner::GlobalWindows;
+use stream_core::window::evictor::CountEvictor;
 use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::trigger::{CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
 
 use super::env::StreamEnv;
@@ -416,6 +419,152 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     {
         let (spec, w) = self.witness.process(function);
         self.then(spec, w)
+    }
+
+    /// A rolling maximum per key: the record with the largest `f(record)` so far, the
+    /// first one on ties (Flink's `maxBy`).
+    #[track_caller]
+    pub fn max_by<V, F>(
+        self,
+        f: F,
+    ) -> DataStream<
+        T,
+        Chained<
+            InputPipe<(K, T)>,
+            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        >,
+    >
+    where
+        F: FnMut(&T) -> V + Clone + Send + 'static,
+        V: PartialOrd,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.max_by(f);
+        self.then(spec, w)
+    }
+
+    /// A rolling minimum per key: the record with the smallest `f(record)` so far, the
+    /// first one on ties (Flink's `minBy`).
+    #[track_caller]
+    pub fn min_by<V, F>(
+        self,
+        f: F,
+    ) -> DataStream<
+        T,
+        Chained<
+            InputPipe<(K, T)>,
+            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        >,
+    >
+    where
+        F: FnMut(&T) -> V + Clone + Send + 'static,
+        V: PartialOrd,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.min_by(f);
+        self.then(spec, w)
+    }
+
+    /// A rolling maximum of one field per key: the key's first record with
+    /// `*field(record)` set to the largest value so far (Flink's `max`).
+    #[track_caller]
+    pub fn max<V, F>(
+        self,
+        field: F,
+    ) -> DataStream<
+        T,
+        Chained<
+            InputPipe<(K, T)>,
+            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        >,
+    >
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: PartialOrd + Clone,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.max(field);
+        self.then(spec, w)
+    }
+
+    /// A rolling minimum of one field per key: the key's first record with
+    /// `*field(record)` set to the smallest value so far (Flink's `min`).
+    #[track_caller]
+    pub fn min<V, F>(
+        self,
+        field: F,
+    ) -> DataStream<
+        T,
+        Chained<
+            InputPipe<(K, T)>,
+            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        >,
+    >
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: PartialOrd + Clone,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.min(field);
+        self.then(spec, w)
+    }
+
+    /// A rolling sum of one field per key: the key's first record with
+    /// `*field(record)` set to the sum so far (Flink's `sum`).
+    #[track_caller]
+    pub fn sum<V, F>(
+        self,
+        field: F,
+    ) -> DataStream<
+        T,
+        Chained<
+            InputPipe<(K, T)>,
+            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        >,
+    >
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: std::ops::AddAssign + Clone,
+        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let (spec, w) = self.witness.sum(field);
+        self.then(spec, w)
+    }
+
+    /// Windows of `size` records per key, each fired and purged by its last record
+    /// (Flink's `countWindow(size)`).
+    pub fn count_window(
+        self,
+        size: u64,
+    ) -> WindowedStream<
+        K,
+        T,
+        GlobalWindows,
+        PurgingTrigger<CountTrigger>,
+        NoEvictor,
+        InputPipe<(K, T)>,
+    > {
+        WindowedStream {
+            witness: self.witness.count_window(size),
+            env: self.env,
+            pipe: self.pipe,
+            late_edge: None,
+        }
+    }
+
+    /// Every `slide` records of a key, a window over its last `size` records (Flink's
+    /// `countWindow(size, slide)`).
+    pub fn count_window_sliding(
+        self,
+        size: u64,
+        slide: u64,
+    ) -> WindowedStream<K, T, GlobalWindows, CountTrigger, CountEvictor, InputPipe<(K, T)>> {
+        WindowedStream {
+            witness: self.witness.count_window_sliding(size, slide),
+            env: self.env,
+            pipe: self.pipe,
+            late_edge: None,
+        }
     }
 
     /// Windows per key.

@@ -16,7 +16,10 @@ use stream_core::operator::keyed::KeyedProcessFunction;
 use stream_core::sink::Sink;
 use stream_core::source::Source;
 use stream_core::time::{millis, watermark::WatermarkGenerator, Timestamp};
+use stream_core::window::assigner::GlobalWindows;
+use stream_core::window::evictor::{count_evictor, CountEvictor};
 use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::trigger::{count_trigger, purging, CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
 
 use super::spec::{
@@ -305,6 +308,172 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         )
     }
 
+    /// A rolling reduce shown as `kind` in plans.
+    #[track_caller]
+    fn rolling<F>(self, kind: &str, f: F) -> (KeyedReduceSpec<F, K, T>, Witness<T>)
+    where
+        F: FnMut(T, T) -> T + Clone + Send + 'static,
+    {
+        (
+            KeyedReduceSpec::new(f, self.origin.info(kind)),
+            self.pairs().to(),
+        )
+    }
+
+    /// Rolling `max_by(f)` per key: the record with the largest `f(record)` so far, the
+    /// first one on ties (Flink's `maxBy`).
+    #[track_caller]
+    pub fn max_by<V, F>(
+        self,
+        mut f: F,
+    ) -> (
+        KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&T) -> V + Clone + Send + 'static,
+        V: PartialOrd,
+    {
+        self.rolling(
+            "max_by",
+            move |best: T, next: T| {
+                if f(&next) > f(&best) {
+                    next
+                } else {
+                    best
+                }
+            },
+        )
+    }
+
+    /// Rolling `min_by(f)` per key: the record with the smallest `f(record)` so far, the
+    /// first one on ties (Flink's `minBy`).
+    #[track_caller]
+    pub fn min_by<V, F>(
+        self,
+        mut f: F,
+    ) -> (
+        KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&T) -> V + Clone + Send + 'static,
+        V: PartialOrd,
+    {
+        self.rolling(
+            "min_by",
+            move |best: T, next: T| {
+                if f(&next) < f(&best) {
+                    next
+                } else {
+                    best
+                }
+            },
+        )
+    }
+
+    /// Rolling `max(field)` per key: the key's first record with `*field(record)` set to
+    /// the largest value so far; its other fields stay (Flink's `max`).
+    #[track_caller]
+    pub fn max<V, F>(
+        self,
+        field: F,
+    ) -> (
+        KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: PartialOrd + Clone,
+    {
+        self.rolling(
+            "max",
+            fold_field(field, |acc: &mut V, v: V| {
+                if v > *acc {
+                    *acc = v;
+                }
+            }),
+        )
+    }
+
+    /// Rolling `min(field)` per key: the key's first record with `*field(record)` set to
+    /// the smallest value so far; its other fields stay (Flink's `min`).
+    #[track_caller]
+    pub fn min<V, F>(
+        self,
+        field: F,
+    ) -> (
+        KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: PartialOrd + Clone,
+    {
+        self.rolling(
+            "min",
+            fold_field(field, |acc: &mut V, v: V| {
+                if v < *acc {
+                    *acc = v;
+                }
+            }),
+        )
+    }
+
+    /// Rolling `sum(field)` per key: the key's first record with `*field(record)` set to
+    /// the sum so far; its other fields stay (Flink's `sum`).
+    #[track_caller]
+    pub fn sum<V, F>(
+        self,
+        field: F,
+    ) -> (
+        KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+        V: std::ops::AddAssign + Clone,
+    {
+        self.rolling("sum", fold_field(field, |acc: &mut V, v: V| *acc += v))
+    }
+
+    /// `count_window(size)`: windows of `size` records per key, each fired and purged by
+    /// its last record (Flink's `countWindow(size)`).
+    pub fn count_window(
+        self,
+        size: u64,
+    ) -> WindowWitness<K, T, GlobalWindows, PurgingTrigger<CountTrigger>, NoEvictor> {
+        let window = self.window(GlobalWindows);
+        WindowWitness {
+            trigger: purging(count_trigger(size)),
+            assigner: window.assigner,
+            evictor: window.evictor,
+            evicting: window.evicting,
+            allowed_lateness: window.allowed_lateness,
+            origin: window.origin,
+            _types: PhantomData,
+        }
+    }
+
+    /// `count_window(size, slide)`: per key, every `slide` records a window over the last
+    /// `size` (Flink's `countWindow(size, slide)`).
+    pub fn count_window_sliding(
+        self,
+        size: u64,
+        slide: u64,
+    ) -> WindowWitness<K, T, GlobalWindows, CountTrigger, CountEvictor> {
+        let evictor = count_evictor(usize::try_from(size).unwrap_or(usize::MAX));
+        WindowWitness {
+            trigger: count_trigger(slide),
+            assigner: GlobalWindows,
+            evicting: Some(<CountEvictor as Evictor<T>>::describe(&evictor)),
+            evictor,
+            allowed_lateness: 0,
+            origin: self.origin,
+            _types: PhantomData,
+        }
+    }
+
     /// `window(assigner)`: windows per key.
     #[track_caller]
     pub fn window<A: WindowAssigner<T>>(
@@ -320,6 +489,24 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
             origin: self.origin,
             _types: PhantomData,
         }
+    }
+}
+
+/// A reduce that folds one field of each record into the same field of the first:
+/// `fold(&mut first.field, record.field)`.
+fn fold_field<T, V, F, G>(
+    mut field: F,
+    mut fold: G,
+) -> impl FnMut(T, T) -> T + Clone + Send + 'static
+where
+    F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
+    G: FnMut(&mut V, V) + Clone + Send + 'static,
+    V: Clone,
+{
+    move |mut first: T, mut next: T| {
+        let value = field(&mut next).clone();
+        fold(field(&mut first), value);
+        first
     }
 }
 

@@ -1,3 +1,4 @@
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use stream_core::operator::InstanceInfo;
@@ -68,6 +69,68 @@ impl<T: Send + 'static> Sink<T> for CollectSink<T> {
     fn describe(&self) -> String {
         "collect".into()
     }
+}
+
+/// Collects every record with its timestamp, `(Some(ts), record)`, or `(None, record)`
+/// for a record without one (Flink's `SinkFunction.Context#timestamp`). Read it like a
+/// [`CollectSink`] of pairs.
+pub struct TimestampedCollectSink<T> {
+    inner: CollectSink<(Option<Timestamp>, T)>,
+}
+
+impl<T> Clone for TimestampedCollectSink<T> {
+    fn clone(&self) -> Self {
+        TimestampedCollectSink {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// A sink that collects `(timestamp, record)` pairs, keeping the timestamp the sink
+/// receives (a window result's is its window's last millisecond).
+pub fn collect_timestamped<T>() -> TimestampedCollectSink<T> {
+    TimestampedCollectSink {
+        inner: collect_sink(),
+    }
+}
+
+impl<T> Deref for TimestampedCollectSink<T> {
+    type Target = CollectSink<(Option<Timestamp>, T)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl<T: Send + 'static> Sink<T> for TimestampedCollectSink<T> {
+    type Writer = TimestampedWriter<CollectWriter<(Option<Timestamp>, T)>>;
+
+    fn open(&self, instance: &InstanceInfo) -> Result<Self::Writer> {
+        Ok(TimestampedWriter(self.inner.open(instance)?))
+    }
+
+    fn describe(&self) -> String {
+        "collect_timestamped".into()
+    }
+}
+
+/// Hands each record to the writer `W` paired with its timestamp.
+pub struct TimestampedWriter<W>(W);
+
+impl<T, W: SinkWriter<(Option<Timestamp>, T)>> SinkWriter<T> for TimestampedWriter<W> {
+    #[inline]
+    fn write(&mut self, ts: Timestamp, item: T) -> Result {
+        self.0.write(ts, (timestamp_of(ts), item))
+    }
+
+    fn flush(&mut self) -> Result {
+        self.0.flush()
+    }
+}
+
+/// A record's timestamp as users see it: `None` for records without one.
+pub(crate) fn timestamp_of(ts: Timestamp) -> Option<Timestamp> {
+    (ts != stream_core::time::MIN_TIMESTAMP).then_some(ts)
 }
 
 /// Buffers a batch locally and appends it to the shared vector at the batch end.

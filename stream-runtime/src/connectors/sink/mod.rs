@@ -7,9 +7,12 @@ mod stdout;
 mod transactional_file;
 mod upsert;
 
-pub use collect::{collect_sink, CollectSink};
+pub use collect::{
+    collect_sink, collect_timestamped, CollectSink, CollectWriter, TimestampedCollectSink,
+    TimestampedWriter,
+};
 pub use file::{file_sink, FileSink};
-pub use for_each::{for_each, ForEachSink};
+pub use for_each::{for_each, for_each_timestamped, ForEachSink, ForEachTimestampedSink};
 pub use stdout::{print, stdout, PrintSink, StdoutSink};
 pub use transactional_file::{
     transactional_file_sink, Bucketer, Csv, DisplayLines, FileExtension, JsonLines, LineFormat,
