@@ -23,7 +23,7 @@ pub mod prelude {
     };
     pub use stream_core::operator::keyed::{process_fn, KeyedContext, KeyedProcessFunction};
     pub use stream_core::operator::Either;
-    pub use stream_core::state::{KeyedState, ListState, MapState, ValueState};
+    pub use stream_core::state::{KeyedState, ListState, MapState, NamedState, ValueState};
     pub use stream_core::time::watermark::{
         bounded_out_of_orderness, monotonous, punctuated, WatermarkGenerator,
         WatermarkGeneratorExt, WatermarkOutput,
@@ -33,7 +33,7 @@ pub mod prelude {
         MAX_TIMESTAMP, MIN_TIMESTAMP,
     };
     pub use stream_core::window::evictor::{count_evictor, delta_evictor, time_evictor};
-    pub use stream_core::window::function::{Collector, WindowContext};
+    pub use stream_core::window::function::{Collector, ProcessContext, WindowContext};
     pub use stream_core::window::trigger::{
         continuous_event_time, count_trigger, end_of_stream_trigger, event_time_trigger,
         never_trigger, processing_time_trigger, purging,

@@ -213,3 +213,107 @@ fn timestamped_sinks_keep_the_timestamp_each_record_arrives_with() {
     );
     assert_eq!(*seen.lock().unwrap(), vec![(None, 7u8)]);
 }
+
+/// Flink's `aggregate(AggregateFunction, ProcessWindowFunction)`: the window keeps one
+/// count; the function sees the key, the window, the watermark and the count, and keeps
+/// per-window state (how often this window fired) and per-key state (windows so far).
+#[test]
+fn a_window_function_after_an_incremental_aggregate_sees_key_window_value_and_state() {
+    // Key 1: [0, 1000) gets 100, 500, and late 600 (within the allowed lateness, a
+    // second firing); [1000, 2000) gets 1200. Key 2: [0, 1000) gets 300.
+    let events = || {
+        vec![
+            event(100, (1u8, 1i64)),
+            event(300, (2, 1)),
+            event(500, (1, 1)),
+            watermark(1100),
+            event(600, (1, 1)),
+            event(1200, (1, 1)),
+            watermark(3000),
+        ]
+    };
+    type Fired = (u8, i64, u64, u64, u64);
+    // (key, window start, count, firings of this window, windows of the key so far),
+    // sorted: keys firing at one watermark come in no particular order.
+    let expected: Vec<(Option<i64>, Fired)> = vec![
+        (Some(999), (1, 0, 2, 1, 1)),
+        (Some(999), (1, 0, 3, 2, 1)),
+        (Some(999), (2, 0, 1, 1, 1)),
+        (Some(1999), (1, 1000, 1, 1, 2)),
+    ];
+    let macro_out = collect_timestamped();
+    let job = stream! {
+        source(scripted(events()))
+            .key_by(|e| e.0)
+            .window(tumbling(secs(1)))
+            .allowed_lateness(secs(1))
+            .aggregate(count(), |ctx, n, out| {
+                let firings = ctx.window_state().update("firings", |f: &mut u64| *f += 1);
+                let windows = if firings == 1 {
+                    ctx.global_state().update("windows", |w: &mut u64| *w += 1)
+                } else {
+                    ctx.global_state().get("windows").unwrap_or(0)
+                };
+                assert!(ctx.current_watermark() >= ctx.window().max_timestamp());
+                out.collect((*ctx.key(), ctx.window().start, n, firings, windows));
+            })
+            .sink(macro_out.clone());
+    };
+    job.run_with(Config::default().parallelism(1)).unwrap();
+    assert_eq!(macro_out.take_sorted(), expected);
+
+    let env = StreamEnv::new("aggregate then process");
+    let builder_out = collect_timestamped();
+    env.source(scripted(events()))
+        .key_by(|e| e.0)
+        .window(tumbling(secs(1)))
+        .allowed_lateness(secs(1))
+        .aggregate_process_with(
+            |a| a.count(),
+            |ctx, n, out: &mut Collector<'_, Fired>| {
+                let firings = ctx.window_state().update("firings", |f: &mut u64| *f += 1);
+                let windows = if firings == 1 {
+                    ctx.global_state().update("windows", |w: &mut u64| *w += 1)
+                } else {
+                    ctx.global_state().get("windows").unwrap_or(0)
+                };
+                out.collect((*ctx.key(), ctx.window().start, n, firings, windows));
+            },
+        )
+        .sink(builder_out.clone());
+    env.build()
+        .unwrap()
+        .run_with(Config::default().parallelism(1))
+        .unwrap();
+    assert_eq!(builder_out.take_sorted(), expected);
+}
+
+/// Flink's `reduce(ReduceFunction, ProcessWindowFunction)`: the maximum per window, shaped
+/// with the window's bounds; sliding windows still compute from panes.
+#[test]
+fn a_window_function_after_a_reduce_shapes_each_windows_result() {
+    let out = collect_sink();
+    let job = stream! {
+        source(from_vec(vec![(0u8, 100i64, 3i64), (0, 600, 7), (0, 1100, 5), (0, 1700, 1)]))
+            .event_time(|e| e.1)
+            .watermark(monotonous())
+            .key_by(|e| e.0)
+            .window(sliding(secs(1), ms(500)))
+            .reduce(
+                |a, b| if b.2 > a.2 { b } else { a },
+                |ctx, max, out| out.collect((ctx.window().start, ctx.window().end, max.2)),
+            )
+            .sink(out.clone());
+    };
+    job.run_with(Config::default().parallelism(1)).unwrap();
+    assert_eq!(
+        out.take_sorted(),
+        vec![
+            (-500, 500, 3),
+            (0, 1000, 7),
+            (500, 1500, 7),
+            (1000, 2000, 5),
+            (1500, 2500, 1)
+        ]
+    );
+}

@@ -231,8 +231,12 @@ fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> Toke
     if name == "aggregate" {
         if let Some(arg) = args.first() {
             if let Some(with) = aggregate::with_builder(arg, &names::local("aggregates")) {
-                let method = syn::Ident::new("aggregate_with", name.span());
-                return quote_spanned!(name.span()=> #receiver.#method(#with));
+                let (method, rest) = match args {
+                    [_, process] => ("aggregate_process_with", vec![process]),
+                    _ => ("aggregate_with", vec![]),
+                };
+                let method = syn::Ident::new(method, name.span());
+                return quote_spanned!(name.span()=> #receiver.#method(#with #(, #rest)*));
             }
         }
     }

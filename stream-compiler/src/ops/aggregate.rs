@@ -6,15 +6,20 @@
 //! ```text
 //! .window(sliding(secs(10), secs(2))).aggregate((count(), max(|b| b.price)))
 //! ```
+//!
+//! On a windowed stream, `aggregate(a, |ctx, value, out| ..)` runs a window function on
+//! the aggregated value when the window fires (Flink's `aggregate(AggregateFunction,
+//! ProcessWindowFunction)`); `ctx` has the key, the window, the time and state per window
+//! and per key.
 /// The definition of `aggregate`.
 pub const DEF: super::OpDef = super::OpDef {
     name: "aggregate",
     on: &[super::Kind::Keyed, super::Kind::Windowed],
     args: 1,
-    overloads: &[],
+    overloads: &[(2, "aggregate_process")],
     produces: super::Produces::Data,
     time: super::Time::Keep,
     cut: None,
     stateful: true,
-    usage: "`.aggregate(count())`, `.aggregate((count(), max(|r| r.v)))` or a user `Aggregate`",
+    usage: "`.aggregate(count())`, `.aggregate((count(), max(|r| r.v)))` or a user `Aggregate`; on a window also `.aggregate(count(), |ctx, n, out| ..)`",
 };

@@ -11,6 +11,10 @@ use hashbrown::HashMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+mod named;
+
+pub use named::NamedState;
+
 /// The per-key state of a process function.
 pub trait KeyedState: Default + Send + Serialize + DeserializeOwned + 'static {
     /// True if the state holds nothing (the key's entry can be dropped).

@@ -15,7 +15,9 @@ use stream_core::time::watermark::WatermarkGenerator;
 use stream_core::time::Timestamp;
 use stream_core::window::assigner::GlobalWindows;
 use stream_core::window::evictor::CountEvictor;
-use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::function::{
+    Collector, Eviction, ProcessAfter, ProcessContext, ProcessFn, ProcessWindow, WindowContext,
+};
 use stream_core::window::trigger::{CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
 
@@ -705,6 +707,93 @@ where
         Chained<P, WindowSpec<A, Tr, E::Aggregate<Ag>, K, T>>,
     > {
         self.aggregate(make(AggBuilder::new()))
+    }
+
+    /// Reduces each window incrementally with `f`, then calls `process(context, value,
+    /// out)` when it fires (Flink's `reduce(ReduceFunction, ProcessWindowFunction)`).
+    #[track_caller]
+    pub fn reduce_process<O, F, Pr>(
+        self,
+        f: F,
+        process: Pr,
+    ) -> DataStream<
+        O,
+        Chained<P, WindowSpec<A, Tr, ProcessAfter<E::Reduce<F>, Pr, K, A::Window, T, O>, K, T>>,
+    >
+    where
+        F: FnMut(T, T) -> T + Clone + Send + 'static,
+        Pr: FnMut(&mut ProcessContext<'_, K, A::Window>, T, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        let WindowedStream {
+            env,
+            pipe,
+            witness,
+            late_edge,
+        } = self;
+        let (spec, w, _) = witness.reduce_process(f, process);
+        Self::then(env, pipe, late_edge, spec, w)
+    }
+
+    /// Aggregates each window incrementally with `aggregate`, then calls
+    /// `process(context, value, out)` when it fires (Flink's
+    /// `aggregate(AggregateFunction, ProcessWindowFunction)`).
+    #[track_caller]
+    pub fn aggregate_process<Ag, O, Pr>(
+        self,
+        aggregate: Ag,
+        process: Pr,
+    ) -> DataStream<
+        O,
+        Chained<
+            P,
+            WindowSpec<A, Tr, ProcessAfter<E::Aggregate<Ag>, Pr, K, A::Window, Ag::Out, O>, K, T>,
+        >,
+    >
+    where
+        Ag: Aggregate<T>,
+        Pr: FnMut(&mut ProcessContext<'_, K, A::Window>, Ag::Out, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        let WindowedStream {
+            env,
+            pipe,
+            witness,
+            late_edge,
+        } = self;
+        let (spec, w, _) = witness.aggregate_process(aggregate, process);
+        Self::then(env, pipe, late_edge, spec, w)
+    }
+
+    /// [`aggregate_process`](Self::aggregate_process) with built-ins typed by the record:
+    /// `aggregate_process_with(|a| a.count(), |ctx, n, out| ..)`.
+    #[track_caller]
+    pub fn aggregate_process_with<Ag, O, Pr>(
+        self,
+        make: impl FnOnce(AggBuilder<T>) -> Ag,
+        process: Pr,
+    ) -> DataStream<
+        O,
+        Chained<
+            P,
+            WindowSpec<A, Tr, ProcessAfter<E::Aggregate<Ag>, Pr, K, A::Window, Ag::Out, O>, K, T>,
+        >,
+    >
+    where
+        Ag: Aggregate<T>,
+        Pr: FnMut(&mut ProcessContext<'_, K, A::Window>, Ag::Out, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        self.aggregate_process(make(AggBuilder::new()), process)
     }
 
     /// A function over all elements of each window, with its bounds.

@@ -18,7 +18,9 @@ use stream_core::source::Source;
 use stream_core::time::{millis, watermark::WatermarkGenerator, Timestamp};
 use stream_core::window::assigner::GlobalWindows;
 use stream_core::window::evictor::{count_evictor, CountEvictor};
-use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::function::{
+    Collector, Eviction, ProcessAfter, ProcessContext, ProcessFn, ProcessWindow, WindowContext,
+};
 use stream_core::window::trigger::{count_trigger, purging, CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
 
@@ -667,6 +669,103 @@ where
         Witness<T>,
     ) {
         self.aggregate(make(AggBuilder::new()))
+    }
+
+    /// `reduce(f, process)`: each window reduced incrementally by `f`, then
+    /// `process(context, value, out)` when it fires (Flink's `reduce(ReduceFunction,
+    /// ProcessWindowFunction)`).
+    #[track_caller]
+    pub fn reduce_process<O, F, P>(
+        self,
+        f: F,
+        process: P,
+    ) -> (
+        WindowSpec<A, Tr, ProcessAfter<E::Reduce<F>, P, K, A::Window, T, O>, K, T>,
+        Witness<O>,
+        Witness<T>,
+    )
+    where
+        F: FnMut(T, T) -> T + Clone + Send + 'static,
+        P: FnMut(&mut ProcessContext<'_, K, A::Window>, T, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        let info = self.info("reduce.process");
+        let function = ProcessAfter::new(self.evictor.reduce(f), process);
+        let w = Witness::<O>::default().named_origin(self.origin);
+        (
+            WindowSpec::new(
+                self.assigner,
+                self.trigger,
+                function,
+                self.allowed_lateness,
+                info,
+            ),
+            w,
+            w.to(),
+        )
+    }
+
+    /// `aggregate(a, process)`: each window aggregated incrementally by `a`, then
+    /// `process(context, value, out)` when it fires (Flink's `aggregate(AggregateFunction,
+    /// ProcessWindowFunction)`): the accumulator is all the window keeps.
+    #[track_caller]
+    pub fn aggregate_process<Ag, O, P>(
+        self,
+        aggregate: Ag,
+        process: P,
+    ) -> (
+        WindowSpec<A, Tr, ProcessAfter<E::Aggregate<Ag>, P, K, A::Window, Ag::Out, O>, K, T>,
+        Witness<O>,
+        Witness<T>,
+    )
+    where
+        Ag: Aggregate<T>,
+        P: FnMut(&mut ProcessContext<'_, K, A::Window>, Ag::Out, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        let info = self.info("aggregate.process");
+        let function = ProcessAfter::new(self.evictor.aggregate(aggregate), process);
+        let w = Witness::<O>::default().named_origin(self.origin);
+        (
+            WindowSpec::new(
+                self.assigner,
+                self.trigger,
+                function,
+                self.allowed_lateness,
+                info,
+            ),
+            w,
+            w.to(),
+        )
+    }
+
+    /// [`aggregate_process`](Self::aggregate_process) with built-ins typed by the record:
+    /// `aggregate_process_with(|a| a.count(), |ctx, n, out| ..)`.
+    #[track_caller]
+    pub fn aggregate_process_with<Ag, O, P>(
+        self,
+        make: impl FnOnce(AggBuilder<T>) -> Ag,
+        process: P,
+    ) -> (
+        WindowSpec<A, Tr, ProcessAfter<E::Aggregate<Ag>, P, K, A::Window, Ag::Out, O>, K, T>,
+        Witness<O>,
+        Witness<T>,
+    )
+    where
+        Ag: Aggregate<T>,
+        P: FnMut(&mut ProcessContext<'_, K, A::Window>, Ag::Out, &mut Collector<'_, O>)
+            + Clone
+            + Send
+            + 'static,
+        O: Send + 'static,
+    {
+        self.aggregate_process(make(AggBuilder::new()), process)
     }
 
     /// `process(|window, elements, out| ...)`: a function over all elements of a window.

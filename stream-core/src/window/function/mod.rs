@@ -8,11 +8,13 @@
 mod aggregate;
 mod eviction;
 mod process;
+mod process_after;
 mod reduce;
 
 pub use aggregate::AggregateWindow;
 pub use eviction::Eviction;
 pub use process::{ApplyAggregate, ApplyReduce, ProcessFn, ProcessWindow, ProcessWindowFn};
+pub use process_after::{ProcessAfter, ProcessContext};
 pub use reduce::ReduceWindow;
 
 use serde::de::DeserializeOwned;
@@ -20,6 +22,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::operator::{Context, Push};
+use crate::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::time::Timestamp;
 
 /// What a window holds and how it turns into output.
@@ -56,6 +59,18 @@ pub trait WindowFunction<K, T, W>: Clone + Send + 'static {
     ) -> Result;
     /// A short description for plans.
     fn describe(&self) -> String;
+
+    /// Writes state the function keeps outside the windows (per key, across windows)
+    /// under ids starting with `uid`; most functions keep none.
+    fn write_state(&self, _uid: &str, _snapshot: &mut SnapshotWriter) -> Result {
+        Ok(())
+    }
+
+    /// Reads back what [`write_state`](Self::write_state) wrote, keeping the keys of this
+    /// instance's key groups.
+    fn read_state(&mut self, _uid: &str, _snapshot: &SnapshotReader) -> Result {
+        Ok(())
+    }
 }
 
 /// What a window function sees of the window that fires.

@@ -93,7 +93,8 @@ where
                 .as_ref()
                 .map_or(Timestamp::MIN, |sliced| sliced.fired_through),
         };
-        snapshot.write(&self.uid, &state)
+        snapshot.write(&self.uid, &state)?;
+        self.function.write_state(&self.uid, snapshot)
     }
 
     pub(super) fn read_snapshot(&mut self, snapshot: &SnapshotReader) -> Result {
@@ -153,6 +154,6 @@ where
             }
             sliced.slices.retain(|_, pane| !pane.is_empty());
         }
-        Ok(())
+        self.function.read_state(&self.uid, snapshot)
     }
 }
