@@ -112,6 +112,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             config,
             between,
             function,
+            ..
         } => {
             let p = private();
             let connected = names::connected(n);
@@ -162,8 +163,16 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                     let f = &apply.args;
                     let method = syn::Ident::new("interval_join", apply.name.span());
                     let uid = set_uid(node, &spec, uids.next(node, "interval_join"));
+                    let (late_left, late_right) =
+                        (names::late_witness_of(n, 0), names::late_witness_of(n, 1));
+                    let flags = config.iter().map(|c| {
+                        let name = &c.name;
+                        quote_spanned!(c.span=> let #spec = #spec.#name();)
+                    });
                     quote_spanned! {apply.span=>
-                        let (mut #spec, #w) = #keyed.#method(#(#bounds,)* #(#f),*);
+                        let (#spec, #w, #late_left, #late_right) = #keyed.#method(#(#bounds,)* #(#f),*);
+                        #(#flags)*
+                        let mut #spec = #spec;
                         #uid
                     }
                 }
@@ -172,8 +181,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             });
             tokens
         }
-        NodeKind::Late { window } => {
-            let late = names::late_witness(*window);
+        NodeKind::Late { window, side } => {
+            let late = names::late_witness_of(*window, *side);
             let named = named(node);
             quote!(let #w = #late #named;)
         }

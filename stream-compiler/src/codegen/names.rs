@@ -20,6 +20,15 @@ pub fn late_witness(n: usize) -> Ident {
     ident("late", n)
 }
 
+/// The witness of the late records of side `side` of window or interval join `n`.
+pub fn late_witness_of(n: usize, side: usize) -> Ident {
+    if side == 0 {
+        late_witness(n)
+    } else {
+        ident("late_right", n)
+    }
+}
+
 /// The witness of the `((), T)` pairs a `window_all` node reads.
 pub fn all_pairs(n: usize) -> Ident {
     ident("pairs", n)

@@ -257,14 +257,7 @@ impl StageGen<'_> {
             }
             NodeKind::Window { .. } => {
                 let main = self.targets(n, true);
-                let late = match graph.nodes[n]
-                    .consumers
-                    .iter()
-                    .find(|&&c| matches!(graph.nodes[c].kind, NodeKind::Late { .. }))
-                {
-                    Some(&late) => self.targets(late, true),
-                    None => quote!(#p::Discard),
-                };
+                let late = self.late_targets(n, 0);
                 let spec = self.part(names::spec(n));
                 let late_var = names::local("late");
                 let operator = quote_spanned!(span=> #spec.build_with_late(::core::convert::identity(#next), ::core::convert::identity(#late_var))?);
@@ -287,6 +280,12 @@ impl StageGen<'_> {
                     quote_spanned! {span=>
                         #spec.build_with_late(::core::convert::identity(#next), #at::Discard)?
                     }
+                } else if *mode == TwoInputMode::IntervalJoin {
+                    let late_left = self.late_targets(n, 0);
+                    let late_right = self.late_targets(n, 1);
+                    quote_spanned! {span=>
+                        #spec.build_with_late(::core::convert::identity(#next), #late_left, #late_right)?
+                    }
                 } else {
                     let input = input_records(graph, n);
                     quote_spanned! {span=>
@@ -305,6 +304,22 @@ impl StageGen<'_> {
             // Sources, unions and late outputs start stages or hang off windows; the plan
             // never routes records to them as a target.
             NodeKind::Source { .. } | NodeKind::Union | NodeKind::Late { .. } => {
+                quote!(#p::Discard)
+            }
+        }
+    }
+
+    /// The downstream of the late output `side` of node `n` (`Discard` if it has none).
+    fn late_targets(&mut self, n: NodeId, side: usize) -> TokenStream {
+        let graph = self.graph;
+        let late =
+            graph.nodes[n].consumers.iter().copied().find(
+                |&c| matches!(graph.nodes[c].kind, NodeKind::Late { side: s, .. } if s == side),
+            );
+        match late {
+            Some(late) => self.targets(late, true),
+            None => {
+                let p = private();
                 quote!(#p::Discard)
             }
         }

@@ -75,10 +75,12 @@ pub enum NodeKind {
         /// The late side output stream, from `late_to(name)`.
         late: Option<Ident>,
     },
-    /// The late side output of a window node.
+    /// The late side output of a window node, or of one side of an interval join.
     Late {
-        /// The window node.
+        /// The window or interval join node.
         window: NodeId,
+        /// The side (0: a window's only one or a join's first stream, 1: the second).
+        side: usize,
     },
     /// `union(a, b, ..)`.
     Union,
@@ -95,6 +97,8 @@ pub enum NodeKind {
         config: Vec<Call>,
         /// `between(lower, upper)` (interval join).
         between: Option<Call>,
+        /// `late_left_to(name)`, `late_right_to(name)` (interval join).
+        late: [Option<Ident>; 2],
         /// `co_map(f, g)` (connect) or `apply(f)` (joins).
         function: Option<Call>,
     },
@@ -366,6 +370,7 @@ impl Graph {
                         window: None,
                         config: Vec::new(),
                         between: None,
+                        late: [None, None],
                         function: None,
                     },
                     inputs,
@@ -519,7 +524,10 @@ impl Graph {
                             ..self.nodes[self.nodes[cursor].inputs[0]].output
                         };
                         let late_node = self.add(
-                            NodeKind::Late { window: cursor },
+                            NodeKind::Late {
+                                window: cursor,
+                                side: 0,
+                            },
                             vec![cursor],
                             Some(&late_name),
                             late_name.span(),
@@ -655,6 +663,46 @@ impl Graph {
 
     /// Applies a call to connected streams (the node at `cursor`); false on an error.
     fn apply_connected(&mut self, cursor: NodeId, call: &Call, errors: &mut Errors) -> bool {
+        if !self.configure_connected(cursor, call, errors) {
+            return false;
+        }
+        // An interval join's late outputs become streams once the join is complete.
+        let (late, inputs) = match &self.nodes[cursor].kind {
+            NodeKind::TwoInput {
+                mode: TwoInputMode::IntervalJoin,
+                late,
+                function: Some(_),
+                ..
+            } if call.name == "apply" => (late.clone(), self.nodes[cursor].inputs.clone()),
+            _ => return true,
+        };
+        for (side, name) in late.into_iter().enumerate() {
+            let Some(name) = name else { continue };
+            let output = StreamType {
+                kind: Some(Kind::Data),
+                ..self.nodes[inputs[side]].output
+            };
+            let late_node = self.add(
+                NodeKind::Late {
+                    window: cursor,
+                    side,
+                },
+                vec![cursor],
+                Some(&name),
+                name.span(),
+                output,
+            );
+            if self.streams.contains_key(&name.to_string()) {
+                errors.error(name.span(), format!("stream `{name}` is defined twice"));
+                return false;
+            }
+            self.define(&name, late_node);
+        }
+        true
+    }
+
+    /// Records one configuring call of connected streams; false on an error.
+    fn configure_connected(&mut self, cursor: NodeId, call: &Call, errors: &mut Errors) -> bool {
         let node = &mut self.nodes[cursor];
         let NodeKind::TwoInput {
             mode,
@@ -662,6 +710,7 @@ impl Graph {
             window,
             config,
             between,
+            late,
             function,
         } = &mut node.kind
         else {
@@ -745,6 +794,36 @@ impl Graph {
                 }
                 *between = Some(call.clone());
             }
+            (TwoInputMode::IntervalJoin, "lower_bound_exclusive" | "upper_bound_exclusive") => {
+                if !needs(
+                    between.is_some(),
+                    "set the bounds first: `.between(lower, upper)`",
+                    errors,
+                ) || !arity(0, &format!("`.{name}()`"), errors)
+                {
+                    return false;
+                }
+                config.push(call.clone());
+            }
+            (TwoInputMode::IntervalJoin, "late_left_to" | "late_right_to") => {
+                let target = match call.args.as_slice() {
+                    [Expr::Path(p)] => p.path.get_ident().cloned(),
+                    _ => None,
+                };
+                let Some(target) = target else {
+                    errors.error(
+                        call.args_span(),
+                        format!("`{name}` takes the name of a new stream: `.{name}(late_events)`"),
+                    );
+                    return false;
+                };
+                let slot = &mut late[usize::from(name == "late_right_to")];
+                if slot.is_some() {
+                    errors.error(call.name.span(), "each side has one late output");
+                    return false;
+                }
+                *slot = Some(target);
+            }
             (TwoInputMode::Join | TwoInputMode::IntervalJoin, "apply") => {
                 let ready = match mode {
                     TwoInputMode::Join => needs(
@@ -796,7 +875,9 @@ fn connected_usage(mode: TwoInputMode) -> &'static str {
             "a window join is `join(a, b).on(|a| key, |b| key).window(assigner).apply(|a, b| ..)`"
         }
         TwoInputMode::IntervalJoin => {
-            "an interval join is `interval_join(a, b).on(|a| key, |b| key).between(lower_ms, upper_ms).apply(|a, b| ..)`"
+            "an interval join is `interval_join(a, b).on(|a| key, |b| key).between(lower_ms, upper_ms).apply(|a, b| ..)`, \
+             optionally with `.lower_bound_exclusive()`, `.upper_bound_exclusive()`, \
+             `.late_left_to(name)` and `.late_right_to(name)` before `apply`"
         }
     }
 }

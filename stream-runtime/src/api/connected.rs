@@ -10,7 +10,7 @@ use stream_core::operator::Either;
 use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
-use super::spec::{KeyBySpec, KeyedProcessSpec, MapSpec, WindowSpec};
+use super::spec::{IntervalJoinSpec, KeyBySpec, MapSpec, WindowSpec};
 use super::witness::{KeyedWitness, Origin, WindowWitness, Witness};
 
 /// Two streams connected into one stage: `connect(a, b)`, `join(a, b)`,
@@ -110,7 +110,9 @@ impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>>
 
     /// `interval_join(..).between(lower, upper).apply(f)`: `f(&a, &b)` for every `a` of the
     /// first stream and `b` of the second with the same key and
-    /// `a.ts + lower <= b.ts <= a.ts + upper` (milliseconds, inclusive).
+    /// `a.ts + lower <= b.ts <= a.ts + upper` (milliseconds, inclusive; the spec's
+    /// `lower_bound_exclusive`/`upper_bound_exclusive` exclude a bound). Also returns the
+    /// witnesses of the late records of each side.
     #[track_caller]
     pub fn interval_join<O, F>(
         self,
@@ -118,8 +120,10 @@ impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>>
         upper: i64,
         f: F,
     ) -> (
-        KeyedProcessSpec<IntervalJoin<A, B, F>, K, Either<A, B>>,
+        IntervalJoinSpec<F, K, A, B, O>,
         Witness<O>,
+        Witness<A>,
+        Witness<B>,
     )
     where
         A: Clone + serde::Serialize + serde::de::DeserializeOwned,
@@ -131,8 +135,10 @@ impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>>
             .origin
             .info(format!("interval_join({lower} ms, {upper} ms)"));
         (
-            KeyedProcessSpec::new(IntervalJoin::new(lower, upper, f), info),
+            IntervalJoinSpec::new(IntervalJoin::new(lower, upper, f), info),
             Witness::<O>::new().named_origin(self.origin),
+            Witness::<A>::new().named_origin(self.origin),
+            Witness::<B>::new().named_origin(self.origin),
         )
     }
 }

@@ -211,7 +211,7 @@ impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
 
     fn side_outputs(&self, out: &mut Vec<EdgeId>) {
         self.pipe.side_outputs(out);
-        out.extend(self.spec.side_output());
+        out.extend(self.spec.side_outputs());
     }
 
     fn parallelism(&self) -> Option<usize> {

@@ -8,8 +8,9 @@ use stream_core::aggregate::Aggregate;
 use stream_core::error::OpLabel;
 use stream_core::key::Key;
 use stream_core::operator::keyed::{
-    KeyedAggregate, KeyedProcess, KeyedProcessFunction, KeyedReduce,
+    IntervalJoin, KeyedAggregate, KeyedProcess, KeyedProcessFunction, KeyedReduce, SplitJoinOutput,
 };
+use stream_core::operator::Either;
 use stream_core::operator::{
     AssignTimestamps, Filter, FlatMap, GenerateWatermarks, IngestionTime, Inspect, KeyBy, Map,
     Push, SinkOperator, TryMap,
@@ -33,9 +34,9 @@ pub trait OperatorSpec {
     /// Sets the id its state is checkpointed under (stateless operators ignore it).
     fn set_uid(&mut self, _uid: String) {}
 
-    /// The edge its side output leaves the stage on, if any.
-    fn side_output(&self) -> Option<EdgeId> {
-        None
+    /// The edges its side outputs leave the stage on.
+    fn side_outputs(&self) -> Vec<EdgeId> {
+        Vec::new()
     }
 }
 
@@ -509,6 +510,150 @@ impl<P, K, I> OperatorSpec for KeyedProcessSpec<P, K, I> {
     }
 }
 
+/// The interval join: a keyed process function over `Either<A, B>` whose late records of
+/// each side go to a late output (edges in the DataStream API, fused branches in
+/// `stream!`).
+pub struct IntervalJoinSpec<F, K, A, B, O> {
+    join: IntervalJoin<A, B, F>,
+    uid: String,
+    info: OperatorInfo,
+    late_edges: [Option<EdgeId>; 2],
+    _types: PhantomData<fn(K) -> O>,
+}
+
+impl<F: Clone, K, A, B, O> Clone for IntervalJoinSpec<F, K, A, B, O> {
+    fn clone(&self) -> Self {
+        IntervalJoinSpec {
+            join: self.join.clone(),
+            uid: self.uid.clone(),
+            info: self.info.clone(),
+            late_edges: self.late_edges,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O> {
+    /// The spec of `join`.
+    pub fn new(join: IntervalJoin<A, B, F>, info: OperatorInfo) -> Self {
+        IntervalJoinSpec {
+            join,
+            uid: info.kind.clone(),
+            info,
+            late_edges: [None, None],
+            _types: PhantomData,
+        }
+    }
+
+    fn describe(&mut self) {
+        let (lower, upper) = self.join.bounds();
+        self.info.kind = format!("interval_join([{lower} ms, {upper} ms])");
+    }
+
+    /// Excludes the lower bound (Flink's `lowerBoundExclusive`).
+    pub fn lower_bound_exclusive(mut self) -> Self {
+        self.join = self.join.lower_bound_exclusive();
+        self.describe();
+        self
+    }
+
+    /// Excludes the upper bound (Flink's `upperBoundExclusive`).
+    pub fn upper_bound_exclusive(mut self) -> Self {
+        self.join = self.join.upper_bound_exclusive();
+        self.describe();
+        self
+    }
+
+    /// Sends late records of side `side` (0: first stream, 1: second) to `edge`.
+    pub fn late_to_edge(mut self, side: usize, edge: EdgeId) -> Self {
+        self.late_edges[side.min(1)] = Some(edge);
+        self
+    }
+}
+
+impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O>
+where
+    K: Key,
+    A: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    B: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    O: Send + 'static,
+    F: FnMut(&A, &B) -> O + Clone + Send + 'static,
+{
+    /// Builds the operator with joined pairs going to `next` and late records of each
+    /// side to `late_left` and `late_right`.
+    pub fn build_with_late<N, LA, LB>(
+        self,
+        next: N,
+        late_left: LA,
+        late_right: LB,
+    ) -> Result<KeyedProcess<K, Either<A, B>, IntervalJoin<A, B, F>, SplitJoinOutput<N, LA, LB>>>
+    where
+        N: Push<O>,
+        LA: Push<A>,
+        LB: Push<B>,
+    {
+        Ok(KeyedProcess::new(
+            self.join,
+            self.uid,
+            label(&self.info),
+            SplitJoinOutput::new(next, late_left, late_right),
+        ))
+    }
+}
+
+type LateWriter<T> = Option<ExchangeWriter<T, crate::exchange::Forward>>;
+
+fn late_writer<T: Send + 'static>(
+    edge: Option<EdgeId>,
+    build: &mut StageBuild<'_>,
+) -> Result<LateWriter<T>> {
+    edge.map(|edge| {
+        ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default()).build(build)
+    })
+    .transpose()
+}
+
+impl<F, K, A, B, O> Spec<(K, Either<A, B>)> for IntervalJoinSpec<F, K, A, B, O>
+where
+    K: Key,
+    A: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    B: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    O: Send + 'static,
+    F: FnMut(&A, &B) -> O + Clone + Send + 'static,
+{
+    type Out = O;
+    type Op<N: Push<O> + 'static> = KeyedProcess<
+        K,
+        Either<A, B>,
+        IntervalJoin<A, B, F>,
+        SplitJoinOutput<N, LateWriter<A>, LateWriter<B>>,
+    >;
+
+    fn build<N: Push<O> + 'static>(
+        self,
+        build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Self::Op<N>> {
+        let late_left = late_writer(self.late_edges[0], build)?;
+        let late_right = late_writer(self.late_edges[1], build)?;
+        self.build_with_late(next, late_left, late_right)
+    }
+}
+
+impl<F, K, A, B, O> OperatorSpec for IntervalJoinSpec<F, K, A, B, O> {
+    fn info(&self) -> &OperatorInfo {
+        &self.info
+    }
+
+    fn set_uid(&mut self, uid: String) {
+        self.uid = uid;
+    }
+
+    fn side_outputs(&self) -> Vec<EdgeId> {
+        self.late_edges.iter().flatten().copied().collect()
+    }
+}
+
 /// A window operator: assigner, trigger, window function, lateness and an optional late
 /// side output (an edge to another stage in the DataStream API, a fused branch in
 /// `stream!`).
@@ -636,8 +781,8 @@ impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
         self.uid = uid;
     }
 
-    fn side_output(&self) -> Option<EdgeId> {
-        self.late_edge
+    fn side_outputs(&self) -> Vec<EdgeId> {
+        self.late_edge.into_iter().collect()
     }
 }
 

@@ -8,7 +8,7 @@ mod process;
 mod reduce;
 
 pub use aggregate::KeyedAggregate;
-pub use interval_join::{IntervalJoin, IntervalJoinState};
+pub use interval_join::{IntervalJoin, IntervalJoinState, JoinOutput, SplitJoinOutput};
 pub use process::{
     process_fn, FnProcess, KeyedContext, KeyedProcess, KeyedProcessFunction, NoTimer,
 };
