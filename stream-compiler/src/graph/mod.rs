@@ -168,7 +168,10 @@ impl Graph {
                 defined_later.entry(b.to_string()).or_insert(b.span());
             }
             for call in &statement.calls {
-                if call.name == "late_to" {
+                if call.name == "late_to"
+                    || call.name == "late_left_to"
+                    || call.name == "late_right_to"
+                {
                     if let Some(Expr::Path(p)) = call.args.first() {
                         if let Some(i) = p.path.get_ident() {
                             defined_later.entry(i.to_string()).or_insert(i.span());
@@ -519,28 +522,7 @@ impl Graph {
                         ..input
                     };
                     if let Some(late_name) = late_name {
-                        let late_output = StreamType {
-                            kind: Some(Kind::Data),
-                            ..self.nodes[self.nodes[cursor].inputs[0]].output
-                        };
-                        let late_node = self.add(
-                            NodeKind::Late {
-                                window: cursor,
-                                side: 0,
-                            },
-                            vec![cursor],
-                            Some(&late_name),
-                            late_name.span(),
-                            late_output,
-                        );
-                        if self.streams.contains_key(&late_name.to_string()) {
-                            errors.error(
-                                late_name.span(),
-                                format!("stream `{late_name}` is defined twice"),
-                            );
-                        } else {
-                            self.define(&late_name, late_node);
-                        }
+                        self.add_late(cursor, 0, &late_name, errors);
                     }
                 }
                 _ => config.push(call.clone()),
@@ -667,38 +649,42 @@ impl Graph {
             return false;
         }
         // An interval join's late outputs become streams once the join is complete.
-        let (late, inputs) = match &self.nodes[cursor].kind {
+        let late = match &self.nodes[cursor].kind {
             NodeKind::TwoInput {
                 mode: TwoInputMode::IntervalJoin,
                 late,
                 function: Some(_),
                 ..
-            } if call.name == "apply" => (late.clone(), self.nodes[cursor].inputs.clone()),
+            } if call.name == "apply" => late.clone(),
             _ => return true,
         };
-        for (side, name) in late.into_iter().enumerate() {
-            let Some(name) = name else { continue };
-            let output = StreamType {
-                kind: Some(Kind::Data),
-                ..self.nodes[inputs[side]].output
-            };
-            let late_node = self.add(
-                NodeKind::Late {
-                    window: cursor,
-                    side,
-                },
-                vec![cursor],
-                Some(&name),
-                name.span(),
-                output,
-            );
-            if self.streams.contains_key(&name.to_string()) {
-                errors.error(name.span(), format!("stream `{name}` is defined twice"));
-                return false;
+        for (side, name) in late.iter().enumerate() {
+            if let Some(name) = name {
+                self.add_late(cursor, side, name, errors);
             }
-            self.define(&name, late_node);
         }
         true
+    }
+
+    /// Adds the late output `side` of window or interval join `of` as the stream `name`:
+    /// the records of the input on that side, as a plain stream.
+    fn add_late(&mut self, of: NodeId, side: usize, name: &Ident, errors: &mut Errors) {
+        let output = StreamType {
+            kind: Some(Kind::Data),
+            ..self.nodes[self.nodes[of].inputs[side]].output
+        };
+        let late = self.add(
+            NodeKind::Late { window: of, side },
+            vec![of],
+            Some(name),
+            name.span(),
+            output,
+        );
+        if self.streams.contains_key(&name.to_string()) {
+            errors.error(name.span(), format!("stream `{name}` is defined twice"));
+        } else {
+            self.define(name, late);
+        }
     }
 
     /// Records one configuring call of connected streams; false on an error.

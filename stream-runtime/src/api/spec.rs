@@ -601,6 +601,7 @@ where
     }
 }
 
+/// Where late records leave the stage in the DataStream API: an edge, or nowhere.
 type LateWriter<T> = Option<ExchangeWriter<T, crate::exchange::Forward>>;
 
 fn late_writer<T: Send + 'static>(
@@ -753,21 +754,14 @@ where
     F: WindowFunction<K, T, A::Window>,
 {
     type Out = F::Out;
-    type Op<N: Push<F::Out> + 'static> =
-        WindowOperator<K, T, A, Tr, F, N, Option<ExchangeWriter<T, crate::exchange::Forward>>>;
+    type Op<N: Push<F::Out> + 'static> = WindowOperator<K, T, A, Tr, F, N, LateWriter<T>>;
 
     fn build<N: Push<F::Out> + 'static>(
         self,
         build: &mut StageBuild<'_>,
         next: N,
     ) -> Result<Self::Op<N>> {
-        let late = match self.late_edge {
-            Some(edge) => Some(
-                ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default())
-                    .build(build)?,
-            ),
-            None => None,
-        };
+        let late = late_writer(self.late_edge, build)?;
         self.build_with_late(next, late)
     }
 }
