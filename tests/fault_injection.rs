@@ -1,13 +1,12 @@
 //! Fault injection: the exactly-once ETL example (`examples/exactly_once_etl.rs`) runs as
 //! a child process that is killed with SIGKILL at random moments and started again on
-//! the same checkpoint directory (with `STROM_RESCALE` set, its windows and sink at a
-//! parallelism of 1, 2 or 3 each time, so state and sink transactions are rescaled too),
-//! until it finishes. Its
-//! published output must equal an uninterrupted run's: the same lines, nothing lost,
-//! nothing twice, no stray files.
+//! the same checkpoint directory, each time with its windows and sink at a parallelism of
+//! 1, 2 or 3 (so keyed state and sink transactions are rescaled on the way), until it
+//! finishes. Its published output must equal an
+//! uninterrupted run's: the same lines, nothing lost, nothing twice, no stray files.
 //!
 //! `STROM_KILLS` sets the number of kills (default 20), `STROM_SEED` the moments and
-//! parallelisms;
+//! parallelisms, `STROM_RESCALE=0` keeps the parallelism at 2;
 //! `scripts/kill-loop.sh` runs 100+.
 
 use std::collections::BTreeMap;
@@ -129,13 +128,14 @@ fn killed_at_random_moments_the_etl_job_publishes_exactly_its_output() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5EED_1234_ABCD);
     let mut rng = Rng(seed.max(1));
-    let rescale = std::env::var_os("STROM_RESCALE").is_some();
+    let rescale = !matches!(std::env::var("STROM_RESCALE").as_deref(), Ok("0"));
     let mut killed = 0;
     let started = Instant::now();
     loop {
-        // With `STROM_RESCALE` set, the windows and the sink restart at 1, 2 or 3
-        // instances: keyed state and the sink's transactions are rescaled on the way.
-        // (Not in the suite: such runs can leave stray pending files, a known bug.)
+        // The windows and the sink start at 1, 2 or 3 instances each time: keyed state
+        // and the sink's transactions are rescaled on the way. (The log's readers stay at
+        // 2: merging partitions read to different event times under one watermark
+        // generator would make some records late, which this test does not expect.)
         let parallelism = if rescale { 1 + rng.below(3) } else { 2 };
         let mut child = run(&input, &out, &chk, Some(10), parallelism);
         let deadline = Instant::now() + Duration::from_millis(150 + rng.below(400));

@@ -378,3 +378,62 @@ fn interval_join_with_exclusive_bounds_and_late_side_outputs() {
     assert!(late_b.is_empty() || late_b == vec![(Some(1400), (1, 'R'))]);
     assert_eq!(joined.len(), 2 + usize::from(l_joined));
 }
+
+/// A user's source that stamps records and emits watermarks itself (as a Kafka source
+/// with a watermark strategy does in Flink), and says so by its type.
+#[derive(Clone)]
+struct ClickLog(Vec<(i64, u32)>);
+
+struct ClickReader(std::vec::IntoIter<(i64, u32)>);
+
+impl strom::core::source::Source for ClickLog {
+    type Item = u32;
+    type Reader = ClickReader;
+    fn open(&self, _cx: &strom::core::source::SourceContext) -> strom::core::Result<ClickReader> {
+        Ok(ClickReader(self.0.clone().into_iter()))
+    }
+    fn describe(&self) -> String {
+        "clicks".into()
+    }
+    fn is_bounded(&self) -> bool {
+        true
+    }
+}
+
+impl strom::core::source::EventTimeSource for ClickLog {}
+
+impl strom::core::source::SourceReader for ClickReader {
+    type Item = u32;
+    fn poll_next(
+        &mut self,
+        _cx: &mut strom::core::operator::Context<'_>,
+    ) -> strom::core::Result<strom::core::source::SourceEvent<u32>> {
+        use strom::core::source::SourceEvent;
+        // Each record is stamped; a negative time stands for a watermark.
+        Ok(match self.0.next() {
+            Some((ts, _)) if ts < 0 => SourceEvent::Watermark(-ts),
+            Some((ts, user)) => SourceEvent::Stamped(ts, user),
+            None => SourceEvent::End,
+        })
+    }
+}
+
+#[test]
+fn a_source_whose_type_stamps_event_time_feeds_event_time_windows_directly() {
+    let clicks = ClickLog(vec![(100, 1), (900, 1), (-1500, 0), (1200, 1), (700, 1)]);
+    let (out, late_out) = (collect_sink(), collect_sink());
+    let job = stream! {
+        source(clicks)
+            .key_by(|user| *user)
+            .window(tumbling(secs(1)))
+            .late_to(late)
+            .aggregate(count())
+            .map(|w| (w.window.start, w.value))
+            .sink(out.clone());
+        late.sink(late_out.clone());
+    };
+    // [0, 1000) fires at watermark 1500 with two clicks; the click at 700 arrives after
+    // it and is late; [1000, 2000) fires at the end of the input.
+    assert_eq!(run(job, &out), vec![(0, 2), (1000, 1)]);
+    assert_eq!(late_out.take(), vec![1]);
+}

@@ -343,3 +343,66 @@ fn state_no_operator_takes_is_refused_unless_allowed() {
     assert_eq!(report.restored_from, Some(savepoint));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A log of four partitions read at parallelism 2, then 3, then 1: the partitions move
+/// between readers with their offsets (Flink's split reassignment on rescaling).
+#[test]
+fn log_partitions_move_between_readers_at_their_offsets_when_the_source_rescales() {
+    const PARTITIONS: usize = 4;
+    const LINES: usize = 5_000;
+    let dir = scratch("strom-source-rescale");
+    let log = dir.join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    for p in 0..PARTITIONS {
+        let lines: String = (0..LINES).map(|i| format!("{p},{i}\n")).collect();
+        std::fs::write(log.join(format!("partition-{p}.log")), lines).unwrap();
+    }
+    let out = collect_sink();
+    let job = |out: &CollectSink<String>| {
+        let log = log.clone();
+        stream! {
+            source(log_source(log))
+                // Slow enough that each run reads only part of the log.
+                .inspect(|_| std::thread::sleep(Duration::from_micros(20)))
+                .sink(out.clone());
+        }
+    };
+    let mut read: Vec<String> = Vec::new();
+    let mut resume = None;
+    for (run, parallelism) in [2, 3, 1].into_iter().enumerate() {
+        let mut config = config(&dir.join("chk"), parallelism);
+        if let Some(id) = resume {
+            config = config.resume_from(id);
+        }
+        let handle = job(&out).start(config);
+        let (want, deadline) = (
+            (read.len() + 3_000).min(PARTITIONS * LINES),
+            std::time::Instant::now() + Duration::from_secs(30),
+        );
+        while read.len() + out.len() < want && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (stopped_at, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+        assert_eq!(report.restored_from, resume, "run {run}");
+        resume = Some(stopped_at);
+        read.extend(out.take());
+    }
+    // The last run reads the rest.
+    let handle = job(&out).start(config(&dir.join("chk"), 1).resume_from(resume.unwrap()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while read.len() + out.len() < PARTITIONS * LINES && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    read.extend(out.take());
+    // Each partition's lines arrived in order, each once, across all four runs.
+    let mut per_partition = vec![Vec::new(); PARTITIONS];
+    for line in &read {
+        let (p, i) = line.split_once(',').unwrap();
+        per_partition[p.parse::<usize>().unwrap()].push(i.parse::<usize>().unwrap());
+    }
+    for (p, lines) in per_partition.iter().enumerate() {
+        assert_eq!(*lines, (0..LINES).collect::<Vec<_>>(), "partition {p}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -49,7 +49,6 @@ fn payments() -> Vec<ScriptEvent<(u32, u32)>> {
 
 #[test]
 fn keyed_connect_co_processes_both_streams_with_shared_state_and_timers() {
-    type Ctx<'a> = KeyedContext<'a, u32, ValueState<(u32, u32)>, (u32, u32, u32)>;
     for p in [1, 2, 4] {
         let out = collect_sink();
         let job = stream! {
@@ -57,22 +56,7 @@ fn keyed_connect_co_processes_both_streams_with_shared_state_and_timers() {
             let paid = source(scripted(payments()));
             connect(ordered, paid)
                 .key_by(|o| o.0, |p| p.0)
-                .process(
-                    process_fn(|item: Either<(u32, u32), (u32, u32)>, ctx: &mut Ctx<'_>| {
-                        let totals = ctx.state().get_or_insert_with(|| (0, 0));
-                        match item {
-                            Either::Left((_, amount)) => totals.0 += amount,
-                            Either::Right((_, paid)) => totals.1 += paid,
-                        }
-                        ctx.register_event_time_timer(4000);
-                    })
-                    .on_timer(|_, _, ctx: &mut Ctx<'_>| {
-                        let key = *ctx.key();
-                        if let Some((ordered, paid)) = ctx.state().take() {
-                            ctx.collect((key, ordered, paid));
-                        }
-                    }),
-                )
+                .process(totals_per_order())
                 .sink(out.clone());
         };
         job.run_with(Config::default().parallelism(p)).unwrap();
@@ -180,4 +164,207 @@ fn interval_join_matches_a_brute_force_join_at_every_parallelism() {
         job.run_with(Config::default().parallelism(p)).unwrap();
         assert_eq!(out.take_sorted(), expected, "parallelism {p}");
     }
+}
+
+/// Runs the same job written in `stream!` and in the builder at parallelism 1 and 2;
+/// both must give the same records, which are returned.
+fn same_in_macro_and_builder<T: Clone + Ord + Send + std::fmt::Debug + 'static>(
+    in_macro: impl Fn(&CollectSink<T>) -> Job,
+    in_builder: impl Fn(&StreamEnv, &CollectSink<T>),
+) -> Vec<T> {
+    let mut results = Vec::new();
+    for p in [1, 2] {
+        let out = collect_sink();
+        let config = || Config::default().parallelism(p);
+        in_macro(&out).run_with(config()).unwrap();
+        let from_macro = out.take_sorted();
+        let env = StreamEnv::new("builder");
+        in_builder(&env, &out);
+        env.build().unwrap().run_with(config()).unwrap();
+        assert_eq!(out.take_sorted(), from_macro, "parallelism {p}");
+        results = from_macro;
+    }
+    results
+}
+
+type Totals<'a> = KeyedContext<'a, u32, ValueState<(u32, u32)>, (u32, u32, u32)>;
+
+/// Per order: the amount ordered and paid, emitted at event time 4000.
+fn totals_per_order(
+) -> impl KeyedProcessFunction<u32, Either<(u32, u32), (u32, u32)>, Out = (u32, u32, u32)> {
+    process_fn(
+        |item: Either<(u32, u32), (u32, u32)>, ctx: &mut Totals<'_>| {
+            let totals = ctx.state().get_or_insert_with(|| (0, 0));
+            match item {
+                Either::Left((_, amount)) => totals.0 += amount,
+                Either::Right((_, paid)) => totals.1 += paid,
+            }
+            ctx.register_event_time_timer(4000);
+        },
+    )
+    .on_timer(|_, _, ctx: &mut Totals<'_>| {
+        let key = *ctx.key();
+        if let Some((ordered, paid)) = ctx.state().take() {
+            ctx.collect((key, ordered, paid));
+        }
+    })
+}
+
+/// Per key and window: the key, the sum of the orders and the sum of the payments.
+fn sums(
+    orders: &[&(u32, u32)],
+    payments: &[&(u32, u32)],
+    out: &mut Collector<'_, (u32, u32, u32)>,
+) {
+    let key = orders.first().or(payments.first()).map_or(0, |r| r.0);
+    let sum = |side: &[&(u32, u32)]| side.iter().map(|r| r.1).sum();
+    out.collect((key, sum(orders), sum(payments)));
+}
+
+#[test]
+fn every_two_input_operator_gives_the_same_results_in_the_builder_and_in_stream() {
+    let co_mapped = same_in_macro_and_builder(
+        |out| {
+            stream! {
+                let numbers = source(from_vec(vec![1u32, 2, 3]));
+                let words = source(from_vec(vec!["four".to_string()]));
+                connect(numbers, words).co_map(|n| n.to_string(), |w| w.to_uppercase()).sink(out.clone());
+            }
+        },
+        |env, out| {
+            let numbers = env.source(from_vec(vec![1u32, 2, 3]));
+            let words = env.source(from_vec(vec!["four".to_string()]));
+            numbers
+                .connect(words)
+                .co_map(|n| n.to_string(), |w| w.to_uppercase())
+                .sink(out.clone());
+        },
+    );
+    assert_eq!(co_mapped, vec!["1", "2", "3", "FOUR"]);
+
+    let co_processed = same_in_macro_and_builder(
+        |out| {
+            stream! {
+                let ordered = source(scripted(orders()));
+                let paid = source(scripted(payments()));
+                connect(ordered, paid).key_by(|o| o.0, |p| p.0).process(totals_per_order()).sink(out.clone());
+            }
+        },
+        |env, out| {
+            // Flink's `keyedA.connect(keyedB)`.
+            let ordered = env.source(scripted(orders())).key_by(|o| o.0);
+            let paid = env.source(scripted(payments())).key_by(|p| p.0);
+            ordered
+                .connect(paid)
+                .process(totals_per_order())
+                .sink(out.clone());
+        },
+    );
+    assert_eq!(co_processed, vec![(1, 21, 22), (2, 20, 20), (3, 30, 30)]);
+
+    let joined = same_in_macro_and_builder(
+        |out| {
+            stream! {
+                let ordered = source(scripted(orders()));
+                let paid = source(scripted(payments()));
+                join(ordered, paid)
+                    .on(|o| o.0, |p| p.0)
+                    .window(tumbling(secs(1)))
+                    .apply(|o, p| (o.0, o.1, p.1))
+                    .sink(out.clone());
+            }
+        },
+        |env, out| {
+            env.source(scripted(orders()))
+                .connect(env.source(scripted(payments())))
+                .key_by(|o| o.0, |p| p.0)
+                .window(tumbling(secs(1)))
+                .apply(|o, p| (o.0, o.1, p.1))
+                .sink(out.clone());
+        },
+    );
+    assert_eq!(
+        joined,
+        vec![
+            (1, 10, 10),
+            (1, 11, 1),
+            (1, 11, 11),
+            (2, 20, 5),
+            (3, 30, 30)
+        ]
+    );
+
+    // A co-group sees every key of a window, also those with records on one side only
+    // (payment 2 at 1200 has no order in [1000, 2000)).
+    let co_grouped = same_in_macro_and_builder(
+        |out| {
+            stream! {
+                let ordered = source(scripted(orders()));
+                let paid = source(scripted(payments()));
+                co_group(ordered, paid)
+                    .on(|o| o.0, |p| p.0)
+                    .window(tumbling(secs(1)))
+                    .apply(sums)
+                    .sink(out.clone());
+            }
+        },
+        |env, out| {
+            env.source(scripted(orders()))
+                .connect(env.source(scripted(payments())))
+                .key_by(|o| o.0, |p| p.0)
+                .window(tumbling(secs(1)))
+                .co_group(sums)
+                .sink(out.clone());
+        },
+    );
+    assert_eq!(
+        co_grouped,
+        vec![
+            (1, 10, 10),
+            (1, 11, 12),
+            (2, 0, 15),
+            (2, 20, 5),
+            (3, 30, 30)
+        ]
+    );
+
+    // Exclusive bounds: payments exactly 100 ms before or after an order do not match.
+    let right = || {
+        vec![
+            event(0, (1u32, 1u32)),
+            event(1, (1, 2)),
+            event(200, (1, 3)),
+            watermark(5000),
+        ]
+    };
+    let left = || vec![event(100, (1u32, 0u32)), watermark(5000)];
+    let interval = same_in_macro_and_builder(
+        |out| {
+            stream! {
+                let ordered = source(scripted(left()));
+                let paid = source(scripted(right()));
+                interval_join(ordered, paid)
+                    .on(|o| o.0, |p| p.0)
+                    .between(-100, 100)
+                    .lower_bound_exclusive()
+                    .upper_bound_exclusive()
+                    .late_left_to(late_orders)
+                    .apply(|_, p| p.1)
+                    .sink(out.clone());
+                late_orders.sink(for_each(|_| {}));
+            }
+        },
+        |env, out| {
+            let ordered = env.source(scripted(left())).key_by(|o| o.0);
+            let paid = env.source(scripted(right())).key_by(|p| p.0);
+            let mut join = ordered
+                .connect(paid)
+                .interval_join(-100, 100)
+                .lower_bound_exclusive()
+                .upper_bound_exclusive();
+            join.late_left().sink(for_each(|_| {}));
+            join.apply(|_, p| p.1).sink(out.clone());
+        },
+    );
+    assert_eq!(interval, vec![2]);
 }

@@ -23,8 +23,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return diagnostics::failed(error),
     };
     let mut errors = diagnostics::Errors::default();
-    let graph = graph::Graph::build(&program, &mut errors);
-    validate::check(&graph, &mut errors);
+    let mut graph = graph::Graph::build(&program, &mut errors);
+    validate::check(&mut graph, &mut errors);
     let plan = plan::Plan::of(&graph, &mut errors);
     if let Some(error) = errors.take() {
         return diagnostics::failed(error);

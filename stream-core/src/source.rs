@@ -29,6 +29,24 @@ pub trait Source: Clone + Send + 'static {
     }
 }
 
+/// A [`Source`] that stamps its records with event time and emits watermarks itself
+/// (its reader returns [`SourceEvent::Stamped`] and [`SourceEvent::Watermark`]), so
+/// event-time windows and joins may read it directly, as they may read a stream after
+/// `.event_time(..)` and `.watermark(..)`.
+///
+/// `stream!` decides by this trait, not by how the source is written: an event-time
+/// operator reading a source with neither `.event_time(..)`/`.watermark(..)` nor
+/// `.source_time()` in between compiles only if the source's type implements it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not stamp records with event time, and an event-time window or join reads it",
+    label = "this source gives no event timestamps and watermarks",
+    note = "add `.event_time(|record| record.ts)` and `.watermark(bounded_out_of_orderness(ms(..)))` after the source, \
+            or use a processing-time window such as `tumbling(secs(1)).processing_time()`",
+    note = "a source that stamps records and emits watermarks says so with `impl EventTimeSource for {Self} {{}}` \
+            (or write `.source_time()` after it)"
+)]
+pub trait EventTimeSource: Source {}
+
 /// What a source reader is opened with.
 #[derive(Clone, Debug)]
 pub struct SourceContext {
@@ -77,6 +95,20 @@ pub trait SourceReader: Send {
         Err(crate::error::StreamError::new(
             crate::error::ErrorKind::State,
             "this source cannot resume from a stored position",
+        ))
+    }
+
+    /// Resumes from the positions every instance of a run at another parallelism
+    /// returned from [`position`](Self::position), taking over the part of the input
+    /// this instance reads at the new parallelism (Flink's split reassignment on
+    /// rescaling). The default refuses: a reader whose position cannot be split or
+    /// merged must restore at the parallelism it ran at.
+    fn seek_rescaled(&mut self, _positions: &[Vec<u8>]) -> Result {
+        Err(crate::error::StreamError::new(
+            crate::error::ErrorKind::State,
+            "this source cannot restore at another parallelism than its checkpoint was \
+             taken at: its position cannot be split or merged (cut the chain after the \
+             source with `.rebalance()` to rescale what follows)",
         ))
     }
 

@@ -40,8 +40,15 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                 }
                 None => quote!(::core::option::Option::None),
             };
+            // An event-time operator reads the source directly: its type must say it
+            // stamps records (the error then points at the source expression).
+            let value = if graph.event_time_sources.contains(&n) {
+                quote_spanned!(expr.span()=> #p::assemble::event_time_source(#expr))
+            } else {
+                quote!(#expr)
+            };
             quote_spanned! {expr.span()=>
-                let #source = #expr;
+                let #source = #value;
                 let #w = #p::Witness::of_source(&#source) #named;
                 let #info = #p::assemble::source_info(&#source, #stream_opt);
             }
@@ -138,7 +145,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                     let call = method_call(&quote!(#connected), &co_map.name, &co_map.args);
                     quote_spanned!(co_map.span=> let (#spec, #w) = #call;)
                 }
-                (TwoInputMode::Join, Some(apply)) => {
+                (TwoInputMode::Join | TwoInputMode::CoGroup, Some(apply)) => {
                     let window_var = names::window(n);
                     let mut join = TokenStream::new();
                     if let Some(window) = window {
@@ -150,8 +157,11 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                         join.extend(quote_spanned!(c.span=> let #window_var = #call;));
                     }
                     let late = names::late_witness(n);
-                    let call = method_call(&quote!(#window_var), &apply.name, &apply.args);
-                    let uid = set_uid(node, &spec, uids.next(node, "join"));
+                    // `co_group`'s `apply` is the witness's `co_group`.
+                    let method = syn::Ident::new(mode.name(), apply.name.span());
+                    let method = if *mode == TwoInputMode::CoGroup { method } else { apply.name.clone() };
+                    let call = method_call(&quote!(#window_var), &method, &apply.args);
+                    let uid = set_uid(node, &spec, uids.next(node, mode.name()));
                     join.extend(quote_spanned! {apply.span=>
                         let (mut #spec, #w, #late) = #call;
                         #uid

@@ -276,7 +276,7 @@ impl StageGen<'_> {
                 }
                 let spec = self.part(names::spec(n));
                 let at = private_at(span);
-                let operator = if *mode == TwoInputMode::Join {
+                let operator = if mode.is_windowed() {
                     quote_spanned! {span=>
                         #spec.build_with_late(::core::convert::identity(#next), #at::Discard)?
                     }

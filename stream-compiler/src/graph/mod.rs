@@ -131,6 +131,10 @@ pub struct Graph {
     /// The stream names some statement reads (even statements with errors), so a stream
     /// read only by a broken statement is not also reported as unused.
     pub mentioned: BTreeSet<String>,
+    /// Sources an event-time operator reads with no `.event_time(..)`/`.watermark(..)`
+    /// between: their type must be an `EventTimeSource` (set by validation, checked by
+    /// the generated code).
+    pub event_time_sources: BTreeSet<NodeId>,
 }
 
 impl Graph {
@@ -316,9 +320,8 @@ impl Graph {
     ) -> Option<NodeId> {
         match head {
             Head::Source { span, expr } => {
-                // Our scripted source carries timestamps and watermarks; any other source
-                // gets them with `.event_time(..).watermark(..)` or `.source_time()`.
-                let timed = is_call_to(expr, "scripted");
+                // Whether the source stamps records itself is a property of its type:
+                // validation asks for `EventTimeSource` where event time is needed.
                 Some(self.add(
                     NodeKind::Source { expr: expr.clone() },
                     Vec::new(),
@@ -326,8 +329,8 @@ impl Graph {
                     *span,
                     StreamType {
                         kind: Some(Kind::Data),
-                        timestamps: timed,
-                        watermarks: timed,
+                        timestamps: false,
+                        watermarks: false,
                     },
                 ))
             }
@@ -736,7 +739,7 @@ impl Graph {
                 node.output.kind = Some(Kind::Data);
             }
             (TwoInputMode::Connect, "key_by")
-            | (TwoInputMode::Join | TwoInputMode::IntervalJoin, "on") => {
+            | (TwoInputMode::Join | TwoInputMode::CoGroup | TwoInputMode::IntervalJoin, "on") => {
                 if !arity(
                     2,
                     "one key selector per stream: `(|a| a.key, |b| b.key)`",
@@ -753,7 +756,7 @@ impl Graph {
                     node.output.kind = Some(Kind::Keyed);
                 }
             }
-            (TwoInputMode::Join, "window") => {
+            (TwoInputMode::Join | TwoInputMode::CoGroup, "window") => {
                 if !needs(keys.is_some(), &keys_first, errors)
                     || !arity(1, "`.window(tumbling(secs(5)))`", errors)
                 {
@@ -761,7 +764,7 @@ impl Graph {
                 }
                 *window = Some(call.clone());
             }
-            (TwoInputMode::Join, "trigger" | "allowed_lateness") => {
+            (TwoInputMode::Join | TwoInputMode::CoGroup, "trigger" | "allowed_lateness") => {
                 if !needs(
                     window.is_some(),
                     "set the join's `.window(..)` first",
@@ -810,9 +813,9 @@ impl Graph {
                 }
                 *slot = Some(target);
             }
-            (TwoInputMode::Join | TwoInputMode::IntervalJoin, "apply") => {
+            (TwoInputMode::Join | TwoInputMode::CoGroup | TwoInputMode::IntervalJoin, "apply") => {
                 let ready = match mode {
-                    TwoInputMode::Join => needs(
+                    TwoInputMode::Join | TwoInputMode::CoGroup => needs(
                         window.is_some(),
                         "a window join needs its window: `.on(..).window(tumbling(..)).apply(..)`",
                         errors,
@@ -823,7 +826,12 @@ impl Graph {
                         errors,
                     ),
                 };
-                if !ready || !arity(1, "`.apply(|a, b| ..)`", errors) {
+                let usage = if mode == TwoInputMode::CoGroup {
+                    "`.apply(|left, right, out| ..)`"
+                } else {
+                    "`.apply(|a, b| ..)`"
+                };
+                if !ready || !arity(1, usage, errors) {
                     return false;
                 }
                 *function = Some(call.clone());
@@ -859,6 +867,10 @@ fn connected_usage(mode: TwoInputMode) -> &'static str {
         }
         TwoInputMode::Join => {
             "a window join is `join(a, b).on(|a| key, |b| key).window(assigner).apply(|a, b| ..)`"
+        }
+        TwoInputMode::CoGroup => {
+            "a co-group is `co_group(a, b).on(|a| key, |b| key).window(assigner).apply(|left, right, out| ..)`, \
+             called per key and window with the records of each side (`&[&A]`, `&[&B]`)"
         }
         TwoInputMode::IntervalJoin => {
             "an interval join is `interval_join(a, b).on(|a| key, |b| key).between(lower_ms, upper_ms).apply(|a, b| ..)`, \

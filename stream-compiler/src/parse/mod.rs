@@ -65,16 +65,25 @@ pub enum TwoInputMode {
     Connect,
     /// `join(a, b)`: then `on(f, g)`, `window(..)`, `apply(f)`.
     Join,
+    /// `co_group(a, b)`: then `on(f, g)`, `window(..)`, `apply(f)` with all of a key's
+    /// records of each side in the window.
+    CoGroup,
     /// `interval_join(a, b)`: then `on(f, g)`, `between(lower, upper)`, `apply(f)`.
     IntervalJoin,
 }
 
 impl TwoInputMode {
+    /// True for the window joins, `join` and `co_group`.
+    pub fn is_windowed(self) -> bool {
+        matches!(self, TwoInputMode::Join | TwoInputMode::CoGroup)
+    }
+
     /// The head's name.
     pub fn name(self) -> &'static str {
         match self {
             TwoInputMode::Connect => "connect",
             TwoInputMode::Join => "join",
+            TwoInputMode::CoGroup => "co_group",
             TwoInputMode::IntervalJoin => "interval_join",
         }
     }
@@ -207,10 +216,11 @@ fn decompose(expr: &Expr) -> syn::Result<(Head, Vec<Call>)> {
                         Vec::new(),
                     ))
                 }
-                head @ ("connect" | "join" | "interval_join") => {
+                head @ ("connect" | "join" | "co_group" | "interval_join") => {
                     let mode = match head {
                         "connect" => TwoInputMode::Connect,
                         "join" => TwoInputMode::Join,
+                        "co_group" => TwoInputMode::CoGroup,
                         _ => TwoInputMode::IntervalJoin,
                     };
                     let names: Vec<Ident> = call

@@ -1,14 +1,16 @@
 //! Checks on the whole graph: every pipeline ends in a sink, every named stream is used,
-//! and event-time windows have timestamps and watermarks to work with.
+//! and event-time windows have timestamps and watermarks to work with: assigned in the
+//! pipeline, or stamped by sources whose type says so (left to the type checker).
 
 use proc_macro2::Span;
 use syn::Expr;
 
 use crate::diagnostics::Errors;
-use crate::graph::{is_call_to, Graph, NodeKind};
+use crate::graph::{is_call_to, Graph, NodeId, NodeKind};
 
-/// Reports every problem of `graph` into `errors`.
-pub fn check(graph: &Graph, errors: &mut Errors) {
+/// Reports every problem of `graph` into `errors`, and notes in it the sources whose type
+/// must provide event time.
+pub fn check(graph: &mut Graph, errors: &mut Errors) {
     if graph.sink_calls == 0 {
         errors.error(
             Span::call_site(),
@@ -34,6 +36,7 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
             );
         }
     }
+    let mut event_time_sources = std::collections::BTreeSet::new();
     for node in &graph.nodes {
         let (event_time, input) = match &node.kind {
             NodeKind::Window { open, .. } => (
@@ -53,6 +56,15 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
             _ => continue,
         };
         if !event_time {
+            continue;
+        }
+        if input.timestamps && input.watermarks {
+            continue;
+        }
+        // Given no time at all in the pipeline, the sources must stamp records themselves:
+        // whether they do is known from their type, so the generated code asks for it.
+        if let Some(sources) = untimed_sources(graph, &node.inputs) {
+            event_time_sources.extend(sources);
             continue;
         }
         let missing = match (input.timestamps, input.watermarks) {
@@ -75,6 +87,32 @@ pub fn check(graph: &Graph, errors: &mut Errors) {
             ),
         );
     }
+    graph.event_time_sources = event_time_sources;
+}
+
+/// The sources upstream of `inputs` along paths that assign no event time, or `None` if
+/// some path assigns only timestamps or only watermarks (a pipeline half set up, reported
+/// as such rather than blamed on its source).
+fn untimed_sources(graph: &Graph, inputs: &[NodeId]) -> Option<Vec<NodeId>> {
+    let mut sources = Vec::new();
+    let mut todo = inputs.to_vec();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let node = &graph.nodes[id];
+        match (node.output.timestamps, node.output.watermarks) {
+            (true, true) => continue,
+            (false, false) => {}
+            _ => return None,
+        }
+        if matches!(node.kind, NodeKind::Source { .. }) {
+            sources.push(id);
+        }
+        todo.extend(&node.inputs);
+    }
+    Some(sources)
 }
 
 /// What is known of both inputs of a two-input node.

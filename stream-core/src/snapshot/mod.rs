@@ -95,6 +95,12 @@ impl SnapshotReader {
         self
     }
 
+    /// True if the state is restored at another parallelism than it was taken at (each
+    /// instance is then offered the snapshot of every old one).
+    pub fn is_rescaled(&self) -> bool {
+        self.key_groups.is_some()
+    }
+
     /// True if the restoring instance owns `key`.
     pub fn owns_key<K: Hash + ?Sized>(&self, key: &K) -> bool {
         match &self.key_groups {

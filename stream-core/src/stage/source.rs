@@ -21,6 +21,9 @@ pub struct SourceStage<R, C> {
     records_read: u64,
     /// Records to skip before reading (resuming by replay after a restore).
     pending_skip: u64,
+    /// The positions of every old instance, when restored at another parallelism: the
+    /// reader takes its share once all are known, before reading.
+    rescaled_positions: Option<Vec<Vec<u8>>>,
 }
 
 /// The snapshot section in which a source stage records how many records it had read when
@@ -42,6 +45,7 @@ impl<R, C> SourceStage<R, C> {
             finished: false,
             records_read: 0,
             pending_skip: 0,
+            rescaled_positions: None,
         }
     }
 }
@@ -82,6 +86,11 @@ where
         }
         if self.drained {
             return Ok(SourceStatus::Drained);
+        }
+        if let Some(positions) = self.rescaled_positions.take() {
+            self.reader
+                .seek_rescaled(&positions)
+                .map_err(|e| e.at(&self.label))?;
         }
         if self.pending_skip > 0 {
             let wanted = std::mem::take(&mut self.pending_skip);
@@ -174,6 +183,25 @@ where
     }
 
     fn restore(&mut self, snapshot: &SnapshotReader) -> Result {
+        if snapshot.is_rescaled() {
+            // One of several old instances' snapshots: collect, take a share later.
+            let positions = self.rescaled_positions.get_or_insert_with(Vec::new);
+            if snapshot.read::<u64>(SOURCE_POSITION)?.is_some() {
+                match snapshot.read::<Vec<u8>>(READER_POSITION)? {
+                    Some(position) => positions.push(position),
+                    None => {
+                        return Err(StreamError::new(
+                            ErrorKind::State,
+                            "this source resumes by replaying a count of records, which \
+                             cannot be split or merged: restore it at the parallelism its \
+                             checkpoint was taken at",
+                        )
+                        .at(&self.label))
+                    }
+                }
+            }
+            return self.chain.restore(snapshot);
+        }
         if let Some(records) = snapshot.read::<u64>(SOURCE_POSITION)? {
             self.records_read = records;
             match snapshot.read::<Vec<u8>>(READER_POSITION)? {

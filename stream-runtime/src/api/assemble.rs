@@ -11,12 +11,12 @@ use std::sync::Mutex;
 use stream_core::error::OpLabel;
 use stream_core::operator::Either;
 use stream_core::operator::Push;
-use stream_core::source::Source;
-use stream_core::stage::{InputStage, Stage, TwoInputStage};
+use stream_core::source::{EventTimeSource, Source};
+use stream_core::stage::{InputStage, Stage};
 use stream_core::Result;
 
 use super::connected::ConnectedWitness;
-use super::pipe::{Pipe, SourcePipe};
+use super::pipe::{two_input_stage, Keyed, Pipe, Plain, SourcePipe};
 use super::spec::Spec;
 use super::witness::Witness;
 use crate::exchange::{ExchangeWriter, Partitioner, Partitioning};
@@ -98,6 +98,14 @@ pub fn source_info<S: Source>(source: &S, stream: Option<&'static str>) -> Opera
     }
 }
 
+/// `source`, which must stamp records with event time and emit watermarks: what
+/// `stream!` wraps a source in when an event-time operator reads it with no
+/// `.event_time(..)`/`.watermark(..)` in between.
+#[inline(always)]
+pub fn event_time_source<S: EventTimeSource>(source: S) -> S {
+    source
+}
+
 /// The most instances `source` can be read by.
 pub fn source_parallelism<S: Source>(source: &S) -> Option<usize> {
     Some(source.max_parallelism())
@@ -147,12 +155,7 @@ where
     B: Send + 'static,
     N: Push<Either<A, B>> + 'static,
 {
-    Box::new(TwoInputStage::new(
-        chain,
-        Either::Left,
-        Either::Right,
-        OpLabel::new(label),
-    ))
+    two_input_stage::<A, B, Plain, N>(chain, label)
 }
 
 /// A stage instance fed by two keyed input edges, `(K, A)` on port 0 and `(K, B)` on
@@ -169,12 +172,7 @@ where
     B: Send + 'static,
     N: Push<(K, Either<A, B>)> + 'static,
 {
-    Box::new(TwoInputStage::new(
-        chain,
-        |(k, a)| (k, Either::Left(a)),
-        |(k, b)| (k, Either::Right(b)),
-        OpLabel::new(label),
-    ))
+    two_input_stage::<(K, A), (K, B), Keyed, N>(chain, label)
 }
 
 /// Checks that a union's inputs carry the same record type (the error points at the

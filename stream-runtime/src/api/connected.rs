@@ -7,11 +7,16 @@ use std::marker::PhantomData;
 use stream_core::key::Key;
 use stream_core::operator::keyed::IntervalJoin;
 use stream_core::operator::Either;
-use stream_core::window::function::{Collector, Eviction, ProcessFn, ProcessWindow, WindowContext};
+use stream_core::window::function::{CoGroupSides, Collector, Eviction, JoinPairs, ProcessWindow};
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
 use super::spec::{IntervalJoinSpec, KeyBySpec, MapSpec, WindowSpec};
 use super::witness::{KeyedWitness, Origin, WindowWitness, Witness};
+
+/// The window operator of a window over two streams (`Either<A, B>`) with the
+/// full-window function `P` (a join or a co-group).
+pub type EitherWindowSpec<Asg, Tr, P, E, K, A, B, O> =
+    WindowSpec<Asg, Tr, ProcessWindow<P, E, Either<A, B>, O>, K, Either<A, B>>;
 
 /// Two streams connected into one stage: `connect(a, b)`, `join(a, b)`,
 /// `interval_join(a, b)`.
@@ -156,32 +161,11 @@ where
     /// pair of a first-stream and a second-stream record with the same key in the same
     /// window, emitted when the window fires, with the window's last timestamp.
     #[track_caller]
-    #[allow(clippy::type_complexity)]
     pub fn apply<O, F>(
         self,
-        mut f: F,
+        f: F,
     ) -> (
-        WindowSpec<
-            Asg,
-            Tr,
-            ProcessWindow<
-                ProcessFn<
-                    impl FnMut(
-                            &WindowContext<'_, K, Asg::Window>,
-                            &[Either<A, B>],
-                            &mut Collector<'_, O>,
-                        ) + Clone
-                        + Send
-                        + 'static,
-                    O,
-                >,
-                E,
-                Either<A, B>,
-                O,
-            >,
-            K,
-            Either<A, B>,
-        >,
+        EitherWindowSpec<Asg, Tr, JoinPairs<F, O>, E, K, A, B, O>,
         Witness<O>,
         Witness<Either<A, B>>,
     )
@@ -189,18 +173,26 @@ where
         F: FnMut(&A, &B) -> O + Clone + Send + 'static,
         O: Send + 'static,
     {
-        let join = move |_window: &WindowContext<'_, K, Asg::Window>,
-                         elements: &[Either<A, B>],
-                         out: &mut Collector<'_, O>| {
-            for first in elements {
-                let Either::Left(a) = first else { continue };
-                for second in elements {
-                    if let Either::Right(b) = second {
-                        out.collect(f(a, b));
-                    }
-                }
-            }
-        };
-        self.process_as("join", join)
+        self.process_as("join", JoinPairs::new(f))
+    }
+
+    /// The window co-group (`co_group(a, b).on(..).window(..).apply(f)`, Flink's
+    /// `CoGroupFunction`): `f(left, right, out)` once per key and window when it fires,
+    /// with the records of each side in arrival order (one side may be empty: an outer
+    /// join is a co-group), emitting with the window's last timestamp.
+    #[track_caller]
+    pub fn co_group<O, F>(
+        self,
+        f: F,
+    ) -> (
+        EitherWindowSpec<Asg, Tr, CoGroupSides<F, O>, E, K, A, B, O>,
+        Witness<O>,
+        Witness<Either<A, B>>,
+    )
+    where
+        F: FnMut(&[&A], &[&B], &mut Collector<'_, O>) + Clone + Send + 'static,
+        O: Send + 'static,
+    {
+        self.process_as("co_group", CoGroupSides::new(f))
     }
 }

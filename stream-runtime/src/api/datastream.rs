@@ -24,18 +24,19 @@ use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed}
 use super::env::StreamEnv;
 use super::pipe::{Chained, InputPipe, Pipe};
 use super::spec::{
-    ExchangeSpec, FilterSpec, FlatMapSpec, IngestionTimeSpec, InspectSpec, KeyedAggregateSpec,
-    KeyedProcessSpec, KeyedReduceSpec, MapSpec, OperatorSpec, Spec, TimestampsSpec, TryMapSpec,
-    WatermarksSpec, WindowSpec,
+    ExchangeSpec, FilterSpec, FlatMapSpec, IngestionTimeSpec, InspectSpec, KeyBySpec,
+    KeyedAggregateSpec, KeyedProcessSpec, KeyedReduceSpec, MapSpec, OperatorSpec, Spec,
+    TimestampsSpec, TryMapSpec, WatermarksSpec, WindowSpec,
 };
 use super::witness::{KeyedWitness, WindowWitness, Witness};
 use crate::exchange::{Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance};
+use crate::graph::EdgeId;
 
 /// A stream of `T` (Flink's `DataStream`).
 pub struct DataStream<T, P> {
-    env: StreamEnv,
-    pipe: P,
-    witness: Witness<T>,
+    pub(super) env: StreamEnv,
+    pub(super) pipe: P,
+    pub(super) witness: Witness<T>,
 }
 
 impl<T, P> DataStream<T, P> {
@@ -162,6 +163,20 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         K: Key,
     {
         let (spec, keyed) = self.witness.key_by(f);
+        let (env, edge) = self.exchange_by_key(spec);
+        KeyedStream {
+            env,
+            pipe: InputPipe::new(vec![edge], None),
+            witness: keyed,
+        }
+    }
+
+    /// Ends the stage at a hash exchange on the key `spec` extracts; returns the edge.
+    pub(super) fn exchange_by_key<K, F>(self, spec: KeyBySpec<F, K>) -> (StreamEnv, EdgeId)
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+    {
         let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
         let env = self.env.clone();
         self.env.finish(
@@ -173,14 +188,10 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
             vec![edge],
             None,
         );
-        KeyedStream {
-            env,
-            pipe: InputPipe::new(vec![edge], None),
-            witness: keyed,
-        }
+        (env, edge)
     }
 
-    fn cut(
+    pub(super) fn cut(
         self,
         partitioning: Partitioning,
         parallelism: Option<usize>,
@@ -359,28 +370,28 @@ impl<T: Clone + Send + 'static> stream_core::operator::Push<T> for Exchange<T> {
 }
 
 /// A stream partitioned by key (Flink's `KeyedStream`).
-pub struct KeyedStream<K, T> {
-    env: StreamEnv,
-    pipe: InputPipe<(K, T)>,
-    witness: KeyedWitness<K, T>,
+///
+/// `P` is the stage reading it: the exchange after `key_by`, or two of them after a keyed
+/// `connect` (then `T` is `Either<A, B>`).
+pub struct KeyedStream<K, T, P = InputPipe<(K, T)>> {
+    pub(super) env: StreamEnv,
+    pub(super) pipe: P,
+    pub(super) witness: KeyedWitness<K, T>,
 }
 
-impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
+impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
     fn then<U, S: Spec<(K, T), Out = U>>(
         self,
         mut spec: S,
         witness: Witness<U>,
-    ) -> DataStream<U, Chained<InputPipe<(K, T)>, S>> {
+    ) -> DataStream<U, Chained<P, S>> {
         spec.set_uid(self.env.next_uid(&spec.info().kind));
         DataStream::new(self.env, Chained::new(self.pipe, spec), witness)
     }
 
     /// A rolling reduce per key: emits every new reduced value.
     #[track_caller]
-    pub fn reduce<F>(
-        self,
-        f: F,
-    ) -> DataStream<T, Chained<InputPipe<(K, T)>, KeyedReduceSpec<F, K, T>>>
+    pub fn reduce<F>(self, f: F) -> DataStream<T, Chained<P, KeyedReduceSpec<F, K, T>>>
     where
         F: FnMut(T, T) -> T + Clone + Send + 'static,
         T: Clone + serde::Serialize + serde::de::DeserializeOwned,
@@ -394,7 +405,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     pub fn aggregate<A: Aggregate<T>>(
         self,
         aggregate: A,
-    ) -> DataStream<(K, A::Out), Chained<InputPipe<(K, T)>, KeyedAggregateSpec<A, K, T>>> {
+    ) -> DataStream<(K, A::Out), Chained<P, KeyedAggregateSpec<A, K, T>>> {
         let (spec, w) = self.witness.aggregate(aggregate);
         self.then(spec, w)
     }
@@ -404,7 +415,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     pub fn aggregate_with<A: Aggregate<T>>(
         self,
         make: impl FnOnce(AggBuilder<T>) -> A,
-    ) -> DataStream<(K, A::Out), Chained<InputPipe<(K, T)>, KeyedAggregateSpec<A, K, T>>> {
+    ) -> DataStream<(K, A::Out), Chained<P, KeyedAggregateSpec<A, K, T>>> {
         let (spec, w) = self.witness.aggregate_with(make);
         self.then(spec, w)
     }
@@ -414,7 +425,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     pub fn process<F>(
         self,
         function: F,
-    ) -> DataStream<F::Out, Chained<InputPipe<(K, T)>, KeyedProcessSpec<F, K, T>>>
+    ) -> DataStream<F::Out, Chained<P, KeyedProcessSpec<F, K, T>>>
     where
         F: KeyedProcessFunction<K, T>,
         F::Out: Send,
@@ -431,10 +442,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         f: F,
     ) -> DataStream<
         T,
-        Chained<
-            InputPipe<(K, T)>,
-            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
-        >,
+        Chained<P, KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>>,
     >
     where
         F: FnMut(&T) -> V + Clone + Send + 'static,
@@ -453,10 +461,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         f: F,
     ) -> DataStream<
         T,
-        Chained<
-            InputPipe<(K, T)>,
-            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
-        >,
+        Chained<P, KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>>,
     >
     where
         F: FnMut(&T) -> V + Clone + Send + 'static,
@@ -475,10 +480,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         field: F,
     ) -> DataStream<
         T,
-        Chained<
-            InputPipe<(K, T)>,
-            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
-        >,
+        Chained<P, KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>>,
     >
     where
         F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
@@ -497,10 +499,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         field: F,
     ) -> DataStream<
         T,
-        Chained<
-            InputPipe<(K, T)>,
-            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
-        >,
+        Chained<P, KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>>,
     >
     where
         F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
@@ -519,10 +518,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         field: F,
     ) -> DataStream<
         T,
-        Chained<
-            InputPipe<(K, T)>,
-            KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
-        >,
+        Chained<P, KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>>,
     >
     where
         F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
@@ -538,14 +534,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     pub fn count_window(
         self,
         size: u64,
-    ) -> WindowedStream<
-        K,
-        T,
-        GlobalWindows,
-        PurgingTrigger<CountTrigger>,
-        NoEvictor,
-        InputPipe<(K, T)>,
-    > {
+    ) -> WindowedStream<K, T, GlobalWindows, PurgingTrigger<CountTrigger>, NoEvictor, P> {
         WindowedStream {
             witness: self.witness.count_window(size),
             env: self.env,
@@ -560,7 +549,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
         self,
         size: u64,
         slide: u64,
-    ) -> WindowedStream<K, T, GlobalWindows, CountTrigger, CountEvictor, InputPipe<(K, T)>> {
+    ) -> WindowedStream<K, T, GlobalWindows, CountTrigger, CountEvictor, P> {
         WindowedStream {
             witness: self.witness.count_window_sliding(size, slide),
             env: self.env,
@@ -574,7 +563,7 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
     pub fn window<A: WindowAssigner<T>>(
         self,
         assigner: A,
-    ) -> WindowedStream<K, T, A, A::DefaultTrigger, NoEvictor, InputPipe<(K, T)>> {
+    ) -> WindowedStream<K, T, A, A::DefaultTrigger, NoEvictor, P> {
         WindowedStream {
             witness: self.witness.window(assigner),
             env: self.env,
@@ -586,10 +575,10 @@ impl<K: Key, T: Send + 'static> KeyedStream<K, T> {
 
 /// A keyed (or all-) windowed stream being configured (Flink's `WindowedStream`).
 pub struct WindowedStream<K, T, A, Tr, E, P> {
-    env: StreamEnv,
-    pipe: P,
-    witness: WindowWitness<K, T, A, Tr, E>,
-    late_edge: Option<crate::graph::EdgeId>,
+    pub(super) env: StreamEnv,
+    pub(super) pipe: P,
+    pub(super) witness: WindowWitness<K, T, A, Tr, E>,
+    pub(super) late_edge: Option<crate::graph::EdgeId>,
 }
 
 impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P>
@@ -644,7 +633,7 @@ where
         )
     }
 
-    fn then<F, U>(
+    pub(super) fn then<F, U>(
         env: StreamEnv,
         pipe: P,
         late_edge: Option<crate::graph::EdgeId>,

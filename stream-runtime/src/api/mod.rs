@@ -7,8 +7,10 @@ mod datastream;
 mod env;
 pub mod pipe;
 pub mod spec;
+mod two_input;
 pub mod witness;
 
-pub use connected::ConnectedWitness;
+pub use connected::{ConnectedWitness, EitherWindowSpec};
 pub use datastream::{DataStream, KeyedStream, WindowedStream};
 pub use env::StreamEnv;
+pub use two_input::{ConnectedStreams, IntervalJoinBuilder, KeyedConnected, KeyedPairPipe};

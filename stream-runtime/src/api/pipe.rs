@@ -4,9 +4,9 @@
 use std::marker::PhantomData;
 
 use stream_core::error::OpLabel;
-use stream_core::operator::Push;
+use stream_core::operator::{Either, Push};
 use stream_core::source::{Source, SourceContext};
-use stream_core::stage::{InputStage, SourceStage, Stage};
+use stream_core::stage::{InputStage, SourceStage, Stage, TwoInputStage};
 use stream_core::Result;
 
 use super::spec::Spec;
@@ -155,6 +155,125 @@ impl<T: Send + 'static> Pipe for InputPipe<T> {
 
     fn inputs(&self) -> Vec<EdgeId> {
         self.inputs.clone()
+    }
+
+    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
+
+    fn parallelism(&self) -> Option<usize> {
+        self.parallelism
+    }
+
+    fn set_parallelism(&mut self, parallelism: usize) {
+        self.parallelism = Some(parallelism.max(1));
+    }
+
+    fn max_parallelism(&self) -> Option<usize> {
+        None
+    }
+
+    fn set_uid(&mut self, _uid: String) {}
+}
+
+/// How a two-input stage makes one record type of its two ports' (`L` on port 0, `R` on
+/// port 1), so that what follows is built from ordinary one-input operators.
+pub trait TwoSides<L, R>: Send + 'static {
+    /// The records the stage's chain receives.
+    type Out;
+    /// A record of port 0.
+    fn left(record: L) -> Self::Out;
+    /// A record of port 1.
+    fn right(record: R) -> Self::Out;
+}
+
+/// Connected streams: `Either<A, B>`.
+pub struct Plain;
+
+impl<A, B> TwoSides<A, B> for Plain {
+    type Out = Either<A, B>;
+    fn left(a: A) -> Either<A, B> {
+        Either::Left(a)
+    }
+    fn right(b: B) -> Either<A, B> {
+        Either::Right(b)
+    }
+}
+
+/// Keyed connected streams: `(key, Either<A, B>)`.
+pub struct Keyed;
+
+impl<K, A, B> TwoSides<(K, A), (K, B)> for Keyed {
+    type Out = (K, Either<A, B>);
+    fn left((k, a): (K, A)) -> (K, Either<A, B>) {
+        (k, Either::Left(a))
+    }
+    fn right((k, b): (K, B)) -> (K, Either<A, B>) {
+        (k, Either::Right(b))
+    }
+}
+
+/// A stage instance reading two ports into `chain`: the one two-input stage of both the
+/// builder and `stream!`.
+pub fn two_input_stage<L, R, S, N>(chain: N, label: &str) -> Box<dyn Stage>
+where
+    L: Send + 'static,
+    R: Send + 'static,
+    S: TwoSides<L, R>,
+    S::Out: 'static,
+    N: Push<S::Out> + 'static,
+{
+    Box::new(TwoInputStage::new(
+        chain,
+        S::left,
+        S::right,
+        OpLabel::new(label),
+    ))
+}
+
+/// A stage starting at two input edges of different record types.
+pub struct TwoInputPipe<L, R, S> {
+    inputs: [EdgeId; 2],
+    parallelism: Option<usize>,
+    _records: PhantomData<fn(L, R) -> S>,
+}
+
+impl<L, R, S> Clone for TwoInputPipe<L, R, S> {
+    fn clone(&self) -> Self {
+        TwoInputPipe::new(self.inputs, self.parallelism)
+    }
+}
+
+impl<L, R, S> TwoInputPipe<L, R, S> {
+    /// A pipe reading `inputs[0]` into port 0 and `inputs[1]` into port 1.
+    pub fn new(inputs: [EdgeId; 2], parallelism: Option<usize>) -> Self {
+        TwoInputPipe {
+            inputs,
+            parallelism,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<L, R, S> Pipe for TwoInputPipe<L, R, S>
+where
+    L: Send + 'static,
+    R: Send + 'static,
+    S: TwoSides<L, R>,
+    S::Out: 'static,
+{
+    type Out = S::Out;
+
+    fn open<N: Push<S::Out> + 'static>(
+        self,
+        _build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Box<dyn Stage>> {
+        Ok(two_input_stage::<L, R, S, N>(next, "connect"))
+    }
+
+    fn operators(&self, _out: &mut Vec<OperatorInfo>) {}
+
+    fn inputs(&self) -> Vec<EdgeId> {
+        self.inputs.to_vec()
     }
 
     fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}

@@ -19,7 +19,8 @@ use stream_core::time::{millis, watermark::WatermarkGenerator, Timestamp};
 use stream_core::window::assigner::GlobalWindows;
 use stream_core::window::evictor::{count_evictor, CountEvictor};
 use stream_core::window::function::{
-    Collector, Eviction, ProcessAfter, ProcessContext, ProcessFn, ProcessWindow, WindowContext,
+    Collector, Eviction, ProcessAfter, ProcessContext, ProcessFn, ProcessWindow, ProcessWindowFn,
+    WindowContext,
 };
 use stream_core::window::trigger::{count_trigger, purging, CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
@@ -786,30 +787,27 @@ where
         O: Send + 'static,
         E: Evictor<T>,
     {
-        self.process_as("process", f)
+        self.process_as("process", ProcessFn::new(f))
     }
 
     /// [`process`](Self::process) shown as `function` in plans.
     #[track_caller]
-    pub(crate) fn process_as<O, F>(
+    pub(crate) fn process_as<O, P>(
         self,
         function: &str,
-        f: F,
+        f: P,
     ) -> (
-        WindowSpec<A, Tr, ProcessWindow<ProcessFn<F, O>, E, T, O>, K, T>,
+        WindowSpec<A, Tr, ProcessWindow<P, E, T, O>, K, T>,
         Witness<O>,
         Witness<T>,
     )
     where
-        F: FnMut(&WindowContext<'_, K, A::Window>, &[T], &mut Collector<'_, O>)
-            + Clone
-            + Send
-            + 'static,
+        P: ProcessWindowFn<K, T, A::Window, Out = O>,
         O: Send + 'static,
         E: Evictor<T>,
     {
         let info = self.info(function);
-        let function = ProcessWindow::new(ProcessFn::new(f), self.evictor);
+        let function = ProcessWindow::new(f, self.evictor);
         let w = Witness::<O>::default().named_origin(self.origin);
         (
             WindowSpec::new(

@@ -139,8 +139,8 @@ pub fn key_groups_of(index: usize, parallelism: usize, max_parallelism: usize) -
 
 /// The readers instance `index` of `stage`, now running at `parallelism`, restores from:
 /// its own state at the same parallelism; at another, every old instance's state filtered
-/// to the key groups it owns now (sources cannot be rescaled: their positions are per
-/// instance).
+/// to the key groups it owns now (a source's reader then takes its share of every old
+/// instance's position, if it can: `SourceReader::seek_rescaled`).
 pub fn readers_for(
     restore: &Restore,
     stage: usize,
@@ -155,18 +155,6 @@ pub fn readers_for(
             .cloned()
             .unwrap_or_default();
         return Ok(vec![SnapshotReader::new(sections)]);
-    }
-    if meta.is_source {
-        return Err(StreamError::new(
-            ErrorKind::Config,
-            format!(
-                "stage {stage} (`{}`) reads a source and ran at parallelism {} in checkpoint \
-                 {}; a source's position cannot be split or merged, so it must restore at \
-                 the same parallelism (cut the chain after the source with `.rebalance()` \
-                 to rescale what follows)",
-                meta.name, meta.parallelism, restore.metadata.id
-            ),
-        ));
     }
     let max = restore.metadata.max_parallelism;
     let owned = key_groups_of(index, parallelism, max);

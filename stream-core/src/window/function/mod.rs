@@ -7,12 +7,14 @@
 
 mod aggregate;
 mod eviction;
+mod join;
 mod process;
 mod process_after;
 mod reduce;
 
 pub use aggregate::AggregateWindow;
 pub use eviction::Eviction;
+pub use join::{CoGroupSides, JoinPairs};
 pub use process::{ApplyAggregate, ApplyReduce, ProcessFn, ProcessWindow, ProcessWindowFn};
 pub use process_after::{ProcessAfter, ProcessContext};
 pub use reduce::ReduceWindow;

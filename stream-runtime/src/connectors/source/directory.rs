@@ -87,6 +87,7 @@ impl Source for TextFilesSource {
             parallelism: cx.instance.parallelism.max(1),
             monitor: self.monitor,
             start_offsets,
+            resume_at: BTreeMap::new(),
             finished: BTreeSet::new(),
             queued: BTreeMap::new(),
             current: None,
@@ -173,6 +174,9 @@ pub struct TextFilesReader {
     monitor: Option<Duration>,
     /// Where files start when first opened ([`StartPosition::Offsets`]).
     start_offsets: Vec<(String, u64)>,
+    /// Files another instance was half-way through when the checkpoint restored at
+    /// another parallelism was taken: where to continue them.
+    resume_at: BTreeMap<String, u64>,
     /// This instance's files read to the end.
     finished: BTreeSet<String>,
     /// This instance's files found but not opened yet, by name.
@@ -216,7 +220,9 @@ impl TextFilesReader {
                     ))
                 }
             };
-            if let Some((_, offset)) = self.start_offsets.iter().find(|(n, _)| *n == name) {
+            if let Some(offset) = self.resume_at.remove(&name) {
+                file.resume(offset)?;
+            } else if let Some((_, offset)) = self.start_offsets.iter().find(|(n, _)| *n == name) {
                 file.seek(*offset)?;
             }
             self.current = Some(Current { name, file });
@@ -282,22 +288,13 @@ impl SourceReader for TextFilesReader {
     }
 
     fn seek(&mut self, position: &[u8]) -> Result {
-        let position: Position = postcard::from_bytes(position).map_err(|e| {
-            StreamError::with_source(
-                ErrorKind::State,
-                format!(
-                    "cannot decode the checkpointed position in the files of `{}`",
-                    self.dir.display()
-                ),
-                e,
-            )
-        })?;
+        let position = self.decode(position)?;
         if (position.index, position.parallelism) != (self.index as u64, self.parallelism as u64) {
             return Err(StreamError::new(
                 ErrorKind::State,
                 format!(
                     "the checkpointed position in the files of `{}` belongs to instance {} of \
-                     {}, not to instance {} of {}: text_files cannot be rescaled",
+                     {}, not to instance {} of {}",
                     self.dir.display(),
                     position.index,
                     position.parallelism,
@@ -325,12 +322,47 @@ impl SourceReader for TextFilesReader {
         }
         self.scan()
     }
+
+    fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
+        // Files are the splits: this instance takes the ones it is assigned at the new
+        // parallelism, finished or half-read, whichever old instance had them.
+        self.finished.clear();
+        self.queued.clear();
+        self.current = None;
+        self.resume_at.clear();
+        for position in positions {
+            let position = self.decode(position)?;
+            let mine = |name: &str| instance_of(name, self.parallelism) == self.index;
+            self.finished
+                .extend(position.finished.into_iter().filter(|n| mine(n)));
+            if let Some((name, offset)) = position.current.filter(|(n, _)| mine(n)) {
+                self.resume_at.insert(name, offset);
+            }
+        }
+        self.scan()
+    }
+}
+
+impl TextFilesReader {
+    fn decode(&self, position: &[u8]) -> Result<Position> {
+        postcard::from_bytes(position).map_err(|e| {
+            StreamError::with_source(
+                ErrorKind::State,
+                format!(
+                    "cannot decode the checkpointed position in the files of `{}`",
+                    self.dir.display()
+                ),
+                e,
+            )
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::lines::testing::{
-        open, poll, poll_for, read_to_end, split_at_every_position, strings, Scratch,
+        check_rescaling, open, poll, poll_for, read_to_end, split_at_every_position, strings,
+        Scratch,
     };
     use super::*;
     use stream_core::time::{Clock, SystemClock};
@@ -449,6 +481,16 @@ mod tests {
     }
 
     #[test]
+    fn rescaled_instances_take_over_finished_and_half_read_files_exactly_once() {
+        let dir = Scratch::new("text-files-rescale");
+        for f in 0..6 {
+            let lines: Vec<String> = (0..4).map(|l| format!("file{f}-line{l}")).collect();
+            dir.write(&format!("part-{f}.txt"), lines.join("\n") + "\n");
+        }
+        check_rescaling(&text_files(dir.path()), 24);
+    }
+
+    #[test]
     fn a_position_of_another_instance_or_garbage_is_refused() {
         let dir = Scratch::new("text-files-foreign");
         three_files(&dir);
@@ -458,7 +500,7 @@ mod tests {
         let position = zero.position().unwrap();
         let error = open(&source, 1, 2).unwrap().seek(&position).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::State);
-        assert!(error.to_string().contains("cannot be rescaled"), "{error}");
+        assert!(error.to_string().contains("instance 0 of 2"), "{error}");
         let error = open(&source, 0, 3).unwrap().seek(&position).unwrap_err();
         assert!(error.to_string().contains("instance 0 of 2"), "{error}");
         let error = open(&source, 0, 2).unwrap().seek(&[7, 1, 2]).unwrap_err();

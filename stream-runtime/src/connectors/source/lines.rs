@@ -248,6 +248,41 @@ pub(super) mod testing {
             .collect()
     }
 
+    /// Runs `source` (bounded, `total` records) at every parallelism from 1 to 3, stops
+    /// its instances after different numbers of records, restores their positions at
+    /// every other parallelism with [`SourceReader::seek_rescaled`] and checks that what
+    /// was read before and after is the whole input, each record once.
+    pub fn check_rescaling<S>(source: &S, total: usize)
+    where
+        S: Source,
+        S::Reader: SourceReader<Item = String>,
+    {
+        let mut all = read_to_end(&mut open(source, 0, 1).unwrap());
+        all.sort();
+        assert_eq!(all.len(), total);
+        for from in 1..=3 {
+            for to in (1..=4).filter(|&to| to != from) {
+                for stop in [0, 1, 3, 7, total] {
+                    let mut read = Vec::new();
+                    let mut positions = Vec::new();
+                    for i in 0..from {
+                        let mut old = open(source, i, from).unwrap();
+                        // Instances stop at different points of their input.
+                        read.extend(poll(&mut old, stop + i).unwrap().0);
+                        positions.push(old.position().unwrap());
+                    }
+                    for i in 0..to {
+                        let mut new = open(source, i, to).unwrap();
+                        new.seek_rescaled(&positions).unwrap();
+                        read.extend(read_to_end(&mut new));
+                    }
+                    read.sort();
+                    assert_eq!(read, all, "from {from} to {to}, stopped after {stop}");
+                }
+            }
+        }
+    }
+
     /// `lines` as owned strings, to compare with what a reader returned.
     pub fn strings(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

@@ -290,9 +290,33 @@ impl SourceReader for LogReader {
     }
 
     fn seek(&mut self, position: &[u8]) -> Result {
-        let offsets: Vec<(String, u64)> = postcard::from_bytes(position).map_err(|e| {
-            StreamError::with_source(ErrorKind::State, "cannot decode the log position", e)
-        })?;
+        let offsets = decode_offsets(position)?;
+        self.seek_partitions(offsets)
+    }
+
+    fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
+        // Partitions are the splits: each is read by one instance, whichever had it.
+        let mut offsets = Vec::new();
+        for position in positions {
+            offsets.extend(
+                decode_offsets(position)?
+                    .into_iter()
+                    .filter(|(name, _)| partition_instance(name, self.parallelism) == self.index),
+            );
+        }
+        self.seek_partitions(offsets)
+    }
+}
+
+fn decode_offsets(position: &[u8]) -> Result<Vec<(String, u64)>> {
+    postcard::from_bytes(position).map_err(|e| {
+        StreamError::with_source(ErrorKind::State, "cannot decode the log position", e)
+    })
+}
+
+impl LogReader {
+    /// Continues each partition named at its offset.
+    fn seek_partitions(&mut self, offsets: Vec<(String, u64)>) -> Result {
         for (name, offset) in offsets {
             let path = self.dir.join(&name);
             if let Some(p) = self.partitions.iter_mut().find(|p| p.name == name) {
@@ -318,7 +342,8 @@ impl SourceReader for LogReader {
 #[cfg(test)]
 mod tests {
     use super::super::lines::testing::{
-        open, poll, poll_for, read_to_end, split_at_every_position, strings, Scratch,
+        check_rescaling, open, poll, poll_for, read_to_end, split_at_every_position, strings,
+        Scratch,
     };
     use super::*;
 
@@ -367,6 +392,16 @@ mod tests {
             postcard::from_bytes(&reader.position().unwrap()).unwrap();
         assert_eq!(offsets, vec![("p0.log".into(), 6), ("p1.log".into(), 4)]);
         assert!(reader.seek(&[3, 0xff]).is_err());
+    }
+
+    #[test]
+    fn rescaled_instances_take_over_the_partitions_at_their_offsets_exactly_once() {
+        let dir = Scratch::new("log-rescale");
+        for p in 0..5 {
+            let lines: Vec<String> = (0..4).map(|l| format!("p{p}-{l}")).collect();
+            dir.write(&format!("partition-{p}.log"), lines.join("\n") + "\n");
+        }
+        check_rescaling(&log_source(dir.path()).bounded(), 20);
     }
 
     #[test]

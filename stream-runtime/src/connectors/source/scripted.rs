@@ -1,5 +1,5 @@
 use stream_core::operator::Context;
-use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
+use stream_core::source::{EventTimeSource, Source, SourceContext, SourceEvent, SourceReader};
 use stream_core::{Result, Timestamp};
 
 /// One step of a scripted source.
@@ -58,6 +58,9 @@ impl<T: Clone + Send + 'static> Source for ScriptedSource<T> {
         true
     }
 }
+
+/// Every record is stamped and every watermark is written out.
+impl<T: Clone + Send + 'static> EventTimeSource for ScriptedSource<T> {}
 
 /// Replays a script.
 pub struct ScriptedReader<T> {

@@ -13,7 +13,13 @@
 //!
 //! On recovery the pending files the restored checkpoint names are committed (it
 //! completed); pending files it does not name and in-progress files are from a run that
-//! did not get that far, and are deleted.
+//! did not get that far, and are deleted. Files carry the number of the instance that
+//! wrote them, and a run may have fewer instances than the one that left them: so each
+//! instance `i` of `p` cleans up the numbers `i` and `n ≥ p` with `n % p == i`
+//! (in-progress files when it opens; pending files before its first write when no
+//! checkpoint was restored), and with a restored checkpoint, pending files of later
+//! checkpoints go whatever their number (after rescaling, an instance's restored files
+//! may be named after another).
 //!
 //! ```text
 //! out/<bucket>/part-<instance>-<first checkpoint>-<first seq>-<last checkpoint>-<last seq>.<ext>
@@ -182,6 +188,7 @@ where
         TransactionalFileWriter::open(
             &self.dir,
             instance.index,
+            instance.parallelism,
             self.format.clone(),
             self.bucketer.clone(),
             self.rolling,

@@ -40,6 +40,8 @@ struct OpenPart {
 pub struct TransactionalFileWriter<T, F, B> {
     pub(super) dir: PathBuf,
     pub(super) instance: usize,
+    /// The number of instances of the sink in this run.
+    parallelism: usize,
     pub(super) format: F,
     bucketer: B,
     pub(super) rolling: Rolling,
@@ -87,11 +89,14 @@ pub(super) fn position_of(name: &str) -> Option<(u64, u64)> {
 }
 
 impl<T, F, B> TransactionalFileWriter<T, F, B> {
-    /// Opens instance `instance` of the sink writing into `dir`. In-progress files the
-    /// instance left are from a run that died and are never valid: they are deleted.
+    /// Opens instance `instance` of `parallelism` of the sink writing into `dir`.
+    /// In-progress files are from a run that died and are never valid: those of the
+    /// instance numbers it [owns](Self::owns) are deleted (every instance opens before any
+    /// writes, so none is of this run).
     pub(super) fn open(
         dir: &Path,
         instance: usize,
+        parallelism: usize,
         format: F,
         bucketer: B,
         rolling: Rolling,
@@ -99,6 +104,7 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
         let writer = TransactionalFileWriter {
             dir: dir.to_path_buf(),
             instance,
+            parallelism: parallelism.max(1),
             format,
             bucketer,
             rolling,
@@ -117,10 +123,18 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
             let path = dir.join(area);
             fs::create_dir_all(&path).map_err(|e| writer.io("create", &path, e))?;
         }
-        writer.remove_matching(&dir.join(".inprogress"), &mut |name| {
-            instance_of(name) == Some(instance)
-        })?;
+        writer.remove_matching(&dir.join(".inprogress"), &mut |name| writer.owns(name))?;
         Ok(writer)
+    }
+
+    /// True if the leftovers of the part file `name` are this instance's to clean: those
+    /// under its own number, and those of numbers no instance of this run has (an earlier
+    /// run had more instances), `n` going to instance `n % parallelism`. So every
+    /// instance number that ever wrote has exactly one cleaner.
+    fn owns(&self, name: &str) -> bool {
+        instance_of(name).is_some_and(|n| {
+            n == self.instance || (n >= self.parallelism && n % self.parallelism == self.instance)
+        })
     }
 
     pub(super) fn io(&self, what: &str, path: &Path, e: std::io::Error) -> StreamError {
@@ -170,8 +184,12 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
         Ok(())
     }
 
-    /// Before the first write after opening: pending files of this instance that no
-    /// restored checkpoint claimed never committed; delete them.
+    /// Before the first write after opening a job that restored no checkpoint: every
+    /// pending file is of a run that never completed one, so none committed. Each
+    /// instance deletes those of the numbers it owns, its own and those of instances this
+    /// run does not have: left to an instance number of their own, they would outlive
+    /// every later run at fewer instances, as no restore deletes pending files that are
+    /// not newer than the checkpoint it resumes.
     fn clean_up_once(&mut self) -> Result {
         if self.cleaned {
             return Ok(());
@@ -180,9 +198,8 @@ impl<T, F, B> TransactionalFileWriter<T, F, B> {
         if self.recovered {
             return Ok(());
         }
-        let instance = self.instance;
         let root = self.dir.join(".pending");
-        self.remove_matching(&root, &mut |name| instance_of(name) == Some(instance))
+        self.remove_matching(&root, &mut |name| self.owns(name))
     }
 
     fn open_part(&mut self, bucket: &str) -> Result<&mut OpenPart> {
@@ -342,16 +359,14 @@ where
         // checkpoint that never completed (or is not the one resumed). Decided by the
         // checkpoint id, not the instance number: after rescaling, an instance holds
         // files named after others, and every instance restores the same checkpoint.
+        // Older pending files are all named by the checkpoint: a run restoring none
+        // deletes every pending file before its first checkpoint (`clean_up_once`), and a
+        // run restoring one keeps those it names until they are published. (In-progress
+        // files of the restored instance went when this instance, their owner, opened.)
         let restored_id = restored.checkpoint;
         self.remove_matching(&self.dir.join(".pending"), &mut |name| {
             !named.contains(name) && position_of(name).is_some_and(|(c, _)| c > restored_id)
         })?;
-        let origin = restored.instance;
-        if origin != self.instance {
-            self.remove_matching(&self.dir.join(".inprogress"), &mut |name| {
-                instance_of(name) == Some(origin)
-            })?;
-        }
         self.publish(false)
     }
 
