@@ -364,9 +364,42 @@ fn interval_join_with_exclusive_bounds_and_late_side_outputs() {
         late_orders.sink(late_a.clone());
         late_payments.sink(late_b.clone());
     };
-    job.run_with(Config::default().parallelism(2)).unwrap();
-    let joined = joined.take_sorted();
-    let (late_a, late_b) = (late_a.take(), late_b.take());
+    let report = job.run_with(Config::default().parallelism(2)).unwrap();
+    check_interval_join(report, joined.take_sorted(), late_a.take(), late_b.take());
+
+    // The same job in the builder.
+    let (joined, late_a, late_b) = (collect_sink(), collect_timestamped(), collect_timestamped());
+    let env = StreamEnv::new("interval-join");
+    let orders = env.source(scripted(left())).key_by(|o| o.0);
+    let payments = env.source(scripted(right())).key_by(|p| p.0);
+    let mut join = orders
+        .connect(payments)
+        .interval_join(-100, 100)
+        .lower_bound_exclusive()
+        .upper_bound_exclusive();
+    join.late_left().sink(late_a.clone());
+    join.late_right().sink(late_b.clone());
+    join.apply(|o, p| (o.1, p.1)).sink(joined.clone());
+    let report = env
+        .build()
+        .unwrap()
+        .run_with(Config::default().parallelism(2))
+        .unwrap();
+    check_interval_join(report, joined.take_sorted(), late_a.take(), late_b.take());
+}
+
+/// What [`interval_join_with_exclusive_bounds_and_late_side_outputs`] must give: `L` is
+/// either late or joined, depending on which watermark reached the join first.
+#[allow(clippy::type_complexity)]
+fn check_interval_join(
+    report: JobReport,
+    joined: Vec<(char, char)>,
+    late_a: Vec<(Option<i64>, (u8, char))>,
+    late_b: Vec<(Option<i64>, (u8, char))>,
+) {
+    // Every late record is counted in the metrics of the stage that saw it.
+    let counted: u64 = report.tasks.iter().map(|t| t.metrics.late_records).sum();
+    assert_eq!(counted as usize, late_a.len() + late_b.len());
     let l_joined = joined.contains(&('L', 'p'));
     let pairs: Vec<_> = joined.iter().filter(|j| j.0 == 'a').copied().collect();
     assert_eq!(pairs, [('a', 'x'), ('a', 'y')]);
@@ -434,6 +467,9 @@ fn a_source_whose_type_stamps_event_time_feeds_event_time_windows_directly() {
     };
     // [0, 1000) fires at watermark 1500 with two clicks; the click at 700 arrives after
     // it and is late; [1000, 2000) fires at the end of the input.
-    assert_eq!(run(job, &out), vec![(0, 2), (1000, 1)]);
+    let report = job.run_with(Config::default().parallelism(1)).unwrap();
+    assert_eq!(out.take(), vec![(0, 2), (1000, 1)]);
     assert_eq!(late_out.take(), vec![1]);
+    let counted: u64 = report.tasks.iter().map(|t| t.metrics.late_records).sum();
+    assert_eq!(counted, 1, "the late click is counted");
 }

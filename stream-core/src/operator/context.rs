@@ -10,6 +10,7 @@ pub struct Context<'a> {
     next_processing_time: Timestamp,
     instance: &'a InstanceInfo,
     records_out: u64,
+    late_records: u64,
     output_watermark: Option<Timestamp>,
     output_idle: Option<bool>,
     flush_at: Option<Instant>,
@@ -25,6 +26,7 @@ impl<'a> Context<'a> {
             next_processing_time: MAX_TIMESTAMP,
             instance,
             records_out: 0,
+            late_records: 0,
             output_watermark: None,
             output_idle: None,
             flush_at: None,
@@ -94,6 +96,18 @@ impl<'a> Context<'a> {
     #[inline]
     pub fn count_out(&mut self, n: u64) {
         self.records_out += n;
+    }
+
+    /// Counts a record that arrived behind the watermark, too late for its window or
+    /// join (called by those operators, whether a late output takes it or not).
+    #[inline]
+    pub fn count_late(&mut self) {
+        self.late_records += 1;
+    }
+
+    /// The late records counted since the last call, and resets the count.
+    pub fn take_late_records(&mut self) -> u64 {
+        std::mem::take(&mut self.late_records)
     }
 
     /// The records counted out since the last call, and resets the count.

@@ -17,6 +17,7 @@ pub struct TaskStats {
     pub name: String,
     records_in: AtomicU64,
     records_out: AtomicU64,
+    late_records: AtomicU64,
     batches_in: AtomicU64,
     watermark: AtomicI64,
     watermark_at: AtomicI64,
@@ -37,6 +38,7 @@ impl TaskStats {
             name,
             records_in: AtomicU64::new(0),
             records_out: AtomicU64::new(0),
+            late_records: AtomicU64::new(0),
             batches_in: AtomicU64::new(0),
             watermark: AtomicI64::new(MIN_TIMESTAMP),
             watermark_at: AtomicI64::new(MIN_TIMESTAMP),
@@ -56,6 +58,12 @@ impl TaskStats {
     pub(crate) fn add_output(&self, records: u64) {
         if records > 0 {
             self.records_out.fetch_add(records, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn add_late(&self, records: u64) {
+        if records > 0 {
+            self.late_records.fetch_add(records, Ordering::Relaxed);
         }
     }
 
@@ -116,6 +124,7 @@ impl TaskStats {
         TaskMetrics {
             records_in: self.records_in.load(Ordering::Relaxed),
             records_out: self.records_out.load(Ordering::Relaxed),
+            late_records: self.late_records.load(Ordering::Relaxed),
             batches_in: self.batches_in.load(Ordering::Relaxed),
             watermark,
             watermark_lag: (watermark != MIN_TIMESTAMP && watermark < at)
@@ -134,6 +143,9 @@ pub struct TaskMetrics {
     pub records_in: u64,
     /// Records the stage handed to its exchanges and sinks.
     pub records_out: u64,
+    /// Records that arrived behind the watermark, too late for a window (after its
+    /// allowed lateness) or an interval join: sent to a late output, or dropped.
+    pub late_records: u64,
     /// Batches received.
     pub batches_in: u64,
     /// The stage's current input watermark (`MIN_TIMESTAMP` before the first).

@@ -245,11 +245,12 @@ pub(crate) fn run_worker(
         .collect()
 }
 
-/// Moves what the stage reported through its context (records out, output watermark and
-/// idleness) into the task's counters.
+/// Moves what the stage reported through its context (records out, late records, output
+/// watermark and idleness) into the task's counters.
 fn account(task: &Task, cx: &mut Context<'_>) {
     let records = cx.take_records_out();
     task.stats.add_output(records);
+    task.stats.add_late(cx.take_late_records());
     let (watermark, idle) = cx.take_output_status();
     task.stats.set_output_status(watermark, idle);
     if records > 0 || watermark.is_some() {

@@ -81,7 +81,9 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
     loop {
         match run_job(&graph, &config, control) {
             Ok(outcome) => {
-                if !control.stop_was_requested() {
+                // A job whose sources ended after a stop's checkpoint did not read all of
+                // its input, even if `stop` had not yet said so when the job ended.
+                if !control.stop_was_requested() && control.stop_after() == 0 {
                     // Resuming a job that read all its input would repeat its output.
                     mark_finished(&config).map_err(|e| JobError::new(graph.name(), None, e))?;
                 }

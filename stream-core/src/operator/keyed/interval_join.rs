@@ -142,10 +142,12 @@ where
             JoinOutput::Joined(out) => self.next.push(cx, ts, out),
             JoinOutput::LateLeft(a) => {
                 self.late_records += 1;
+                cx.count_late();
                 self.late_left.push(cx, ts, a)
             }
             JoinOutput::LateRight(b) => {
                 self.late_records += 1;
+                cx.count_late();
                 self.late_right.push(cx, ts, b)
             }
         }

@@ -319,6 +319,7 @@ where
             }
             if self.add_to_pane(&key, ts, &item)? {
                 self.metrics.late_records += 1;
+                cx.count_late();
                 self.late.push(cx, ts, item)?;
             }
             return Ok(());
@@ -340,6 +341,7 @@ where
         let skipped = outcome.map_err(|e| e.at(&self.label))?;
         if skipped && self.is_element_late(ts) {
             self.metrics.late_records += 1;
+            cx.count_late();
             self.late.push(cx, ts, item)?;
         }
         Ok(())
