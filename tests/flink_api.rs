@@ -473,3 +473,19 @@ fn a_source_whose_type_stamps_event_time_feeds_event_time_windows_directly() {
     let counted: u64 = report.tasks.iter().map(|t| t.metrics.late_records).sum();
     assert_eq!(counted, 1, "the late click is counted");
 }
+
+#[test]
+fn a_stamping_source_may_be_restamped_and_keeps_its_watermarks() {
+    // The source's watermarks still drive the window after `.event_time(..)` alone.
+    let out = collect_sink();
+    let job = stream! {
+        source(scripted(vec![event(0, (1u8, 100i64)), event(0, (1, 900)), watermark(1000), event(0, (1, 1500))]))
+            .event_time(|e| e.1)
+            .key_by(|e| e.0)
+            .window(tumbling(secs(1)))
+            .aggregate(count())
+            .map(|w| (w.window.start, w.value))
+            .sink(out.clone());
+    };
+    assert_eq!(run(job, &out), vec![(0, 2), (1000, 1)]);
+}

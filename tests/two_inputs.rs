@@ -368,3 +368,29 @@ fn every_two_input_operator_gives_the_same_results_in_the_builder_and_in_stream(
     );
     assert_eq!(interval, vec![2]);
 }
+
+#[test]
+fn builder_misuses_of_two_inputs_are_build_errors() {
+    // Bounds the wrong way round: nothing could join.
+    let env = StreamEnv::new("bounds");
+    let a = env.source(scripted(orders())).key_by(|o| o.0);
+    let b = env.source(scripted(payments())).key_by(|p| p.0);
+    a.connect(b)
+        .interval_join(100, -100)
+        .apply(|o, p| (o.1, p.1))
+        .sink(collect_sink());
+    let error = env.build().err().expect("refused");
+    assert!(
+        error.to_string().contains("lower bound is above"),
+        "{error}"
+    );
+
+    // Streams of two jobs.
+    let (one, two) = (StreamEnv::new("one"), StreamEnv::new("two"));
+    one.source(from_vec(vec![1u32]))
+        .connect(two.source(from_vec(vec![2u32])))
+        .co_map(|a| a, |b| b)
+        .sink(collect_sink());
+    let error = one.build().err().expect("refused");
+    assert!(error.to_string().contains("two different"), "{error}");
+}

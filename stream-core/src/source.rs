@@ -42,7 +42,7 @@ pub trait Source: Clone + Send + 'static {
     label = "this source gives no event timestamps and watermarks",
     note = "add `.event_time(|record| record.ts)` and `.watermark(bounded_out_of_orderness(ms(..)))` after the source, \
             or use a processing-time window such as `tumbling(secs(1)).processing_time()`",
-    note = "a source that stamps records and emits watermarks says so with `impl EventTimeSource for {Self} {{}}` \
+    note = "a source that stamps records and emits watermarks says so with `impl strom::core::source::EventTimeSource for {Self} {{}}` \
             (or write `.source_time()` after it)"
 )]
 pub trait EventTimeSource: Source {}

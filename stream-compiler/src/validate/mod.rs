@@ -61,8 +61,8 @@ pub fn check(graph: &mut Graph, errors: &mut Errors) {
         if input.timestamps && input.watermarks {
             continue;
         }
-        // Given no time at all in the pipeline, the sources must stamp records themselves:
-        // whether they do is known from their type, so the generated code asks for it.
+        // What the pipeline does not assign, the sources must provide themselves: whether
+        // they do is known from their type, so the generated code asks for it.
         if let Some(sources) = untimed_sources(graph, &node.inputs) {
             event_time_sources.extend(sources);
             continue;
@@ -90,28 +90,32 @@ pub fn check(graph: &mut Graph, errors: &mut Errors) {
     graph.event_time_sources = event_time_sources;
 }
 
-/// The sources upstream of `inputs` along paths that assign no event time, or `None` if
-/// some path assigns only timestamps or only watermarks (a pipeline half set up, reported
-/// as such rather than blamed on its source).
+/// The sources that must provide what the pipeline from them to `inputs` leaves
+/// missing (timestamps, watermarks or both), or `None` if some path lacks it without
+/// reaching a source (nothing could provide it).
 fn untimed_sources(graph: &Graph, inputs: &[NodeId]) -> Option<Vec<NodeId>> {
     let mut sources = Vec::new();
-    let mut todo = inputs.to_vec();
+    let mut todo: Vec<(NodeId, bool, bool)> = inputs.iter().map(|&i| (i, true, true)).collect();
     let mut seen = std::collections::BTreeSet::new();
-    while let Some(id) = todo.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
+    while let Some((id, timestamps, watermarks)) = todo.pop() {
         let node = &graph.nodes[id];
-        match (node.output.timestamps, node.output.watermarks) {
-            (true, true) => continue,
-            (false, false) => {}
-            _ => return None,
+        // What this path still needs once this node's own assignments are counted.
+        let (timestamps, watermarks) = (
+            timestamps && !node.output.timestamps,
+            watermarks && !node.output.watermarks,
+        );
+        if !(timestamps || watermarks) || !seen.insert((id, timestamps, watermarks)) {
+            continue;
         }
         if matches!(node.kind, NodeKind::Source { .. }) {
             sources.push(id);
+        } else if node.inputs.is_empty() {
+            return None;
         }
-        todo.extend(&node.inputs);
+        todo.extend(node.inputs.iter().map(|&i| (i, timestamps, watermarks)));
     }
+    sources.sort_unstable();
+    sources.dedup();
     Some(sources)
 }
 

@@ -55,6 +55,18 @@ where
     R: SourceReader,
     C: Push<R::Item>,
 {
+    /// After a restore at another parallelism: the reader takes its share of the old
+    /// instances' positions, before it reads, ends or records its position.
+    fn take_rescaled_share(&mut self) -> Result {
+        match self.rescaled_positions.take() {
+            Some(positions) => self
+                .reader
+                .seek_rescaled(&positions)
+                .map_err(|e| e.at(&self.label)),
+            None => Ok(()),
+        }
+    }
+
     /// The input is exhausted: the final watermark fires every window.
     fn drain(&mut self, cx: &mut Context<'_>) -> Result {
         self.drained = true;
@@ -87,11 +99,7 @@ where
         if self.drained {
             return Ok(SourceStatus::Drained);
         }
-        if let Some(positions) = self.rescaled_positions.take() {
-            self.reader
-                .seek_rescaled(&positions)
-                .map_err(|e| e.at(&self.label))?;
-        }
+        self.take_rescaled_share()?;
         if self.pending_skip > 0 {
             let wanted = std::mem::take(&mut self.pending_skip);
             self.reader
@@ -175,6 +183,7 @@ where
         checkpoint: u64,
         snapshot: &mut SnapshotWriter,
     ) -> Result {
+        self.take_rescaled_share()?;
         snapshot.write(SOURCE_POSITION, &self.records_read)?;
         if let Some(position) = self.reader.position() {
             snapshot.write(READER_POSITION, &position)?;
@@ -185,16 +194,19 @@ where
     fn restore(&mut self, snapshot: &SnapshotReader) -> Result {
         if snapshot.is_rescaled() {
             // One of several old instances' snapshots: collect, take a share later.
-            let positions = self.rescaled_positions.get_or_insert_with(Vec::new);
             if snapshot.read::<u64>(SOURCE_POSITION)?.is_some() {
                 match snapshot.read::<Vec<u8>>(READER_POSITION)? {
-                    Some(position) => positions.push(position),
+                    Some(position) => self
+                        .rescaled_positions
+                        .get_or_insert_with(Vec::new)
+                        .push(position),
                     None => {
                         return Err(StreamError::new(
                             ErrorKind::State,
                             "this source resumes by replaying a count of records, which \
                              cannot be split or merged: restore it at the parallelism its \
-                             checkpoint was taken at",
+                             checkpoint was taken at (give the source a fixed \
+                             `.parallelism(n)` to rescale what follows it)",
                         )
                         .at(&self.label))
                     }
@@ -225,6 +237,7 @@ where
     }
 
     fn end_source(&mut self, cx: &mut Context<'_>) -> Result {
+        self.take_rescaled_share()?;
         if self.finished {
             return Ok(());
         }
@@ -232,6 +245,7 @@ where
     }
 
     fn stop_source(&mut self, cx: &mut Context<'_>, drain: bool) -> Result {
+        self.take_rescaled_share()?;
         if self.finished {
             return Ok(());
         }

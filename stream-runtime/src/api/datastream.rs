@@ -573,6 +573,20 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
     }
 }
 
+/// A new side output of the stage being built: the edge its operator writes to, and the
+/// stream that reads it.
+pub(super) fn side_output<T: Send + 'static>(
+    env: &StreamEnv,
+) -> (EdgeId, DataStream<T, InputPipe<T>>) {
+    let edge = env.add_edge::<T>(Partitioning::Forward);
+    let stream = DataStream::new(
+        env.clone(),
+        InputPipe::new(vec![edge], None),
+        Witness::new(),
+    );
+    (edge, stream)
+}
+
 /// A keyed (or all-) windowed stream being configured (Flink's `WindowedStream`).
 pub struct WindowedStream<K, T, A, Tr, E, P> {
     pub(super) env: StreamEnv,
@@ -624,13 +638,9 @@ where
 
     /// The records that arrive after the allowed lateness (instead of dropping them).
     pub fn late_output(&mut self) -> DataStream<T, InputPipe<T>> {
-        let edge = self.env.add_edge::<T>(Partitioning::Forward);
+        let (edge, late) = side_output(&self.env);
         self.late_edge = Some(edge);
-        DataStream::new(
-            self.env.clone(),
-            InputPipe::new(vec![edge], None),
-            Witness::new(),
-        )
+        late
     }
 
     pub(super) fn then<F, U>(

@@ -38,6 +38,8 @@ pub struct StreamEnv {
 struct EnvState {
     graph: JobGraph,
     next_uid: usize,
+    /// Misuses of the API seen while the job was declared, reported by `build`.
+    problems: Vec<String>,
 }
 
 impl StreamEnv {
@@ -47,6 +49,7 @@ impl StreamEnv {
             state: Rc::new(RefCell::new(EnvState {
                 graph: JobGraph::new(name),
                 next_uid: 0,
+                problems: Vec::new(),
             })),
         }
     }
@@ -67,8 +70,27 @@ impl StreamEnv {
     /// The job. Fails if no stream ends in a sink (lazy evaluation: nothing would run) or a
     /// stream cut by `key_by`, `union` or a side output is never consumed.
     pub fn build(self) -> Result<Job, BuildError> {
-        let graph = std::mem::take(&mut self.state.borrow_mut().graph);
+        let mut state = self.state.borrow_mut();
+        if !state.problems.is_empty() {
+            return Err(BuildError(state.problems.join("; ")));
+        }
+        let graph = std::mem::take(&mut state.graph);
+        drop(state);
         Job::new(graph)
+    }
+
+    /// Notes a misuse of the API at `at` (a caller's location), for `build` to report.
+    pub(crate) fn refuse(&self, at: &Location<'_>, problem: impl std::fmt::Display) {
+        self.state.borrow_mut().problems.push(format!(
+            "{problem} (at {}:{})",
+            at.file(),
+            at.line()
+        ));
+    }
+
+    /// True if `other` declares the same job (streams of two jobs cannot meet).
+    pub(crate) fn same_job(&self, other: &StreamEnv) -> bool {
+        Rc::ptr_eq(&self.state, &other.state)
     }
 
     pub(crate) fn add_edge<T: Send + 'static>(&self, partitioning: Partitioning) -> EdgeId {

@@ -10,10 +10,11 @@ use stream_core::window::function::{CoGroupSides, Collector, Eviction, JoinPairs
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
 use super::connected::{ConnectedWitness, EitherWindowSpec};
-use super::datastream::{DataStream, KeyedStream, WindowedStream};
+use super::datastream::{side_output, DataStream, KeyedStream, WindowedStream};
+use super::env::StreamEnv;
 use super::pipe::{Chained, InputPipe, Keyed, Pipe, Plain, TwoInputPipe};
 use super::spec::{IntervalJoinSpec, MapSpec, OperatorSpec};
-use super::witness::{KeyedWitness, Witness};
+use super::witness::KeyedWitness;
 use crate::exchange::Partitioning;
 use crate::graph::EdgeId;
 
@@ -29,14 +30,27 @@ pub struct ConnectedStreams<A, PA, B, PB> {
     second: DataStream<B, PB>,
 }
 
+/// Streams of two `StreamEnv`s belong to two jobs: connecting them is a build error.
+#[track_caller]
+fn refuse_other_job(first: &StreamEnv, second: &StreamEnv) {
+    if !first.same_job(second) {
+        first.refuse(
+            std::panic::Location::caller(),
+            "`connect` of streams declared in two different `StreamEnv`s (two jobs)",
+        );
+    }
+}
+
 impl<A: Send + 'static, P: Pipe<Out = A>> DataStream<A, P> {
     /// Connects this stream with `other` into one stage: then `co_map(f, g)`, or
     /// `key_by(f, g)` for keyed operators over both (co-process, window join, co-group,
     /// interval join).
+    #[track_caller]
     pub fn connect<B: Send + 'static, P2: Pipe<Out = B>>(
         self,
         other: DataStream<B, P2>,
     ) -> ConnectedStreams<A, P, B, P2> {
+        refuse_other_job(&self.env, &other.env);
         ConnectedStreams {
             first: self,
             second: other,
@@ -105,11 +119,15 @@ where
 impl<K: Key, A: Send + 'static> KeyedStream<K, A> {
     /// Connects this keyed stream with `other`, keyed the same way (Flink's
     /// `keyedA.connect(keyedB)`, `keyedA.intervalJoin(keyedB)`).
+    #[track_caller]
     pub fn connect<B: Send + 'static>(self, other: KeyedStream<K, B>) -> KeyedConnected<K, A, B> {
-        let inputs = [self.pipe.inputs()[0], other.pipe.inputs()[0]];
+        refuse_other_job(&self.env, &other.env);
+        // A keyed stream of this type is the one exchange edge its `key_by` wrote.
+        let [first] = <[EdgeId; 1]>::try_from(self.pipe.inputs()).expect("one key_by edge");
+        let [second] = <[EdgeId; 1]>::try_from(other.pipe.inputs()).expect("one key_by edge");
         KeyedStream {
             env: self.env,
-            pipe: TwoInputPipe::new(inputs, None),
+            pipe: TwoInputPipe::new([first, second], None),
             witness: KeyedWitness::with_origin(self.witness.origin),
         }
     }
@@ -123,7 +141,14 @@ where
 {
     /// The interval join: pairs `a` of the first stream and `b` of the second with the
     /// same key and `a.ts + lower <= b.ts <= a.ts + upper` (milliseconds, inclusive).
+    #[track_caller]
     pub fn interval_join(self, lower: i64, upper: i64) -> IntervalJoinBuilder<K, A, B> {
+        if lower > upper {
+            self.env.refuse(
+                std::panic::Location::caller(),
+                format!("interval_join({lower}, {upper}): the lower bound is above the upper one, so nothing could join"),
+            );
+        }
         IntervalJoinBuilder {
             stream: self,
             bounds: (lower, upper),
@@ -160,13 +185,9 @@ where
     }
 
     fn late_output<T: Send + 'static>(&mut self, side: usize) -> DataStream<T, InputPipe<T>> {
-        let edge = self.stream.env.add_edge::<T>(Partitioning::Forward);
+        let (edge, late) = side_output(&self.stream.env);
         self.late[side] = Some(edge);
-        DataStream::new(
-            self.stream.env.clone(),
-            InputPipe::new(vec![edge], None),
-            Witness::new(),
-        )
+        late
     }
 
     /// The first stream's records that arrive behind the watermark (Flink's

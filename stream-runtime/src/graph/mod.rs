@@ -181,11 +181,17 @@ impl JobGraph {
     /// Adds a stage and connects its input and output edges to it.
     pub fn add_stage(&mut self, spec: StageSpec) -> StageId {
         let id = self.stages.len();
+        // An edge this graph does not have comes from another job's builder, which the
+        // builder reports as an error; it is skipped here rather than panicked on.
         for (port, &edge) in spec.inputs.iter().enumerate() {
-            self.edges[edge].to = Some((id, port));
+            if let Some(edge) = self.edges.get_mut(edge) {
+                edge.to = Some((id, port));
+            }
         }
         for &edge in &spec.outputs {
-            self.edges[edge].from = Some(id);
+            if let Some(edge) = self.edges.get_mut(edge) {
+                edge.from = Some(id);
+            }
         }
         self.sinks += spec
             .operators

@@ -148,6 +148,7 @@ struct PositionRef<'a> {
     parallelism: u64,
     finished: &'a BTreeSet<String>,
     current: Option<(&'a str, u64)>,
+    partial: &'a BTreeMap<String, u64>,
 }
 
 /// The position as read back from a checkpoint (the same encoding as [`PositionRef`]).
@@ -158,6 +159,8 @@ struct Position {
     parallelism: u64,
     finished: BTreeSet<String>,
     current: Option<(String, u64)>,
+    /// Files half-read by another instance before a rescale, not reopened yet.
+    partial: BTreeMap<String, u64>,
 }
 
 /// The file being read.
@@ -283,6 +286,7 @@ impl SourceReader for TextFilesReader {
                 .current
                 .as_ref()
                 .map(|c| (c.name.as_str(), c.file.offset())),
+            partial: &self.resume_at,
         })
         .ok()
     }
@@ -304,6 +308,7 @@ impl SourceReader for TextFilesReader {
             ));
         }
         self.finished = position.finished;
+        self.resume_at = position.partial;
         self.queued.clear();
         self.current = None;
         if let Some((name, offset)) = position.current {
@@ -335,9 +340,9 @@ impl SourceReader for TextFilesReader {
             let mine = |name: &str| instance_of(name, self.parallelism) == self.index;
             self.finished
                 .extend(position.finished.into_iter().filter(|n| mine(n)));
-            if let Some((name, offset)) = position.current.filter(|(n, _)| mine(n)) {
-                self.resume_at.insert(name, offset);
-            }
+            let half_read = position.current.into_iter().chain(position.partial);
+            self.resume_at
+                .extend(half_read.filter(|(name, _)| mine(name)));
         }
         self.scan()
     }

@@ -250,8 +250,9 @@ pub(super) mod testing {
 
     /// Runs `source` (bounded, `total` records) at every parallelism from 1 to 3, stops
     /// its instances after different numbers of records, restores their positions at
-    /// every other parallelism with [`SourceReader::seek_rescaled`] and checks that what
-    /// was read before and after is the whole input, each record once.
+    /// every other parallelism with [`SourceReader::seek_rescaled`], reads a little,
+    /// rescales back and reads the rest, and checks that all it read is the whole input,
+    /// each record once.
     pub fn check_rescaling<S>(source: &S, total: usize)
     where
         S: Source,
@@ -271,10 +272,20 @@ pub(super) mod testing {
                         read.extend(poll(&mut old, stop + i).unwrap().0);
                         positions.push(old.position().unwrap());
                     }
+                    // The new instances read a little, their positions are taken
+                    // (before some reopened what they took over) and restored at the
+                    // first parallelism again.
+                    let mut again = Vec::new();
                     for i in 0..to {
                         let mut new = open(source, i, to).unwrap();
                         new.seek_rescaled(&positions).unwrap();
-                        read.extend(read_to_end(&mut new));
+                        read.extend(poll(&mut new, i).unwrap().0);
+                        again.push(new.position().unwrap());
+                    }
+                    for i in 0..from {
+                        let mut back = open(source, i, from).unwrap();
+                        back.seek_rescaled(&again).unwrap();
+                        read.extend(read_to_end(&mut back));
                     }
                     read.sort();
                     assert_eq!(read, all, "from {from} to {to}, stopped after {stop}");
