@@ -2,6 +2,8 @@
 //! and event-time windows have timestamps and watermarks to work with: assigned in the
 //! pipeline, or stamped by sources whose type says so (left to the type checker).
 
+use std::collections::BTreeSet;
+
 use proc_macro2::Span;
 use syn::Expr;
 
@@ -38,68 +40,37 @@ pub fn check(graph: &mut Graph, errors: &mut Errors) {
     }
     let mut event_time_sources = std::collections::BTreeSet::new();
     for node in &graph.nodes {
-        let (event_time, input) = match &node.kind {
-            NodeKind::Window { open, .. } => (
-                open.name != "count_window" && open.args.first().is_some_and(is_event_time),
-                graph.nodes[node.inputs[0]].output,
-            ),
+        let event_time = match &node.kind {
+            NodeKind::Window { open, .. } => {
+                open.name != "count_window" && open.args.first().is_some_and(is_event_time)
+            }
             NodeKind::TwoInput {
                 window: Some(window),
                 ..
-            } => (
-                window.args.first().is_some_and(is_event_time),
-                both(graph, node),
-            ),
+            } => window.args.first().is_some_and(is_event_time),
             NodeKind::TwoInput {
                 between: Some(_), ..
-            } => (true, both(graph, node)),
-            _ => continue,
+            } => true,
+            _ => false,
         };
-        if !event_time {
-            continue;
-        }
-        if input.timestamps && input.watermarks {
-            continue;
-        }
         // What the pipeline does not assign, the sources must provide themselves: whether
         // they do is known from their type, so the generated code asks for it.
-        if let Some(sources) = untimed_sources(graph, &node.inputs) {
-            event_time_sources.extend(sources);
-            continue;
+        if event_time {
+            mark_time_sources(graph, &node.inputs, &mut event_time_sources);
         }
-        let missing = match (input.timestamps, input.watermarks) {
-            (true, true) => continue,
-            (false, false) => "timestamps and watermarks",
-            (false, true) => "timestamps",
-            (true, false) => "watermarks",
-        };
-        let what = match &node.kind {
-            NodeKind::TwoInput { mode, .. } => format!("`{}` of streams", mode.name()),
-            _ => "event-time window on a stream".to_owned(),
-        };
-        errors.error(
-            node.span,
-            format!(
-                "{what} without {missing}: add \
-                 `.event_time(|record| record.ts)` and `.watermark(bounded_out_of_orderness(ms(..)))` \
-                 after the source (or `.source_time()` if the source stamps records itself), \
-                 or use a processing-time window such as `tumbling(secs(1)).processing_time()`"
-            ),
-        );
     }
     graph.event_time_sources = event_time_sources;
 }
 
-/// The sources that must provide what the pipeline from them to `inputs` leaves
-/// missing (timestamps, watermarks or both), or `None` if some path lacks it without
-/// reaching a source (nothing could provide it).
-fn untimed_sources(graph: &Graph, inputs: &[NodeId]) -> Option<Vec<NodeId>> {
-    let mut sources = Vec::new();
+/// Adds to `sources` the sources that must provide what the pipeline from them to
+/// `inputs` leaves missing (timestamps, watermarks or both). Every path up the graph
+/// ends at a source.
+fn mark_time_sources(graph: &Graph, inputs: &[NodeId], sources: &mut BTreeSet<NodeId>) {
     let mut todo: Vec<(NodeId, bool, bool)> = inputs.iter().map(|&i| (i, true, true)).collect();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     while let Some((id, timestamps, watermarks)) = todo.pop() {
         let node = &graph.nodes[id];
-        // What this path still needs once this node's own assignments are counted.
+        // What this path still needs once what the stream has here is counted.
         let (timestamps, watermarks) = (
             timestamps && !node.output.timestamps,
             watermarks && !node.output.watermarks,
@@ -108,27 +79,9 @@ fn untimed_sources(graph: &Graph, inputs: &[NodeId]) -> Option<Vec<NodeId>> {
             continue;
         }
         if matches!(node.kind, NodeKind::Source { .. }) {
-            sources.push(id);
-        } else if node.inputs.is_empty() {
-            return None;
+            sources.insert(id);
         }
         todo.extend(node.inputs.iter().map(|&i| (i, timestamps, watermarks)));
-    }
-    sources.sort_unstable();
-    sources.dedup();
-    Some(sources)
-}
-
-/// What is known of both inputs of a two-input node.
-fn both(graph: &Graph, node: &crate::graph::Node) -> crate::graph::StreamType {
-    let (a, b) = (
-        graph.nodes[node.inputs[0]].output,
-        graph.nodes[node.inputs[1]].output,
-    );
-    crate::graph::StreamType {
-        kind: a.kind,
-        timestamps: a.timestamps && b.timestamps,
-        watermarks: a.watermarks && b.watermarks,
     }
 }
 

@@ -109,71 +109,6 @@ impl<S: Source> Pipe for SourcePipe<S> {
     fn set_uid(&mut self, _uid: String) {}
 }
 
-/// A stage starting at input edges (after a cut).
-pub struct InputPipe<T> {
-    inputs: Vec<EdgeId>,
-    parallelism: Option<usize>,
-    _records: PhantomData<fn(T)>,
-}
-
-impl<T> Clone for InputPipe<T> {
-    fn clone(&self) -> Self {
-        InputPipe {
-            inputs: self.inputs.clone(),
-            parallelism: self.parallelism,
-            _records: PhantomData,
-        }
-    }
-}
-
-impl<T> InputPipe<T> {
-    /// A pipe reading `inputs`, optionally with a fixed parallelism.
-    pub fn new(inputs: Vec<EdgeId>, parallelism: Option<usize>) -> Self {
-        InputPipe {
-            inputs,
-            parallelism,
-            _records: PhantomData,
-        }
-    }
-}
-
-impl<T: Send + 'static> Pipe for InputPipe<T> {
-    type Out = T;
-
-    fn open<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Box<dyn Stage>> {
-        Ok(Box::new(InputStage::<T, N>::new(
-            next,
-            OpLabel::new("input"),
-        )))
-    }
-
-    fn operators(&self, _out: &mut Vec<OperatorInfo>) {}
-
-    fn inputs(&self) -> Vec<EdgeId> {
-        self.inputs.clone()
-    }
-
-    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
-
-    fn parallelism(&self) -> Option<usize> {
-        self.parallelism
-    }
-
-    fn set_parallelism(&mut self, parallelism: usize) {
-        self.parallelism = Some(parallelism.max(1));
-    }
-
-    fn max_parallelism(&self) -> Option<usize> {
-        None
-    }
-
-    fn set_uid(&mut self, _uid: String) {}
-}
-
 /// How a two-input stage makes one record type of its two ports' (`L` on port 0, `R` on
 /// port 1), so that what follows is built from ordinary one-input operators.
 pub trait TwoSides<L, R>: Send + 'static {
@@ -229,23 +164,58 @@ where
     ))
 }
 
-/// A stage starting at two input edges of different record types.
-pub struct TwoInputPipe<L, R, S> {
-    inputs: [EdgeId; 2],
-    parallelism: Option<usize>,
-    _records: PhantomData<fn(L, R) -> S>,
+/// How a stage fed by input edges starts: [`OneInput`] (every edge carries its records:
+/// one input, or a union) or [`TwoInputs`] (two ports made one type by [`TwoSides`]).
+pub trait Ports<T>: Send + 'static {
+    /// A stage instance pushing what its inputs deliver into `next`.
+    fn start<N: Push<T> + 'static>(next: N) -> Box<dyn Stage>;
 }
 
-impl<L, R, S> Clone for TwoInputPipe<L, R, S> {
-    fn clone(&self) -> Self {
-        TwoInputPipe::new(self.inputs, self.parallelism)
+/// Input edges that all carry the stage's records.
+pub struct OneInput;
+
+impl<T: Send + 'static> Ports<T> for OneInput {
+    fn start<N: Push<T> + 'static>(next: N) -> Box<dyn Stage> {
+        Box::new(InputStage::<T, N>::new(next, OpLabel::new("input")))
     }
 }
 
-impl<L, R, S> TwoInputPipe<L, R, S> {
-    /// A pipe reading `inputs[0]` into port 0 and `inputs[1]` into port 1.
-    pub fn new(inputs: [EdgeId; 2], parallelism: Option<usize>) -> Self {
-        TwoInputPipe {
+/// Two input edges of different record types, `L` on port 0 and `R` on port 1.
+pub struct TwoInputs<L, R, S>(PhantomData<fn(L, R) -> S>);
+
+impl<L, R, S> Ports<S::Out> for TwoInputs<L, R, S>
+where
+    L: Send + 'static,
+    R: Send + 'static,
+    S: TwoSides<L, R>,
+    S::Out: 'static,
+{
+    fn start<N: Push<S::Out> + 'static>(next: N) -> Box<dyn Stage> {
+        two_input_stage::<L, R, S, N>(next, "connect")
+    }
+}
+
+/// A stage starting at input edges (after a cut); `St` says how its ports feed it.
+pub struct InputPipe<T, St = OneInput> {
+    inputs: Vec<EdgeId>,
+    parallelism: Option<usize>,
+    _records: PhantomData<fn(T) -> St>,
+}
+
+/// A stage starting at two input edges of different record types.
+pub type TwoInputPipe<L, R, S> = InputPipe<<S as TwoSides<L, R>>::Out, TwoInputs<L, R, S>>;
+
+impl<T, St> Clone for InputPipe<T, St> {
+    fn clone(&self) -> Self {
+        InputPipe::new(self.inputs.clone(), self.parallelism)
+    }
+}
+
+impl<T, St> InputPipe<T, St> {
+    /// A pipe reading `inputs` (input port `i` is `inputs[i]`), optionally with a fixed
+    /// parallelism.
+    pub fn new(inputs: Vec<EdgeId>, parallelism: Option<usize>) -> Self {
+        InputPipe {
             inputs,
             parallelism,
             _records: PhantomData,
@@ -253,27 +223,21 @@ impl<L, R, S> TwoInputPipe<L, R, S> {
     }
 }
 
-impl<L, R, S> Pipe for TwoInputPipe<L, R, S>
-where
-    L: Send + 'static,
-    R: Send + 'static,
-    S: TwoSides<L, R>,
-    S::Out: 'static,
-{
-    type Out = S::Out;
+impl<T: Send + 'static, St: Ports<T>> Pipe for InputPipe<T, St> {
+    type Out = T;
 
-    fn open<N: Push<S::Out> + 'static>(
+    fn open<N: Push<T> + 'static>(
         self,
         _build: &mut StageBuild<'_>,
         next: N,
     ) -> Result<Box<dyn Stage>> {
-        Ok(two_input_stage::<L, R, S, N>(next, "connect"))
+        Ok(St::start(next))
     }
 
     fn operators(&self, _out: &mut Vec<OperatorInfo>) {}
 
     fn inputs(&self) -> Vec<EdgeId> {
-        self.inputs.to_vec()
+        self.inputs.clone()
     }
 
     fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}

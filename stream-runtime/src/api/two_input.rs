@@ -92,7 +92,7 @@ where
         let env = self.first.env.clone();
         let first = self.first.cut(Partitioning::Forward, None).pipe.inputs();
         let second = self.second.cut(Partitioning::Forward, None).pipe.inputs();
-        let pipe = TwoInputPipe::new([first[0], second[0]], None);
+        let pipe = InputPipe::new(vec![first[0], second[0]], None);
         DataStream::new(env, Chained::new(pipe, spec), witness)
     }
 
@@ -110,7 +110,7 @@ where
         let (_, second) = self.second.exchange_by_key(second_key);
         KeyedStream {
             env,
-            pipe: TwoInputPipe::new([first, second], None),
+            pipe: InputPipe::new(vec![first, second], None),
             witness: keyed,
         }
     }
@@ -127,7 +127,7 @@ impl<K: Key, A: Send + 'static> KeyedStream<K, A> {
         let [second] = <[EdgeId; 1]>::try_from(other.pipe.inputs()).expect("one key_by edge");
         KeyedStream {
             env: self.env,
-            pipe: TwoInputPipe::new([first, second], None),
+            pipe: InputPipe::new(vec![first, second], None),
             witness: KeyedWitness::with_origin(self.witness.origin),
         }
     }
