@@ -16,36 +16,25 @@ use quote::quote;
 
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::{Cut, Kind};
-use crate::plan::{EdgeKind, Plan};
+use crate::plan::Plan;
+
+pub(crate) use stage::has_no_spec;
 
 /// The expansion of `graph` as planned by `plan`.
 pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
     let p = private();
     let declarations = declare::all(graph);
     let graph_var = names::local("graph");
-    let edges = plan.edges.iter().enumerate().map(|(e, edge)| {
-        let id = names::edge(e);
-        let (records, partitioning) = match edge.kind {
-            EdgeKind::Cut(Cut::Hash) => (records(graph, edge.producer), quote!(Hash)),
-            EdgeKind::Cut(Cut::Rebalance) => (records(graph, edge.producer), quote!(Rebalance)),
-            EdgeKind::Cut(Cut::Broadcast) => (records(graph, edge.producer), quote!(Broadcast)),
-            EdgeKind::Cut(Cut::Global) => {
-                let pairs = names::all_pairs(edge.consumer.unwrap_or(edge.producer));
-                (quote!(#pairs), quote!(Global))
-            }
-            EdgeKind::Union | EdgeKind::TwoInput { keyed: false, .. } => {
-                (records(graph, edge.producer), quote!(Forward))
-            }
-            EdgeKind::TwoInput { side, keyed: true } => (
-                side_pairs(edge.consumer.unwrap_or(edge.producer), side),
-                quote!(Hash),
-            ),
-        };
+    let edges = (0..plan.chaining.exchanges.len()).map(|x| {
+        let id = names::edge(x);
+        let records = exchange_records(graph, plan, x);
+        let partitioning = partitioning_path(plan.chaining.exchanges[x].partitioning);
         quote! {
             let #id = #p::assemble::edge(&mut #graph_var, #records, #p::Partitioning::#partitioning);
         }
     });
-    let stages = (0..plan.stages.len()).map(|s| stage::generate(graph, plan, s, &graph_var));
+    let stages =
+        (0..plan.chaining.stages.len()).map(|s| stage::generate(graph, plan, s, &graph_var));
     quote! {
         {
             #(#declarations)*
@@ -74,6 +63,34 @@ fn records(graph: &Graph, n: NodeId) -> TokenStream {
     match graph.nodes[n].output.kind {
         Some(Kind::Keyed) => quote!(#w.pairs()),
         _ => quote!(#w),
+    }
+}
+
+/// The witness of the records exchange `x` carries: a keyed two-input node's inputs carry
+/// `(key, record)` pairs keyed by the side's selector, `window_all`'s input pairs with the
+/// unit key, any other exchange the records of the node it reads.
+fn exchange_records(graph: &Graph, plan: &Plan, x: usize) -> TokenStream {
+    let (producer, consumer) = plan.exchange_ends(x);
+    match &graph.nodes[consumer].kind {
+        NodeKind::Window { all: true, .. } => {
+            let pairs = names::all_pairs(consumer);
+            quote!(#pairs)
+        }
+        NodeKind::TwoInput { keys: Some(_), .. } => {
+            side_pairs(consumer, plan.chaining.exchanges[x].port)
+        }
+        _ => records(graph, producer),
+    }
+}
+
+/// The name of `partitioning` in the runtime.
+fn partitioning_path(partitioning: Cut) -> TokenStream {
+    match partitioning {
+        Cut::Forward => quote!(Forward),
+        Cut::Hash => quote!(Hash),
+        Cut::Rebalance => quote!(Rebalance),
+        Cut::Broadcast => quote!(Broadcast),
+        Cut::Global => quote!(Global),
     }
 }
 

@@ -6,11 +6,11 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::{input_records, names, private, private_at, records, side_pairs};
+use super::{exchange_records, input_records, names, private, private_at, records, side_pairs};
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::Cut;
 use crate::parse::TwoInputMode;
-use crate::plan::{EdgeKind, Entry, Plan};
+use crate::plan::{Entry, Plan, Target};
 
 /// Registers stage `stage` of `plan` with the job graph `graph_var`.
 pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> TokenStream {
@@ -30,13 +30,14 @@ pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> 
         .rev()
         .fold(quote!(()), |rest, part| quote!((#part, #rest)));
     let build = &gen.build;
-    let inputs = plan.inputs_of(stage).into_iter().map(names::edge);
-    let outputs = plan.outputs_of(stage).into_iter().map(names::edge);
-    let parallelism = match plan.stages[stage].parallelism {
+    let chained = &plan.chaining.stages[stage];
+    let inputs = chained.inputs.iter().copied().map(names::edge);
+    let outputs = chained.outputs.iter().copied().map(names::edge);
+    let parallelism = match chained.parallelism {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
     };
-    let max_parallelism = match plan.stages[stage].entry {
+    let max_parallelism = match plan.entry(graph, stage) {
         Entry::Source(n) => {
             let source = names::source(n);
             quote!(#p::assemble::source_parallelism(&#source))
@@ -64,12 +65,6 @@ pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> 
     }
 }
 
-/// Where a node's output goes inside its stage.
-enum Target {
-    Node(NodeId),
-    Edge(usize),
-}
-
 struct StageGen<'a> {
     graph: &'a Graph,
     plan: &'a Plan,
@@ -90,8 +85,10 @@ impl StageGen<'_> {
     /// How the stage's operators appear in the plan, in graph order.
     fn operators(&self) -> Vec<TokenStream> {
         let graph = self.graph;
-        (0..graph.nodes.len())
-            .filter(|&n| self.plan.stage_of[n] == self.stage)
+        self.plan.chaining.stages[self.stage]
+            .nodes
+            .iter()
+            .copied()
             .filter_map(|n| match &graph.nodes[n].kind {
                 NodeKind::Source { .. } => {
                     let info = names::source_info(n);
@@ -114,9 +111,9 @@ impl StageGen<'_> {
         let build = self.build.clone();
         let chain = names::local("chain");
         let label = format!("stage {}", self.stage);
-        let (first, chain_expr, start) = match self.plan.stages[self.stage].entry {
+        let (first, chain_expr, start) = match self.plan.entry(self.graph, self.stage) {
             Entry::Source(n) => {
-                let targets = self.targets(n, false);
+                let targets = self.targets(n);
                 let source = self.part(names::source(n));
                 let info = self.part(names::source_info(n));
                 let at = private_at(self.graph.nodes[n].span);
@@ -128,8 +125,16 @@ impl StageGen<'_> {
                     #start
                 }};
             }
-            Entry::Output(n) => (n, self.targets(n, false), records(self.graph, n)),
-            Entry::Input(n) => (n, self.node(n), input_records(self.graph, n)),
+            Entry::Input(readers) => {
+                let first = readers[0];
+                let x = self.plan.chaining.stages[self.stage].inputs[0];
+                let list = readers.into_iter().map(Target::Node).collect();
+                (
+                    first,
+                    self.fan_out(list),
+                    exchange_records(self.graph, self.plan, x),
+                )
+            }
             Entry::TwoInput(n) => {
                 let node = self.node(n);
                 let inputs = &self.graph.nodes[n].inputs;
@@ -167,43 +172,9 @@ impl StageGen<'_> {
         }}
     }
 
-    /// Where the output of `node` goes. In the node's own stage a cut node feeds its
-    /// exchange; after the cut (`own_stage == false`) its consumers read it.
-    fn target_list(&self, node: NodeId, own_stage: bool) -> Vec<Target> {
-        let graph = self.graph;
-        if own_stage {
-            if let Some((edge, _)) = self.plan.cut[node] {
-                return vec![Target::Edge(edge)];
-            }
-        }
-        let mut targets: Vec<Target> = graph.nodes[node]
-            .consumers
-            .iter()
-            .filter(|&&c| {
-                !matches!(
-                    graph.nodes[c].kind,
-                    NodeKind::Union
-                        | NodeKind::TwoInput { .. }
-                        | NodeKind::Late { .. }
-                        | NodeKind::Window { all: true, .. }
-                )
-            })
-            .map(|&c| Target::Node(c))
-            .collect();
-        targets.extend(
-            self.plan
-                .edges
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.producer == node && e.consumer.is_some())
-                .map(|(e, _)| Target::Edge(e)),
-        );
-        targets
-    }
-
     /// The downstream of `node`: one target, or a `Tee` of several.
-    fn targets(&mut self, node: NodeId, own_stage: bool) -> TokenStream {
-        let list = self.target_list(node, own_stage);
+    fn targets(&mut self, node: NodeId) -> TokenStream {
+        let list = self.plan.targets(self.graph, node);
         self.fan_out(list)
     }
 
@@ -228,7 +199,7 @@ impl StageGen<'_> {
     fn target(&mut self, target: Target) -> TokenStream {
         match target {
             Target::Node(n) => self.node(n),
-            Target::Edge(e) => self.exchange(e),
+            Target::Exchange(x) => self.exchange(x),
         }
     }
 
@@ -241,9 +212,9 @@ impl StageGen<'_> {
         // Errors in building an operator (a closure of the wrong type) point at its call.
         let span = graph.nodes[n].span;
         match &graph.nodes[n].kind {
-            NodeKind::Op { def, .. } if has_no_spec(def.name) => self.targets(n, true),
+            NodeKind::Op { def, .. } if has_no_spec(def.name) => self.targets(n),
             NodeKind::Op { .. } => {
-                let targets = self.targets(n, true);
+                let targets = self.targets(n);
                 let spec = self.part(names::spec(n));
                 let input = input_records(graph, n);
                 let at = private_at(span);
@@ -256,7 +227,7 @@ impl StageGen<'_> {
                 }}
             }
             NodeKind::Window { .. } => {
-                let main = self.targets(n, true);
+                let main = self.targets(n);
                 let late = self.late_targets(n, 0);
                 let spec = self.part(names::spec(n));
                 let late_var = names::local("late");
@@ -268,7 +239,7 @@ impl StageGen<'_> {
                 }}
             }
             NodeKind::TwoInput { mode, function, .. } => {
-                let targets = self.targets(n, true);
+                let targets = self.targets(n);
                 if function.is_none() {
                     // A keyed `connect` without a function of its own: its keyed
                     // operators follow in this stage.
@@ -301,11 +272,11 @@ impl StageGen<'_> {
                 let spec = self.part(names::spec(n));
                 quote_spanned!(span=> #spec.build(#build)?)
             }
-            // Sources, unions and late outputs start stages or hang off windows; the plan
-            // never routes records to them as a target.
-            NodeKind::Source { .. } | NodeKind::Union | NodeKind::Late { .. } => {
-                quote!(#p::Discard)
-            }
+            // A union only routes what its inputs deliver.
+            NodeKind::Union => self.targets(n),
+            // Sources start stages and late outputs hang off windows; the plan never
+            // routes records to them as a target.
+            NodeKind::Source { .. } | NodeKind::Late { .. } => quote!(#p::Discard),
         }
     }
 
@@ -317,7 +288,7 @@ impl StageGen<'_> {
                 |&c| matches!(graph.nodes[c].kind, NodeKind::Late { side: s, .. } if s == side),
             );
         match late {
-            Some(late) => self.targets(late, true),
+            Some(late) => self.targets(late),
             None => {
                 let p = private();
                 quote!(#p::Discard)
@@ -325,60 +296,54 @@ impl StageGen<'_> {
         }
     }
 
-    /// The exchange writer at the sending end of plan edge `e`.
-    fn exchange(&mut self, e: usize) -> TokenStream {
+    /// The exchange writer at the sending end of exchange `x`.
+    fn exchange(&mut self, x: usize) -> TokenStream {
         let p = private();
         let build = self.build.clone();
-        let edge = &self.plan.edges[e];
-        let id = names::edge(e);
-        let records = records(self.graph, edge.producer);
+        let (partitioning, port) = {
+            let exchange = &self.plan.chaining.exchanges[x];
+            (exchange.partitioning, exchange.port)
+        };
+        let (producer, consumer) = self.plan.exchange_ends(x);
+        let id = names::edge(x);
+        let records = records(self.graph, producer);
         let write = |records: TokenStream, partitioner: TokenStream| quote!(#p::assemble::exchange(#records, #id, #partitioner, #build)?);
-        match edge.kind {
-            EdgeKind::Cut(Cut::Hash) => write(
-                records,
-                quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism)),
-            ),
-            EdgeKind::Cut(Cut::Rebalance) => write(
-                records,
-                quote!(#p::Rebalance::starting_at(#build.instance.index)),
-            ),
-            EdgeKind::Cut(Cut::Broadcast) => write(records, quote!(#p::Broadcast)),
-            EdgeKind::Union | EdgeKind::TwoInput { keyed: false, .. } => {
-                write(records, quote!(<#p::Forward>::default()))
-            }
-            EdgeKind::TwoInput { side, keyed: true } => {
+        let by_key = quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism));
+        let next = names::local("next");
+        match (partitioning, &self.graph.nodes[consumer].kind) {
+            (Cut::Hash, NodeKind::TwoInput { .. }) => {
                 // The side's key selector runs here, before the exchange by key group.
-                let node = edge.consumer.unwrap_or(edge.producer);
-                let exchange = write(
-                    side_pairs(node, side),
-                    quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism)),
-                );
-                let key = self.part(names::side_key(node, side));
-                let next = names::local("next");
+                let exchange = write(side_pairs(consumer, port), by_key);
+                let key = self.part(names::side_key(consumer, port));
                 quote! {{
                     let #next = #exchange;
                     #p::assemble::operator(#records, #key, #build, #next)?
                 }}
             }
-            EdgeKind::Cut(Cut::Global) => {
+            (Cut::Global, _) => {
                 // `window_all`: pair every record with the unit key, then send it to the
                 // single instance of the window's stage.
-                let window = edge.consumer.unwrap_or(edge.producer);
-                let pairs = names::all_pairs(window);
+                let pairs = names::all_pairs(consumer);
                 let exchange = write(quote!(#pairs), quote!(<#p::Forward>::default()));
-                let unit_key = self.part(names::unit_key(window));
-                let next = names::local("next");
+                let unit_key = self.part(names::unit_key(consumer));
                 quote! {{
                     let #next = #exchange;
                     #p::assemble::operator(#records, #unit_key, #build, #next)?
                 }}
             }
+            (Cut::Hash, _) => write(records, by_key),
+            (Cut::Rebalance, _) => write(
+                records,
+                quote!(#p::Rebalance::starting_at(#build.instance.index)),
+            ),
+            (Cut::Broadcast, _) => write(records, quote!(#p::Broadcast)),
+            (Cut::Forward, _) => write(records, quote!(<#p::Forward>::default())),
         }
     }
 }
 
 /// Operators that only mark the stream or cut it, and build no operator of their own.
-fn has_no_spec(name: &str) -> bool {
+pub(crate) fn has_no_spec(name: &str) -> bool {
     matches!(name, "source_time" | "rebalance" | "broadcast")
 }
 

@@ -88,18 +88,8 @@ pub enum Time {
     Both,
 }
 
-/// The partitioning of a cut, as named in the runtime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cut {
-    /// By key group.
-    Hash,
-    /// Round robin.
-    Rebalance,
-    /// To every instance.
-    Broadcast,
-    /// All to one instance.
-    Global,
-}
+/// The partitioning of a cut: the logical plan's.
+pub use stream_plan::Partitioning as Cut;
 
 /// An operator of `stream!`.
 #[derive(Debug)]

@@ -1,227 +1,219 @@
-//! Planning: cutting the graph into stages. The chain is cut only where records must move
-//! between instances: after `key_by`, `rebalance`, `broadcast`, before `window_all` (one
-//! instance), at `union` (a stage with several inputs) and at the two-input heads
-//! `connect`, `join`, `interval_join` (a stage with two inputs of different types). Everything between two cuts is
-//! one stage, fused into a single composed value; fan-out and side outputs inside a stage
-//! are static branches (`Tee`), not cuts.
+//! Planning: the graph as a closure-free logical plan (`stream_plan`), cut into stages by
+//! the chaining pass every front end shares. Sources and operators are nodes; where the
+//! records of an edge go is its partitioning:
+//!
+//! - out of `key_by`: by key (the key is computed in the producing stage);
+//! - into `rebalance`, `broadcast`: round robin, to every instance;
+//! - into `window_all`: to its one instance;
+//! - into a keyed two-input node (`connect(..).key_by(..)`, `join`, `interval_join`): by
+//!   the side's key;
+//! - anything else: forward.
+//!
+//! `stream_plan::chain` fuses forward edges into a single-input node and starts a stage
+//! everywhere else, so a union or a two-input node is a stage with one input per stream.
+//! The same logical plan is rebuilt at run time by the generated code, where the runtime
+//! chains it again and checks that every stage got its factory.
 
-use proc_macro2::Span;
+use stream_plan::{
+    chain, ChainError, Chaining, ExchangeId, LogicalPlan, NodeKind as Kind, OperatorInfo,
+    Partitioning,
+};
 
 use crate::diagnostics::Errors;
 use crate::graph::{Graph, NodeId, NodeKind};
-use crate::ops::Cut;
 
 /// The stages and the exchanges between them.
-#[derive(Debug, Default)]
 pub struct Plan {
-    /// The stages.
-    pub stages: Vec<Stage>,
-    /// The exchanges.
-    pub edges: Vec<Edge>,
-    /// The stage each node runs in.
-    pub stage_of: Vec<usize>,
-    /// For nodes that cut the chain: the edge their output leaves on and the stage that
-    /// reads it.
-    pub cut: Vec<Option<(usize, usize)>>,
+    /// The logical plan of the graph: node `n` is graph node `n`.
+    pub logical: LogicalPlan,
+    /// Its stages and exchanges.
+    pub chaining: Chaining,
 }
 
-/// A stage: a fused chain between two cuts.
-#[derive(Debug)]
-pub struct Stage {
-    /// Where its records come from.
-    pub entry: Entry,
-    /// A fixed parallelism (`window_all` runs on one instance).
-    pub parallelism: Option<usize>,
-}
-
-/// The start of a stage.
-#[derive(Debug, Clone, Copy)]
+/// Where a stage's records come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     /// A source node.
     Source(NodeId),
-    /// The output of a node of another stage (a cut node, or a union's inputs).
-    Output(NodeId),
-    /// The input of a node placed first in this stage (`window_all`).
-    Input(NodeId),
-    /// A two-input node (`connect`, `join`, `interval_join`) placed first in this stage.
+    /// A two-input node (`connect`, `join`, `interval_join`) reading two exchanges.
     TwoInput(NodeId),
+    /// Exchanges of one record type, read by these nodes.
+    Input(Vec<NodeId>),
 }
 
-/// How an edge distributes records.
+/// Where the output of a node goes inside its stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EdgeKind {
-    /// A cut.
-    Cut(Cut),
-    /// An input of a union.
-    Union,
-    /// Input `side` (0 or 1) of a two-input node; `keyed` edges are partitioned by key
-    /// group after the side's key selector.
-    TwoInput {
-        /// Which input.
-        side: usize,
-        /// Partitioned by key.
-        keyed: bool,
-    },
-}
-
-/// An exchange between two stages.
-#[derive(Debug)]
-pub struct Edge {
-    /// The node whose output it carries (for `window_all`, the node before it).
-    pub producer: NodeId,
-    /// The node it leads to when that node is the edge's reason (`window_all`, `union`).
-    pub consumer: Option<NodeId>,
-    /// The sending stage.
-    pub from: usize,
-    /// The receiving stage.
-    pub to: usize,
-    /// How it distributes.
-    pub kind: EdgeKind,
+pub enum Target {
+    /// A node fused after it.
+    Node(NodeId),
+    /// An exchange to another stage.
+    Exchange(ExchangeId),
 }
 
 impl Plan {
     /// Plans `graph`; a stage given two different parallelisms is reported in `errors`.
     pub fn of(graph: &Graph, errors: &mut Errors) -> Plan {
-        let mut plan = Plan::cut(graph);
-        plan.set_parallelism(graph, errors);
-        plan
+        let logical = logical_plan(graph);
+        let chaining = match chain(&logical) {
+            Ok(chaining) => chaining,
+            Err(error) => {
+                report(graph, &logical, error, errors);
+                Chaining::default()
+            }
+        };
+        Plan { logical, chaining }
     }
 
-    /// Sets the parallelism of stages whose operators ask for one with `.parallelism(n)`.
-    fn set_parallelism(&mut self, graph: &Graph, errors: &mut Errors) {
-        let mut chosen: Vec<Option<(usize, Span)>> = vec![None; self.stages.len()];
-        let fixed: Vec<Option<usize>> = self.stages.iter().map(|s| s.parallelism).collect();
-        for (id, node) in graph.nodes.iter().enumerate() {
-            let Some((n, span)) = node.parallelism else {
-                continue;
+    /// How stage `stage` starts.
+    pub fn entry(&self, graph: &Graph, stage: usize) -> Entry {
+        let nodes = &self.chaining.stages[stage].nodes;
+        let first = nodes[0];
+        let inputs = &self.chaining.stages[stage].inputs;
+        if inputs.is_empty() {
+            return Entry::Source(first);
+        }
+        if matches!(graph.nodes[first].kind, NodeKind::TwoInput { .. }) {
+            return Entry::TwoInput(first);
+        }
+        let readers = nodes
+            .iter()
+            .copied()
+            .filter(|&n| {
+                self.logical
+                    .inputs_of(n)
+                    .iter()
+                    .any(|&e| self.chaining.exchange_of[e].is_some_and(|x| inputs.contains(&x)))
+            })
+            .collect();
+        Entry::Input(readers)
+    }
+
+    /// Where the output of `node` goes: the nodes fused after it and the exchanges it
+    /// feeds, in the order they were written. Late side outputs hang off their window
+    /// and are not listed.
+    pub fn targets(&self, graph: &Graph, node: NodeId) -> Vec<Target> {
+        let mut targets = Vec::new();
+        for e in self.logical.outputs_of(node) {
+            let target = match self.chaining.exchange_of[e] {
+                Some(x) => Target::Exchange(x),
+                None if matches!(
+                    graph.nodes[self.logical.edges[e].to].kind,
+                    NodeKind::Late { .. }
+                ) =>
+                {
+                    continue
+                }
+                None => Target::Node(self.logical.edges[e].to),
             };
-            let stage = self.stage_of[id];
-            match (chosen[stage], fixed[stage]) {
-                (_, Some(fixed)) if fixed != n => errors.error(
-                    span,
-                    format!("this stage runs as one instance (`window_all`): `parallelism({n})` cannot apply"),
-                ),
-                (Some((other, at)), _) if other != n => {
-                    let mut error = syn::Error::new(
-                        span,
-                        format!(
-                            "operators fused into one stage run with one parallelism, but this \
-                             stage is given {n} here and {other} elsewhere: add `.rebalance()` \
-                             between them to cut the chain"
-                        ),
-                    );
-                    error.combine(syn::Error::new(at, format!("`parallelism({other})` is set here")));
-                    errors.push(error);
-                }
-                _ => {
-                    chosen[stage] = Some((n, span));
-                    self.stages[stage].parallelism = Some(n);
-                }
+            if !targets.contains(&target) {
+                targets.push(target);
             }
         }
+        targets
     }
 
-    /// Cuts `graph` into stages.
-    fn cut(graph: &Graph) -> Plan {
-        let mut plan = Plan {
-            stage_of: vec![usize::MAX; graph.nodes.len()],
-            cut: vec![None; graph.nodes.len()],
-            ..Plan::default()
+    /// The node whose output exchange `x` carries and the node it leads to.
+    pub fn exchange_ends(&self, x: ExchangeId) -> (NodeId, NodeId) {
+        let edge = &self.logical.edges[self.chaining.exchanges[x].edges[0]];
+        (edge.from, edge.to)
+    }
+}
+
+/// The logical plan of `graph`, node for node.
+fn logical_plan(graph: &Graph) -> LogicalPlan {
+    let mut plan = LogicalPlan::new("stream");
+    for node in &graph.nodes {
+        let kind = match &node.kind {
+            NodeKind::Source { .. } => Kind::Source,
+            NodeKind::Sink { .. } => Kind::Sink,
+            NodeKind::Op { def, .. } if crate::codegen::has_no_spec(def.name) => Kind::Route,
+            NodeKind::TwoInput { function: None, .. } | NodeKind::Union | NodeKind::Late { .. } => {
+                Kind::Route
+            }
+            NodeKind::Op { .. } | NodeKind::Window { .. } | NodeKind::TwoInput { .. } => {
+                Kind::Operator
+            }
         };
-        for (id, node) in graph.nodes.iter().enumerate() {
-            let stage = match &node.kind {
-                NodeKind::Source { .. } => plan.new_stage(Entry::Source(id), None),
-                NodeKind::Union => {
-                    let stage = plan.new_stage(Entry::Output(id), None);
-                    for &input in &node.inputs {
-                        let from = plan.output_stage(graph, input);
-                        plan.edges.push(Edge {
-                            producer: input,
-                            consumer: Some(id),
-                            from,
-                            to: stage,
-                            kind: EdgeKind::Union,
-                        });
-                    }
-                    stage
-                }
-                NodeKind::TwoInput { keys, .. } => {
-                    let stage = plan.new_stage(Entry::TwoInput(id), None);
-                    for (side, &input) in node.inputs.iter().enumerate() {
-                        let from = plan.output_stage(graph, input);
-                        plan.edges.push(Edge {
-                            producer: input,
-                            consumer: Some(id),
-                            from,
-                            to: stage,
-                            kind: EdgeKind::TwoInput {
-                                side,
-                                keyed: keys.is_some(),
-                            },
-                        });
-                    }
-                    stage
-                }
-                NodeKind::Window { all: true, .. } => {
-                    let input = node.inputs[0];
-                    let from = plan.output_stage(graph, input);
-                    let stage = plan.new_stage(Entry::Input(id), Some(1));
-                    plan.edges.push(Edge {
-                        producer: input,
-                        consumer: Some(id),
-                        from,
-                        to: stage,
-                        kind: EdgeKind::Cut(Cut::Global),
-                    });
-                    stage
-                }
-                _ => plan.output_stage(graph, node.inputs[0]),
-            };
-            plan.stage_of[id] = stage;
+        let id = plan.add_node(kind, OperatorInfo::new(label(&node.kind)));
+        plan.nodes[id].parallelism = node.parallelism.map(|(n, _)| n);
+        plan.nodes[id].single_instance = matches!(node.kind, NodeKind::Window { all: true, .. });
+    }
+    for (id, node) in graph.nodes.iter().enumerate() {
+        for &input in &node.inputs {
+            plan.connect(input, id, partitioning(graph, input, id));
         }
-        plan
     }
+    plan
+}
 
-    fn new_stage(&mut self, entry: Entry, parallelism: Option<usize>) -> usize {
-        self.stages.push(Stage { entry, parallelism });
-        self.stages.len() - 1
-    }
-
-    /// The stage where the output of `node` is available: its own, or for a cut node the
-    /// stage after the cut (created on first use).
-    fn output_stage(&mut self, graph: &Graph, node: NodeId) -> usize {
-        let NodeKind::Op { def, .. } = &graph.nodes[node].kind else {
-            return self.stage_of[node];
-        };
-        let Some(cut) = def.cut else {
-            return self.stage_of[node];
-        };
-        if let Some((_, stage)) = self.cut[node] {
-            return stage;
+/// How the records of `input` reach `node`.
+fn partitioning(graph: &Graph, input: NodeId, node: NodeId) -> Partitioning {
+    match &graph.nodes[node].kind {
+        NodeKind::Window { all: true, .. } => return Partitioning::Global,
+        NodeKind::TwoInput { keys: Some(_), .. } => return Partitioning::Hash,
+        NodeKind::Op { def, .. } if def.cut.is_some_and(|c| c != Partitioning::Hash) => {
+            return def.cut.unwrap_or(Partitioning::Forward)
         }
-        let stage = self.new_stage(Entry::Output(node), None);
-        self.edges.push(Edge {
-            producer: node,
-            consumer: None,
-            from: self.stage_of[node],
-            to: stage,
-            kind: EdgeKind::Cut(cut),
-        });
-        self.cut[node] = Some((self.edges.len() - 1, stage));
-        stage
+        _ => {}
     }
-
-    /// The edges a stage reads, in port order.
-    pub fn inputs_of(&self, stage: usize) -> Vec<usize> {
-        (0..self.edges.len())
-            .filter(|&e| self.edges[e].to == stage)
-            .collect()
+    match &graph.nodes[input].kind {
+        NodeKind::Op { def, .. } if def.cut == Some(Partitioning::Hash) => Partitioning::Hash,
+        _ => Partitioning::Forward,
     }
+}
 
-    /// The edges a stage writes.
-    pub fn outputs_of(&self, stage: usize) -> Vec<usize> {
-        (0..self.edges.len())
-            .filter(|&e| self.edges[e].from == stage)
-            .collect()
+/// The name a node has in the compile-time plan (the run-time plan names operators by
+/// their specs).
+fn label(kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::Source { .. } => "source".into(),
+        NodeKind::Op { name, .. } => name.to_string(),
+        NodeKind::Window { all: true, .. } => "window_all".into(),
+        NodeKind::Window { .. } => "window".into(),
+        NodeKind::Late { .. } => "late".into(),
+        NodeKind::Union => "union".into(),
+        NodeKind::TwoInput { mode, .. } => format!("{mode:?}"),
+        NodeKind::Sink { .. } => "sink".into(),
+    }
+}
+
+/// Reports a chaining error at the operators that caused it.
+fn report(graph: &Graph, plan: &LogicalPlan, error: ChainError, errors: &mut Errors) {
+    let span = |n: NodeId| {
+        graph.nodes[n]
+            .parallelism
+            .map_or(graph.nodes[n].span, |(_, span)| span)
+    };
+    match error {
+        ChainError::SingleInstance { node, .. } => errors.error(
+            span(node),
+            format!(
+                "this stage runs as one instance (`window_all`): `parallelism({})` cannot apply",
+                plan.nodes[node].parallelism.unwrap_or(1)
+            ),
+        ),
+        ChainError::ConflictingParallelism { first, second } => {
+            let (n, other) = (
+                plan.nodes[second].parallelism.unwrap_or(1),
+                plan.nodes[first].parallelism.unwrap_or(1),
+            );
+            let mut error = syn::Error::new(
+                span(second),
+                format!(
+                    "operators fused into one stage run with one parallelism, but this \
+                     stage is given {n} here and {other} elsewhere: add `.rebalance()` \
+                     between them to cut the chain"
+                ),
+            );
+            error.combine(syn::Error::new(
+                span(first),
+                format!("`parallelism({other})` is set here"),
+            ));
+            errors.push(error);
+        }
+        ChainError::BadEdge(e) => errors.error(
+            graph.nodes[plan.edges[e].to].span,
+            "internal error: the graph has an edge to an earlier node",
+        ),
     }
 }
