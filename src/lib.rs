@@ -69,6 +69,6 @@ pub mod __private {
     pub use stream_runtime::exchange::{
         Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance,
     };
-    pub use stream_runtime::graph::{JobGraph, StageBuild, StageSpec};
+    pub use stream_runtime::graph::{JobGraph, NodeKind, OperatorInfo, StageBuild, StageDecl};
     pub use stream_runtime::Job;
 }

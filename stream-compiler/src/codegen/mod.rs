@@ -33,6 +33,7 @@ pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
             let #id = #p::assemble::edge(&mut #graph_var, #records, #p::Partitioning::#partitioning);
         }
     });
+    let nodes = logical_nodes(plan, &graph_var);
     let stages =
         (0..plan.chaining.stages.len()).map(|s| stage::generate(graph, plan, s, &graph_var));
     quote! {
@@ -40,9 +41,57 @@ pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
             #(#declarations)*
             let mut #graph_var = #p::JobGraph::new("stream");
             #(#edges)*
+            #nodes
             #(#stages)*
             #p::Job::compiled(#graph_var)
         }
+    }
+}
+
+/// The logical plan again, at run time: the same nodes and edges, shown by their specs,
+/// so the runtime chains it as the compiler did and checks the stages against it.
+fn logical_nodes(plan: &Plan, graph_var: &proc_macro2::Ident) -> TokenStream {
+    let p = private();
+    let nodes = plan.logical.nodes.iter().enumerate().map(|(n, node)| {
+        let (kind, info) = match node.kind {
+            stream_plan::NodeKind::Source => {
+                let info = names::source_info(n);
+                (quote!(Source), quote!(::core::clone::Clone::clone(&#info)))
+            }
+            stream_plan::NodeKind::Route => {
+                let label = &node.info.kind;
+                (quote!(Route), quote!(#p::OperatorInfo::new(#label)))
+            }
+            stream_plan::NodeKind::Operator => (quote!(Operator), stage::spec_info(n)),
+            stream_plan::NodeKind::Sink => (quote!(Sink), stage::spec_info(n)),
+        };
+        let parallelism = node
+            .parallelism
+            .map(|k| quote!(#graph_var.set_parallelism(#n, #k);));
+        let single = node
+            .single_instance
+            .then(|| quote!(#graph_var.set_single_instance(#n);));
+        quote! {
+            #graph_var.add_node(#p::NodeKind::#kind, #info);
+            #parallelism
+            #single
+        }
+    });
+    let edges = plan.logical.edges.iter().enumerate().map(|(e, edge)| {
+        let (from, to) = (edge.from, edge.to);
+        let partitioning = partitioning_path(edge.partitioning);
+        let via = match plan.chaining.exchange_of[e] {
+            Some(x) => {
+                let id = names::edge(x);
+                quote!(::core::option::Option::Some(#id))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(#graph_var.connect(#from, #to, #p::Partitioning::#partitioning, #via);)
+    });
+    quote! {
+        #(#nodes)*
+        #(#edges)*
     }
 }
 

@@ -23,20 +23,13 @@ pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> 
     };
     let p = private();
     let entry = gen.entry();
-    let operators = gen.operators();
     let parts = gen
         .parts
         .iter()
         .rev()
         .fold(quote!(()), |rest, part| quote!((#part, #rest)));
     let build = &gen.build;
-    let chained = &plan.chaining.stages[stage];
-    let inputs = chained.inputs.iter().copied().map(names::edge);
-    let outputs = chained.outputs.iter().copied().map(names::edge);
-    let parallelism = match chained.parallelism {
-        Some(n) => quote!(::core::option::Option::Some(#n)),
-        None => quote!(::core::option::Option::None),
-    };
+    let anchor = plan.chaining.stages[stage].nodes[0];
     let max_parallelism = match plan.entry(graph, stage) {
         Entry::Source(n) => {
             let source = names::source(n);
@@ -44,17 +37,12 @@ pub fn generate(graph: &Graph, plan: &Plan, stage: usize, graph_var: &Ident) -> 
         }
         _ => quote!(::core::option::Option::None),
     };
-    let operators_var = names::local("operators");
     let max_var = names::local("max_parallelism");
     quote! {
         {
-            let #operators_var = ::std::vec![#(#operators),*];
             let #max_var = #max_parallelism;
-            #graph_var.add_stage(#p::StageSpec {
-                operators: #operators_var,
-                inputs: ::std::vec![#(#inputs),*],
-                outputs: ::std::vec![#(#outputs),*],
-                parallelism: #parallelism,
+            #graph_var.add_stage(#p::StageDecl {
+                anchor: #anchor,
                 max_parallelism: #max_var,
                 factory: #p::assemble::factory(
                     #parts,
@@ -80,28 +68,6 @@ impl StageGen<'_> {
             self.parts.push(ident.clone());
         }
         ident
-    }
-
-    /// How the stage's operators appear in the plan, in graph order.
-    fn operators(&self) -> Vec<TokenStream> {
-        let graph = self.graph;
-        self.plan.chaining.stages[self.stage]
-            .nodes
-            .iter()
-            .copied()
-            .filter_map(|n| match &graph.nodes[n].kind {
-                NodeKind::Source { .. } => {
-                    let info = names::source_info(n);
-                    Some(quote!(::core::clone::Clone::clone(&#info)))
-                }
-                NodeKind::Op { def, .. } if has_no_spec(def.name) => None,
-                NodeKind::Op { .. } | NodeKind::Window { .. } | NodeKind::Sink { .. } => {
-                    Some(spec_info(n))
-                }
-                NodeKind::TwoInput { function, .. } => function.as_ref().map(|_| spec_info(n)),
-                NodeKind::Union | NodeKind::Late { .. } => None,
-            })
-            .collect()
     }
 
     /// The expression that builds one instance: `Result<Box<dyn Stage>>`. Its calls are
@@ -347,7 +313,8 @@ pub(crate) fn has_no_spec(name: &str) -> bool {
     matches!(name, "source_time" | "rebalance" | "broadcast")
 }
 
-fn spec_info(n: NodeId) -> TokenStream {
+/// The operator info of node `n`'s spec.
+pub(super) fn spec_info(n: NodeId) -> TokenStream {
     let p = private();
     let spec = names::spec(n);
     quote!(::core::clone::Clone::clone(#p::OperatorSpec::info(&#spec)))

@@ -1,9 +1,9 @@
 //! The building blocks `stream!` expands into: typed by witnesses, so the generated code
 //! never names a record type, and every type error surfaces at the user's closure.
 //!
-//! A stage factory built here is the same kind the DataStream API registers; the macro
-//! only adds what the whole-graph view allows (fan-out and side outputs fused into one
-//! stage).
+//! A stage factory built here is the same kind the DataStream API declares; the macro
+//! only adds what the whole-graph view allows (fan-out composed statically, as nested
+//! `Tee`s, where the builder boxes each branch).
 
 use std::panic::Location;
 use std::sync::Mutex;
@@ -11,12 +11,12 @@ use std::sync::Mutex;
 use stream_core::error::OpLabel;
 use stream_core::operator::Either;
 use stream_core::operator::Push;
-use stream_core::source::{EventTimeSource, Source};
-use stream_core::stage::{InputStage, Stage};
+use stream_core::source::{EventTimeSource, Source, SourceContext};
+use stream_core::stage::{InputStage, SourceStage, Stage};
 use stream_core::Result;
 
 use super::connected::ConnectedWitness;
-use super::pipe::{two_input_stage, Keyed, Pipe, Plain, SourcePipe};
+use super::pipe::{two_input_stage, Keyed, Plain};
 use super::spec::Spec;
 use super::witness::Witness;
 use crate::exchange::{ExchangeWriter, Partitioner, Partitioning};
@@ -122,7 +122,14 @@ where
     S: Source,
     N: Push<S::Item> + 'static,
 {
-    SourcePipe::new(source, info).open(build, chain)
+    let label = OpLabel::new(info.label());
+    let reader = source
+        .open(&SourceContext {
+            instance: build.instance.clone(),
+            waker: build.waker.clone(),
+        })
+        .map_err(|e| e.at(&label))?;
+    Ok(Box::new(SourceStage::new(reader, chain, label)))
 }
 
 /// A stage instance fed by its input edges (records of the witness's type) into `chain`.

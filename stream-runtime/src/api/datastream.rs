@@ -9,7 +9,6 @@ use std::time::Duration;
 use stream_core::aggregate::{AggBuilder, Aggregate};
 use stream_core::key::Key;
 use stream_core::operator::keyed::KeyedProcessFunction;
-use stream_core::operator::Tee;
 use stream_core::sink::Sink;
 use stream_core::time::watermark::WatermarkGenerator;
 use stream_core::time::Timestamp;
@@ -21,8 +20,9 @@ use stream_core::window::function::{
 use stream_core::window::trigger::{CountTrigger, PurgingTrigger};
 use stream_core::window::{Evictor, NoEvictor, Trigger, WindowAssigner, Windowed};
 
-use super::env::StreamEnv;
-use super::pipe::{Chained, InputPipe, Pipe};
+use super::branch::{Branch, BranchTee};
+use super::env::{StreamEnv, Tail};
+use super::pipe::{BranchPipe, Chained, InputPipe, Pipe};
 use super::spec::{
     ExchangeSpec, FilterSpec, FlatMapSpec, IngestionTimeSpec, InspectSpec, KeyBySpec,
     KeyedAggregateSpec, KeyedProcessSpec, KeyedReduceSpec, MapSpec, OperatorSpec, Spec,
@@ -30,18 +30,24 @@ use super::spec::{
 };
 use super::witness::{KeyedWitness, WindowWitness, Witness};
 use crate::exchange::{Broadcast, Forward, KeyGroupPartitioner, Partitioning, Rebalance};
-use crate::graph::EdgeId;
+use crate::graph::{EdgeId, NodeId, NodeKind, OperatorInfo};
 
 /// A stream of `T` (Flink's `DataStream`).
 pub struct DataStream<T, P> {
     pub(super) env: StreamEnv,
     pub(super) pipe: P,
     pub(super) witness: Witness<T>,
+    pub(super) tail: Tail,
 }
 
 impl<T, P> DataStream<T, P> {
-    pub(crate) fn new(env: StreamEnv, pipe: P, witness: Witness<T>) -> Self {
-        DataStream { env, pipe, witness }
+    pub(crate) fn new(env: StreamEnv, pipe: P, witness: Witness<T>, tail: Tail) -> Self {
+        DataStream {
+            env,
+            pipe,
+            witness,
+            tail,
+        }
     }
 }
 
@@ -51,7 +57,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         spec: S,
         witness: Witness<U>,
     ) -> DataStream<U, Chained<P, S>> {
-        DataStream::new(self.env, Chained::new(self.pipe, spec), witness)
+        chain_after(self.env, &self.tail, self.pipe, spec, witness)
     }
 
     /// Names the stream (shown in plans and errors).
@@ -68,9 +74,9 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     }
 
     /// Runs the stage this stream's operators are fused into with `parallelism` instances
-    /// (Flink's `setParallelism`; the last setting in a stage wins).
-    pub fn parallelism(mut self, parallelism: usize) -> Self {
-        self.pipe.set_parallelism(parallelism);
+    /// (Flink's `setParallelism`; two different settings in one stage are a build error).
+    pub fn parallelism(self, parallelism: usize) -> Self {
+        self.env.set_parallelism(self.tail.node, parallelism);
         self
     }
 
@@ -163,48 +169,44 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         K: Key,
     {
         let (spec, keyed) = self.witness.key_by(f);
-        let (env, edge) = self.exchange_by_key(spec);
+        let node = self.env.add_node(NodeKind::Operator, spec.info().clone());
+        self.env.connect(&self.tail, node);
+        let (env, edge) = self.exchange_by_key(spec, node);
         KeyedStream {
             env,
-            pipe: InputPipe::new(vec![edge], None),
+            pipe: InputPipe::new(),
             witness: keyed,
+            tail: Tail::through(node, Partitioning::Hash, edge),
         }
     }
 
-    /// Ends the stage at a hash exchange on the key `spec` extracts; returns the edge.
-    pub(super) fn exchange_by_key<K, F>(self, spec: KeyBySpec<F, K>) -> (StreamEnv, EdgeId)
+    /// Ends the stage (the one of node `anchor`) at a hash exchange on the key `spec`
+    /// extracts; returns the edge.
+    pub(super) fn exchange_by_key<K, F>(
+        self,
+        spec: KeyBySpec<F, K>,
+        anchor: NodeId,
+    ) -> (StreamEnv, EdgeId)
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
     {
         let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
-        let env = self.env.clone();
-        self.env.finish(
-            Chained::new(self.pipe, spec),
-            move |build| {
-                let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
-                ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
-            },
-            vec![edge],
-            None,
-        );
-        (env, edge)
+        Chained::new(self.pipe, spec).finish(&self.env, anchor, move |build| {
+            let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
+            ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
+        });
+        (self.env, edge)
     }
 
-    pub(super) fn cut(
-        self,
-        partitioning: Partitioning,
-        parallelism: Option<usize>,
-    ) -> DataStream<T, InputPipe<T>>
+    /// Ends the stage at an exchange partitioned by `partitioning`; returns the edge.
+    pub(super) fn cut(self, partitioning: Partitioning) -> (StreamEnv, EdgeId)
     where
         T: Clone,
     {
         let edge = self.env.add_edge::<T>(partitioning);
-        let env = self.env.clone();
-        let witness = self.witness;
-        self.env.finish(
-            self.pipe,
-            move |build| match partitioning {
+        self.pipe
+            .finish(&self.env, self.tail.node, move |build| match partitioning {
                 Partitioning::Rebalance => {
                     ExchangeSpec::<T, _>::new(edge, Rebalance::starting_at(build.instance.index))
                         .build(build)
@@ -216,11 +218,21 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
                 _ => ExchangeSpec::<T, _>::new(edge, Forward::default())
                     .build(build)
                     .map(Exchange::Forward),
-            },
-            vec![edge],
-            None,
-        );
-        DataStream::new(env, InputPipe::new(vec![edge], parallelism), witness)
+            });
+        (self.env, edge)
+    }
+
+    /// The stream after a `rebalance` or `broadcast`: a node of the next stage that only
+    /// routes what the exchange delivers.
+    fn redistribute(self, partitioning: Partitioning, name: &str) -> DataStream<T, InputPipe<T>>
+    where
+        T: Clone,
+    {
+        let (from, witness) = (self.tail.node, self.witness);
+        let (env, edge) = self.cut(partitioning);
+        let node = env.add_node(NodeKind::Route, OperatorInfo::new(name));
+        env.connect(&Tail::through(from, partitioning, edge), node);
+        DataStream::new(env, InputPipe::new(), witness, Tail::at(node))
     }
 
     /// Redistributes records round robin over the next stage's instances.
@@ -228,7 +240,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         T: Clone,
     {
-        self.cut(Partitioning::Rebalance, None)
+        self.redistribute(Partitioning::Rebalance, "rebalance")
     }
 
     /// Sends every record to every instance of the next stage.
@@ -236,7 +248,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         T: Clone,
     {
-        self.cut(Partitioning::Broadcast, None)
+        self.redistribute(Partitioning::Broadcast, "broadcast")
     }
 
     /// Merges this stream with `other` (same record type).
@@ -244,37 +256,36 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         T: Clone,
     {
-        let env = self.env.clone();
         let witness = self.witness;
-        let a = self.cut(Partitioning::Forward, None);
-        let b = other.cut(Partitioning::Forward, None);
-        let inputs = [a.pipe.inputs(), b.pipe.inputs()].concat();
-        DataStream::new(env, InputPipe::new(inputs, None), witness)
+        let (first, second) = (self.tail.node, other.tail.node);
+        let (env, a) = self.cut(Partitioning::Forward);
+        let (_, b) = other.cut(Partitioning::Forward);
+        let node = env.add_node(NodeKind::Route, OperatorInfo::new("union"));
+        env.connect(&Tail::through(first, Partitioning::Forward, a), node);
+        env.connect(&Tail::through(second, Partitioning::Forward, b), node);
+        DataStream::new(env, InputPipe::new(), witness, Tail::at(node))
     }
 
-    /// Splits the stream in two: both get every record. (`stream!` fuses fan-out into the
-    /// stage; here it is a cut.)
-    pub fn fork(self) -> (DataStream<T, InputPipe<T>>, DataStream<T, InputPipe<T>>)
+    /// Splits the stream in two: both get every record. Both branches stay in this
+    /// stage, as fan-out in `stream!` does.
+    pub fn fork(self) -> (DataStream<T, BranchPipe<T>>, DataStream<T, BranchPipe<T>>)
     where
         T: Clone,
     {
-        let first = self.env.add_edge::<T>(Partitioning::Forward);
-        let second = self.env.add_edge::<T>(Partitioning::Forward);
-        let env = self.env.clone();
-        let witness = self.witness;
-        self.env.finish(
-            self.pipe,
-            move |build| {
-                let a = ExchangeSpec::<T, _>::new(first, Forward::default()).build(build)?;
-                let b = ExchangeSpec::<T, _>::new(second, Forward::default()).build(build)?;
-                Ok(Tee::new(a, b))
-            },
-            vec![first, second],
-            None,
-        );
+        let (first, second) = (self.env.branch::<T>(), self.env.branch::<T>());
+        let (a, b) = (first.clone(), second.clone());
+        self.pipe.finish(&self.env, self.tail.node, move |build| {
+            let branches = [a.build(build)?, b.build(build)?];
+            Ok(BranchTee::new(branches.into_iter().flatten().collect()))
+        });
         (
-            DataStream::new(env.clone(), InputPipe::new(vec![first], None), witness),
-            DataStream::new(env, InputPipe::new(vec![second], None), witness),
+            DataStream::new(
+                self.env.clone(),
+                BranchPipe::new(first),
+                self.witness,
+                self.tail,
+            ),
+            DataStream::new(self.env, BranchPipe::new(second), self.witness, self.tail),
         )
     }
 
@@ -289,19 +300,24 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         T: Clone + serde::Serialize + serde::de::DeserializeOwned,
     {
         let (spec, windowed) = self.witness.window_all(assigner);
+        let node = self
+            .env
+            .add_node(NodeKind::Operator, OperatorInfo::new("window_all"));
+        self.env.set_single_instance(node);
         let edge = self.env.add_edge::<((), T)>(Partitioning::Global);
-        let env = self.env.clone();
-        self.env.finish(
-            Chained::new(self.pipe, spec),
-            move |build| ExchangeSpec::<((), T), _>::new(edge, Forward::default()).build(build),
-            vec![edge],
-            None,
+        self.env.connect(
+            &Tail::through(self.tail.node, Partitioning::Global, edge),
+            node,
         );
+        Chained::new(self.pipe, spec).finish(&self.env, self.tail.node, move |build| {
+            ExchangeSpec::<((), T), _>::new(edge, Forward::default()).build(build)
+        });
         WindowedStream {
-            env,
-            pipe: InputPipe::new(vec![edge], Some(1)),
+            env: self.env,
+            pipe: InputPipe::new(),
             witness: windowed,
-            late_edge: None,
+            node,
+            late: None,
         }
     }
 
@@ -309,19 +325,15 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     #[track_caller]
     pub fn sink<S: Sink<T>>(self, sink: S) {
         let spec = self.witness.sink(sink);
-        let info = spec.info().clone();
+        let node = self.env.add_node(NodeKind::Sink, spec.info().clone());
+        self.env.connect(&self.tail, node);
         let spec = std::sync::Mutex::new(spec);
-        self.env.finish(
-            self.pipe,
-            move |build| {
-                spec.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone()
-                    .build(build)
-            },
-            Vec::new(),
-            Some(info),
-        );
+        self.pipe.finish(&self.env, node, move |build| {
+            spec.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .build(build)
+        });
     }
 }
 
@@ -377,6 +389,7 @@ pub struct KeyedStream<K, T, P = InputPipe<(K, T)>> {
     pub(super) env: StreamEnv,
     pub(super) pipe: P,
     pub(super) witness: KeyedWitness<K, T>,
+    pub(super) tail: Tail,
 }
 
 impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
@@ -386,7 +399,26 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
         witness: Witness<U>,
     ) -> DataStream<U, Chained<P, S>> {
         spec.set_uid(self.env.next_uid(&spec.info().kind));
-        DataStream::new(self.env, Chained::new(self.pipe, spec), witness)
+        chain_after(self.env, &self.tail, self.pipe, spec, witness)
+    }
+
+    /// The windowed stream `witness` describes: its window node comes now, so late side
+    /// outputs can read it before its function is set.
+    fn windowed<A, Tr, E>(
+        self,
+        witness: WindowWitness<K, T, A, Tr, E>,
+    ) -> WindowedStream<K, T, A, Tr, E, P> {
+        let node = self
+            .env
+            .add_node(NodeKind::Operator, OperatorInfo::new("window"));
+        self.env.connect(&self.tail, node);
+        WindowedStream {
+            env: self.env,
+            pipe: self.pipe,
+            witness,
+            node,
+            late: None,
+        }
     }
 
     /// A rolling reduce per key: emits every new reduced value.
@@ -535,12 +567,8 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
         self,
         size: u64,
     ) -> WindowedStream<K, T, GlobalWindows, PurgingTrigger<CountTrigger>, NoEvictor, P> {
-        WindowedStream {
-            witness: self.witness.count_window(size),
-            env: self.env,
-            pipe: self.pipe,
-            late_edge: None,
-        }
+        let witness = self.witness.count_window(size);
+        self.windowed(witness)
     }
 
     /// Every `slide` records of a key, a window over its last `size` records (Flink's
@@ -550,12 +578,8 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
         size: u64,
         slide: u64,
     ) -> WindowedStream<K, T, GlobalWindows, CountTrigger, CountEvictor, P> {
-        WindowedStream {
-            witness: self.witness.count_window_sliding(size, slide),
-            env: self.env,
-            pipe: self.pipe,
-            late_edge: None,
-        }
+        let witness = self.witness.count_window_sliding(size, slide);
+        self.windowed(witness)
     }
 
     /// Windows per key.
@@ -564,27 +588,43 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
         self,
         assigner: A,
     ) -> WindowedStream<K, T, A, A::DefaultTrigger, NoEvictor, P> {
-        WindowedStream {
-            witness: self.witness.window(assigner),
-            env: self.env,
-            pipe: self.pipe,
-            late_edge: None,
-        }
+        let witness = self.witness.window(assigner);
+        self.windowed(witness)
     }
 }
 
-/// A new side output of the stage being built: the edge its operator writes to, and the
-/// stream that reads it.
-pub(super) fn side_output<T: Send + 'static>(
+/// The stream after one more operator, `spec`, fused after `tail`.
+fn chain_after<P, S, U>(
+    env: StreamEnv,
+    tail: &Tail,
+    pipe: P,
+    spec: S,
+    witness: Witness<U>,
+) -> DataStream<U, Chained<P, S>>
+where
+    S: OperatorSpec,
+{
+    let node = env.add_node(NodeKind::Operator, spec.info().clone());
+    env.connect(tail, node);
+    DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
+}
+
+/// A late side output of node `from`: the branch its operator writes to, and the stream
+/// that reads it (in the same stage).
+pub(super) fn late_branch<T: Send + 'static>(
     env: &StreamEnv,
-) -> (EdgeId, DataStream<T, InputPipe<T>>) {
-    let edge = env.add_edge::<T>(Partitioning::Forward);
+    from: NodeId,
+) -> (Branch<T>, DataStream<T, BranchPipe<T>>) {
+    let node = env.add_node(NodeKind::Route, OperatorInfo::new("late"));
+    env.connect(&Tail::at(from), node);
+    let branch = env.branch();
     let stream = DataStream::new(
         env.clone(),
-        InputPipe::new(vec![edge], None),
+        BranchPipe::new(branch.clone()),
         Witness::new(),
+        Tail::at(node),
     );
-    (edge, stream)
+    (branch, stream)
 }
 
 /// A keyed (or all-) windowed stream being configured (Flink's `WindowedStream`).
@@ -592,7 +632,9 @@ pub struct WindowedStream<K, T, A, Tr, E, P> {
     pub(super) env: StreamEnv,
     pub(super) pipe: P,
     pub(super) witness: WindowWitness<K, T, A, Tr, E>,
-    pub(super) late_edge: Option<crate::graph::EdgeId>,
+    /// The window's node in the logical plan.
+    pub(super) node: NodeId,
+    pub(super) late: Option<Branch<T>>,
 }
 
 impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P>
@@ -613,7 +655,8 @@ where
             env: self.env,
             pipe: self.pipe,
             witness: self.witness.trigger(trigger),
-            late_edge: self.late_edge,
+            node: self.node,
+            late: self.late,
         }
     }
 
@@ -626,7 +669,8 @@ where
             env: self.env,
             pipe: self.pipe,
             witness: self.witness.evictor(evictor),
-            late_edge: self.late_edge,
+            node: self.node,
+            late: self.late,
         }
     }
 
@@ -637,25 +681,26 @@ where
     }
 
     /// The records that arrive after the allowed lateness (instead of dropping them).
-    pub fn late_output(&mut self) -> DataStream<T, InputPipe<T>> {
-        let (edge, late) = side_output(&self.env);
-        self.late_edge = Some(edge);
+    pub fn late_output(&mut self) -> DataStream<T, BranchPipe<T>> {
+        let (branch, late) = late_branch(&self.env, self.node);
+        self.late = Some(branch);
         late
     }
 
     pub(super) fn then<F, U>(
         env: StreamEnv,
         pipe: P,
-        late_edge: Option<crate::graph::EdgeId>,
+        (node, late): (NodeId, Option<Branch<T>>),
         spec: WindowSpec<A, Tr, F, K, T>,
         witness: Witness<U>,
     ) -> DataStream<U, Chained<P, WindowSpec<A, Tr, F, K, T>>>
     where
         F: stream_core::window::WindowFunction<K, T, A::Window, Out = U>,
     {
-        let mut spec = spec.late_to_edge(late_edge);
+        let mut spec = spec.late_to(late);
         spec.set_uid(env.next_uid("window"));
-        DataStream::new(env, Chained::new(pipe, spec), witness)
+        env.set_info(node, spec.info().clone());
+        DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
     }
 
     /// Reduces each window to one value, emitted as `Windowed { key, window, value }`.
@@ -671,10 +716,11 @@ where
             env,
             pipe,
             witness,
-            late_edge,
+            node,
+            late,
         } = self;
         let (spec, w, _) = witness.reduce(f);
-        Self::then(env, pipe, late_edge, spec, w)
+        Self::then(env, pipe, (node, late), spec, w)
     }
 
     /// Aggregates each window, emitted as `Windowed { key, window, value }`.
@@ -690,10 +736,11 @@ where
             env,
             pipe,
             witness,
-            late_edge,
+            node,
+            late,
         } = self;
         let (spec, w, _) = witness.aggregate(aggregate);
-        Self::then(env, pipe, late_edge, spec, w)
+        Self::then(env, pipe, (node, late), spec, w)
     }
 
     /// Aggregates with typed builtins: `aggregate_with(|a| (a.count(), a.max(|e| e.v)))`.
@@ -731,10 +778,11 @@ where
             env,
             pipe,
             witness,
-            late_edge,
+            node,
+            late,
         } = self;
         let (spec, w, _) = witness.reduce_process(f, process);
-        Self::then(env, pipe, late_edge, spec, w)
+        Self::then(env, pipe, (node, late), spec, w)
     }
 
     /// Aggregates each window incrementally with `aggregate`, then calls
@@ -764,10 +812,11 @@ where
             env,
             pipe,
             witness,
-            late_edge,
+            node,
+            late,
         } = self;
         let (spec, w, _) = witness.aggregate_process(aggregate, process);
-        Self::then(env, pipe, late_edge, spec, w)
+        Self::then(env, pipe, (node, late), spec, w)
     }
 
     /// [`aggregate_process`](Self::aggregate_process) with built-ins typed by the record:
@@ -813,9 +862,10 @@ where
             env,
             pipe,
             witness,
-            late_edge,
+            node,
+            late,
         } = self;
         let (spec, w, _) = witness.process(f);
-        Self::then(env, pipe, late_edge, spec, w)
+        Self::then(env, pipe, (node, late), spec, w)
     }
 }

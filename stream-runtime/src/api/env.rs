@@ -4,17 +4,15 @@
 use std::cell::RefCell;
 use std::panic::Location;
 use std::rc::Rc;
-use std::sync::Mutex;
-
-use stream_core::operator::Push;
 use stream_core::source::Source;
 use stream_core::Result;
 
+use super::branch::Branch;
 use super::datastream::DataStream;
-use super::pipe::{Pipe, SourcePipe};
+use super::pipe::SourcePipe;
 use super::witness::Witness;
 use crate::exchange::Partitioning;
-use crate::graph::{EdgeId, JobGraph, OperatorInfo, StageBuild, StageSpec};
+use crate::graph::{EdgeId, JobGraph, NodeId, NodeKind, OperatorInfo, StageDecl};
 use crate::job::{BuildError, Job};
 
 /// Declares a job with the DataStream API (the typed builder under `stream!`):
@@ -37,6 +35,8 @@ pub struct StreamEnv {
 
 struct EnvState {
     graph: JobGraph,
+    /// Per branch of a stage: whether some stream reads it.
+    branches: Vec<Box<dyn Fn() -> bool>>,
     next_uid: usize,
     /// Misuses of the API seen while the job was declared, reported by `build`.
     problems: Vec<String>,
@@ -48,6 +48,7 @@ impl StreamEnv {
         StreamEnv {
             state: Rc::new(RefCell::new(EnvState {
                 graph: JobGraph::new(name),
+                branches: Vec::new(),
                 next_uid: 0,
                 problems: Vec::new(),
             })),
@@ -64,13 +65,24 @@ impl StreamEnv {
             at.line(),
             at.column()
         ));
-        DataStream::new(self.clone(), SourcePipe::new(source, info), Witness::new())
+        let node = self.add_node(NodeKind::Source, info.clone());
+        DataStream::new(
+            self.clone(),
+            SourcePipe::new(source, info),
+            Witness::new(),
+            Tail::at(node),
+        )
     }
 
     /// The job. Fails if no stream ends in a sink (lazy evaluation: nothing would run) or a
     /// stream cut by `key_by`, `union` or a side output is never consumed.
     pub fn build(self) -> Result<Job, BuildError> {
         let mut state = self.state.borrow_mut();
+        if state.branches.iter().any(|filled| !filled()) {
+            state.problems.push(
+                "a stream split off with `fork()` or `late_output()` is never consumed".into(),
+            );
+        }
         if !state.problems.is_empty() {
             return Err(BuildError(state.problems.join("; ")));
         }
@@ -97,6 +109,53 @@ impl StreamEnv {
         self.state.borrow_mut().graph.add_edge::<T>(partitioning)
     }
 
+    /// Adds a node to the job's logical plan.
+    pub(crate) fn add_node(&self, kind: NodeKind, info: OperatorInfo) -> NodeId {
+        self.state.borrow_mut().graph.add_node(kind, info)
+    }
+
+    /// Adds an edge to the job's logical plan, carried by exchange `via` if cut.
+    pub(crate) fn connect(&self, from: &Tail, to: NodeId) {
+        self.state
+            .borrow_mut()
+            .graph
+            .connect(from.node, to, from.partitioning, from.via);
+    }
+
+    /// Shows `node` as `info`.
+    pub(crate) fn set_info(&self, node: NodeId, info: OperatorInfo) {
+        self.state.borrow_mut().graph.set_info(node, info);
+    }
+
+    /// Asks for `parallelism` instances of `node`'s stage.
+    pub(crate) fn set_parallelism(&self, node: NodeId, parallelism: usize) {
+        self.state
+            .borrow_mut()
+            .graph
+            .set_parallelism(node, parallelism);
+    }
+
+    /// Runs `node`'s stage as one instance.
+    pub(crate) fn set_single_instance(&self, node: NodeId) {
+        self.state.borrow_mut().graph.set_single_instance(node);
+    }
+
+    /// Declares a stage.
+    pub(crate) fn add_stage(&self, decl: StageDecl) {
+        self.state.borrow_mut().graph.add_stage(decl);
+    }
+
+    /// A new branch of a stage, which `build` requires to be read by some stream.
+    pub(crate) fn branch<T: 'static>(&self) -> Branch<T> {
+        let branch = Branch::new();
+        let probe = branch.clone();
+        self.state
+            .borrow_mut()
+            .branches
+            .push(Box::new(move || probe.is_filled()));
+        branch
+    }
+
     /// The next automatic state id: operators are numbered in the order they are declared,
     /// which stays stable while the program does not change. Set `.uid(..)` to keep state
     /// across edits.
@@ -105,41 +164,35 @@ impl StreamEnv {
         state.next_uid += 1;
         format!("{kind}-{}", state.next_uid)
     }
+}
 
-    /// Registers the stage `pipe` ends in: `terminal` builds its downstream end (a sink or
-    /// an exchange writer) for each instance.
-    pub(crate) fn finish<P, N, B>(
-        &self,
-        pipe: P,
-        terminal: B,
-        outputs: Vec<EdgeId>,
-        last: Option<OperatorInfo>,
-    ) where
-        P: Pipe,
-        N: Push<P::Out> + 'static,
-        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
-    {
-        let mut operators = Vec::new();
-        pipe.operators(&mut operators);
-        operators.extend(last);
-        let mut all_outputs = outputs;
-        pipe.side_outputs(&mut all_outputs);
-        let inputs = pipe.inputs();
-        let parallelism = pipe.parallelism();
-        let max_parallelism = pipe.max_parallelism();
-        let pipe = Mutex::new(pipe);
-        let spec = StageSpec {
-            operators,
-            inputs,
-            outputs: all_outputs,
-            parallelism,
-            max_parallelism,
-            factory: Box::new(move |build| {
-                let pipe = pipe.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let next = terminal(build)?;
-                pipe.open(build, next)
-            }),
-        };
-        self.state.borrow_mut().graph.add_stage(spec);
+/// Where a stream's next operator attaches: the node whose output it reads, and how.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tail {
+    /// The node.
+    pub node: NodeId,
+    /// How its records reach the next operator.
+    pub partitioning: Partitioning,
+    /// The exchange carrying them, if the builder cut there.
+    pub via: Option<EdgeId>,
+}
+
+impl Tail {
+    /// The output of `node`, forwarded.
+    pub fn at(node: NodeId) -> Tail {
+        Tail {
+            node,
+            partitioning: Partitioning::Forward,
+            via: None,
+        }
+    }
+
+    /// The output of `node` through exchange `via`.
+    pub fn through(node: NodeId, partitioning: Partitioning, via: EdgeId) -> Tail {
+        Tail {
+            node,
+            partitioning,
+            via: Some(via),
+        }
     }
 }

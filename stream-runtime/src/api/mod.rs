@@ -2,6 +2,7 @@
 //! `stream!`.
 
 pub mod assemble;
+mod branch;
 mod connected;
 mod datastream;
 mod env;

@@ -2,108 +2,69 @@
 //! pipe becomes a stage once its downstream (a sink or an exchange) is known.
 
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
 use stream_core::error::OpLabel;
 use stream_core::operator::{Either, Push};
-use stream_core::source::{Source, SourceContext};
-use stream_core::stage::{InputStage, SourceStage, Stage, TwoInputStage};
+use stream_core::source::Source;
+use stream_core::stage::{InputStage, Stage, TwoInputStage};
 use stream_core::Result;
 
+use super::branch::Branch;
+use super::env::StreamEnv;
 use super::spec::Spec;
-use crate::graph::{EdgeId, OperatorInfo, StageBuild};
+use crate::graph::{NodeId, OperatorInfo, StageBuild, StageDecl};
 
 /// A chain under construction whose records are `Out`.
-pub trait Pipe: Clone + Send + 'static {
+pub trait Pipe: Send + 'static {
     /// The records at the open end.
     type Out;
 
-    /// Builds a stage instance with `next` at the open end.
-    fn open<N: Push<Self::Out> + 'static>(
-        self,
-        build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Box<dyn Stage>>;
-
-    /// The operators so far, in order.
-    fn operators(&self, out: &mut Vec<OperatorInfo>);
-
-    /// The edges the stage reads.
-    fn inputs(&self) -> Vec<EdgeId>;
-
-    /// Side-output edges of operators in the chain.
-    fn side_outputs(&self, out: &mut Vec<EdgeId>);
-
-    /// A parallelism the stage must run with, if any.
-    fn parallelism(&self) -> Option<usize>;
-
-    /// Sets the parallelism the stage runs with.
-    fn set_parallelism(&mut self, parallelism: usize);
-
-    /// The largest parallelism the stage's source supports.
-    fn max_parallelism(&self) -> Option<usize>;
+    /// Ends the chain at what `end` builds for each instance, and declares the stage it
+    /// belongs to (the one the chaining pass puts node `anchor` in). A branch's pipe fills
+    /// its branch instead: its operators run in the stage the branch leaves.
+    fn finish<N, B>(self, env: &StreamEnv, anchor: NodeId, end: B)
+    where
+        N: Push<Self::Out> + 'static,
+        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static;
 
     /// Sets the state id of the last operator.
     fn set_uid(&mut self, uid: String);
 }
 
 /// A stage starting at a source.
-#[derive(Clone)]
 pub struct SourcePipe<S> {
     source: S,
     info: OperatorInfo,
-    parallelism: Option<usize>,
 }
 
 impl<S> SourcePipe<S> {
     /// A pipe reading `source`.
     pub fn new(source: S, info: OperatorInfo) -> Self {
-        SourcePipe {
-            source,
-            info,
-            parallelism: None,
-        }
+        SourcePipe { source, info }
     }
 }
 
 impl<S: Source> Pipe for SourcePipe<S> {
     type Out = S::Item;
 
-    fn open<N: Push<S::Item> + 'static>(
-        self,
-        build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Box<dyn Stage>> {
-        let label = OpLabel::new(self.info.label());
-        let reader = self
-            .source
-            .open(&SourceContext {
-                instance: build.instance.clone(),
-                waker: build.waker.clone(),
-            })
-            .map_err(|e| e.at(&label))?;
-        Ok(Box::new(SourceStage::new(reader, next, label)))
-    }
-
-    fn operators(&self, out: &mut Vec<OperatorInfo>) {
-        out.push(self.info.clone());
-    }
-
-    fn inputs(&self) -> Vec<EdgeId> {
-        Vec::new()
-    }
-
-    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
-
-    fn parallelism(&self) -> Option<usize> {
-        self.parallelism
-    }
-
-    fn set_parallelism(&mut self, parallelism: usize) {
-        self.parallelism = Some(parallelism.max(1));
-    }
-
-    fn max_parallelism(&self) -> Option<usize> {
-        Some(self.source.max_parallelism())
+    fn finish<N, B>(self, env: &StreamEnv, anchor: NodeId, end: B)
+    where
+        N: Push<S::Item> + 'static,
+        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
+    {
+        let max_parallelism = Some(self.source.max_parallelism());
+        let info = self.info;
+        let source = Mutex::new(self.source);
+        env.add_stage(StageDecl {
+            anchor,
+            max_parallelism,
+            factory: Box::new(move |build| {
+                let next = end(build)?;
+                let source = source.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                super::assemble::source_stage(source, info.clone(), build, next)
+            }),
+        });
     }
 
     fn set_uid(&mut self, _uid: String) {}
@@ -197,68 +158,73 @@ where
 
 /// A stage starting at input edges (after a cut); `St` says how its ports feed it.
 pub struct InputPipe<T, St = OneInput> {
-    inputs: Vec<EdgeId>,
-    parallelism: Option<usize>,
     _records: PhantomData<fn(T) -> St>,
 }
 
 /// A stage starting at two input edges of different record types.
 pub type TwoInputPipe<L, R, S> = InputPipe<<S as TwoSides<L, R>>::Out, TwoInputs<L, R, S>>;
 
-impl<T, St> Clone for InputPipe<T, St> {
-    fn clone(&self) -> Self {
-        InputPipe::new(self.inputs.clone(), self.parallelism)
+impl<T, St> InputPipe<T, St> {
+    /// A pipe reading the exchanges the chaining pass finds at its first node.
+    pub fn new() -> Self {
+        InputPipe {
+            _records: PhantomData,
+        }
     }
 }
 
-impl<T, St> InputPipe<T, St> {
-    /// A pipe reading `inputs` (input port `i` is `inputs[i]`), optionally with a fixed
-    /// parallelism.
-    pub fn new(inputs: Vec<EdgeId>, parallelism: Option<usize>) -> Self {
-        InputPipe {
-            inputs,
-            parallelism,
-            _records: PhantomData,
-        }
+impl<T, St> Default for InputPipe<T, St> {
+    fn default() -> Self {
+        InputPipe::new()
     }
 }
 
 impl<T: Send + 'static, St: Ports<T>> Pipe for InputPipe<T, St> {
     type Out = T;
 
-    fn open<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Box<dyn Stage>> {
-        Ok(St::start(next))
+    fn finish<N, B>(self, env: &StreamEnv, anchor: NodeId, end: B)
+    where
+        N: Push<T> + 'static,
+        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
+    {
+        env.add_stage(StageDecl {
+            anchor,
+            max_parallelism: None,
+            factory: Box::new(move |build| Ok(St::start(end(build)?))),
+        });
     }
 
-    fn operators(&self, _out: &mut Vec<OperatorInfo>) {}
+    fn set_uid(&mut self, _uid: String) {}
+}
 
-    fn inputs(&self) -> Vec<EdgeId> {
-        self.inputs.clone()
+/// A stream read from a branch of another stage's chain (a `fork`, a late side output):
+/// its operators run in that stage.
+pub struct BranchPipe<T> {
+    branch: Branch<T>,
+}
+
+impl<T> BranchPipe<T> {
+    /// A pipe continuing `branch`.
+    pub(crate) fn new(branch: Branch<T>) -> Self {
+        BranchPipe { branch }
     }
+}
 
-    fn side_outputs(&self, _out: &mut Vec<EdgeId>) {}
+impl<T: Send + 'static> Pipe for BranchPipe<T> {
+    type Out = T;
 
-    fn parallelism(&self) -> Option<usize> {
-        self.parallelism
-    }
-
-    fn set_parallelism(&mut self, parallelism: usize) {
-        self.parallelism = Some(parallelism.max(1));
-    }
-
-    fn max_parallelism(&self) -> Option<usize> {
-        None
+    fn finish<N, B>(self, _env: &StreamEnv, _anchor: NodeId, end: B)
+    where
+        N: Push<T> + 'static,
+        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
+    {
+        self.branch.fill(end);
     }
 
     fn set_uid(&mut self, _uid: String) {}
 }
 
 /// A pipe followed by one more operator.
-#[derive(Clone)]
 pub struct Chained<P, S> {
     pipe: P,
     spec: S,
@@ -274,39 +240,18 @@ impl<P, S> Chained<P, S> {
 impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
     type Out = S::Out;
 
-    fn open<N: Push<S::Out> + 'static>(
-        self,
-        build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Box<dyn Stage>> {
-        let op = self.spec.build(build, next)?;
-        self.pipe.open(build, op)
-    }
-
-    fn operators(&self, out: &mut Vec<OperatorInfo>) {
-        self.pipe.operators(out);
-        out.push(self.spec.info().clone());
-    }
-
-    fn inputs(&self) -> Vec<EdgeId> {
-        self.pipe.inputs()
-    }
-
-    fn side_outputs(&self, out: &mut Vec<EdgeId>) {
-        self.pipe.side_outputs(out);
-        out.extend(self.spec.side_outputs());
-    }
-
-    fn parallelism(&self) -> Option<usize> {
-        self.pipe.parallelism()
-    }
-
-    fn set_parallelism(&mut self, parallelism: usize) {
-        self.pipe.set_parallelism(parallelism);
-    }
-
-    fn max_parallelism(&self) -> Option<usize> {
-        self.pipe.max_parallelism()
+    fn finish<N, B>(self, env: &StreamEnv, anchor: NodeId, end: B)
+    where
+        N: Push<S::Out> + 'static,
+        B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
+    {
+        // Each instance builds its own copy of the operator, in front of its downstream.
+        let spec = Mutex::new(self.spec);
+        self.pipe.finish(env, anchor, move |build| {
+            let next = end(build)?;
+            let spec = spec.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            spec.build(build, next)
+        });
     }
 
     fn set_uid(&mut self, uid: String) {

@@ -21,6 +21,7 @@ use stream_core::window::operator::{WindowConfig, WindowOperator};
 use stream_core::window::{Trigger, WindowAssigner, WindowFunction};
 use stream_core::{Result, Timestamp};
 
+use super::branch::Branch;
 use crate::exchange::{ExchangeWriter, Partitioner};
 use crate::graph::{EdgeId, OperatorInfo, StageBuild};
 
@@ -33,11 +34,6 @@ pub trait OperatorSpec {
 
     /// Sets the id its state is checkpointed under (stateless operators ignore it).
     fn set_uid(&mut self, _uid: String) {}
-
-    /// The edges its side outputs leave the stage on.
-    fn side_outputs(&self) -> Vec<EdgeId> {
-        Vec::new()
-    }
 }
 
 /// An operator of a fused chain, before it is built.
@@ -517,7 +513,7 @@ pub struct IntervalJoinSpec<F, K, A, B, O> {
     join: IntervalJoin<A, B, F>,
     uid: String,
     info: OperatorInfo,
-    late_edges: [Option<EdgeId>; 2],
+    late: (Option<Branch<A>>, Option<Branch<B>>),
     _types: PhantomData<fn(K) -> O>,
 }
 
@@ -527,7 +523,7 @@ impl<F: Clone, K, A, B, O> Clone for IntervalJoinSpec<F, K, A, B, O> {
             join: self.join.clone(),
             uid: self.uid.clone(),
             info: self.info.clone(),
-            late_edges: self.late_edges,
+            late: self.late.clone(),
             _types: PhantomData,
         }
     }
@@ -540,7 +536,7 @@ impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O> {
             join,
             uid: info.kind.clone(),
             info,
-            late_edges: [None, None],
+            late: (None, None),
             _types: PhantomData,
         }
     }
@@ -564,9 +560,10 @@ impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O> {
         self
     }
 
-    /// Sends late records of side `side` (0: first stream, 1: second) to `edge`.
-    pub fn late_to_edge(mut self, side: usize, edge: EdgeId) -> Self {
-        self.late_edges[side.min(1)] = Some(edge);
+    /// Sends late records of the first and second stream to these branches (the
+    /// DataStream API's late outputs).
+    pub(crate) fn late_to(mut self, left: Option<Branch<A>>, right: Option<Branch<B>>) -> Self {
+        self.late = (left, right);
         self
     }
 }
@@ -601,17 +598,17 @@ where
     }
 }
 
-/// Where late records leave the stage in the DataStream API: an edge, or nowhere.
-type LateWriter<T> = Option<ExchangeWriter<T, crate::exchange::Forward>>;
+/// Where late records go in the DataStream API: a branch of the stage, or nowhere.
+type LateWriter<T> = Option<Box<dyn Push<T>>>;
 
-fn late_writer<T: Send + 'static>(
-    edge: Option<EdgeId>,
+fn late_writer<T: 'static>(
+    branch: Option<&Branch<T>>,
     build: &mut StageBuild<'_>,
 ) -> Result<LateWriter<T>> {
-    edge.map(|edge| {
-        ExchangeSpec::<T, _>::new(edge, crate::exchange::Forward::default()).build(build)
-    })
-    .transpose()
+    match branch {
+        Some(branch) => branch.build(build),
+        None => Ok(None),
+    }
 }
 
 impl<F, K, A, B, O> Spec<(K, Either<A, B>)> for IntervalJoinSpec<F, K, A, B, O>
@@ -635,8 +632,8 @@ where
         build: &mut StageBuild<'_>,
         next: N,
     ) -> Result<Self::Op<N>> {
-        let late_left = late_writer(self.late_edges[0], build)?;
-        let late_right = late_writer(self.late_edges[1], build)?;
+        let late_left = late_writer(self.late.0.as_ref(), build)?;
+        let late_right = late_writer(self.late.1.as_ref(), build)?;
         self.build_with_late(next, late_left, late_right)
     }
 }
@@ -648,10 +645,6 @@ impl<F, K, A, B, O> OperatorSpec for IntervalJoinSpec<F, K, A, B, O> {
 
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
-    }
-
-    fn side_outputs(&self) -> Vec<EdgeId> {
-        self.late_edges.iter().flatten().copied().collect()
     }
 }
 
@@ -665,7 +658,7 @@ pub struct WindowSpec<A, Tr, F, K, T> {
     allowed_lateness: i64,
     uid: String,
     info: OperatorInfo,
-    late_edge: Option<EdgeId>,
+    late: Option<Branch<T>>,
     _types: PhantomData<fn(K, T)>,
 }
 
@@ -678,7 +671,7 @@ impl<A: Clone, Tr: Clone, F: Clone, K, T> Clone for WindowSpec<A, Tr, F, K, T> {
             allowed_lateness: self.allowed_lateness,
             uid: self.uid.clone(),
             info: self.info.clone(),
-            late_edge: self.late_edge,
+            late: self.late.clone(),
             _types: PhantomData,
         }
     }
@@ -700,14 +693,14 @@ impl<A, Tr, F, K, T> WindowSpec<A, Tr, F, K, T> {
             allowed_lateness,
             uid: info.kind.clone(),
             info,
-            late_edge: None,
+            late: None,
             _types: PhantomData,
         }
     }
 
     /// Sends late records to `edge`.
-    pub fn late_to_edge(mut self, edge: Option<EdgeId>) -> Self {
-        self.late_edge = edge;
+    pub(crate) fn late_to(mut self, branch: Option<Branch<T>>) -> Self {
+        self.late = branch;
         self
     }
 }
@@ -761,7 +754,7 @@ where
         build: &mut StageBuild<'_>,
         next: N,
     ) -> Result<Self::Op<N>> {
-        let late = late_writer(self.late_edge, build)?;
+        let late = late_writer(self.late.as_ref(), build)?;
         self.build_with_late(next, late)
     }
 }
@@ -773,10 +766,6 @@ impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
 
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
-    }
-
-    fn side_outputs(&self) -> Vec<EdgeId> {
-        self.late_edge.into_iter().collect()
     }
 }
 

@@ -9,14 +9,24 @@ use stream_core::operator::Either;
 use stream_core::window::function::{CoGroupSides, Collector, Eviction, JoinPairs};
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
+use super::branch::Branch;
 use super::connected::{ConnectedWitness, EitherWindowSpec};
-use super::datastream::{side_output, DataStream, KeyedStream, WindowedStream};
-use super::env::StreamEnv;
-use super::pipe::{Chained, InputPipe, Keyed, Pipe, Plain, TwoInputPipe};
+use super::datastream::{late_branch, DataStream, KeyedStream, WindowedStream};
+use super::env::{StreamEnv, Tail};
+use super::pipe::{BranchPipe, Chained, InputPipe, Keyed, Pipe, Plain, TwoInputPipe};
 use super::spec::{IntervalJoinSpec, MapSpec, OperatorSpec};
 use super::witness::KeyedWitness;
 use crate::exchange::Partitioning;
-use crate::graph::EdgeId;
+use crate::graph::{NodeId, NodeKind, OperatorInfo};
+
+/// The node where two keyed streams meet: it only routes, the keyed operators after it
+/// see `Either<A, B>`.
+fn connect_node(env: &StreamEnv, first: Tail, second: Tail) -> NodeId {
+    let node = env.add_node(NodeKind::Route, OperatorInfo::new("connect"));
+    env.connect(&first, node);
+    env.connect(&second, node);
+    node
+}
 
 /// The stage reading keyed connected streams: `(K, A)` on port 0, `(K, B)` on port 1.
 pub type KeyedPairPipe<K, A, B> = TwoInputPipe<(K, A), (K, B), Keyed>;
@@ -89,11 +99,18 @@ where
         G: FnMut(B) -> U + Clone + Send + 'static,
     {
         let (spec, witness) = self.witness().co_map(f, g);
-        let env = self.first.env.clone();
-        let first = self.first.cut(Partitioning::Forward, None).pipe.inputs();
-        let second = self.second.cut(Partitioning::Forward, None).pipe.inputs();
-        let pipe = InputPipe::new(vec![first[0], second[0]], None);
-        DataStream::new(env, Chained::new(pipe, spec), witness)
+        let (first, second) = (self.first.tail.node, self.second.tail.node);
+        let (env, a) = self.first.cut(Partitioning::Forward);
+        let (_, b) = self.second.cut(Partitioning::Forward);
+        let node = env.add_node(NodeKind::Operator, spec.info().clone());
+        env.connect(&Tail::through(first, Partitioning::Forward, a), node);
+        env.connect(&Tail::through(second, Partitioning::Forward, b), node);
+        DataStream::new(
+            env,
+            Chained::new(InputPipe::new(), spec),
+            witness,
+            Tail::at(node),
+        )
     }
 
     /// Partitions both streams by key (`f` for the first, `g` for the second): the keyed
@@ -106,12 +123,20 @@ where
         G: FnMut(&B) -> K + Clone + Send + 'static,
     {
         let (first_key, second_key, keyed) = self.witness().key_by(f, g);
-        let (env, first) = self.first.exchange_by_key(first_key);
-        let (_, second) = self.second.exchange_by_key(second_key);
+        let (first, second) = (self.first.tail.node, self.second.tail.node);
+        // Each side's key selector runs before its exchange, as part of it.
+        let (env, a) = self.first.exchange_by_key(first_key, first);
+        let (_, b) = self.second.exchange_by_key(second_key, second);
+        let node = connect_node(
+            &env,
+            Tail::through(first, Partitioning::Hash, a),
+            Tail::through(second, Partitioning::Hash, b),
+        );
         KeyedStream {
             env,
-            pipe: InputPipe::new(vec![first, second], None),
+            pipe: InputPipe::new(),
             witness: keyed,
+            tail: Tail::at(node),
         }
     }
 }
@@ -122,13 +147,13 @@ impl<K: Key, A: Send + 'static> KeyedStream<K, A> {
     #[track_caller]
     pub fn connect<B: Send + 'static>(self, other: KeyedStream<K, B>) -> KeyedConnected<K, A, B> {
         refuse_other_job(&self.env, &other.env);
-        // A keyed stream of this type is the one exchange edge its `key_by` wrote.
-        let [first] = <[EdgeId; 1]>::try_from(self.pipe.inputs()).expect("one key_by edge");
-        let [second] = <[EdgeId; 1]>::try_from(other.pipe.inputs()).expect("one key_by edge");
+        // Both streams already cross the exchanges their `key_by`s wrote.
+        let node = connect_node(&self.env, self.tail, other.tail);
         KeyedStream {
             env: self.env,
-            pipe: InputPipe::new(vec![first, second], None),
+            pipe: InputPipe::new(),
             witness: KeyedWitness::with_origin(self.witness.origin),
+            tail: Tail::at(node),
         }
     }
 }
@@ -149,11 +174,16 @@ where
                 format!("interval_join({lower}, {upper}): the lower bound is above the upper one, so nothing could join"),
             );
         }
+        let node = self
+            .env
+            .add_node(NodeKind::Operator, OperatorInfo::new("interval_join"));
+        self.env.connect(&self.tail, node);
         IntervalJoinBuilder {
             stream: self,
+            node,
             bounds: (lower, upper),
             exclusive: (false, false),
-            late: [None, None],
+            late: (None, None),
         }
     }
 }
@@ -161,9 +191,11 @@ where
 /// An interval join being configured: bounds, exclusive ends, late outputs.
 pub struct IntervalJoinBuilder<K, A, B> {
     stream: KeyedConnected<K, A, B>,
+    /// The join's node in the logical plan.
+    node: NodeId,
     bounds: (i64, i64),
     exclusive: (bool, bool),
-    late: [Option<EdgeId>; 2],
+    late: (Option<Branch<A>>, Option<Branch<B>>),
 }
 
 impl<K, A, B> IntervalJoinBuilder<K, A, B>
@@ -184,21 +216,19 @@ where
         self
     }
 
-    fn late_output<T: Send + 'static>(&mut self, side: usize) -> DataStream<T, InputPipe<T>> {
-        let (edge, late) = side_output(&self.stream.env);
-        self.late[side] = Some(edge);
+    /// The first stream's records that arrive behind the watermark (Flink's
+    /// `sideOutputLeftLateData`); without it they are dropped (and counted).
+    pub fn late_left(&mut self) -> DataStream<A, BranchPipe<A>> {
+        let (branch, late) = late_branch(&self.stream.env, self.node);
+        self.late.0 = Some(branch);
         late
     }
 
-    /// The first stream's records that arrive behind the watermark (Flink's
-    /// `sideOutputLeftLateData`); without it they are dropped (and counted).
-    pub fn late_left(&mut self) -> DataStream<A, InputPipe<A>> {
-        self.late_output(0)
-    }
-
     /// The second stream's late records (Flink's `sideOutputRightLateData`).
-    pub fn late_right(&mut self) -> DataStream<B, InputPipe<B>> {
-        self.late_output(1)
+    pub fn late_right(&mut self) -> DataStream<B, BranchPipe<B>> {
+        let (branch, late) = late_branch(&self.stream.env, self.node);
+        self.late.1 = Some(branch);
+        late
     }
 
     /// `f(&a, &b)` for every pair in the interval, with the later of both timestamps.
@@ -214,6 +244,7 @@ where
     {
         let IntervalJoinBuilder {
             stream,
+            node,
             bounds: (lower, upper),
             exclusive,
             late,
@@ -225,13 +256,15 @@ where
         if exclusive.1 {
             spec = spec.upper_bound_exclusive();
         }
-        for (side, edge) in late.into_iter().enumerate() {
-            if let Some(edge) = edge {
-                spec = spec.late_to_edge(side, edge);
-            }
-        }
+        spec = spec.late_to(late.0, late.1);
         spec.set_uid(stream.env.next_uid("interval_join"));
-        DataStream::new(stream.env, Chained::new(stream.pipe, spec), witness)
+        stream.env.set_info(node, spec.info().clone());
+        DataStream::new(
+            stream.env,
+            Chained::new(stream.pipe, spec),
+            witness,
+            Tail::at(node),
+        )
     }
 }
 
@@ -258,7 +291,7 @@ where
         O: Send + 'static,
     {
         let (spec, witness, _) = self.witness.apply(f);
-        Self::then(self.env, self.pipe, self.late_edge, spec, witness)
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, witness)
     }
 
     /// The window co-group (Flink's `CoGroupFunction`): `f(left, right, out)` once per
@@ -274,6 +307,6 @@ where
         O: Send + 'static,
     {
         let (spec, witness, _) = self.witness.co_group(f);
-        Self::then(self.env, self.pipe, self.late_edge, spec, witness)
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, witness)
     }
 }

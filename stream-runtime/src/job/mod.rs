@@ -19,21 +19,21 @@ pub struct Job {
 }
 
 impl Job {
-    /// Wraps a validated graph.
-    pub fn new(graph: JobGraph) -> Result<Job, BuildError> {
-        graph.validate().map_err(BuildError)?;
+    /// Checks and lowers `graph` (see [`JobGraph::lower`]).
+    pub fn new(mut graph: JobGraph) -> Result<Job, BuildError> {
+        graph.lower().map_err(BuildError)?;
         Ok(Job { graph })
     }
 
     /// Wraps a graph that `stream!` generated; the macro has checked at compile time what
     /// [`Job::new`] checks at run time.
     #[doc(hidden)]
-    pub fn compiled(graph: JobGraph) -> Job {
-        debug_assert_eq!(
-            graph.validate(),
-            Ok(()),
-            "`stream!` generated an invalid graph"
-        );
+    pub fn compiled(mut graph: JobGraph) -> Job {
+        // The macro chained the same logical plan at compile time, so lowering cannot
+        // fail; if it does, that is a bug in Strom, not in the user's pipeline.
+        if let Err(error) = graph.lower() {
+            panic!("`stream!` generated a graph that does not match its plan: {error}");
+        }
         Job { graph }
     }
 
