@@ -8,6 +8,7 @@ pub mod channel;
 pub mod checkpoint;
 pub mod config;
 pub mod connectors;
+pub mod control;
 pub mod exchange;
 pub mod executor;
 pub mod graph;
@@ -15,4 +16,5 @@ pub mod job;
 
 pub use config::{Config, RestartStrategy};
 pub use graph::{JobGraph, OperatorInfo, Plan};
+pub use job::state::JobStatus;
 pub use job::{BuildError, Job, JobError, JobHandle, JobReport};

@@ -14,7 +14,7 @@ pub struct Context<'a> {
     output_watermark: Option<Timestamp>,
     output_idle: Option<bool>,
     flush_at: Option<Instant>,
-    stopped_at: Option<&'a dyn Fn() -> Option<u64>>,
+    stopped_at: Option<u64>,
 }
 
 impl<'a> Context<'a> {
@@ -34,19 +34,19 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Tells operators whether the job is stopping on a checkpoint that completed:
-    /// `stop()` returns its id then. What the job produces after it (windows fired by the
-    /// end of the stream) is not part of it and is repeated after a resume, so sinks
-    /// commit up to it and drop the rest. Asked when the stream ends, not before.
-    pub fn with_stop_checkpoint(mut self, stop: &'a dyn Fn() -> Option<u64>) -> Self {
-        self.stopped_at = Some(stop);
-        self
+    /// Tells operators that the stream ends because the job stops on checkpoint `stop`,
+    /// which completed (`None`: it ends for another reason). What the job produces after
+    /// it (windows fired by the end of the stream) is not part of it and is repeated
+    /// after a resume, so sinks commit up to it and drop the rest. The runtime sets it
+    /// before it ends a stage; the end of the stream carries it downstream.
+    pub fn set_stop_checkpoint(&mut self, stop: Option<u64>) {
+        self.stopped_at = stop;
     }
 
-    /// The completed checkpoint the job is stopping on, if it is (see
-    /// [`with_stop_checkpoint`](Self::with_stop_checkpoint)).
+    /// The completed checkpoint the job is stopping on, if the stream ends because of it
+    /// (see [`set_stop_checkpoint`](Self::set_stop_checkpoint)).
     pub fn stop_checkpoint(&self) -> Option<u64> {
-        self.stopped_at.and_then(|stop| stop())
+        self.stopped_at
     }
 
     /// The current processing time. Read once per batch: records of one batch see the same

@@ -1,23 +1,22 @@
-//! Channels between stage instances: bounded single-producer single-consumer rings that
-//! carry batches of records and control messages, with the batches' allocations returned
-//! to the producer for reuse.
-//!
-//! The receiving side is type-erased ([`InputChannel`]) so the runtime can schedule and
-//! align inputs without knowing record types; the data itself goes straight from the typed
-//! ring into the typed stage. A network connection can implement the same two halves.
+//! Channels between stage instances, behind two traits so the runtime never depends on how
+//! messages travel: [`OutputChannel`] is what an exchange writer sends on, [`InputChannel`]
+//! what a worker polls. [`local`] implements both with bounded single-producer
+//! single-consumer rings between threads of one process; a network connection implements
+//! the same two halves. Whoever waits on either end is woken through [`Notify`], so a
+//! channel knows nothing of the workers that run its ends.
+
+pub mod local;
 
 use std::any::Any;
-use std::fmt;
-
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use rtrb::{Consumer, Producer, RingBuffer};
 use stream_core::operator::Context;
 use stream_core::source::Batch;
 use stream_core::stage::Stage;
 use stream_core::{Result, Timestamp};
 
-use crate::executor::WorkerSignal;
+pub use local::{local_channel, LocalReceiver, LocalSender};
 
 /// What travels between two stage instances.
 #[derive(Debug)]
@@ -30,8 +29,10 @@ pub enum Message<T> {
     Idle(bool),
     /// Checkpoint barrier `n`: everything before it belongs to checkpoint `n`.
     Barrier(u64),
-    /// The sender has finished; nothing follows.
-    End,
+    /// The sender has finished; nothing follows. It carries the checkpoint the job stops
+    /// on, if the stream ends because of a stop on a completed checkpoint (Flink's
+    /// `EndOfData` with its stop mode), so every stage downstream knows it when it ends.
+    End(Option<u64>),
 }
 
 /// A control message as seen by the runtime (the data went to the stage).
@@ -46,82 +47,34 @@ pub enum Control {
     /// See [`Message::Barrier`].
     Barrier(u64),
     /// See [`Message::End`].
-    End,
+    End(Option<u64>),
 }
 
-/// The sending half of a channel.
-pub struct Sender<T> {
-    ring: Producer<Message<T>>,
-    recycled: Consumer<Batch<T>>,
-    /// The worker that reads the channel, woken when a message arrives.
-    receiver: Arc<WorkerSignal>,
+/// Wakes whoever waits on one end of a channel: the worker that reads it when a message
+/// arrives, the worker that writes it when room frees up. Called once per message, not
+/// per record.
+pub trait Notify: Send + Sync {
+    /// There is something to do at this end.
+    fn notify(&self);
 }
 
-impl<T> Sender<T> {
+/// The sending half of a channel of `T`, as an exchange writer uses it. Sending never
+/// blocks: a full channel gives the message back and the writer keeps it in a backlog
+/// (backpressure).
+pub trait OutputChannel<T>: Send {
     /// Tries to send; gives the message back if the channel is full.
-    pub fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>> {
-        self.ring
-            .push(message)
-            .map_err(|rtrb::PushError::Full(m)| m)?;
-        self.receiver.notify();
-        Ok(())
-    }
+    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>>;
 
-    /// An empty batch, reusing one the receiver has drained if there is one.
-    pub fn empty_batch(&mut self, capacity: usize) -> Batch<T> {
-        self.recycled
-            .pop()
-            .unwrap_or_else(|_| Vec::with_capacity(capacity))
-    }
+    /// An empty batch to fill, reusing one the receiver has drained if the channel
+    /// recycles them.
+    fn empty_batch(&mut self, capacity: usize) -> Batch<T>;
 
     /// True if the channel has no room left.
-    pub fn is_full(&self) -> bool {
-        self.ring.is_full()
-    }
+    fn is_full(&self) -> bool;
 }
 
-impl<T> fmt::Debug for Sender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
-            .field("free", &self.ring.slots())
-            .finish()
-    }
-}
-
-/// The receiving half of a channel.
-pub struct Receiver<T> {
-    ring: Consumer<Message<T>>,
-    recycle: Producer<Batch<T>>,
-    /// The worker that writes the channel, woken when room frees up (it may be waiting
-    /// for room: backpressure).
-    sender: Arc<WorkerSignal>,
-}
-
-/// A channel of `capacity` messages between the workers behind `sender` and `receiver`
-/// (the same one when both ends run on one worker).
-pub fn channel<T>(
-    capacity: usize,
-    sender: Arc<WorkerSignal>,
-    receiver: Arc<WorkerSignal>,
-) -> (Sender<T>, Receiver<T>) {
-    let (ring_tx, ring_rx) = RingBuffer::new(capacity.max(1));
-    // Room for every batch that can be in flight plus the one being drained.
-    let (recycle_tx, recycle_rx) = RingBuffer::new(capacity.max(1) + 2);
-    (
-        Sender {
-            ring: ring_tx,
-            recycled: recycle_rx,
-            receiver,
-        },
-        Receiver {
-            ring: ring_rx,
-            recycle: recycle_tx,
-            sender,
-        },
-    )
-}
-
-/// The type-erased receiving side the runtime polls.
+/// The type-erased receiving half the runtime polls: records go straight from the typed
+/// channel into the typed stage; the runtime sees only the control messages.
 pub trait InputChannel: Send {
     /// Takes the next message: a batch is handed to `stage` on `port`, a control message
     /// is returned. `None` if the channel is empty.
@@ -136,61 +89,61 @@ pub trait InputChannel: Send {
     fn has_message(&self) -> bool;
 }
 
-impl<T: Send + 'static> InputChannel for Receiver<T> {
-    fn poll(
-        &mut self,
-        stage: &mut dyn Stage,
-        port: usize,
-        cx: &mut Context<'_>,
-    ) -> Result<Option<Control>> {
-        let Ok(message) = self.ring.pop() else {
-            return Ok(None);
-        };
-        self.sender.notify();
-        Ok(Some(match message {
-            Message::Data(mut batch) => {
-                let records = batch.len();
-                let delivered = stage.on_batch(cx, port, &mut batch as &mut dyn Any);
-                batch.clear();
-                // A full recycle ring only means the sender has enough spare batches.
-                let _ = self.recycle.push(batch);
-                delivered?;
-                Control::Data(records)
-            }
-            Message::Watermark(w) => Control::Watermark(w),
-            Message::Idle(idle) => Control::Idle(idle),
-            Message::Barrier(n) => Control::Barrier(n),
-            Message::End => Control::End,
-        }))
-    }
-
-    fn has_message(&self) -> bool {
-        !self.ring.is_empty()
-    }
+/// Delivers one received message: a batch to `stage` on `port` (its allocation handed to
+/// `recycle` once drained), anything else as the runtime's [`Control`].
+pub(crate) fn deliver<T: Send + 'static>(
+    message: Message<T>,
+    stage: &mut dyn Stage,
+    port: usize,
+    cx: &mut Context<'_>,
+    recycle: impl FnOnce(Batch<T>),
+) -> Result<Control> {
+    Ok(match message {
+        Message::Data(mut batch) => {
+            let records = batch.len();
+            let delivered = stage.on_batch(cx, port, &mut batch as &mut dyn Any);
+            batch.clear();
+            recycle(batch);
+            delivered?;
+            Control::Data(records)
+        }
+        Message::Watermark(w) => Control::Watermark(w),
+        Message::Idle(idle) => Control::Idle(idle),
+        Message::Barrier(n) => Control::Barrier(n),
+        Message::End(stop) => Control::End(stop),
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use stream_core::source::Record;
+/// Makes the typed channels of one edge, so the runtime that wires stage instances never
+/// names a record type.
+pub trait ChannelFactory: Send + Sync {
+    /// A channel between two instances in this process, of `capacity` messages: the
+    /// sending half (a `Box<dyn OutputChannel<T>>`, type-erased for the trip to the stage
+    /// factory, which knows `T`) and the receiving half.
+    fn local(
+        &self,
+        capacity: usize,
+        sender: Arc<dyn Notify>,
+        receiver: Arc<dyn Notify>,
+    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
+}
 
-    #[test]
-    fn full_channel_gives_the_message_back_and_batches_are_recycled() {
-        let signal = WorkerSignal::new();
-        let (mut tx, mut rx) = channel::<u32>(1, signal.clone(), signal);
-        assert!(tx.try_send(Message::Watermark(1)).is_ok());
-        assert!(matches!(tx.try_send(Message::End), Err(Message::End)));
-        assert!(matches!(rx.ring.pop(), Ok(Message::Watermark(1))));
-        let mut batch = tx.empty_batch(8);
-        batch.push(Record { ts: 1, value: 7 });
-        let ptr = batch.as_ptr();
-        tx.try_send(Message::Data(batch)).unwrap();
-        let Ok(Message::Data(mut got)) = rx.ring.pop() else {
-            panic!("expected data")
-        };
-        got.clear();
-        rx.recycle.push(got).unwrap();
-        let reused = tx.empty_batch(8);
-        assert_eq!(reused.as_ptr(), ptr);
+/// The factory of channels carrying `T`.
+pub fn factory<T: Send + 'static>() -> Box<dyn ChannelFactory> {
+    Box::new(TypedChannels::<T>(PhantomData))
+}
+
+struct TypedChannels<T>(PhantomData<fn(T)>);
+
+impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
+    fn local(
+        &self,
+        capacity: usize,
+        sender: Arc<dyn Notify>,
+        receiver: Arc<dyn Notify>,
+    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>) {
+        let (tx, rx) = local_channel::<T>(capacity, sender, receiver);
+        let tx: Box<dyn OutputChannel<T>> = Box::new(tx);
+        (Box::new(tx), Box::new(rx))
     }
 }

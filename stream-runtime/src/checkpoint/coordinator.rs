@@ -191,6 +191,20 @@ impl Coordinator {
             .map(|(&id, p)| (id, p.started))
     }
 
+    /// The checkpoints in progress, oldest first.
+    pub fn pending(&self) -> Vec<u64> {
+        self.pending.keys().copied().collect()
+    }
+
+    /// The checkpoints in progress that started `timeout` ago or earlier.
+    pub fn expired(&self, timeout: Duration) -> Vec<u64> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| p.started.elapsed() >= timeout)
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
     /// Abandons checkpoint `id` (a stage declined it or it timed out); its folder goes
     /// when a later checkpoint completes.
     pub fn abort(&mut self, id: u64) {

@@ -1,7 +1,8 @@
-//! Checkpoints: storage, the decisions of the coordinator, and recovery. The runtime
-//! drives them from the workers (`executor`); everything here is testable without
-//! threads.
+//! Checkpoints: storage, the decisions of the coordinator, recovery, and the controller
+//! that drives them by messages to and from the workers (`crate::control`). Everything
+//! but the controller's loop is testable without threads.
 
+pub(crate) mod controller;
 pub mod coordinator;
 pub mod format;
 pub mod recovery;

@@ -254,6 +254,113 @@ pub fn unclaimed(
     left.into_iter().collect()
 }
 
+/// The marker a job's checkpoint storage gets when the job has read all of its input.
+pub const FINISHED: &str = "_finished";
+
+/// Marks the job's checkpoints as belonging to a run that went through all of its input,
+/// so that it is not resumed by mistake (that would read nothing new).
+pub fn mark_finished(storage: &dyn CheckpointStorage) -> Result<()> {
+    storage.write(FINISHED, b"finished")
+}
+
+/// Prepares `storage` for a new run of a job: refuses to resume a job that already read
+/// all of its input (unless a checkpoint is named: `wanted`), chooses the checkpoint to
+/// resume from ([`recover`]), and deletes the folders of checkpoints a dead run never
+/// completed.
+pub fn prepare_run(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Result<Recovery> {
+    if storage.exists(FINISHED) && wanted.is_none() {
+        return Err(StreamError::new(
+            ErrorKind::Config,
+            "this job already went through all of its input (its checkpoint directory \
+             holds a `_finished` marker), so resuming it would read nothing new. Use a new \
+             checkpoint directory, name a checkpoint to resume from, or delete the marker",
+        ));
+    }
+    let recovery = recover(storage, wanted)?;
+    for folder in storage.folders()? {
+        if id_of(&folder).is_some_and(|id| !storage.exists(&metadata_file(id))) {
+            storage.delete_folder(&folder)?;
+        }
+    }
+    Ok(recovery)
+}
+
+/// Restores the stage instances of a job from one checkpoint, one instance at a time
+/// ([`Restorer::restore`]), and then checks that all of its state found an operator
+/// ([`Restorer::finish`]).
+pub struct Restorer<'a> {
+    restore: &'a Restore,
+    stages: &'a [StageShape],
+    /// `(old stage, section)` pairs some operator read.
+    claimed: std::collections::BTreeSet<(usize, String)>,
+}
+
+impl<'a> Restorer<'a> {
+    /// Restores `restore` into a job of `stages` partitioning keyed state into
+    /// `max_parallelism` key groups, which must be the checkpoint's.
+    pub fn new(
+        restore: &'a Restore,
+        stages: &'a [StageShape],
+        max_parallelism: usize,
+    ) -> Result<Self> {
+        if restore.metadata.max_parallelism != max_parallelism {
+            return Err(StreamError::new(
+                ErrorKind::Config,
+                format!(
+                    "checkpoint {} partitioned keyed state into {} key groups; the job is \
+                     configured with max_parallelism {}: keep it the same to restore",
+                    restore.metadata.id, restore.metadata.max_parallelism, max_parallelism
+                ),
+            ));
+        }
+        Ok(Restorer {
+            restore,
+            stages,
+            claimed: Default::default(),
+        })
+    }
+
+    /// Restores instance `index` of stage `stage` into `target` (see
+    /// [`readers_for_task`]).
+    pub fn restore(
+        &mut self,
+        stage: usize,
+        index: usize,
+        target: &mut dyn stream_core::stage::Stage,
+    ) -> Result<()> {
+        for (old_stage, reader) in readers_for_task(self.restore, self.stages, stage, index)? {
+            target.restore(&reader)?;
+            self.claimed
+                .extend(reader.claimed().into_iter().map(|s| (old_stage, s)));
+        }
+        Ok(())
+    }
+
+    /// As in Flink, state the restored job has no operator for is an error unless
+    /// dropping it was asked for (`allow_non_restored`): a renamed operator would
+    /// otherwise start empty in silence.
+    pub fn finish(self, allow_non_restored: bool) -> Result<()> {
+        let unclaimed = unclaimed(self.restore, &self.claimed);
+        if unclaimed.is_empty() || allow_non_restored {
+            return Ok(());
+        }
+        let listed: Vec<String> = unclaimed
+            .iter()
+            .map(|(stage, section)| format!("`{section}` (of stage `{stage}`)"))
+            .collect();
+        Err(StreamError::new(
+            ErrorKind::Config,
+            format!(
+                "checkpoint {} holds state that no operator of this job takes: {}. Give \
+                 the operators their old ids with `.uid(..)`, or drop that state with \
+                 `Config::allow_non_restored_state(true)`",
+                self.restore.metadata.id,
+                listed.join(", ")
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

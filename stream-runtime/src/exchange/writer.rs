@@ -8,7 +8,7 @@ use stream_core::source::{Batch, Record};
 use stream_core::{Result, Timestamp};
 
 use super::Partitioner;
-use crate::channel::{Message, Sender};
+use crate::channel::{Message, OutputChannel};
 
 /// The end of a stage at a cut: buffers records per target instance and sends them in
 /// batches, when a batch is full, when the buffer timeout has passed, and before every
@@ -26,7 +26,7 @@ pub struct ExchangeWriter<T, P> {
 }
 
 struct Target<T> {
-    sender: Sender<T>,
+    sender: Box<dyn OutputChannel<T>>,
     buffer: Batch<T>,
     backlog: VecDeque<Message<T>>,
 }
@@ -66,7 +66,7 @@ impl<T, P> ExchangeWriter<T, P> {
     /// `buffer_timeout` (wall time) bounds how long a partly filled batch waits; zero sends at the
     /// end of every input batch.
     pub fn new(
-        senders: Vec<Sender<T>>,
+        senders: Vec<Box<dyn OutputChannel<T>>>,
         partitioner: P,
         batch_size: usize,
         buffer_timeout: Duration,
@@ -140,8 +140,9 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
         Ok(())
     }
 
-    fn on_end(&mut self, _cx: &mut Context<'_>) -> Result {
-        self.broadcast(|| Message::End);
+    fn on_end(&mut self, cx: &mut Context<'_>) -> Result {
+        let stop = cx.stop_checkpoint();
+        self.broadcast(|| Message::End(stop));
         Ok(())
     }
 

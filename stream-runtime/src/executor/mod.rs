@@ -1,5 +1,7 @@
 //! Runs a job graph: builds the stage instances and their channels, places them on worker
-//! threads and drives them.
+//! threads (a [`Placement`]) and drives them. The run's checkpoint controller, on a thread
+//! of its own, talks to the workers in messages (`crate::control`); the workers only
+//! schedule their tasks and carry out its commands.
 //!
 //! With slot sharing (Flink's default), worker `w` runs instance `w` of every stage (modulo
 //! the number of workers), so records cross threads only at exchanges. Each worker
@@ -13,31 +15,37 @@ mod checkpointing;
 mod gate;
 mod metrics;
 mod panics;
+mod placement;
 mod signal;
 mod task;
 mod worker;
 
 pub use gate::{GateOutput, InputGate};
 pub use metrics::{TaskMetrics, TaskStats};
+pub use placement::{Placement, SlotSharing};
 pub use signal::WorkerSignal;
 pub use task::Snapshots;
 pub(crate) use worker::JobControl;
 
+use std::sync::mpsc;
 use std::sync::Arc;
 
 use stream_core::operator::InstanceInfo;
 use stream_core::{ErrorKind, StreamError};
 
-use crate::checkpoint::recovery::StageShape;
-use crate::checkpoint::{CheckpointStats, Coordinator, StageMetadata};
+use crate::channel::Notify;
+use crate::checkpoint::controller::{Controller, ControllerSettings, WorkerPort};
+use crate::checkpoint::recovery::{prepare_run, Restorer, StageShape};
+use crate::checkpoint::{CheckpointStats, CheckpointStorage, Coordinator, StageMetadata};
 use crate::config::Config;
+use crate::control::{ControllerMessage, TaskCommand};
 use crate::exchange::Partitioning;
 use crate::graph::{JobGraph, StageBuild};
 use crate::job::{JobError, TaskReport};
-use checkpointing::Checkpointing;
+use checkpointing::{run_uploader, TaskLink, Upload};
 pub(crate) use panics::message as panic_message;
 pub(crate) use task::Task;
-use worker::run_worker;
+use worker::{run_worker, WorkerSetup};
 
 /// The parallelism each stage runs with.
 fn stage_parallelism(graph: &JobGraph, config: &Config) -> Vec<usize> {
@@ -54,22 +62,25 @@ fn stage_parallelism(graph: &JobGraph, config: &Config) -> Vec<usize> {
         .collect()
 }
 
-/// The job's stage instances, grouped by the worker that runs them.
-struct Placement {
+/// The job's stage instances, grouped by the worker that runs them, and how each worker
+/// is reached.
+struct Deployment {
     workers: Vec<Vec<Task>>,
     signals: Vec<Arc<WorkerSignal>>,
 }
 
-/// Builds every instance of every stage, wired with channels, and places them on workers.
-fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
+/// Builds every instance of every stage, wired with channels, and places them on workers;
+/// every task reports to the controller through `link`.
+fn build(graph: &JobGraph, config: &Config, link: &TaskLink) -> Result<Deployment, JobError> {
     let parallelism = stage_parallelism(graph, config);
-    let max_parallelism = parallelism.iter().copied().max().unwrap_or(1);
-    let worker_count = config
-        .workers
-        .unwrap_or(max_parallelism)
-        .clamp(1, max_parallelism);
-    let worker_of = |index: usize| index % worker_count;
-    let signals: Vec<Arc<WorkerSignal>> = (0..worker_count).map(|_| WorkerSignal::new()).collect();
+    let widest = parallelism.iter().copied().max().unwrap_or(1);
+    let placement = SlotSharing::new(config.workers, widest);
+    let signals: Vec<Arc<WorkerSignal>> = (0..placement.workers())
+        .map(|_| WorkerSignal::new())
+        .collect();
+    let signal_of = |stage: usize, index: usize| -> Arc<dyn Notify> {
+        signals[placement.worker_of(stage, index)].clone()
+    };
     let config_error = |message: String| {
         JobError::new(
             graph.name(),
@@ -107,10 +118,10 @@ fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
             };
             let mut edge_senders = Vec::with_capacity(targets.len());
             for j in targets {
-                let (tx, rx) = edge.channels.create(
+                let (tx, rx) = edge.channels.local(
                     config.channel_capacity,
-                    Arc::clone(&signals[worker_of(i)]),
-                    Arc::clone(&signals[worker_of(j)]),
+                    signal_of(from, i),
+                    signal_of(to, j),
                 );
                 edge_senders.push(tx);
                 inputs[to][j].push((rx, port));
@@ -119,7 +130,7 @@ fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
         }
     }
 
-    let mut workers: Vec<Vec<Task>> = (0..worker_count).map(|_| Vec::new()).collect();
+    let mut workers: Vec<Vec<Task>> = (0..placement.workers()).map(|_| Vec::new()).collect();
     for (stage_id, spec) in graph.stages.iter().enumerate() {
         for index in 0..parallelism[stage_id] {
             let instance = InstanceInfo {
@@ -128,40 +139,28 @@ fn build(graph: &JobGraph, config: &Config) -> Result<Placement, JobError> {
                 parallelism: parallelism[stage_id],
                 max_parallelism: config.max_parallelism,
             };
-            let signal = &signals[worker_of(index)];
+            let worker = placement.worker_of(stage_id, index);
             let mut build = StageBuild {
                 instance: instance.clone(),
                 config,
-                waker: signal.waker(),
+                waker: signals[worker].waker(),
                 senders: std::mem::take(&mut senders[stage_id][index]),
             };
             let stage = (spec.factory)(&mut build).map_err(|e| {
                 JobError::new(graph.name(), Some((stage_id, index, spec.name())), e)
             })?;
             let channels = std::mem::take(&mut inputs[stage_id][index]);
-            workers[worker_of(index)].push(Task::new(
+            workers[worker].push(Task::new(
                 stage,
                 instance,
                 spec.operators.clone(),
                 spec.name(),
                 channels,
+                link.clone(),
             ));
         }
     }
-    Ok(Placement { workers, signals })
-}
-
-/// Runs `graph` to its end on worker threads; returns what every stage instance reports,
-/// or the job's first failure.
-/// The marker a job's checkpoint storage gets when the job has read all of its input.
-pub(crate) const FINISHED: &str = "_finished";
-
-/// Marks the job's checkpoints as belonging to a run that went through all of its input.
-pub(crate) fn mark_finished(config: &Config) -> Result<(), StreamError> {
-    if let Some((storage, _)) = config.checkpointing() {
-        storage.open()?.write(FINISHED, b"finished")?;
-    }
-    Ok(())
+    Ok(Deployment { workers, signals })
 }
 
 /// What one run of a job produced.
@@ -173,53 +172,37 @@ pub(crate) struct RunOutcome {
     pub skipped_checkpoints: Vec<String>,
 }
 
-/// Restores every task from the checkpoint recovery chose, and connects the tasks to the
-/// checkpoint coordinator; returns the restored checkpoint id.
+/// The checkpointing of one run, once its tasks are restored.
+struct RunCheckpoints {
+    storage: Option<Arc<dyn CheckpointStorage>>,
+    coordinator: Option<Coordinator>,
+    last_id: u64,
+    restored_from: Option<u64>,
+    skipped: Vec<String>,
+}
+
+/// Restores every task from the checkpoint recovery chose (see `checkpoint::recovery`)
+/// and sets up the coordinator of this run's checkpoints.
 fn prepare_checkpoints(
     graph: &JobGraph,
     config: &Config,
-    control: &JobControl,
     workers: &mut [Vec<Task>],
-) -> Result<(Option<u64>, Vec<String>), JobError> {
+) -> Result<RunCheckpoints, JobError> {
     let Some((storage, settings)) = config.checkpointing() else {
-        control.set_checkpointing(None, 0);
-        return Ok((None, Vec::new()));
+        return Ok(RunCheckpoints {
+            storage: None,
+            coordinator: None,
+            last_id: 0,
+            restored_from: None,
+            skipped: Vec::new(),
+        });
     };
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
     let storage = storage.open().map_err(job_error)?;
-    // Resuming the newest checkpoint of a finished run would repeat nothing but also read
-    // nothing new; refuse rather than guess. A checkpoint named explicitly is restored.
-    if storage.exists(FINISHED) && settings.resume_from.is_none() {
-        return Err(job_error(StreamError::new(
-            ErrorKind::Config,
-            "this job already went through all of its input (its checkpoint directory \
-             holds a `_finished` marker), so resuming it would read nothing new. Use a new \
-             checkpoint directory, name a checkpoint to resume from, or delete the marker",
-        )));
-    }
-    let recovery =
-        crate::checkpoint::recover(&*storage, settings.resume_from).map_err(job_error)?;
-    // Folders without metadata are checkpoints a dead run never finished.
-    for folder in storage.folders().map_err(job_error)? {
-        if let Some(id) = crate::checkpoint::coordinator::id_of(&folder) {
-            if !storage.exists(&crate::checkpoint::coordinator::metadata_file(id)) {
-                storage.delete_folder(&folder).map_err(job_error)?;
-            }
-        }
-    }
+    let recovery = prepare_run(&*storage, settings.resume_from).map_err(job_error)?;
     let parallelism = stage_parallelism(graph, config);
     let restored_from = recovery.restore.as_ref().map(|r| r.metadata.id);
     if let Some(restore) = &recovery.restore {
-        if restore.metadata.max_parallelism != config.max_parallelism {
-            return Err(job_error(StreamError::new(
-                ErrorKind::Config,
-                format!(
-                    "checkpoint {} partitioned keyed state into {} key groups; the job is \
-                     configured with max_parallelism {}: keep it the same to restore",
-                    restore.metadata.id, restore.metadata.max_parallelism, config.max_parallelism
-                ),
-            )));
-        }
         let shape: Vec<StageShape> = graph
             .stages
             .iter()
@@ -229,38 +212,17 @@ fn prepare_checkpoints(
                 parallelism: p,
             })
             .collect();
-        let mut claimed = std::collections::BTreeSet::new();
+        let mut restorer =
+            Restorer::new(restore, &shape, config.max_parallelism).map_err(job_error)?;
         for task in workers.iter_mut().flatten() {
             let (stage, index) = (task.info.stage, task.info.index);
-            let readers =
-                crate::checkpoint::recovery::readers_for_task(restore, &shape, stage, index)
-                    .map_err(job_error)?;
-            for (old_stage, reader) in readers {
-                task.stage
-                    .restore(&reader)
-                    .map_err(|e| JobError::of_task(graph.name(), task, e))?;
-                claimed.extend(reader.claimed().into_iter().map(|s| (old_stage, s)));
-            }
+            restorer
+                .restore(stage, index, task.stage.as_mut())
+                .map_err(|e| JobError::of_task(graph.name(), task, e))?;
         }
-        // As in Flink, state the edited job has no operator for is an error unless
-        // dropping it was asked for.
-        let unclaimed = crate::checkpoint::recovery::unclaimed(restore, &claimed);
-        if !unclaimed.is_empty() && !settings.allow_non_restored_state {
-            let listed: Vec<String> = unclaimed
-                .iter()
-                .map(|(stage, section)| format!("`{section}` (of stage `{stage}`)"))
-                .collect();
-            return Err(job_error(StreamError::new(
-                ErrorKind::Config,
-                format!(
-                    "checkpoint {} holds state that no operator of this job takes: {}. Give \
-                     the operators their old ids with `.uid(..)`, or drop that state with \
-                     `Config::allow_non_restored_state(true)`",
-                    restore.metadata.id,
-                    listed.join(", ")
-                ),
-            )));
-        }
+        restorer
+            .finish(settings.allow_non_restored_state)
+            .map_err(job_error)?;
     }
     let stages = graph
         .stages
@@ -281,117 +243,127 @@ fn prepare_checkpoints(
         recovery.completed.clone(),
         settings.retain,
     );
-    let checkpointing = Arc::new(Checkpointing::new(
-        storage,
-        coordinator,
-        restored_from.unwrap_or(0),
-        settings.interval,
-        settings.timeout,
-        graph
-            .stages
-            .iter()
-            .zip(&parallelism)
-            .filter(|(spec, _)| spec.is_source())
-            .map(|(_, &p)| p)
-            .sum(),
-    ));
-    for task in workers.iter_mut().flatten() {
-        task.checkpointing = Some(Arc::clone(&checkpointing));
-    }
-    control.set_checkpointing(Some(checkpointing), recovery.last_id);
-    Ok((restored_from, recovery.skipped))
+    Ok(RunCheckpoints {
+        storage: Some(storage),
+        coordinator: Some(coordinator),
+        last_id: recovery.last_id,
+        restored_from,
+        skipped: recovery.skipped,
+    })
 }
 
+/// Runs `graph` to its end on worker threads, with its checkpoint controller and the
+/// uploader of checkpoint state on threads of their own; returns what every stage
+/// instance reports, or the run's first failure.
 pub(crate) fn run_job(
     graph: &JobGraph,
     config: &Config,
     control: &JobControl,
 ) -> Result<RunOutcome, JobError> {
     panics::install_hook();
-    let Placement {
+    let job = graph.name();
+    let (controller_tx, controller_rx) = mpsc::channel::<ControllerMessage>();
+    let stores = config.checkpointing().is_some();
+    let (uploads_tx, uploads_rx) = mpsc::channel::<Upload>();
+    let link = TaskLink::new(controller_tx.clone(), stores.then(|| uploads_tx.clone()));
+    drop(uploads_tx);
+    let Deployment {
         mut workers,
         signals,
-    } = build(graph, config)?;
-    let (restored_from, skipped_checkpoints) =
-        prepare_checkpoints(graph, config, control, &mut workers)?;
+    } = build(graph, config, &link)?;
+    drop(link);
+    let checkpoints = prepare_checkpoints(graph, config, &mut workers)?;
+    let (ports, inboxes): (Vec<WorkerPort>, Vec<_>) = signals
+        .iter()
+        .map(|signal| {
+            let (tx, rx) = mpsc::channel::<TaskCommand>();
+            let wake: Arc<dyn Notify> = signal.clone();
+            (WorkerPort::new(tx, wake), rx)
+        })
+        .unzip();
     let stats = workers
         .iter()
         .flatten()
         .map(|t| Arc::clone(&t.stats))
         .collect();
-    let sources = workers
+    let sources: Vec<_> = workers
         .iter()
         .flatten()
         .filter(|t| t.is_source)
         .map(|t| Arc::clone(&t.stats))
         .collect();
+    let source_count = sources.len();
+    let stop = control.connect_controller(controller_tx.clone());
     control.launched(&signals, stats, sources);
+    let _ = control.transition(crate::job::state::JobEvent::Launched);
+    let settings = config.checkpointing().map(|(_, s)| s);
+    let controller = Controller::new(
+        ControllerSettings {
+            coordinator: checkpoints.coordinator,
+            last_id: checkpoints.last_id,
+            interval: settings.and_then(|s| s.interval),
+            timeout: settings.map_or(std::time::Duration::MAX, |s| s.timeout),
+            sources: source_count,
+            stop,
+        },
+        ports,
+    );
     let cores = if config.pin_workers {
         core_affinity::get_core_ids().unwrap_or_default()
     } else {
         Vec::new()
     };
-    let job = graph.name();
-    let checkpointing = control.checkpointing();
-    let mut reports: Vec<TaskReport> = std::thread::scope(|scope| {
-        // Writes checkpoint state off the workers' threads.
-        let uploader = checkpointing.as_ref().map(|c| {
-            std::thread::Builder::new()
-                .name(format!("strom-{job}-uploader"))
-                .spawn_scoped(scope, move || {
-                    c.run_uploader(|e| control.fail(JobError::new(job, None, e)))
-                })
+    let fail = |e: StreamError| control.fail(JobError::new(job, None, e));
+    let (mut reports, checkpoint_stats) = std::thread::scope(|scope| {
+        let controller = spawn(scope, format!("strom-{job}-controller"), control, job, {
+            let fail = &fail;
+            move || controller.run(controller_rx, fail)
         });
-        if let Some(Err(e)) = &uploader {
-            control.fail(JobError::new(
+        // Writes checkpoint state off the workers' threads.
+        let uploader = checkpoints.storage.map(|storage| {
+            let events = controller_tx.clone();
+            let fail = &fail;
+            spawn(
+                scope,
+                format!("strom-{job}-uploader"),
+                control,
                 job,
-                None,
-                StreamError::new(
-                    ErrorKind::Io,
-                    format!("cannot start the checkpoint uploader thread: {e}"),
-                ),
-            ));
-        }
+                move || run_uploader(storage, uploads_rx, events, fail),
+            )
+        });
         let handles: Vec<_> = workers
             .into_iter()
             .zip(&signals)
+            .zip(inboxes)
             .enumerate()
-            .map(|(w, (tasks, signal))| {
+            .map(|(w, ((tasks, signal), inbox))| {
                 let core = (!cores.is_empty()).then(|| cores[w % cores.len()]);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("strom-{job}-{w}"))
-                    .spawn_scoped(scope, move || {
-                        if let Some(core) = core {
-                            // Pinning is an optimization: a refusal is not an error.
-                            let _ = core_affinity::set_for_current(core);
-                        }
-                        signal.bind_current_thread();
-                        let run = std::panic::AssertUnwindSafe(|| {
-                            run_worker(job, tasks, config, control, signal)
-                        });
-                        // A panic outside a task (in the runtime itself) still stops the
-                        // other workers.
-                        std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-                            control.fail(JobError::new(
-                                job,
-                                None,
-                                StreamError::new(ErrorKind::Panic, panics::message(&panic)),
-                            ));
-                            Vec::new()
-                        })
-                    });
-                if let Err(e) = &spawned {
-                    // The workers already started would wait for this one for ever.
-                    control.fail(JobError::new(
-                        job,
-                        None,
-                        StreamError::new(
-                            ErrorKind::Io,
-                            format!("cannot start a worker thread: {e}"),
-                        ),
-                    ));
-                }
-                spawned
+                let setup = WorkerSetup {
+                    job,
+                    config,
+                    control,
+                    signal,
+                    inbox,
+                    checkpoints: stores,
+                };
+                spawn(scope, format!("strom-{job}-{w}"), control, job, move || {
+                    if let Some(core) = core {
+                        // Pinning is an optimization: a refusal is not an error.
+                        let _ = core_affinity::set_for_current(core);
+                    }
+                    signal.bind_current_thread();
+                    let run = std::panic::AssertUnwindSafe(|| run_worker(setup, tasks));
+                    // A panic outside a task (in the runtime itself) still stops the
+                    // other workers.
+                    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                        control.fail(JobError::new(
+                            job,
+                            None,
+                            StreamError::new(ErrorKind::Panic, panics::message(&panic)),
+                        ));
+                        Vec::new()
+                    })
+                })
             })
             .collect();
         let reports = handles
@@ -399,13 +371,15 @@ pub(crate) fn run_job(
             .flatten()
             .flat_map(|handle| handle.join().unwrap_or_default())
             .collect::<Vec<TaskReport>>();
-        if let Some(c) = &checkpointing {
-            c.close_uploads();
-        }
-        if let Some(Ok(uploader)) = uploader {
+        // The workers are gone, and with them every sender of uploads: the uploader
+        // writes what it has and returns; then the controller closes.
+        if let Some(Some(uploader)) = uploader {
             let _ = uploader.join();
         }
-        reports
+        control.disconnect_controller();
+        let _ = controller_tx.send(ControllerMessage::Close);
+        let stats = controller.and_then(|c| c.join().ok()).unwrap_or_default();
+        (reports, stats)
     });
     if let Some(failure) = control.take_failure() {
         return Err(failure);
@@ -413,8 +387,33 @@ pub(crate) fn run_job(
     reports.sort_by_key(|r| (r.stage, r.index));
     Ok(RunOutcome {
         tasks: reports,
-        checkpoints: control.checkpointing().map_or_else(Vec::new, |c| c.stats()),
-        restored_from,
-        skipped_checkpoints,
+        checkpoints: checkpoint_stats,
+        restored_from: checkpoints.restored_from,
+        skipped_checkpoints: checkpoints.skipped,
     })
+}
+
+/// Spawns a thread of the run named `name`; a thread that cannot be started fails the
+/// job (the others would wait for it for ever).
+fn spawn<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    name: String,
+    control: &'env JobControl,
+    job: &'env str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    match std::thread::Builder::new()
+        .name(name)
+        .spawn_scoped(scope, f)
+    {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            control.fail(JobError::new(
+                job,
+                None,
+                StreamError::new(ErrorKind::Io, format!("cannot start a thread: {e}")),
+            ));
+            None
+        }
+    }
 }

@@ -85,3 +85,10 @@ impl Wake for WorkerSignal {
         WorkerSignal::wake(self);
     }
 }
+
+impl crate::channel::Notify for WorkerSignal {
+    #[inline]
+    fn notify(&self) {
+        WorkerSignal::notify(self);
+    }
+}

@@ -9,10 +9,11 @@ use stream_core::snapshot::SnapshotWriter;
 use stream_core::stage::{SourceStatus, Stage};
 use stream_core::{Result, Timestamp};
 
-use super::checkpointing::Checkpointing;
+use super::checkpointing::TaskLink;
 use super::gate::{GateOutput, InputGate};
 use super::metrics::TaskStats;
 use crate::channel::{Control, InputChannel};
+use crate::control::{TaskEvent, TaskId};
 use crate::graph::OperatorInfo;
 
 /// The snapshots one stage instance took: checkpoint id and operator sections.
@@ -44,8 +45,12 @@ pub(crate) struct Task {
     pub stats: Arc<TaskStats>,
     /// Snapshots kept in memory when the job has no checkpoint storage.
     pub snapshots: Snapshots,
-    /// Where snapshots go when the job takes checkpoints.
-    pub checkpointing: Option<Arc<Checkpointing>>,
+    /// How the task reaches the controller and stores its snapshots.
+    link: TaskLink,
+    /// The controller knows the task finished.
+    finish_reported: bool,
+    /// The checkpoint the job stops on, as the ends of the inputs said.
+    stopped_on: Option<u64>,
     /// Since when the stage has been unable to send (backpressure).
     backlogged_since: Option<Instant>,
     /// Since when some input has been held by a barrier.
@@ -64,6 +69,7 @@ impl Task {
         operators: Vec<OperatorInfo>,
         name: String,
         inputs: Vec<(Box<dyn InputChannel>, usize)>,
+        link: TaskLink,
     ) -> Self {
         let gate = InputGate::new(inputs.len());
         let stats = Arc::new(TaskStats::new(info.stage, info.index, name.clone()));
@@ -84,10 +90,28 @@ impl Task {
             pending: false,
             stats,
             snapshots: Vec::new(),
-            checkpointing: None,
+            link,
+            finish_reported: false,
+            stopped_on: None,
             backlogged_since: None,
             aligning_since: None,
             next_input: 0,
+        }
+    }
+
+    /// The task's identity in messages.
+    pub fn id(&self) -> TaskId {
+        TaskId {
+            stage: self.info.stage,
+            index: self.info.index,
+        }
+    }
+
+    /// Tells the controller the task finished (once): no checkpoint can complete now.
+    pub fn report_finished(&mut self) {
+        if !self.finish_reported {
+            self.finish_reported = true;
+            self.link.report(TaskEvent::Finished { task: self.id() });
         }
     }
 
@@ -124,8 +148,14 @@ impl Task {
         }
     }
 
-    /// Polls the source stage once.
-    pub fn poll_source(&mut self, cx: &mut Context<'_>, budget: usize) -> Result<bool> {
+    /// Polls the source stage once; a source that read all its input ends if
+    /// `may_end` (the final checkpoint completed, or the job takes none).
+    pub fn poll_source(
+        &mut self,
+        cx: &mut Context<'_>,
+        budget: usize,
+        may_end: bool,
+    ) -> Result<bool> {
         match self.stage.poll_source(cx, budget)? {
             SourceStatus::Busy => {
                 self.pending = false;
@@ -141,17 +171,12 @@ impl Task {
                 let newly = !self.drained;
                 if newly {
                     self.drained = true;
-                    if let Some(c) = &self.checkpointing {
-                        c.source_drained();
-                    }
+                    self.link
+                        .report(TaskEvent::SourceDrained { task: self.id() });
                 }
                 self.pending = true;
                 self.retry_at = None;
-                if self
-                    .checkpointing
-                    .as_ref()
-                    .is_none_or(|c| c.sources_may_end())
-                {
+                if may_end {
                     self.stage.end_source(cx)?;
                     self.finished = true;
                     return Ok(true);
@@ -188,7 +213,10 @@ impl Task {
                     Control::Watermark(w) => self.gate.on_watermark(i, w),
                     Control::Idle(idle) => self.gate.on_idle(i, idle),
                     Control::Barrier(n) => self.gate.on_barrier(i, n),
-                    Control::End => self.gate.on_end(i),
+                    Control::End(stop) => {
+                        self.stopped_on = self.stopped_on.max(stop);
+                        self.gate.on_end(i)
+                    }
                 };
                 self.apply(cx, out)?;
                 if self.finished || self.stage.is_backlogged() {
@@ -214,8 +242,11 @@ impl Task {
             self.stats.set_watermark(w, cx.processing_time());
             self.stage.on_watermark(cx, w)?;
         }
-        if let (Some(abandoned), Some(c)) = (out.aborted, &self.checkpointing) {
-            c.decline(abandoned);
+        if let Some(abandoned) = out.aborted {
+            self.link.report(TaskEvent::Decline {
+                id: abandoned,
+                task: self.id(),
+            });
         }
         if let Some(checkpoint) = out.barrier {
             if let Some(since) = self.aligning_since.take() {
@@ -224,6 +255,7 @@ impl Task {
             self.snapshot(cx, checkpoint)?;
         }
         if out.ended {
+            cx.set_stop_checkpoint(self.stopped_on);
             self.stage.on_end(cx)?;
             self.finished = true;
         }
@@ -235,18 +267,12 @@ impl Task {
         let started = Instant::now();
         let mut writer = SnapshotWriter::new();
         self.stage.on_barrier(cx, checkpoint, &mut writer)?;
-        match &self.checkpointing {
-            Some(c) => c.store(
-                checkpoint,
-                self.info.stage,
-                self.info.index,
-                writer.into_sections(),
-                started,
-            ),
-            None => {
-                self.snapshots.push((checkpoint, writer.into_sections()));
-                Ok(())
-            }
+        if self.link.stores() {
+            self.link
+                .store(checkpoint, self.id(), writer.into_sections(), started)
+        } else {
+            self.snapshots.push((checkpoint, writer.into_sections()));
+            Ok(())
         }
     }
 }

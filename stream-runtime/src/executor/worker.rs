@@ -1,155 +1,122 @@
 //! The worker loop: cooperative scheduling of the stage instances of one worker thread.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use stream_core::operator::Context;
 use stream_core::time::millis;
 use stream_core::{StreamError, Timestamp};
 
-use super::checkpointing::Checkpointing;
 use super::metrics::{TaskMetrics, TaskStats};
 use super::panics;
 use super::signal::WorkerSignal;
 use super::task::Task;
 use crate::config::Config;
+use crate::control::{ControllerMessage, JobRequest, TaskCommand};
+use crate::job::state::{IllegalTransition, JobEvent, JobStatus};
 use crate::job::{JobError, TaskReport};
 
-const RUNNING: u8 = 0;
-const STOP: u8 = 1;
-const DRAIN: u8 = 2;
-
-/// The longest a worker parks without looking at its clock, stop flag and sources.
+/// The longest a worker parks without looking at its clock, inbox and sources.
 const MAX_PARK: Duration = Duration::from_millis(10);
 
-/// What a job handle and the workers of a job share: requests to the workers, the first
-/// failure, and the live metrics.
-#[derive(Debug, Default)]
+/// What a job handle, the restart loop and the workers of a job share: the job's
+/// status, the current run's controller, the first failure, and the live metrics.
+#[derive(Debug)]
 pub(crate) struct JobControl {
-    state: AtomicU8,
-    checkpoint: AtomicU64,
-    /// Serializes checkpoint requests (periodic, on demand, savepoints).
-    requests: Mutex<()>,
-    /// A stop-with-savepoint in progress: the savepoint's id (0: none).
-    stop_after: AtomicU64,
+    status: Mutex<JobStatus>,
+    /// The controller of the run in progress, if one is.
+    controller: Mutex<Option<Sender<ControllerMessage>>>,
     /// A run has started its workers.
     launched: AtomicBool,
-    /// The checkpoint id this run started after.
-    run_base: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
     stats: Mutex<Vec<Arc<TaskStats>>>,
     /// The source instances, for watermark alignment.
-    sources: OnceLock<Vec<Arc<TaskStats>>>,
-    /// Checkpoint storage and coordination, if the job takes checkpoints.
-    checkpointing: Mutex<Option<Arc<Checkpointing>>>,
+    sources: Mutex<Vec<Arc<TaskStats>>>,
+}
+
+impl Default for JobControl {
+    fn default() -> Self {
+        JobControl {
+            status: Mutex::new(JobStatus::Created),
+            controller: Mutex::new(None),
+            launched: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            signals: Mutex::new(Vec::new()),
+            stats: Mutex::new(Vec::new()),
+            sources: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 impl JobControl {
-    /// Asks the sources to stop (`drain`: as if their input had ended).
+    /// The job's status.
+    pub fn status(&self) -> JobStatus {
+        *lock(&self.status)
+    }
+
+    /// Applies `event` to the job's status; returns the new one.
+    pub fn transition(&self, event: JobEvent) -> Result<JobStatus, IllegalTransition> {
+        let mut status = lock(&self.status);
+        *status = status.on(event)?;
+        Ok(*status)
+    }
+
+    /// Asks the sources to stop (`drain`: as if their input had ended). A stop asked for
+    /// between two runs holds for the next.
     pub fn request_stop(&self, drain: bool) {
-        self.state
-            .store(if drain { DRAIN } else { STOP }, Ordering::SeqCst);
-        self.wake_all();
-    }
-
-    /// Asks for a checkpoint; returns its id, or `None` if checkpoints can no longer
-    /// complete (a stage instance has finished).
-    pub fn request_checkpoint(&self) -> Option<u64> {
-        self.request(false, false)
-    }
-
-    /// Asks for a savepoint (a checkpoint retention keeps); with `stop`, the sources stop
-    /// right after its barrier and end once it completes.
-    pub fn request_savepoint(&self, stop: bool) -> Option<u64> {
-        self.request(true, stop)
-    }
-
-    /// Asks for a checkpoint after whose barrier the sources stop (a clean stop).
-    pub fn request_stop_checkpoint(&self) -> Option<u64> {
-        self.request(false, true)
-    }
-
-    fn request(&self, savepoint: bool, stop: bool) -> Option<u64> {
-        // One request at a time, so ids reach the sources in order.
-        let _serial = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        let checkpointing = self.checkpointing();
-        let id = self.checkpoint.load(Ordering::SeqCst) + 1;
-        if let Some(c) = &checkpointing {
-            if !c.begin(id, savepoint) {
-                return None;
+        // The controller is locked while the status changes, so a run that starts now
+        // either sees the stop in the status or gets the request.
+        let controller = lock(&self.controller);
+        if self.transition(JobEvent::StopSources { drain }).is_ok() {
+            if let Some(controller) = controller.as_ref() {
+                let _ = controller.send(ControllerMessage::Request(JobRequest::Stop { drain }));
             }
         }
-        if stop {
-            self.stop_after.store(id, Ordering::SeqCst);
+    }
+
+    /// Sends `request` to the controller of the run in progress; false if none is.
+    pub fn request(&self, request: JobRequest) -> bool {
+        lock(&self.controller)
+            .as_ref()
+            .is_some_and(|c| c.send(ControllerMessage::Request(request)).is_ok())
+    }
+
+    /// Connects a run's controller; returns the stop its sources must make at once, if
+    /// one was asked for before it started.
+    pub fn connect_controller(&self, controller: Sender<ControllerMessage>) -> Option<bool> {
+        let mut connected = lock(&self.controller);
+        *connected = Some(controller);
+        match self.status() {
+            JobStatus::Stopping { drain } => Some(drain),
+            _ => None,
         }
-        self.checkpoint.store(id, Ordering::SeqCst);
-        self.wake_all();
-        Some(id)
     }
 
-    /// The savepoint after whose barrier the sources stop (0: none).
-    pub fn stop_after(&self) -> u64 {
-        self.stop_after.load(Ordering::SeqCst)
-    }
-
-    /// The stop-with-savepoint `id` failed: the sources read on.
-    pub fn cancel_stop_after(&self, id: u64) {
-        let _ = self
-            .stop_after
-            .compare_exchange(id, 0, Ordering::SeqCst, Ordering::SeqCst);
-        self.wake_all();
-    }
-
-    /// The job's checkpointing, if it takes checkpoints.
-    pub fn checkpointing(&self) -> Option<Arc<Checkpointing>> {
-        self.checkpointing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Sets up checkpointing for a run; new checkpoint ids continue after `last_id`.
-    pub fn set_checkpointing(&self, checkpointing: Option<Arc<Checkpointing>>, last_id: u64) {
-        let _serial = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        *self.checkpointing.lock().unwrap_or_else(|e| e.into_inner()) = checkpointing;
-        self.checkpoint.fetch_max(last_id, Ordering::SeqCst);
-        // Every id requested from now on belongs to this run: its workers inject all
-        // those above this, even those requested before they started.
-        self.run_base
-            .store(self.checkpoint.load(Ordering::SeqCst), Ordering::SeqCst);
-    }
-
-    /// The last checkpoint id before this run's.
-    fn run_base(&self) -> u64 {
-        self.run_base.load(Ordering::SeqCst)
+    /// The run ended: requests fail until the next one connects.
+    pub fn disconnect_controller(&self) {
+        lock(&self.controller).take();
     }
 
     /// Clears the failure of a previous run before a restart.
     pub fn reset_failure(&self) {
         self.failed.store(false, Ordering::SeqCst);
-        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.failure) = None;
     }
 
     /// True once the job was asked to stop (no restart after that).
     pub fn stop_was_requested(&self) -> bool {
-        self.stop_requested().is_some()
-    }
-
-    fn stop_requested(&self) -> Option<bool> {
-        match self.state.load(Ordering::SeqCst) {
-            STOP => Some(false),
-            DRAIN => Some(true),
-            _ => None,
-        }
+        self.status().is_stopping()
     }
 
     /// Records the job's first failure and makes every worker stop.
     pub fn fail(&self, error: JobError) {
-        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failure = lock(&self.failure);
         if failure.is_none() {
             *failure = Some(error);
         }
@@ -160,10 +127,7 @@ impl JobControl {
 
     /// The failure, if the job failed.
     pub fn take_failure(&self) -> Option<JobError> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
+        lock(&self.failure).take()
     }
 
     fn has_failed(&self) -> bool {
@@ -173,64 +137,74 @@ impl JobControl {
     /// The watermark of the slowest source instance that is neither idle nor finished
     /// (and has sent one).
     fn slowest_source_watermark(&self) -> Option<Timestamp> {
-        self.sources
-            .get()?
+        lock(&self.sources)
             .iter()
             .filter_map(|s| s.aligning_watermark())
             .min()
     }
 
-    /// Registers the workers and tasks of a launched job.
+    /// Registers the workers and tasks of a launched run.
     pub fn launched(
         &self,
         signals: &[Arc<WorkerSignal>],
         stats: Vec<Arc<TaskStats>>,
         sources: Vec<Arc<TaskStats>>,
     ) {
-        let _ = self.sources.set(sources);
+        *lock(&self.sources) = sources;
+        *lock(&self.signals) = signals.to_vec();
+        *lock(&self.stats) = stats;
         self.launched.store(true, Ordering::SeqCst);
-        *self.signals.lock().unwrap_or_else(|e| e.into_inner()) = signals.to_vec();
-        *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
     }
 
-    /// True once a run of the job has started its workers (its checkpointing, if any, is
-    /// set up).
+    /// True once a run of the job has started its workers.
     pub fn is_launched(&self) -> bool {
         self.launched.load(Ordering::SeqCst)
     }
 
     /// The live metrics of every stage instance.
     pub fn metrics(&self) -> Vec<(usize, usize, String, TaskMetrics)> {
-        self.stats
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        lock(&self.stats)
             .iter()
             .map(|s| (s.stage, s.index, s.name.clone(), s.read()))
             .collect()
     }
 
     fn wake_all(&self) {
-        for signal in self
-            .signals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for signal in lock(&self.signals).iter() {
             signal.wake();
         }
     }
 }
 
+/// Locks `mutex`, also after a panic elsewhere (the data stays consistent: every change
+/// under these locks is a single assignment).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What one worker runs with: its tasks' job, its configuration and its channels to the
+/// rest of the run.
+pub(crate) struct WorkerSetup<'a> {
+    /// The job's name, for errors.
+    pub job: &'a str,
+    /// The job's configuration.
+    pub config: &'a Config,
+    /// What the worker shares with the job handle.
+    pub control: &'a JobControl,
+    /// Wakes this worker.
+    pub signal: &'a WorkerSignal,
+    /// The controller's commands.
+    pub inbox: Receiver<TaskCommand>,
+    /// True if the job takes checkpoints to storage (drained sources then wait for the
+    /// final checkpoint).
+    pub checkpoints: bool,
+}
+
 /// Runs `tasks` on the current thread until all have finished, a task fails, or another
 /// worker of the job fails. A failure is recorded in `control`, not returned.
-pub(crate) fn run_worker(
-    job: &str,
-    mut tasks: Vec<Task>,
-    config: &Config,
-    control: &JobControl,
-    signal: &WorkerSignal,
-) -> Vec<TaskReport> {
-    if let Err(error) = drive(job, &mut tasks, config, control, signal) {
+pub(crate) fn run_worker(setup: WorkerSetup<'_>, mut tasks: Vec<Task>) -> Vec<TaskReport> {
+    let control = setup.control;
+    if let Err(error) = Worker::new(setup).drive(&mut tasks) {
         control.fail(error);
     }
     tasks
@@ -274,202 +248,227 @@ fn guarded<R>(
     }
 }
 
-fn drive(
-    job: &str,
-    tasks: &mut [Task],
-    config: &Config,
-    control: &JobControl,
-    signal: &WorkerSignal,
-) -> Result<(), JobError> {
-    let clock = Arc::clone(&config.clock);
-    let budget = config.batch_size;
-    let interval = millis(config.watermark_interval);
-    let mut stopping = false;
-    let mut checkpoints_injected = control.run_base();
-    let checkpointing = control.checkpointing();
-    let mut committed = checkpointing.as_ref().map_or(0, |c| c.completed());
-    let mut last_trigger = Instant::now();
-    let triggers = tasks.iter().any(|t| t.info.index == 0 && t.info.stage == 0);
-    // Stopping on a checkpoint that completed: sinks commit up to it and no further.
-    let stop_checkpoint = || match (control.stop_after(), &checkpointing) {
-        (0, _) | (_, None) => None,
-        (id, Some(c)) => (c.completed() >= id).then_some(id),
-    };
-    debug_assert_eq!(RUNNING, 0);
+/// Records that `task` finished: its source output ends, the controller hears of it,
+/// and nothing of it is scheduled any more once its output is sent.
+fn note_finished(task: &mut Task) {
+    if task.is_source {
+        task.stats.finish_output();
+    }
+    task.report_finished();
+    if task.is_done() {
+        task.next_timer = None;
+        task.flush_at = None;
+        task.retry_at = None;
+    }
+}
 
-    loop {
-        if control.has_failed() {
-            return Ok(());
+/// One worker thread: its setup and what it learned from the controller.
+struct Worker<'a> {
+    setup: WorkerSetup<'a>,
+    clock: Arc<dyn stream_core::time::Clock>,
+    /// The newest checkpoint the tasks were told is complete.
+    committed: u64,
+    /// Drained sources may end (the final checkpoint completed, or the job takes none).
+    sources_may_end: bool,
+    /// The checkpoint the job stopped on, once it completed.
+    stopped_on: Option<u64>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(setup: WorkerSetup<'a>) -> Self {
+        Worker {
+            clock: Arc::clone(&setup.config.clock),
+            sources_may_end: !setup.checkpoints,
+            committed: 0,
+            stopped_on: None,
+            setup,
         }
-        // A notification since the last turn: a pending source may have data before its
-        // retry time.
-        let woken = signal.take_notified();
-        let mut progress = false;
-        let now = clock.now();
+    }
 
-        if let (Some(drain), false) = (control.stop_requested(), stopping) {
-            stopping = true;
-            for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
-                let info = task.info.clone();
-                guarded(job, task, |task| {
-                    let mut cx =
-                        Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
-                    task.stage.stop_source(&mut cx, drain)?;
-                    account(task, &mut cx);
-                    if drain {
+    /// Runs `f` on `task` with a fresh context, then accounts what it reported.
+    fn on_task(
+        &self,
+        task: &mut Task,
+        f: impl FnOnce(&mut Task, &mut Context<'_>) -> stream_core::Result,
+    ) -> Result<(), JobError> {
+        let info = task.info.clone();
+        let stop = self.stopped_on;
+        guarded(self.setup.job, task, |task| {
+            let mut cx = Context::new(&*self.clock, &info);
+            cx.set_stop_checkpoint(stop);
+            f(task, &mut cx)?;
+            account(task, &mut cx);
+            Ok(())
+        })
+    }
+
+    /// Carries out the controller's commands received since the last turn.
+    fn obey(&mut self, tasks: &mut [Task]) -> Result<(), JobError> {
+        while let Ok(command) = self.setup.inbox.try_recv() {
+            match command {
+                TaskCommand::TriggerCheckpoint { id, stop } => {
+                    for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
+                        self.on_task(task, |task, cx| task.snapshot(cx, id))?;
+                        if stop {
+                            // Stop on this checkpoint: read nothing after its barrier.
+                            task.stopping_at = Some(id);
+                        }
+                    }
+                }
+                TaskCommand::CheckpointComplete { id } => {
+                    if id > self.committed {
+                        self.committed = id;
+                        for task in tasks.iter_mut().filter(|t| !t.is_done()) {
+                            self.on_task(task, |task, cx| {
+                                task.stage.on_checkpoint_complete(cx, id)
+                            })?;
+                        }
+                    }
+                    // Sources stopping on it end now, their data committed; the end of
+                    // the stream says so downstream.
+                    for task in tasks.iter_mut().filter(|t| t.stopping_at == Some(id)) {
+                        task.stopping_at = None;
+                        if task.finished {
+                            continue;
+                        }
+                        self.stopped_on = Some(id);
+                        self.on_task(task, |task, cx| task.stage.stop_source(cx, false))?;
+                        task.finished = true;
+                        note_finished(task);
+                    }
+                }
+                TaskCommand::CheckpointAborted { id } => {
+                    for task in tasks.iter_mut().filter(|t| t.stopping_at == Some(id)) {
+                        task.stopping_at = None;
+                    }
+                }
+                TaskCommand::EndDrainedSources => self.sources_may_end = true,
+                TaskCommand::StopSources { drain } => {
+                    for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
+                        self.on_task(task, |task, cx| task.stage.stop_source(cx, drain))?;
+                        if !drain {
+                            task.finished = true;
+                            note_finished(task);
+                        }
                         // Drained like an input that ended: it ends after the final
                         // checkpoint (at once without checkpoints) when polled next.
-                        return Ok(());
                     }
-                    task.stats.finish_output();
-                    if let Some(c) = task.checkpointing.take() {
-                        c.task_finished();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn drive(&mut self, tasks: &mut [Task]) -> Result<(), JobError> {
+        let config = self.setup.config;
+        let control = self.setup.control;
+        let budget = config.batch_size;
+        let interval = millis(config.watermark_interval);
+
+        loop {
+            if control.has_failed() {
+                return Ok(());
+            }
+            // A notification since the last turn: a pending source may have data before
+            // its retry time.
+            let woken = self.setup.signal.take_notified();
+            self.obey(tasks)?;
+            let mut progress = false;
+            let now = self.clock.now();
+
+            // Sources whose watermark is further ahead than this wait for the others.
+            let hold_above = config.watermark_alignment.and_then(|drift| {
+                Some(
+                    control
+                        .slowest_source_watermark()?
+                        .saturating_add(millis(drift)),
+                )
+            });
+            let turn = Turn {
+                now,
+                budget,
+                interval,
+                hold_above,
+                woken,
+                may_end: self.sources_may_end,
+            };
+            for task in tasks.iter_mut() {
+                if task.is_done() {
+                    continue;
+                }
+                let info = task.info.clone();
+                progress |= guarded(self.setup.job, task, |task| {
+                    let mut cx = Context::new(&*self.clock, &info);
+                    let outcome = step(task, &mut cx, turn);
+                    task.schedule(cx.take_processing_time_request());
+                    if let Some(at) = cx.take_flush_request() {
+                        task.flush_at = Some(task.flush_at.map_or(at, |t| t.min(at)));
                     }
-                    task.finished = true;
-                    Ok(())
+                    account(task, &mut cx);
+                    if task.finished {
+                        note_finished(task);
+                    }
+                    outcome
                 })?;
             }
-        }
 
-        if let Some(c) = &checkpointing {
-            // One worker triggers periodic checkpoints.
-            if let Some(interval) = c.interval.filter(|_| triggers && !stopping) {
-                if last_trigger.elapsed() >= interval && c.may_trigger() {
-                    last_trigger = Instant::now();
-                    control.request_checkpoint();
-                }
+            if tasks.iter().all(Task::is_done) {
+                return Ok(());
             }
-            // Every source drained: the final checkpoint, without waiting for the interval.
-            if triggers && c.awaits_final_checkpoint() && c.may_trigger() {
-                last_trigger = Instant::now();
-                control.request_checkpoint();
-            }
-            let complete = c.completed();
-            if complete > committed {
-                committed = complete;
-                for task in tasks.iter_mut().filter(|t| !t.is_done()) {
-                    let info = task.info.clone();
-                    guarded(job, task, |task| {
-                        let mut cx =
-                            Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
-                        task.stage.on_checkpoint_complete(&mut cx, complete)?;
-                        account(task, &mut cx);
-                        Ok(())
-                    })?;
-                }
+            if !progress {
+                self.park(tasks);
             }
         }
+    }
 
-        let wanted = control.checkpoint.load(Ordering::SeqCst);
-        if wanted > checkpoints_injected {
-            // Every id in order, also when several were requested since the last turn (a
-            // savepoint just after a periodic checkpoint): a skipped id would be abandoned.
-            for id in checkpoints_injected + 1..=wanted {
-                for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
-                    let info = task.info.clone();
-                    guarded(job, task, |task| {
-                        let mut cx =
-                            Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
-                        task.snapshot(&mut cx, id)?;
-                        account(task, &mut cx);
-                        Ok(())
-                    })?;
-                }
-            }
-            checkpoints_injected = wanted;
-            // Stop with savepoint: the sources read nothing after its barrier.
-            let stop_after = control.stop_after();
-            if stop_after != 0 && wanted >= stop_after {
-                for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
-                    task.stopping_at = Some(stop_after);
-                }
-            }
-        }
-
-        // Sources whose watermark is further ahead than this wait for the others.
-        let hold_above = config.watermark_alignment.and_then(|drift| {
-            Some(
-                control
-                    .slowest_source_watermark()?
-                    .saturating_add(millis(drift)),
-            )
+    /// Parks until a timer or flush is due, or something wakes the worker.
+    fn park(&self, tasks: &[Task]) {
+        let clock = &self.clock;
+        let next = tasks
+            .iter()
+            .filter(|t| !t.is_done())
+            .flat_map(|t| [t.next_timer, t.retry_at.filter(|_| t.pending)])
+            .flatten()
+            .min();
+        let mut wait = next.map_or(MAX_PARK, |at| {
+            Duration::from_millis(at.saturating_sub(clock.now()).max(0) as u64).min(MAX_PARK)
         });
-        for task in tasks.iter_mut() {
-            if task.is_done() {
-                continue;
-            }
-            let info = task.info.clone();
-            progress |= guarded(job, task, |task| {
-                let mut cx = Context::new(&*clock, &info).with_stop_checkpoint(&stop_checkpoint);
-                let outcome = step(task, &mut cx, now, budget, interval, hold_above, woken);
-                task.schedule(cx.take_processing_time_request());
-                if let Some(at) = cx.take_flush_request() {
-                    task.flush_at = Some(task.flush_at.map_or(at, |t| t.min(at)));
-                }
-                account(task, &mut cx);
-                if task.finished {
-                    if task.is_source {
-                        task.stats.finish_output();
-                    }
-                    if let Some(c) = task.checkpointing.take() {
-                        c.task_finished();
-                    }
-                    if task.is_done() {
-                        // Nothing of it is scheduled any more.
-                        task.next_timer = None;
-                        task.flush_at = None;
-                        task.retry_at = None;
-                    }
-                }
-                outcome
-            })?;
+        if let Some(flush) = tasks
+            .iter()
+            .filter(|t| !t.is_done())
+            .filter_map(|t| t.flush_at)
+            .min()
+        {
+            wait = wait.min(flush.saturating_duration_since(Instant::now()));
         }
-
-        if tasks.iter().all(Task::is_done) {
-            return Ok(());
-        }
-        if !progress {
-            let next = tasks
-                .iter()
-                .filter(|t| !t.is_done())
-                .flat_map(|t| [t.next_timer, t.retry_at.filter(|_| t.pending)])
-                .flatten()
-                .min();
-            let mut wait = next.map_or(MAX_PARK, |at| {
-                Duration::from_millis(at.saturating_sub(clock.now()).max(0) as u64).min(MAX_PARK)
+        if !wait.is_zero() {
+            let control = self.setup.control;
+            // A backlogged task waits for room, which the reader's notification
+            // announces; its queued input is not work it can do now.
+            self.setup.signal.park(wait, || {
+                control.has_failed()
+                    || tasks
+                        .iter()
+                        .any(|t| !t.finished && !t.stage.is_backlogged() && t.has_input())
             });
-            if let Some(flush) = tasks
-                .iter()
-                .filter(|t| !t.is_done())
-                .filter_map(|t| t.flush_at)
-                .min()
-            {
-                wait = wait.min(flush.saturating_duration_since(Instant::now()));
-            }
-            if !wait.is_zero() {
-                // A backlogged task waits for room, which the reader's notification
-                // announces; its queued input is not work it can do now.
-                signal.park(wait, || {
-                    control.has_failed()
-                        || tasks
-                            .iter()
-                            .any(|t| !t.finished && !t.stage.is_backlogged() && t.has_input())
-                });
-            }
         }
     }
 }
 
-/// One turn of one task.
-fn step(
-    task: &mut Task,
-    cx: &mut Context<'_>,
-    now: i64,
+/// What one turn of the worker gives each task.
+#[derive(Clone, Copy)]
+struct Turn {
+    now: Timestamp,
     budget: usize,
     interval: i64,
     hold_above: Option<Timestamp>,
     woken: bool,
-) -> stream_core::Result<bool> {
+    may_end: bool,
+}
+
+/// One turn of one task.
+fn step(task: &mut Task, cx: &mut Context<'_>, turn: Turn) -> stream_core::Result<bool> {
+    let now = turn.now;
     let mut progress = false;
     if task.finished {
         // Its input has ended, but output is still waiting for room downstream.
@@ -499,30 +498,18 @@ fn step(
         progress = true;
     }
     if task.is_source {
-        if let Some(savepoint) = task.stopping_at {
-            // Stop with savepoint: end once it completed (its data committed); read on
-            // if it was abandoned.
-            match task
-                .checkpointing
-                .as_ref()
-                .and_then(|c| c.outcome(savepoint))
-            {
-                None if task.checkpointing.is_some() => return Ok(progress),
-                Some(false) => task.stopping_at = None,
-                _ => {
-                    task.stage.stop_source(cx, false)?;
-                    task.finished = true;
-                    return Ok(true);
-                }
-            }
+        if task.stopping_at.is_some() {
+            // Stopping on a checkpoint: read nothing after its barrier; the controller
+            // says when it completed (end) or was abandoned (read on).
+            return Ok(progress);
         }
-        if task.pending && !woken && task.retry_at.is_some_and(|at| at > now) {
+        if task.pending && !turn.woken && task.retry_at.is_some_and(|at| at > now) {
             return Ok(progress);
         }
         let ahead = task
             .stats
             .aligning_watermark()
-            .zip(hold_above)
+            .zip(turn.hold_above)
             .is_some_and(|(own, limit)| own > limit);
         if ahead {
             // Watermark alignment: look again in a millisecond.
@@ -530,10 +517,10 @@ fn step(
             task.retry_at = Some(now.saturating_add(1));
             return Ok(progress);
         }
-        progress |= task.poll_source(cx, budget)?;
+        progress |= task.poll_source(cx, turn.budget, turn.may_end)?;
         if task.pending {
             // Keep watermarks and idleness flowing while the source has no data.
-            task.schedule(Some(now.saturating_add(interval)));
+            task.schedule(Some(now.saturating_add(turn.interval)));
         }
     } else {
         progress |= task.poll_inputs(cx)?;

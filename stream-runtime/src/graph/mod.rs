@@ -7,18 +7,15 @@ use stream_plan::{chain, ChainError, Chaining, LogicalPlan};
 pub use stream_plan::{NodeId, NodeKind, OperatorInfo, Plan, PlanEdge, PlanStage};
 
 use std::any::Any;
-use std::marker::PhantomData;
-use std::sync::Arc;
 use std::task::Waker;
 
 use stream_core::operator::InstanceInfo;
 use stream_core::stage::Stage;
 use stream_core::{ErrorKind, Result, StreamError};
 
-use crate::channel::{channel, InputChannel, Sender};
+use crate::channel::{ChannelFactory, OutputChannel};
 use crate::config::Config;
 use crate::exchange::Partitioning;
-use crate::executor::WorkerSignal;
 
 /// Identifies a stage of a job graph.
 pub type StageId = usize;
@@ -82,32 +79,6 @@ impl StageSpec {
     }
 }
 
-/// Creates the typed channels of an edge.
-pub trait ChannelFactory: Send + Sync {
-    /// A channel of `capacity` batches between the workers behind `sender` and `receiver`:
-    /// the sending half (a `Sender<T>`) and the receiving side.
-    fn create(
-        &self,
-        capacity: usize,
-        sender: Arc<WorkerSignal>,
-        receiver: Arc<WorkerSignal>,
-    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
-}
-
-struct TypedChannels<T>(PhantomData<fn(T)>);
-
-impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
-    fn create(
-        &self,
-        capacity: usize,
-        sender: Arc<WorkerSignal>,
-        receiver: Arc<WorkerSignal>,
-    ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>) {
-        let (tx, rx) = channel::<T>(capacity, sender, receiver);
-        (Box::new(tx), Box::new(rx))
-    }
-}
-
 /// A connection between two stages.
 pub struct EdgeSpec {
     /// The sending stage.
@@ -134,7 +105,10 @@ pub struct StageBuild<'a> {
 
 impl StageBuild<'_> {
     /// The senders of output edge `edge`, one per receiving instance.
-    pub fn senders<T: Send + 'static>(&mut self, edge: EdgeId) -> Result<Vec<Sender<T>>> {
+    pub fn senders<T: Send + 'static>(
+        &mut self,
+        edge: EdgeId,
+    ) -> Result<Vec<Box<dyn OutputChannel<T>>>> {
         let Some(position) = self.senders.iter().position(|(e, _)| *e == edge) else {
             return Err(StreamError::new(
                 ErrorKind::Config,
@@ -145,15 +119,17 @@ impl StageBuild<'_> {
         boxed
             .into_iter()
             .map(|b| {
-                b.downcast::<Sender<T>>().map(|s| *s).map_err(|_| {
-                    StreamError::new(
-                        ErrorKind::Config,
-                        format!(
-                            "edge {edge} carries another type than {}",
-                            std::any::type_name::<T>()
-                        ),
-                    )
-                })
+                b.downcast::<Box<dyn OutputChannel<T>>>()
+                    .map(|s| *s)
+                    .map_err(|_| {
+                        StreamError::new(
+                            ErrorKind::Config,
+                            format!(
+                                "edge {edge} carries another type than {}",
+                                std::any::type_name::<T>()
+                            ),
+                        )
+                    })
             })
             .collect()
     }
@@ -228,7 +204,7 @@ impl JobGraph {
             from: None,
             to: None,
             partitioning,
-            channels: Box::new(TypedChannels::<T>(PhantomData)),
+            channels: crate::channel::factory::<T>(),
         });
         self.edges.len() - 1
     }

@@ -1,7 +1,9 @@
 //! Jobs: a built pipeline, how to run it, and what it reports.
 
+pub mod state;
+
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -9,8 +11,10 @@ use stream_core::StreamError;
 
 use crate::checkpoint::CheckpointStats;
 use crate::config::Config;
-use crate::executor::{mark_finished, panic_message, run_job, JobControl, Snapshots, TaskMetrics};
+use crate::control::{CheckpointOutcome, JobRequest};
+use crate::executor::{panic_message, run_job, JobControl, Snapshots, TaskMetrics};
 use crate::graph::{JobGraph, Plan};
+use state::{JobEvent, JobStatus};
 
 /// A pipeline ready to run. Built by `stream!` or [`StreamEnv::build`](crate::api::StreamEnv::build);
 /// nothing happens until it is run.
@@ -64,26 +68,35 @@ impl Job {
         let control = Arc::new(JobControl::default());
         let worker_control = Arc::clone(&control);
         let graph = self.graph;
+        let checkpoints = config.checkpointing().is_some();
         let thread = std::thread::Builder::new()
             .name(format!("strom-{}", graph.name()))
             .spawn(move || run(graph, config, &worker_control))
             .expect("spawning the job thread");
         JobHandle {
             control,
+            checkpoints,
             thread: Some(thread),
         }
     }
 }
 
+/// Runs `graph` until it ends, restarting failed runs from the latest complete checkpoint
+/// as the restart strategy allows; every change of status goes through the job's state
+/// machine.
 fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobReport, JobError> {
     let started = Instant::now();
     let mut restarts = 0;
     loop {
         match run_job(&graph, &config, control) {
             Ok(outcome) => {
-                // A job whose sources ended after a stop's checkpoint did not read all of
-                // its input, even if `stop` had not yet said so when the job ended.
-                if !control.stop_was_requested() && control.stop_after() == 0 {
+                // A run that ends while a stop was asked for (also one whose sources
+                // ended on the stop's checkpoint before the stop was announced) did not
+                // read all of its input.
+                let status = control
+                    .transition(JobEvent::RunEnded)
+                    .unwrap_or(JobStatus::Stopped);
+                if status == JobStatus::Finished {
                     // Resuming a job that read all its input would repeat its output.
                     mark_finished(&config).map_err(|e| JobError::new(graph.name(), None, e))?;
                 }
@@ -102,8 +115,11 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
                 // checkpoints it would repeat the whole input.
                 let delay = config
                     .checkpointing()
-                    .and(config.restart.delay(restarts + 1));
-                let Some(delay) = delay.filter(|_| !control.stop_was_requested()) else {
+                    .and(config.restart.delay(restarts + 1))
+                    .filter(|_| !control.stop_was_requested());
+                let restart = delay.map(|_| restarts + 1);
+                let status = control.transition(JobEvent::RunFailed { restart });
+                let (Some(delay), Ok(JobStatus::Restarting { .. })) = (delay, status) else {
                     return Err(error);
                 };
                 restarts += 1;
@@ -114,9 +130,20 @@ fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobRepor
     }
 }
 
+/// Marks the job's checkpoint storage, if it has one, as holding a run that read all its
+/// input.
+fn mark_finished(config: &Config) -> Result<(), StreamError> {
+    match config.checkpointing() {
+        Some((storage, _)) => crate::checkpoint::recovery::mark_finished(&*storage.open()?),
+        None => Ok(()),
+    }
+}
+
 /// A running job.
 pub struct JobHandle {
     control: Arc<JobControl>,
+    /// The job takes checkpoints to storage.
+    checkpoints: bool,
     thread: Option<JoinHandle<Result<JobReport, JobError>>>,
 }
 
@@ -136,16 +163,18 @@ impl JobHandle {
     }
 
     fn stop_at_checkpoint(&self) {
-        while !self.control.is_launched() && !self.is_finished() {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        if self.is_finished() || self.control.checkpointing().is_none() {
+        self.await_launch();
+        if self.is_finished() || !self.checkpoints {
             return;
         }
-        if let Some(id) = self.control.request_stop_checkpoint() {
-            if self.await_savepoint(id).is_err() {
-                self.control.cancel_stop_after(id);
-            }
+        if self.control.transition(JobEvent::StopOnCheckpoint).is_err() {
+            return;
+        }
+        let stopped = self
+            .checkpoint(false, true)
+            .and_then(|id| self.await_checkpoint(id));
+        if stopped.is_err() {
+            let _ = self.control.transition(JobEvent::StopCheckpointFailed);
         }
     }
 
@@ -161,11 +190,18 @@ impl JobHandle {
         self.wait()
     }
 
+    /// Where the job is in its life.
+    pub fn status(&self) -> JobStatus {
+        self.control.status()
+    }
+
     /// Injects checkpoint barriers at every source; returns the checkpoint id, or `None`
-    /// once a stage instance has finished (a checkpoint could not complete). Each stage
-    /// instance snapshots once the barrier has arrived on all its inputs.
+    /// once the job has ended or a stage instance has finished (a checkpoint could not
+    /// complete). Each stage instance snapshots once the barrier has arrived on all its
+    /// inputs.
     pub fn trigger_checkpoint(&self) -> Option<u64> {
-        self.control.request_checkpoint()
+        self.await_launch();
+        self.checkpoint(false, false).ok()
     }
 
     /// Takes a savepoint: a checkpoint that retention never deletes, to resume from later
@@ -173,7 +209,7 @@ impl JobHandle {
     /// complete.
     pub fn savepoint(&self) -> Result<u64, JobError> {
         let id = self.request_savepoint(false)?;
-        self.await_savepoint(id)?;
+        self.await_checkpoint(id)?;
         Ok(id)
     }
 
@@ -184,8 +220,8 @@ impl JobHandle {
     /// is returned with the handle.
     pub fn stop_with_savepoint(mut self) -> Result<(u64, JobReport), (JobError, JobHandle)> {
         let outcome = self.request_savepoint(true).and_then(|id| {
-            self.await_savepoint(id).map(|()| id).inspect_err(|_| {
-                self.control.cancel_stop_after(id);
+            self.await_checkpoint(id).map(|()| id).inspect_err(|_| {
+                let _ = self.control.transition(JobEvent::StopCheckpointFailed);
             })
         });
         let id = match outcome {
@@ -205,33 +241,57 @@ impl JobHandle {
         }
     }
 
-    fn request_savepoint(&self, stop: bool) -> Result<u64, JobError> {
-        let refused = |why: &str| {
-            JobError::new(
-                "job",
-                None,
-                StreamError::new(stream_core::ErrorKind::Config, why),
-            )
-        };
-        // Right after `start`, the job may still be setting up.
+    /// Right after `start`, the job may still be setting up: waits until its first run
+    /// has started its workers, or the job has ended.
+    fn await_launch(&self) {
         while !self.control.is_launched() && !self.is_finished() {
             std::thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    fn request_savepoint(&self, stop: bool) -> Result<u64, JobError> {
+        self.await_launch();
         if self.is_finished() {
             return Err(refused("the job has ended"));
         }
-        if self.control.checkpointing().is_none() {
+        if !self.checkpoints {
             return Err(refused(
                 "a savepoint needs checkpoint storage: configure `Config::checkpoint_dir`",
             ));
         }
-        self.control.request_savepoint(stop).ok_or_else(|| {
-            refused("the job is ending (a stage instance finished): no savepoint can complete")
+        if stop && self.control.transition(JobEvent::StopOnCheckpoint).is_err() {
+            return Err(refused(&format!(
+                "the job is {:?}: it cannot stop with a savepoint now",
+                self.status()
+            )));
+        }
+        self.checkpoint(true, stop).inspect_err(|_| {
+            if stop {
+                let _ = self.control.transition(JobEvent::StopCheckpointFailed);
+            }
         })
     }
 
-    /// Waits until savepoint `id` completed, was abandoned, or the job ended.
-    fn await_savepoint(&self, id: u64) -> Result<(), JobError> {
+    /// Asks the run's controller for a checkpoint; its id.
+    fn checkpoint(&self, savepoint: bool, stop: bool) -> Result<u64, JobError> {
+        let (reply, id) = mpsc::channel();
+        let asked = self.control.request(JobRequest::Checkpoint {
+            savepoint,
+            stop,
+            reply,
+        });
+        match (asked, id.recv()) {
+            (true, Ok(Ok(id))) => Ok(id),
+            (true, Ok(Err(why))) => Err(refused(&why)),
+            _ => Err(refused(
+                "the job is not running (it ended or is restarting)",
+            )),
+        }
+    }
+
+    /// Waits until checkpoint `id` completed; fails if it was abandoned (it timed out, a
+    /// newer barrier overtook it) or the run ended first.
+    fn await_checkpoint(&self, id: u64) -> Result<(), JobError> {
         let failed = |why: String| {
             JobError::new(
                 "job",
@@ -239,36 +299,17 @@ impl JobHandle {
                 StreamError::new(stream_core::ErrorKind::State, why),
             )
         };
-        let started = std::time::Instant::now();
-        loop {
-            let Some(checkpointing) = self.control.checkpointing() else {
-                return Err(failed(format!(
-                    "savepoint {id}: the job has no checkpoints"
-                )));
-            };
-            match checkpointing.outcome(id) {
-                Some(true) => return Ok(()),
-                Some(false) => {
-                    return Err(failed(format!(
-                        "savepoint {id} was abandoned (it timed out, a newer barrier \
-                         overtook it, or the job restarted)"
-                    )))
-                }
-                None if self.is_finished() => {
-                    return Err(failed(format!(
-                        "savepoint {id}: the job ended before it completed"
-                    )))
-                }
-                None if started.elapsed() >= checkpointing.timeout() => {
-                    checkpointing.decline(id);
-                    return Err(failed(format!(
-                        "savepoint {id} did not complete within the checkpoint timeout \
-                         ({:?})",
-                        checkpointing.timeout()
-                    )));
-                }
-                None => std::thread::sleep(Duration::from_millis(1)),
-            }
+        let (reply, outcome) = mpsc::channel();
+        let asked = self.control.request(JobRequest::Outcome { id, reply });
+        match (asked, outcome.recv()) {
+            (true, Ok(CheckpointOutcome::Completed)) => Ok(()),
+            (true, Ok(CheckpointOutcome::Abandoned)) => Err(failed(format!(
+                "savepoint {id} was abandoned (it timed out, a newer barrier overtook it, \
+                 or a stage instance finished first)"
+            ))),
+            _ => Err(failed(format!(
+                "savepoint {id}: the job ended or restarted before it completed"
+            ))),
         }
     }
 
@@ -300,6 +341,15 @@ impl JobHandle {
             )),
         }
     }
+}
+
+/// A request the job refuses, saying why.
+fn refused(why: &str) -> JobError {
+    JobError::new(
+        "job",
+        None,
+        StreamError::new(stream_core::ErrorKind::Config, why),
+    )
 }
 
 impl Drop for JobHandle {

@@ -642,7 +642,7 @@ fn runs_dying_at_random_at_random_parallelisms_publish_every_record_once() {
         let sink = transactional_file_sink::<u64>(&dir)
             .hourly_buckets()
             .publish_every(3);
-        let mut rng = Rng(seed * 0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         // The latest completed checkpoint: its id, each old instance's transactions and
         // the input position at its barrier.
         let mut completed: Option<(u64, Vec<Vec<u8>>, u64)> = None;

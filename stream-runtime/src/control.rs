@@ -1,0 +1,141 @@
+//! The control plane: the messages between a job's controller (the JobManager's role: it
+//! triggers checkpoints, completes or abandons them and relays stop requests) and the
+//! workers that run the job's tasks (the TaskManagers' role). Commands and events are
+//! plain values, so they can cross a process boundary as well as a thread's; only the
+//! requests of a job handle carry reply channels and stay in the process.
+//!
+//! The flow of one checkpoint: the controller sends [`TaskCommand::TriggerCheckpoint`]
+//! to every worker, whose sources snapshot their position and send the barrier; every
+//! stage instance that aligned the barrier snapshots and its state is written, which
+//! sends [`TaskEvent::Acknowledge`]; the acknowledgement that completes the checkpoint
+//! writes its metadata, and the controller sends [`TaskCommand::CheckpointComplete`]:
+//! sinks commit.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What the controller tells a worker, for every task the worker runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskCommand {
+    /// Sources: record your position and send barrier `id`. With `stop`, read nothing
+    /// after it (a stop on a checkpoint) and end once it completed.
+    TriggerCheckpoint {
+        /// The checkpoint.
+        id: u64,
+        /// The job stops on this checkpoint.
+        stop: bool,
+    },
+    /// Checkpoint `id` is complete (its metadata is written): sinks commit, sources
+    /// stopping on it end.
+    CheckpointComplete {
+        /// The checkpoint.
+        id: u64,
+    },
+    /// Checkpoint `id` was abandoned: sources stopping on it read on.
+    CheckpointAborted {
+        /// The checkpoint.
+        id: u64,
+    },
+    /// Sources that read all their input may send their end: the final checkpoint
+    /// completed, or no checkpoint can complete any more.
+    EndDrainedSources,
+    /// Stop the sources (`drain`: as if their input had ended, firing every window).
+    StopSources {
+        /// End like an input that ran out.
+        drain: bool,
+    },
+}
+
+/// Which stage instance an event comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskId {
+    /// The stage.
+    pub stage: usize,
+    /// The instance.
+    pub index: usize,
+}
+
+/// What a task, or the uploader writing its state, tells the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskEvent {
+    /// The task's state of checkpoint `id` is stored durably.
+    Acknowledge {
+        /// The checkpoint.
+        id: u64,
+        /// The task.
+        task: TaskId,
+        /// The size of the state file.
+        bytes: u64,
+        /// How long the snapshot held up the task's pipeline.
+        sync: Duration,
+        /// How long writing it took, off the pipeline.
+        write: Duration,
+    },
+    /// The task abandoned checkpoint `id`: a newer barrier overtook it on some input.
+    Decline {
+        /// The checkpoint.
+        id: u64,
+        /// The task.
+        task: TaskId,
+    },
+    /// A source read all of its input and waits for the final checkpoint.
+    SourceDrained {
+        /// The source task.
+        task: TaskId,
+    },
+    /// The task finished: no checkpoint can complete after this one.
+    Finished {
+        /// The task.
+        task: TaskId,
+    },
+}
+
+/// What a job handle asks of a running job.
+#[derive(Debug)]
+pub(crate) enum JobRequest {
+    /// Take a checkpoint; the reply is its id, or why none can be taken.
+    Checkpoint {
+        /// Kept by retention (a savepoint).
+        savepoint: bool,
+        /// The job stops on it.
+        stop: bool,
+        /// Where the id goes.
+        reply: mpsc::Sender<Result<u64, String>>,
+    },
+    /// Say when checkpoint `id` completed or was abandoned.
+    Outcome {
+        /// The checkpoint.
+        id: u64,
+        /// Where the outcome goes.
+        reply: mpsc::Sender<CheckpointOutcome>,
+    },
+    /// Stop the sources.
+    Stop {
+        /// End like an input that ran out.
+        drain: bool,
+    },
+}
+
+/// How a checkpoint ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CheckpointOutcome {
+    /// Its metadata is written.
+    Completed,
+    /// It timed out, a newer barrier overtook it, or a task finished before it.
+    Abandoned,
+    /// The run ended (or restarted) before it completed.
+    RunEnded,
+}
+
+/// Everything the controller receives.
+#[derive(Debug)]
+pub(crate) enum ControllerMessage {
+    /// From a task or the uploader.
+    Task(TaskEvent),
+    /// From a job handle.
+    Request(JobRequest),
+    /// The run is over: answer what waits and return.
+    Close,
+}
