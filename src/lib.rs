@@ -23,6 +23,8 @@ pub mod prelude {
     };
     pub use stream_core::operator::keyed::{process_fn, KeyedContext, KeyedProcessFunction};
     pub use stream_core::operator::Either;
+    /// Your own sinks implement these (the writer of one instance does the work).
+    pub use stream_core::sink::{Sink, SinkWriter};
     pub use stream_core::state::{KeyedState, ListState, MapState, NamedState, ValueState};
     pub use stream_core::time::watermark::{
         bounded_out_of_orderness, monotonous, punctuated, WatermarkGenerator,
@@ -47,15 +49,17 @@ pub mod prelude {
     pub use stream_runtime::api::{DataStream, KeyedStream, StreamEnv, WindowedStream};
     pub use stream_runtime::checkpoint::{CheckpointStorage, LocalStorage, MemoryStorage};
     pub use stream_runtime::connectors::sink::{
-        collect_sink, collect_timestamped, file_sink, for_each, for_each_timestamped, print,
+        collect_sink, collect_timestamped, file_sink, fold, for_each, for_each_timestamped, print,
         stdout, transactional_file_sink, upsert_sink, upsert_table, upsert_with, CollectSink,
-        UpsertTable,
+        FoldSink, UpsertTable,
     };
     pub use stream_runtime::connectors::source::{
         event, from_iter, from_vec, generator, idle, log_source, scripted, socket_text, text_file,
         text_files, watermark, ScriptEvent, StartPosition, TextFilesSource,
     };
-    pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
+    pub use stream_runtime::{
+        Config, Job, JobError, JobHandle, JobReport, JobStatus, Plan, RestartStrategy,
+    };
 }
 
 /// What `stream!` expands into. Not a stable API.

@@ -2,6 +2,7 @@
 
 mod collect;
 mod file;
+mod fold;
 mod for_each;
 mod stdout;
 mod transactional_file;
@@ -12,6 +13,7 @@ pub use collect::{
     TimestampedWriter,
 };
 pub use file::{file_sink, FileSink};
+pub use fold::{fold, FoldSink, FoldWriter};
 pub use for_each::{for_each, for_each_timestamped, ForEachSink, ForEachTimestampedSink};
 pub use stdout::{print, stdout, PrintSink, StdoutSink};
 pub use transactional_file::{
