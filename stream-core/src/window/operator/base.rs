@@ -64,7 +64,9 @@ where
 
     /// The windows of a record, in the reused buffer: the caller hands it back with
     /// [`added`](Self::added). Errors name the operator.
-    #[inline]
+    // Always inlined: out of line, returning the buffer costs about 45 instructions a
+    // record (session windows, measured with cachegrind).
+    #[inline(always)]
     pub fn assign(
         &mut self,
         cx: &mut Context<'_>,

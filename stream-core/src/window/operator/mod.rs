@@ -95,13 +95,19 @@ where
 }
 
 /// Evaluates `$body` with `$op` bound to the strategy inside `$self`.
+///
+/// [`WindowOperator::new`] builds the aligned strategy only for non-merging assigners and
+/// the two session strategies only for merging ones, so `A::MERGING` (a constant) rules out
+/// half of the arms at compile time: the record path of a tumbling window does not carry
+/// the code of sessions, which keeps what remains small enough to inline.
 macro_rules! each_strategy {
     ($self:expr, $op:ident => $body:expr) => {
         match $self {
-            WindowOperator::Aligned($op) => $body,
             WindowOperator::Sliced($op) => $body,
-            WindowOperator::Merging($op) => $body,
-            WindowOperator::DefaultSessions($op) => $body,
+            WindowOperator::Aligned($op) if !A::MERGING => $body,
+            WindowOperator::Merging($op) if A::MERGING => $body,
+            WindowOperator::DefaultSessions($op) if A::MERGING => $body,
+            _ => unreachable!("a window strategy that does not fit the assigner"),
         }
     };
 }

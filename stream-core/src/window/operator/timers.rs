@@ -246,6 +246,7 @@ where
 
     /// A timer of (key, window) fires at `time`.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fire(
         &mut self,
         cx: &mut Context<'_>,
