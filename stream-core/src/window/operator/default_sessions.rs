@@ -1,33 +1,37 @@
-//! Sessions under the default event-time trigger.
+//! Sessions under the default event-time trigger, growing in place.
 //!
-//! With Flink's `EventTimeTrigger` and no allowed lateness, a session fires exactly when
-//! the watermark reaches its end and is dropped at the same moment, so the trigger and
-//! the general timer queue (with its per-timer dedup set) are not needed: each key's
-//! sessions grow in place, and an index in end order says which key to look at when the
-//! watermark advances. Each session has one index entry, at the end it had when it was
-//! indexed (`due`); a session that grew since is re-indexed at its new end when its entry
-//! comes up, so growing a session costs no index work and the index stays as small as the
-//! number of open sessions. Results, their order by end time, merging of bridged sessions
-//! and late handling are those of the general path.
+//! Chosen for event-time session windows whose trigger fires only when the watermark
+//! reaches a window's end (Flink's `EventTimeTrigger`) and that allow no lateness. Then a
+//! session fires exactly when the watermark reaches its end and is dropped at the same
+//! moment, so neither the trigger nor the general timer queue (with its per-timer dedup
+//! set) is needed: each key's sessions are kept sorted and grow in place, the sessions a
+//! record touches are found by binary search, and an index in end order says which key
+//! to look at when the watermark advances. Each session has one index entry, at the end it
+//! had when it was indexed (`due`); a session that grew since is re-indexed at its new end
+//! when its entry comes up, so growing a session costs no index work and the index stays
+//! as small as the number of open sessions. Results, their order by end time, merging of
+//! bridged sessions and late handling are those of the general path (`merging`).
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
+use hashbrown::HashMap;
 use smallvec::SmallVec;
 
-use super::{Session, WindowOperator};
+use super::base::{strategy_operator, Base, Strategy};
+use super::snapshot::{owned, StateRef};
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
-use crate::time::{TimeDomain, Timestamp};
+use crate::snapshot::{SnapshotReader, SnapshotWriter};
+use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP};
 use crate::window::assigner::WindowAssigner;
-use crate::window::function::{WindowContext, WindowFunction};
+use crate::window::function::WindowFunction;
 use crate::window::trigger::Trigger;
 use crate::window::Window;
 
-/// The index of session ends: at each end time, the keys that had a session ending then.
-pub(crate) type SessionEnds<K> = BTreeMap<Timestamp, SmallVec<[K; 1]>>;
-
-/// Whether sessions can take the fast path.
+/// Whether sessions can grow in place: event-time sessions whose trigger fires only at
+/// the window end, with no allowed lateness.
 pub(super) fn applies<T, A, Tr>(assigner: &A, trigger: &Tr, allowed_lateness: Timestamp) -> bool
 where
     A: WindowAssigner<T>,
@@ -39,7 +43,35 @@ where
         && allowed_lateness == 0
 }
 
-impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
+/// One session of a key.
+struct Session<W, S> {
+    window: W,
+    contents: S,
+    /// The end time at which the session is in the end index (its end when indexed; it
+    /// may have grown since).
+    due: Timestamp,
+}
+
+/// Event-time sessions under the default trigger with no allowed lateness: sessions grow
+/// in place and fire from an index of their ends.
+pub struct DefaultSessions<K, T, A, Tr, F, N, L>
+where
+    A: WindowAssigner<T>,
+    F: WindowFunction<K, T, A::Window>,
+{
+    base: Base<K, T, A, F, N, L>,
+    /// Each key's sessions, sorted and disjoint.
+    sessions: HashMap<K, SmallVec<[Session<A::Window, F::State>; 2]>>,
+    /// At each end time, the keys that had a session ending then.
+    ends: BTreeMap<Timestamp, SmallVec<[K; 1]>>,
+    /// The trigger is not run (it would only fire at the end); its state type is part of
+    /// the snapshot format.
+    _trigger: PhantomData<fn(Tr)>,
+}
+
+strategy_operator!(DefaultSessions);
+
+impl<K, T, A, Tr, F, N, L> DefaultSessions<K, T, A, Tr, F, N, L>
 where
     K: Key,
     T: 'static,
@@ -49,26 +81,21 @@ where
     N: Push<F::Out>,
     L: Push<T>,
 {
+    pub(super) fn new(base: Base<K, T, A, F, N, L>) -> Self {
+        DefaultSessions {
+            base,
+            sessions: HashMap::new(),
+            ends: BTreeMap::new(),
+            _trigger: PhantomData,
+        }
+    }
+
     /// Adds a record to the key's sessions; returns true if it is late for them all.
-    pub(super) fn add_to_default_sessions(
-        &mut self,
-        key: &K,
-        ts: Timestamp,
-        item: &T,
-        windows: &[A::Window],
-    ) -> bool {
+    fn add(&mut self, key: &K, ts: Timestamp, item: &T, windows: &[A::Window]) -> bool {
         let mut late = true;
-        let watermark = self.watermark;
-        let Self {
-            sessions,
-            session_ends,
-            function,
-            ..
-        } = self;
-        let Some(ends) = session_ends.as_mut() else {
-            return true;
-        };
-        let key_sessions = sessions.entry_ref(key).or_default();
+        let watermark = self.base.watermark;
+        let function = &mut self.base.function;
+        let key_sessions = self.sessions.entry_ref(key).or_default();
         for window in windows {
             // A key's sessions are kept sorted and are disjoint, so the sessions a window
             // touches are contiguous: find the first by binary search (a key can have many
@@ -91,11 +118,10 @@ where
                         Session {
                             window: window.clone(),
                             contents: function.create(),
-                            trigger: Default::default(),
                             due,
                         },
                     );
-                    ends.entry(due).or_default().push(key.clone());
+                    self.ends.entry(due).or_default().push(key.clone());
                     first
                 }
                 1 => {
@@ -120,25 +146,56 @@ where
             function.add(&mut key_sessions[index].contents, ts, item);
         }
         if key_sessions.is_empty() {
-            sessions.remove(key);
+            self.sessions.remove(key);
         }
         late
     }
+}
+
+/// Rebuilds the index of session ends and the order of each key's sessions (after a
+/// restore).
+fn index_ends<K: Key, W: Window, S>(
+    sessions: &mut HashMap<K, SmallVec<[Session<W, S>; 2]>>,
+    ends: &mut BTreeMap<Timestamp, SmallVec<[K; 1]>>,
+) {
+    ends.clear();
+    for (key, list) in sessions.iter_mut() {
+        list.sort_by(|a, b| a.window.cmp(&b.window));
+        for session in list.iter_mut() {
+            session.due = session.window.max_timestamp();
+            ends.entry(session.due).or_default().push(key.clone());
+        }
+    }
+}
+
+impl<K, T, A, Tr, F, N, L> Strategy<K, T> for DefaultSessions<K, T, A, Tr, F, N, L>
+where
+    K: Key,
+    T: 'static,
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
+    N: Push<F::Out>,
+    L: Push<T>,
+{
+    #[inline]
+    fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
+        let windows = self.base.assign(cx, ts, &item)?;
+        let skipped = self.add(&key, ts, &item, &windows);
+        // No allowed lateness: a record is late once the watermark has reached it.
+        self.base
+            .added(cx, windows, Ok(skipped), ts, item, |ts, watermark| {
+                ts <= watermark
+            })
+    }
 
     /// Fires, in end order, every session the watermark has reached.
-    pub(super) fn fire_default_sessions(&mut self, cx: &mut Context<'_>) -> Result {
-        let watermark = self.watermark;
+    fn on_event_time(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
         let now = cx.processing_time();
-        loop {
-            let Some(ends) = self.session_ends.as_mut() else {
-                return Ok(());
-            };
-            let Some(entry) = ends.first_entry() else {
-                return Ok(());
-            };
+        while let Some(entry) = self.ends.first_entry() {
             let end = *entry.key();
             if end > watermark {
-                return Ok(());
+                break;
             }
             for key in entry.remove() {
                 let Some(key_sessions) = self.sessions.get_mut(&key) else {
@@ -152,38 +209,60 @@ where
                 if actual > end {
                     // It grew since it was indexed: index it at its end now.
                     key_sessions[i].due = actual;
-                    if let Some(ends) = self.session_ends.as_mut() {
-                        ends.entry(actual).or_default().push(key);
-                    }
+                    self.ends.entry(actual).or_default().push(key);
                     continue;
                 }
                 let mut session = key_sessions.remove(i);
                 if key_sessions.is_empty() {
                     self.sessions.remove(&key);
                 }
-                if self.function.is_empty(&session.contents) {
-                    continue;
-                }
-                self.metrics.fired += 1;
-                let context = WindowContext::new(&key, &session.window, watermark, now);
-                self.function
-                    .emit(&context, &mut session.contents, cx, &mut self.next)?;
+                self.base
+                    .emit(cx, &key, &session.window, now, &mut session.contents)?;
             }
         }
+        Ok(())
     }
 
-    /// Rebuilds the index of session ends and the order of each key's sessions (after a
-    /// restore).
-    pub(super) fn index_session_ends(&mut self) {
-        if let Some(ends) = self.session_ends.as_mut() {
-            ends.clear();
-            for (key, list) in self.sessions.iter_mut() {
-                list.sort_by(|a, b| a.window.cmp(&b.window));
-                for session in list.iter_mut() {
-                    session.due = session.window.max_timestamp();
-                    ends.entry(session.due).or_default().push(key.clone());
-                }
+    fn write_snapshot(&mut self, snapshot: &mut SnapshotWriter) -> Result {
+        // The trigger keeps no state here; the format has a default one per session.
+        let trigger = Tr::State::default();
+        let state = StateRef {
+            sessions: self
+                .sessions
+                .iter()
+                .map(|(k, list)| {
+                    let list = list
+                        .iter()
+                        .map(|s| (&s.window, &s.contents, &trigger))
+                        .collect();
+                    (k, list)
+                })
+                .collect(),
+            ..StateRef::empty(self.base.watermark)
+        };
+        self.base.write_state(snapshot, &state)
+    }
+
+    fn read_snapshot(&mut self, snapshot: &SnapshotReader) -> Result {
+        let Self {
+            base,
+            sessions,
+            ends,
+            ..
+        } = self;
+        base.read_state::<Tr::State>(snapshot, |state| {
+            for (key, list) in owned(snapshot, state.sessions) {
+                let list = list
+                    .into_iter()
+                    .map(|(window, contents, _trigger)| Session {
+                        window,
+                        contents,
+                        due: MAX_TIMESTAMP,
+                    })
+                    .collect();
+                sessions.insert(key, list);
             }
-        }
+            index_ends(sessions, ends);
+        })
     }
 }

@@ -1,12 +1,23 @@
 //! The window operator: Flink's `WindowOperator` (and `EvictingWindowOperator`, since
 //! eviction is a property of the window function here) over a keyed stream.
 //!
-//! State layout. Non-merging windows (tumbling, sliding, global) are stored window-major:
-//! `BTreeMap<window, map<key, entry>>`, ordered by the time windows close. Windows are
-//! aligned across keys, so the timer that fires a window's end and the timer that cleans
-//! it up are implied by the map itself and cost nothing per record; only timers that
-//! triggers register at other times go to a [`TimerQueue`]. Merging windows (sessions)
-//! are stored key-major with every timer in the queues.
+//! Strategies. How window state is kept and fired depends on the configuration, and is
+//! chosen once, when the operator is built ([`WindowOperator::new`]); each strategy is an
+//! operator type of its own that holds only the state it needs:
+//!
+//! - [`SlicedWindows`]: sliding event-time windows under the default trigger with no
+//!   allowed lateness and a function that can combine states (`aggregate`, `reduce`),
+//!   computed from panes.
+//! - [`AlignedWindows`]: any other non-merging windows (tumbling, sliding, global),
+//!   stored window-major so that end and cleanup timers are implied by the state.
+//! - [`DefaultSessions`]: event-time sessions under the default trigger with no allowed
+//!   lateness, growing in place and fired from an index of their ends.
+//! - [`MergingWindows`]: any other sessions, with a timer queue per (key, window).
+//!
+//! All give Flink's results; the fast ones (panes, default sessions) are checked against
+//! the general ones by property tests. Shared pieces: `base` (function, outputs, late
+//! records, counters, the control path), `timers` (trigger calls and timer semantics of the
+//! two general strategies) and `snapshot` (the one checkpoint format).
 //!
 //! Timer semantics follow Flink's timer service: one timer per (key, window, time), fired
 //! in time order when the watermark (or processing time) reaches it; a timer at or behind
@@ -14,57 +25,29 @@
 //! the same time fire as one callback.
 
 mod aligned;
+mod base;
 mod default_sessions;
 mod merging;
 mod sliced;
 mod snapshot;
 mod timers;
 
-use std::collections::BTreeMap;
-use std::marker::PhantomData;
+pub use aligned::AlignedWindows;
+pub use default_sessions::DefaultSessions;
+pub use merging::MergingWindows;
+pub use sliced::SlicedWindows;
 
-use hashbrown::HashMap;
-use smallvec::SmallVec;
+use base::Base;
+use timers::{Lateness, Timers};
 
-use crate::error::{OpLabel, Result, StreamError};
+use crate::error::{ErrorKind, OpLabel, Result, StreamError};
 use crate::key::Key;
-use crate::keyed_map::KeyedMap;
 use crate::operator::{Context, Operator, Push};
 use crate::snapshot::{SnapshotReader, SnapshotWriter};
-use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP, MIN_TIMESTAMP};
-use crate::timer::TimerQueue;
+use crate::time::Timestamp;
 use crate::window::assigner::WindowAssigner;
 use crate::window::function::WindowFunction;
-use crate::window::trigger::{TimerRequests, Trigger};
-use crate::window::Window;
-
-/// The contents and trigger state of one (key, window).
-pub(crate) struct Entry<S, TS> {
-    contents: S,
-    trigger: TS,
-    /// The window's end timer (at `max_timestamp`) is registered in the implied slot.
-    end_timer: bool,
-}
-
-/// All keys of one non-merging window.
-pub(crate) struct Slot<K, S, TS> {
-    /// The implied end timers of this window have fired; a later registration at the
-    /// window end goes to the timer queue and fires on the next advance.
-    end_done: bool,
-    entries: KeyedMap<K, Entry<S, TS>>,
-}
-
-/// One session of a key.
-pub(crate) struct Session<W, S, TS> {
-    window: W,
-    contents: S,
-    trigger: TS,
-    /// Under the default trigger: the end time at which the session is in the end index
-    /// (its end when indexed; it may have grown since).
-    due: Timestamp,
-}
-
-type Sessions<W, S, TS> = SmallVec<[Session<W, S, TS>; 2]>;
+use crate::window::trigger::Trigger;
 
 /// Counters the operator keeps for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,39 +56,6 @@ pub struct WindowMetrics {
     pub late_records: u64,
     /// Windows fired.
     pub fired: u64,
-}
-
-/// Windows over a keyed stream of `(K, T)`: assigner `A`, trigger `Tr`, window function
-/// `F`; results go to `N`, records past the allowed lateness to `L`.
-pub struct WindowOperator<K, T, A, Tr, F, N, L>
-where
-    A: WindowAssigner<T>,
-    Tr: Trigger<T, A::Window>,
-    F: WindowFunction<K, T, A::Window>,
-{
-    assigner: A,
-    trigger: Tr,
-    function: F,
-    allowed_lateness: i64,
-    uid: String,
-    label: OpLabel,
-    domain: Option<TimeDomain>,
-    watermark: Timestamp,
-    aligned: BTreeMap<A::Window, Slot<K, F::State, Tr::State>>,
-    spare_maps: Vec<KeyedMap<K, Entry<F::State, Tr::State>>>,
-    sessions: HashMap<K, Sessions<A::Window, F::State, Tr::State>>,
-    /// The end index of sessions under the default trigger (see `default_sessions`).
-    session_ends: Option<default_sessions::SessionEnds<K>>,
-    /// Pane state, when overlapping windows are computed from panes (see `sliced`).
-    sliced: Option<sliced::Sliced<K, F::State>>,
-    event_timers: TimerQueue<(K, A::Window)>,
-    processing_timers: TimerQueue<(K, A::Window)>,
-    assigned: Vec<A::Window>,
-    requests: TimerRequests,
-    metrics: WindowMetrics,
-    next: N,
-    late: L,
-    _records: PhantomData<fn(T)>,
 }
 
 /// How a window operator is configured (everything but its downstream).
@@ -125,6 +75,43 @@ pub struct WindowConfig<A, Tr, F> {
     pub label: OpLabel,
 }
 
+/// Windows over a keyed stream of `(K, T)`: assigner `A`, trigger `Tr`, window function
+/// `F`; results go to `N`, records past the allowed lateness to `L`. One strategy,
+/// chosen by [`new`](Self::new) from the configuration (see the module docs).
+pub enum WindowOperator<K, T, A, Tr, F, N, L>
+where
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
+{
+    /// Non-merging windows with one state per (key, window).
+    Aligned(AlignedWindows<K, T, A, Tr, F, N, L>),
+    /// Sliding windows computed from panes.
+    Sliced(SlicedWindows<K, T, A, Tr, F, N, L>),
+    /// Sessions under any trigger and lateness.
+    Merging(MergingWindows<K, T, A, Tr, F, N, L>),
+    /// Sessions under the default event-time trigger with no allowed lateness.
+    DefaultSessions(DefaultSessions<K, T, A, Tr, F, N, L>),
+}
+
+/// Evaluates `$body` with `$op` bound to the strategy inside `$self`.
+///
+/// [`WindowOperator::new`] builds the aligned strategy only for non-merging assigners and
+/// the two session strategies only for merging ones, so `A::MERGING` (a constant) rules out
+/// half of the arms at compile time: the record path of a tumbling window does not carry
+/// the code of sessions, which keeps what remains small enough to inline.
+macro_rules! each_strategy {
+    ($self:expr, $op:ident => $body:expr) => {
+        match $self {
+            WindowOperator::Sliced($op) => $body,
+            WindowOperator::Aligned($op) if !A::MERGING => $body,
+            WindowOperator::Merging($op) if A::MERGING => $body,
+            WindowOperator::DefaultSessions($op) if A::MERGING => $body,
+            _ => unreachable!("a window strategy that does not fit the assigner"),
+        }
+    };
+}
+
 impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
 where
     K: Key,
@@ -135,60 +122,47 @@ where
     N: Push<F::Out>,
     L: Push<T>,
 {
-    /// A window operator; fails if the assigner or trigger do not fit together.
+    /// A window operator with the strategy the configuration allows; fails if the
+    /// assigner or trigger do not fit together.
     pub fn new(config: WindowConfig<A, Tr, F>, next: N, late: L) -> Result<Self> {
-        config.assigner.validate().map_err(|message| {
-            StreamError::new(crate::error::ErrorKind::Config, message).at(&config.label)
-        })?;
+        let config_error =
+            |message: String| StreamError::new(ErrorKind::Config, message).at(&config.label);
+        config.assigner.validate().map_err(config_error)?;
         if A::MERGING && !config.trigger.can_merge() {
-            return Err(StreamError::new(
-                crate::error::ErrorKind::Config,
-                format!(
-                    "trigger {} cannot be used with merging (session) windows",
-                    config.trigger.describe()
-                ),
-            )
-            .at(&config.label));
+            return Err(config_error(format!(
+                "trigger {} cannot be used with merging (session) windows",
+                config.trigger.describe()
+            )));
         }
         if config.allowed_lateness < 0 {
-            return Err(StreamError::new(
-                crate::error::ErrorKind::Config,
-                "allowed lateness must not be negative",
-            )
-            .at(&config.label));
+            return Err(config_error(
+                "allowed lateness must not be negative".to_owned(),
+            ));
         }
-        let mut function = config.function;
-        let sliced = sliced::Sliced::plan(
-            &config.assigner,
-            &config.trigger,
-            &mut function,
-            config.allowed_lateness,
-        );
-        let session_ends =
-            default_sessions::applies(&config.assigner, &config.trigger, config.allowed_lateness)
-                .then(Default::default);
-        Ok(WindowOperator {
-            domain: config.assigner.domain(),
-            sliced,
-            session_ends,
-            assigner: config.assigner,
-            trigger: config.trigger,
-            function,
-            allowed_lateness: config.allowed_lateness,
-            uid: config.uid,
-            label: config.label,
-            watermark: MIN_TIMESTAMP,
-            aligned: BTreeMap::new(),
-            spare_maps: Vec::new(),
-            sessions: HashMap::new(),
-            event_timers: TimerQueue::new(),
-            processing_timers: TimerQueue::new(),
-            assigned: Vec::new(),
-            requests: TimerRequests::default(),
-            metrics: WindowMetrics::default(),
-            next,
-            late,
-            _records: PhantomData,
+        let WindowConfig {
+            assigner,
+            trigger,
+            mut function,
+            allowed_lateness,
+            uid,
+            label,
+        } = config;
+        let panes =
+            sliced::panes::<K, T, A, Tr, F>(&assigner, &trigger, &mut function, allowed_lateness);
+        let default_sessions = default_sessions::applies(&assigner, &trigger, allowed_lateness);
+        let lateness = Lateness {
+            domain: assigner.domain(),
+            allowed: allowed_lateness,
+        };
+        let base = Base::new(assigner, function, uid, label, next, late);
+        Ok(if let Some(panes) = panes {
+            WindowOperator::Sliced(SlicedWindows::new(base, panes))
+        } else if default_sessions {
+            WindowOperator::DefaultSessions(DefaultSessions::new(base))
+        } else if A::MERGING {
+            WindowOperator::Merging(MergingWindows::new(base, Timers::new(trigger, lateness)))
+        } else {
+            WindowOperator::Aligned(AlignedWindows::new(base, Timers::new(trigger, lateness)))
         })
     }
 }
@@ -201,47 +175,7 @@ where
 {
     /// The operator's counters.
     pub fn metrics(&self) -> WindowMetrics {
-        self.metrics
-    }
-
-    /// The time at which a window's state is dropped: its end plus the allowed lateness for
-    /// event time, its end for processing time, never for global windows.
-    #[inline]
-    fn cleanup_time(&self, window: &A::Window) -> Timestamp {
-        match self.domain {
-            Some(TimeDomain::EventTime) => {
-                window.max_timestamp().saturating_add(self.allowed_lateness)
-            }
-            Some(TimeDomain::ProcessingTime) => window.max_timestamp(),
-            None => MAX_TIMESTAMP,
-        }
-    }
-
-    /// The domain of the cleanup timers, if windows are ever cleaned up.
-    #[inline]
-    fn cleanup_domain(&self) -> Option<TimeDomain> {
-        self.domain
-    }
-
-    /// A window is late when the watermark has passed its cleanup time.
-    #[inline]
-    fn is_window_late(&self, window: &A::Window) -> bool {
-        self.domain == Some(TimeDomain::EventTime) && self.cleanup_time(window) <= self.watermark
-    }
-
-    /// A record is late when its timestamp plus the allowed lateness is behind the
-    /// watermark.
-    #[inline]
-    fn is_element_late(&self, ts: Timestamp) -> bool {
-        self.domain == Some(TimeDomain::EventTime)
-            && ts.saturating_add(self.allowed_lateness) <= self.watermark
-    }
-
-    fn queue(&mut self, domain: TimeDomain) -> &mut TimerQueue<(K, A::Window)> {
-        match domain {
-            TimeDomain::EventTime => &mut self.event_timers,
-            TimeDomain::ProcessingTime => &mut self.processing_timers,
-        }
+        each_strategy!(self, op => op.metrics())
     }
 }
 
@@ -256,44 +190,27 @@ where
     L: Push<T>,
 {
     fn downstream(&mut self, f: &mut dyn FnMut(&mut dyn Operator) -> Result) -> Result {
-        f(&mut self.next)?;
-        f(&mut self.late)
+        each_strategy!(self, op => op.downstream(f))
     }
 
     fn on_watermark(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
-        if watermark <= self.watermark {
-            return Ok(());
-        }
-        if self.sliced.is_some() {
-            self.watermark = watermark;
-            self.fire_panes(cx)?;
-        } else if self.session_ends.is_some() {
-            self.watermark = watermark;
-            self.fire_default_sessions(cx)?;
-        } else {
-            self.advance(cx, TimeDomain::EventTime, watermark)?;
-        }
-        self.next.on_watermark(cx, watermark)?;
-        self.late.on_watermark(cx, watermark)
+        each_strategy!(self, op => op.on_watermark(cx, watermark))
     }
 
     fn on_processing_time(&mut self, cx: &mut Context<'_>, now: Timestamp) -> Result {
-        self.advance(cx, TimeDomain::ProcessingTime, now)?;
-        self.request_next_processing_time(cx);
-        self.next.on_processing_time(cx, now)?;
-        self.late.on_processing_time(cx, now)
+        each_strategy!(self, op => op.on_processing_time(cx, now))
     }
 
     fn snapshot(&mut self, snapshot: &mut SnapshotWriter) -> Result {
-        self.write_snapshot(snapshot).map_err(|e| e.at(&self.label))
+        each_strategy!(self, op => op.snapshot(snapshot))
     }
 
     fn restore_own(&mut self, snapshot: &SnapshotReader) -> Result {
-        self.read_snapshot(snapshot).map_err(|e| e.at(&self.label))
+        each_strategy!(self, op => op.restore_own(snapshot))
     }
 
     fn is_backlogged(&self) -> bool {
-        self.next.is_backlogged() || self.late.is_backlogged()
+        each_strategy!(self, op => op.is_backlogged())
     }
 }
 
@@ -308,42 +225,108 @@ where
     L: Push<T>,
 {
     #[inline]
-    fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, (key, item): (K, T)) -> Result {
-        if self.sliced.is_some() {
-            if ts == MIN_TIMESTAMP {
-                // The per-window path reports the missing timestamp.
-                let mut windows = Vec::new();
-                self.assigner
-                    .assign(&item, ts, cx, &mut windows)
-                    .map_err(|e| e.at(&self.label))?;
-            }
-            if self.add_to_pane(&key, ts, &item)? {
-                self.metrics.late_records += 1;
-                cx.count_late();
-                self.late.push(cx, ts, item)?;
-            }
-            return Ok(());
-        }
-        let mut assigned = std::mem::take(&mut self.assigned);
-        assigned.clear();
-        if let Err(e) = self.assigner.assign(&item, ts, cx, &mut assigned) {
-            self.assigned = assigned;
-            return Err(e.at(&self.label));
-        }
-        let outcome = if self.session_ends.is_some() {
-            Ok(self.add_to_default_sessions(&key, ts, &item, &assigned))
-        } else if A::MERGING {
-            self.add_to_sessions(cx, &key, ts, &item, &assigned)
-        } else {
-            self.add_to_aligned(cx, &key, ts, &item, &assigned)
+    fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, record: (K, T)) -> Result {
+        each_strategy!(self, op => op.push(cx, ts, record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::aggregate::count;
+    use crate::operator::Discard;
+    use crate::window::function::{
+        AggregateWindow, Collector, ProcessFn, ProcessWindow, WindowContext,
+    };
+    use crate::window::trigger::{count_trigger, event_time_trigger, processing_time_trigger};
+    use crate::window::{global, session, sliding, tumbling, NoEvictor, TimeWindow};
+
+    type Op<A, Tr, F> = WindowOperator<u8, u64, A, Tr, F, Discard, Discard>;
+
+    fn build<A, Tr, F>(assigner: A, trigger: Tr, function: F, lateness: i64) -> Op<A, Tr, F>
+    where
+        A: WindowAssigner<u64>,
+        Tr: Trigger<u64, A::Window>,
+        F: WindowFunction<u8, u64, A::Window>,
+        Discard: Push<F::Out>,
+    {
+        let config = WindowConfig {
+            assigner,
+            trigger,
+            function,
+            allowed_lateness: lateness,
+            uid: "window".into(),
+            label: OpLabel::new("window"),
         };
-        self.assigned = assigned;
-        let skipped = outcome.map_err(|e| e.at(&self.label))?;
-        if skipped && self.is_element_late(ts) {
-            self.metrics.late_records += 1;
-            cx.count_late();
-            self.late.push(cx, ts, item)?;
+        WindowOperator::new(config, Discard, Discard).expect("valid configuration")
+    }
+
+    fn kind<A, Tr, F>(op: &Op<A, Tr, F>) -> &'static str
+    where
+        A: WindowAssigner<u64>,
+        Tr: Trigger<u64, A::Window>,
+        F: WindowFunction<u8, u64, A::Window>,
+    {
+        match op {
+            WindowOperator::Aligned(_) => "aligned",
+            WindowOperator::Sliced(_) => "sliced",
+            WindowOperator::Merging(_) => "merging",
+            WindowOperator::DefaultSessions(_) => "default sessions",
         }
-        Ok(())
+    }
+
+    #[test]
+    fn the_strategy_follows_the_configuration() {
+        let s = Duration::from_secs;
+        let counting = || AggregateWindow::new(count());
+        type Lister = fn(&WindowContext<'_, u8, TimeWindow>, &[u64], &mut Collector<'_, u64>);
+        fn list(
+            _: &WindowContext<'_, u8, TimeWindow>,
+            items: &[u64],
+            out: &mut Collector<'_, u64>,
+        ) {
+            out.extend(items.iter().copied());
+        }
+        let listing = || ProcessWindow::new(ProcessFn::new(list as Lister), NoEvictor);
+
+        // Panes: sliding event time, default trigger, no lateness, a combinable function.
+        let op = build(sliding(s(4), s(1)), event_time_trigger(), counting(), 0);
+        assert_eq!(kind(&op), "sliced");
+        let op = build(sliding(s(4), s(1)), event_time_trigger(), counting(), 1);
+        assert_eq!(kind(&op), "aligned");
+        let op = build(sliding(s(4), s(1)), count_trigger(2), counting(), 0);
+        assert_eq!(kind(&op), "aligned");
+        let op = build(sliding(s(4), s(1)), event_time_trigger(), listing(), 0);
+        assert_eq!(kind(&op), "aligned");
+        let op = build(
+            sliding(s(4), s(1)).processing_time(),
+            processing_time_trigger(),
+            counting(),
+            0,
+        );
+        assert_eq!(kind(&op), "aligned");
+        let op = build(tumbling(s(1)), event_time_trigger(), counting(), 0);
+        assert_eq!(kind(&op), "aligned");
+        let op = build(global(), count_trigger(3), counting(), 0);
+        assert_eq!(kind(&op), "aligned");
+
+        // Sessions in place: event time, default trigger, no lateness.
+        let op = build(session(s(1)), event_time_trigger(), counting(), 0);
+        assert_eq!(kind(&op), "default sessions");
+        let op = build(session(s(1)), event_time_trigger(), listing(), 0);
+        assert_eq!(kind(&op), "default sessions");
+        let op = build(session(s(1)), event_time_trigger(), counting(), 1);
+        assert_eq!(kind(&op), "merging");
+        let op = build(session(s(1)), count_trigger(2), counting(), 0);
+        assert_eq!(kind(&op), "merging");
+        let op = build(
+            session(s(1)).processing_time(),
+            processing_time_trigger(),
+            counting(),
+            0,
+        );
+        assert_eq!(kind(&op), "merging");
     }
 }

@@ -1,38 +1,118 @@
-//! Overlapping windows computed from panes ("slicing").
+//! Sliding windows computed from panes ("slicing").
 //!
 //! A sliding window of `size` every `slide` puts each record in `size / slide` windows.
-//! When the trigger is the default event-time trigger, there is no allowed lateness and
-//! the window function can fold one state into a copy of another, the operator instead
-//! keeps one state per (pane, key), panes being `gcd(size, slide)` wide: a record
-//! updates one pane, and a window's result is its panes combined when it fires. A pane is
-//! dropped once no window still to fire contains it. Results, timestamps and late
-//! handling are those of the per-window path (Flink's semantics).
+//! This strategy is chosen instead of `aligned` when the assigner splits into panes
+//! (sliding windows), the windows are in event time, the trigger fires only when the
+//! watermark reaches a window's end (Flink's `EventTimeTrigger`), there is no allowed
+//! lateness and the window function can fold a copy of one state into another
+//! (`aggregate`, `reduce`). It keeps one state per (pane, key), panes being
+//! `gcd(size, slide)` wide: a record updates one pane, and a window's result is its panes
+//! combined when it fires. A pane is dropped once no window still to fire contains it.
+//! Neither a trigger nor timers are needed: windows fire in end order as the watermark
+//! passes. Results, timestamps and late handling are those of the per-window path
+//! (Flink's semantics).
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
-use super::WindowOperator;
+use super::base::{strategy_operator, Base, Strategy};
+use super::snapshot::{owned, StateRef};
 use crate::error::Result;
 use crate::key::Key;
 use crate::keyed_map::KeyedMap;
 use crate::operator::{Context, Push};
-use crate::time::{TimeDomain, Timestamp};
+use crate::snapshot::{SnapshotReader, SnapshotWriter};
+use crate::time::{TimeDomain, Timestamp, MIN_TIMESTAMP};
 use crate::window::assigner::{Panes, WindowAssigner};
-use crate::window::function::{WindowContext, WindowFunction};
+use crate::window::function::WindowFunction;
 use crate::window::trigger::Trigger;
 
-/// The pane state of a sliced window operator.
-pub(crate) struct Sliced<K, S> {
-    panes: Panes,
-    /// Per pane (by its end), the state of each key.
-    pub(super) slices: BTreeMap<Timestamp, KeyedMap<K, S>>,
-    /// Every window ending at or before this has fired.
-    pub(super) fired_through: Timestamp,
-    /// Where a window's panes are combined.
-    combined: KeyedMap<K, S>,
-    spare: Vec<KeyedMap<K, S>>,
+/// The panes the windows can be computed from, if the operator's configuration allows
+/// it (see the module docs).
+pub(super) fn panes<K, T, A, Tr, F>(
+    assigner: &A,
+    trigger: &Tr,
+    function: &mut F,
+    allowed_lateness: Timestamp,
+) -> Option<Panes>
+where
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
+{
+    let panes = assigner.panes()?;
+    let mut probe = function.create();
+    let mergeable = function.merge_copy(&mut probe, &function.create());
+    (assigner.domain() == Some(TimeDomain::EventTime)
+        && trigger.fires_at_event_time_end_only()
+        && allowed_lateness == 0
+        && mergeable)
+        .then_some(panes)
 }
 
-impl<K: Key, S> Sliced<K, S> {
+/// Sliding event-time windows under the default trigger, computed from panes.
+pub struct SlicedWindows<K, T, A, Tr, F, N, L>
+where
+    A: WindowAssigner<T>,
+    F: WindowFunction<K, T, A::Window>,
+{
+    base: Base<K, T, A, F, N, L>,
+    panes: Panes,
+    /// Per pane (by its end), the state of each key.
+    slices: BTreeMap<Timestamp, KeyedMap<K, F::State>>,
+    /// Every window ending at or before this has fired.
+    fired_through: Timestamp,
+    /// Where a window's panes are combined.
+    combined: KeyedMap<K, F::State>,
+    /// Key maps of dropped panes, emptied and kept for new panes.
+    spare: Vec<KeyedMap<K, F::State>>,
+    /// The trigger is not run (it would only fire at the end); its state type is part of
+    /// the snapshot format.
+    _trigger: PhantomData<fn(Tr)>,
+}
+
+strategy_operator!(SlicedWindows);
+
+impl<K, T, A, Tr, F, N, L> SlicedWindows<K, T, A, Tr, F, N, L>
+where
+    K: Key,
+    T: 'static,
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
+    N: Push<F::Out>,
+    L: Push<T>,
+{
+    pub(super) fn new(base: Base<K, T, A, F, N, L>, panes: Panes) -> Self {
+        SlicedWindows {
+            base,
+            panes,
+            slices: BTreeMap::new(),
+            fired_through: Timestamp::MIN,
+            combined: KeyedMap::new(),
+            spare: Vec::new(),
+            _trigger: PhantomData,
+        }
+    }
+
+    /// Adds a record to its pane; returns true if it is late for all its windows.
+    #[inline]
+    fn add(&mut self, key: &K, ts: Timestamp, item: &T) -> bool {
+        if self.panes.last_window_end(ts) - 1 <= self.base.watermark {
+            return true;
+        }
+        let pane_end = self.panes.pane_end(ts);
+        let spare = &mut self.spare;
+        let pane = self
+            .slices
+            .entry(pane_end)
+            .or_insert_with(|| spare.pop().unwrap_or_default());
+        let function = &mut self.base.function;
+        let state = pane.get_or_insert_with(key, || function.create());
+        function.add(state, ts, item);
+        false
+    }
+
     /// Drops the panes that no window after `fired_through` contains (those ending at or
     /// before the next window's start).
     fn drop_fired_panes(&mut self) {
@@ -48,37 +128,9 @@ impl<K: Key, S> Sliced<K, S> {
             self.spare.push(pane);
         }
     }
-
-    /// Pane state for `panes`, if the operator's configuration allows it.
-    pub(super) fn plan<T, A, Tr, F>(
-        assigner: &A,
-        trigger: &Tr,
-        function: &mut F,
-        allowed_lateness: Timestamp,
-    ) -> Option<Self>
-    where
-        A: WindowAssigner<T>,
-        Tr: Trigger<T, A::Window>,
-        F: WindowFunction<K, T, A::Window, State = S>,
-    {
-        let panes = assigner.panes()?;
-        let mut probe = function.create();
-        let mergeable = function.merge_copy(&mut probe, &function.create());
-        (assigner.domain() == Some(TimeDomain::EventTime)
-            && trigger.fires_at_event_time_end_only()
-            && allowed_lateness == 0
-            && mergeable)
-            .then(|| Sliced {
-                panes,
-                slices: BTreeMap::new(),
-                fired_through: Timestamp::MIN,
-                combined: KeyedMap::new(),
-                spare: Vec::new(),
-            })
-    }
 }
 
-impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
+impl<K, T, A, Tr, F, N, L> Strategy<K, T> for SlicedWindows<K, T, A, Tr, F, N, L>
 where
     K: Key,
     T: 'static,
@@ -88,80 +140,92 @@ where
     N: Push<F::Out>,
     L: Push<T>,
 {
-    /// Adds a record to its pane; returns true if it is late for all its windows.
     #[inline]
-    pub(super) fn add_to_pane(&mut self, key: &K, ts: Timestamp, item: &T) -> Result<bool> {
-        let Some(sliced) = self.sliced.as_mut() else {
-            return Ok(true);
-        };
-        let panes = sliced.panes;
-        if panes.last_window_end(ts) - 1 <= self.watermark {
-            return Ok(true);
+    fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
+        if ts == MIN_TIMESTAMP {
+            // Assigning reports the missing timestamp, as on the per-window path.
+            let windows = self.base.assign(cx, ts, &item)?;
+            self.base.assigned = windows;
         }
-        let pane_end = panes.pane_end(ts);
-        let Sliced { slices, spare, .. } = sliced;
-        let pane = slices
-            .entry(pane_end)
-            .or_insert_with(|| spare.pop().unwrap_or_else(KeyedMap::new));
-        let function = &mut self.function;
-        let state = pane.get_or_insert_with(key, || function.create());
-        function.add(state, ts, item);
-        Ok(false)
+        if self.add(&key, ts, &item) {
+            self.base.late_record(cx, ts, item)?;
+        }
+        Ok(())
     }
 
     /// Fires every window whose end the watermark has reached, combining its panes, and
     /// drops the panes no later window contains.
-    pub(super) fn fire_panes(&mut self, cx: &mut Context<'_>) -> Result {
-        let watermark = self.watermark;
+    fn on_event_time(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
         let now = cx.processing_time();
-        let Some(sliced) = self.sliced.as_mut() else {
-            return Ok(());
-        };
-        let Panes { size, slide, .. } = sliced.panes;
-        while let Some(&first_pane) = sliced.slices.keys().next() {
+        let Panes { size, slide, .. } = self.panes;
+        while let Some(&first_pane) = self.slices.keys().next() {
             // The next window to fire: after the last one fired, and not before the first
             // window that holds the oldest pane (skipping windows over gaps in the data).
-            let end = sliced
+            let end = self
                 .panes
                 .window_end_at_or_after(first_pane)
-                .max(sliced.fired_through.saturating_add(slide));
+                .max(self.fired_through.saturating_add(slide));
             if end.saturating_sub(1) > watermark {
                 break;
             }
             let start = end - size;
-            for (_, pane) in sliced.slices.range(start + 1..=end) {
+            let function = &mut self.base.function;
+            for (_, pane) in self.slices.range(start + 1..=end) {
                 for (key, state) in pane.iter() {
-                    let function = &mut self.function;
-                    let combined = sliced
-                        .combined
-                        .get_or_insert_with(key, || function.create());
+                    let combined = self.combined.get_or_insert_with(key, || function.create());
                     function.merge_copy(combined, state);
                 }
             }
-            let window = self.assigner.window_at(start, end);
-            for (key, mut state) in sliced.combined.drain() {
+            let window = self.base.assigner.window_at(start, end);
+            for (key, mut state) in self.combined.drain() {
                 if let Some(window) = &window {
-                    if self.function.is_empty(&state) {
-                        continue;
-                    }
-                    self.metrics.fired += 1;
-                    let context = WindowContext::new(&key, window, watermark, now);
-                    self.function
-                        .emit(&context, &mut state, cx, &mut self.next)?;
+                    self.base.emit(cx, &key, window, now, &mut state)?;
                 }
             }
-            sliced.fired_through = end;
-            sliced.drop_fired_panes();
+            self.fired_through = end;
+            self.drop_fired_panes();
         }
         // Windows the watermark has passed are done, data or not: a record that arrives
         // later belongs only to the windows still to come (as on the per-window path).
-        let passed = sliced
+        let passed = self
             .panes
             .window_end_at_or_before(watermark.saturating_add(1));
-        if passed > sliced.fired_through {
-            sliced.fired_through = passed;
-            sliced.drop_fired_panes();
+        if passed > self.fired_through {
+            self.fired_through = passed;
+            self.drop_fired_panes();
         }
         Ok(())
+    }
+
+    fn write_snapshot(&mut self, snapshot: &mut SnapshotWriter) -> Result {
+        let state: StateRef<'_, K, A::Window, F::State, Tr::State> = StateRef {
+            panes: self
+                .slices
+                .iter()
+                .map(|(end, pane)| (*end, pane.iter().collect()))
+                .collect(),
+            fired_through: self.fired_through,
+            ..StateRef::empty(self.base.watermark)
+        };
+        self.base.write_state(snapshot, &state)
+    }
+
+    fn read_snapshot(&mut self, snapshot: &SnapshotReader) -> Result {
+        let Self {
+            base,
+            slices,
+            fired_through,
+            ..
+        } = self;
+        base.read_state::<Tr::State>(snapshot, |state| {
+            *fired_through = (*fired_through).max(state.fired_through);
+            for (end, entries) in state.panes {
+                let pane = slices.entry(end).or_default();
+                for (key, contents) in owned(snapshot, entries) {
+                    pane.insert(key, contents);
+                }
+            }
+            slices.retain(|_, pane| !pane.is_empty());
+        })
     }
 }

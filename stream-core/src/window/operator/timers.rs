@@ -1,15 +1,16 @@
-//! Firing: timer callbacks, emission and cleanup, shared by both state layouts.
+//! Triggers and timers, shared by the strategies that run a trigger (aligned and merging
+//! windows): when windows are cleaned up and records are late, the timer queues, and
+//! Flink's timer semantics for adding a record, firing a timer and clearing a window.
 
-use std::marker::PhantomData;
-
-use super::{Session, WindowMetrics, WindowOperator};
+use super::base::Base;
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
+use crate::snapshot::SnapshotReader;
 use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP};
-use crate::timer::TimerQueue;
+use crate::timer::{TimerQueue, TimerQueueSnapshot};
 use crate::window::assigner::WindowAssigner;
-use crate::window::function::{WindowContext, WindowFunction};
+use crate::window::function::WindowFunction;
 use crate::window::trigger::{TimerOp, TimerRequests, Trigger, TriggerContext, TriggerResult};
 use crate::window::Window;
 
@@ -21,45 +22,153 @@ pub(super) type ImpliedEnd<'a> = Option<(&'a mut bool, TimeDomain)>;
 /// neither register again nor delete.
 pub(super) type ImpliedCleanup = Option<(TimeDomain, Timestamp)>;
 
-/// The parts of the operator that firing needs, borrowed apart from the window state so
-/// an entry can be updated in place while it fires.
-pub(super) struct Parts<'a, K, T, W, Tr, F, N> {
-    pub trigger: &'a mut Tr,
-    pub function: &'a mut F,
-    pub next: &'a mut N,
-    pub requests: &'a mut TimerRequests,
-    pub event_timers: &'a mut TimerQueue<(K, W)>,
-    pub processing_timers: &'a mut TimerQueue<(K, W)>,
-    pub metrics: &'a mut WindowMetrics,
-    pub watermark: Timestamp,
-    pub _records: PhantomData<fn(T)>,
+/// When windows are cleaned up and records are late: the windows' time domain (none for
+/// global windows) and the allowed lateness.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Lateness {
+    pub domain: Option<TimeDomain>,
+    pub allowed: i64,
 }
 
-impl<K, T, W, Tr, F, N> Parts<'_, K, T, W, Tr, F, N>
+impl Lateness {
+    /// The time at which a window's state is dropped: its end plus the allowed lateness for
+    /// event time, its end for processing time, never for global windows.
+    #[inline]
+    pub fn cleanup_time<W: Window>(self, window: &W) -> Timestamp {
+        match self.domain {
+            Some(TimeDomain::EventTime) => window.max_timestamp().saturating_add(self.allowed),
+            Some(TimeDomain::ProcessingTime) => window.max_timestamp(),
+            None => MAX_TIMESTAMP,
+        }
+    }
+
+    /// The window's cleanup timer, if windows are ever cleaned up.
+    #[inline]
+    pub fn cleanup<W: Window>(self, window: &W) -> ImpliedCleanup {
+        self.domain.map(|d| (d, self.cleanup_time(window)))
+    }
+
+    /// A window is late when the watermark has passed its cleanup time.
+    #[inline]
+    pub fn is_window_late<W: Window>(self, window: &W, watermark: Timestamp) -> bool {
+        self.domain == Some(TimeDomain::EventTime) && self.cleanup_time(window) <= watermark
+    }
+
+    /// A record is late when its timestamp plus the allowed lateness is behind the
+    /// watermark.
+    #[inline]
+    pub fn is_element_late(self, ts: Timestamp, watermark: Timestamp) -> bool {
+        self.domain == Some(TimeDomain::EventTime) && ts.saturating_add(self.allowed) <= watermark
+    }
+}
+
+/// The trigger, the timer requests of its last call, and the timer queues of
+/// (key, window) timers.
+pub(super) struct Timers<K, W, Tr> {
+    pub trigger: Tr,
+    pub requests: TimerRequests,
+    pub event: TimerQueue<(K, W)>,
+    pub processing: TimerQueue<(K, W)>,
+    pub lateness: Lateness,
+}
+
+impl<K: Key, W: Window, Tr> Timers<K, W, Tr> {
+    /// No timers yet.
+    pub fn new(trigger: Tr, lateness: Lateness) -> Self {
+        Timers {
+            trigger,
+            requests: TimerRequests::default(),
+            event: TimerQueue::new(),
+            processing: TimerQueue::new(),
+            lateness,
+        }
+    }
+
+    /// Adds the snapshot's timers of the keys this instance owns.
+    pub fn restore(
+        &mut self,
+        snapshot: &SnapshotReader,
+        event: TimerQueueSnapshot<(K, W)>,
+        processing: TimerQueueSnapshot<(K, W)>,
+    ) {
+        self.event.restore(event);
+        self.event.retain(|(k, _)| snapshot.owns_key(k));
+        self.processing.restore(processing);
+        self.processing.retain(|(k, _)| snapshot.owns_key(k));
+    }
+
+    /// The queue of `domain`.
+    #[inline]
+    pub fn queue(&mut self, domain: TimeDomain) -> &mut TimerQueue<(K, W)> {
+        match domain {
+            TimeDomain::EventTime => &mut self.event,
+            TimeDomain::ProcessingTime => &mut self.processing,
+        }
+    }
+
+    /// Asks the runtime to call back at the next queued processing-time timer.
+    pub fn request_next_processing_time(&mut self, cx: &mut Context<'_>) {
+        if let Some(t) = self.processing.next_time() {
+            cx.request_processing_time(t);
+        }
+    }
+}
+
+/// The parts of the operator that firing needs, borrowed apart from the window state so
+/// an entry can be updated in place while it fires.
+pub(super) struct Parts<'a, K, T, A, Tr, F, N, L>
+where
+    A: WindowAssigner<T>,
+{
+    pub base: &'a mut Base<K, T, A, F, N, L>,
+    pub timers: &'a mut Timers<K, A::Window, Tr>,
+}
+
+impl<K, T, A, Tr, F, N, L> Parts<'_, K, T, A, Tr, F, N, L>
 where
     K: Key,
-    W: Window,
-    Tr: Trigger<T, W>,
-    F: WindowFunction<K, T, W>,
+    T: 'static,
+    A: WindowAssigner<T>,
+    Tr: Trigger<T, A::Window>,
+    F: WindowFunction<K, T, A::Window>,
     N: Push<F::Out>,
+    L: Push<T>,
 {
+    /// Calls the trigger with a context over `state`; its timer requests wait in
+    /// `requests` until [`apply_requests`](Self::apply_requests).
+    #[inline]
+    pub fn call_trigger<R>(
+        &mut self,
+        state: &mut Tr::State,
+        now: Timestamp,
+        call: impl FnOnce(&mut Tr, &mut TriggerContext<'_, Tr::State>) -> R,
+    ) -> R {
+        let mut ctx =
+            TriggerContext::new(state, self.base.watermark, now, &mut self.timers.requests);
+        call(&mut self.timers.trigger, &mut ctx)
+    }
+
     /// Applies the timer requests of the last trigger call for (key, window).
     #[inline]
     pub fn apply_requests(
         &mut self,
         cx: &mut Context<'_>,
         key: &K,
-        window: &W,
+        window: &A::Window,
         mut implied: ImpliedEnd<'_>,
         cleanup: ImpliedCleanup,
     ) {
-        if self.requests.is_empty() {
+        let Timers {
+            requests,
+            event,
+            processing,
+            ..
+        } = &mut *self.timers;
+        if requests.is_empty() {
             return;
         }
         let end = window.max_timestamp();
-        let (event_timers, processing_timers) =
-            (&mut *self.event_timers, &mut *self.processing_timers);
-        self.requests.take_each(|op| {
+        requests.take_each(|op| {
             let (domain, at, register) = match op {
                 TimerOp::Register(d, t) => (d, t, true),
                 TimerOp::Delete(d, t) => (d, t, false),
@@ -76,8 +185,8 @@ where
                 return;
             }
             let queue = match domain {
-                TimeDomain::EventTime => &mut *event_timers,
-                TimeDomain::ProcessingTime => &mut *processing_timers,
+                TimeDomain::EventTime => &mut *event,
+                TimeDomain::ProcessingTime => &mut *processing,
             };
             if register {
                 queue.register(at, (key.clone(), window.clone()));
@@ -90,24 +199,6 @@ where
         });
     }
 
-    /// Emits the window unless its contents are empty (purged or never filled).
-    #[inline]
-    pub fn emit(
-        &mut self,
-        cx: &mut Context<'_>,
-        key: &K,
-        window: &W,
-        contents: &mut F::State,
-    ) -> Result {
-        if self.function.is_empty(contents) {
-            return Ok(());
-        }
-        self.metrics.fired += 1;
-        let now = cx.processing_time();
-        let context = WindowContext::new(key, window, self.watermark, now);
-        self.function.emit(&context, contents, cx, self.next)
-    }
-
     /// Acts on a trigger's decision.
     #[inline]
     pub fn act(
@@ -115,42 +206,64 @@ where
         cx: &mut Context<'_>,
         result: TriggerResult,
         key: &K,
-        window: &W,
+        window: &A::Window,
         contents: &mut F::State,
     ) -> Result {
         if result.is_fire() {
-            self.emit(cx, key, window, contents)?;
+            let now = cx.processing_time();
+            self.base.emit(cx, key, window, now, contents)?;
         }
         if result.is_purge() {
-            self.function.clear(contents);
+            self.base.function.clear(contents);
         }
         Ok(())
     }
 
+    /// Adds a record to one of its windows at processing time `now`: the function takes
+    /// it, the trigger sees it, its timer requests apply and its decision is carried out.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn add(
+        &mut self,
+        cx: &mut Context<'_>,
+        key: &K,
+        ts: Timestamp,
+        item: &T,
+        window: &A::Window,
+        now: Timestamp,
+        contents: &mut F::State,
+        trigger_state: &mut Tr::State,
+        implied: ImpliedEnd<'_>,
+        cleanup: ImpliedCleanup,
+    ) -> Result {
+        self.base.function.add(contents, ts, item);
+        let result = self.call_trigger(trigger_state, now, |trigger, ctx| {
+            trigger.on_element(item, ts, window, ctx)
+        });
+        self.apply_requests(cx, key, window, implied, cleanup);
+        self.act(cx, result, key, window, contents)
+    }
+
     /// A timer of (key, window) fires at `time`.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fire(
         &mut self,
         cx: &mut Context<'_>,
         domain: TimeDomain,
         time: Timestamp,
         key: &K,
-        window: &W,
+        window: &A::Window,
         contents: &mut F::State,
         trigger_state: &mut Tr::State,
         implied: ImpliedEnd<'_>,
         cleanup: ImpliedCleanup,
     ) -> Result {
         let now = cx.processing_time();
-        let result = {
-            let mut ctx = TriggerContext::new(trigger_state, self.watermark, now, self.requests);
-            match domain {
-                TimeDomain::EventTime => self.trigger.on_event_time(time, window, &mut ctx),
-                TimeDomain::ProcessingTime => {
-                    self.trigger.on_processing_time(time, window, &mut ctx)
-                }
-            }
-        };
+        let result = self.call_trigger(trigger_state, now, |trigger, ctx| match domain {
+            TimeDomain::EventTime => trigger.on_event_time(time, window, ctx),
+            TimeDomain::ProcessingTime => trigger.on_processing_time(time, window, ctx),
+        });
         self.apply_requests(cx, key, window, implied, cleanup);
         self.act(cx, result, key, window, contents)
     }
@@ -160,269 +273,16 @@ where
         &mut self,
         cx: &mut Context<'_>,
         key: &K,
-        window: &W,
+        window: &A::Window,
         contents: &mut F::State,
         trigger_state: &mut Tr::State,
         cleanup: ImpliedCleanup,
     ) {
-        self.function.clear(contents);
+        self.base.function.clear(contents);
         let now = cx.processing_time();
-        {
-            let mut ctx = TriggerContext::new(trigger_state, self.watermark, now, self.requests);
-            self.trigger.clear(window, &mut ctx);
-        }
+        self.call_trigger(trigger_state, now, |trigger, ctx| {
+            trigger.clear(window, ctx)
+        });
         self.apply_requests(cx, key, window, None, cleanup);
-    }
-}
-
-/// Which implied timer of a slot comes next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    End,
-    Cleanup,
-}
-
-impl<K, T, A, Tr, F, N, L> WindowOperator<K, T, A, Tr, F, N, L>
-where
-    K: Key,
-    T: 'static,
-    A: WindowAssigner<T>,
-    Tr: Trigger<T, A::Window>,
-    F: WindowFunction<K, T, A::Window>,
-    N: Push<F::Out>,
-    L: Push<T>,
-{
-    pub(super) fn parts(&mut self) -> Parts<'_, K, T, A::Window, Tr, F, N> {
-        Parts {
-            trigger: &mut self.trigger,
-            function: &mut self.function,
-            next: &mut self.next,
-            requests: &mut self.requests,
-            event_timers: &mut self.event_timers,
-            processing_timers: &mut self.processing_timers,
-            metrics: &mut self.metrics,
-            watermark: self.watermark,
-            _records: PhantomData,
-        }
-    }
-
-    /// Fires every timer of `domain` up to `time`, in time order.
-    pub(super) fn advance(
-        &mut self,
-        cx: &mut Context<'_>,
-        domain: TimeDomain,
-        time: Timestamp,
-    ) -> Result {
-        if domain == TimeDomain::EventTime {
-            self.watermark = time;
-        }
-        let slots_follow_domain = !A::MERGING && self.domain == Some(domain);
-        loop {
-            let queued = self.queue(domain).next_time().filter(|t| *t <= time);
-            let slot = if slots_follow_domain {
-                self.next_slot_event().filter(|(t, _, _)| *t <= time)
-            } else {
-                None
-            };
-            match (queued, slot) {
-                (None, None) => return Ok(()),
-                (Some(q), Some((s, window, phase))) if s <= q => {
-                    self.fire_slot(cx, domain, s, window, phase)?
-                }
-                (None, Some((s, window, phase))) => self.fire_slot(cx, domain, s, window, phase)?,
-                (Some(_), _) => {
-                    if let Some((at, (key, window))) = self.queue(domain).pop_due(time) {
-                        self.fire_queued(cx, domain, at, key, window)?;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The earliest implied timer of the aligned windows: a window's end (for windows whose
-    /// end has not fired yet) or the cleanup of the oldest window.
-    fn next_slot_event(&self) -> Option<(Timestamp, A::Window, Phase)> {
-        let (oldest, _) = self.aligned.first_key_value()?;
-        let cleanup = self.cleanup_time(oldest);
-        let end = self
-            .aligned
-            .iter()
-            .find(|(_, slot)| !slot.end_done)
-            .map(|(w, _)| (w.max_timestamp(), w));
-        Some(match end {
-            Some((t, w)) if t <= cleanup => (t, w.clone(), Phase::End),
-            _ => (cleanup, oldest.clone(), Phase::Cleanup),
-        })
-    }
-
-    fn fire_slot(
-        &mut self,
-        cx: &mut Context<'_>,
-        domain: TimeDomain,
-        time: Timestamp,
-        window: A::Window,
-        phase: Phase,
-    ) -> Result {
-        let cleanup_time = self.cleanup_time(&window);
-        if phase == Phase::End && cleanup_time != time {
-            // The window's end: fire the entries whose end timer is registered.
-            let Some(mut slot) = self.aligned.remove(&window) else {
-                return Ok(());
-            };
-            slot.end_done = true;
-            let mut parts = self.parts();
-            let cleanup = Some((domain, cleanup_time));
-            let mut outcome = Ok(());
-            for (key, entry) in slot.entries.iter_mut() {
-                if entry.end_timer {
-                    entry.end_timer = false;
-                    outcome = parts.fire(
-                        cx,
-                        domain,
-                        time,
-                        key,
-                        &window,
-                        &mut entry.contents,
-                        &mut entry.trigger,
-                        None,
-                        cleanup,
-                    );
-                    if outcome.is_err() {
-                        break;
-                    }
-                }
-            }
-            self.aligned.insert(window, slot);
-            return outcome;
-        }
-        // Cleanup (possibly at the same time as the end): one callback per entry, then the
-        // window's state is dropped.
-        let Some(mut slot) = self.aligned.remove(&window) else {
-            return Ok(());
-        };
-        let cleanup = Some((domain, cleanup_time));
-        let mut parts = self.parts();
-        // Flink registers no cleanup timer when the cleanup time would overflow: at the end
-        // of time the state is simply dropped, without a trigger callback.
-        let has_cleanup_timer = cleanup_time != MAX_TIMESTAMP || phase == Phase::End;
-        for (key, mut entry) in slot.entries.drain() {
-            if !has_cleanup_timer {
-                continue;
-            }
-            parts.fire(
-                cx,
-                domain,
-                time,
-                &key,
-                &window,
-                &mut entry.contents,
-                &mut entry.trigger,
-                None,
-                cleanup,
-            )?;
-            parts.clear_all(
-                cx,
-                &key,
-                &window,
-                &mut entry.contents,
-                &mut entry.trigger,
-                cleanup,
-            );
-        }
-        self.spare_maps.push(slot.entries);
-        Ok(())
-    }
-
-    fn fire_queued(
-        &mut self,
-        cx: &mut Context<'_>,
-        domain: TimeDomain,
-        time: Timestamp,
-        key: K,
-        window: A::Window,
-    ) -> Result {
-        if A::MERGING {
-            return self.fire_session_timer(cx, domain, time, key, window);
-        }
-        let slot_domain = self.domain;
-        let cleanup = self
-            .cleanup_domain()
-            .map(|d| (d, self.cleanup_time(&window)));
-        let Some(mut slot) = self.aligned.remove(&window) else {
-            return Ok(());
-        };
-        let end_done = slot.end_done;
-        let outcome = match slot.entries.get_mut(&key) {
-            Some(entry) => {
-                let implied = match slot_domain {
-                    Some(d) if !end_done => Some((&mut entry.end_timer, d)),
-                    _ => None,
-                };
-                let mut parts = self.parts();
-                parts.fire(
-                    cx,
-                    domain,
-                    time,
-                    &key,
-                    &window,
-                    &mut entry.contents,
-                    &mut entry.trigger,
-                    implied,
-                    cleanup,
-                )
-            }
-            None => Ok(()),
-        };
-        self.aligned.insert(window, slot);
-        outcome
-    }
-
-    fn fire_session_timer(
-        &mut self,
-        cx: &mut Context<'_>,
-        domain: TimeDomain,
-        time: Timestamp,
-        key: K,
-        window: A::Window,
-    ) -> Result {
-        let is_cleanup =
-            self.cleanup_domain() == Some(domain) && self.cleanup_time(&window) == time;
-        let Some(mut sessions) = self.sessions.remove(&key) else {
-            return Ok(());
-        };
-        let outcome = match sessions.iter().position(|s| s.window == window) {
-            // A timer of a window that was merged away: nothing to do.
-            None => Ok(()),
-            Some(i) => {
-                let mut parts = self.parts();
-                let Session {
-                    contents, trigger, ..
-                } = &mut sessions[i];
-                let fired = parts.fire(
-                    cx, domain, time, &key, &window, contents, trigger, None, None,
-                );
-                if fired.is_ok() && is_cleanup {
-                    parts.clear_all(cx, &key, &window, contents, trigger, None);
-                    sessions.remove(i);
-                }
-                fired
-            }
-        };
-        if !sessions.is_empty() {
-            self.sessions.insert(key, sessions);
-        }
-        outcome
-    }
-
-    /// Asks the runtime to call back at the next processing-time timer.
-    pub(super) fn request_next_processing_time(&mut self, cx: &mut Context<'_>) {
-        if let Some(t) = self.processing_timers.next_time() {
-            cx.request_processing_time(t);
-        }
-        if !A::MERGING && self.domain == Some(TimeDomain::ProcessingTime) {
-            if let Some((w, _)) = self.aligned.first_key_value() {
-                cx.request_processing_time(w.max_timestamp());
-            }
-        }
     }
 }
