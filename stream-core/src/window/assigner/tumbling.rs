@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::{Domain, EventTime, ProcessingTime, WindowAssigner};
+use super::{Domain, EventTime, Panes, ProcessingTime, WindowAssigner};
 use crate::error::Result;
 use crate::operator::Context;
 use crate::time::{describe_millis, millis, TimeDomain, Timestamp};
@@ -57,6 +57,16 @@ impl<T, D: Domain> WindowAssigner<T> for TumblingWindows<D> {
 
     fn domain(&self) -> Option<TimeDomain> {
         Some(D::DOMAIN)
+    }
+
+    /// One pane per window: the pane strategy then keeps one state per key and window and
+    /// needs no trigger or timers.
+    fn panes(&self) -> Option<Panes> {
+        Some(Panes::new(self.size, self.size, self.offset))
+    }
+
+    fn window_at(&self, start: Timestamp, end: Timestamp) -> Option<TimeWindow> {
+        Some(TimeWindow::new(start, end))
     }
 
     #[inline]

@@ -307,7 +307,12 @@ mod tests {
             0,
         );
         assert_eq!(kind(&op), "aligned");
+        // Tumbling windows are one pane each, under the same conditions.
         let op = build(tumbling(s(1)), event_time_trigger(), counting(), 0);
+        assert_eq!(kind(&op), "sliced");
+        let op = build(tumbling(s(1)), event_time_trigger(), counting(), 1);
+        assert_eq!(kind(&op), "aligned");
+        let op = build(tumbling(s(1)), event_time_trigger(), listing(), 0);
         assert_eq!(kind(&op), "aligned");
         let op = build(global(), count_trigger(3), counting(), 0);
         assert_eq!(kind(&op), "aligned");

@@ -26,6 +26,7 @@ use crate::time::{TimeDomain, Timestamp, MIN_TIMESTAMP};
 use crate::window::assigner::{Panes, WindowAssigner};
 use crate::window::function::WindowFunction;
 use crate::window::trigger::Trigger;
+use crate::window::Window;
 
 /// The panes the windows can be computed from, if the operator's configuration allows
 /// it (see the module docs).
@@ -157,7 +158,28 @@ where
     /// drops the panes no later window contains.
     fn on_event_time(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
         let now = cx.processing_time();
-        let Panes { size, slide, .. } = self.panes;
+        let Panes {
+            size, slide, pane, ..
+        } = self.panes;
+        while size == pane {
+            // One pane per window (tumbling): the pane is the window's state.
+            let Some(entry) = self.slices.first_entry() else {
+                break;
+            };
+            let end = *entry.key();
+            if end.saturating_sub(1) > watermark {
+                break;
+            }
+            let mut state = entry.remove();
+            let window = self.base.assigner.window_at(end - size, end);
+            for (key, mut contents) in state.drain() {
+                if let Some(window) = &window {
+                    self.base.emit(cx, &key, window, now, &mut contents)?;
+                }
+            }
+            self.spare.push(state);
+            self.fired_through = end;
+        }
         while let Some(&first_pane) = self.slices.keys().next() {
             // The next window to fire: after the last one fired, and not before the first
             // window that holds the oldest pane (skipping windows over gaps in the data).
@@ -217,9 +239,18 @@ where
             fired_through,
             ..
         } = self;
+        let one_pane_windows = self.panes.pane == self.panes.size;
         base.read_state::<Tr::State>(snapshot, |state| {
             *fired_through = (*fired_through).max(state.fired_through);
-            for (end, entries) in state.panes {
+            // Windows the per-window strategy kept (the state of an older version, or of
+            // the same job with another trigger or lateness) are panes when each window
+            // is one pane.
+            let windows = state.aligned.into_iter().filter(|_| one_pane_windows);
+            let windows = windows.map(|(window, _, entries)| {
+                let entries = entries.into_iter().map(|(k, s, _, _)| (k, s)).collect();
+                (window.max_timestamp().saturating_add(1), entries)
+            });
+            for (end, entries) in state.panes.into_iter().chain(windows) {
                 let pane = slices.entry(end).or_default();
                 for (key, contents) in owned(snapshot, entries) {
                     pane.insert(key, contents);
