@@ -11,6 +11,8 @@ use crate::diagnostics::{did_you_mean, Errors};
 use crate::ops::{self, Kind, OpDef, Produces, Time};
 use crate::parse::{Call, Head, Program, TwoInputMode};
 
+mod display;
+
 /// Index of a node.
 pub type NodeId = usize;
 
