@@ -10,10 +10,10 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use super::{aggregate, input_records, names, private};
-use crate::graph::{Graph, Node, NodeKind};
-use crate::ops::Kind;
-use crate::parse::TwoInputMode;
+use super::{input_records, names, private};
+use crate::graph::{Graph, Node, NodeKind, TwoInput, Window};
+use crate::ops::two_input::{self, TwoInputMode};
+use crate::ops::{self, Kind};
 
 /// The declarations of every node of `graph`.
 pub fn all(graph: &Graph) -> Vec<TokenStream> {
@@ -55,28 +55,27 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
         }
         NodeKind::Op { def, name, args } => {
             let input = input_witness(graph, node);
-            match def.name {
-                "source_time" | "rebalance" | "broadcast" => quote!(let #w = #input;),
-                _ => {
-                    let spec = names::spec(n);
-                    let call = method_call(&input, name, args);
-                    let uid = def
-                        .stateful
-                        .then(|| set_uid(node, &spec, uids.next(node, def.name)));
-                    quote_spanned! {span=>
-                        let (mut #spec, #w) = #call;
-                        #uid
-                    }
-                }
+            if !def.spec {
+                // It only marks or cuts the stream: the records are the input's.
+                return quote!(let #w = #input;);
+            }
+            let spec = names::spec(n);
+            let call = method_call(&input, name, args);
+            let uid = def
+                .stateful
+                .then(|| set_uid(node, &spec, uids.next(node, def.name)));
+            quote_spanned! {span=>
+                let (mut #spec, #w) = #call;
+                #uid
             }
         }
-        NodeKind::Window {
+        NodeKind::Window(Window {
             all,
             open,
             config,
             function,
             ..
-        } => {
+        }) => {
             let input = input_witness(graph, node);
             let window = names::window(n);
             let start = if *all {
@@ -100,7 +99,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             // The graph guarantees a window function before a window is used.
             let finish = function.as_ref().map(|f| {
                 let call = method_call(&quote!(#window), &f.name, &f.args);
-                let uid = set_uid(node, &spec, uids.next(node, "window"));
+                let uid = set_uid(node, &spec, uids.next(node, ops::window::DEF.name));
                 quote_spanned! {f.span=>
                     let (mut #spec, #w, #late) = #call;
                     #uid
@@ -112,7 +111,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                 #finish
             }
         }
-        NodeKind::TwoInput {
+        NodeKind::TwoInput(TwoInput {
             mode,
             keys,
             window,
@@ -120,7 +119,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             between,
             function,
             ..
-        } => {
+        }) => {
             let p = private();
             let connected = names::connected(n);
             let first = super::records(graph, node.inputs[0]);
@@ -133,7 +132,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             if let Some(keys) = keys {
                 let (first_key, second_key) = (names::side_key(n, 0), names::side_key(n, 1));
                 let args = &keys.args;
-                let key_by = syn::Ident::new("key_by", keys.name.span());
+                // `on(f, g)` and `key_by(f, g)` are both the witness's `key_by`.
+                let key_by = syn::Ident::new(two_input::on::KEY_BY.name, keys.name.span());
                 tokens.extend(quote_spanned! {keys.span=>
                     let (#first_key, #second_key, #keyed) = #connected.#key_by(#(#args),*);
                 });
@@ -158,8 +158,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                     }
                     let late = names::late_witness(n);
                     // `co_group`'s `apply` is the witness's `co_group`.
-                    let method = syn::Ident::new(mode.name(), apply.name.span());
-                    let method = if *mode == TwoInputMode::CoGroup { method } else { apply.name.clone() };
+                    let method = syn::Ident::new(mode.head().function, apply.name.span());
                     let call = method_call(&quote!(#window_var), &method, &apply.args);
                     let uid = set_uid(node, &spec, uids.next(node, mode.name()));
                     join.extend(quote_spanned! {apply.span=>
@@ -171,8 +170,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                 (TwoInputMode::IntervalJoin, Some(apply)) => {
                     let bounds = between.iter().flat_map(|b| b.args.iter());
                     let f = &apply.args;
-                    let method = syn::Ident::new("interval_join", apply.name.span());
-                    let uid = set_uid(node, &spec, uids.next(node, "interval_join"));
+                    let method = syn::Ident::new(mode.head().function, apply.name.span());
+                    let uid = set_uid(node, &spec, uids.next(node, mode.name()));
                     let (late_left, late_right) =
                         (names::late_witness_of(n, 0), names::late_witness_of(n, 1));
                     let flags = config.iter().map(|c| {
@@ -211,8 +210,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
         NodeKind::Sink { expr } => {
             let input = input_records(graph, n);
             let spec = names::spec(n);
-            let sink = syn::Ident::new("sink", span);
-            let uid = set_uid(node, &spec, uids.next(node, "sink"));
+            let sink = syn::Ident::new(ops::sink::DEF.name, span);
+            let uid = set_uid(node, &spec, uids.next(node, ops::sink::DEF.name));
             quote_spanned! {span=>
                 let mut #spec = #input.#sink(#expr);
                 #uid
@@ -245,29 +244,12 @@ fn stream_name(node: &Node) -> Option<String> {
     node.stream.as_ref().map(|s| s.to_string())
 }
 
-/// `receiver.name(args)`, with `aggregate` of built-ins taken from the typed builder.
+/// `receiver.name(args)` as the operator's definition declares it.
 fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
-    if name == "aggregate" {
-        if let Some(arg) = args.first() {
-            if let Some(with) = aggregate::with_builder(arg, &names::local("aggregates")) {
-                let (method, rest) = match args {
-                    [_, process] => ("aggregate_process_with", vec![process]),
-                    _ => ("aggregate_with", vec![]),
-                };
-                let method = syn::Ident::new(method, name.span());
-                return quote_spanned!(name.span()=> #receiver.#method(#with #(, #rest)*));
-            }
-        }
+    match ops::find(&name.to_string()) {
+        Some(def) => (def.declare)(receiver, name, args),
+        None => quote_spanned!(name.span()=> #receiver.#name(#(#args),*)),
     }
-    // An operator called with another number of arguments may map to another method.
-    let method = crate::ops::find(&name.to_string())
-        .and_then(|def| def.method_for(args.len()))
-        .filter(|method| name != method)
-        .map_or_else(
-            || name.clone(),
-            |method| syn::Ident::new(method, name.span()),
-        );
-    quote_spanned!(name.span()=> #receiver.#method(#(#args),*))
 }
 
 fn set_uid(node: &Node, spec: &syn::Ident, default: String) -> TokenStream {

@@ -6,9 +6,8 @@
 //! 2. the edges of the plan, typed by the witness of the records they carry;
 //! 3. [`stage`]: one factory per stage, composing the stage's operators into one value.
 
-mod aggregate;
 mod declare;
-mod names;
+pub(crate) mod names;
 mod stage;
 
 use proc_macro2::TokenStream;
@@ -17,8 +16,6 @@ use quote::quote;
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::{Cut, Kind};
 use crate::plan::Plan;
-
-pub(crate) use stage::has_no_spec;
 
 /// The expansion of `graph` as planned by `plan`.
 pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
@@ -121,11 +118,11 @@ fn records(graph: &Graph, n: NodeId) -> TokenStream {
 fn exchange_records(graph: &Graph, plan: &Plan, x: usize) -> TokenStream {
     let (producer, consumer) = plan.exchange_ends(x);
     match &graph.nodes[consumer].kind {
-        NodeKind::Window { all: true, .. } => {
+        NodeKind::Window(w) if w.all => {
             let pairs = names::all_pairs(consumer);
             quote!(#pairs)
         }
-        NodeKind::TwoInput { keys: Some(_), .. } => {
+        NodeKind::TwoInput(t) if t.keys.is_some() => {
             side_pairs(consumer, plan.chaining.exchanges[x].port)
         }
         _ => records(graph, producer),
@@ -156,15 +153,15 @@ fn side_pairs(n: NodeId, side: usize) -> TokenStream {
 /// The witness of the records node `n` reads.
 fn input_records(graph: &Graph, n: NodeId) -> TokenStream {
     match &graph.nodes[n].kind {
-        NodeKind::Window { all: true, .. } => {
+        NodeKind::Window(w) if w.all => {
             let pairs = names::all_pairs(n);
             quote!(#pairs)
         }
-        NodeKind::TwoInput { keys: Some(_), .. } => {
+        NodeKind::TwoInput(t) if t.keys.is_some() => {
             let keyed = names::keyed(n);
             quote!(#keyed.pairs())
         }
-        NodeKind::TwoInput { keys: None, .. } => {
+        NodeKind::TwoInput(_) => {
             let connected = names::connected(n);
             quote!(#connected.records())
         }

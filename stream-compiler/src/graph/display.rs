@@ -6,7 +6,7 @@ use std::fmt;
 use quote::ToTokens;
 use syn::Expr;
 
-use super::{Graph, NodeKind, StreamType};
+use super::{Graph, NodeKind, StreamType, TwoInput, Window};
 use crate::ops::Kind;
 use crate::parse::Call;
 
@@ -47,13 +47,13 @@ fn describe(kind: &NodeKind) -> String {
     match kind {
         NodeKind::Source { expr } => format!("source({})", tokens(&**expr)),
         NodeKind::Op { name, args, .. } => format!("{name}({})", list(args)),
-        NodeKind::Window {
+        NodeKind::Window(Window {
             open,
             config,
             function,
             late,
             ..
-        } => {
+        }) => {
             let mut text = call(open);
             for c in config.iter().chain(function) {
                 text.push('.');
@@ -66,7 +66,7 @@ fn describe(kind: &NodeKind) -> String {
         }
         NodeKind::Late { window, side } => format!("late(n{window}, side {side})"),
         NodeKind::Union => "union".into(),
-        NodeKind::TwoInput {
+        NodeKind::TwoInput(TwoInput {
             mode,
             keys,
             window,
@@ -74,7 +74,7 @@ fn describe(kind: &NodeKind) -> String {
             between,
             late,
             function,
-        } => {
+        }) => {
             let mut text = mode.name().to_owned();
             for c in keys
                 .iter()
