@@ -73,11 +73,25 @@ impl Compiled {
     /// The expansion, pretty-printed as the body of a function.
     fn expansion(&self) -> String {
         assert!(self.errors.is_none(), "{}", self.errors());
-        let expr: syn::Expr =
-            syn::parse2(codegen::generate(&self.graph, &self.plan)).expect("an expression");
+        let expr: syn::Expr = syn::parse2(codegen::generate(&self.graph, &self.plan, "strom"))
+            .expect("an expression");
         let file: syn::File = syn::parse_quote! {
             fn expansion() {
                 let job = #expr;
+            }
+        };
+        prettyplease::unparse(&file)
+    }
+}
+
+impl Compiled {
+    /// What a body with errors still expands to after them, pretty-printed.
+    fn best_effort(&self) -> String {
+        assert!(self.errors.is_some(), "the pipeline compiles");
+        let tokens = codegen::best_effort(&self.graph, "renamed_strom");
+        let file: syn::File = syn::parse_quote! {
+            fn best_effort() {
+                #tokens
             }
         };
         prettyplease::unparse(&file)
@@ -274,4 +288,24 @@ fn refusals() {
         let _ = writeln!(text, "## {title}\n{}", compile(source).errors());
     }
     insta::assert_snapshot!("refusals", text);
+}
+
+/// After errors, the declarations of what was built still expand (each closure typed by
+/// its witness), without the checks that what is missing would fail: a two-input node
+/// without its function declares its keys only; a source that an event-time window
+/// reads is not asked to be an `EventTimeSource`.
+#[test]
+fn best_effort_after_errors() {
+    let compiled = compile(
+        r#"
+        let numbers = source(from_vec(vec![1u64, 2, 3])).map(|x| x + 1);
+        numbers.key_by(|x| x % 2).window(tumbling(secs(1))).aggregate(count()).sink(print());
+        numbers.fliter(|x| *x > 1).sink(print());
+        let other = source(from_vec(vec![1u64]));
+        connect(numbers, other).key_by(|a| *a, |b| *b).sink(print());
+        connect(numbers, other).frobnicate();
+        "#,
+    );
+    insta::assert_snapshot!("best_effort_errors", compiled.errors());
+    insta::assert_snapshot!("best_effort_expansion", compiled.best_effort());
 }

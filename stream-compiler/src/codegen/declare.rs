@@ -15,15 +15,25 @@ use crate::graph::{Graph, Node, NodeKind, TwoInput, Window};
 use crate::ops::two_input::{self, TwoInputMode};
 use crate::ops::{self, Kind};
 
+/// What the declarations are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The expansion of a graph without errors.
+    Checked,
+    /// The expansion after errors: a graph that may lack the calls that failed, declared
+    /// without the checks that would fail on what is missing.
+    BestEffort,
+}
+
 /// The declarations of every node of `graph`.
-pub fn all(graph: &Graph) -> Vec<TokenStream> {
+pub fn all(graph: &Graph, mode: Mode) -> Vec<TokenStream> {
     let mut uids = Uids::default();
     (0..graph.nodes.len())
-        .map(|n| node(graph, n, &mut uids))
+        .map(|n| node(graph, n, &mut uids, mode))
         .collect()
 }
 
-fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
+fn node(graph: &Graph, n: usize, uids: &mut Uids, mode: Mode) -> TokenStream {
     let p = private();
     let node = &graph.nodes[n];
     let span = node.span;
@@ -42,7 +52,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             };
             // An event-time operator reads the source directly: its type must say it
             // stamps records (the error then points at the source expression).
-            let value = if graph.event_time_sources.contains(&n) {
+            let value = if mode == Mode::Checked && graph.event_time_sources.contains(&n) {
                 quote_spanned!(expr.span()=> #p::assemble::event_time_source(#expr))
             } else {
                 quote!(#expr)
@@ -140,7 +150,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             }
             let spec = names::spec(n);
             tokens.extend(match (mode, function) {
-                (TwoInputMode::Connect, None) => quote!(let #w = #keyed;),
+                (TwoInputMode::Connect, None) if keys.is_some() => quote!(let #w = #keyed;),
                 (TwoInputMode::Connect, Some(co_map)) => {
                     let call = method_call(&quote!(#connected), &co_map.name, &co_map.args);
                     quote_spanned!(co_map.span=> let (#spec, #w) = #call;)
