@@ -6,6 +6,7 @@ mod branch;
 mod connected;
 mod datastream;
 mod env;
+pub mod ops;
 pub mod pipe;
 pub mod spec;
 mod two_input;

@@ -4,22 +4,12 @@
 
 use std::marker::PhantomData;
 
-use stream_core::aggregate::Aggregate;
 use stream_core::error::OpLabel;
 use stream_core::key::Key;
-use stream_core::operator::keyed::{
-    IntervalJoin, KeyedAggregate, KeyedProcess, KeyedProcessFunction, KeyedReduce, SplitJoinOutput,
-};
+use stream_core::operator::keyed::{IntervalJoin, KeyedProcess, SplitJoinOutput};
 use stream_core::operator::Either;
-use stream_core::operator::{
-    AssignTimestamps, Filter, FlatMap, GenerateWatermarks, IngestionTime, Inspect, KeyBy, Map,
-    Push, SinkOperator, TryMap,
-};
-use stream_core::sink::Sink;
-use stream_core::time::watermark::WatermarkGenerator;
-use stream_core::window::operator::{WindowConfig, WindowOperator};
-use stream_core::window::{Trigger, WindowAssigner, WindowFunction};
-use stream_core::{Result, Timestamp};
+use stream_core::operator::Push;
+use stream_core::Result;
 
 use super::branch::Branch;
 use crate::exchange::{ExchangeWriter, Partitioner};
@@ -51,10 +41,12 @@ pub trait Spec<In>: OperatorSpec + Clone + Send + 'static {
     ) -> Result<Self::Op<N>>;
 }
 
-fn label(info: &OperatorInfo) -> OpLabel {
+/// The label of an operator in errors.
+pub(crate) fn label(info: &OperatorInfo) -> OpLabel {
     OpLabel::new(info.label())
 }
 
+/// A spec whose operator is built from one closure and the downstream alone.
 macro_rules! simple_spec {
     ($(#[$doc:meta])* $name:ident, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
         $(#[$doc])*
@@ -91,420 +83,23 @@ macro_rules! simple_spec {
         }
     };
 }
+pub(crate) use simple_spec;
 
-simple_spec!(
-    /// `map`.
-    MapSpec, Map, T, U => U, where F: FnMut(T) -> U + Clone + Send + 'static
-);
-simple_spec!(
-    /// `filter`.
-    FilterSpec, Filter, T => T, where F: FnMut(&T) -> bool + Clone + Send + 'static
-);
-simple_spec!(
-    /// `inspect`.
-    InspectSpec, Inspect, T => T, where F: FnMut(&T) + Clone + Send + 'static
-);
-simple_spec!(
-    /// `event_time`: assigns timestamps.
-    TimestampsSpec, AssignTimestamps, T => T, where F: FnMut(&T) -> Timestamp + Clone + Send + 'static
-);
-
-/// `flat_map`.
-pub struct FlatMapSpec<F, I> {
-    f: F,
-    info: OperatorInfo,
-    _out: PhantomData<fn() -> I>,
-}
-
-impl<F: Clone, I> Clone for FlatMapSpec<F, I> {
-    fn clone(&self) -> Self {
-        FlatMapSpec::new(self.f.clone(), self.info.clone())
-    }
-}
-
-impl<F, I> FlatMapSpec<F, I> {
-    /// The spec of `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        FlatMapSpec {
-            f,
-            info,
-            _out: PhantomData,
-        }
-    }
-}
-
-impl<T, I, F> Spec<T> for FlatMapSpec<F, I>
-where
-    F: FnMut(T) -> I + Clone + Send + 'static,
-    I: IntoIterator + 'static,
-{
-    type Out = I::Item;
-    type Op<N: Push<I::Item> + 'static> = FlatMap<F, N>;
-
-    #[inline]
-    fn build<N: Push<I::Item> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(FlatMap::new(self.f, next))
-    }
-}
-
-impl<F, I> OperatorSpec for FlatMapSpec<F, I> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
-
-/// `key_by`: pairs records with their key.
-pub struct KeyBySpec<F, K> {
-    f: F,
-    info: OperatorInfo,
-    _key: PhantomData<fn() -> K>,
-}
-
-impl<F: Clone, K> Clone for KeyBySpec<F, K> {
-    fn clone(&self) -> Self {
-        KeyBySpec::new(self.f.clone(), self.info.clone())
-    }
-}
-
-impl<F, K> KeyBySpec<F, K> {
-    /// The spec of key selector `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        KeyBySpec {
-            f,
-            info,
-            _key: PhantomData,
-        }
-    }
-}
-
-impl<T, K, F> Spec<T> for KeyBySpec<F, K>
-where
-    F: FnMut(&T) -> K + Clone + Send + 'static,
-    K: 'static,
-{
-    type Out = (K, T);
-    type Op<N: Push<(K, T)> + 'static> = KeyBy<F, N>;
-
-    #[inline]
-    fn build<N: Push<(K, T)> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyBy::new(self.f, next))
-    }
-}
-
-impl<F, K> OperatorSpec for KeyBySpec<F, K> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
-
-/// `try_map`: a fallible map whose errors fail the job.
-#[derive(Clone)]
-pub struct TryMapSpec<F> {
-    f: F,
-    info: OperatorInfo,
-}
-
-impl<F> TryMapSpec<F> {
-    /// The spec of `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        TryMapSpec { f, info }
-    }
-}
-
-impl<T, U, E, F> Spec<T> for TryMapSpec<F>
-where
-    F: FnMut(T) -> std::result::Result<U, E> + Clone + Send + 'static,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    type Out = U;
-    type Op<N: Push<U> + 'static> = TryMap<F, N>;
-
-    #[inline]
-    fn build<N: Push<U> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(TryMap::new(self.f, label(&self.info), next))
-    }
-}
-
-impl<F> OperatorSpec for TryMapSpec<F> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
-
-/// `watermark`: runs a watermark generator.
-pub struct WatermarksSpec<G, T> {
-    generator: G,
-    info: OperatorInfo,
-    _records: PhantomData<fn(T)>,
-}
-
-impl<G: Clone, T> Clone for WatermarksSpec<G, T> {
-    fn clone(&self) -> Self {
-        WatermarksSpec::new(self.generator.clone(), self.info.clone())
-    }
-}
-
-impl<G, T> WatermarksSpec<G, T> {
-    /// The spec of `generator`.
-    pub fn new(generator: G, info: OperatorInfo) -> Self {
-        WatermarksSpec {
-            generator,
-            info,
-            _records: PhantomData,
-        }
-    }
-}
-
-impl<T: 'static, G: WatermarkGenerator<T>> Spec<T> for WatermarksSpec<G, T> {
-    type Out = T;
-    type Op<N: Push<T> + 'static> = GenerateWatermarks<T, G, N>;
-
-    fn build<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(GenerateWatermarks::new(self.generator, next))
-    }
-}
-
-impl<G, T> OperatorSpec for WatermarksSpec<G, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
-
-/// `ingestion_time`.
-#[derive(Clone)]
-pub struct IngestionTimeSpec {
-    info: OperatorInfo,
-}
-
-impl IngestionTimeSpec {
-    /// The spec.
-    pub fn new(info: OperatorInfo) -> Self {
-        IngestionTimeSpec { info }
-    }
-}
-
-impl<T> Spec<T> for IngestionTimeSpec {
-    type Out = T;
-    type Op<N: Push<T> + 'static> = IngestionTime<N>;
-
-    fn build<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(IngestionTime::new(next))
-    }
-}
-
-impl OperatorSpec for IngestionTimeSpec {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
-
-/// Rolling keyed `reduce`.
-pub struct KeyedReduceSpec<F, K, T> {
-    f: F,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, T)>,
-}
-
-impl<F: Clone, K, T> Clone for KeyedReduceSpec<F, K, T> {
-    fn clone(&self) -> Self {
-        KeyedReduceSpec {
-            f: self.f.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<F, K, T> KeyedReduceSpec<F, K, T> {
-    /// The spec of `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        KeyedReduceSpec {
-            f,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, T, F> Spec<(K, T)> for KeyedReduceSpec<F, K, T>
-where
-    K: Key,
-    T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: FnMut(T, T) -> T + Clone + Send + 'static,
-{
-    type Out = T;
-    type Op<N: Push<T> + 'static> = KeyedReduce<K, T, F, N>;
-
-    fn build<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedReduce::new(self.f, self.uid, label(&self.info), next))
-    }
-}
-
-impl<F, K, T> OperatorSpec for KeyedReduceSpec<F, K, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
-
-/// Rolling keyed `aggregate`.
-pub struct KeyedAggregateSpec<A, K, T> {
-    aggregate: A,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, T)>,
-}
-
-impl<A: Clone, K, T> Clone for KeyedAggregateSpec<A, K, T> {
-    fn clone(&self) -> Self {
-        KeyedAggregateSpec {
-            aggregate: self.aggregate.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<A, K, T> KeyedAggregateSpec<A, K, T> {
-    /// The spec of `aggregate`.
-    pub fn new(aggregate: A, info: OperatorInfo) -> Self {
-        KeyedAggregateSpec {
-            aggregate,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, T, A> Spec<(K, T)> for KeyedAggregateSpec<A, K, T>
-where
-    K: Key,
-    T: 'static,
-    A: Aggregate<T>,
-{
-    type Out = (K, A::Out);
-    type Op<N: Push<(K, A::Out)> + 'static> = KeyedAggregate<K, T, A, N>;
-
-    fn build<N: Push<(K, A::Out)> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedAggregate::new(
-            self.aggregate,
-            self.uid,
-            label(&self.info),
-            next,
-        ))
-    }
-}
-
-impl<A, K, T> OperatorSpec for KeyedAggregateSpec<A, K, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
-
-/// Keyed `process`.
-pub struct KeyedProcessSpec<P, K, I> {
-    function: P,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, I)>,
-}
-
-impl<P: Clone, K, I> Clone for KeyedProcessSpec<P, K, I> {
-    fn clone(&self) -> Self {
-        KeyedProcessSpec {
-            function: self.function.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<P, K, I> KeyedProcessSpec<P, K, I> {
-    /// The spec of `function`.
-    pub fn new(function: P, info: OperatorInfo) -> Self {
-        KeyedProcessSpec {
-            function,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, I, P> Spec<(K, I)> for KeyedProcessSpec<P, K, I>
-where
-    K: Key,
-    I: 'static,
-    P: KeyedProcessFunction<K, I>,
-    P::Out: Send,
-{
-    type Out = P::Out;
-    type Op<N: Push<P::Out> + 'static> = KeyedProcess<K, I, P, N>;
-
-    fn build<N: Push<P::Out> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedProcess::new(
-            self.function,
-            self.uid,
-            label(&self.info),
-            next,
-        ))
-    }
-}
-
-impl<P, K, I> OperatorSpec for KeyedProcessSpec<P, K, I> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
+// The specs live with their operators (`ops/`); named here too, where they always were.
+pub use super::ops::aggregate::KeyedAggregateSpec;
+pub use super::ops::event_time::TimestampsSpec;
+pub use super::ops::filter::FilterSpec;
+pub use super::ops::flat_map::FlatMapSpec;
+pub use super::ops::ingestion_time::IngestionTimeSpec;
+pub use super::ops::inspect::InspectSpec;
+pub use super::ops::key_by::KeyBySpec;
+pub use super::ops::map::MapSpec;
+pub use super::ops::process::KeyedProcessSpec;
+pub use super::ops::reduce::KeyedReduceSpec;
+pub use super::ops::sink::SinkSpec;
+pub use super::ops::try_map::TryMapSpec;
+pub use super::ops::watermark::WatermarksSpec;
+pub use super::ops::window::WindowSpec;
 
 /// The interval join: a keyed process function over `Either<A, B>` whose late records of
 /// each side go to a late output (edges in the DataStream API, fused branches in
@@ -599,9 +194,10 @@ where
 }
 
 /// Where late records go in the DataStream API: a branch of the stage, or nowhere.
-type LateWriter<T> = Option<Box<dyn Push<T>>>;
+pub(crate) type LateWriter<T> = Option<Box<dyn Push<T>>>;
 
-fn late_writer<T: 'static>(
+/// The writer of a late output in the DataStream API.
+pub(crate) fn late_writer<T: 'static>(
     branch: Option<&Branch<T>>,
     build: &mut StageBuild<'_>,
 ) -> Result<LateWriter<T>> {
@@ -645,177 +241,6 @@ impl<F, K, A, B, O> OperatorSpec for IntervalJoinSpec<F, K, A, B, O> {
 
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
-    }
-}
-
-/// A window operator: assigner, trigger, window function, lateness and an optional late
-/// side output (an edge to another stage in the DataStream API, a fused branch in
-/// `stream!`).
-pub struct WindowSpec<A, Tr, F, K, T> {
-    assigner: A,
-    trigger: Tr,
-    function: F,
-    allowed_lateness: i64,
-    uid: String,
-    info: OperatorInfo,
-    late: Option<Branch<T>>,
-    _types: PhantomData<fn(K, T)>,
-}
-
-impl<A: Clone, Tr: Clone, F: Clone, K, T> Clone for WindowSpec<A, Tr, F, K, T> {
-    fn clone(&self) -> Self {
-        WindowSpec {
-            assigner: self.assigner.clone(),
-            trigger: self.trigger.clone(),
-            function: self.function.clone(),
-            allowed_lateness: self.allowed_lateness,
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            late: self.late.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<A, Tr, F, K, T> WindowSpec<A, Tr, F, K, T> {
-    /// A window operator spec.
-    pub fn new(
-        assigner: A,
-        trigger: Tr,
-        function: F,
-        allowed_lateness: i64,
-        info: OperatorInfo,
-    ) -> Self {
-        WindowSpec {
-            assigner,
-            trigger,
-            function,
-            allowed_lateness,
-            uid: info.kind.clone(),
-            info,
-            late: None,
-            _types: PhantomData,
-        }
-    }
-
-    /// Sends late records to `edge`.
-    pub(crate) fn late_to(mut self, branch: Option<Branch<T>>) -> Self {
-        self.late = branch;
-        self
-    }
-}
-
-impl<K, T, A, Tr, F> WindowSpec<A, Tr, F, K, T>
-where
-    K: Key,
-    T: Send + 'static,
-    A: WindowAssigner<T>,
-    Tr: Trigger<T, A::Window>,
-    F: WindowFunction<K, T, A::Window>,
-{
-    /// Builds the operator with results going to `next` and late records to `late`.
-    pub fn build_with_late<N, L>(
-        self,
-        next: N,
-        late: L,
-    ) -> Result<WindowOperator<K, T, A, Tr, F, N, L>>
-    where
-        N: Push<F::Out>,
-        L: Push<T>,
-    {
-        WindowOperator::new(
-            WindowConfig {
-                assigner: self.assigner,
-                trigger: self.trigger,
-                function: self.function,
-                allowed_lateness: self.allowed_lateness,
-                uid: self.uid,
-                label: label(&self.info),
-            },
-            next,
-            late,
-        )
-    }
-}
-
-impl<K, T, A, Tr, F> Spec<(K, T)> for WindowSpec<A, Tr, F, K, T>
-where
-    K: Key,
-    T: Send + 'static,
-    A: WindowAssigner<T>,
-    Tr: Trigger<T, A::Window>,
-    F: WindowFunction<K, T, A::Window>,
-{
-    type Out = F::Out;
-    type Op<N: Push<F::Out> + 'static> = WindowOperator<K, T, A, Tr, F, N, LateWriter<T>>;
-
-    fn build<N: Push<F::Out> + 'static>(
-        self,
-        build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        let late = late_writer(self.late.as_ref(), build)?;
-        self.build_with_late(next, late)
-    }
-}
-
-impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
-
-/// The end of a chain at a sink.
-pub struct SinkSpec<S, T> {
-    sink: S,
-    uid: String,
-    info: OperatorInfo,
-    _records: PhantomData<fn(T)>,
-}
-
-impl<S: Clone, T> Clone for SinkSpec<S, T> {
-    fn clone(&self) -> Self {
-        SinkSpec {
-            sink: self.sink.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _records: PhantomData,
-        }
-    }
-}
-
-impl<S, T> SinkSpec<S, T> {
-    /// The spec of `sink`.
-    pub fn new(sink: S, info: OperatorInfo) -> Self {
-        SinkSpec {
-            sink,
-            uid: info.kind.clone(),
-            info,
-            _records: PhantomData,
-        }
-    }
-}
-
-impl<S, T> OperatorSpec for SinkSpec<S, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
-
-impl<T: 'static, S: Sink<T>> SinkSpec<S, T> {
-    /// Opens the sink's writer for one instance.
-    pub fn build(self, build: &mut StageBuild<'_>) -> Result<SinkOperator<T, S::Writer>> {
-        let label = label(&self.info);
-        let writer = self.sink.open(&build.instance).map_err(|e| e.at(&label))?;
-        Ok(SinkOperator::new(writer, self.uid, label))
     }
 }
 
