@@ -15,4 +15,5 @@ pub mod witness;
 pub use connected::{ConnectedWitness, EitherWindowSpec};
 pub use datastream::{DataStream, KeyedStream, WindowedStream};
 pub use env::StreamEnv;
-pub use two_input::{ConnectedStreams, IntervalJoinBuilder, KeyedConnected, KeyedPairPipe};
+pub use ops::interval_join::IntervalJoinBuilder;
+pub use two_input::{ConnectedStreams, KeyedConnected, KeyedPairPipe};

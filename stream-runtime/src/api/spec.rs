@@ -5,9 +5,6 @@
 use std::marker::PhantomData;
 
 use stream_core::error::OpLabel;
-use stream_core::key::Key;
-use stream_core::operator::keyed::{IntervalJoin, KeyedProcess, SplitJoinOutput};
-use stream_core::operator::Either;
 use stream_core::operator::Push;
 use stream_core::Result;
 
@@ -92,6 +89,7 @@ pub use super::ops::filter::FilterSpec;
 pub use super::ops::flat_map::FlatMapSpec;
 pub use super::ops::ingestion_time::IngestionTimeSpec;
 pub use super::ops::inspect::InspectSpec;
+pub use super::ops::interval_join::IntervalJoinSpec;
 pub use super::ops::key_by::KeyBySpec;
 pub use super::ops::map::MapSpec;
 pub use super::ops::process::KeyedProcessSpec;
@@ -100,98 +98,6 @@ pub use super::ops::sink::SinkSpec;
 pub use super::ops::try_map::TryMapSpec;
 pub use super::ops::watermark::WatermarksSpec;
 pub use super::ops::window::WindowSpec;
-
-/// The interval join: a keyed process function over `Either<A, B>` whose late records of
-/// each side go to a late output (edges in the DataStream API, fused branches in
-/// `stream!`).
-pub struct IntervalJoinSpec<F, K, A, B, O> {
-    join: IntervalJoin<A, B, F>,
-    uid: String,
-    info: OperatorInfo,
-    late: (Option<Branch<A>>, Option<Branch<B>>),
-    _types: PhantomData<fn(K) -> O>,
-}
-
-impl<F: Clone, K, A, B, O> Clone for IntervalJoinSpec<F, K, A, B, O> {
-    fn clone(&self) -> Self {
-        IntervalJoinSpec {
-            join: self.join.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            late: self.late.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O> {
-    /// The spec of `join`.
-    pub fn new(join: IntervalJoin<A, B, F>, info: OperatorInfo) -> Self {
-        IntervalJoinSpec {
-            join,
-            uid: info.kind.clone(),
-            info,
-            late: (None, None),
-            _types: PhantomData,
-        }
-    }
-
-    fn describe(&mut self) {
-        let (lower, upper) = self.join.bounds();
-        self.info.kind = format!("interval_join([{lower} ms, {upper} ms])");
-    }
-
-    /// Excludes the lower bound (Flink's `lowerBoundExclusive`).
-    pub fn lower_bound_exclusive(mut self) -> Self {
-        self.join = self.join.lower_bound_exclusive();
-        self.describe();
-        self
-    }
-
-    /// Excludes the upper bound (Flink's `upperBoundExclusive`).
-    pub fn upper_bound_exclusive(mut self) -> Self {
-        self.join = self.join.upper_bound_exclusive();
-        self.describe();
-        self
-    }
-
-    /// Sends late records of the first and second stream to these branches (the
-    /// DataStream API's late outputs).
-    pub(crate) fn late_to(mut self, left: Option<Branch<A>>, right: Option<Branch<B>>) -> Self {
-        self.late = (left, right);
-        self
-    }
-}
-
-impl<F, K, A, B, O> IntervalJoinSpec<F, K, A, B, O>
-where
-    K: Key,
-    A: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    B: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    O: Send + 'static,
-    F: FnMut(&A, &B) -> O + Clone + Send + 'static,
-{
-    /// Builds the operator with joined pairs going to `next` and late records of each
-    /// side to `late_left` and `late_right`.
-    pub fn build_with_late<N, LA, LB>(
-        self,
-        next: N,
-        late_left: LA,
-        late_right: LB,
-    ) -> Result<KeyedProcess<K, Either<A, B>, IntervalJoin<A, B, F>, SplitJoinOutput<N, LA, LB>>>
-    where
-        N: Push<O>,
-        LA: Push<A>,
-        LB: Push<B>,
-    {
-        Ok(KeyedProcess::new(
-            self.join,
-            self.uid,
-            label(&self.info),
-            SplitJoinOutput::new(next, late_left, late_right),
-        ))
-    }
-}
 
 /// Where late records go in the DataStream API: a branch of the stage, or nowhere.
 pub(crate) type LateWriter<T> = Option<Box<dyn Push<T>>>;
@@ -204,43 +110,6 @@ pub(crate) fn late_writer<T: 'static>(
     match branch {
         Some(branch) => branch.build(build),
         None => Ok(None),
-    }
-}
-
-impl<F, K, A, B, O> Spec<(K, Either<A, B>)> for IntervalJoinSpec<F, K, A, B, O>
-where
-    K: Key,
-    A: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    B: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    O: Send + 'static,
-    F: FnMut(&A, &B) -> O + Clone + Send + 'static,
-{
-    type Out = O;
-    type Op<N: Push<O> + 'static> = KeyedProcess<
-        K,
-        Either<A, B>,
-        IntervalJoin<A, B, F>,
-        SplitJoinOutput<N, LateWriter<A>, LateWriter<B>>,
-    >;
-
-    fn build<N: Push<O> + 'static>(
-        self,
-        build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        let late_left = late_writer(self.late.0.as_ref(), build)?;
-        let late_right = late_writer(self.late.1.as_ref(), build)?;
-        self.build_with_late(next, late_left, late_right)
-    }
-}
-
-impl<F, K, A, B, O> OperatorSpec for IntervalJoinSpec<F, K, A, B, O> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
     }
 }
 
