@@ -309,3 +309,31 @@ fn best_effort_after_errors() {
     insta::assert_snapshot!("best_effort_errors", compiled.errors());
     insta::assert_snapshot!("best_effort_expansion", compiled.best_effort());
 }
+
+/// Validation asks the sources for the part of event time the pipeline leaves missing
+/// before an event-time window or join, and only then (`needs-event-time` in the graph).
+#[test]
+fn event_time_sources() {
+    let compiled = compile(
+        r#"
+        let untimed = source(from_vec(v));
+        let stamped = source(from_vec(v)).event_time(|x| *x);
+        let timed = source(from_vec(v)).event_time(|x| *x).watermark(monotonous());
+        let stamping = source(scripted(v)).source_time();
+        untimed.key_by(|x| *x).window(tumbling(secs(1))).reduce(f).sink(s);
+        stamped.key_by(|x| *x).window(sliding(secs(2), secs(1))).reduce(f).sink(s);
+        timed.key_by(|x| *x).window(session(secs(1))).reduce(f).sink(s);
+        stamping.key_by(|x| *x).window(tumbling(secs(1))).reduce(f).sink(s);
+        let p = source(from_vec(v));
+        p.key_by(|x| *x).window(tumbling(secs(1)).processing_time()).reduce(f).sink(s);
+        let c = source(from_vec(v));
+        c.key_by(|x| *x).count_window(2).reduce(f).sink(s);
+        let u = source(from_vec(v));
+        union(u, timed).window_all(tumbling(secs(1))).reduce(f).sink(s);
+        let l = source(from_vec(v));
+        let r = source(from_vec(v)).event_time(|x| *x).watermark(monotonous());
+        interval_join(l, r).on(f, g).between(-1, 1).apply(h).sink(s);
+        "#,
+    );
+    insta::assert_snapshot!("event_time_sources", compiled.passes());
+}

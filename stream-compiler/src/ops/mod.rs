@@ -6,7 +6,8 @@
 //! Nothing outside this folder matches an operator's name.
 //!
 //! Each operator's user documentation, with tested examples of `stream!` and of the
-//! builder, is in its runtime file, `stream-runtime/src/api/ops/<name>.rs`.
+//! builder, is in its runtime file under `stream-runtime/src/api/ops/` (`<name>.rs`, or its
+//! family's: `rolling.rs` for `sum`/`min`/`max`, `by.rs` for `min_by`/`max_by`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote_spanned;
