@@ -12,8 +12,9 @@ use syn::Expr;
 
 use super::{input_records, names, private};
 use crate::graph::{Graph, Node, NodeKind, TwoInput, Window};
-use crate::ops::two_input::{self, TwoInputMode};
+use crate::ops::two_input;
 use crate::ops::{self, Kind};
+use crate::parse::Call;
 
 /// What the declarations are for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -121,15 +122,13 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids, mode: Mode) -> TokenStream {
                 #finish
             }
         }
-        NodeKind::TwoInput(TwoInput {
-            mode,
-            keys,
-            window,
-            config,
-            between,
-            function,
-            ..
-        }) => {
+        NodeKind::TwoInput(t) => {
+            let TwoInput {
+                mode,
+                keys,
+                function,
+                ..
+            } = t;
             let p = private();
             let connected = names::connected(n);
             let first = super::records(graph, node.inputs[0]);
@@ -148,55 +147,18 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids, mode: Mode) -> TokenStream {
                     let (#first_key, #second_key, #keyed) = #connected.#key_by(#(#args),*);
                 });
             }
-            let spec = names::spec(n);
-            tokens.extend(match (mode, function) {
-                (TwoInputMode::Connect, None) if keys.is_some() => quote!(let #w = #keyed;),
-                (TwoInputMode::Connect, Some(co_map)) => {
-                    let call = method_call(&quote!(#connected), &co_map.name, &co_map.args);
-                    quote_spanned!(co_map.span=> let (#spec, #w) = #call;)
-                }
-                (TwoInputMode::Join | TwoInputMode::CoGroup, Some(apply)) => {
-                    let window_var = names::window(n);
-                    let mut join = TokenStream::new();
-                    if let Some(window) = window {
-                        let call = method_call(&quote!(#keyed), &window.name, &window.args);
-                        join.extend(quote_spanned!(window.span=> let #window_var = #call;));
-                    }
-                    for c in config {
-                        let call = method_call(&quote!(#window_var), &c.name, &c.args);
-                        join.extend(quote_spanned!(c.span=> let #window_var = #call;));
-                    }
-                    let late = names::late_witness(n);
-                    // `co_group`'s `apply` is the witness's `co_group`.
-                    let method = syn::Ident::new(mode.head().function, apply.name.span());
-                    let call = method_call(&quote!(#window_var), &method, &apply.args);
-                    let uid = set_uid(node, &spec, uids.next(node, mode.name()));
-                    join.extend(quote_spanned! {apply.span=>
-                        let (mut #spec, #w, #late) = #call;
-                        #uid
-                    });
-                    join
-                }
-                (TwoInputMode::IntervalJoin, Some(apply)) => {
-                    let bounds = between.iter().flat_map(|b| b.args.iter());
-                    let f = &apply.args;
-                    let method = syn::Ident::new(mode.head().function, apply.name.span());
-                    let uid = set_uid(node, &spec, uids.next(node, mode.name()));
-                    let (late_left, late_right) =
-                        (names::late_witness_of(n, 0), names::late_witness_of(n, 1));
-                    let flags = config.iter().map(|c| {
-                        let name = &c.name;
-                        quote_spanned!(c.span=> let #spec = #spec.#name();)
-                    });
-                    quote_spanned! {apply.span=>
-                        let (#spec, #w, #late_left, #late_right) = #keyed.#method(#(#bounds,)* #(#f),*);
-                        #(#flags)*
-                        let mut #spec = #spec;
-                        #uid
-                    }
-                }
+            tokens.extend(match function {
+                Some(function) => (mode.head().declare)(&mut HeadDecl {
+                    node,
+                    n,
+                    two_input: t,
+                    function,
+                    uids,
+                }),
+                // Keyed operators follow a head whose keys make a keyed stream.
+                None if keys.is_some() && mode.head().keyed_stream => quote!(let #w = #keyed;),
                 // The graph reports a join without its function.
-                (_, None) => TokenStream::new(),
+                None => TokenStream::new(),
             });
             tokens
         }
@@ -252,6 +214,61 @@ fn named(node: &Node) -> TokenStream {
 
 fn stream_name(node: &Node) -> Option<String> {
     node.stream.as_ref().map(|s| s.to_string())
+}
+
+/// What a two-input head declares its function with (`HeadDef::declare`): the node,
+/// its function's call, and the names and helpers of the expansion.
+pub struct HeadDecl<'a> {
+    node: &'a Node,
+    n: usize,
+    /// The two-input node.
+    pub two_input: &'a TwoInput,
+    /// The call that ends it (`co_map(f, g)`, `apply(f)`).
+    pub function: &'a Call,
+    uids: &'a mut Uids,
+}
+
+impl HeadDecl<'_> {
+    /// The spec the declaration binds.
+    pub fn spec(&self) -> syn::Ident {
+        names::spec(self.n)
+    }
+
+    /// The witness of the stream the node produces.
+    pub fn witness(&self) -> syn::Ident {
+        names::witness(self.n)
+    }
+
+    /// The witness of the connected streams.
+    pub fn connected(&self) -> syn::Ident {
+        names::connected(self.n)
+    }
+
+    /// The keyed witness of both streams, once their keys are set.
+    pub fn keyed(&self) -> syn::Ident {
+        names::keyed(self.n)
+    }
+
+    /// The window witness of a window join.
+    pub fn window(&self) -> syn::Ident {
+        names::window(self.n)
+    }
+
+    /// The witness of the late records of `side`.
+    pub fn late(&self, side: usize) -> syn::Ident {
+        names::late_witness_of(self.n, side)
+    }
+
+    /// `receiver.name(args)` as the operator's definition declares it.
+    pub fn call(&self, receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
+        method_call(receiver, name, args)
+    }
+
+    /// Sets the state id of the spec: the user's `uid(..)` or a default after the head.
+    pub fn set_uid(&mut self) -> TokenStream {
+        let default = self.uids.next(self.node, self.two_input.mode.name());
+        set_uid(self.node, &self.spec(), default)
+    }
 }
 
 /// `receiver.name(args)` as the operator's definition declares it.

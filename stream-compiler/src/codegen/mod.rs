@@ -6,7 +6,7 @@
 //! 2. the edges of the plan, typed by the witness of the records they carry;
 //! 3. [`stage`]: one factory per stage, composing the stage's operators into one value.
 
-mod declare;
+pub(crate) mod declare;
 pub(crate) mod names;
 mod stage;
 

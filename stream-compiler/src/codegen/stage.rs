@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 
 use super::{exchange_records, input_records, names, private, private_at, records, side_pairs};
 use crate::graph::{Graph, NodeId, NodeKind};
-use crate::ops::two_input::TwoInputMode;
+use crate::ops::two_input::BuiltAs;
 use crate::ops::Cut;
 use crate::plan::{Entry, Plan, Target};
 
@@ -214,20 +214,22 @@ impl StageGen<'_> {
                 }
                 let spec = self.part(names::spec(n));
                 let at = private_at(span);
-                let operator = if mode.is_windowed() {
-                    quote_spanned! {span=>
+                let operator = match mode.head().built_as {
+                    BuiltAs::Window => quote_spanned! {span=>
                         #spec.build_with_late(::core::convert::identity(#next), #at::Discard)?
+                    },
+                    BuiltAs::LateSides => {
+                        let late_left = self.late_targets(n, 0);
+                        let late_right = self.late_targets(n, 1);
+                        quote_spanned! {span=>
+                            #spec.build_with_late(::core::convert::identity(#next), #late_left, #late_right)?
+                        }
                     }
-                } else if *mode == TwoInputMode::IntervalJoin {
-                    let late_left = self.late_targets(n, 0);
-                    let late_right = self.late_targets(n, 1);
-                    quote_spanned! {span=>
-                        #spec.build_with_late(::core::convert::identity(#next), #late_left, #late_right)?
-                    }
-                } else {
-                    let input = input_records(graph, n);
-                    quote_spanned! {span=>
-                        #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
+                    BuiltAs::Operator => {
+                        let input = input_records(graph, n);
+                        quote_spanned! {span=>
+                            #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
+                        }
                     }
                 };
                 quote! {{

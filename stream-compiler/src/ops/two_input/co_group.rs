@@ -7,7 +7,7 @@
 //!     .apply(|os, ps, out| out.collect((os.len(), ps.len())))
 //! ```
 
-use super::{HeadDef, TwoInputMode};
+use super::{BuiltAs, HeadDef, TwoInputMode};
 
 /// The definition of `co_group`.
 pub const HEAD: HeadDef = HeadDef {
@@ -16,4 +16,7 @@ pub const HEAD: HeadDef = HeadDef {
     usage: "a co-group is `co_group(a, b).on(|a| key, |b| key).window(assigner).apply(|left, right, out| ..)`, \
             called per key and window with the records of each side (`&[&A]`, `&[&B]`)",
     function: "co_group",
+    keyed_stream: false,
+    declare: super::window::declare_join,
+    built_as: BuiltAs::Window,
 };

@@ -5,7 +5,7 @@
 //! join(orders, payments).on(|o| o.id, |p| p.order).window(tumbling(secs(5))).apply(|o, p| (o.id, p.amount))
 //! ```
 
-use super::{HeadDef, TwoInputMode};
+use super::{BuiltAs, HeadDef, TwoInputMode};
 
 /// The definition of `join`.
 pub const HEAD: HeadDef = HeadDef {
@@ -13,4 +13,7 @@ pub const HEAD: HeadDef = HeadDef {
     mode: TwoInputMode::Join,
     usage: "a window join is `join(a, b).on(|a| key, |b| key).window(assigner).apply(|a, b| ..)`",
     function: "apply",
+    keyed_stream: false,
+    declare: super::window::declare_join,
+    built_as: BuiltAs::Window,
 };

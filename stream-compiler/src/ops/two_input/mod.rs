@@ -4,9 +4,10 @@
 //! per call or family). A call's definition says on which heads it applies and checks and
 //! records itself in the two-input node (`graph::TwoInput`).
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 
 use super::{Kind, StreamArg};
+use crate::codegen::declare::HeadDecl;
 use crate::diagnostics::Errors;
 use crate::graph::{Graph, NodeId, StreamType, TwoInput};
 use crate::parse::Call;
@@ -75,6 +76,25 @@ pub struct HeadDef {
     /// The witness method its function becomes (`co_group(a, b)..apply(f)` calls the
     /// window witness's `co_group(f)`).
     pub function: &'static str,
+    /// True if its keys alone make a keyed stream that keyed operators follow
+    /// (`connect(a, b).key_by(f, g).process(..)`).
+    pub keyed_stream: bool,
+    /// Declares the node once its function is set: after the witness of the connected
+    /// streams (and of their keys, if set), the witness call of its function.
+    pub declare: fn(&mut HeadDecl<'_>) -> TokenStream,
+    /// What its spec builds in the stage.
+    pub built_as: BuiltAs,
+}
+
+/// What the spec of a two-input node builds in its stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltAs {
+    /// An operator like any other (`co_map`'s map).
+    Operator,
+    /// A window operator whose late output discards (the window joins).
+    Window,
+    /// An operator with a late output per side (the interval join).
+    LateSides,
 }
 
 /// Every head.

@@ -1,7 +1,11 @@
 //! The window of a window join or co-group: `window(assigner)` after the keys, then
 //! optionally `trigger(..)` and `allowed_lateness(..)`.
 
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
 use super::{CallDef, Configure, TwoInputMode};
+use crate::codegen::declare::HeadDecl;
 use crate::ops::StreamArg;
 
 /// The definition of `window(assigner)` on a join.
@@ -44,4 +48,31 @@ fn config(c: &mut Configure<'_>) -> bool {
     let call = c.call.clone();
     c.node().0.config.push(call);
     true
+}
+
+/// The function of a window join or co-group: the window on the keyed witness, its
+/// configuration, then the head's window function (`co_group`'s `apply` is the window
+/// witness's `co_group`).
+pub(super) fn declare_join(d: &mut HeadDecl<'_>) -> TokenStream {
+    let (spec, w, keyed, window_var, late) =
+        (d.spec(), d.witness(), d.keyed(), d.window(), d.late(0));
+    let t = d.two_input;
+    let apply = d.function;
+    let mut join = TokenStream::new();
+    if let Some(window) = &t.window {
+        let call = d.call(&quote!(#keyed), &window.name, &window.args);
+        join.extend(quote_spanned!(window.span=> let #window_var = #call;));
+    }
+    for c in &t.config {
+        let call = d.call(&quote!(#window_var), &c.name, &c.args);
+        join.extend(quote_spanned!(c.span=> let #window_var = #call;));
+    }
+    let method = syn::Ident::new(t.mode.head().function, apply.name.span());
+    let call = d.call(&quote!(#window_var), &method, &apply.args);
+    let uid = d.set_uid();
+    join.extend(quote_spanned! {apply.span=>
+        let (mut #spec, #w, #late) = #call;
+        #uid
+    });
+    join
 }
