@@ -264,15 +264,8 @@ where
         Windowed<K, A::Window, Ag::Out>,
         Chained<P, WindowSpec<A, Tr, E::Aggregate<Ag>, K, T>>,
     > {
-        let WindowedStream {
-            env,
-            pipe,
-            witness,
-            node,
-            late,
-        } = self;
-        let (spec, w, _) = witness.aggregate(aggregate);
-        Self::then(env, pipe, (node, late), spec, w)
+        let (spec, w, _) = self.witness.aggregate(aggregate);
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, w)
     }
 
     /// Aggregates with typed builtins: `aggregate_with(|a| (a.count(), a.max(|e| e.v)))`.
@@ -310,15 +303,8 @@ where
             + 'static,
         O: Send + 'static,
     {
-        let WindowedStream {
-            env,
-            pipe,
-            witness,
-            node,
-            late,
-        } = self;
-        let (spec, w, _) = witness.aggregate_process(aggregate, process);
-        Self::then(env, pipe, (node, late), spec, w)
+        let (spec, w, _) = self.witness.aggregate_process(aggregate, process);
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, w)
     }
 
     /// [`aggregate_process`](Self::aggregate_process) with built-ins typed by the record:

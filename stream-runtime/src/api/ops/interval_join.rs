@@ -11,9 +11,10 @@
 //!
 //! let env = StreamEnv::new("example");
 //! let out = collect_sink();
+//! let payments = vec![event(150, (1, 10)), event(300, (1, 20)), watermark(5000)];
 //! env.source(scripted(vec![event(100, (1, 'a')), watermark(5000)]))
 //!     .key_by(|o| o.0)
-//!     .connect(env.source(scripted(vec![event(150, (1, 10)), event(300, (1, 20)), watermark(5000)])).key_by(|p| p.0))
+//!     .connect(env.source(scripted(payments)).key_by(|p| p.0))
 //!     .interval_join(-100, 100)
 //!     .apply(|o, p| (o.1, p.1))
 //!     .sink(out.clone());

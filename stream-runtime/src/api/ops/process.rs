@@ -219,14 +219,7 @@ where
         O: Send + 'static,
         E: Evictor<T>,
     {
-        let WindowedStream {
-            env,
-            pipe,
-            witness,
-            node,
-            late,
-        } = self;
-        let (spec, w, _) = witness.process(f);
-        Self::then(env, pipe, (node, late), spec, w)
+        let (spec, w, _) = self.witness.process(f);
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, w)
     }
 }

@@ -210,15 +210,8 @@ where
     where
         F: FnMut(T, T) -> T + Clone + Send + 'static,
     {
-        let WindowedStream {
-            env,
-            pipe,
-            witness,
-            node,
-            late,
-        } = self;
-        let (spec, w, _) = witness.reduce(f);
-        Self::then(env, pipe, (node, late), spec, w)
+        let (spec, w, _) = self.witness.reduce(f);
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, w)
     }
 
     /// Reduces each window incrementally with `f`, then calls `process(context, value,
@@ -240,14 +233,7 @@ where
             + 'static,
         O: Send + 'static,
     {
-        let WindowedStream {
-            env,
-            pipe,
-            witness,
-            node,
-            late,
-        } = self;
-        let (spec, w, _) = witness.reduce_process(f, process);
-        Self::then(env, pipe, (node, late), spec, w)
+        let (spec, w, _) = self.witness.reduce_process(f, process);
+        Self::then(self.env, self.pipe, (self.node, self.late), spec, w)
     }
 }
