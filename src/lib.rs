@@ -5,6 +5,9 @@
 //! pipelines written in the [`stream!`] macro are compiled into fused, monomorphized stages.
 //!
 
+// `stream!` names the facade `::strom`, also inside this crate.
+extern crate self as strom;
+
 pub use stream_core as core;
 
 pub mod nexmark;

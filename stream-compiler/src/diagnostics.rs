@@ -35,13 +35,15 @@ impl Errors {
     }
 }
 
-/// The expansion of a `stream!` that has errors: the errors, then an expression of any type
-/// so that no second error follows from the missing job.
-pub fn failed(error: syn::Error) -> TokenStream {
+/// The expansion of a `stream!` that has errors: the errors, what could still be
+/// expanded (`best_effort`, statements), then an expression of any type so that no
+/// second error follows from the missing job.
+pub fn failed(error: syn::Error, best_effort: TokenStream) -> TokenStream {
     let errors = error.to_compile_error();
     quote! {
         {
             #errors
+            #best_effort
             ::core::panic!("`stream!` did not compile")
         }
     }

@@ -16,18 +16,23 @@ pub mod validate;
 
 use proc_macro2::TokenStream;
 
-/// Compiles the body of a `stream!` invocation into an expression of type `strom::Job`.
-pub fn expand(input: TokenStream) -> TokenStream {
+/// Compiles the body of a `stream!` invocation into an expression of type `strom::Job`,
+/// naming the facade crate `facade` (`strom`, or its name in the user's `Cargo.toml`).
+///
+/// With errors, the expansion is the errors and, where the body parsed, the witness
+/// declarations of what was built (tokio-macros' rule: still expand the user's code, so
+/// an IDE keeps typing its closures), then an expression of any type.
+pub fn expand(input: TokenStream, facade: &str) -> TokenStream {
     let program = match syn::parse2::<parse::Program>(input) {
         Ok(program) => program,
-        Err(error) => return diagnostics::failed(error),
+        Err(error) => return diagnostics::failed(error, TokenStream::new()),
     };
     let mut errors = diagnostics::Errors::default();
     let mut graph = graph::Graph::build(&program, &mut errors);
     validate::check(&mut graph, &mut errors);
     let plan = plan::Plan::of(&graph, &mut errors);
     if let Some(error) = errors.take() {
-        return diagnostics::failed(error);
+        return diagnostics::failed(error, codegen::best_effort(&graph, facade));
     }
-    codegen::generate(&graph, &plan)
+    codegen::generate(&graph, &plan, facade)
 }

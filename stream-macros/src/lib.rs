@@ -1,12 +1,25 @@
 //! # stream-macros
 //!
 //! The `stream!` macro. All the work happens in `stream-compiler`, plain library code that
-//! is unit-tested without a compiler round trip; this crate only hands it the tokens.
+//! is unit-tested without a compiler round trip; this crate only hands it the tokens and
+//! the name the user's crate knows the `strom` facade by.
 
 use proc_macro::TokenStream;
+use proc_macro_crate::FoundCrate;
 
 /// Compiles a pipeline into a `strom::Job`; see the `strom` crate's documentation.
 #[proc_macro]
 pub fn stream(input: TokenStream) -> TokenStream {
-    stream_compiler::expand(input.into()).into()
+    stream_compiler::expand(input.into(), &facade()).into()
+}
+
+/// The name of the `strom` facade in the crate being compiled: as its `Cargo.toml` names
+/// it (it may be renamed there), or `strom` inside strom itself (its library declares
+/// `extern crate self as strom`, and its tests, examples and doctests link it as
+/// `strom`) and where the manifest does not tell (then the error names `strom`).
+fn facade() -> String {
+    match proc_macro_crate::crate_name("strom") {
+        Ok(FoundCrate::Name(name)) => name,
+        Ok(FoundCrate::Itself) | Err(_) => String::from("strom"),
+    }
 }

@@ -10,20 +10,31 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use super::{aggregate, input_records, names, private};
-use crate::graph::{Graph, Node, NodeKind};
-use crate::ops::Kind;
-use crate::parse::TwoInputMode;
+use super::{input_records, names, private};
+use crate::graph::{Graph, Node, NodeKind, TwoInput, Window};
+use crate::ops::two_input;
+use crate::ops::{self, Kind};
+use crate::parse::Call;
+
+/// What the declarations are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The expansion of a graph without errors.
+    Checked,
+    /// The expansion after errors: a graph that may lack the calls that failed, declared
+    /// without the checks that would fail on what is missing.
+    BestEffort,
+}
 
 /// The declarations of every node of `graph`.
-pub fn all(graph: &Graph) -> Vec<TokenStream> {
+pub fn all(graph: &Graph, mode: Mode) -> Vec<TokenStream> {
     let mut uids = Uids::default();
     (0..graph.nodes.len())
-        .map(|n| node(graph, n, &mut uids))
+        .map(|n| node(graph, n, &mut uids, mode))
         .collect()
 }
 
-fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
+fn node(graph: &Graph, n: usize, uids: &mut Uids, mode: Mode) -> TokenStream {
     let p = private();
     let node = &graph.nodes[n];
     let span = node.span;
@@ -42,7 +53,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             };
             // An event-time operator reads the source directly: its type must say it
             // stamps records (the error then points at the source expression).
-            let value = if graph.event_time_sources.contains(&n) {
+            let value = if mode == Mode::Checked && graph.event_time_sources.contains(&n) {
                 quote_spanned!(expr.span()=> #p::assemble::event_time_source(#expr))
             } else {
                 quote!(#expr)
@@ -55,28 +66,27 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
         }
         NodeKind::Op { def, name, args } => {
             let input = input_witness(graph, node);
-            match def.name {
-                "source_time" | "rebalance" | "broadcast" => quote!(let #w = #input;),
-                _ => {
-                    let spec = names::spec(n);
-                    let call = method_call(&input, name, args);
-                    let uid = def
-                        .stateful
-                        .then(|| set_uid(node, &spec, uids.next(node, def.name)));
-                    quote_spanned! {span=>
-                        let (mut #spec, #w) = #call;
-                        #uid
-                    }
-                }
+            if !def.spec {
+                // It only marks or cuts the stream: the records are the input's.
+                return quote!(let #w = #input;);
+            }
+            let spec = names::spec(n);
+            let call = method_call(&input, name, args);
+            let uid = def
+                .stateful
+                .then(|| set_uid(node, &spec, uids.next(node, def.name)));
+            quote_spanned! {span=>
+                let (mut #spec, #w) = #call;
+                #uid
             }
         }
-        NodeKind::Window {
+        NodeKind::Window(Window {
             all,
             open,
             config,
             function,
             ..
-        } => {
+        }) => {
             let input = input_witness(graph, node);
             let window = names::window(n);
             let start = if *all {
@@ -100,7 +110,7 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             // The graph guarantees a window function before a window is used.
             let finish = function.as_ref().map(|f| {
                 let call = method_call(&quote!(#window), &f.name, &f.args);
-                let uid = set_uid(node, &spec, uids.next(node, "window"));
+                let uid = set_uid(node, &spec, uids.next(node, ops::window::DEF.name));
                 quote_spanned! {f.span=>
                     let (mut #spec, #w, #late) = #call;
                     #uid
@@ -112,15 +122,13 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
                 #finish
             }
         }
-        NodeKind::TwoInput {
-            mode,
-            keys,
-            window,
-            config,
-            between,
-            function,
-            ..
-        } => {
+        NodeKind::TwoInput(t) => {
+            let TwoInput {
+                mode,
+                keys,
+                function,
+                ..
+            } = t;
             let p = private();
             let connected = names::connected(n);
             let first = super::records(graph, node.inputs[0]);
@@ -133,61 +141,24 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
             if let Some(keys) = keys {
                 let (first_key, second_key) = (names::side_key(n, 0), names::side_key(n, 1));
                 let args = &keys.args;
-                let key_by = syn::Ident::new("key_by", keys.name.span());
+                // `on(f, g)` and `key_by(f, g)` are both the witness's `key_by`.
+                let key_by = syn::Ident::new(two_input::on::KEY_BY.name, keys.name.span());
                 tokens.extend(quote_spanned! {keys.span=>
                     let (#first_key, #second_key, #keyed) = #connected.#key_by(#(#args),*);
                 });
             }
-            let spec = names::spec(n);
-            tokens.extend(match (mode, function) {
-                (TwoInputMode::Connect, None) => quote!(let #w = #keyed;),
-                (TwoInputMode::Connect, Some(co_map)) => {
-                    let call = method_call(&quote!(#connected), &co_map.name, &co_map.args);
-                    quote_spanned!(co_map.span=> let (#spec, #w) = #call;)
-                }
-                (TwoInputMode::Join | TwoInputMode::CoGroup, Some(apply)) => {
-                    let window_var = names::window(n);
-                    let mut join = TokenStream::new();
-                    if let Some(window) = window {
-                        let call = method_call(&quote!(#keyed), &window.name, &window.args);
-                        join.extend(quote_spanned!(window.span=> let #window_var = #call;));
-                    }
-                    for c in config {
-                        let call = method_call(&quote!(#window_var), &c.name, &c.args);
-                        join.extend(quote_spanned!(c.span=> let #window_var = #call;));
-                    }
-                    let late = names::late_witness(n);
-                    // `co_group`'s `apply` is the witness's `co_group`.
-                    let method = syn::Ident::new(mode.name(), apply.name.span());
-                    let method = if *mode == TwoInputMode::CoGroup { method } else { apply.name.clone() };
-                    let call = method_call(&quote!(#window_var), &method, &apply.args);
-                    let uid = set_uid(node, &spec, uids.next(node, mode.name()));
-                    join.extend(quote_spanned! {apply.span=>
-                        let (mut #spec, #w, #late) = #call;
-                        #uid
-                    });
-                    join
-                }
-                (TwoInputMode::IntervalJoin, Some(apply)) => {
-                    let bounds = between.iter().flat_map(|b| b.args.iter());
-                    let f = &apply.args;
-                    let method = syn::Ident::new("interval_join", apply.name.span());
-                    let uid = set_uid(node, &spec, uids.next(node, "interval_join"));
-                    let (late_left, late_right) =
-                        (names::late_witness_of(n, 0), names::late_witness_of(n, 1));
-                    let flags = config.iter().map(|c| {
-                        let name = &c.name;
-                        quote_spanned!(c.span=> let #spec = #spec.#name();)
-                    });
-                    quote_spanned! {apply.span=>
-                        let (#spec, #w, #late_left, #late_right) = #keyed.#method(#(#bounds,)* #(#f),*);
-                        #(#flags)*
-                        let mut #spec = #spec;
-                        #uid
-                    }
-                }
+            tokens.extend(match function {
+                Some(function) => (mode.head().declare)(&mut HeadDecl {
+                    node,
+                    n,
+                    two_input: t,
+                    function,
+                    uids,
+                }),
+                // Keyed operators follow a head whose keys make a keyed stream.
+                None if keys.is_some() && mode.head().keyed_stream => quote!(let #w = #keyed;),
                 // The graph reports a join without its function.
-                (_, None) => TokenStream::new(),
+                None => TokenStream::new(),
             });
             tokens
         }
@@ -211,8 +182,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids) -> TokenStream {
         NodeKind::Sink { expr } => {
             let input = input_records(graph, n);
             let spec = names::spec(n);
-            let sink = syn::Ident::new("sink", span);
-            let uid = set_uid(node, &spec, uids.next(node, "sink"));
+            let sink = syn::Ident::new(ops::sink::DEF.name, span);
+            let uid = set_uid(node, &spec, uids.next(node, ops::sink::DEF.name));
             quote_spanned! {span=>
                 let mut #spec = #input.#sink(#expr);
                 #uid
@@ -245,29 +216,67 @@ fn stream_name(node: &Node) -> Option<String> {
     node.stream.as_ref().map(|s| s.to_string())
 }
 
-/// `receiver.name(args)`, with `aggregate` of built-ins taken from the typed builder.
-fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
-    if name == "aggregate" {
-        if let Some(arg) = args.first() {
-            if let Some(with) = aggregate::with_builder(arg, &names::local("aggregates")) {
-                let (method, rest) = match args {
-                    [_, process] => ("aggregate_process_with", vec![process]),
-                    _ => ("aggregate_with", vec![]),
-                };
-                let method = syn::Ident::new(method, name.span());
-                return quote_spanned!(name.span()=> #receiver.#method(#with #(, #rest)*));
-            }
-        }
+/// What a two-input head declares its function with (`HeadDef::declare`): the node,
+/// its function's call, and the names and helpers of the expansion.
+pub struct HeadDecl<'a> {
+    node: &'a Node,
+    n: usize,
+    /// The two-input node.
+    pub two_input: &'a TwoInput,
+    /// The call that ends it (`co_map(f, g)`, `apply(f)`).
+    pub function: &'a Call,
+    uids: &'a mut Uids,
+}
+
+impl HeadDecl<'_> {
+    /// The spec the declaration binds.
+    pub fn spec(&self) -> syn::Ident {
+        names::spec(self.n)
     }
-    // An operator called with another number of arguments may map to another method.
-    let method = crate::ops::find(&name.to_string())
-        .and_then(|def| def.method_for(args.len()))
-        .filter(|method| name != method)
-        .map_or_else(
-            || name.clone(),
-            |method| syn::Ident::new(method, name.span()),
-        );
-    quote_spanned!(name.span()=> #receiver.#method(#(#args),*))
+
+    /// The witness of the stream the node produces.
+    pub fn witness(&self) -> syn::Ident {
+        names::witness(self.n)
+    }
+
+    /// The witness of the connected streams.
+    pub fn connected(&self) -> syn::Ident {
+        names::connected(self.n)
+    }
+
+    /// The keyed witness of both streams, once their keys are set.
+    pub fn keyed(&self) -> syn::Ident {
+        names::keyed(self.n)
+    }
+
+    /// The window witness of a window join.
+    pub fn window(&self) -> syn::Ident {
+        names::window(self.n)
+    }
+
+    /// The witness of the late records of `side`.
+    pub fn late(&self, side: usize) -> syn::Ident {
+        names::late_witness_of(self.n, side)
+    }
+
+    /// `receiver.name(args)` as the operator's definition declares it.
+    pub fn call(&self, receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
+        method_call(receiver, name, args)
+    }
+
+    /// Sets the state id of the spec: the user's `uid(..)` or a default after the head.
+    pub fn set_uid(&mut self) -> TokenStream {
+        let default = self.uids.next(self.node, self.two_input.mode.name());
+        set_uid(self.node, &self.spec(), default)
+    }
+}
+
+/// `receiver.name(args)` as the operator's definition declares it.
+fn method_call(receiver: &TokenStream, name: &syn::Ident, args: &[Expr]) -> TokenStream {
+    match ops::find(&name.to_string()) {
+        Some(def) => (def.declare)(receiver, name, args),
+        None => quote_spanned!(name.span()=> #receiver.#name(#(#args),*)),
+    }
 }
 
 fn set_uid(node: &Node, spec: &syn::Ident, default: String) -> TokenStream {

@@ -6,24 +6,25 @@
 //! 2. the edges of the plan, typed by the witness of the records they carry;
 //! 3. [`stage`]: one factory per stage, composing the stage's operators into one value.
 
-mod aggregate;
-mod declare;
-mod names;
+pub(crate) mod declare;
+pub(crate) mod names;
 mod stage;
 
-use proc_macro2::TokenStream;
+use std::cell::RefCell;
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::{Cut, Kind};
 use crate::plan::Plan;
 
-pub(crate) use stage::has_no_spec;
-
-/// The expansion of `graph` as planned by `plan`.
-pub fn generate(graph: &Graph, plan: &Plan) -> TokenStream {
+/// The expansion of `graph` as planned by `plan`, naming the facade crate `facade`
+/// (`strom`, or what the user's `Cargo.toml` renames it to).
+pub fn generate(graph: &Graph, plan: &Plan, facade: &str) -> TokenStream {
+    let _facade = Facade::set(facade);
     let p = private();
-    let declarations = declare::all(graph);
+    let declarations = declare::all(graph, declare::Mode::Checked);
     let graph_var = names::local("graph");
     let edges = (0..plan.chaining.exchanges.len()).map(|x| {
         let id = names::edge(x);
@@ -95,14 +96,54 @@ fn logical_nodes(plan: &Plan, graph_var: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// The path of the facade's support module.
-fn private() -> TokenStream {
-    quote!(::strom::__private)
+/// What a `stream!` with errors can still expand to after its errors: the witness
+/// declarations of every node that was built, so the user's closures keep their types in
+/// an IDE. Nothing is checked that the full expansion would check later (event-time
+/// sources), so no error follows from what the compiler already refused.
+pub fn best_effort(graph: &Graph, facade: &str) -> TokenStream {
+    let _facade = Facade::set(facade);
+    let declarations = declare::all(graph, declare::Mode::BestEffort);
+    quote!(#(#declarations)*)
 }
 
-/// The same path spanned at the user's code, for calls whose errors should point there.
-fn private_at(span: proc_macro2::Span) -> TokenStream {
-    quote::quote_spanned!(span=> ::strom::__private)
+thread_local! {
+    /// The facade's name in the crate being expanded, for the duration of one
+    /// [`generate`] or [`best_effort`] (so the helpers that emit paths need not carry it).
+    static FACADE: RefCell<String> = RefCell::new(String::from("strom"));
+}
+
+/// Sets the facade's name until dropped.
+struct Facade(String);
+
+impl Facade {
+    fn set(name: &str) -> Facade {
+        Facade(FACADE.replace(name.to_owned()))
+    }
+}
+
+impl Drop for Facade {
+    fn drop(&mut self) {
+        FACADE.set(std::mem::take(&mut self.0));
+    }
+}
+
+/// The path of the facade's support module.
+fn private() -> TokenStream {
+    private_at(Span::call_site())
+}
+
+/// The same path spanned at `span` (the user's code, for calls whose errors should point
+/// there).
+fn private_at(span: Span) -> TokenStream {
+    let facade = FACADE.with_borrow(|name| Ident::new(name, span));
+    let path = quote::quote_spanned!(span=> ::#facade::__private);
+    // `quote_spanned!` spans what it writes, the facade's name is spanned already.
+    path.into_iter()
+        .map(|mut t: TokenTree| {
+            t.set_span(span);
+            t
+        })
+        .collect()
 }
 
 /// The witness (`Witness<T>`) of the records node `n` produces; a keyed stream's records
@@ -121,11 +162,11 @@ fn records(graph: &Graph, n: NodeId) -> TokenStream {
 fn exchange_records(graph: &Graph, plan: &Plan, x: usize) -> TokenStream {
     let (producer, consumer) = plan.exchange_ends(x);
     match &graph.nodes[consumer].kind {
-        NodeKind::Window { all: true, .. } => {
+        NodeKind::Window(w) if w.all => {
             let pairs = names::all_pairs(consumer);
             quote!(#pairs)
         }
-        NodeKind::TwoInput { keys: Some(_), .. } => {
+        NodeKind::TwoInput(t) if t.keys.is_some() => {
             side_pairs(consumer, plan.chaining.exchanges[x].port)
         }
         _ => records(graph, producer),
@@ -156,15 +197,15 @@ fn side_pairs(n: NodeId, side: usize) -> TokenStream {
 /// The witness of the records node `n` reads.
 fn input_records(graph: &Graph, n: NodeId) -> TokenStream {
     match &graph.nodes[n].kind {
-        NodeKind::Window { all: true, .. } => {
+        NodeKind::Window(w) if w.all => {
             let pairs = names::all_pairs(n);
             quote!(#pairs)
         }
-        NodeKind::TwoInput { keys: Some(_), .. } => {
+        NodeKind::TwoInput(t) if t.keys.is_some() => {
             let keyed = names::keyed(n);
             quote!(#keyed.pairs())
         }
-        NodeKind::TwoInput { keys: None, .. } => {
+        NodeKind::TwoInput(_) => {
             let connected = names::connected(n);
             quote!(#connected.records())
         }

@@ -8,8 +8,8 @@ use quote::{quote, quote_spanned};
 
 use super::{exchange_records, input_records, names, private, private_at, records, side_pairs};
 use crate::graph::{Graph, NodeId, NodeKind};
+use crate::ops::two_input::BuiltAs;
 use crate::ops::Cut;
-use crate::parse::TwoInputMode;
 use crate::plan::{Entry, Plan, Target};
 
 /// Registers stage `stage` of `plan` with the job graph `graph_var`.
@@ -107,7 +107,7 @@ impl StageGen<'_> {
                 let span = self.graph.nodes[n].span;
                 let at = private_at(span);
                 let start = match &self.graph.nodes[n].kind {
-                    NodeKind::TwoInput { keys: Some(_), .. } => {
+                    NodeKind::TwoInput(t) if t.keys.is_some() => {
                         let (first, second) = (side_pairs(n, 0), side_pairs(n, 1));
                         quote_spanned! {span=>
                             #at::assemble::keyed_connected_stage(#first, #second, ::core::convert::identity(#chain), #label)
@@ -178,7 +178,7 @@ impl StageGen<'_> {
         // Errors in building an operator (a closure of the wrong type) point at its call.
         let span = graph.nodes[n].span;
         match &graph.nodes[n].kind {
-            NodeKind::Op { def, .. } if has_no_spec(def.name) => self.targets(n),
+            NodeKind::Op { def, .. } if !def.spec => self.targets(n),
             NodeKind::Op { .. } => {
                 let targets = self.targets(n);
                 let spec = self.part(names::spec(n));
@@ -192,7 +192,7 @@ impl StageGen<'_> {
                     #operator
                 }}
             }
-            NodeKind::Window { .. } => {
+            NodeKind::Window(_) => {
                 let main = self.targets(n);
                 let late = self.late_targets(n, 0);
                 let spec = self.part(names::spec(n));
@@ -204,29 +204,32 @@ impl StageGen<'_> {
                     #operator
                 }}
             }
-            NodeKind::TwoInput { mode, function, .. } => {
+            NodeKind::TwoInput(t) => {
+                let mode = &t.mode;
                 let targets = self.targets(n);
-                if function.is_none() {
+                if t.function.is_none() {
                     // A keyed `connect` without a function of its own: its keyed
                     // operators follow in this stage.
                     return targets;
                 }
                 let spec = self.part(names::spec(n));
                 let at = private_at(span);
-                let operator = if mode.is_windowed() {
-                    quote_spanned! {span=>
+                let operator = match mode.head().built_as {
+                    BuiltAs::Window => quote_spanned! {span=>
                         #spec.build_with_late(::core::convert::identity(#next), #at::Discard)?
+                    },
+                    BuiltAs::LateSides => {
+                        let late_left = self.late_targets(n, 0);
+                        let late_right = self.late_targets(n, 1);
+                        quote_spanned! {span=>
+                            #spec.build_with_late(::core::convert::identity(#next), #late_left, #late_right)?
+                        }
                     }
-                } else if *mode == TwoInputMode::IntervalJoin {
-                    let late_left = self.late_targets(n, 0);
-                    let late_right = self.late_targets(n, 1);
-                    quote_spanned! {span=>
-                        #spec.build_with_late(::core::convert::identity(#next), #late_left, #late_right)?
-                    }
-                } else {
-                    let input = input_records(graph, n);
-                    quote_spanned! {span=>
-                        #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
+                    BuiltAs::Operator => {
+                        let input = input_records(graph, n);
+                        quote_spanned! {span=>
+                            #at::assemble::operator(#input, #spec, #build, ::core::convert::identity(#next))?
+                        }
                     }
                 };
                 quote! {{
@@ -277,7 +280,7 @@ impl StageGen<'_> {
         let by_key = quote!(#p::KeyGroupPartitioner::new(#build.instance.max_parallelism));
         let next = names::local("next");
         match (partitioning, &self.graph.nodes[consumer].kind) {
-            (Cut::Hash, NodeKind::TwoInput { .. }) => {
+            (Cut::Hash, NodeKind::TwoInput(_)) => {
                 // The side's key selector runs here, before the exchange by key group.
                 let exchange = write(side_pairs(consumer, port), by_key);
                 let key = self.part(names::side_key(consumer, port));
@@ -306,11 +309,6 @@ impl StageGen<'_> {
             (Cut::Forward, _) => write(records, quote!(<#p::Forward>::default())),
         }
     }
-}
-
-/// Operators that only mark the stream or cut it, and build no operator of their own.
-pub(crate) fn has_no_spec(name: &str) -> bool {
-    matches!(name, "source_time" | "rebalance" | "broadcast")
 }
 
 /// The operator info of node `n`'s spec.

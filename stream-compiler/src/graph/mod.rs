@@ -8,8 +8,14 @@ use proc_macro2::Span;
 use syn::{Expr, Ident};
 
 use crate::diagnostics::{did_you_mean, Errors};
-use crate::ops::{self, Kind, OpDef, Produces, Time};
-use crate::parse::{Call, Head, Program, TwoInputMode};
+use crate::ops::two_input::{self, TwoInputMode};
+use crate::ops::{self, Kind, OpDef, StreamArg};
+use crate::parse::{Call, Head, Program};
+
+mod display;
+pub mod lower;
+
+use lower::Apply;
 
 /// Index of a node.
 pub type NodeId = usize;
@@ -61,20 +67,9 @@ pub enum NodeKind {
         /// Its arguments.
         args: Vec<Expr>,
     },
-    /// `window(..)`/`window_all(..)` with its configuration and window function.
-    Window {
-        /// `window_all` rather than `window`.
-        all: bool,
-        /// The call that opens it: `window(assigner)`, `window_all(assigner)` or
-        /// `count_window(size[, slide])`.
-        open: Call,
-        /// `trigger`, `evictor`, `allowed_lateness` calls, in order.
-        config: Vec<Call>,
-        /// `reduce`, `aggregate` or `process`.
-        function: Option<Call>,
-        /// The late side output stream, from `late_to(name)`.
-        late: Option<Ident>,
-    },
+    /// `window(..)`/`window_all(..)`/`count_window(..)` with its configuration and
+    /// window function.
+    Window(Window),
     /// The late side output of a window node, or of one side of an interval join.
     Late {
         /// The window or interval join node.
@@ -84,29 +79,50 @@ pub enum NodeKind {
     },
     /// `union(a, b, ..)`.
     Union,
-    /// `connect(a, b)`, `join(a, b)` or `interval_join(a, b)` with the calls that configure
-    /// it, up to the function that ends it.
-    TwoInput {
-        /// Which head.
-        mode: TwoInputMode,
-        /// `key_by(f, g)` (connect) or `on(f, g)` (joins).
-        keys: Option<Call>,
-        /// `window(assigner)` (join).
-        window: Option<Call>,
-        /// `trigger(..)`, `allowed_lateness(..)` of a join's window.
-        config: Vec<Call>,
-        /// `between(lower, upper)` (interval join).
-        between: Option<Call>,
-        /// `late_left_to(name)`, `late_right_to(name)` (interval join).
-        late: [Option<Ident>; 2],
-        /// `co_map(f, g)` (connect) or `apply(f)` (joins).
-        function: Option<Call>,
-    },
+    /// `connect(a, b)`, `join(a, b)`, `co_group(a, b)` or `interval_join(a, b)` with the
+    /// calls that configure it, up to the function that ends it.
+    TwoInput(TwoInput),
     /// `sink(expr)`.
     Sink {
         /// The sink expression.
         expr: Box<Expr>,
     },
+}
+
+/// A window node.
+pub struct Window {
+    /// `window_all` rather than `window`.
+    pub all: bool,
+    /// The call that opens it: `window(assigner)`, `window_all(assigner)` or
+    /// `count_window(size[, slide])`.
+    pub open: Call,
+    /// The window assigner, if the opening call takes one.
+    pub assigner: Option<Expr>,
+    /// `trigger`, `evictor`, `allowed_lateness` calls, in order.
+    pub config: Vec<Call>,
+    /// `reduce`, `aggregate` or `process`.
+    pub function: Option<Call>,
+    /// The late side output stream, from `late_to(name)`.
+    pub late: Option<Ident>,
+}
+
+/// A two-input node: the head and the calls that configure it (`ops::two_input`).
+pub struct TwoInput {
+    /// Which head.
+    pub mode: TwoInputMode,
+    /// `key_by(f, g)` (connect) or `on(f, g)` (joins).
+    pub keys: Option<Call>,
+    /// `window(assigner)` (join, co-group).
+    pub window: Option<Call>,
+    /// `trigger(..)`, `allowed_lateness(..)` of a join's window, or the exclusive bounds
+    /// of an interval join.
+    pub config: Vec<Call>,
+    /// `between(lower, upper)` (interval join).
+    pub between: Option<Call>,
+    /// `late_left_to(name)`, `late_right_to(name)` (interval join).
+    pub late: [Option<Ident>; 2],
+    /// `co_map(f, g)` (connect) or `apply(f)` (joins).
+    pub function: Option<Call>,
 }
 
 /// A stream name and where it was defined.
@@ -146,7 +162,7 @@ impl Graph {
             .statements
             .iter()
             .flat_map(|s| &s.calls)
-            .filter(|c| c.name == "sink")
+            .filter(|c| ops::ends(&c.name.to_string()))
             .count();
         for statement in &program.statements {
             match &statement.head {
@@ -161,26 +177,24 @@ impl Graph {
                 }
                 Head::Source { .. } => {}
             }
-            for call in statement.calls.iter().filter(|c| c.name == "union") {
-                if let Some(Expr::Path(p)) = call.args.first() {
-                    graph
-                        .mentioned
-                        .extend(p.path.get_ident().map(Ident::to_string));
-                }
-            }
             if let Some(b) = &statement.binding {
                 defined_later.entry(b.to_string()).or_insert(b.span());
             }
             for call in &statement.calls {
-                if call.name == "late_to"
-                    || call.name == "late_left_to"
-                    || call.name == "late_right_to"
-                {
-                    if let Some(Expr::Path(p)) = call.args.first() {
-                        if let Some(i) = p.path.get_ident() {
-                            defined_later.entry(i.to_string()).or_insert(i.span());
-                        }
+                let Some(Expr::Path(p)) = call.args.first() else {
+                    continue;
+                };
+                let Some(name) = p.path.get_ident() else {
+                    continue;
+                };
+                match ops::stream_arg(&call.name.to_string()) {
+                    StreamArg::Reads => {
+                        graph.mentioned.insert(name.to_string());
                     }
+                    StreamArg::Defines => {
+                        defined_later.entry(name.to_string()).or_insert(name.span());
+                    }
+                    StreamArg::None => {}
                 }
             }
         }
@@ -206,10 +220,10 @@ impl Graph {
             }
             let output = graph.nodes[cursor].output;
             if output.kind == Some(Kind::Connected) {
-                let NodeKind::TwoInput { mode, .. } = &graph.nodes[cursor].kind else {
+                let NodeKind::TwoInput(t) = &graph.nodes[cursor].kind else {
                     continue;
                 };
-                errors.error(statement.span, connected_usage(*mode));
+                errors.error(statement.span, t.mode.usage());
                 continue;
             }
             if output.kind == Some(Kind::Windowed) {
@@ -250,7 +264,7 @@ impl Graph {
         graph
     }
 
-    fn define(&mut self, name: &Ident, node: NodeId) {
+    pub(crate) fn define(&mut self, name: &Ident, node: NodeId) {
         self.streams.insert(
             name.to_string(),
             StreamDef {
@@ -260,7 +274,7 @@ impl Graph {
         );
     }
 
-    fn add(
+    pub(crate) fn add(
         &mut self,
         kind: NodeKind,
         inputs: Vec<NodeId>,
@@ -281,7 +295,7 @@ impl Graph {
         self.nodes.len() - 1
     }
 
-    fn resolve(
+    pub(crate) fn resolve(
         &self,
         name: &Ident,
         defined_later: &BTreeMap<String, Span>,
@@ -370,7 +384,7 @@ impl Graph {
                     watermarks: a.watermarks && b.watermarks,
                 };
                 Some(self.add(
-                    NodeKind::TwoInput {
+                    NodeKind::TwoInput(TwoInput {
                         mode: *mode,
                         keys: None,
                         window: None,
@@ -378,7 +392,7 @@ impl Graph {
                         between: None,
                         late: [None, None],
                         function: None,
-                    },
+                    }),
                     inputs,
                     stream,
                     *span,
@@ -398,7 +412,7 @@ impl Graph {
         }
     }
 
-    fn union(
+    pub(crate) fn union(
         &mut self,
         inputs: Vec<NodeId>,
         names: &[Ident],
@@ -449,7 +463,7 @@ impl Graph {
             return None;
         };
         if kind == Kind::Connected {
-            return self.apply_connected(cursor, call, errors).then_some(cursor);
+            return two_input::configure(self, cursor, call, errors).then_some(cursor);
         }
         let Some(def) = ops::find(&name).filter(|d| d.on.contains(&kind)) else {
             errors.push(unknown_operator(call, kind));
@@ -467,211 +481,37 @@ impl Graph {
             );
             return None;
         }
-        let span = call.name.span();
-        let arg = || Box::new(call.args[0].clone());
-        let with_time = |t: StreamType| match def.time {
-            Time::Keep => t,
-            Time::Timestamps => StreamType {
-                timestamps: true,
-                ..t
-            },
-            Time::Watermarks => StreamType {
-                watermarks: true,
-                ..t
-            },
-            Time::Both => StreamType {
-                timestamps: true,
-                watermarks: true,
-                ..t
-            },
+        let apply = Apply {
+            cursor,
+            call,
+            def,
+            stream,
+            input,
+            defined_later,
         };
+        (def.lower)(self, &apply, errors)
+    }
 
-        // Window configuration and functions extend the window node.
-        if kind == Kind::Windowed {
-            let NodeKind::Window {
-                config,
-                function,
-                late,
-                ..
-            } = &mut self.nodes[cursor].kind
-            else {
-                return None;
-            };
-            match name.as_str() {
-                "late_to" => {
-                    let target = match &call.args[0] {
-                        Expr::Path(p) => p.path.get_ident().cloned(),
-                        _ => None,
-                    };
-                    let Some(target) = target else {
-                        errors.error(
-                            call.args_span(),
-                            "`late_to` takes the name of a new stream: `.late_to(late_events)`",
-                        );
-                        return None;
-                    };
-                    if late.is_some() {
-                        errors.error(call.name.span(), "a window has one late side output");
-                        return None;
-                    }
-                    *late = Some(target);
-                }
-                "reduce" | "aggregate" | "process" => {
-                    *function = Some(call.clone());
-                    let late_name = late.clone();
-                    self.nodes[cursor].output = StreamType {
-                        kind: Some(Kind::Data),
-                        timestamps: true,
-                        ..input
-                    };
-                    if let Some(late_name) = late_name {
-                        self.add_late(cursor, 0, &late_name, errors);
-                    }
-                }
-                _ => config.push(call.clone()),
-            }
-            return Some(cursor);
-        }
-
-        match name.as_str() {
-            "uid" => {
-                let node = &mut self.nodes[cursor];
-                let stateful = match &node.kind {
-                    NodeKind::Op { def, .. } => def.stateful,
-                    NodeKind::Window { .. } => true,
-                    _ => false,
-                };
-                if !stateful {
-                    errors.error(
-                        span,
-                        "`uid` names the state of the operator before it; put it after `reduce`, `aggregate`, `process` or a window",
-                    );
-                    return None;
-                }
-                node.uid = Some(call.args[0].clone());
-                Some(cursor)
-            }
-            "parallelism" => {
-                let literal = match &call.args[0] {
-                    Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Int(n),
-                        ..
-                    }) => n.base10_parse::<usize>().ok().filter(|n| *n > 0),
-                    _ => None,
-                };
-                let Some(n) = literal else {
-                    errors.error(
-                        call.args_span(),
-                        "`parallelism` takes a positive integer literal: `.parallelism(4)` \
-                         (the job-wide default is set with `Config::parallelism`)",
-                    );
-                    return None;
-                };
-                self.nodes[cursor].parallelism = Some((n, span));
-                Some(cursor)
-            }
-            "union" => {
-                let other = match &call.args[0] {
-                    Expr::Path(p) => p.path.get_ident().cloned(),
-                    _ => None,
-                };
-                let Some(other) = other else {
-                    errors.error(
-                        call.args_span(),
-                        "`union` takes a stream name: `.union(other)`",
-                    );
-                    return None;
-                };
-                let other_node = self.resolve(&other, defined_later, errors)?;
-                let this_name = Ident::new("this", span);
-                self.union(
-                    vec![cursor, other_node],
-                    &[this_name, other],
-                    stream,
-                    span,
-                    errors,
-                )
-            }
-            "sink" => Some(self.add(
-                NodeKind::Sink { expr: arg() },
-                vec![cursor],
-                stream,
-                span,
-                StreamType {
-                    kind: None,
-                    ..input
-                },
-            )),
-            "window" | "window_all" | "count_window" => Some(self.add(
-                NodeKind::Window {
-                    all: name == "window_all",
-                    open: call.clone(),
-                    config: Vec::new(),
-                    function: None,
-                    late: None,
-                },
-                vec![cursor],
-                stream,
-                span,
-                StreamType {
-                    kind: Some(Kind::Windowed),
-                    ..input
-                },
-            )),
-            _ => {
-                let output = match def.produces {
-                    Produces::Same => with_time(input),
-                    Produces::Data => StreamType {
-                        kind: Some(Kind::Data),
-                        ..with_time(input)
-                    },
-                    Produces::Keyed => StreamType {
-                        kind: Some(Kind::Keyed),
-                        ..with_time(input)
-                    },
-                    Produces::Windowed | Produces::End => unreachable_kind(),
-                };
-                Some(self.add(
-                    NodeKind::Op {
-                        def,
-                        name: call.name.clone(),
-                        args: call.args.clone(),
-                    },
-                    vec![cursor],
-                    stream,
-                    span,
-                    output,
-                ))
-            }
+    /// The window node `id`, if it is one.
+    pub(crate) fn window_mut(&mut self, id: NodeId) -> Option<&mut Window> {
+        match &mut self.nodes[id].kind {
+            NodeKind::Window(window) => Some(window),
+            _ => None,
         }
     }
 
-    /// Applies a call to connected streams (the node at `cursor`); false on an error.
-    fn apply_connected(&mut self, cursor: NodeId, call: &Call, errors: &mut Errors) -> bool {
-        if !self.configure_connected(cursor, call, errors) {
-            return false;
+    /// The two-input node `id` and its output, if it is one.
+    pub(crate) fn two_input_mut(&mut self, id: NodeId) -> Option<(&mut TwoInput, &mut StreamType)> {
+        let node = &mut self.nodes[id];
+        match &mut node.kind {
+            NodeKind::TwoInput(t) => Some((t, &mut node.output)),
+            _ => None,
         }
-        // An interval join's late outputs become streams once the join is complete.
-        let late = match &self.nodes[cursor].kind {
-            NodeKind::TwoInput {
-                mode: TwoInputMode::IntervalJoin,
-                late,
-                function: Some(_),
-                ..
-            } if call.name == "apply" => late.clone(),
-            _ => return true,
-        };
-        for (side, name) in late.iter().enumerate() {
-            if let Some(name) = name {
-                self.add_late(cursor, side, name, errors);
-            }
-        }
-        true
     }
 
     /// Adds the late output `side` of window or interval join `of` as the stream `name`:
     /// the records of the input on that side, as a plain stream.
-    fn add_late(&mut self, of: NodeId, side: usize, name: &Ident, errors: &mut Errors) {
+    pub(crate) fn add_late(&mut self, of: NodeId, side: usize, name: &Ident, errors: &mut Errors) {
         let output = StreamType {
             kind: Some(Kind::Data),
             ..self.nodes[self.nodes[of].inputs[side]].output
@@ -690,165 +530,6 @@ impl Graph {
         }
     }
 
-    /// Records one configuring call of connected streams; false on an error.
-    fn configure_connected(&mut self, cursor: NodeId, call: &Call, errors: &mut Errors) -> bool {
-        let node = &mut self.nodes[cursor];
-        let NodeKind::TwoInput {
-            mode,
-            keys,
-            window,
-            config,
-            between,
-            late,
-            function,
-        } = &mut node.kind
-        else {
-            return false;
-        };
-        let mode = *mode;
-        let name = call.name.to_string();
-        let arity = |n: usize, usage: &str, errors: &mut Errors| {
-            let ok = call.args.len() == n;
-            if !ok {
-                errors.error(
-                    call.span,
-                    format!(
-                        "`{name}` takes {n} argument{}: {usage}",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                );
-            }
-            ok
-        };
-        let needs = |what: bool, message: &str, errors: &mut Errors| {
-            if !what {
-                errors.error(call.name.span(), message);
-            }
-            what
-        };
-        let keys_first = format!(
-            "`{}` needs the keys of both streams first: `.on(|a| a.key, |b| b.key)`",
-            mode.name()
-        );
-        match (mode, name.as_str()) {
-            (TwoInputMode::Connect, "co_map") => {
-                if !arity(2, "`.co_map(|a| .., |b| ..)`", errors) {
-                    return false;
-                }
-                *function = Some(call.clone());
-                node.output.kind = Some(Kind::Data);
-            }
-            (TwoInputMode::Connect, "key_by")
-            | (TwoInputMode::Join | TwoInputMode::CoGroup | TwoInputMode::IntervalJoin, "on") => {
-                if !arity(
-                    2,
-                    "one key selector per stream: `(|a| a.key, |b| b.key)`",
-                    errors,
-                ) {
-                    return false;
-                }
-                if keys.is_some() {
-                    errors.error(call.name.span(), "the keys are already set");
-                    return false;
-                }
-                *keys = Some(call.clone());
-                if mode == TwoInputMode::Connect {
-                    node.output.kind = Some(Kind::Keyed);
-                }
-            }
-            (TwoInputMode::Join | TwoInputMode::CoGroup, "window") => {
-                if !needs(keys.is_some(), &keys_first, errors)
-                    || !arity(1, "`.window(tumbling(secs(5)))`", errors)
-                {
-                    return false;
-                }
-                *window = Some(call.clone());
-            }
-            (TwoInputMode::Join | TwoInputMode::CoGroup, "trigger" | "allowed_lateness") => {
-                if !needs(
-                    window.is_some(),
-                    "set the join's `.window(..)` first",
-                    errors,
-                ) || !arity(1, "`.trigger(..)` / `.allowed_lateness(..)`", errors)
-                {
-                    return false;
-                }
-                config.push(call.clone());
-            }
-            (TwoInputMode::IntervalJoin, "between") => {
-                if !needs(keys.is_some(), &keys_first, errors)
-                    || !arity(2, "bounds in milliseconds relative to the first stream's record: `.between(-500, 500)`", errors)
-                {
-                    return false;
-                }
-                *between = Some(call.clone());
-            }
-            (TwoInputMode::IntervalJoin, "lower_bound_exclusive" | "upper_bound_exclusive") => {
-                if !needs(
-                    between.is_some(),
-                    "set the bounds first: `.between(lower, upper)`",
-                    errors,
-                ) || !arity(0, &format!("`.{name}()`"), errors)
-                {
-                    return false;
-                }
-                config.push(call.clone());
-            }
-            (TwoInputMode::IntervalJoin, "late_left_to" | "late_right_to") => {
-                let target = match call.args.as_slice() {
-                    [Expr::Path(p)] => p.path.get_ident().cloned(),
-                    _ => None,
-                };
-                let Some(target) = target else {
-                    errors.error(
-                        call.args_span(),
-                        format!("`{name}` takes the name of a new stream: `.{name}(late_events)`"),
-                    );
-                    return false;
-                };
-                let slot = &mut late[usize::from(name == "late_right_to")];
-                if slot.is_some() {
-                    errors.error(call.name.span(), "each side has one late output");
-                    return false;
-                }
-                *slot = Some(target);
-            }
-            (TwoInputMode::Join | TwoInputMode::CoGroup | TwoInputMode::IntervalJoin, "apply") => {
-                let ready = match mode {
-                    TwoInputMode::Join | TwoInputMode::CoGroup => needs(
-                        window.is_some(),
-                        "a window join needs its window: `.on(..).window(tumbling(..)).apply(..)`",
-                        errors,
-                    ),
-                    _ => needs(
-                        between.is_some(),
-                        "an interval join needs its bounds: `.on(..).between(lower, upper).apply(..)`",
-                        errors,
-                    ),
-                };
-                let usage = if mode == TwoInputMode::CoGroup {
-                    "`.apply(|left, right, out| ..)`"
-                } else {
-                    "`.apply(|a, b| ..)`"
-                };
-                if !ready || !arity(1, usage, errors) {
-                    return false;
-                }
-                *function = Some(call.clone());
-                node.output.kind = Some(Kind::Data);
-                node.output.timestamps = true;
-            }
-            _ => {
-                errors.error(
-                    call.name.span(),
-                    format!("`{name}` does not apply here: {}", connected_usage(mode)),
-                );
-                return false;
-            }
-        }
-        true
-    }
-
     /// The number of sinks.
     pub fn sinks(&self) -> usize {
         self.nodes
@@ -858,40 +539,9 @@ impl Graph {
     }
 }
 
-/// What connected streams take, per head.
-fn connected_usage(mode: TwoInputMode) -> &'static str {
-    match mode {
-        TwoInputMode::Connect => {
-            "connected streams take `.co_map(|a| .., |b| ..)` or `.key_by(|a| key, |b| key)` \
-             (then keyed operators such as `.process(..)` see `Either<A, B>`)"
-        }
-        TwoInputMode::Join => {
-            "a window join is `join(a, b).on(|a| key, |b| key).window(assigner).apply(|a, b| ..)`"
-        }
-        TwoInputMode::CoGroup => {
-            "a co-group is `co_group(a, b).on(|a| key, |b| key).window(assigner).apply(|left, right, out| ..)`, \
-             called per key and window with the records of each side (`&[&A]`, `&[&B]`)"
-        }
-        TwoInputMode::IntervalJoin => {
-            "an interval join is `interval_join(a, b).on(|a| key, |b| key).between(lower_ms, upper_ms).apply(|a, b| ..)`, \
-             optionally with `.lower_bound_exclusive()`, `.upper_bound_exclusive()`, \
-             `.late_left_to(name)` and `.late_right_to(name)` before `apply`"
-        }
-    }
-}
-
-fn unreachable_kind() -> StreamType {
-    // `window`, `window_all` and `sink` are handled above; no other operator produces
-    // these kinds.
-    StreamType {
-        kind: None,
-        timestamps: false,
-        watermarks: false,
-    }
-}
-
 impl Call {
-    fn args_span(&self) -> Span {
+    /// Where its arguments are (where it is, without any).
+    pub fn args_span(&self) -> Span {
         self.args
             .first()
             .map_or(self.span, syn::spanned::Spanned::span)
@@ -913,16 +563,9 @@ pub fn is_call_to(expr: &Expr, name: &str) -> bool {
 fn unknown_operator(call: &Call, kind: Kind) -> syn::Error {
     let name = call.name.to_string();
     let here = ops::names_on(kind);
-    let message = match (name.as_str(), kind) {
-        ("window", Kind::Data) => {
-            "`window` needs a keyed stream: call `.key_by(|record| key)` first, \
-             or use `.window_all(..)` for windows over the whole stream"
-                .to_owned()
-        }
-        ("reduce" | "aggregate" | "process", Kind::Data) => format!(
-            "`{name}` needs a keyed or windowed stream: call `.key_by(|record| key)` first \
-             (then `.{name}(..)` or `.window(..).{name}(..)`)"
-        ),
+    let misplaced = ops::find(&name).and_then(|d| (d.misplaced)(&name, kind));
+    let message = match (misplaced, kind) {
+        (Some(message), _) => message,
         (_, Kind::Keyed) if ops::find(&name).is_some_and(|d| d.on.contains(&Kind::Data)) => {
             format!(
                 "`{name}` does not apply to a keyed stream; a keyed stream takes {}. \

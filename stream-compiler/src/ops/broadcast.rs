@@ -1,13 +1,13 @@
 //! `broadcast()`: every record to every instance of the next stage (a cut).
+
+use super::{Cut, OpDef};
+
 /// The definition of `broadcast`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "broadcast",
-    on: &[super::Kind::Data],
     args: 0,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: Some(super::Cut::Broadcast),
-    stateful: false,
+    cut: Some(Cut::Broadcast),
     usage: "`.broadcast()`",
+    spec: false,
+    ..OpDef::DEFAULT
 };

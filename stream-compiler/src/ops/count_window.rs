@@ -7,15 +7,22 @@
 //! ```text
 //! readings.key_by(|r| r.sensor).count_window(3).reduce(|a, b| a.max(b))
 //! ```
+
+use super::{Kind, OpDef, Produces};
+use crate::diagnostics::Errors;
+use crate::graph::lower::{open_window, Apply};
+use crate::graph::{Graph, NodeId};
+
 /// The definition of `count_window`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "count_window",
-    on: &[super::Kind::Keyed],
-    args: 1,
+    on: &[Kind::Keyed],
     overloads: &[(2, "count_window_sliding")],
-    produces: super::Produces::Windowed,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
+    produces: Produces::Windowed,
     usage: "`.count_window(size)` or `.count_window(size, slide)`",
+    // Its arguments are sizes, not an assigner: the window is a global one.
+    lower: |graph: &mut Graph, a: &Apply<'_>, _: &mut Errors| -> Option<NodeId> {
+        Some(open_window(graph, a, false, None))
+    },
+    ..OpDef::DEFAULT
 };

@@ -3,15 +3,13 @@
 //! ```text
 //! .event_time(|b: &Bid| b.date_time).watermark(bounded_out_of_orderness(ms(500)))
 //! ```
+
+use super::{OpDef, Time};
+
 /// The definition of `event_time`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "event_time",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Timestamps,
-    cut: None,
-    stateful: false,
+    time: Time::Timestamps,
     usage: "`.event_time(|record| timestamp)`",
+    ..OpDef::DEFAULT
 };

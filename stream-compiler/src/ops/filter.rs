@@ -3,15 +3,12 @@
 //! ```text
 //! let big = bids.filter(|b| b.price > 1_000);
 //! ```
+
+use super::OpDef;
+
 /// The definition of `filter`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "filter",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
     usage: "`.filter(|record| ...)`",
+    ..OpDef::DEFAULT
 };

@@ -1,14 +1,13 @@
 //! `ingestion_time()`: timestamps are the processing time at which records enter; watermarks
 //! follow them.
+
+use super::{OpDef, Time};
+
 /// The definition of `ingestion_time`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "ingestion_time",
-    on: &[super::Kind::Data],
     args: 0,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Both,
-    cut: None,
-    stateful: false,
+    time: Time::Both,
     usage: "`.ingestion_time()`",
+    ..OpDef::DEFAULT
 };

@@ -1,13 +1,10 @@
 //! `inspect(f)`: shows every record to `f` and passes it on (logging, metrics).
+
+use super::OpDef;
+
 /// The definition of `inspect`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "inspect",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
     usage: "`.inspect(|record| ...)`",
+    ..OpDef::DEFAULT
 };

@@ -4,15 +4,14 @@
 //! ```text
 //! let per_user = clicks.key_by(|c: &Click| c.user);
 //! ```
+
+use super::{Cut, OpDef, Produces};
+
 /// The definition of `key_by`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "key_by",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Keyed,
-    time: super::Time::Keep,
-    cut: Some(super::Cut::Hash),
-    stateful: false,
+    produces: Produces::Keyed,
+    cut: Some(Cut::Hash),
     usage: "`.key_by(|record| key)`",
+    ..OpDef::DEFAULT
 };

@@ -3,15 +3,12 @@
 //! ```text
 //! let lengths = words.map(|w: String| w.len());
 //! ```
+
+use super::OpDef;
+
 /// The definition of `map`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "map",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
     usage: "`.map(|record| ...)`",
+    ..OpDef::DEFAULT
 };

@@ -5,15 +5,15 @@
 //! ```text
 //! bids.key_by(|b| b.auction).min(|b| &mut b.price)
 //! ```
+
+use super::{Kind, OpDef, Produces};
+
 /// The definition of `min`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "min",
-    on: &[super::Kind::Keyed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Data,
-    time: super::Time::Keep,
-    cut: None,
+    on: &[Kind::Keyed],
+    produces: Produces::Data,
     stateful: true,
     usage: "`.min(|record| &mut record.field)`",
+    ..OpDef::DEFAULT
 };

@@ -4,15 +4,15 @@
 //! ```text
 //! bids.key_by(|b| b.auction).min_by(|b| b.price)
 //! ```
+
+use super::{Kind, OpDef, Produces};
+
 /// The definition of `min_by`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "min_by",
-    on: &[super::Kind::Keyed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Data,
-    time: super::Time::Keep,
-    cut: None,
+    on: &[Kind::Keyed],
+    produces: Produces::Data,
     stateful: true,
     usage: "`.min_by(|record| record.field)`",
+    ..OpDef::DEFAULT
 };

@@ -1,6 +1,21 @@
-//! The operators `stream!` knows, one file each. A definition says where the operator
-//! applies, how many arguments it takes, what stream it produces and whether it cuts the
-//! chain; `codegen` turns it into a witness call.
+//! The operators `stream!` knows, one file each (a family sharing its logic, one file).
+//! A definition ([`OpDef`]) says where the operator applies, how many arguments it takes,
+//! what stream it produces and whether it cuts the chain, and carries its special
+//! behaviour as hooks: how a call lowers into the graph, what it checks there, and how
+//! `codegen` declares it. The calls on two connected streams are in [`two_input`].
+//! Nothing outside this folder matches an operator's name.
+//!
+//! Each operator's user documentation, with tested examples of `stream!` and of the
+//! builder, is in its runtime file under `stream-runtime/src/api/ops/` (`<name>.rs`, or its
+//! family's: `rolling.rs` for `sum`/`min`/`max`, `by.rs` for `min_by`/`max_by`).
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote_spanned;
+use syn::Expr;
+
+use crate::diagnostics::Errors;
+use crate::graph::lower::{self, Apply};
+use crate::graph::{Graph, NodeId};
 
 mod aggregate;
 mod allowed_lateness;
@@ -23,15 +38,17 @@ mod parallelism;
 mod process;
 mod rebalance;
 mod reduce;
-mod sink;
+pub(crate) mod sink;
+pub(crate) mod source;
 mod source_time;
 mod sum;
 mod trigger;
 mod try_map;
+pub mod two_input;
 mod uid;
-mod union;
+pub(crate) mod union;
 mod watermark;
-mod window;
+pub(crate) mod window;
 mod window_all;
 
 /// The kind of stream an operator is applied to.
@@ -91,7 +108,26 @@ pub enum Time {
 /// The partitioning of a cut: the logical plan's.
 pub use stream_plan::Partitioning as Cut;
 
-/// An operator of `stream!`.
+/// What an operator's first argument names, besides expressions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamArg {
+    /// Nothing: it takes expressions.
+    None,
+    /// A stream defined elsewhere, which it reads (`union(other)`).
+    Reads,
+    /// A new stream, which it defines (`late_to(name)`).
+    Defines,
+}
+
+/// How a call lowers into the graph: the node it adds or extends, and the new cursor.
+pub type Lower = fn(&mut Graph, &Apply<'_>, &mut Errors) -> Option<NodeId>;
+
+/// How an operator is declared: the witness call for `receiver.name(args)`.
+pub type Declare = fn(receiver: &TokenStream, name: &Ident, args: &[Expr]) -> TokenStream;
+
+/// An operator of `stream!`: its constraints as data, its special behaviour as hooks
+/// (hydro's `OperatorConstraints`). Only the fields that differ from
+/// [`OpDef::DEFAULT`] are written in an operator's file.
 #[derive(Debug)]
 pub struct OpDef {
     /// Its name.
@@ -111,8 +147,63 @@ pub struct OpDef {
     pub cut: Option<Cut>,
     /// True if it keeps state (it gets a state id).
     pub stateful: bool,
+    /// False for operators that build nothing of their own: they only mark the stream
+    /// (`source_time`) or cut it (`rebalance`, `broadcast`), so they have no spec and
+    /// are a route in the plan.
+    pub spec: bool,
+    /// What its first argument names, if a stream.
+    pub stream_arg: StreamArg,
     /// What its arguments are, for error messages.
     pub usage: &'static str,
+    /// How a call lowers into the graph.
+    pub lower: Lower,
+    /// How it is declared in the expansion.
+    pub declare: Declare,
+    /// Says how to fix a call on a kind of stream it does not apply to, where the
+    /// generic message would not (`window` on a stream without `key_by`).
+    pub misplaced: fn(&str, Kind) -> Option<String>,
+}
+
+impl OpDef {
+    /// The defaults: a one-argument, stateless operator on a plain stream that builds a
+    /// node of its own and changes neither the kind of stream nor its time.
+    pub const DEFAULT: OpDef = OpDef {
+        name: "",
+        on: &[Kind::Data],
+        args: 1,
+        overloads: &[],
+        produces: Produces::Same,
+        time: Time::Keep,
+        cut: None,
+        stateful: false,
+        spec: true,
+        stream_arg: StreamArg::None,
+        usage: "",
+        lower: lower::default,
+        declare: witness_call,
+        misplaced: |_, _| None,
+    };
+}
+
+/// The witness call of an operator: `receiver.method(args)`, with the method the
+/// number of arguments selects (an overload may call another one).
+pub fn witness_call(receiver: &TokenStream, name: &Ident, args: &[Expr]) -> TokenStream {
+    let method = find(&name.to_string())
+        .and_then(|def| def.method_for(args.len()))
+        .filter(|method| name != method)
+        .map_or_else(|| name.clone(), |method| Ident::new(method, name.span()));
+    quote_spanned!(name.span()=> #receiver.#method(#(#args),*))
+}
+
+/// The message of a keyed function (`reduce`, `aggregate`, `process`) called on a plain
+/// stream.
+fn needs_key(name: &str, kind: Kind) -> Option<String> {
+    (kind == Kind::Data).then(|| {
+        format!(
+            "`{name}` needs a keyed or windowed stream: call `.key_by(|record| key)` first \
+             (then `.{name}(..)` or `.window(..).{name}(..)`)"
+        )
+    })
 }
 
 /// Every operator, in the order error messages list them.
@@ -167,6 +258,20 @@ impl OpDef {
 /// The operator called `name`.
 pub fn find(name: &str) -> Option<&'static OpDef> {
     ALL.iter().copied().find(|d| d.name == name)
+}
+
+/// What the first argument of a call named `name` names, on one stream or on two
+/// connected ones.
+pub fn stream_arg(name: &str) -> StreamArg {
+    match find(name) {
+        Some(def) => def.stream_arg,
+        None => two_input::find_call(name).map_or(StreamArg::None, |c| c.stream_arg),
+    }
+}
+
+/// True if a call named `name` ends a pipeline (`sink`).
+pub fn ends(name: &str) -> bool {
+    find(name).is_some_and(|d| d.produces == Produces::End)
 }
 
 /// The names of the operators that apply to `kind`.

@@ -1,14 +1,16 @@
 //! `process(f)`: on a keyed stream, a `KeyedProcessFunction` with keyed state and timers; on a
 //! windowed stream, `|window, elements, out| ...` over all elements of each window.
+
+use super::{Kind, OpDef, Produces};
+
 /// The definition of `process`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "process",
-    on: &[super::Kind::Keyed, super::Kind::Windowed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Data,
-    time: super::Time::Keep,
-    cut: None,
+    on: &[Kind::Keyed, Kind::Windowed],
+    produces: Produces::Data,
     stateful: true,
     usage: "`.process(f)`",
+    lower: crate::graph::lower::function,
+    misplaced: super::needs_key,
+    ..OpDef::DEFAULT
 };

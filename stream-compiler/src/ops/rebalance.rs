@@ -1,13 +1,13 @@
 //! `rebalance()`: redistributes records round robin over the next stage's instances (a cut).
+
+use super::{Cut, OpDef};
+
 /// The definition of `rebalance`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "rebalance",
-    on: &[super::Kind::Data],
     args: 0,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: Some(super::Cut::Rebalance),
-    stateful: false,
+    cut: Some(Cut::Rebalance),
     usage: "`.rebalance()`",
+    spec: false,
+    ..OpDef::DEFAULT
 };

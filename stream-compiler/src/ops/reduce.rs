@@ -2,15 +2,18 @@
 //! stream one value per window, emitted as `Windowed { key, window, value }`, or with a
 //! window function, `reduce(f, |ctx, value, out| ..)` (Flink's `reduce(ReduceFunction,
 //! ProcessWindowFunction)`).
+
+use super::{Kind, OpDef, Produces};
+
 /// The definition of `reduce`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "reduce",
-    on: &[super::Kind::Keyed, super::Kind::Windowed],
-    args: 1,
+    on: &[Kind::Keyed, Kind::Windowed],
     overloads: &[(2, "reduce_process")],
-    produces: super::Produces::Data,
-    time: super::Time::Keep,
-    cut: None,
+    produces: Produces::Data,
     stateful: true,
     usage: "`.reduce(|a, b| ...)`, on a window also `.reduce(|a, b| ..., |ctx, value, out| ...)`",
+    lower: crate::graph::lower::function,
+    misplaced: super::needs_key,
+    ..OpDef::DEFAULT
 };

@@ -5,15 +5,15 @@
 //! ```text
 //! counts.key_by(|c| c.word.clone()).sum(|c| &mut c.n)
 //! ```
+
+use super::{Kind, OpDef, Produces};
+
 /// The definition of `sum`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "sum",
-    on: &[super::Kind::Keyed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Data,
-    time: super::Time::Keep,
-    cut: None,
+    on: &[Kind::Keyed],
+    produces: Produces::Data,
     stateful: true,
     usage: "`.sum(|record| &mut record.field)`",
+    ..OpDef::DEFAULT
 };

@@ -1,14 +1,12 @@
 //! `trigger(t)`: when windows fire: `event_time_trigger()`, `processing_time_trigger()`,
 //! `count_trigger(n)`, `continuous_event_time(d)`, `purging(t)`, `end_of_stream_trigger()`.
+
+use super::{Kind, OpDef};
+
 /// The definition of `trigger`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "trigger",
-    on: &[super::Kind::Windowed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
+    on: &[Kind::Windowed],
     usage: "`.trigger(trigger)`, e.g. `count_trigger(3)`",
+    ..OpDef::DEFAULT
 };

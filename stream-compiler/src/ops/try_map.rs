@@ -4,15 +4,12 @@
 //! ```text
 //! let numbers = lines.try_map(|l: String| l.trim().parse::<u64>());
 //! ```
+
+use super::OpDef;
+
 /// The definition of `try_map`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "try_map",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
     usage: "`.try_map(|record| ...)` returning a `Result`",
+    ..OpDef::DEFAULT
 };

@@ -1,14 +1,35 @@
 //! `uid(id)`: the id the previous operator's state is checkpointed under, so it maps back
 //! after the job is edited (default: the stream name and operator).
+
+use super::{Kind, OpDef};
+use crate::diagnostics::Errors;
+use crate::graph::lower::Apply;
+use crate::graph::{Graph, NodeId, NodeKind};
+
 /// The definition of `uid`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "uid",
-    on: &[super::Kind::Data, super::Kind::Keyed],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Same,
-    time: super::Time::Keep,
-    cut: None,
-    stateful: false,
+    on: &[Kind::Data, Kind::Keyed],
     usage: "`.uid(\"stable-id\")` after a stateful operator",
+    lower,
+    ..OpDef::DEFAULT
 };
+
+/// Sets the state id of the node before it, which must keep state.
+fn lower(graph: &mut Graph, a: &Apply<'_>, errors: &mut Errors) -> Option<NodeId> {
+    let node = &mut graph.nodes[a.cursor];
+    let stateful = match &node.kind {
+        NodeKind::Op { def, .. } => def.stateful,
+        NodeKind::Window(_) => true,
+        _ => false,
+    };
+    if !stateful {
+        errors.error(
+            a.span(),
+            "`uid` names the state of the operator before it; put it after `reduce`, `aggregate`, `process` or a window",
+        );
+        return None;
+    }
+    node.uid = Some(a.call.args[0].clone());
+    Some(a.cursor)
+}

@@ -4,15 +4,20 @@
 //! ```text
 //! all.window_all(global()).trigger(count_trigger(3)).evictor(count_evictor(5)).process(..)
 //! ```
+
+use super::{Cut, OpDef, Produces};
+use crate::diagnostics::Errors;
+use crate::graph::lower::{open_window, Apply};
+use crate::graph::{Graph, NodeId};
+
 /// The definition of `window_all`.
-pub const DEF: super::OpDef = super::OpDef {
+pub const DEF: OpDef = OpDef {
     name: "window_all",
-    on: &[super::Kind::Data],
-    args: 1,
-    overloads: &[],
-    produces: super::Produces::Windowed,
-    time: super::Time::Keep,
-    cut: Some(super::Cut::Global),
-    stateful: false,
+    produces: Produces::Windowed,
+    cut: Some(Cut::Global),
     usage: "`.window_all(assigner)`",
+    lower: |graph: &mut Graph, a: &Apply<'_>, _: &mut Errors| -> Option<NodeId> {
+        Some(open_window(graph, a, true, a.call.args.first().cloned()))
+    },
+    ..OpDef::DEFAULT
 };

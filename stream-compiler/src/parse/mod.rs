@@ -11,6 +11,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
 
+pub use crate::ops::two_input::TwoInputMode;
+use crate::ops::{self, two_input};
+
 /// A parsed `stream!` body.
 pub struct Program {
     /// The statements in order.
@@ -56,37 +59,6 @@ pub enum Head {
     },
     /// A stream defined by another statement.
     Stream(Ident),
-}
-
-/// The two-input heads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TwoInputMode {
-    /// `connect(a, b)`: then `co_map(f, g)` or `key_by(f, g)`.
-    Connect,
-    /// `join(a, b)`: then `on(f, g)`, `window(..)`, `apply(f)`.
-    Join,
-    /// `co_group(a, b)`: then `on(f, g)`, `window(..)`, `apply(f)` with all of a key's
-    /// records of each side in the window.
-    CoGroup,
-    /// `interval_join(a, b)`: then `on(f, g)`, `between(lower, upper)`, `apply(f)`.
-    IntervalJoin,
-}
-
-impl TwoInputMode {
-    /// True for the window joins, `join` and `co_group`.
-    pub fn is_windowed(self) -> bool {
-        matches!(self, TwoInputMode::Join | TwoInputMode::CoGroup)
-    }
-
-    /// The head's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TwoInputMode::Connect => "connect",
-            TwoInputMode::Join => "join",
-            TwoInputMode::CoGroup => "co_group",
-            TwoInputMode::IntervalJoin => "interval_join",
-        }
-    }
 }
 
 /// One `.name(args)` call.
@@ -171,89 +143,81 @@ fn decompose(expr: &Expr) -> syn::Result<(Head, Vec<Call>)> {
             let Some(name) = path.path.get_ident() else {
                 return Err(head_error(expr));
             };
-            match name.to_string().as_str() {
-                "source" => {
-                    if call.args.len() != 1 {
-                        return Err(syn::Error::new(
-                            call.span(),
-                            "`source` takes one argument: `source(from_vec(...))`, `source(text_file(\"in.txt\"))`, ...",
-                        ));
-                    }
-                    Ok((
-                        Head::Source {
-                            span: name.span(),
-                            expr: Box::new(call.args[0].clone()),
-                        },
-                        Vec::new(),
-                    ))
+            let name_text = name.to_string();
+            if name_text == ops::source::NAME {
+                if call.args.len() != 1 {
+                    return Err(syn::Error::new(
+                        call.span(),
+                        "`source` takes one argument: `source(from_vec(...))`, `source(text_file(\"in.txt\"))`, ...",
+                    ));
                 }
-                "union" => {
-                    let mut streams = Vec::new();
-                    for arg in &call.args {
-                        match arg {
-                            Expr::Path(p) if p.path.get_ident().is_some() => {
-                                streams.extend(p.path.get_ident().cloned())
-                            }
-                            other => {
-                                return Err(syn::Error::new(
-                                    other.span(),
-                                    "`union` takes stream names: `union(a, b)`",
-                                ))
-                            }
+                return Ok((
+                    Head::Source {
+                        span: name.span(),
+                        expr: Box::new(call.args[0].clone()),
+                    },
+                    Vec::new(),
+                ));
+            }
+            if name_text == ops::union::DEF.name {
+                let mut streams = Vec::new();
+                for arg in &call.args {
+                    match arg {
+                        Expr::Path(p) if p.path.get_ident().is_some() => {
+                            streams.extend(p.path.get_ident().cloned())
+                        }
+                        other => {
+                            return Err(syn::Error::new(
+                                other.span(),
+                                "`union` takes stream names: `union(a, b)`",
+                            ))
                         }
                     }
-                    if streams.len() < 2 {
-                        return Err(syn::Error::new(
-                            call.span(),
-                            "`union` needs at least two streams: `union(a, b)`",
-                        ));
-                    }
-                    Ok((
-                        Head::Union {
-                            span: name.span(),
-                            streams,
-                        },
-                        Vec::new(),
-                    ))
                 }
-                head @ ("connect" | "join" | "co_group" | "interval_join") => {
-                    let mode = match head {
-                        "connect" => TwoInputMode::Connect,
-                        "join" => TwoInputMode::Join,
-                        "co_group" => TwoInputMode::CoGroup,
-                        _ => TwoInputMode::IntervalJoin,
-                    };
-                    let names: Vec<Ident> = call
-                        .args
-                        .iter()
-                        .filter_map(|arg| match arg {
-                            Expr::Path(p) => p.path.get_ident().cloned(),
-                            _ => None,
-                        })
-                        .collect();
-                    let [first, second] = <[Ident; 2]>::try_from(names).map_err(|_| {
-                        syn::Error::new(
-                            call.span(),
-                            format!("`{head}` takes the names of two streams: `{head}(a, b)`"),
-                        )
-                    })?;
-                    if call.args.len() != 2 {
-                        return Err(syn::Error::new(
-                            call.span(),
-                            format!("`{head}` takes the names of two streams: `{head}(a, b)`"),
-                        ));
-                    }
-                    Ok((
-                        Head::TwoInput {
-                            mode,
-                            span: name.span(),
-                            streams: [first, second],
-                        },
-                        Vec::new(),
-                    ))
+                if streams.len() < 2 {
+                    return Err(syn::Error::new(
+                        call.span(),
+                        "`union` needs at least two streams: `union(a, b)`",
+                    ));
                 }
-                _ => Err(head_error(expr)),
+                return Ok((
+                    Head::Union {
+                        span: name.span(),
+                        streams,
+                    },
+                    Vec::new(),
+                ));
             }
+            let Some(head) = two_input::head(&name_text) else {
+                return Err(head_error(expr));
+            };
+            let names: Vec<Ident> = call
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    Expr::Path(p) => p.path.get_ident().cloned(),
+                    _ => None,
+                })
+                .collect();
+            let usage = || {
+                let head = head.name;
+                syn::Error::new(
+                    call.span(),
+                    format!("`{head}` takes the names of two streams: `{head}(a, b)`"),
+                )
+            };
+            let [first, second] = <[Ident; 2]>::try_from(names).map_err(|_| usage())?;
+            if call.args.len() != 2 {
+                return Err(usage());
+            }
+            Ok((
+                Head::TwoInput {
+                    mode: head.mode,
+                    span: name.span(),
+                    streams: [first, second],
+                },
+                Vec::new(),
+            ))
         }
         Expr::Path(path) => match path.path.get_ident() {
             Some(ident) => Ok((Head::Stream(ident.clone()), Vec::new())),

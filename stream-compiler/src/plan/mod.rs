@@ -72,7 +72,7 @@ impl Plan {
         if inputs.is_empty() {
             return Entry::Source(first);
         }
-        if matches!(graph.nodes[first].kind, NodeKind::TwoInput { .. }) {
+        if matches!(graph.nodes[first].kind, NodeKind::TwoInput(_)) {
             return Entry::TwoInput(first);
         }
         let readers = nodes
@@ -126,17 +126,14 @@ fn logical_plan(graph: &Graph) -> LogicalPlan {
         let kind = match &node.kind {
             NodeKind::Source { .. } => Kind::Source,
             NodeKind::Sink { .. } => Kind::Sink,
-            NodeKind::Op { def, .. } if crate::codegen::has_no_spec(def.name) => Kind::Route,
-            NodeKind::TwoInput { function: None, .. } | NodeKind::Union | NodeKind::Late { .. } => {
-                Kind::Route
-            }
-            NodeKind::Op { .. } | NodeKind::Window { .. } | NodeKind::TwoInput { .. } => {
-                Kind::Operator
-            }
+            NodeKind::Op { def, .. } if !def.spec => Kind::Route,
+            NodeKind::TwoInput(t) if t.function.is_none() => Kind::Route,
+            NodeKind::Union | NodeKind::Late { .. } => Kind::Route,
+            NodeKind::Op { .. } | NodeKind::Window(_) | NodeKind::TwoInput(_) => Kind::Operator,
         };
         let id = plan.add_node(kind, OperatorInfo::new(label(&node.kind)));
         plan.nodes[id].parallelism = node.parallelism.map(|(n, _)| n);
-        plan.nodes[id].single_instance = matches!(node.kind, NodeKind::Window { all: true, .. });
+        plan.nodes[id].single_instance = matches!(&node.kind, NodeKind::Window(w) if w.all);
     }
     for (id, node) in graph.nodes.iter().enumerate() {
         for &input in &node.inputs {
@@ -149,8 +146,8 @@ fn logical_plan(graph: &Graph) -> LogicalPlan {
 /// How the records of `input` reach `node`.
 fn partitioning(graph: &Graph, input: NodeId, node: NodeId) -> Partitioning {
     match &graph.nodes[node].kind {
-        NodeKind::Window { all: true, .. } => return Partitioning::Global,
-        NodeKind::TwoInput { keys: Some(_), .. } => return Partitioning::Hash,
+        NodeKind::Window(w) if w.all => return Partitioning::Global,
+        NodeKind::TwoInput(t) if t.keys.is_some() => return Partitioning::Hash,
         NodeKind::Op { def, .. } if def.cut.is_some_and(|c| c != Partitioning::Hash) => {
             return def.cut.unwrap_or(Partitioning::Forward)
         }
@@ -168,11 +165,11 @@ fn label(kind: &NodeKind) -> String {
     match kind {
         NodeKind::Source { .. } => "source".into(),
         NodeKind::Op { name, .. } => name.to_string(),
-        NodeKind::Window { all: true, .. } => "window_all".into(),
-        NodeKind::Window { .. } => "window".into(),
+        NodeKind::Window(w) if w.all => "window_all".into(),
+        NodeKind::Window(_) => "window".into(),
         NodeKind::Late { .. } => "late".into(),
         NodeKind::Union => "union".into(),
-        NodeKind::TwoInput { mode, .. } => format!("{mode:?}"),
+        NodeKind::TwoInput(t) => format!("{:?}", t.mode),
         NodeKind::Sink { .. } => "sink".into(),
     }
 }

@@ -41,16 +41,11 @@ pub fn check(graph: &mut Graph, errors: &mut Errors) {
     let mut event_time_sources = std::collections::BTreeSet::new();
     for node in &graph.nodes {
         let event_time = match &node.kind {
-            NodeKind::Window { open, .. } => {
-                open.name != "count_window" && open.args.first().is_some_and(is_event_time)
-            }
-            NodeKind::TwoInput {
-                window: Some(window),
-                ..
-            } => window.args.first().is_some_and(is_event_time),
-            NodeKind::TwoInput {
-                between: Some(_), ..
-            } => true,
+            NodeKind::Window(w) => w.assigner.as_ref().is_some_and(is_event_time),
+            NodeKind::TwoInput(t) => match &t.window {
+                Some(window) => window.args.first().is_some_and(is_event_time),
+                None => t.between.is_some(),
+            },
             _ => false,
         };
         // What the pipeline does not assign, the sources must provide themselves: whether

@@ -152,7 +152,7 @@ where
     S::Out: 'static,
 {
     fn start<N: Push<S::Out> + 'static>(next: N) -> Box<dyn Stage> {
-        two_input_stage::<L, R, S, N>(next, "connect")
+        two_input_stage::<L, R, S, N>(next, super::ops::connect::CONNECT)
     }
 }
 

@@ -1,0 +1,113 @@
+//! `flat_map(f)`: zero or more outputs per record; `f` returns a `Vec`, an `Option` or any
+//! iterator (Flink's `flatMap`).
+//!
+//! ```
+//! use strom::prelude::*;
+//!
+//! let env = StreamEnv::new("example");
+//! let out = collect_sink();
+//! env.source(from_vec(vec!["a b", "c"]))
+//!     .flat_map(|l: &str| l.split(' ').map(str::to_owned).collect::<Vec<_>>())
+//!     .sink(out.clone());
+//! env.build()?.run()?;
+//! assert_eq!(out.take(), ["a", "b", "c"]);
+//!
+//! // The same in `stream!`:
+//! let out = collect_sink();
+//! stream! {
+//!     source(from_vec(vec!["a b", "c"]))
+//!         .flat_map(|l: &str| l.split(' ').map(str::to_owned).collect::<Vec<_>>())
+//!         .sink(out.clone());
+//! }
+//! .run()?;
+//! assert_eq!(out.take(), ["a", "b", "c"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::marker::PhantomData;
+
+use stream_core::operator::{FlatMap, Push};
+use stream_core::Result;
+
+use crate::api::datastream::DataStream;
+use crate::api::pipe::{Chained, Pipe};
+use crate::api::spec::{OperatorSpec, Spec};
+use crate::api::witness::Witness;
+use crate::graph::{OperatorInfo, StageBuild};
+
+/// The name of `flat_map` in plans and `stream!`.
+pub const FLAT_MAP: &str = "flat_map";
+
+/// `flat_map`.
+pub struct FlatMapSpec<F, I> {
+    f: F,
+    info: OperatorInfo,
+    _out: PhantomData<fn() -> I>,
+}
+
+impl<F: Clone, I> Clone for FlatMapSpec<F, I> {
+    fn clone(&self) -> Self {
+        FlatMapSpec::new(self.f.clone(), self.info.clone())
+    }
+}
+
+impl<F, I> FlatMapSpec<F, I> {
+    /// The spec of `f`.
+    pub fn new(f: F, info: OperatorInfo) -> Self {
+        FlatMapSpec {
+            f,
+            info,
+            _out: PhantomData,
+        }
+    }
+}
+
+impl<T, I, F> Spec<T> for FlatMapSpec<F, I>
+where
+    F: FnMut(T) -> I + Clone + Send + 'static,
+    I: IntoIterator + 'static,
+{
+    type Out = I::Item;
+    type Op<N: Push<I::Item> + 'static> = FlatMap<F, N>;
+
+    #[inline]
+    fn build<N: Push<I::Item> + 'static>(
+        self,
+        _build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Self::Op<N>> {
+        Ok(FlatMap::new(self.f, next))
+    }
+}
+
+impl<F, I> OperatorSpec for FlatMapSpec<F, I> {
+    fn info(&self) -> &OperatorInfo {
+        &self.info
+    }
+}
+
+impl<T: Send + 'static> Witness<T> {
+    /// `flat_map(f)`: zero or more outputs per record.
+    #[track_caller]
+    pub fn flat_map<I, F>(self, f: F) -> (FlatMapSpec<F, I>, Witness<I::Item>)
+    where
+        F: FnMut(T) -> I + Clone + Send + 'static,
+        I: IntoIterator + 'static,
+    {
+        (FlatMapSpec::new(f, self.origin.info(FLAT_MAP)), self.to())
+    }
+}
+
+impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
+    /// Turns each record into zero or more records.
+    #[track_caller]
+    pub fn flat_map<I, F>(self, f: F) -> DataStream<I::Item, Chained<P, FlatMapSpec<F, I>>>
+    where
+        F: FnMut(T) -> I + Clone + Send + 'static,
+        I: IntoIterator + 'static,
+        I::Item: Send + 'static,
+    {
+        let (spec, w) = self.witness.flat_map(f);
+        self.then(spec, w)
+    }
+}

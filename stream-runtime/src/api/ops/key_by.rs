@@ -1,0 +1,142 @@
+//! `key_by(f)`: partitions the stream by `f(&record)` (Flink's `keyBy`). It cuts the chain:
+//! records travel to the instance that owns their key group, and the keyed operators that
+//! follow (`reduce`, `aggregate`, `process`, the rolling ones, windows) run per key.
+//!
+//! ```
+//! use strom::prelude::*;
+//!
+//! let env = StreamEnv::new("example");
+//! let out = collect_sink();
+//! env.source(from_vec(vec![1, 2, 3, 4])).key_by(|x| x % 2).reduce(|a, b| a + b).sink(out.clone());
+//! env.build()?.run()?;
+//! assert_eq!(out.take(), [1, 2, 4, 6]);
+//!
+//! // The same in `stream!`:
+//! let out = collect_sink();
+//! stream! {
+//!     source(from_vec(vec![1, 2, 3, 4])).key_by(|x| x % 2).reduce(|a, b| a + b).sink(out.clone());
+//! }
+//! .run()?;
+//! assert_eq!(out.take(), [1, 2, 4, 6]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::marker::PhantomData;
+
+use stream_core::key::Key;
+use stream_core::operator::{KeyBy, Push};
+use stream_core::Result;
+
+use crate::api::datastream::{DataStream, KeyedStream};
+use crate::api::env::{StreamEnv, Tail};
+use crate::api::pipe::{Chained, InputPipe, Pipe};
+use crate::api::spec::{ExchangeSpec, OperatorSpec, Spec};
+use crate::api::witness::{KeyedWitness, Witness};
+use crate::exchange::{KeyGroupPartitioner, Partitioning};
+use crate::graph::{EdgeId, NodeId, NodeKind, OperatorInfo, StageBuild};
+
+/// The name of `key_by` in plans and `stream!`.
+pub const KEY_BY: &str = "key_by";
+
+/// `key_by`: pairs records with their key.
+pub struct KeyBySpec<F, K> {
+    f: F,
+    info: OperatorInfo,
+    _key: PhantomData<fn() -> K>,
+}
+
+impl<F: Clone, K> Clone for KeyBySpec<F, K> {
+    fn clone(&self) -> Self {
+        KeyBySpec::new(self.f.clone(), self.info.clone())
+    }
+}
+
+impl<F, K> KeyBySpec<F, K> {
+    /// The spec of key selector `f`.
+    pub fn new(f: F, info: OperatorInfo) -> Self {
+        KeyBySpec {
+            f,
+            info,
+            _key: PhantomData,
+        }
+    }
+}
+
+impl<T, K, F> Spec<T> for KeyBySpec<F, K>
+where
+    F: FnMut(&T) -> K + Clone + Send + 'static,
+    K: 'static,
+{
+    type Out = (K, T);
+    type Op<N: Push<(K, T)> + 'static> = KeyBy<F, N>;
+
+    #[inline]
+    fn build<N: Push<(K, T)> + 'static>(
+        self,
+        _build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Self::Op<N>> {
+        Ok(KeyBy::new(self.f, next))
+    }
+}
+
+impl<F, K> OperatorSpec for KeyBySpec<F, K> {
+    fn info(&self) -> &OperatorInfo {
+        &self.info
+    }
+}
+
+impl<T: Send + 'static> Witness<T> {
+    /// `key_by(f)`: partitions the stream by `f(&record)`.
+    #[track_caller]
+    pub fn key_by<K, F>(self, f: F) -> (KeyBySpec<F, K>, KeyedWitness<K, T>)
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+    {
+        (
+            KeyBySpec::new(f, self.origin.info(KEY_BY)),
+            KeyedWitness::with_origin(self.origin),
+        )
+    }
+}
+
+impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
+    /// Partitions the stream by key: a cut; the keyed operators that follow run per key.
+    #[track_caller]
+    pub fn key_by<K, F>(self, f: F) -> KeyedStream<K, T>
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+    {
+        let (spec, keyed) = self.witness.key_by(f);
+        let node = self.env.add_node(NodeKind::Operator, spec.info().clone());
+        self.env.connect(&self.tail, node);
+        let (env, edge) = self.exchange_by_key(spec, node);
+        KeyedStream {
+            env,
+            pipe: InputPipe::new(),
+            witness: keyed,
+            tail: Tail::through(node, Partitioning::Hash, edge),
+        }
+    }
+
+    /// Ends the stage (the one of node `anchor`) at a hash exchange on the key `spec`
+    /// extracts; returns the edge.
+    pub(crate) fn exchange_by_key<K, F>(
+        self,
+        spec: KeyBySpec<F, K>,
+        anchor: NodeId,
+    ) -> (StreamEnv, EdgeId)
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+    {
+        let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
+        Chained::new(self.pipe, spec).finish(&self.env, anchor, move |build| {
+            let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
+            ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
+        });
+        (self.env, edge)
+    }
+}
