@@ -114,6 +114,33 @@ where
         false
     }
 
+    /// Fires, with one pane per window (tumbling), every window the watermark reached:
+    /// the pane is the window's state.
+    fn fire_whole_panes(
+        &mut self,
+        cx: &mut Context<'_>,
+        watermark: Timestamp,
+        now: Timestamp,
+    ) -> Result {
+        let size = self.panes.size;
+        while let Some(entry) = self.slices.first_entry() {
+            let end = *entry.key();
+            if end.saturating_sub(1) > watermark {
+                break;
+            }
+            let mut state = entry.remove();
+            let window = self.base.assigner.window_at(end - size, end);
+            for (key, mut contents) in state.drain() {
+                if let Some(window) = &window {
+                    self.base.emit(cx, &key, window, now, &mut contents)?;
+                }
+            }
+            self.spare.push(state);
+            self.fired_through = end;
+        }
+        Ok(())
+    }
+
     /// Drops the panes that no window after `fired_through` contains (those ending at or
     /// before the next window's start).
     fn drop_fired_panes(&mut self) {
@@ -161,24 +188,8 @@ where
         let Panes {
             size, slide, pane, ..
         } = self.panes;
-        while size == pane {
-            // One pane per window (tumbling): the pane is the window's state.
-            let Some(entry) = self.slices.first_entry() else {
-                break;
-            };
-            let end = *entry.key();
-            if end.saturating_sub(1) > watermark {
-                break;
-            }
-            let mut state = entry.remove();
-            let window = self.base.assigner.window_at(end - size, end);
-            for (key, mut contents) in state.drain() {
-                if let Some(window) = &window {
-                    self.base.emit(cx, &key, window, now, &mut contents)?;
-                }
-            }
-            self.spare.push(state);
-            self.fired_through = end;
+        if size == pane {
+            self.fire_whole_panes(cx, watermark, now)?;
         }
         while let Some(&first_pane) = self.slices.keys().next() {
             // The next window to fire: after the last one fired, and not before the first
