@@ -26,7 +26,7 @@ where
     I: IntoIterator,
     N: Push<I::Item>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         for out in (self.f)(item) {
             self.next.push(cx, ts, out)?;

@@ -23,7 +23,7 @@ where
     F: FnMut(&T) + Send,
     N: Push<T>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         (self.f)(&item);
         self.next.push(cx, ts, item)

@@ -25,7 +25,7 @@ where
     F: FnMut(&T) -> K + Send,
     N: Push<(K, T)>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         let key = (self.f)(&item);
         self.next.push(cx, ts, (key, item))

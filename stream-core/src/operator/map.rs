@@ -23,7 +23,7 @@ where
     F: FnMut(T) -> U + Send,
     N: Push<U>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         let out = (self.f)(item);
         self.next.push(cx, ts, out)

@@ -90,7 +90,7 @@ impl<T, W: SinkWriter<T>> Operator for SinkOperator<T, W> {
 }
 
 impl<T, W: SinkWriter<T>> Push<T> for SinkOperator<T, W> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         cx.count_out(1);
         self.writer.write(ts, item).map_err(|e| e.at(&self.label))

@@ -27,7 +27,7 @@ where
     F: FnMut(&T) -> Timestamp + Send,
     N: Push<T>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, _ts: Timestamp, item: T) -> Result {
         let ts = (self.f)(&item);
         self.next.push(cx, ts, item)
@@ -126,7 +126,7 @@ where
     G: WatermarkGenerator<T>,
     N: Push<T>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         self.generator.on_event(&item, ts, &mut self.output);
         self.next.push(cx, ts, item)?;
@@ -185,7 +185,7 @@ impl<N: Operator> Operator for IngestionTime<N> {
 }
 
 impl<T, N: Push<T>> Push<T> for IngestionTime<N> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, _ts: Timestamp, item: T) -> Result {
         let now = cx.processing_time();
         self.max_ts = self.max_ts.max(now);

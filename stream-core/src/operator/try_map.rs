@@ -34,7 +34,7 @@ where
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
     N: Push<U>,
 {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         match (self.f)(item) {
             Ok(out) => self.next.push(cx, ts, out),

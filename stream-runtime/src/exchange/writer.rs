@@ -180,7 +180,8 @@ where
     T: Send + 'static,
     P: Partitioner<T>,
 {
-    #[inline]
+    // Always inlined into the chain, for the same reason as the closure below.
+    #[inline(always)]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         cx.count_out(1);
         if self.first_buffered_at.is_none() {

@@ -28,6 +28,7 @@ mod aligned;
 mod base;
 mod default_sessions;
 mod merging;
+mod pane_list;
 mod sliced;
 mod snapshot;
 mod timers;

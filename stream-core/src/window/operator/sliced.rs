@@ -12,10 +12,10 @@
 //! passes. Results, timestamps and late handling are those of the per-window path
 //! (Flink's semantics).
 
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use super::base::{strategy_operator, Base, Strategy};
+use super::pane_list::PaneList;
 use super::snapshot::{owned, StateRef};
 use crate::error::Result;
 use crate::key::Key;
@@ -60,13 +60,11 @@ where
     base: Base<K, T, A, F, N, L>,
     panes: Panes,
     /// Per pane (by its end), the state of each key.
-    slices: BTreeMap<Timestamp, KeyedMap<K, F::State>>,
+    slices: PaneList<K, F::State>,
     /// Every window ending at or before this has fired.
     fired_through: Timestamp,
     /// Where a window's panes are combined.
     combined: KeyedMap<K, F::State>,
-    /// Key maps of dropped panes, emptied and kept for new panes.
-    spare: Vec<KeyedMap<K, F::State>>,
     /// The trigger is not run (it would only fire at the end); its state type is part of
     /// the snapshot format.
     _trigger: PhantomData<fn(Tr)>,
@@ -88,10 +86,9 @@ where
         SlicedWindows {
             base,
             panes,
-            slices: BTreeMap::new(),
+            slices: PaneList::default(),
             fired_through: Timestamp::MIN,
             combined: KeyedMap::new(),
-            spare: Vec::new(),
             _trigger: PhantomData,
         }
     }
@@ -99,15 +96,11 @@ where
     /// Adds a record to its pane; returns true if it is late for all its windows.
     #[inline]
     fn add(&mut self, key: &K, ts: Timestamp, item: &T) -> bool {
-        if self.panes.last_window_end(ts) - 1 <= self.base.watermark {
+        let (pane_end, last_window_end) = self.slices.bounds(&self.panes, ts);
+        if last_window_end - 1 <= self.base.watermark {
             return true;
         }
-        let pane_end = self.panes.pane_end(ts);
-        let spare = &mut self.spare;
-        let pane = self
-            .slices
-            .entry(pane_end)
-            .or_insert_with(|| spare.pop().unwrap_or_default());
+        let pane = self.slices.pane_mut(pane_end);
         let function = &mut self.base.function;
         let state = pane.get_or_insert_with(key, || function.create());
         function.add(state, ts, item);
@@ -123,19 +116,22 @@ where
         now: Timestamp,
     ) -> Result {
         let size = self.panes.size;
-        while let Some(entry) = self.slices.first_entry() {
-            let end = *entry.key();
+        while let Some(end) = self.slices.first_end() {
             if end.saturating_sub(1) > watermark {
                 break;
             }
-            let mut state = entry.remove();
             let window = self.base.assigner.window_at(end - size, end);
-            for (key, mut contents) in state.drain() {
-                if let Some(window) = &window {
-                    self.base.emit(cx, &key, window, now, &mut contents)?;
-                }
-            }
-            self.spare.push(state);
+            let base = &mut self.base;
+            self.slices
+                .pop_first(|state| -> Result {
+                    for (key, mut contents) in state.drain() {
+                        if let Some(window) = &window {
+                            base.emit(cx, &key, window, now, &mut contents)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .transpose()?;
             self.fired_through = end;
         }
         Ok(())
@@ -147,13 +143,8 @@ where
         let next_start = self
             .fired_through
             .saturating_add(self.panes.slide - self.panes.size);
-        while let Some(entry) = self.slices.first_entry() {
-            if *entry.key() > next_start {
-                break;
-            }
-            let mut pane = entry.remove();
-            pane.drain().for_each(drop);
-            self.spare.push(pane);
+        while self.slices.first_end().is_some_and(|end| end <= next_start) {
+            self.slices.pop_first(|_| ());
         }
     }
 }
@@ -191,7 +182,7 @@ where
         if size == pane {
             self.fire_whole_panes(cx, watermark, now)?;
         }
-        while let Some(&first_pane) = self.slices.keys().next() {
+        while let Some(first_pane) = self.slices.first_end() {
             // The next window to fire: after the last one fired, and not before the first
             // window that holds the oldest pane (skipping windows over gaps in the data).
             let end = self
@@ -203,7 +194,7 @@ where
             }
             let start = end - size;
             let function = &mut self.base.function;
-            for (_, pane) in self.slices.range(start + 1..=end) {
+            for pane in self.slices.range(start, end) {
                 for (key, state) in pane.iter() {
                     let combined = self.combined.get_or_insert_with(key, || function.create());
                     function.merge_copy(combined, state);
@@ -235,7 +226,7 @@ where
             panes: self
                 .slices
                 .iter()
-                .map(|(end, pane)| (*end, pane.iter().collect()))
+                .map(|(end, pane)| (end, pane.iter().collect()))
                 .collect(),
             fired_through: self.fired_through,
             ..StateRef::empty(self.base.watermark)
@@ -262,12 +253,12 @@ where
                 (window.max_timestamp().saturating_add(1), entries)
             });
             for (end, entries) in state.panes.into_iter().chain(windows) {
-                let pane = slices.entry(end).or_default();
+                let pane = slices.pane_mut(end);
                 for (key, contents) in owned(snapshot, entries) {
                     pane.insert(key, contents);
                 }
             }
-            slices.retain(|_, pane| !pane.is_empty());
+            slices.retain_nonempty();
         })
     }
 }
