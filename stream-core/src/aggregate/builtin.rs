@@ -32,6 +32,11 @@ impl<T> Aggregate<T> for Count {
     fn result(&self, acc: &u64) -> u64 {
         *acc
     }
+    #[inline]
+    fn retract(&self, acc: &mut u64, other: &u64) -> bool {
+        *acc -= other;
+        true
+    }
 }
 
 /// Sums a field (see [`sum`]).
@@ -66,6 +71,10 @@ where
     #[inline]
     fn result(&self, acc: &V) -> V {
         *acc
+    }
+    #[inline]
+    fn retract(&self, acc: &mut V, other: &V) -> bool {
+        acc.retract(*other)
     }
 }
 

@@ -34,6 +34,15 @@ pub trait Aggregate<T>: Clone + Send + 'static {
     fn merge(&self, acc: &mut Self::Acc, other: Self::Acc);
     /// Reads the result.
     fn result(&self, acc: &Self::Acc) -> Self::Out;
+
+    /// Takes what `other` folded in back out of `acc` (an invertible aggregate: `count`,
+    /// integer `sum`, tuples of them) and returns true; returns false if the aggregate
+    /// cannot (the default), and `acc` is then not to be used. Sliding windows keep a
+    /// running result per key and retract the pane that leaves the window instead of
+    /// combining every pane of each window.
+    fn retract(&self, _acc: &mut Self::Acc, _other: &Self::Acc) -> bool {
+        false
+    }
 }
 
 /// Builds aggregates whose closures are typed by the record type `T`, so no annotation is

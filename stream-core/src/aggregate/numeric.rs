@@ -5,6 +5,12 @@ use serde::Serialize;
 pub trait Summable: Copy + Default + Send + Serialize + DeserializeOwned + 'static {
     /// `self += other`.
     fn add_assign(&mut self, other: Self);
+
+    /// `self -= other`, undoing `add_assign` exactly, and true; false (doing nothing) if
+    /// the type cannot: floating-point sums would drift from the sum of what remains.
+    fn retract(&mut self, _other: Self) -> bool {
+        false
+    }
 }
 
 macro_rules! wrapping_sum {
@@ -13,6 +19,11 @@ macro_rules! wrapping_sum {
             #[inline]
             fn add_assign(&mut self, other: Self) {
                 *self = self.wrapping_add(other);
+            }
+            #[inline]
+            fn retract(&mut self, other: Self) -> bool {
+                *self = self.wrapping_sub(other);
+                true
             }
         }
     )*};

@@ -24,6 +24,10 @@ macro_rules! tuple_aggregate {
             fn result(&self, acc: &Self::Acc) -> Self::Out {
                 ($(self.$i.result(&acc.$i),)+)
             }
+            #[inline]
+            fn retract(&self, acc: &mut Self::Acc, other: &Self::Acc) -> bool {
+                true $(&& self.$i.retract(&mut acc.$i, &other.$i))+
+            }
         }
     };
 }
@@ -40,6 +44,26 @@ tuple_aggregate!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 #[cfg(test)]
 mod tests {
     use crate::aggregate::{count, max, sum, Aggregate};
+
+    #[test]
+    fn tuples_of_invertible_aggregates_retract() {
+        let agg = (count(), sum(|x: &u32| *x as u64));
+        let (mut all, mut part) = (agg.create(), agg.create());
+        for x in [4u32, 9, 2] {
+            agg.add(&mut all, &x);
+        }
+        agg.add(&mut part, &9);
+        assert!(agg.retract(&mut all, &part));
+        assert_eq!(agg.result(&all), (2, 6));
+        let with_max = (count(), max(|x: &u32| *x));
+        let mut acc = with_max.create();
+        assert!(
+            !with_max.retract(&mut acc, &with_max.create()),
+            "max is not invertible"
+        );
+        let float = sum(|x: &f64| *x);
+        assert!(!float.retract(&mut 1.0, &0.5), "float sums would drift");
+    }
 
     #[test]
     fn tuple_accumulator_is_one_static_type() {

@@ -69,6 +69,18 @@ where
         true
     }
 
+    fn retracts(&self) -> bool {
+        let aggregate = &self.aggregate;
+        aggregate.retract(&mut aggregate.create(), &aggregate.create())
+    }
+
+    #[inline]
+    fn retract_copy(&mut self, into: &mut Option<A::Acc>, from: &Option<A::Acc>) {
+        if let (Some(acc), Some(other)) = (into.as_mut(), from) {
+            self.aggregate.retract(acc, other);
+        }
+    }
+
     #[inline]
     fn is_empty(&self, state: &Option<A::Acc>) -> bool {
         state.is_none()

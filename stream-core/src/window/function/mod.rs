@@ -47,6 +47,17 @@ pub trait WindowFunction<K, T, W>: Clone + Send + 'static {
     fn merge_copy(&mut self, _into: &mut Self::State, _from: &Self::State) -> bool {
         false
     }
+
+    /// True if [`retract_copy`](Self::retract_copy) works (an invertible aggregate).
+    fn retracts(&self) -> bool {
+        false
+    }
+
+    /// Takes what `from` holds back out of `into` (whose contents include it), for
+    /// functions that [`retract`](Self::retracts). Sliding windows of an invertible
+    /// aggregate keep a running result per key and retract the pane that leaves the
+    /// window this way, instead of combining every pane of each window.
+    fn retract_copy(&mut self, _into: &mut Self::State, _from: &Self::State) {}
     /// True if nothing was added since creation or the last purge: firing emits nothing.
     fn is_empty(&self, state: &Self::State) -> bool;
     /// Drops the contents (purge).

@@ -51,6 +51,17 @@ where
         .then_some(panes)
 }
 
+/// Running results per key over the panes of the window being fired, for window functions
+/// that retract (invertible aggregates): a pane is folded in once, when the first window
+/// holding it fires, and taken out once, when it is dropped, so firing a window costs its
+/// new and old panes rather than all of them.
+struct Running<K, S> {
+    /// Per key: its result over the panes folded in, and how many of those hold the key.
+    totals: KeyedMap<K, (S, u32)>,
+    /// The panes ending at or before this are folded in.
+    through: Timestamp,
+}
+
 /// Sliding event-time windows under the default trigger, computed from panes.
 pub struct SlicedWindows<K, T, A, Tr, F, N, L>
 where
@@ -65,6 +76,8 @@ where
     fired_through: Timestamp,
     /// Where a window's panes are combined.
     combined: KeyedMap<K, F::State>,
+    /// For functions that retract: the running result of the window being fired.
+    running: Option<Running<K, F::State>>,
     /// The trigger is not run (it would only fire at the end); its state type is part of
     /// the snapshot format.
     _trigger: PhantomData<fn(Tr)>,
@@ -83,7 +96,12 @@ where
     L: Push<T>,
 {
     pub(super) fn new(base: Base<K, T, A, F, N, L>, panes: Panes) -> Self {
+        let running = (panes.size > panes.pane && base.function.retracts()).then(|| Running {
+            totals: KeyedMap::new(),
+            through: Timestamp::MIN,
+        });
         SlicedWindows {
+            running,
             base,
             panes,
             slices: PaneList::default(),
@@ -102,8 +120,21 @@ where
         }
         let pane = self.slices.pane_mut(pane_end);
         let function = &mut self.base.function;
-        let state = pane.get_or_insert_with(key, || function.create());
+        let mut new_in_pane = false;
+        let state = pane.get_or_insert_with(key, || {
+            new_in_pane = true;
+            function.create()
+        });
         function.add(state, ts, item);
+        if let Some(running) = self.running.as_mut().filter(|r| pane_end <= r.through) {
+            // A pane already folded into the running results (a record late for some of
+            // its windows, not all): the windows still to fire must see it too.
+            let (total, panes) = running
+                .totals
+                .get_or_insert_with(key, || (function.create(), 0));
+            function.add(total, ts, item);
+            *panes += u32::from(new_in_pane);
+        }
         false
     }
 
@@ -143,9 +174,68 @@ where
         let next_start = self
             .fired_through
             .saturating_add(self.panes.slide - self.panes.size);
-        while self.slices.first_end().is_some_and(|end| end <= next_start) {
-            self.slices.pop_first(|_| ());
+        self.drop_panes_through(next_start);
+    }
+
+    /// Drops the panes ending at or before `limit`, taking them out of the running
+    /// results they were folded into.
+    fn drop_panes_through(&mut self, limit: Timestamp) {
+        while let Some(end) = self.slices.first_end().filter(|end| *end <= limit) {
+            let function = &mut self.base.function;
+            let running = self.running.as_mut().filter(|r| end <= r.through);
+            self.slices.pop_first(|pane| {
+                let Some(running) = running else {
+                    return;
+                };
+                for (key, state) in pane.iter() {
+                    let Some((total, panes)) = running.totals.get_mut(key) else {
+                        continue;
+                    };
+                    *panes -= 1;
+                    if *panes == 0 {
+                        running.totals.remove(key);
+                    } else {
+                        function.retract_copy(total, state);
+                    }
+                }
+            });
         }
+    }
+
+    /// Emits window `(start, end]` of panes from the running results: folds in the panes
+    /// that came into it (those that left were taken out when they were dropped).
+    fn fire_running(
+        &mut self,
+        cx: &mut Context<'_>,
+        start: Timestamp,
+        end: Timestamp,
+        now: Timestamp,
+    ) -> Result {
+        self.drop_panes_through(start);
+        let Some(running) = self.running.as_mut() else {
+            return Ok(());
+        };
+        let function = &mut self.base.function;
+        for pane in self.slices.range(running.through.max(start), end) {
+            for (key, state) in pane.iter() {
+                let (total, panes) = running
+                    .totals
+                    .get_or_insert_with(key, || (function.create(), 0));
+                function.merge_copy(total, state);
+                *panes += 1;
+            }
+        }
+        running.through = end;
+        let Some(window) = self.base.assigner.window_at(start, end) else {
+            return Ok(());
+        };
+        for (key, (total, _)) in running.totals.iter() {
+            // Emitted from a copy: the running result stays for the next windows.
+            let mut result = self.base.function.create();
+            self.base.function.merge_copy(&mut result, total);
+            self.base.emit(cx, key, &window, now, &mut result)?;
+        }
+        Ok(())
     }
 }
 
@@ -193,6 +283,12 @@ where
                 break;
             }
             let start = end - size;
+            if self.running.is_some() {
+                self.fire_running(cx, start, end, now)?;
+                self.fired_through = end;
+                self.drop_fired_panes();
+                continue;
+            }
             let function = &mut self.base.function;
             for pane in self.slices.range(start, end) {
                 for (key, state) in pane.iter() {
