@@ -103,10 +103,12 @@ impl Window for TimeWindow {
         self.end - 1
     }
 
+    #[inline]
     fn intersects(&self, other: &Self) -> bool {
         self.start <= other.end && self.end >= other.start
     }
 
+    #[inline]
     fn cover(&self, other: &Self) -> Self {
         TimeWindow::new(self.start.min(other.start), self.end.max(other.end))
     }

@@ -6,13 +6,15 @@
 //! moment, so neither the trigger nor the general timer queue (with its per-timer dedup
 //! set) is needed: each key's sessions are kept sorted and grow in place, the sessions a
 //! record touches are found by binary search, and an index in end order says which key
-//! to look at when the watermark advances. Each session has one index entry, at the end it
-//! had when it was indexed (`due`); a session that grew since is re-indexed at its new end
-//! when its entry comes up, so growing a session costs no index work and the index stays
-//! as small as the number of open sessions. Results, their order by end time, merging of
-//! bridged sessions and late handling are those of the general path (`merging`).
+//! to look at when the watermark advances. Whenever a session's end moves (it is created,
+//! grows or absorbs another), the index gets an entry at the new end; entries left behind
+//! by an end that moved on are skipped when they come up. With event time mostly in
+//! order, new ends come in order, so the index is mostly a queue (`EndIndex`). Results,
+//! their order by end time, merging of bridged sessions and late handling are those of
+//! the general path (`merging`).
 
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, VecDeque};
 use std::marker::PhantomData;
 
 use hashbrown::HashMap;
@@ -24,7 +26,7 @@ use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
 use crate::snapshot::{SnapshotReader, SnapshotWriter};
-use crate::time::{TimeDomain, Timestamp, MAX_TIMESTAMP};
+use crate::time::{TimeDomain, Timestamp};
 use crate::window::assigner::WindowAssigner;
 use crate::window::function::WindowFunction;
 use crate::window::trigger::Trigger;
@@ -47,9 +49,90 @@ where
 struct Session<W, S> {
     window: W,
     contents: S,
-    /// The end time at which the session is in the end index (its end when indexed; it
-    /// may have grown since).
-    due: Timestamp,
+}
+
+/// An entry of the end index: a key had a session ending at `at` when it was indexed.
+/// Ordered by time, then by indexing order (keys need not be ordered).
+struct Due<K> {
+    at: Timestamp,
+    seq: u64,
+    key: K,
+}
+
+impl<K> PartialEq for Due<K> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl<K> Eq for Due<K> {}
+
+impl<K> PartialOrd for Due<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for Due<K> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// The end index: the times at which a key had a session end, earliest first. Entries
+/// that come in time order (event time in order: the common case) go to a queue, the
+/// others to a heap; the earliest of both comes out first. Neither allocates per entry.
+struct EndIndex<K> {
+    in_order: VecDeque<Due<K>>,
+    out_of_order: BinaryHeap<Reverse<Due<K>>>,
+    next_seq: u64,
+}
+
+impl<K> Default for EndIndex<K> {
+    fn default() -> Self {
+        EndIndex {
+            in_order: VecDeque::new(),
+            out_of_order: BinaryHeap::new(),
+            next_seq: 0,
+        }
+    }
+}
+
+impl<K> EndIndex<K> {
+    #[inline]
+    fn push(&mut self, at: Timestamp, key: K) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let due = Due { at, seq, key };
+        if self.in_order.back().is_none_or(|last| last.at <= at) {
+            self.in_order.push_back(due);
+        } else {
+            self.out_of_order.push(Reverse(due));
+        }
+    }
+
+    /// The earliest entry, if it is due at or before `time`.
+    #[inline]
+    fn pop_due(&mut self, time: Timestamp) -> Option<(Timestamp, K)> {
+        let queued = self.in_order.front().filter(|d| d.at <= time);
+        let heaped = self
+            .out_of_order
+            .peek()
+            .map(|r| &r.0)
+            .filter(|d| d.at <= time);
+        let due = match (queued, heaped) {
+            (None, None) => return None,
+            (Some(q), Some(h)) if h < q => self.out_of_order.pop().map(|r| r.0),
+            (Some(_), _) => self.in_order.pop_front(),
+            (None, Some(_)) => self.out_of_order.pop().map(|r| r.0),
+        }?;
+        Some((due.at, due.key))
+    }
+
+    fn clear(&mut self) {
+        self.in_order.clear();
+        self.out_of_order.clear();
+    }
 }
 
 /// Event-time sessions under the default trigger with no allowed lateness: sessions grow
@@ -62,8 +145,8 @@ where
     base: Base<K, T, A, F, N, L>,
     /// Each key's sessions, sorted and disjoint.
     sessions: HashMap<K, SmallVec<[Session<A::Window, F::State>; 2]>>,
-    /// At each end time, the keys that had a session ending then.
-    ends: BTreeMap<Timestamp, SmallVec<[K; 1]>>,
+    /// The keys that had a session ending at each time, in time order.
+    ends: EndIndex<K>,
     /// The trigger is not run (it would only fire at the end); its state type is part of
     /// the snapshot format.
     _trigger: PhantomData<fn(Tr)>,
@@ -85,12 +168,13 @@ where
         DefaultSessions {
             base,
             sessions: HashMap::new(),
-            ends: BTreeMap::new(),
+            ends: EndIndex::default(),
             _trigger: PhantomData,
         }
     }
 
     /// Adds a record to the key's sessions; returns true if it is late for them all.
+    #[inline]
     fn add(&mut self, key: &K, ts: Timestamp, item: &T, windows: &[A::Window]) -> bool {
         let mut late = true;
         let watermark = self.base.watermark;
@@ -112,33 +196,40 @@ where
                     if window.max_timestamp() <= watermark {
                         continue;
                     }
-                    let due = window.max_timestamp();
+                    self.ends.push(window.max_timestamp(), key.clone());
                     key_sessions.insert(
                         first,
                         Session {
                             window: window.clone(),
                             contents: function.create(),
-                            due,
                         },
                     );
-                    self.ends.entry(due).or_default().push(key.clone());
                     first
                 }
                 1 => {
-                    key_sessions[first].window = key_sessions[first].window.cover(window);
+                    let session = &mut key_sessions[first];
+                    if window.max_timestamp() > session.window.max_timestamp() {
+                        self.ends.push(window.max_timestamp(), key.clone());
+                    }
+                    session.window = session.window.cover(window);
                     first
                 }
                 n => {
                     // The window bridges sessions: merge them all into the first.
-                    let mut cover = key_sessions[first].window.cover(window);
+                    let mut merged = key_sessions[first].window.clone();
                     for other in key_sessions
                         .drain(first + 1..first + n)
                         .collect::<SmallVec<[_; 4]>>()
                     {
-                        cover = cover.cover(&other.window);
+                        merged = merged.cover(&other.window);
                         function.merge(&mut key_sessions[first].contents, other.contents);
                     }
-                    key_sessions[first].window = cover;
+                    // The merged session ends where its last part did (indexed there
+                    // already), unless the record reaches further.
+                    if window.max_timestamp() > merged.max_timestamp() {
+                        self.ends.push(window.max_timestamp(), key.clone());
+                    }
+                    key_sessions[first].window = merged.cover(window);
                     first
                 }
             };
@@ -156,15 +247,18 @@ where
 /// restore).
 fn index_ends<K: Key, W: Window, S>(
     sessions: &mut HashMap<K, SmallVec<[Session<W, S>; 2]>>,
-    ends: &mut BTreeMap<Timestamp, SmallVec<[K; 1]>>,
+    ends: &mut EndIndex<K>,
 ) {
     ends.clear();
+    let mut all = Vec::new();
     for (key, list) in sessions.iter_mut() {
         list.sort_by(|a, b| a.window.cmp(&b.window));
-        for session in list.iter_mut() {
-            session.due = session.window.max_timestamp();
-            ends.entry(session.due).or_default().push(key.clone());
-        }
+        all.extend(list.iter().map(|s| (s.window.max_timestamp(), key.clone())));
+    }
+    // In end order, so they go to the queue.
+    all.sort_by_key(|(end, _)| *end);
+    for (end, key) in all {
+        ends.push(end, key);
     }
 }
 
@@ -192,33 +286,24 @@ where
     /// Fires, in end order, every session the watermark has reached.
     fn on_event_time(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
         let now = cx.processing_time();
-        while let Some(entry) = self.ends.first_entry() {
-            let end = *entry.key();
-            if end > watermark {
-                break;
+        while let Some((end, key)) = self.ends.pop_due(watermark) {
+            let Some(key_sessions) = self.sessions.get_mut(&key) else {
+                continue;
+            };
+            // The key's session ending at `end`: none if its end has moved on (a later
+            // entry stands for it) or it was merged away.
+            let Some(i) = key_sessions
+                .iter()
+                .position(|s| s.window.max_timestamp() == end)
+            else {
+                continue;
+            };
+            let mut session = key_sessions.remove(i);
+            if key_sessions.is_empty() {
+                self.sessions.remove(&key);
             }
-            for key in entry.remove() {
-                let Some(key_sessions) = self.sessions.get_mut(&key) else {
-                    continue;
-                };
-                // The key's session indexed at `end` (none if it was merged away).
-                let Some(i) = key_sessions.iter().position(|s| s.due == end) else {
-                    continue;
-                };
-                let actual = key_sessions[i].window.max_timestamp();
-                if actual > end {
-                    // It grew since it was indexed: index it at its end now.
-                    key_sessions[i].due = actual;
-                    self.ends.entry(actual).or_default().push(key);
-                    continue;
-                }
-                let mut session = key_sessions.remove(i);
-                if key_sessions.is_empty() {
-                    self.sessions.remove(&key);
-                }
-                self.base
-                    .emit(cx, &key, &session.window, now, &mut session.contents)?;
-            }
+            self.base
+                .emit(cx, &key, &session.window, now, &mut session.contents)?;
         }
         Ok(())
     }
@@ -254,11 +339,7 @@ where
             for (key, list) in owned(snapshot, state.sessions) {
                 let list = list
                     .into_iter()
-                    .map(|(window, contents, _trigger)| Session {
-                        window,
-                        contents,
-                        due: MAX_TIMESTAMP,
-                    })
+                    .map(|(window, contents, _trigger)| Session { window, contents })
                     .collect();
                 sessions.insert(key, list);
             }
