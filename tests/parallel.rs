@@ -355,11 +355,11 @@ fn per_operator_parallelism_sets_the_parallelism_of_its_stage() {
     assert_eq!(maxima[&(1998 % 7)], 1998);
 }
 
-#[test]
-fn watermark_alignment_holds_a_source_that_runs_ahead() {
-    // Instance 1 of the source starts a whole chunk (100 s of event time) ahead of instance
-    // 0, and instance 0 (the even chunks) is slow: about 100k records, 100 s of event time,
-    // per second.
+/// The output watermarks `(slow, ahead)` of the two instances of a source 300 ms into a
+/// job run with `config`: instance 1 starts a whole chunk (100 s of event time) ahead of
+/// instance 0, and instance 0 (the even chunks) is slow: about 100k records, 100 s of event
+/// time, per second.
+fn source_watermarks_with_one_instance_ahead(config: Config) -> (i64, i64) {
     let job = stream! {
         source(generator(|i| i).chunk(100_000))
             .map(|i| {
@@ -375,7 +375,7 @@ fn watermark_alignment_holds_a_source_that_runs_ahead() {
             .aggregate(count())
             .sink(for_each(|_w| {}));
     };
-    let handle = job.start(config(2).watermark_alignment(secs(2)));
+    let handle = job.start(config);
     std::thread::sleep(Duration::from_millis(300));
     let sources: Vec<i64> = handle
         .metrics()
@@ -384,14 +384,34 @@ fn watermark_alignment_holds_a_source_that_runs_ahead() {
         .map(|m| m.3.output_watermark)
         .collect();
     handle.stop().unwrap();
-    let (slow, ahead) = (
+    (
         *sources.iter().min().unwrap(),
         *sources.iter().max().unwrap(),
-    );
+    )
+}
+
+#[test]
+fn watermark_alignment_holds_a_source_that_runs_ahead() {
+    let (slow, ahead) =
+        source_watermarks_with_one_instance_ahead(config(2).watermark_alignment(secs(2)));
     assert!(slow < 90_000, "instance 0 is slow: {slow}");
     // Instance 1 stops within one poll (1024 records, 1 s) of its first watermark.
     assert!(
         ahead <= 100_000 + 1024,
         "instance 1 ran ahead to {ahead} while 0 was at {slow}"
     );
+}
+
+#[test]
+fn the_instances_of_a_source_are_aligned_by_default() {
+    // 30 s of event time by default: instance 1, 100 s ahead from its start, waits.
+    let (slow, ahead) = source_watermarks_with_one_instance_ahead(config(2));
+    assert!(slow < 70_000, "instance 0 is slow: {slow}");
+    assert!(
+        ahead <= 100_000 + 1024,
+        "instance 1 ran ahead to {ahead} while 0 was at {slow}"
+    );
+    // Without alignment it runs on.
+    let (_, ahead) = source_watermarks_with_one_instance_ahead(config(2).no_watermark_alignment());
+    assert!(ahead > 200_000, "instance 1 ran free to {ahead}");
 }

@@ -14,7 +14,7 @@ use super::metrics::{TaskMetrics, TaskStats};
 use super::panics;
 use super::signal::WorkerSignal;
 use super::task::Task;
-use crate::config::Config;
+use crate::config::{Alignment, Config};
 use crate::control::{ControllerMessage, JobRequest, TaskCommand};
 use crate::job::state::{IllegalTransition, JobEvent, JobStatus};
 use crate::job::{JobError, TaskReport};
@@ -134,13 +134,27 @@ impl JobControl {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// The watermark of the slowest source instance that is neither idle nor finished
-    /// (and has sent one).
-    fn slowest_source_watermark(&self) -> Option<Timestamp> {
+    /// The watermark of the slowest source instance (of stage `stage`, or of any) that is
+    /// neither idle nor finished (and has sent one).
+    fn slowest_source_watermark(&self, stage: Option<usize>) -> Option<Timestamp> {
         lock(&self.sources)
             .iter()
+            .filter(|s| stage.is_none_or(|stage| s.stage == stage))
             .filter_map(|s| s.aligning_watermark())
             .min()
+    }
+
+    /// The watermark above which source task `stage` pauses, under `alignment`.
+    fn alignment_limit(&self, alignment: Alignment, stage: usize) -> Option<Timestamp> {
+        let (scope, drift) = match alignment {
+            Alignment::Off => return None,
+            Alignment::PerSource(drift) => (Some(stage), drift),
+            Alignment::Global(drift) => (None, drift),
+        };
+        Some(
+            self.slowest_source_watermark(scope)?
+                .saturating_add(millis(drift)),
+        )
     }
 
     /// Registers the workers and tasks of a launched run.
@@ -376,19 +390,11 @@ impl<'a> Worker<'a> {
             let mut progress = false;
             let now = self.clock.now();
 
-            // Sources whose watermark is further ahead than this wait for the others.
-            let hold_above = config.watermark_alignment.and_then(|drift| {
-                Some(
-                    control
-                        .slowest_source_watermark()?
-                        .saturating_add(millis(drift)),
-                )
-            });
-            let turn = Turn {
+            let mut turn = Turn {
                 now,
                 budget,
                 interval,
-                hold_above,
+                hold_above: None,
                 woken,
                 may_end: self.sources_may_end,
             };
@@ -396,6 +402,11 @@ impl<'a> Worker<'a> {
                 if task.is_done() {
                     continue;
                 }
+                // A source whose watermark is further ahead than this waits for the others.
+                turn.hold_above = task
+                    .is_source
+                    .then(|| control.alignment_limit(config.watermark_alignment, task.info.stage))
+                    .flatten();
                 let info = task.info.clone();
                 progress |= guarded(self.setup.job, task, |task| {
                     let mut cx = Context::new(&*self.clock, &info);
