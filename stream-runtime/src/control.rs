@@ -103,13 +103,9 @@ pub(crate) enum JobRequest {
         stop: bool,
         /// Where the id goes.
         reply: mpsc::Sender<Result<u64, String>>,
-    },
-    /// Say when checkpoint `id` completed or was abandoned.
-    Outcome {
-        /// The checkpoint.
-        id: u64,
-        /// Where the outcome goes.
-        reply: mpsc::Sender<CheckpointOutcome>,
+        /// Where its outcome goes, if wanted: registered with the trigger, so an outcome
+        /// that comes at once is not missed.
+        outcome: Option<mpsc::Sender<CheckpointOutcome>>,
     },
     /// Stop the sources.
     Stop {

@@ -128,8 +128,7 @@ impl Controller {
         for (_, waiter) in self.waiters.drain(..) {
             let _ = waiter.send(CheckpointOutcome::RunEnded);
         }
-        self.coordinator
-            .map_or_else(Vec::new, |c| c.stats().to_vec())
+        self.coordinator.map_or_else(Vec::new, |c| c.stats())
     }
 
     fn broadcast(&self, command: TaskCommand) {
@@ -145,6 +144,8 @@ impl Controller {
     /// Starts checkpoint `id` at every source; `None` if no checkpoint can complete.
     fn trigger(&mut self, savepoint: bool, stop: bool) -> Option<u64> {
         let id = self.last_id + 1;
+        // Also when refused: the next periodic attempt waits an interval.
+        self.last_trigger = Instant::now();
         if let Some(coordinator) = &mut self.coordinator {
             if savepoint {
                 coordinator.begin_savepoint(id);
@@ -156,7 +157,6 @@ impl Controller {
             }
         }
         self.last_id = id;
-        self.last_trigger = Instant::now();
         self.broadcast(TaskCommand::TriggerCheckpoint { id, stop });
         Some(id)
     }
@@ -172,15 +172,20 @@ impl Controller {
                 savepoint,
                 stop,
                 reply,
+                outcome,
             } => {
                 let id = self.trigger(savepoint, stop).ok_or_else(|| {
                     "the job is ending (a stage instance finished): no checkpoint can \
                      complete"
                         .to_owned()
                 });
+                // The waiter is registered with the trigger, so an outcome that comes
+                // right after (even at the end of the run) is not missed.
+                if let (Ok(id), Some(outcome)) = (&id, outcome) {
+                    self.waiters.push((*id, outcome));
+                }
                 let _ = reply.send(id);
             }
-            JobRequest::Outcome { id, reply } => self.waiters.push((id, reply)),
             JobRequest::Stop { drain } => self.stop(drain),
         }
         self.settle();
@@ -289,11 +294,15 @@ impl Controller {
         if let Some((_, started)) = in_progress {
             return started.checked_add(self.timeout);
         }
-        if self.final_from.is_some() && !self.released {
+        if self.coordinator.is_none() || self.released || !self.accepts() {
+            // Nothing left to trigger (a released or refusing run only waits to close).
+            return None;
+        }
+        if self.final_from.is_some() {
             return Some(Instant::now());
         }
         self.interval
-            .filter(|_| !self.stopping && self.coordinator.is_some())
+            .filter(|_| !self.stopping)
             .and_then(|interval| self.last_trigger.checked_add(interval))
     }
 
@@ -314,22 +323,28 @@ impl Controller {
             .coordinator
             .as_ref()
             .is_none_or(|c| c.in_progress().is_none());
-        if let Some(final_from) = self.final_from {
-            if self.released {
-                return;
-            }
-            if self.completed >= final_from || !self.accepts() {
-                self.released = true;
-                self.broadcast(TaskCommand::EndDrainedSources);
-            } else if idle {
-                self.trigger(false, false);
-            }
+        if self.coordinator.is_none() || self.released {
+            return;
+        }
+        // Drained sources may end once the final checkpoint completed, or once no
+        // checkpoint can complete any more (a task finished).
+        let final_done = self.final_from.is_some_and(|f| self.completed >= f);
+        if final_done || !self.accepts() {
+            self.released = true;
+            self.broadcast(TaskCommand::EndDrainedSources);
+            return;
+        }
+        if !idle {
+            return;
+        }
+        if self.final_from.is_some() {
+            self.trigger(false, false);
             return;
         }
         let due = self
             .interval
             .is_some_and(|interval| self.last_trigger.elapsed() >= interval);
-        if due && idle && !self.stopping && self.coordinator.is_some() {
+        if due && !self.stopping {
             self.trigger(false, false);
         }
     }
@@ -399,30 +414,26 @@ mod tests {
         controller.on_event(event).unwrap();
     }
 
-    fn request(controller: &mut Controller, savepoint: bool) -> u64 {
+    /// Requests a checkpoint: its id, and where its outcome will arrive.
+    fn request(controller: &mut Controller, savepoint: bool) -> (u64, Receiver<CheckpointOutcome>) {
         let (reply, id) = mpsc::channel();
+        let (outcome, done) = mpsc::channel();
         controller.on_request(JobRequest::Checkpoint {
             savepoint,
             stop: false,
             reply,
+            outcome: Some(outcome),
         });
-        id.recv().unwrap().unwrap()
-    }
-
-    fn outcome(controller: &mut Controller, id: u64) -> Receiver<CheckpointOutcome> {
-        let (reply, outcome) = mpsc::channel();
-        controller.on_request(JobRequest::Outcome { id, reply });
-        outcome
+        (id.recv().unwrap().unwrap(), done)
     }
 
     #[test]
     fn a_checkpoint_completes_when_every_task_acknowledged_and_every_worker_commits() {
         let (mut c, inboxes) = controller(None);
-        let id = request(&mut c, true);
+        let (id, done) = request(&mut c, true);
         assert_eq!(id, 5, "ids continue after the restored ones");
         let trigger = TaskCommand::TriggerCheckpoint { id, stop: false };
         assert_eq!(received(&inboxes), vec![vec![trigger], vec![trigger]]);
-        let done = outcome(&mut c, id);
         ack(&mut c, id, 0);
         assert!(done.try_recv().is_err(), "one task of two acknowledged");
         assert_eq!(received(&inboxes), vec![vec![], vec![]]);
@@ -435,9 +446,8 @@ mod tests {
     #[test]
     fn a_declined_checkpoint_is_aborted_everywhere_and_its_waiter_told() {
         let (mut c, inboxes) = controller(None);
-        let id = request(&mut c, false);
+        let (id, done) = request(&mut c, false);
         received(&inboxes);
-        let done = outcome(&mut c, id);
         let task = TaskId { stage: 1, index: 0 };
         c.on_event(TaskEvent::Decline { id, task }).unwrap();
         assert_eq!(done.try_recv(), Ok(CheckpointOutcome::Abandoned));
@@ -513,10 +523,16 @@ mod tests {
             savepoint: false,
             stop: false,
             reply,
+            outcome: None,
         });
         assert!(
             refused.recv().unwrap().is_err(),
             "no checkpoint can complete"
+        );
+        assert_eq!(
+            c.next_deadline(),
+            None,
+            "nothing left to wait for: no busy loop"
         );
     }
 }

@@ -68,6 +68,10 @@ pub struct StageMetadata {
     pub source: Option<String>,
 }
 
+/// How many completed checkpoints a run remembers the cost of: a job checkpointing every
+/// 100 ms for days would otherwise grow without bound.
+pub const KEPT_STATS: usize = 10_000;
+
 /// What a completed checkpoint cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckpointStats {
@@ -106,7 +110,7 @@ pub struct Coordinator {
     completed: Vec<u64>,
     retain: usize,
     stopped: bool,
-    stats: Vec<CheckpointStats>,
+    stats: std::collections::VecDeque<CheckpointStats>,
     /// Checkpoints of this run requested as savepoints.
     savepoints: std::collections::BTreeSet<u64>,
 }
@@ -138,7 +142,7 @@ impl Coordinator {
             completed,
             retain: retain.max(1),
             stopped: false,
-            stats: Vec::new(),
+            stats: Default::default(),
             savepoints: Default::default(),
         }
     }
@@ -174,12 +178,11 @@ impl Coordinator {
     /// Whether checkpoint `id` of this run completed (`Some(true)`), was abandoned
     /// (`Some(false)`) or is still in progress (`None`).
     pub fn outcome(&self, id: u64) -> Option<bool> {
-        if self.stats.iter().any(|s| s.id == id) {
-            Some(true)
-        } else if self.pending.contains_key(&id) {
+        if self.pending.contains_key(&id) {
             None
         } else {
-            Some(false)
+            // The newest are at the back: a waiter asks about a recent checkpoint.
+            Some(self.stats.iter().rev().any(|s| s.id == id))
         }
     }
 
@@ -291,13 +294,16 @@ impl Coordinator {
             bytes: pending.bytes,
             savepoint,
         };
-        self.stats.push(stats.clone());
+        if self.stats.len() == KEPT_STATS {
+            self.stats.pop_front();
+        }
+        self.stats.push_back(stats.clone());
         Ok(Some(stats))
     }
 
-    /// The checkpoints completed in this run.
-    pub fn stats(&self) -> &[CheckpointStats] {
-        &self.stats
+    /// The checkpoints completed in this run (the last [`KEPT_STATS`]).
+    pub fn stats(&self) -> Vec<CheckpointStats> {
+        self.stats.iter().cloned().collect()
     }
 }
 

@@ -72,11 +72,15 @@ impl TaskLink {
             file: encode(FileKind::TaskState, &payload),
             sync: started.elapsed(),
         };
-        if let Some(uploads) = &self.uploads {
-            // An uploader that has stopped failed the job already.
-            let _ = uploads.send(upload);
+        match &self.uploads {
+            Some(uploads) => uploads.send(upload).map_err(|_| {
+                StreamError::new(
+                    ErrorKind::Io,
+                    "the checkpoint uploader has stopped: the state cannot be stored",
+                )
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

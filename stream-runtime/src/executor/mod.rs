@@ -294,8 +294,10 @@ pub(crate) fn run_job(
         .collect();
     let source_count = sources.len();
     let stop = control.connect_controller(controller_tx.clone());
-    control.launched(&signals, stats, sources);
+    // Running before `launched`: a handle that waits for the launch then sees a running
+    // job (it may ask it to stop on a checkpoint).
     let _ = control.transition(crate::job::state::JobEvent::Launched);
+    control.launched(&signals, stats);
     let settings = config.checkpointing().map(|(_, s)| s);
     let controller = Controller::new(
         ControllerSettings {
@@ -345,6 +347,7 @@ pub(crate) fn run_job(
                     signal,
                     inbox,
                     checkpoints: stores,
+                    sources: &sources,
                 };
                 spawn(scope, format!("strom-{job}-{w}"), control, job, move || {
                     if let Some(core) = core {
@@ -352,17 +355,7 @@ pub(crate) fn run_job(
                         let _ = core_affinity::set_for_current(core);
                     }
                     signal.bind_current_thread();
-                    let run = std::panic::AssertUnwindSafe(|| run_worker(setup, tasks));
-                    // A panic outside a task (in the runtime itself) still stops the
-                    // other workers.
-                    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-                        control.fail(JobError::new(
-                            job,
-                            None,
-                            StreamError::new(ErrorKind::Panic, panics::message(&panic)),
-                        ));
-                        Vec::new()
-                    })
+                    run_worker(setup, tasks)
                 })
             })
             .collect();
@@ -393,25 +386,32 @@ pub(crate) fn run_job(
     })
 }
 
-/// Spawns a thread of the run named `name`; a thread that cannot be started fails the
-/// job (the others would wait for it for ever).
-fn spawn<'scope, 'env, T: Send + 'scope>(
+/// Spawns a thread of the run named `name`. A thread that cannot be started, or that
+/// panics outside a task (in the runtime itself, or in a storage or sink it calls), fails
+/// the job, so the other threads stop instead of waiting for it for ever.
+fn spawn<'scope, 'env, T: Send + Default + 'scope>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     name: String,
     control: &'env JobControl,
     job: &'env str,
     f: impl FnOnce() -> T + Send + 'scope,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    let fail = move |error: StreamError| control.fail(JobError::new(job, None, error));
+    let guarded = move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+            fail(StreamError::new(ErrorKind::Panic, panics::message(&panic)));
+            T::default()
+        })
+    };
     match std::thread::Builder::new()
         .name(name)
-        .spawn_scoped(scope, f)
+        .spawn_scoped(scope, guarded)
     {
         Ok(handle) => Some(handle),
         Err(e) => {
-            control.fail(JobError::new(
-                job,
-                None,
-                StreamError::new(ErrorKind::Io, format!("cannot start a thread: {e}")),
+            fail(StreamError::new(
+                ErrorKind::Io,
+                format!("cannot start a thread: {e}"),
             ));
             None
         }

@@ -35,8 +35,6 @@ pub(crate) struct JobControl {
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
     stats: Mutex<Vec<Arc<TaskStats>>>,
-    /// The source instances, for watermark alignment.
-    sources: Mutex<Vec<Arc<TaskStats>>>,
 }
 
 impl Default for JobControl {
@@ -49,7 +47,6 @@ impl Default for JobControl {
             failure: Mutex::new(None),
             signals: Mutex::new(Vec::new()),
             stats: Mutex::new(Vec::new()),
-            sources: Mutex::new(Vec::new()),
         }
     }
 }
@@ -109,9 +106,9 @@ impl JobControl {
         *lock(&self.failure) = None;
     }
 
-    /// True once the job was asked to stop (no restart after that).
+    /// True once the sources were told to stop (no restart after that).
     pub fn stop_was_requested(&self) -> bool {
-        self.status().is_stopping()
+        self.status().sources_stopping()
     }
 
     /// Records the job's first failure and makes every worker stop.
@@ -134,37 +131,8 @@ impl JobControl {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// The watermark of the slowest source instance (of stage `stage`, or of any) that is
-    /// neither idle nor finished (and has sent one).
-    fn slowest_source_watermark(&self, stage: Option<usize>) -> Option<Timestamp> {
-        lock(&self.sources)
-            .iter()
-            .filter(|s| stage.is_none_or(|stage| s.stage == stage))
-            .filter_map(|s| s.aligning_watermark())
-            .min()
-    }
-
-    /// The watermark above which source task `stage` pauses, under `alignment`.
-    fn alignment_limit(&self, alignment: Alignment, stage: usize) -> Option<Timestamp> {
-        let (scope, drift) = match alignment {
-            Alignment::Off => return None,
-            Alignment::PerSource(drift) => (Some(stage), drift),
-            Alignment::Global(drift) => (None, drift),
-        };
-        Some(
-            self.slowest_source_watermark(scope)?
-                .saturating_add(millis(drift)),
-        )
-    }
-
     /// Registers the workers and tasks of a launched run.
-    pub fn launched(
-        &self,
-        signals: &[Arc<WorkerSignal>],
-        stats: Vec<Arc<TaskStats>>,
-        sources: Vec<Arc<TaskStats>>,
-    ) {
-        *lock(&self.sources) = sources;
+    pub fn launched(&self, signals: &[Arc<WorkerSignal>], stats: Vec<Arc<TaskStats>>) {
         *lock(&self.signals) = signals.to_vec();
         *lock(&self.stats) = stats;
         self.launched.store(true, Ordering::SeqCst);
@@ -212,6 +180,8 @@ pub(crate) struct WorkerSetup<'a> {
     /// True if the job takes checkpoints to storage (drained sources then wait for the
     /// final checkpoint).
     pub checkpoints: bool,
+    /// Every source instance of the run, for watermark alignment.
+    pub sources: &'a [Arc<TaskStats>],
 }
 
 /// Runs `tasks` on the current thread until all have finished, a task fails, or another
@@ -297,6 +267,30 @@ impl<'a> Worker<'a> {
             stopped_on: None,
             setup,
         }
+    }
+
+    /// The watermark of the slowest source instance (of stage `stage`, or of any) that is
+    /// neither idle nor finished (and has sent one).
+    fn slowest_source_watermark(&self, stage: Option<usize>) -> Option<Timestamp> {
+        self.setup
+            .sources
+            .iter()
+            .filter(|s| stage.is_none_or(|stage| s.stage == stage))
+            .filter_map(|s| s.aligning_watermark())
+            .min()
+    }
+
+    /// The watermark above which source task `stage` pauses, under `alignment`.
+    fn alignment_limit(&self, alignment: Alignment, stage: usize) -> Option<Timestamp> {
+        let (scope, drift) = match alignment {
+            Alignment::Off => return None,
+            Alignment::PerSource(drift) => (Some(stage), drift),
+            Alignment::Global(drift) => (None, drift),
+        };
+        Some(
+            self.slowest_source_watermark(scope)?
+                .saturating_add(millis(drift)),
+        )
     }
 
     /// Runs `f` on `task` with a fresh context, then accounts what it reported.
@@ -405,7 +399,7 @@ impl<'a> Worker<'a> {
                 // A source whose watermark is further ahead than this waits for the others.
                 turn.hold_above = task
                     .is_source
-                    .then(|| control.alignment_limit(config.watermark_alignment, task.info.stage))
+                    .then(|| self.alignment_limit(config.watermark_alignment, task.info.stage))
                     .flatten();
                 let info = task.info.clone();
                 progress |= guarded(self.setup.job, task, |task| {

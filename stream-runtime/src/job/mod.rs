@@ -172,7 +172,7 @@ impl JobHandle {
         }
         let stopped = self
             .checkpoint(false, true)
-            .and_then(|id| self.await_checkpoint(id));
+            .and_then(PendingCheckpoint::wait);
         if stopped.is_err() {
             let _ = self.control.transition(JobEvent::StopCheckpointFailed);
         }
@@ -201,15 +201,16 @@ impl JobHandle {
     /// inputs.
     pub fn trigger_checkpoint(&self) -> Option<u64> {
         self.await_launch();
-        self.checkpoint(false, false).ok()
+        self.checkpoint(false, false).ok().map(|pending| pending.id)
     }
 
     /// Takes a savepoint: a checkpoint that retention never deletes, to resume from later
     /// (`Config::resume_from`), also at another parallelism. Returns its id once it is
     /// complete.
     pub fn savepoint(&self) -> Result<u64, JobError> {
-        let id = self.request_savepoint(false)?;
-        self.await_checkpoint(id)?;
+        let pending = self.request_savepoint(false)?;
+        let id = pending.id;
+        pending.wait()?;
         Ok(id)
     }
 
@@ -219,8 +220,9 @@ impl JobHandle {
     /// in the savepoint. If the savepoint cannot complete, the job runs on and the error
     /// is returned with the handle.
     pub fn stop_with_savepoint(mut self) -> Result<(u64, JobReport), (JobError, JobHandle)> {
-        let outcome = self.request_savepoint(true).and_then(|id| {
-            self.await_checkpoint(id).map(|()| id).inspect_err(|_| {
+        let outcome = self.request_savepoint(true).and_then(|pending| {
+            let id = pending.id;
+            pending.wait().map(|()| id).inspect_err(|_| {
                 let _ = self.control.transition(JobEvent::StopCheckpointFailed);
             })
         });
@@ -241,15 +243,17 @@ impl JobHandle {
         }
     }
 
-    /// Right after `start`, the job may still be setting up: waits until its first run
-    /// has started its workers, or the job has ended.
+    /// Right after `start`, or after a failure, the job may be setting up a run: waits
+    /// until a run has started its workers, or the job has ended.
     fn await_launch(&self) {
-        while !self.control.is_launched() && !self.is_finished() {
+        let setting_up =
+            |status| matches!(status, JobStatus::Created | JobStatus::Restarting { .. });
+        while (!self.control.is_launched() || setting_up(self.status())) && !self.is_finished() {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
 
-    fn request_savepoint(&self, stop: bool) -> Result<u64, JobError> {
+    fn request_savepoint(&self, stop: bool) -> Result<PendingCheckpoint, JobError> {
         self.await_launch();
         if self.is_finished() {
             return Err(refused("the job has ended"));
@@ -272,44 +276,28 @@ impl JobHandle {
         })
     }
 
-    /// Asks the run's controller for a checkpoint; its id.
-    fn checkpoint(&self, savepoint: bool, stop: bool) -> Result<u64, JobError> {
-        let (reply, id) = mpsc::channel();
-        let asked = self.control.request(JobRequest::Checkpoint {
-            savepoint,
-            stop,
-            reply,
-        });
-        match (asked, id.recv()) {
-            (true, Ok(Ok(id))) => Ok(id),
-            (true, Ok(Err(why))) => Err(refused(&why)),
-            _ => Err(refused(
-                "the job is not running (it ended or is restarting)",
-            )),
-        }
-    }
-
-    /// Waits until checkpoint `id` completed; fails if it was abandoned (it timed out, a
-    /// newer barrier overtook it) or the run ended first.
-    fn await_checkpoint(&self, id: u64) -> Result<(), JobError> {
-        let failed = |why: String| {
-            JobError::new(
-                "job",
-                None,
-                StreamError::new(stream_core::ErrorKind::State, why),
-            )
-        };
-        let (reply, outcome) = mpsc::channel();
-        let asked = self.control.request(JobRequest::Outcome { id, reply });
-        match (asked, outcome.recv()) {
-            (true, Ok(CheckpointOutcome::Completed)) => Ok(()),
-            (true, Ok(CheckpointOutcome::Abandoned)) => Err(failed(format!(
-                "savepoint {id} was abandoned (it timed out, a newer barrier overtook it, \
-                 or a stage instance finished first)"
-            ))),
-            _ => Err(failed(format!(
-                "savepoint {id}: the job ended or restarted before it completed"
-            ))),
+    /// Asks the run's controller for a checkpoint; between two runs of a job that
+    /// restarts, asks the next one.
+    fn checkpoint(&self, savepoint: bool, stop: bool) -> Result<PendingCheckpoint, JobError> {
+        loop {
+            self.await_launch();
+            let (reply, id) = mpsc::channel();
+            let (outcome, done) = mpsc::channel();
+            let asked = self.control.request(JobRequest::Checkpoint {
+                savepoint,
+                stop,
+                reply,
+                outcome: Some(outcome),
+            });
+            match (asked, id.recv()) {
+                (true, Ok(Ok(id))) => return Ok(PendingCheckpoint { id, done }),
+                (true, Ok(Err(why))) => return Err(refused(&why)),
+                _ if self.is_finished() || !self.status().is_live() => {
+                    return Err(refused("the job has ended"))
+                }
+                // The run ended as it was asked: a restart follows.
+                _ => std::thread::sleep(Duration::from_millis(1)),
+            }
         }
     }
 
@@ -339,6 +327,37 @@ impl JobHandle {
                 None,
                 StreamError::new(stream_core::ErrorKind::Panic, panic_message(&panic)),
             )),
+        }
+    }
+}
+
+/// A checkpoint that was triggered, and where its outcome arrives.
+struct PendingCheckpoint {
+    id: u64,
+    done: mpsc::Receiver<CheckpointOutcome>,
+}
+
+impl PendingCheckpoint {
+    /// Waits until the checkpoint completed; fails if it was abandoned (it timed out, a
+    /// newer barrier overtook it) or the run ended first.
+    fn wait(self) -> Result<(), JobError> {
+        let id = self.id;
+        let failed = |why: String| {
+            JobError::new(
+                "job",
+                None,
+                StreamError::new(stream_core::ErrorKind::State, why),
+            )
+        };
+        match self.done.recv() {
+            Ok(CheckpointOutcome::Completed) => Ok(()),
+            Ok(CheckpointOutcome::Abandoned) => Err(failed(format!(
+                "checkpoint {id} was abandoned (it timed out, a newer barrier overtook it, \
+                 or a stage instance finished first)"
+            ))),
+            Ok(CheckpointOutcome::RunEnded) | Err(_) => Err(failed(format!(
+                "checkpoint {id}: the job ended or restarted before it completed"
+            ))),
         }
     }
 }

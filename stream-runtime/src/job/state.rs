@@ -107,8 +107,10 @@ impl JobStatus {
             (S::Stopping { drain }, E::StopSources { drain: again }) => S::Stopping {
                 drain: drain || again,
             },
+            // A run that fails while it takes the checkpoint to stop on fails that
+            // checkpoint, and restarts like any other (Flink fails the savepoint over).
             (
-                S::Created | S::Running | S::Restarting { .. },
+                S::Created | S::Running | S::StoppingOnCheckpoint | S::Restarting { .. },
                 E::RunFailed {
                     restart: Some(attempt),
                 },
@@ -129,8 +131,13 @@ impl JobStatus {
         )
     }
 
-    /// True once a stop was asked for: the job will not restart, and a run that ends is a
-    /// stop, not the end of its input.
+    /// True once the sources were told to stop: the job will not restart.
+    pub fn sources_stopping(self) -> bool {
+        matches!(self, JobStatus::Stopping { .. } | JobStatus::Stopped)
+    }
+
+    /// True once a stop was asked for: a run that ends is a stop, not the end of its
+    /// input.
     pub fn is_stopping(self) -> bool {
         matches!(
             self,
@@ -189,6 +196,26 @@ mod tests {
         assert_eq!(
             run(&[E::Launched, E::StopOnCheckpoint, E::RunEnded]),
             Ok(S::Stopped)
+        );
+    }
+
+    #[test]
+    fn a_failure_during_the_stop_checkpoint_restarts_the_job() {
+        assert_eq!(
+            run(&[
+                E::Launched,
+                E::StopOnCheckpoint,
+                E::RunFailed { restart: Some(1) }
+            ]),
+            Ok(S::Restarting { attempt: 1 })
+        );
+        assert_eq!(
+            run(&[
+                E::Launched,
+                E::StopOnCheckpoint,
+                E::RunFailed { restart: None }
+            ]),
+            Ok(S::Failed)
         );
     }
 

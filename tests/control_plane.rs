@@ -1,0 +1,149 @@
+//! The control plane under faults: a checkpoint storage that panics or fails while the
+//! controller or the uploader writes, a failure while a stop's savepoint is taken, and a
+//! stop right after the start. Each must end in a clear outcome, never a hang.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use strom::prelude::*;
+
+/// Checkpoints in memory, but writing a name that contains `panic_on` panics, and the next
+/// task state written after `fail_next_task` is set fails.
+#[derive(Debug)]
+struct FaultyStorage {
+    inner: MemoryStorage,
+    panic_on: Option<&'static str>,
+    fail_next_task: AtomicBool,
+}
+
+impl FaultyStorage {
+    fn new(panic_on: Option<&'static str>) -> Arc<Self> {
+        Arc::new(FaultyStorage {
+            inner: MemoryStorage::new(),
+            panic_on,
+            fail_next_task: AtomicBool::new(false),
+        })
+    }
+}
+
+impl CheckpointStorage for FaultyStorage {
+    fn write(&self, name: &str, bytes: &[u8]) -> strom::core::Result {
+        if self.panic_on.is_some_and(|p| name.contains(p)) {
+            panic!("the storage panics writing {name}");
+        }
+        if name.contains("task-") && self.fail_next_task.swap(false, Ordering::SeqCst) {
+            let why = format!("injected write error on {name}");
+            return Err(StreamError::new(ErrorKind::Io, why));
+        }
+        self.inner.write(name, bytes)
+    }
+
+    fn read(&self, name: &str) -> strom::core::Result<Vec<u8>> {
+        self.inner.read(name)
+    }
+
+    fn folders(&self) -> strom::core::Result<Vec<String>> {
+        self.inner.folders()
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.inner.exists(name)
+    }
+
+    fn delete_folder(&self, folder: &str) -> strom::core::Result {
+        self.inner.delete_folder(folder)
+    }
+}
+
+/// Runs `f` on another thread; its result, or `None` if it took longer than `limit`.
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).ok()
+}
+
+/// A slow bounded job checkpointing every 10 ms into `storage`.
+fn slow_job(storage: Arc<FaultyStorage>) -> JobHandle {
+    let job = stream! {
+        source(generator(|i| i).take(2_000).chunk(10).rate_limit(20_000.0))
+            .map(|i| i * 2)
+            .sink(for_each(|_x: u64| {}));
+    };
+    job.start(
+        Config::default()
+            .parallelism(1)
+            .checkpoint_storage(storage)
+            .checkpoint_every(Duration::from_millis(10))
+            .checkpoint_timeout(Duration::from_millis(300)),
+    )
+}
+
+#[test]
+fn a_storage_that_panics_under_the_controller_fails_the_job() {
+    // The controller writes the checkpoint metadata.
+    let handle = slow_job(FaultyStorage::new(Some("_metadata")));
+    let outcome = within(Duration::from_secs(10), move || handle.join()).expect("no hang");
+    let error = outcome.expect_err("the job fails");
+    assert_eq!(error.error().kind(), ErrorKind::Panic, "{error}");
+    assert!(error.to_string().contains("_metadata"), "{error}");
+}
+
+#[test]
+fn a_storage_that_panics_under_the_uploader_fails_the_job() {
+    // The uploader writes the task state.
+    let handle = slow_job(FaultyStorage::new(Some("task-")));
+    let outcome = within(Duration::from_secs(10), move || handle.drain()).expect("no hang");
+    let error = outcome.expect_err("the job fails");
+    assert_eq!(error.error().kind(), ErrorKind::Panic, "{error}");
+}
+
+#[test]
+fn a_failure_while_stopping_with_a_savepoint_restarts_the_job_and_returns_the_handle() {
+    let storage = FaultyStorage::new(None);
+    let job = stream! {
+        source(generator(|i| i).chunk(1).rate_limit(20_000.0))
+            .map(|i| i)
+            .sink(for_each(|_x: u64| {}));
+    };
+    let handle = job.start(
+        Config::default()
+            .parallelism(1)
+            .checkpoint_storage(storage.clone())
+            .restart_strategy(RestartStrategy::FixedDelay {
+                attempts: 5,
+                delay: Duration::from_millis(10),
+            }),
+    );
+    handle.savepoint().expect("a first savepoint");
+    storage.fail_next_task.store(true, Ordering::SeqCst);
+    let (error, handle) = handle
+        .stop_with_savepoint()
+        .expect_err("the savepoint's state cannot be written");
+    assert!(error.to_string().contains("checkpoint"), "{error}");
+    // The job ran on: restarted from its last checkpoint, and stoppable again.
+    assert!(!handle.is_finished());
+    let (id, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert!(id > 1);
+    assert_eq!(report.restarts, 1);
+}
+
+#[test]
+fn a_stop_with_savepoint_right_after_the_start_stops_on_it() {
+    for _ in 0..20 {
+        let job = stream! {
+            source(generator(|i| i).rate_limit(20_000.0))
+                .sink(for_each(|_x: u64| {}));
+        };
+        let handle = job.start(
+            Config::default()
+                .parallelism(1)
+                .checkpoint_storage(Arc::new(MemoryStorage::new())),
+        );
+        let (_, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+        assert_eq!(report.checkpoints.len(), 1, "stopped on its savepoint");
+        assert!(report.checkpoints[0].savepoint);
+    }
+}
