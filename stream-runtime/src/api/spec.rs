@@ -43,44 +43,119 @@ pub(crate) fn label(info: &OperatorInfo) -> OpLabel {
     OpLabel::new(info.label())
 }
 
-/// A spec whose operator is built from one closure and the downstream alone.
+/// A spec whose operator is built from one closure and the downstream alone. Given the
+/// spec's name, the operator's, the input type (and one more type the bounds and the
+/// output may use), the output and the bounds, it declares `Name<F>` with `new(f, info)`
+/// and a `Spec<In>` that builds `Op::new(f, next)`.
 macro_rules! simple_spec {
     ($(#[$doc:meta])* $name:ident, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name<F> {
             f: F,
-            info: OperatorInfo,
+            info: $crate::graph::OperatorInfo,
         }
 
         impl<F> $name<F> {
             /// The spec of `f`, shown as `info`.
-            pub fn new(f: F, info: OperatorInfo) -> Self {
+            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
                 $name { f, info }
             }
         }
 
-        impl<$in, $($u,)? F> Spec<$in> for $name<F>
+        impl<$in, $($u,)? F> $crate::api::spec::Spec<$in> for $name<F>
         where
             $($bound)*
         {
             type Out = $out;
-            type Op<N: Push<$out> + 'static> = $op<F, N>;
+            type Op<N: ::stream_core::operator::Push<$out> + 'static> = $op<F, N>;
 
             #[inline]
-            fn build<N: Push<$out> + 'static>(self, _build: &mut StageBuild<'_>, next: N) -> Result<Self::Op<N>> {
+            fn build<N: ::stream_core::operator::Push<$out> + 'static>(
+                self,
+                _build: &mut $crate::graph::StageBuild<'_>,
+                next: N,
+            ) -> ::stream_core::Result<Self::Op<N>> {
                 Ok($op::new(self.f, next))
             }
         }
 
-        impl<F> OperatorSpec for $name<F> {
-            fn info(&self) -> &OperatorInfo {
+        impl<F> $crate::api::spec::OperatorSpec for $name<F> {
+            fn info(&self) -> &$crate::graph::OperatorInfo {
                 &self.info
             }
         }
     };
 }
 pub(crate) use simple_spec;
+
+/// A spec whose operator keeps state per key: `Name<F, K, T>` reads `(K, T)` and builds
+/// `Op::new(f, uid, label, next)`, an `Op<K, T, F, N>`. The keyed operators `reduce`,
+/// `aggregate` and `process` differ only in types, which it takes: the spec's name, the
+/// operator's, the output and the bounds (`K: Key` is implied).
+macro_rules! keyed_spec {
+    ($(#[$doc:meta])* $name:ident, $op:ident => $out:ty, where $($bound:tt)*) => {
+        $(#[$doc])*
+        pub struct $name<F, K, T> {
+            f: F,
+            uid: String,
+            info: $crate::graph::OperatorInfo,
+            _types: ::std::marker::PhantomData<fn(K, T)>,
+        }
+
+        impl<F: Clone, K, T> Clone for $name<F, K, T> {
+            fn clone(&self) -> Self {
+                $name {
+                    f: self.f.clone(),
+                    uid: self.uid.clone(),
+                    info: self.info.clone(),
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<F, K, T> $name<F, K, T> {
+            /// The spec of `f`, shown as `info` (its state id until one is set).
+            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
+                $name {
+                    f,
+                    uid: info.kind.clone(),
+                    info,
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<F, K, T> $crate::api::spec::Spec<(K, T)> for $name<F, K, T>
+        where
+            K: ::stream_core::key::Key,
+            $($bound)*
+        {
+            type Out = $out;
+            type Op<N: ::stream_core::operator::Push<$out> + 'static> = $op<K, T, F, N>;
+
+            fn build<N: ::stream_core::operator::Push<$out> + 'static>(
+                self,
+                _build: &mut $crate::graph::StageBuild<'_>,
+                next: N,
+            ) -> ::stream_core::Result<Self::Op<N>> {
+                let label = $crate::api::spec::label(&self.info);
+                Ok($op::new(self.f, self.uid, label, next))
+            }
+        }
+
+        impl<F, K, T> $crate::api::spec::OperatorSpec for $name<F, K, T> {
+            fn info(&self) -> &$crate::graph::OperatorInfo {
+                &self.info
+            }
+
+            fn set_uid(&mut self, uid: String) {
+                self.uid = uid;
+            }
+        }
+    };
+}
+pub(crate) use keyed_spec;
 
 // The specs live with their operators (`ops/`); named here too, where they always were.
 pub use super::ops::aggregate::KeyedAggregateSpec;
