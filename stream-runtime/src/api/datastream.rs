@@ -251,6 +251,22 @@ pub struct WindowedStream<K, T, A, Tr, E, P> {
     pub(super) late: Option<Branch<T>>,
 }
 
+impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P> {
+    /// The same windowed stream with its window configured by `f` (a witness call).
+    pub(super) fn configure<Tr2, E2>(
+        self,
+        f: impl FnOnce(WindowWitness<K, T, A, Tr, E>) -> WindowWitness<K, T, A, Tr2, E2>,
+    ) -> WindowedStream<K, T, A, Tr2, E2, P> {
+        WindowedStream {
+            env: self.env,
+            pipe: self.pipe,
+            witness: f(self.witness),
+            node: self.node,
+            late: self.late,
+        }
+    }
+}
+
 impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P>
 where
     K: Key,

@@ -13,7 +13,7 @@ use std::panic::Location;
 use stream_core::key::Key;
 use stream_core::source::Source;
 use stream_core::window::function::Eviction;
-use stream_core::window::{Trigger, WindowAssigner};
+use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
 use super::spec::WindowSpec;
 use crate::graph::OperatorInfo;
@@ -144,6 +144,36 @@ impl<K, T, A, Tr, E> WindowWitness<K, T, A, Tr, E> {
         Witness {
             origin: self.origin,
             _records: PhantomData,
+        }
+    }
+
+    /// The same window with the trigger and evictor `f` makes of its own (a witness of
+    /// other types, which a struct update cannot give).
+    pub(crate) fn rebuild<Tr2, E2>(
+        self,
+        f: impl FnOnce(Tr, E) -> (Tr2, E2),
+    ) -> WindowWitness<K, T, A, Tr2, E2> {
+        let (trigger, evictor) = f(self.trigger, self.evictor);
+        WindowWitness {
+            assigner: self.assigner,
+            trigger,
+            evictor,
+            evicting: self.evicting,
+            allowed_lateness: self.allowed_lateness,
+            origin: self.origin,
+            _types: PhantomData,
+        }
+    }
+
+    /// The same window with `evictor`, shown in plans.
+    pub(crate) fn with_evictor<E2: Evictor<T>>(
+        self,
+        evictor: E2,
+    ) -> WindowWitness<K, T, A, Tr, E2> {
+        let evicting = Some(evictor.describe());
+        WindowWitness {
+            evicting,
+            ..self.rebuild(|trigger, _| (trigger, evictor))
         }
     }
 }
