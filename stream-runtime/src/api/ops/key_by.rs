@@ -29,11 +29,11 @@ use stream_core::Result;
 
 use crate::api::datastream::{DataStream, KeyedStream};
 use crate::api::env::{StreamEnv, Tail};
-use crate::api::pipe::{Chained, InputPipe, Pipe};
-use crate::api::spec::{ExchangeSpec, OperatorSpec, Spec};
+use crate::api::pipe::{InputPipe, Pipe};
+use crate::api::spec::{OperatorSpec, Spec};
 use crate::api::witness::{KeyedWitness, Witness};
 use crate::exchange::{KeyGroupPartitioner, Partitioning};
-use crate::graph::{EdgeId, NodeId, NodeKind, OperatorInfo, StageBuild};
+use crate::graph::{NodeId, NodeKind, OperatorInfo, StageBuild};
 
 /// The name of `key_by` in plans and `stream!`.
 pub const KEY_BY: &str = "key_by";
@@ -110,33 +110,31 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         K: Key,
     {
         let (spec, keyed) = self.witness.key_by(f);
-        let node = self.env.add_node(NodeKind::Operator, spec.info().clone());
-        self.env.connect(&self.tail, node);
-        let (env, edge) = self.exchange_by_key(spec, node);
+        let node = self
+            .env
+            .add_node(NodeKind::Operator, spec.info().clone(), &[self.tail]);
+        let (env, tail) = self.exchange_by_key(spec, node);
         KeyedStream {
             env,
             pipe: InputPipe::new(),
             witness: keyed,
-            tail: Tail::through(node, Partitioning::Hash, edge),
+            tail,
         }
     }
 
     /// Ends the stage (the one of node `anchor`) at a hash exchange on the key `spec`
-    /// extracts; returns the edge.
+    /// extracts; returns where the next stage reads it.
     pub(crate) fn exchange_by_key<K, F>(
         self,
         spec: KeyBySpec<F, K>,
         anchor: NodeId,
-    ) -> (StreamEnv, EdgeId)
+    ) -> (StreamEnv, Tail)
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
     {
-        let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
-        Chained::new(self.pipe, spec).finish(&self.env, anchor, move |build| {
-            let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
-            ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
-        });
-        (self.env, edge)
+        self.cut_keyed(spec, anchor, Partitioning::Hash, |build| {
+            KeyGroupPartitioner::new(build.instance.max_parallelism)
+        })
     }
 }

@@ -97,8 +97,9 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     #[track_caller]
     pub fn sink<S: Sink<T>>(self, sink: S) {
         let spec = self.witness.sink(sink);
-        let node = self.env.add_node(NodeKind::Sink, spec.info().clone());
-        self.env.connect(&self.tail, node);
+        let node = self
+            .env
+            .add_node(NodeKind::Sink, spec.info().clone(), &[self.tail]);
         let spec = std::sync::Mutex::new(spec);
         self.pipe.finish(&self.env, node, move |build| {
             spec.lock()
