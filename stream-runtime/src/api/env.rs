@@ -58,13 +58,7 @@ impl StreamEnv {
     /// A stream reading `source`.
     #[track_caller]
     pub fn source<S: Source>(&self, source: S) -> DataStream<S::Item, SourcePipe<S>> {
-        let at = Location::caller();
-        let info = OperatorInfo::new(format!("source({})", source.describe())).at(format!(
-            "{}:{}:{}",
-            at.file(),
-            at.line(),
-            at.column()
-        ));
+        let info = super::assemble::source_info(&source, None);
         let node = self.add_node(NodeKind::Source, info.clone(), &[]);
         DataStream::new(
             self.clone(),

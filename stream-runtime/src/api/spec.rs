@@ -3,6 +3,7 @@
 //! known. Both `stream!` and the DataStream API build stages from specs.
 
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
 use stream_core::error::OpLabel;
 use stream_core::operator::Push;
@@ -185,6 +186,23 @@ pub(crate) fn late_writer<T: 'static>(
     match branch {
         Some(branch) => branch.build(build),
         None => Ok(None),
+    }
+}
+
+/// What a stage factory owns and gives each instance a clone of (specs, sources): they
+/// are `Send` but not necessarily `Sync`, and a factory is, so they are cloned under a
+/// lock (instances are built one at a time).
+pub(crate) struct PerInstance<T>(Mutex<T>);
+
+impl<T: Clone> PerInstance<T> {
+    /// Owns `parts`.
+    pub(crate) fn new(parts: T) -> Self {
+        PerInstance(Mutex::new(parts))
+    }
+
+    /// A clone for one instance (a panic while building another does not poison them).
+    pub(crate) fn get(&self) -> T {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -25,6 +25,13 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of operators of `stream`, if named.
+    pub(crate) fn of(stream: Option<&'static str>) -> Self {
+        Origin { stream }
+    }
+
+    /// How an operator of kind `kind` appears in plans and errors: in this origin's stream,
+    /// written where the user called it (each call on the way is `#[track_caller]`).
     #[track_caller]
     pub(crate) fn info(self, kind: impl Into<String>) -> OperatorInfo {
         let at = Location::caller();
