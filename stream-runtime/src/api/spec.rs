@@ -44,27 +44,40 @@ pub(crate) fn label(info: &OperatorInfo) -> OpLabel {
     OpLabel::new(info.label())
 }
 
-/// A spec whose operator is built from one closure and the downstream alone. Given the
-/// spec's name, the operator's, the input type (and one more type the bounds and the
-/// output may use), the output and the bounds, it declares `Name<F>` with `new(f, info)`
-/// and a `Spec<In>` that builds `Op::new(f, next)`.
+/// A spec whose operator is built from one closure and the downstream alone:
+/// `simple_spec!(Name, Op, In => Out, where bounds)` declares `Name<F>` with
+/// `new(f, info)` and a `Spec<In>` that builds `Op::new(f, next)`. `Name<P>` adds a type
+/// the spec names besides its closure (`FlatMapSpec<F, I>`), `In, U` a type the bounds
+/// and `Out` may use.
 macro_rules! simple_spec {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
+    ($(#[$doc:meta])* $name:ident $(<$p:ident>)?, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
         $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name<F> {
+        pub struct $name<F $(, $p)?> {
             f: F,
             info: $crate::graph::OperatorInfo,
+            // `fn() -> ()`, or `fn() -> (P,)` with a named type `P`.
+            _types: ::std::marker::PhantomData<fn() -> ($($p,)?)>,
         }
 
-        impl<F> $name<F> {
-            /// The spec of `f`, shown as `info`.
-            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
-                $name { f, info }
+        // Not derived: only the closure needs to be `Clone`.
+        impl<F: Clone $(, $p)?> Clone for $name<F $(, $p)?> {
+            fn clone(&self) -> Self {
+                $name::new(self.f.clone(), self.info.clone())
             }
         }
 
-        impl<$in, $($u,)? F> $crate::api::spec::Spec<$in> for $name<F>
+        impl<F $(, $p)?> $name<F $(, $p)?> {
+            /// The spec of `f`, shown as `info`.
+            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
+                $name {
+                    f,
+                    info,
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<$in, $($u,)? F> $crate::api::spec::Spec<$in> for $name<F $(, $p)?>
         where
             $($bound)*
         {
@@ -81,7 +94,7 @@ macro_rules! simple_spec {
             }
         }
 
-        impl<F> $crate::api::spec::OperatorSpec for $name<F> {
+        impl<F $(, $p)?> $crate::api::spec::OperatorSpec for $name<F $(, $p)?> {
             fn info(&self) -> &$crate::graph::OperatorInfo {
                 &self.info
             }
@@ -90,10 +103,10 @@ macro_rules! simple_spec {
 }
 pub(crate) use simple_spec;
 
-/// A spec whose operator keeps state per key: `Name<F, K, T>` reads `(K, T)` and builds
-/// `Op::new(f, uid, label, next)`, an `Op<K, T, F, N>`. The keyed operators `reduce`,
-/// `aggregate` and `process` differ only in types, which it takes: the spec's name, the
-/// operator's, the output and the bounds (`K: Key` is implied).
+/// A spec whose operator keeps state per key: `keyed_spec!(Name, Op => Out, where bounds)`
+/// declares `Name<F, K, T>` with `new(f, info)`, reading `(K, T)` and building
+/// `Op::new(f, uid, label, next)`, an `Op<K, T, F, N>` (`K: Key` is implied). The keyed
+/// `reduce`, `aggregate` and `process` differ only in these types.
 macro_rules! keyed_spec {
     ($(#[$doc:meta])* $name:ident, $op:ident => $out:ty, where $($bound:tt)*) => {
         $(#[$doc])*

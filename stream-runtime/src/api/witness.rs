@@ -60,10 +60,7 @@ impl<T> Copy for Witness<T> {}
 
 impl<T> Default for Witness<T> {
     fn default() -> Self {
-        Witness {
-            origin: Origin::default(),
-            _records: PhantomData,
-        }
+        Witness::with_origin(Origin::default())
     }
 }
 
@@ -84,12 +81,17 @@ impl<T> Witness<T> {
         self
     }
 
-    /// The witness of a stream of `U`, keeping the name.
-    pub(crate) fn to<U>(self) -> Witness<U> {
+    /// The witness of a stream belonging to `origin`'s stream.
+    pub(crate) fn with_origin(origin: Origin) -> Self {
         Witness {
-            origin: self.origin,
+            origin,
             _records: PhantomData,
         }
+    }
+
+    /// The witness of a stream of `U`, keeping the name.
+    pub(crate) fn to<U>(self) -> Witness<U> {
+        Witness::with_origin(self.origin)
     }
 }
 
@@ -126,10 +128,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
 
     /// The plain stream of `(K, T)` pairs (what travels through the keyed exchange).
     pub fn pairs(self) -> Witness<(K, T)> {
-        Witness {
-            origin: self.origin,
-            _records: PhantomData,
-        }
+        Witness::with_origin(self.origin)
     }
 }
 
@@ -148,10 +147,7 @@ pub struct WindowWitness<K, T, A, Tr, E> {
 impl<K, T, A, Tr, E> WindowWitness<K, T, A, Tr, E> {
     /// The stream of `(K, T)` pairs the window operator reads.
     pub fn pairs(&self) -> Witness<(K, T)> {
-        Witness {
-            origin: self.origin,
-            _records: PhantomData,
-        }
+        Witness::with_origin(self.origin)
     }
 
     /// The same window with the trigger and evictor `f` makes of its own (a witness of
@@ -227,7 +223,7 @@ where
         make: impl FnOnce(E) -> F,
     ) -> (WindowSpec<A, Tr, F, K, T>, Witness<O>, Witness<T>) {
         let info = self.info(function);
-        let w = Witness::<O>::default().named_origin(self.origin);
+        let w = Witness::<O>::with_origin(self.origin);
         let spec = WindowSpec::new(
             self.assigner,
             self.trigger,
@@ -236,12 +232,5 @@ where
             info,
         );
         (spec, w, w.to())
-    }
-}
-
-impl<T> Witness<T> {
-    pub(crate) fn named_origin(mut self, origin: Origin) -> Self {
-        self.origin = origin;
-        self
     }
 }

@@ -214,9 +214,9 @@ impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>>
             .info(format!("{INTERVAL_JOIN}({lower} ms, {upper} ms)"));
         (
             IntervalJoinSpec::new(IntervalJoin::new(lower, upper, f), info),
-            Witness::<O>::new().named_origin(self.origin),
-            Witness::<A>::new().named_origin(self.origin),
-            Witness::<B>::new().named_origin(self.origin),
+            Witness::with_origin(self.origin),
+            Witness::with_origin(self.origin),
+            Witness::with_origin(self.origin),
         )
     }
 }

@@ -21,70 +21,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
-use stream_core::operator::{KeyBy, Push};
-use stream_core::Result;
+use stream_core::operator::KeyBy;
 
 use crate::api::datastream::{DataStream, KeyedStream};
 use crate::api::env::{StreamEnv, Tail};
 use crate::api::pipe::{InputPipe, Pipe};
-use crate::api::spec::{OperatorSpec, Spec};
+use crate::api::spec::{simple_spec, OperatorSpec};
 use crate::api::witness::{KeyedWitness, Witness};
 use crate::exchange::{KeyGroupPartitioner, Partitioning};
-use crate::graph::{NodeId, NodeKind, OperatorInfo, StageBuild};
+use crate::graph::{NodeId, NodeKind};
 
 /// The name of `key_by` in plans and `stream!`.
 pub const KEY_BY: &str = "key_by";
 
-/// `key_by`: pairs records with their key.
-pub struct KeyBySpec<F, K> {
-    f: F,
-    info: OperatorInfo,
-    _key: PhantomData<fn() -> K>,
-}
-
-impl<F: Clone, K> Clone for KeyBySpec<F, K> {
-    fn clone(&self) -> Self {
-        KeyBySpec::new(self.f.clone(), self.info.clone())
-    }
-}
-
-impl<F, K> KeyBySpec<F, K> {
-    /// The spec of key selector `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        KeyBySpec {
-            f,
-            info,
-            _key: PhantomData,
-        }
-    }
-}
-
-impl<T, K, F> Spec<T> for KeyBySpec<F, K>
-where
-    F: FnMut(&T) -> K + Clone + Send + 'static,
-    K: 'static,
-{
-    type Out = (K, T);
-    type Op<N: Push<(K, T)> + 'static> = KeyBy<F, N>;
-
-    #[inline]
-    fn build<N: Push<(K, T)> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyBy::new(self.f, next))
-    }
-}
-
-impl<F, K> OperatorSpec for KeyBySpec<F, K> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
+simple_spec!(
+    /// `key_by`: pairs records with their key.
+    KeyBySpec<K>, KeyBy, T, K => (K, T), where F: FnMut(&T) -> K + Clone + Send + 'static, K: 'static
+);
 
 impl<T: Send + 'static> Witness<T> {
     /// `key_by(f)`: partitions the stream by `f(&record)`.
