@@ -66,7 +66,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         let from = self.tail.node;
         let edge = self.env.add_edge::<T>(partitioning);
         self.pipe
-            .finish(&self.env, self.tail.node, move |build| match partitioning {
+            .finish(&self.env, from, move |build| match partitioning {
                 Partitioning::Rebalance => {
                     ExchangeSpec::<T, _>::new(edge, Rebalance::starting_at(build.instance.index))
                         .build(build)
@@ -244,6 +244,24 @@ where
     DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
 }
 
+/// The stream after `spec`, the operator of `node`: a node added before its spec was
+/// known, so that late outputs could read it. Its state id is the next one of `kind`.
+pub(super) fn chain_at<P, S, U>(
+    env: StreamEnv,
+    node: NodeId,
+    pipe: P,
+    mut spec: S,
+    witness: Witness<U>,
+    kind: &str,
+) -> DataStream<U, Chained<P, S>>
+where
+    S: OperatorSpec,
+{
+    spec.set_uid(env.next_uid(kind));
+    env.set_info(node, spec.info().clone());
+    DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
+}
+
 /// A late side output of node `from`: the stream that reads it (in the same stage),
 /// whose branch the operator writes to is put in `slot`.
 pub(super) fn late_output<T: Send + 'static>(
@@ -311,9 +329,6 @@ where
     where
         F: stream_core::window::WindowFunction<K, T, A::Window, Out = U>,
     {
-        let mut spec = spec.late_to(late);
-        spec.set_uid(env.next_uid(WINDOW));
-        env.set_info(node, spec.info().clone());
-        DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
+        chain_at(env, node, pipe, spec.late_to(late), witness, WINDOW)
     }
 }

@@ -45,8 +45,7 @@ use stream_core::operator::{Either, Push};
 use stream_core::Result;
 
 use crate::api::branch::Branch;
-use crate::api::datastream::{late_output, DataStream};
-use crate::api::env::Tail;
+use crate::api::datastream::{chain_at, late_output, DataStream};
 use crate::api::pipe::{BranchPipe, Chained};
 use crate::api::spec::{label, late_writer, LateWriter, OperatorSpec, Spec};
 use crate::api::two_input::{KeyedConnected, KeyedPairPipe};
@@ -316,14 +315,7 @@ where
         if exclusive.1 {
             spec = spec.upper_bound_exclusive();
         }
-        spec = spec.late_to(late.0, late.1);
-        spec.set_uid(stream.env.next_uid(INTERVAL_JOIN));
-        stream.env.set_info(node, spec.info().clone());
-        DataStream::new(
-            stream.env,
-            Chained::new(stream.pipe, spec),
-            witness,
-            Tail::at(node),
-        )
+        let spec = spec.late_to(late.0, late.1);
+        chain_at(stream.env, node, stream.pipe, spec, witness, INTERVAL_JOIN)
     }
 }
