@@ -5,9 +5,6 @@
 //! only adds what the whole-graph view allows (fan-out composed statically, as nested
 //! `Tee`s, where the builder boxes each branch).
 
-use std::panic::Location;
-use std::sync::Mutex;
-
 use stream_core::error::OpLabel;
 use stream_core::operator::Either;
 use stream_core::operator::Push;
@@ -17,8 +14,8 @@ use stream_core::Result;
 
 use super::connected::ConnectedWitness;
 use super::pipe::{two_input_stage, Keyed, Plain};
-use super::spec::Spec;
-use super::witness::Witness;
+use super::spec::{ExchangeSpec, PerInstance, Spec};
+use super::witness::{Origin, Witness};
 use crate::exchange::{ExchangeWriter, Partitioner, Partitioning};
 use crate::graph::{EdgeId, JobGraph, OperatorInfo, StageBuild, StageFactory};
 
@@ -29,12 +26,8 @@ where
     S: Clone + Send + 'static,
     F: Fn(S, &mut StageBuild<'_>) -> Result<Box<dyn Stage>> + Send + Sync + 'static,
 {
-    // The parts are `Send` but not necessarily `Sync`; instances are built one at a time.
-    let parts = Mutex::new(parts);
-    Box::new(move |stage| {
-        let parts = parts.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        build(parts, stage)
-    })
+    let parts = PerInstance::new(parts);
+    Box::new(move |stage| build(parts.get(), stage))
 }
 
 /// Adds an edge carrying the records `witness` stands for.
@@ -57,13 +50,7 @@ where
     T: Send + 'static,
     P: Partitioner<T>,
 {
-    let senders = build.senders::<T>(edge)?;
-    Ok(ExchangeWriter::new(
-        senders,
-        partitioner,
-        build.config.get_batch_size(),
-        build.config.get_buffer_timeout(),
-    ))
+    ExchangeSpec::<T, P>::new(edge, partitioner).build(build)
 }
 
 /// Builds the operator of `spec`, reading the records `witness` stands for, in front of
@@ -85,17 +72,7 @@ where
 /// How a source appears in plans.
 #[track_caller]
 pub fn source_info<S: Source>(source: &S, stream: Option<&'static str>) -> OperatorInfo {
-    let at = Location::caller();
-    let info = OperatorInfo::new(format!("source({})", source.describe())).at(format!(
-        "{}:{}:{}",
-        at.file(),
-        at.line(),
-        at.column()
-    ));
-    match stream {
-        Some(s) => info.stream(s),
-        None => info,
-    }
+    Origin::of(stream).info(format!("source({})", source.describe()))
 }
 
 /// `source`, which must stamp records with event time and emit watermarks: what

@@ -43,24 +43,24 @@ impl<A: Send + 'static, B: Send + 'static> ConnectedWitness<A, B> {
 
     /// Names the stream the following operators belong to.
     pub fn named(mut self, stream: &'static str) -> Self {
-        self.origin = Witness::<A>::new().named(stream).origin;
+        self.origin = Origin::of(Some(stream));
         self
     }
 
     /// The records of the connected stage.
     pub fn records(self) -> Witness<Either<A, B>> {
-        Witness::<A>::new().named_origin(self.origin).to()
+        Witness::with_origin(self.origin)
     }
 }
 
 impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>> {
     /// The `(key, record)` pairs of the first stream, as they cross the exchange.
     pub fn left_pairs(self) -> Witness<(K, A)> {
-        Witness::<(K, A)>::new().named_origin(self.origin)
+        Witness::with_origin(self.origin)
     }
 
     /// The `(key, record)` pairs of the second stream.
     pub fn right_pairs(self) -> Witness<(K, B)> {
-        Witness::<(K, B)>::new().named_origin(self.origin)
+        Witness::with_origin(self.origin)
     }
 }

@@ -17,10 +17,10 @@ use super::branch::{Branch, BranchTee};
 use super::env::{StreamEnv, Tail};
 use super::ops::window::WINDOW;
 use super::pipe::{BranchPipe, Chained, InputPipe, Pipe};
-use super::spec::{ExchangeSpec, OperatorSpec, Spec, WindowSpec};
+use super::spec::{ExchangeSpec, KeyBySpec, OperatorSpec, Spec, WindowSpec};
 use super::witness::{KeyedWitness, WindowWitness, Witness};
-use crate::exchange::{Broadcast, Forward, Partitioning, Rebalance};
-use crate::graph::{EdgeId, NodeId, NodeKind, OperatorInfo};
+use crate::exchange::{Broadcast, Forward, Partitioner, Partitioning, Rebalance};
+use crate::graph::{NodeId, NodeKind, OperatorInfo, StageBuild};
 
 /// A stream of `T` (Flink's `DataStream`).
 pub struct DataStream<T, P> {
@@ -57,14 +57,16 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         self
     }
 
-    /// Ends the stage at an exchange partitioned by `partitioning`; returns the edge.
-    pub(super) fn cut(self, partitioning: Partitioning) -> (StreamEnv, EdgeId)
+    /// Ends the stage at an exchange partitioned by `partitioning`; returns where the next
+    /// stage reads it.
+    pub(super) fn cut(self, partitioning: Partitioning) -> (StreamEnv, Tail)
     where
         T: Clone,
     {
+        let from = self.tail.node;
         let edge = self.env.add_edge::<T>(partitioning);
         self.pipe
-            .finish(&self.env, self.tail.node, move |build| match partitioning {
+            .finish(&self.env, from, move |build| match partitioning {
                 Partitioning::Rebalance => {
                     ExchangeSpec::<T, _>::new(edge, Rebalance::starting_at(build.instance.index))
                         .build(build)
@@ -77,7 +79,29 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
                     .build(build)
                     .map(Exchange::Forward),
             });
-        (self.env, edge)
+        (self.env, Tail::through(from, partitioning, edge))
+    }
+
+    /// Ends the stage (the one of node `anchor`) at an exchange of the `(key, record)`
+    /// pairs `spec` makes, partitioned by `partitioning` with what `partitioner` makes for
+    /// each instance; returns where the next stage reads it.
+    pub(super) fn cut_keyed<K, F, Pt>(
+        self,
+        spec: KeyBySpec<F, K>,
+        anchor: NodeId,
+        partitioning: Partitioning,
+        partitioner: impl Fn(&StageBuild<'_>) -> Pt + Send + Sync + 'static,
+    ) -> (StreamEnv, Tail)
+    where
+        F: FnMut(&T) -> K + Clone + Send + 'static,
+        K: Key,
+        Pt: Partitioner<(K, T)>,
+    {
+        let edge = self.env.add_edge::<(K, T)>(partitioning);
+        Chained::new(self.pipe, spec).finish(&self.env, anchor, move |build| {
+            ExchangeSpec::<(K, T), _>::new(edge, partitioner(build)).build(build)
+        });
+        (self.env, Tail::through(anchor, partitioning, edge))
     }
 
     /// The stream after a `rebalance` or `broadcast`: a node of the next stage that only
@@ -90,10 +114,9 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         T: Clone,
     {
-        let (from, witness) = (self.tail.node, self.witness);
-        let (env, edge) = self.cut(partitioning);
-        let node = env.add_node(NodeKind::Route, OperatorInfo::new(name));
-        env.connect(&Tail::through(from, partitioning, edge), node);
+        let witness = self.witness;
+        let (env, input) = self.cut(partitioning);
+        let node = env.add_node(NodeKind::Route, OperatorInfo::new(name), &[input]);
         DataStream::new(env, InputPipe::new(), witness, Tail::at(node))
     }
 
@@ -195,8 +218,7 @@ impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {
     ) -> WindowedStream<K, T, A, Tr, E, P> {
         let node = self
             .env
-            .add_node(NodeKind::Operator, OperatorInfo::new(WINDOW));
-        self.env.connect(&self.tail, node);
+            .add_node(NodeKind::Operator, OperatorInfo::new(WINDOW), &[self.tail]);
         WindowedStream {
             env: self.env,
             pipe: self.pipe,
@@ -218,27 +240,48 @@ pub(super) fn chain_after<P, S, U>(
 where
     S: OperatorSpec,
 {
-    let node = env.add_node(NodeKind::Operator, spec.info().clone());
-    env.connect(tail, node);
+    let node = env.add_node(NodeKind::Operator, spec.info().clone(), &[*tail]);
     DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
 }
 
-/// A late side output of node `from`: the branch its operator writes to, and the stream
-/// that reads it (in the same stage).
-pub(super) fn late_branch<T: Send + 'static>(
+/// The stream after `spec`, the operator of `node`: a node added before its spec was
+/// known, so that late outputs could read it. Its state id is the next one of `kind`.
+pub(super) fn chain_at<P, S, U>(
+    env: StreamEnv,
+    node: NodeId,
+    pipe: P,
+    mut spec: S,
+    witness: Witness<U>,
+    kind: &str,
+) -> DataStream<U, Chained<P, S>>
+where
+    S: OperatorSpec,
+{
+    spec.set_uid(env.next_uid(kind));
+    env.set_info(node, spec.info().clone());
+    DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
+}
+
+/// A late side output of node `from`: the stream that reads it (in the same stage),
+/// whose branch the operator writes to is put in `slot`.
+pub(super) fn late_output<T: Send + 'static>(
     env: &StreamEnv,
     from: NodeId,
-) -> (Branch<T>, DataStream<T, BranchPipe<T>>) {
-    let node = env.add_node(NodeKind::Route, OperatorInfo::new("late"));
-    env.connect(&Tail::at(from), node);
+    slot: &mut Option<Branch<T>>,
+) -> DataStream<T, BranchPipe<T>> {
+    let node = env.add_node(
+        NodeKind::Route,
+        OperatorInfo::new("late"),
+        &[Tail::at(from)],
+    );
     let branch = env.branch();
-    let stream = DataStream::new(
+    *slot = Some(branch.clone());
+    DataStream::new(
         env.clone(),
-        BranchPipe::new(branch.clone()),
+        BranchPipe::new(branch),
         Witness::new(),
         Tail::at(node),
-    );
-    (branch, stream)
+    )
 }
 
 /// A keyed (or all-) windowed stream being configured (Flink's `WindowedStream`).
@@ -249,6 +292,22 @@ pub struct WindowedStream<K, T, A, Tr, E, P> {
     /// The window's node in the logical plan.
     pub(super) node: NodeId,
     pub(super) late: Option<Branch<T>>,
+}
+
+impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P> {
+    /// The same windowed stream with its window configured by `f` (a witness call).
+    pub(super) fn configure<Tr2, E2>(
+        self,
+        f: impl FnOnce(WindowWitness<K, T, A, Tr, E>) -> WindowWitness<K, T, A, Tr2, E2>,
+    ) -> WindowedStream<K, T, A, Tr2, E2, P> {
+        WindowedStream {
+            env: self.env,
+            pipe: self.pipe,
+            witness: f(self.witness),
+            node: self.node,
+            late: self.late,
+        }
+    }
 }
 
 impl<K, T, A, Tr, E, P> WindowedStream<K, T, A, Tr, E, P>
@@ -270,9 +329,6 @@ where
     where
         F: stream_core::window::WindowFunction<K, T, A::Window, Out = U>,
     {
-        let mut spec = spec.late_to(late);
-        spec.set_uid(env.next_uid(WINDOW));
-        env.set_info(node, spec.info().clone());
-        DataStream::new(env, Chained::new(pipe, spec), witness, Tail::at(node))
+        chain_at(env, node, pipe, spec.late_to(late), witness, WINDOW)
     }
 }

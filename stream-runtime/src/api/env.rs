@@ -58,14 +58,8 @@ impl StreamEnv {
     /// A stream reading `source`.
     #[track_caller]
     pub fn source<S: Source>(&self, source: S) -> DataStream<S::Item, SourcePipe<S>> {
-        let at = Location::caller();
-        let info = OperatorInfo::new(format!("source({})", source.describe())).at(format!(
-            "{}:{}:{}",
-            at.file(),
-            at.line(),
-            at.column()
-        ));
-        let node = self.add_node(NodeKind::Source, info.clone());
+        let info = super::assemble::source_info(&source, None);
+        let node = self.add_node(NodeKind::Source, info.clone(), &[]);
         DataStream::new(
             self.clone(),
             SourcePipe::new(source, info),
@@ -109,17 +103,16 @@ impl StreamEnv {
         self.state.borrow_mut().graph.add_edge::<T>(partitioning)
     }
 
-    /// Adds a node to the job's logical plan.
-    pub(crate) fn add_node(&self, kind: NodeKind, info: OperatorInfo) -> NodeId {
-        self.state.borrow_mut().graph.add_node(kind, info)
-    }
-
-    /// Adds an edge to the job's logical plan, carried by exchange `via` if cut.
-    pub(crate) fn connect(&self, from: &Tail, to: NodeId) {
-        self.state
-            .borrow_mut()
-            .graph
-            .connect(from.node, to, from.partitioning, from.via);
+    /// Adds a node to the job's logical plan, reading `inputs` (in port order).
+    pub(crate) fn add_node(&self, kind: NodeKind, info: OperatorInfo, inputs: &[Tail]) -> NodeId {
+        let mut state = self.state.borrow_mut();
+        let node = state.graph.add_node(kind, info);
+        for input in inputs {
+            state
+                .graph
+                .connect(input.node, node, input.partitioning, input.via);
+        }
+        node
     }
 
     /// Shows `node` as `info`.

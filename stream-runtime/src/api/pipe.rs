@@ -2,7 +2,6 @@
 //! pipe becomes a stage once its downstream (a sink or an exchange) is known.
 
 use std::marker::PhantomData;
-use std::sync::Mutex;
 
 use stream_core::error::OpLabel;
 use stream_core::operator::{Either, Push};
@@ -12,7 +11,7 @@ use stream_core::Result;
 
 use super::branch::Branch;
 use super::env::StreamEnv;
-use super::spec::Spec;
+use super::spec::{PerInstance, Spec};
 use crate::graph::{NodeId, OperatorInfo, StageBuild, StageDecl};
 
 /// A chain under construction whose records are `Out`.
@@ -55,14 +54,13 @@ impl<S: Source> Pipe for SourcePipe<S> {
     {
         let max_parallelism = Some(self.source.max_parallelism());
         let info = self.info;
-        let source = Mutex::new(self.source);
+        let source = PerInstance::new(self.source);
         env.add_stage(StageDecl {
             anchor,
             max_parallelism,
             factory: Box::new(move |build| {
                 let next = end(build)?;
-                let source = source.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                super::assemble::source_stage(source, info.clone(), build, next)
+                super::assemble::source_stage(source.get(), info.clone(), build, next)
             }),
         });
     }
@@ -246,11 +244,10 @@ impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
         B: Fn(&mut StageBuild<'_>) -> Result<N> + Send + Sync + 'static,
     {
         // Each instance builds its own copy of the operator, in front of its downstream.
-        let spec = Mutex::new(self.spec);
+        let spec = PerInstance::new(self.spec);
         self.pipe.finish(env, anchor, move |build| {
             let next = end(build)?;
-            let spec = spec.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            spec.build(build, next)
+            spec.get().build(build, next)
         });
     }
 

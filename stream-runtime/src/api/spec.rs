@@ -3,6 +3,7 @@
 //! known. Both `stream!` and the DataStream API build stages from specs.
 
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
 use stream_core::error::OpLabel;
 use stream_core::operator::Push;
@@ -43,44 +44,132 @@ pub(crate) fn label(info: &OperatorInfo) -> OpLabel {
     OpLabel::new(info.label())
 }
 
-/// A spec whose operator is built from one closure and the downstream alone.
+/// A spec whose operator is built from one closure and the downstream alone:
+/// `simple_spec!(Name, Op, In => Out, where bounds)` declares `Name<F>` with
+/// `new(f, info)` and a `Spec<In>` that builds `Op::new(f, next)`. `Name<P>` adds a type
+/// the spec names besides its closure (`FlatMapSpec<F, I>`), `In, U` a type the bounds
+/// and `Out` may use.
 macro_rules! simple_spec {
-    ($(#[$doc:meta])* $name:ident, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
+    ($(#[$doc:meta])* $name:ident $(<$p:ident>)?, $op:ident, $in:ident $(, $u:ident)? => $out:ty, where $($bound:tt)*) => {
         $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name<F> {
+        pub struct $name<F $(, $p)?> {
             f: F,
-            info: OperatorInfo,
+            info: $crate::graph::OperatorInfo,
+            // `fn() -> ()`, or `fn() -> (P,)` with a named type `P`.
+            _types: ::std::marker::PhantomData<fn() -> ($($p,)?)>,
         }
 
-        impl<F> $name<F> {
-            /// The spec of `f`, shown as `info`.
-            pub fn new(f: F, info: OperatorInfo) -> Self {
-                $name { f, info }
+        // Not derived: only the closure needs to be `Clone`.
+        impl<F: Clone $(, $p)?> Clone for $name<F $(, $p)?> {
+            fn clone(&self) -> Self {
+                $name::new(self.f.clone(), self.info.clone())
             }
         }
 
-        impl<$in, $($u,)? F> Spec<$in> for $name<F>
+        impl<F $(, $p)?> $name<F $(, $p)?> {
+            /// The spec of `f`, shown as `info`.
+            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
+                $name {
+                    f,
+                    info,
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<$in, $($u,)? F> $crate::api::spec::Spec<$in> for $name<F $(, $p)?>
         where
             $($bound)*
         {
             type Out = $out;
-            type Op<N: Push<$out> + 'static> = $op<F, N>;
+            type Op<N: ::stream_core::operator::Push<$out> + 'static> = $op<F, N>;
 
             #[inline]
-            fn build<N: Push<$out> + 'static>(self, _build: &mut StageBuild<'_>, next: N) -> Result<Self::Op<N>> {
+            fn build<N: ::stream_core::operator::Push<$out> + 'static>(
+                self,
+                _build: &mut $crate::graph::StageBuild<'_>,
+                next: N,
+            ) -> ::stream_core::Result<Self::Op<N>> {
                 Ok($op::new(self.f, next))
             }
         }
 
-        impl<F> OperatorSpec for $name<F> {
-            fn info(&self) -> &OperatorInfo {
+        impl<F $(, $p)?> $crate::api::spec::OperatorSpec for $name<F $(, $p)?> {
+            fn info(&self) -> &$crate::graph::OperatorInfo {
                 &self.info
             }
         }
     };
 }
 pub(crate) use simple_spec;
+
+/// A spec whose operator keeps state per key: `keyed_spec!(Name, Op => Out, where bounds)`
+/// declares `Name<F, K, T>` with `new(f, info)`, reading `(K, T)` and building
+/// `Op::new(f, uid, label, next)`, an `Op<K, T, F, N>` (`K: Key` is implied). The keyed
+/// `reduce`, `aggregate` and `process` differ only in these types.
+macro_rules! keyed_spec {
+    ($(#[$doc:meta])* $name:ident, $op:ident => $out:ty, where $($bound:tt)*) => {
+        $(#[$doc])*
+        pub struct $name<F, K, T> {
+            f: F,
+            uid: String,
+            info: $crate::graph::OperatorInfo,
+            _types: ::std::marker::PhantomData<fn(K, T)>,
+        }
+
+        impl<F: Clone, K, T> Clone for $name<F, K, T> {
+            fn clone(&self) -> Self {
+                $name {
+                    f: self.f.clone(),
+                    uid: self.uid.clone(),
+                    info: self.info.clone(),
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<F, K, T> $name<F, K, T> {
+            /// The spec of `f`, shown as `info` (its state id until one is set).
+            pub fn new(f: F, info: $crate::graph::OperatorInfo) -> Self {
+                $name {
+                    f,
+                    uid: info.kind.clone(),
+                    info,
+                    _types: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<F, K, T> $crate::api::spec::Spec<(K, T)> for $name<F, K, T>
+        where
+            K: ::stream_core::key::Key,
+            $($bound)*
+        {
+            type Out = $out;
+            type Op<N: ::stream_core::operator::Push<$out> + 'static> = $op<K, T, F, N>;
+
+            fn build<N: ::stream_core::operator::Push<$out> + 'static>(
+                self,
+                _build: &mut $crate::graph::StageBuild<'_>,
+                next: N,
+            ) -> ::stream_core::Result<Self::Op<N>> {
+                let label = $crate::api::spec::label(&self.info);
+                Ok($op::new(self.f, self.uid, label, next))
+            }
+        }
+
+        impl<F, K, T> $crate::api::spec::OperatorSpec for $name<F, K, T> {
+            fn info(&self) -> &$crate::graph::OperatorInfo {
+                &self.info
+            }
+
+            fn set_uid(&mut self, uid: String) {
+                self.uid = uid;
+            }
+        }
+    };
+}
+pub(crate) use keyed_spec;
 
 // The specs live with their operators (`ops/`); named here too, where they always were.
 pub use super::ops::aggregate::KeyedAggregateSpec;
@@ -110,6 +199,23 @@ pub(crate) fn late_writer<T: 'static>(
     match branch {
         Some(branch) => branch.build(build),
         None => Ok(None),
+    }
+}
+
+/// What a stage factory owns and gives each instance a clone of (specs, sources): they
+/// are `Send` but not necessarily `Sync`, and a factory is, so they are cloned under a
+/// lock (instances are built one at a time).
+pub(crate) struct PerInstance<T>(Mutex<T>);
+
+impl<T: Clone> PerInstance<T> {
+    /// Owns `parts`.
+    pub(crate) fn new(parts: T) -> Self {
+        PerInstance(Mutex::new(parts))
+    }
+
+    /// A clone for one instance (a panic while building another does not poison them).
+    pub(crate) fn get(&self) -> T {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

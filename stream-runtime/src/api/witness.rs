@@ -13,7 +13,7 @@ use std::panic::Location;
 use stream_core::key::Key;
 use stream_core::source::Source;
 use stream_core::window::function::Eviction;
-use stream_core::window::{Trigger, WindowAssigner};
+use stream_core::window::{Evictor, Trigger, WindowAssigner};
 
 use super::spec::WindowSpec;
 use crate::graph::OperatorInfo;
@@ -25,6 +25,13 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of operators of `stream`, if named.
+    pub(crate) fn of(stream: Option<&'static str>) -> Self {
+        Origin { stream }
+    }
+
+    /// How an operator of kind `kind` appears in plans and errors: in this origin's stream,
+    /// written where the user called it (each call on the way is `#[track_caller]`).
     #[track_caller]
     pub(crate) fn info(self, kind: impl Into<String>) -> OperatorInfo {
         let at = Location::caller();
@@ -53,10 +60,7 @@ impl<T> Copy for Witness<T> {}
 
 impl<T> Default for Witness<T> {
     fn default() -> Self {
-        Witness {
-            origin: Origin::default(),
-            _records: PhantomData,
-        }
+        Witness::with_origin(Origin::default())
     }
 }
 
@@ -77,12 +81,17 @@ impl<T> Witness<T> {
         self
     }
 
-    /// The witness of a stream of `U`, keeping the name.
-    pub(crate) fn to<U>(self) -> Witness<U> {
+    /// The witness of a stream belonging to `origin`'s stream.
+    pub(crate) fn with_origin(origin: Origin) -> Self {
         Witness {
-            origin: self.origin,
+            origin,
             _records: PhantomData,
         }
+    }
+
+    /// The witness of a stream of `U`, keeping the name.
+    pub(crate) fn to<U>(self) -> Witness<U> {
+        Witness::with_origin(self.origin)
     }
 }
 
@@ -119,10 +128,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
 
     /// The plain stream of `(K, T)` pairs (what travels through the keyed exchange).
     pub fn pairs(self) -> Witness<(K, T)> {
-        Witness {
-            origin: self.origin,
-            _records: PhantomData,
-        }
+        Witness::with_origin(self.origin)
     }
 }
 
@@ -141,9 +147,36 @@ pub struct WindowWitness<K, T, A, Tr, E> {
 impl<K, T, A, Tr, E> WindowWitness<K, T, A, Tr, E> {
     /// The stream of `(K, T)` pairs the window operator reads.
     pub fn pairs(&self) -> Witness<(K, T)> {
-        Witness {
+        Witness::with_origin(self.origin)
+    }
+
+    /// The same window with the trigger and evictor `f` makes of its own (a witness of
+    /// other types, which a struct update cannot give).
+    pub(crate) fn rebuild<Tr2, E2>(
+        self,
+        f: impl FnOnce(Tr, E) -> (Tr2, E2),
+    ) -> WindowWitness<K, T, A, Tr2, E2> {
+        let (trigger, evictor) = f(self.trigger, self.evictor);
+        WindowWitness {
+            assigner: self.assigner,
+            trigger,
+            evictor,
+            evicting: self.evicting,
+            allowed_lateness: self.allowed_lateness,
             origin: self.origin,
-            _records: PhantomData,
+            _types: PhantomData,
+        }
+    }
+
+    /// The same window with `evictor`, shown in plans.
+    pub(crate) fn with_evictor<E2: Evictor<T>>(
+        self,
+        evictor: E2,
+    ) -> WindowWitness<K, T, A, Tr, E2> {
+        let evicting = Some(evictor.describe());
+        WindowWitness {
+            evicting,
+            ..self.rebuild(|trigger, _| (trigger, evictor))
         }
     }
 }
@@ -190,7 +223,7 @@ where
         make: impl FnOnce(E) -> F,
     ) -> (WindowSpec<A, Tr, F, K, T>, Witness<O>, Witness<T>) {
         let info = self.info(function);
-        let w = Witness::<O>::default().named_origin(self.origin);
+        let w = Witness::<O>::with_origin(self.origin);
         let spec = WindowSpec::new(
             self.assigner,
             self.trigger,
@@ -199,12 +232,5 @@ where
             info,
         );
         (spec, w, w.to())
-    }
-}
-
-impl<T> Witness<T> {
-    pub(crate) fn named_origin(mut self, origin: Origin) -> Self {
-        self.origin = origin;
-        self
     }
 }

@@ -33,89 +33,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::aggregate::{AggBuilder, Aggregate};
 use stream_core::key::Key;
 use stream_core::operator::keyed::KeyedAggregate;
-use stream_core::operator::Push;
 use stream_core::window::function::{Collector, Eviction, ProcessAfter, ProcessContext};
 use stream_core::window::{Trigger, WindowAssigner, Windowed};
-use stream_core::Result;
 
 use crate::api::datastream::{DataStream, KeyedStream, WindowedStream};
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::WindowSpec;
-use crate::api::spec::{label, OperatorSpec, Spec};
+use crate::api::spec::{keyed_spec, WindowSpec};
 use crate::api::witness::{KeyedWitness, WindowWitness, Witness};
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `aggregate` in plans and `stream!`.
 pub const AGGREGATE: &str = "aggregate";
 
-/// Rolling keyed `aggregate`.
-pub struct KeyedAggregateSpec<A, K, T> {
-    aggregate: A,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, T)>,
-}
-
-impl<A: Clone, K, T> Clone for KeyedAggregateSpec<A, K, T> {
-    fn clone(&self) -> Self {
-        KeyedAggregateSpec {
-            aggregate: self.aggregate.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<A, K, T> KeyedAggregateSpec<A, K, T> {
-    /// The spec of `aggregate`.
-    pub fn new(aggregate: A, info: OperatorInfo) -> Self {
-        KeyedAggregateSpec {
-            aggregate,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, T, A> Spec<(K, T)> for KeyedAggregateSpec<A, K, T>
-where
-    K: Key,
-    T: 'static,
-    A: Aggregate<T>,
-{
-    type Out = (K, A::Out);
-    type Op<N: Push<(K, A::Out)> + 'static> = KeyedAggregate<K, T, A, N>;
-
-    fn build<N: Push<(K, A::Out)> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedAggregate::new(
-            self.aggregate,
-            self.uid,
-            label(&self.info),
-            next,
-        ))
-    }
-}
-
-impl<A, K, T> OperatorSpec for KeyedAggregateSpec<A, K, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
+keyed_spec!(
+    /// Rolling keyed `aggregate`.
+    KeyedAggregateSpec, KeyedAggregate => (K, F::Out), where T: 'static, F: Aggregate<T>
+);
 
 impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     /// Rolling `aggregate(a)` per key: emits `(key, result)` after each record.

@@ -72,8 +72,7 @@ where
     P: Pipe<Out = (K, T)>,
 {
     /// Late records within `lateness` of a window's end update it and fire it again.
-    pub fn allowed_lateness(mut self, lateness: Duration) -> Self {
-        self.witness = self.witness.allowed_lateness(lateness);
-        self
+    pub fn allowed_lateness(self, lateness: Duration) -> Self {
+        self.configure(|w| w.allowed_lateness(lateness))
     }
 }

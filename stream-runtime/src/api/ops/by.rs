@@ -27,6 +27,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cmp::Ordering;
+
 use stream_core::key::Key;
 
 use crate::api::datastream::{DataStream, KeyedStream};
@@ -46,7 +48,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     #[track_caller]
     pub fn max_by<V, F>(
         self,
-        mut f: F,
+        f: F,
     ) -> (
         KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
         Witness<T>,
@@ -55,16 +57,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         F: FnMut(&T) -> V + Clone + Send + 'static,
         V: PartialOrd,
     {
-        self.rolling(
-            MAX_BY,
-            move |best: T, next: T| {
-                if f(&next) > f(&best) {
-                    next
-                } else {
-                    best
-                }
-            },
-        )
+        self.rolling(MAX_BY, keep_by(f, Ordering::Greater))
     }
 
     /// Rolling `min_by(f)` per key: the record with the smallest `f(record)` so far, the
@@ -72,7 +65,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     #[track_caller]
     pub fn min_by<V, F>(
         self,
-        mut f: F,
+        f: F,
     ) -> (
         KeyedReduceSpec<impl FnMut(T, T) -> T + Clone + Send + 'static, K, T>,
         Witness<T>,
@@ -81,16 +74,23 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         F: FnMut(&T) -> V + Clone + Send + 'static,
         V: PartialOrd,
     {
-        self.rolling(
-            MIN_BY,
-            move |best: T, next: T| {
-                if f(&next) < f(&best) {
-                    next
-                } else {
-                    best
-                }
-            },
-        )
+        self.rolling(MIN_BY, keep_by(f, Ordering::Less))
+    }
+}
+
+/// A reduce keeping the record whose `f(record)` compares as `wanted` to the best one so
+/// far's (the first on ties).
+fn keep_by<T, V, F>(mut f: F, wanted: Ordering) -> impl FnMut(T, T) -> T + Clone + Send + 'static
+where
+    F: FnMut(&T) -> V + Clone + Send + 'static,
+    V: PartialOrd,
+{
+    move |best: T, next: T| {
+        if f(&next).partial_cmp(&f(&best)) == Some(wanted) {
+            next
+        } else {
+            best
+        }
     }
 }
 

@@ -99,12 +99,9 @@ where
         G: FnMut(B) -> U + Clone + Send + 'static,
     {
         let (spec, witness) = self.witness().co_map(f, g);
-        let (first, second) = (self.first.tail.node, self.second.tail.node);
-        let (env, a) = self.first.cut(Partitioning::Forward);
-        let (_, b) = self.second.cut(Partitioning::Forward);
-        let node = env.add_node(NodeKind::Operator, spec.info().clone());
-        env.connect(&Tail::through(first, Partitioning::Forward, a), node);
-        env.connect(&Tail::through(second, Partitioning::Forward, b), node);
+        let (env, first) = self.first.cut(Partitioning::Forward);
+        let (_, second) = self.second.cut(Partitioning::Forward);
+        let node = env.add_node(NodeKind::Operator, spec.info().clone(), &[first, second]);
         DataStream::new(
             env,
             Chained::new(InputPipe::new(), spec),

@@ -38,7 +38,6 @@ use crate::api::pipe::{InputPipe, Pipe};
 use crate::api::spec::KeyBySpec;
 use crate::api::two_input::{ConnectedStreams, KeyedConnected};
 use crate::api::witness::KeyedWitness;
-use crate::exchange::Partitioning;
 use crate::graph::{NodeId, NodeKind, OperatorInfo};
 
 /// The name of `connect` in plans and `stream!`.
@@ -47,10 +46,11 @@ pub const CONNECT: &str = "connect";
 /// The node where two keyed streams meet: it only routes, the keyed operators after it
 /// see `Either<A, B>`.
 fn connect_node(env: &StreamEnv, first: Tail, second: Tail) -> NodeId {
-    let node = env.add_node(NodeKind::Route, OperatorInfo::new(CONNECT));
-    env.connect(&first, node);
-    env.connect(&second, node);
-    node
+    env.add_node(
+        NodeKind::Route,
+        OperatorInfo::new(CONNECT),
+        &[first, second],
+    )
 }
 
 /// Streams of two `StreamEnv`s belong to two jobs: connecting them is a build error.
@@ -115,15 +115,11 @@ where
         G: FnMut(&B) -> K + Clone + Send + 'static,
     {
         let (first_key, second_key, keyed) = self.witness().key_by(f, g);
-        let (first, second) = (self.first.tail.node, self.second.tail.node);
+        let (first_node, second_node) = (self.first.tail.node, self.second.tail.node);
         // Each side's key selector runs before its exchange, as part of it.
-        let (env, a) = self.first.exchange_by_key(first_key, first);
-        let (_, b) = self.second.exchange_by_key(second_key, second);
-        let node = connect_node(
-            &env,
-            Tail::through(first, Partitioning::Hash, a),
-            Tail::through(second, Partitioning::Hash, b),
-        );
+        let (env, first) = self.first.exchange_by_key(first_key, first_node);
+        let (_, second) = self.second.exchange_by_key(second_key, second_node);
+        let node = connect_node(&env, first, second);
         KeyedStream {
             env,
             pipe: InputPipe::new(),

@@ -33,13 +33,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
 use stream_core::window::assigner::GlobalWindows;
 use stream_core::window::evictor::{count_evictor, CountEvictor};
 use stream_core::window::trigger::{count_trigger, purging, CountTrigger, PurgingTrigger};
-use stream_core::window::{Evictor, NoEvictor};
+use stream_core::window::NoEvictor;
 
 use crate::api::datastream::{KeyedStream, WindowedStream};
 use crate::api::pipe::Pipe;
@@ -55,16 +53,8 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         self,
         size: u64,
     ) -> WindowWitness<K, T, GlobalWindows, PurgingTrigger<CountTrigger>, NoEvictor> {
-        let window = self.window(GlobalWindows);
-        WindowWitness {
-            trigger: purging(count_trigger(size)),
-            assigner: window.assigner,
-            evictor: window.evictor,
-            evicting: window.evicting,
-            allowed_lateness: window.allowed_lateness,
-            origin: window.origin,
-            _types: PhantomData,
-        }
+        self.window(GlobalWindows)
+            .rebuild(|_, evictor| (purging(count_trigger(size)), evictor))
     }
 
     /// `count_window(size, slide)`: per key, every `slide` records a window over the last
@@ -74,16 +64,9 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         size: u64,
         slide: u64,
     ) -> WindowWitness<K, T, GlobalWindows, CountTrigger, CountEvictor> {
-        let evictor = count_evictor(usize::try_from(size).unwrap_or(usize::MAX));
-        WindowWitness {
-            trigger: count_trigger(slide),
-            assigner: GlobalWindows,
-            evicting: Some(<CountEvictor as Evictor<T>>::describe(&evictor)),
-            evictor,
-            allowed_lateness: 0,
-            origin: self.origin,
-            _types: PhantomData,
-        }
+        self.window(GlobalWindows)
+            .with_evictor(count_evictor(usize::try_from(size).unwrap_or(usize::MAX)))
+            .rebuild(|_, evictor| (count_trigger(slide), evictor))
     }
 }
 

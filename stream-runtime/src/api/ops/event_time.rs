@@ -20,15 +20,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use stream_core::operator::{AssignTimestamps, Push};
+use stream_core::operator::AssignTimestamps;
 use stream_core::time::Timestamp;
-use stream_core::Result;
 
 use crate::api::datastream::DataStream;
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::{simple_spec, OperatorSpec, Spec};
+use crate::api::spec::simple_spec;
 use crate::api::witness::Witness;
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `event_time` in plans and `stream!`.
 pub const EVENT_TIME: &str = "event_time";

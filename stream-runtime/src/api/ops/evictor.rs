@@ -35,8 +35,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
 use stream_core::window::function::Eviction;
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
@@ -61,15 +59,7 @@ where
     where
         E2: Evictor<T> + Eviction<K, T, A::Window>,
     {
-        WindowWitness {
-            assigner: self.assigner,
-            trigger: self.trigger,
-            evicting: Some(evictor.describe()),
-            evictor,
-            allowed_lateness: self.allowed_lateness,
-            origin: self.origin,
-            _types: PhantomData,
-        }
+        self.with_evictor(evictor)
     }
 }
 
@@ -87,12 +77,6 @@ where
     where
         E2: Evictor<T> + Eviction<K, T, A::Window>,
     {
-        WindowedStream {
-            env: self.env,
-            pipe: self.pipe,
-            witness: self.witness.evictor(evictor),
-            node: self.node,
-            late: self.late,
-        }
+        self.configure(|w| w.evictor(evictor))
     }
 }

@@ -19,14 +19,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use stream_core::operator::{Filter, Push};
-use stream_core::Result;
+use stream_core::operator::Filter;
 
 use crate::api::datastream::DataStream;
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::{simple_spec, OperatorSpec, Spec};
+use crate::api::spec::simple_spec;
 use crate::api::witness::Witness;
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `filter` in plans and `stream!`.
 pub const FILTER: &str = "filter";

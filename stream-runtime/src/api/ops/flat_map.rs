@@ -24,67 +24,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
-use stream_core::operator::{FlatMap, Push};
-use stream_core::Result;
+use stream_core::operator::FlatMap;
 
 use crate::api::datastream::DataStream;
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::{OperatorSpec, Spec};
+use crate::api::spec::simple_spec;
 use crate::api::witness::Witness;
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `flat_map` in plans and `stream!`.
 pub const FLAT_MAP: &str = "flat_map";
 
-/// `flat_map`.
-pub struct FlatMapSpec<F, I> {
-    f: F,
-    info: OperatorInfo,
-    _out: PhantomData<fn() -> I>,
-}
-
-impl<F: Clone, I> Clone for FlatMapSpec<F, I> {
-    fn clone(&self) -> Self {
-        FlatMapSpec::new(self.f.clone(), self.info.clone())
-    }
-}
-
-impl<F, I> FlatMapSpec<F, I> {
-    /// The spec of `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        FlatMapSpec {
-            f,
-            info,
-            _out: PhantomData,
-        }
-    }
-}
-
-impl<T, I, F> Spec<T> for FlatMapSpec<F, I>
-where
-    F: FnMut(T) -> I + Clone + Send + 'static,
-    I: IntoIterator + 'static,
-{
-    type Out = I::Item;
-    type Op<N: Push<I::Item> + 'static> = FlatMap<F, N>;
-
-    #[inline]
-    fn build<N: Push<I::Item> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(FlatMap::new(self.f, next))
-    }
-}
-
-impl<F, I> OperatorSpec for FlatMapSpec<F, I> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
+simple_spec!(
+    /// `flat_map`.
+    FlatMapSpec<I>, FlatMap, T, I => I::Item,
+    where F: FnMut(T) -> I + Clone + Send + 'static, I: IntoIterator + 'static
+);
 
 impl<T: Send + 'static> Witness<T> {
     /// `flat_map(f)`: zero or more outputs per record.

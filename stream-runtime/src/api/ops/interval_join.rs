@@ -45,8 +45,7 @@ use stream_core::operator::{Either, Push};
 use stream_core::Result;
 
 use crate::api::branch::Branch;
-use crate::api::datastream::{late_branch, DataStream};
-use crate::api::env::Tail;
+use crate::api::datastream::{chain_at, late_output, DataStream};
 use crate::api::pipe::{BranchPipe, Chained};
 use crate::api::spec::{label, late_writer, LateWriter, OperatorSpec, Spec};
 use crate::api::two_input::{KeyedConnected, KeyedPairPipe};
@@ -214,9 +213,9 @@ impl<K: Key, A: Send + 'static, B: Send + 'static> KeyedWitness<K, Either<A, B>>
             .info(format!("{INTERVAL_JOIN}({lower} ms, {upper} ms)"));
         (
             IntervalJoinSpec::new(IntervalJoin::new(lower, upper, f), info),
-            Witness::<O>::new().named_origin(self.origin),
-            Witness::<A>::new().named_origin(self.origin),
-            Witness::<B>::new().named_origin(self.origin),
+            Witness::with_origin(self.origin),
+            Witness::with_origin(self.origin),
+            Witness::with_origin(self.origin),
         )
     }
 }
@@ -237,10 +236,11 @@ where
                 format!("interval_join({lower}, {upper}): the lower bound is above the upper one, so nothing could join"),
             );
         }
-        let node = self
-            .env
-            .add_node(NodeKind::Operator, OperatorInfo::new(INTERVAL_JOIN));
-        self.env.connect(&self.tail, node);
+        let node = self.env.add_node(
+            NodeKind::Operator,
+            OperatorInfo::new(INTERVAL_JOIN),
+            &[self.tail],
+        );
         IntervalJoinBuilder {
             stream: self,
             node,
@@ -282,16 +282,12 @@ where
     /// The first stream's records that arrive behind the watermark (Flink's
     /// `sideOutputLeftLateData`); without it they are dropped (and counted).
     pub fn late_left(&mut self) -> DataStream<A, BranchPipe<A>> {
-        let (branch, late) = late_branch(&self.stream.env, self.node);
-        self.late.0 = Some(branch);
-        late
+        late_output(&self.stream.env, self.node, &mut self.late.0)
     }
 
     /// The second stream's late records (Flink's `sideOutputRightLateData`).
     pub fn late_right(&mut self) -> DataStream<B, BranchPipe<B>> {
-        let (branch, late) = late_branch(&self.stream.env, self.node);
-        self.late.1 = Some(branch);
-        late
+        late_output(&self.stream.env, self.node, &mut self.late.1)
     }
 
     /// `f(&a, &b)` for every pair in the interval, with the later of both timestamps.
@@ -319,14 +315,7 @@ where
         if exclusive.1 {
             spec = spec.upper_bound_exclusive();
         }
-        spec = spec.late_to(late.0, late.1);
-        spec.set_uid(stream.env.next_uid(INTERVAL_JOIN));
-        stream.env.set_info(node, spec.info().clone());
-        DataStream::new(
-            stream.env,
-            Chained::new(stream.pipe, spec),
-            witness,
-            Tail::at(node),
-        )
+        let spec = spec.late_to(late.0, late.1);
+        chain_at(stream.env, node, stream.pipe, spec, witness, INTERVAL_JOIN)
     }
 }

@@ -21,70 +21,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
-use stream_core::operator::{KeyBy, Push};
-use stream_core::Result;
+use stream_core::operator::KeyBy;
 
 use crate::api::datastream::{DataStream, KeyedStream};
 use crate::api::env::{StreamEnv, Tail};
-use crate::api::pipe::{Chained, InputPipe, Pipe};
-use crate::api::spec::{ExchangeSpec, OperatorSpec, Spec};
+use crate::api::pipe::{InputPipe, Pipe};
+use crate::api::spec::{simple_spec, OperatorSpec};
 use crate::api::witness::{KeyedWitness, Witness};
 use crate::exchange::{KeyGroupPartitioner, Partitioning};
-use crate::graph::{EdgeId, NodeId, NodeKind, OperatorInfo, StageBuild};
+use crate::graph::{NodeId, NodeKind};
 
 /// The name of `key_by` in plans and `stream!`.
 pub const KEY_BY: &str = "key_by";
 
-/// `key_by`: pairs records with their key.
-pub struct KeyBySpec<F, K> {
-    f: F,
-    info: OperatorInfo,
-    _key: PhantomData<fn() -> K>,
-}
-
-impl<F: Clone, K> Clone for KeyBySpec<F, K> {
-    fn clone(&self) -> Self {
-        KeyBySpec::new(self.f.clone(), self.info.clone())
-    }
-}
-
-impl<F, K> KeyBySpec<F, K> {
-    /// The spec of key selector `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        KeyBySpec {
-            f,
-            info,
-            _key: PhantomData,
-        }
-    }
-}
-
-impl<T, K, F> Spec<T> for KeyBySpec<F, K>
-where
-    F: FnMut(&T) -> K + Clone + Send + 'static,
-    K: 'static,
-{
-    type Out = (K, T);
-    type Op<N: Push<(K, T)> + 'static> = KeyBy<F, N>;
-
-    #[inline]
-    fn build<N: Push<(K, T)> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyBy::new(self.f, next))
-    }
-}
-
-impl<F, K> OperatorSpec for KeyBySpec<F, K> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-}
+simple_spec!(
+    /// `key_by`: pairs records with their key.
+    KeyBySpec<K>, KeyBy, T, K => (K, T), where F: FnMut(&T) -> K + Clone + Send + 'static, K: 'static
+);
 
 impl<T: Send + 'static> Witness<T> {
     /// `key_by(f)`: partitions the stream by `f(&record)`.
@@ -110,33 +64,31 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         K: Key,
     {
         let (spec, keyed) = self.witness.key_by(f);
-        let node = self.env.add_node(NodeKind::Operator, spec.info().clone());
-        self.env.connect(&self.tail, node);
-        let (env, edge) = self.exchange_by_key(spec, node);
+        let node = self
+            .env
+            .add_node(NodeKind::Operator, spec.info().clone(), &[self.tail]);
+        let (env, tail) = self.exchange_by_key(spec, node);
         KeyedStream {
             env,
             pipe: InputPipe::new(),
             witness: keyed,
-            tail: Tail::through(node, Partitioning::Hash, edge),
+            tail,
         }
     }
 
     /// Ends the stage (the one of node `anchor`) at a hash exchange on the key `spec`
-    /// extracts; returns the edge.
+    /// extracts; returns where the next stage reads it.
     pub(crate) fn exchange_by_key<K, F>(
         self,
         spec: KeyBySpec<F, K>,
         anchor: NodeId,
-    ) -> (StreamEnv, EdgeId)
+    ) -> (StreamEnv, Tail)
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
     {
-        let edge = self.env.add_edge::<(K, T)>(Partitioning::Hash);
-        Chained::new(self.pipe, spec).finish(&self.env, anchor, move |build| {
-            let partitioner = KeyGroupPartitioner::new(build.instance.max_parallelism);
-            ExchangeSpec::<(K, T), _>::new(edge, partitioner).build(build)
-        });
-        (self.env, edge)
+        self.cut_keyed(spec, anchor, Partitioning::Hash, |build| {
+            KeyGroupPartitioner::new(build.instance.max_parallelism)
+        })
     }
 }

@@ -38,7 +38,7 @@ use stream_core::key::Key;
 use stream_core::window::function::Eviction;
 use stream_core::window::{Trigger, WindowAssigner};
 
-use crate::api::datastream::{late_branch, DataStream, WindowedStream};
+use crate::api::datastream::{late_output, DataStream, WindowedStream};
 use crate::api::pipe::{BranchPipe, Pipe};
 
 /// The name of `late_to` in plans and `stream!`.
@@ -55,8 +55,6 @@ where
 {
     /// The records that arrive after the allowed lateness (instead of dropping them).
     pub fn late_output(&mut self) -> DataStream<T, BranchPipe<T>> {
-        let (branch, late) = late_branch(&self.env, self.node);
-        self.late = Some(branch);
-        late
+        late_output(&self.env, self.node, &mut self.late)
     }
 }

@@ -19,14 +19,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use stream_core::operator::{Map, Push};
-use stream_core::Result;
+use stream_core::operator::Map;
 
 use crate::api::datastream::DataStream;
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::{simple_spec, OperatorSpec, Spec};
+use crate::api::spec::simple_spec;
 use crate::api::witness::Witness;
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `map` in plans and `stream!`.
 pub const MAP: &str = "map";

@@ -30,91 +30,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
 use stream_core::operator::keyed::{KeyedProcess, KeyedProcessFunction};
-use stream_core::operator::Push;
 use stream_core::window::function::{
     Collector, Eviction, ProcessFn, ProcessWindow, ProcessWindowFn, WindowContext,
 };
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
-use stream_core::Result;
 
 use crate::api::datastream::{DataStream, KeyedStream, WindowedStream};
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::WindowSpec;
-use crate::api::spec::{label, OperatorSpec, Spec};
+use crate::api::spec::{keyed_spec, WindowSpec};
 use crate::api::witness::{KeyedWitness, WindowWitness, Witness};
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `process` in plans and `stream!`.
 pub const PROCESS: &str = "process";
 
-/// Keyed `process`.
-pub struct KeyedProcessSpec<P, K, I> {
-    function: P,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, I)>,
-}
-
-impl<P: Clone, K, I> Clone for KeyedProcessSpec<P, K, I> {
-    fn clone(&self) -> Self {
-        KeyedProcessSpec {
-            function: self.function.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<P, K, I> KeyedProcessSpec<P, K, I> {
-    /// The spec of `function`.
-    pub fn new(function: P, info: OperatorInfo) -> Self {
-        KeyedProcessSpec {
-            function,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, I, P> Spec<(K, I)> for KeyedProcessSpec<P, K, I>
-where
-    K: Key,
-    I: 'static,
-    P: KeyedProcessFunction<K, I>,
-    P::Out: Send,
-{
-    type Out = P::Out;
-    type Op<N: Push<P::Out> + 'static> = KeyedProcess<K, I, P, N>;
-
-    fn build<N: Push<P::Out> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedProcess::new(
-            self.function,
-            self.uid,
-            label(&self.info),
-            next,
-        ))
-    }
-}
-
-impl<P, K, I> OperatorSpec for KeyedProcessSpec<P, K, I> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
+keyed_spec!(
+    /// Keyed `process`.
+    KeyedProcessSpec, KeyedProcess => F::Out,
+    where T: 'static, F: KeyedProcessFunction<K, T>, F::Out: Send
+);
 
 impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     /// `process(f)`: the low-level keyed function with state and timers.

@@ -23,83 +23,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
 use stream_core::operator::keyed::KeyedReduce;
-use stream_core::operator::Push;
 use stream_core::window::function::{Collector, Eviction, ProcessAfter, ProcessContext};
 use stream_core::window::{Trigger, WindowAssigner, Windowed};
-use stream_core::Result;
 
 use crate::api::datastream::{DataStream, KeyedStream, WindowedStream};
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::WindowSpec;
-use crate::api::spec::{label, OperatorSpec, Spec};
+use crate::api::spec::{keyed_spec, WindowSpec};
 use crate::api::witness::{KeyedWitness, WindowWitness, Witness};
-use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `reduce` in plans and `stream!`.
 pub const REDUCE: &str = "reduce";
 
-/// Rolling keyed `reduce`.
-pub struct KeyedReduceSpec<F, K, T> {
-    f: F,
-    uid: String,
-    info: OperatorInfo,
-    _types: PhantomData<fn(K, T)>,
-}
-
-impl<F: Clone, K, T> Clone for KeyedReduceSpec<F, K, T> {
-    fn clone(&self) -> Self {
-        KeyedReduceSpec {
-            f: self.f.clone(),
-            uid: self.uid.clone(),
-            info: self.info.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<F, K, T> KeyedReduceSpec<F, K, T> {
-    /// The spec of `f`.
-    pub fn new(f: F, info: OperatorInfo) -> Self {
-        KeyedReduceSpec {
-            f,
-            uid: info.kind.clone(),
-            info,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<K, T, F> Spec<(K, T)> for KeyedReduceSpec<F, K, T>
-where
-    K: Key,
-    T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: FnMut(T, T) -> T + Clone + Send + 'static,
-{
-    type Out = T;
-    type Op<N: Push<T> + 'static> = KeyedReduce<K, T, F, N>;
-
-    fn build<N: Push<T> + 'static>(
-        self,
-        _build: &mut StageBuild<'_>,
-        next: N,
-    ) -> Result<Self::Op<N>> {
-        Ok(KeyedReduce::new(self.f, self.uid, label(&self.info), next))
-    }
-}
-
-impl<F, K, T> OperatorSpec for KeyedReduceSpec<F, K, T> {
-    fn info(&self) -> &OperatorInfo {
-        &self.info
-    }
-
-    fn set_uid(&mut self, uid: String) {
-        self.uid = uid;
-    }
-}
+keyed_spec!(
+    /// Rolling keyed `reduce`.
+    KeyedReduceSpec, KeyedReduce => T,
+    where
+        T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+        F: FnMut(T, T) -> T + Clone + Send + 'static
+);
 
 impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
     /// Rolling `reduce(f)` per key: emits each new reduced value.
@@ -109,10 +52,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         F: FnMut(T, T) -> T + Clone + Send + 'static,
         T: Clone + serde::Serialize + serde::de::DeserializeOwned,
     {
-        (
-            KeyedReduceSpec::new(f, self.origin.info(REDUCE)),
-            self.pairs().to(),
-        )
+        self.rolling(REDUCE, f)
     }
 
     /// A rolling reduce shown as `kind` in plans.

@@ -28,6 +28,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cmp::Ordering;
+
 use stream_core::key::Key;
 
 use crate::api::datastream::{DataStream, KeyedStream};
@@ -59,14 +61,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
         V: PartialOrd + Clone,
     {
-        self.rolling(
-            MAX,
-            fold_field(field, |acc: &mut V, v: V| {
-                if v > *acc {
-                    *acc = v;
-                }
-            }),
-        )
+        self.rolling(MAX, fold_field(field, replace_if(Ordering::Greater)))
     }
 
     /// Rolling `min(field)` per key: the key's first record with `*field(record)` set to
@@ -83,14 +78,7 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         F: FnMut(&mut T) -> &mut V + Clone + Send + 'static,
         V: PartialOrd + Clone,
     {
-        self.rolling(
-            MIN,
-            fold_field(field, |acc: &mut V, v: V| {
-                if v < *acc {
-                    *acc = v;
-                }
-            }),
-        )
+        self.rolling(MIN, fold_field(field, replace_if(Ordering::Less)))
     }
 
     /// Rolling `sum(field)` per key: the key's first record with `*field(record)` set to
@@ -108,6 +96,16 @@ impl<K: Key, T: Send + 'static> KeyedWitness<K, T> {
         V: std::ops::AddAssign + Clone,
     {
         self.rolling(SUM, fold_field(field, |acc: &mut V, v: V| *acc += v))
+    }
+}
+
+/// A fold that replaces the value so far by a new one comparing as `wanted` to it (the
+/// first on ties).
+fn replace_if<V: PartialOrd>(wanted: Ordering) -> impl FnMut(&mut V, V) + Clone + Send + 'static {
+    move |acc: &mut V, v: V| {
+        if v.partial_cmp(acc) == Some(wanted) {
+            *acc = v;
+        }
     }
 }
 

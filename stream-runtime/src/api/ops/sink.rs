@@ -29,7 +29,7 @@ use stream_core::Result;
 
 use crate::api::datastream::DataStream;
 use crate::api::pipe::Pipe;
-use crate::api::spec::{label, OperatorSpec};
+use crate::api::spec::{label, OperatorSpec, PerInstance};
 use crate::api::witness::Witness;
 use crate::graph::{NodeKind, OperatorInfo, StageBuild};
 
@@ -97,14 +97,11 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     #[track_caller]
     pub fn sink<S: Sink<T>>(self, sink: S) {
         let spec = self.witness.sink(sink);
-        let node = self.env.add_node(NodeKind::Sink, spec.info().clone());
-        self.env.connect(&self.tail, node);
-        let spec = std::sync::Mutex::new(spec);
-        self.pipe.finish(&self.env, node, move |build| {
-            spec.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-                .build(build)
-        });
+        let node = self
+            .env
+            .add_node(NodeKind::Sink, spec.info().clone(), &[self.tail]);
+        let spec = PerInstance::new(spec);
+        self.pipe
+            .finish(&self.env, node, move |build| spec.get().build(build));
     }
 }

@@ -34,8 +34,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::marker::PhantomData;
-
 use stream_core::key::Key;
 use stream_core::window::function::Eviction;
 use stream_core::window::{Trigger, WindowAssigner};
@@ -60,15 +58,7 @@ where
         self,
         trigger: Tr2,
     ) -> WindowWitness<K, T, A, Tr2, E> {
-        WindowWitness {
-            assigner: self.assigner,
-            trigger,
-            evictor: self.evictor,
-            evicting: self.evicting,
-            allowed_lateness: self.allowed_lateness,
-            origin: self.origin,
-            _types: PhantomData,
-        }
+        self.rebuild(|_, evictor| (trigger, evictor))
     }
 }
 
@@ -86,12 +76,6 @@ where
         self,
         trigger: Tr2,
     ) -> WindowedStream<K, T, A, Tr2, E, P> {
-        WindowedStream {
-            env: self.env,
-            pipe: self.pipe,
-            witness: self.witness.trigger(trigger),
-            node: self.node,
-            late: self.late,
-        }
+        self.configure(|w| w.trigger(trigger))
     }
 }

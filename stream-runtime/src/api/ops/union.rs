@@ -38,12 +38,9 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         T: Clone,
     {
         let witness = self.witness;
-        let (first, second) = (self.tail.node, other.tail.node);
-        let (env, a) = self.cut(Partitioning::Forward);
-        let (_, b) = other.cut(Partitioning::Forward);
-        let node = env.add_node(NodeKind::Route, OperatorInfo::new(UNION));
-        env.connect(&Tail::through(first, Partitioning::Forward, a), node);
-        env.connect(&Tail::through(second, Partitioning::Forward, b), node);
+        let (env, first) = self.cut(Partitioning::Forward);
+        let (_, second) = other.cut(Partitioning::Forward);
+        let node = env.add_node(NodeKind::Route, OperatorInfo::new(UNION), &[first, second]);
         DataStream::new(env, InputPipe::new(), witness, Tail::at(node))
     }
 }

@@ -36,9 +36,7 @@
 use stream_core::window::{NoEvictor, WindowAssigner};
 
 use crate::api::datastream::{DataStream, WindowedStream};
-use crate::api::env::Tail;
-use crate::api::pipe::{Chained, InputPipe, Pipe};
-use crate::api::spec::ExchangeSpec;
+use crate::api::pipe::{InputPipe, Pipe};
 use crate::api::spec::KeyBySpec;
 use crate::api::witness::{KeyedWitness, WindowWitness, Witness};
 use crate::exchange::{Forward, Partitioning};
@@ -81,20 +79,14 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         T: Clone + serde::Serialize + serde::de::DeserializeOwned,
     {
         let (spec, windowed) = self.witness.window_all(assigner);
-        let node = self
-            .env
-            .add_node(NodeKind::Operator, OperatorInfo::new(WINDOW_ALL));
-        self.env.set_single_instance(node);
-        let edge = self.env.add_edge::<((), T)>(Partitioning::Global);
-        self.env.connect(
-            &Tail::through(self.tail.node, Partitioning::Global, edge),
-            node,
-        );
-        Chained::new(self.pipe, spec).finish(&self.env, self.tail.node, move |build| {
-            ExchangeSpec::<((), T), _>::new(edge, Forward::default()).build(build)
-        });
+        let anchor = self.tail.node;
+        // The one instance of the window reads every instance's records.
+        let (env, input) =
+            self.cut_keyed(spec, anchor, Partitioning::Global, |_| Forward::default());
+        let node = env.add_node(NodeKind::Operator, OperatorInfo::new(WINDOW_ALL), &[input]);
+        env.set_single_instance(node);
         WindowedStream {
-            env: self.env,
+            env,
             pipe: InputPipe::new(),
             witness: windowed,
             node,
