@@ -187,44 +187,19 @@ fn a_damaged_latest_checkpoint_falls_back_to_the_one_before() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A storage whose writes fail once `fail` is set, like a full disk.
-#[derive(Debug)]
-struct FullDisk {
-    inner: MemoryStorage,
-    fail: AtomicBool,
-    writes: AtomicU64,
-}
-
-impl CheckpointStorage for FullDisk {
-    fn write(&self, name: &str, bytes: &[u8]) -> strom::core::Result {
-        if self.writes.fetch_add(1, Ordering::SeqCst) > 10 && self.fail.load(Ordering::SeqCst) {
+#[test]
+fn a_full_disk_fails_the_job_clearly_and_a_later_run_loses_nothing() {
+    // Writes fail once a few went through, like a full disk.
+    let (full, writes) = (Arc::new(AtomicBool::new(true)), AtomicU64::new(0));
+    let is_full = full.clone();
+    let disk = common::HookedStorage::new(move |name| {
+        if writes.fetch_add(1, Ordering::SeqCst) > 10 && is_full.load(Ordering::SeqCst) {
             return Err(strom::core::StreamError::io(
                 format!("cannot write checkpoint file `{name}`"),
                 std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device"),
             ));
         }
-        self.inner.write(name, bytes)
-    }
-    fn read(&self, name: &str) -> strom::core::Result<Vec<u8>> {
-        self.inner.read(name)
-    }
-    fn folders(&self) -> strom::core::Result<Vec<String>> {
-        self.inner.folders()
-    }
-    fn exists(&self, name: &str) -> bool {
-        self.inner.exists(name)
-    }
-    fn delete_folder(&self, folder: &str) -> strom::core::Result {
-        self.inner.delete_folder(folder)
-    }
-}
-
-#[test]
-fn a_full_disk_fails_the_job_clearly_and_a_later_run_loses_nothing() {
-    let disk = Arc::new(FullDisk {
-        inner: MemoryStorage::new(),
-        fail: AtomicBool::new(true),
-        writes: AtomicU64::new(0),
+        Ok(())
     });
     let out = collect_sink();
     let never = Arc::new(AtomicBool::new(false));
@@ -240,7 +215,7 @@ fn a_full_disk_fails_the_job_clearly_and_a_later_run_loses_nothing() {
     assert!(error.contains("No space left on device"), "{error}");
     assert!(error.contains("checkpoint file `chk-"), "{error}");
     out.take();
-    disk.fail.store(false, Ordering::SeqCst);
+    full.store(false, Ordering::SeqCst);
     let report = counting_job(&out, &never, 0).run_with(config).unwrap();
     assert!(report.restored_from.is_some());
     assert_eq!(finals(out.take()), expected());

@@ -8,52 +8,24 @@ use std::time::Duration;
 
 use strom::prelude::*;
 
+mod common;
+
 /// Checkpoints in memory, but writing a name that contains `panic_on` panics, and the next
 /// task state written after `fail_next_task` is set fails.
-#[derive(Debug)]
-struct FaultyStorage {
-    inner: MemoryStorage,
+fn faulty_storage(
     panic_on: Option<&'static str>,
-    fail_next_task: AtomicBool,
-}
-
-impl FaultyStorage {
-    fn new(panic_on: Option<&'static str>) -> Arc<Self> {
-        Arc::new(FaultyStorage {
-            inner: MemoryStorage::new(),
-            panic_on,
-            fail_next_task: AtomicBool::new(false),
-        })
-    }
-}
-
-impl CheckpointStorage for FaultyStorage {
-    fn write(&self, name: &str, bytes: &[u8]) -> strom::core::Result {
-        if self.panic_on.is_some_and(|p| name.contains(p)) {
+    fail_next_task: Arc<AtomicBool>,
+) -> Arc<dyn CheckpointStorage> {
+    common::HookedStorage::new(move |name: &str| {
+        if panic_on.is_some_and(|p| name.contains(p)) {
             panic!("the storage panics writing {name}");
         }
-        if name.contains("task-") && self.fail_next_task.swap(false, Ordering::SeqCst) {
+        if name.contains("task-") && fail_next_task.swap(false, Ordering::SeqCst) {
             let why = format!("injected write error on {name}");
             return Err(StreamError::new(ErrorKind::Io, why));
         }
-        self.inner.write(name, bytes)
-    }
-
-    fn read(&self, name: &str) -> strom::core::Result<Vec<u8>> {
-        self.inner.read(name)
-    }
-
-    fn folders(&self) -> strom::core::Result<Vec<String>> {
-        self.inner.folders()
-    }
-
-    fn exists(&self, name: &str) -> bool {
-        self.inner.exists(name)
-    }
-
-    fn delete_folder(&self, folder: &str) -> strom::core::Result {
-        self.inner.delete_folder(folder)
-    }
+        Ok(())
+    })
 }
 
 /// Runs `f` on another thread; its result, or `None` if it took longer than `limit`.
@@ -66,7 +38,7 @@ fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'st
 }
 
 /// A slow bounded job checkpointing every 10 ms into `storage`.
-fn slow_job(storage: Arc<FaultyStorage>) -> JobHandle {
+fn slow_job(storage: Arc<dyn CheckpointStorage>) -> JobHandle {
     let job = stream! {
         source(generator(|i| i).take(2_000).chunk(10).rate_limit(20_000.0))
             .map(|i| i * 2)
@@ -84,7 +56,7 @@ fn slow_job(storage: Arc<FaultyStorage>) -> JobHandle {
 #[test]
 fn a_storage_that_panics_under_the_controller_fails_the_job() {
     // The controller writes the checkpoint metadata.
-    let handle = slow_job(FaultyStorage::new(Some("_metadata")));
+    let handle = slow_job(faulty_storage(Some("_metadata"), Arc::default()));
     let outcome = within(Duration::from_secs(10), move || handle.join()).expect("no hang");
     let error = outcome.expect_err("the job fails");
     assert_eq!(error.error().kind(), ErrorKind::Panic, "{error}");
@@ -94,7 +66,7 @@ fn a_storage_that_panics_under_the_controller_fails_the_job() {
 #[test]
 fn a_storage_that_panics_under_the_uploader_fails_the_job() {
     // The uploader writes the task state.
-    let handle = slow_job(FaultyStorage::new(Some("task-")));
+    let handle = slow_job(faulty_storage(Some("task-"), Arc::default()));
     let outcome = within(Duration::from_secs(10), move || handle.drain()).expect("no hang");
     let error = outcome.expect_err("the job fails");
     assert_eq!(error.error().kind(), ErrorKind::Panic, "{error}");
@@ -102,7 +74,7 @@ fn a_storage_that_panics_under_the_uploader_fails_the_job() {
 
 #[test]
 fn a_failure_while_stopping_with_a_savepoint_restarts_the_job_and_returns_the_handle() {
-    let storage = FaultyStorage::new(None);
+    let fail_next_task = Arc::new(AtomicBool::new(false));
     let job = stream! {
         source(generator(|i| i).chunk(1).rate_limit(20_000.0))
             .map(|i| i)
@@ -111,14 +83,14 @@ fn a_failure_while_stopping_with_a_savepoint_restarts_the_job_and_returns_the_ha
     let handle = job.start(
         Config::default()
             .parallelism(1)
-            .checkpoint_storage(storage.clone())
+            .checkpoint_storage(faulty_storage(None, fail_next_task.clone()))
             .restart_strategy(RestartStrategy::FixedDelay {
                 attempts: 5,
                 delay: Duration::from_millis(10),
             }),
     );
     handle.savepoint().expect("a first savepoint");
-    storage.fail_next_task.store(true, Ordering::SeqCst);
+    fail_next_task.store(true, Ordering::SeqCst);
     let (error, handle) = handle
         .stop_with_savepoint()
         .expect_err("the savepoint's state cannot be written");

@@ -49,3 +49,52 @@ pub fn finals(rows: Vec<(u64, u64)>) -> BTreeMap<u64, u64> {
     }
     last
 }
+
+/// Checkpoints in memory, every write shown first to a hook that may fail it (a full disk)
+/// or panic (a broken storage).
+pub struct HookedStorage<F> {
+    inner: strom::prelude::MemoryStorage,
+    before_write: F,
+}
+
+impl<F> HookedStorage<F>
+where
+    F: Fn(&str) -> strom::core::Result + Send + Sync + 'static,
+{
+    /// Memory storage whose writes of `name` first run `before_write(name)`.
+    #[allow(dead_code)]
+    pub fn new(before_write: F) -> Arc<Self> {
+        Arc::new(HookedStorage {
+            inner: strom::prelude::MemoryStorage::new(),
+            before_write,
+        })
+    }
+}
+
+impl<F> std::fmt::Debug for HookedStorage<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookedStorage").finish_non_exhaustive()
+    }
+}
+
+impl<F> strom::prelude::CheckpointStorage for HookedStorage<F>
+where
+    F: Fn(&str) -> strom::core::Result + Send + Sync + 'static,
+{
+    fn write(&self, name: &str, bytes: &[u8]) -> strom::core::Result {
+        (self.before_write)(name)?;
+        self.inner.write(name, bytes)
+    }
+    fn read(&self, name: &str) -> strom::core::Result<Vec<u8>> {
+        self.inner.read(name)
+    }
+    fn folders(&self) -> strom::core::Result<Vec<String>> {
+        self.inner.folders()
+    }
+    fn exists(&self, name: &str) -> bool {
+        self.inner.exists(name)
+    }
+    fn delete_folder(&self, folder: &str) -> strom::core::Result {
+        self.inner.delete_folder(folder)
+    }
+}
