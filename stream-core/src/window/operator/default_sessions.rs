@@ -13,14 +13,13 @@
 //! their order by end time, merging of bridged sessions and late handling are those of
 //! the general path (`merging`).
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
 use std::marker::PhantomData;
 
 use hashbrown::HashMap;
 use smallvec::SmallVec;
 
 use super::base::{strategy_operator, Base, Strategy};
+use super::end_index::EndIndex;
 use super::snapshot::{owned, StateRef};
 use crate::error::Result;
 use crate::key::Key;
@@ -49,90 +48,6 @@ where
 struct Session<W, S> {
     window: W,
     contents: S,
-}
-
-/// An entry of the end index: a key had a session ending at `at` when it was indexed.
-/// Ordered by time, then by indexing order (keys need not be ordered).
-struct Due<K> {
-    at: Timestamp,
-    seq: u64,
-    key: K,
-}
-
-impl<K> PartialEq for Due<K> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl<K> Eq for Due<K> {}
-
-impl<K> PartialOrd for Due<K> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<K> Ord for Due<K> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
-/// The end index: the times at which a key had a session end, earliest first. Entries
-/// that come in time order (event time in order: the common case) go to a queue, the
-/// others to a heap; the earliest of both comes out first. Neither allocates per entry.
-struct EndIndex<K> {
-    in_order: VecDeque<Due<K>>,
-    out_of_order: BinaryHeap<Reverse<Due<K>>>,
-    next_seq: u64,
-}
-
-impl<K> Default for EndIndex<K> {
-    fn default() -> Self {
-        EndIndex {
-            in_order: VecDeque::new(),
-            out_of_order: BinaryHeap::new(),
-            next_seq: 0,
-        }
-    }
-}
-
-impl<K> EndIndex<K> {
-    #[inline]
-    fn push(&mut self, at: Timestamp, key: K) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let due = Due { at, seq, key };
-        if self.in_order.back().is_none_or(|last| last.at <= at) {
-            self.in_order.push_back(due);
-        } else {
-            self.out_of_order.push(Reverse(due));
-        }
-    }
-
-    /// The earliest entry, if it is due at or before `time`.
-    #[inline]
-    fn pop_due(&mut self, time: Timestamp) -> Option<(Timestamp, K)> {
-        let queued = self.in_order.front().filter(|d| d.at <= time);
-        let heaped = self
-            .out_of_order
-            .peek()
-            .map(|r| &r.0)
-            .filter(|d| d.at <= time);
-        let due = match (queued, heaped) {
-            (None, None) => return None,
-            (Some(q), Some(h)) if h < q => self.out_of_order.pop().map(|r| r.0),
-            (Some(_), _) => self.in_order.pop_front(),
-            (None, Some(_)) => self.out_of_order.pop().map(|r| r.0),
-        }?;
-        Some((due.at, due.key))
-    }
-
-    fn clear(&mut self) {
-        self.in_order.clear();
-        self.out_of_order.clear();
-    }
 }
 
 /// Event-time sessions under the default trigger with no allowed lateness: sessions grow
@@ -184,12 +99,25 @@ where
             // A key's sessions are kept sorted and are disjoint, so the sessions a window
             // touches are contiguous: find the first by binary search (a key can have many
             // open sessions while the watermark lags).
-            let first = key_sessions
-                .partition_point(|s| s.window < *window && !s.window.intersects(window));
-            let touching = key_sessions[first..]
-                .iter()
-                .take_while(|s| s.window.intersects(window))
-                .count();
+            let (first, touching) = match key_sessions.as_slice() {
+                // The common case with event time in order: the record extends the key's
+                // newest session and touches no other.
+                [.., before, last]
+                    if last.window.intersects(window) && !before.window.intersects(window) =>
+                {
+                    (key_sessions.len() - 1, 1)
+                }
+                [only] if only.window.intersects(window) => (0, 1),
+                _ => {
+                    let first = key_sessions
+                        .partition_point(|s| s.window < *window && !s.window.intersects(window));
+                    let touching = key_sessions[first..]
+                        .iter()
+                        .take_while(|s| s.window.intersects(window))
+                        .count();
+                    (first, touching)
+                }
+            };
             let index = match touching {
                 0 => {
                     // A new session, late if the watermark has passed its end.

@@ -27,6 +27,7 @@
 mod aligned;
 mod base;
 mod default_sessions;
+mod end_index;
 mod merging;
 mod pane_list;
 mod sliced;
