@@ -9,7 +9,9 @@
 //! ```
 //!
 //! `N` defaults to the workload's full size, the parallelism to 1. `wall_s` runs from just
-//! before the job starts to its end (every result in the sink).
+//! before the job starts to its end (every result in the sink). At parallelism `p` the
+//! generator's instances take turns over chunks of 1,000 indices (its default), as the
+//! anchors' sources do with their blocks of 1,000 events.
 
 #[path = "../tests/common/workloads.rs"]
 mod workloads;

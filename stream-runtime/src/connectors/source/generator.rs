@@ -6,8 +6,9 @@ use stream_core::{Result, Timestamp, MIN_TIMESTAMP};
 
 /// Generates records from their index: `f(0), f(1), ...`, unbounded unless limited with
 /// [`take`](GeneratorSource::take), optionally at a fixed rate. Parallel: instance `k` of
-/// `p` generates the chunks `k, k + p, ...` of [`chunk`](GeneratorSource::chunk) indices,
-/// so all instances advance through the index range (and event time) together.
+/// `p` generates the chunks `k, k + p, ...` of [`chunk`](GeneratorSource::chunk) indices
+/// (1,000 by default), so all instances advance through the index range (and event time)
+/// together, a chunk apart.
 #[derive(Clone, Debug)]
 pub struct GeneratorSource<F> {
     f: F,
@@ -26,7 +27,7 @@ where
         f,
         limit: None,
         rate: None,
-        chunk: 200_000,
+        chunk: 1_000,
     }
 }
 
