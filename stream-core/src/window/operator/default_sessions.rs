@@ -219,13 +219,15 @@ where
                 continue;
             };
             // The key's session ending at `end`: none if its end has moved on (a later
-            // entry stands for it) or it was merged away.
-            let Some(i) = key_sessions
-                .iter()
-                .position(|s| s.window.max_timestamp() == end)
-            else {
+            // entry stands for it) or it was merged away. Sorted and disjoint, the
+            // sessions are in end order too.
+            let i = key_sessions.partition_point(|s| s.window.max_timestamp() < end);
+            if key_sessions
+                .get(i)
+                .is_none_or(|s| s.window.max_timestamp() != end)
+            {
                 continue;
-            };
+            }
             let mut session = key_sessions.remove(i);
             if key_sessions.is_empty() {
                 self.sessions.remove(&key);
