@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use strom::core::aggregate::{aggregate_fn, Aggregate};
 use strom::core::key::Key;
 use strom::core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use strom::core::sink::Sink;
@@ -259,14 +260,35 @@ where
             .watermark(bounded_out_of_orderness(ms(MAX_DELAY_MS)))
             .flat_map(|e| e.bid())
             .window_all(tumbling(secs(10)))
-            .process(|_window, bids, out| {
-                let highest = bids.iter().map(|b| b.price).max().unwrap_or(0);
-                for b in bids.iter().filter(|b| b.price == highest) {
-                    out.collect(b.clone());
-                }
-            })
+            .aggregate(highest_bids())
+            .flat_map(|w| w.value)
             .sink(out);
     }
+}
+
+/// The bids of the highest price, in arrival order: q7's `MAX(price)` and the join back
+/// on it, as one incremental aggregate (the window keeps the leaders, not every bid).
+fn highest_bids() -> impl Aggregate<Bid, Acc = (u64, Vec<Bid>), Out = Vec<Bid>> {
+    aggregate_fn(
+        || (0, Vec::new()),
+        |(highest, bids): &mut (u64, Vec<Bid>), bid: &Bid| {
+            if bid.price > *highest || bids.is_empty() {
+                *highest = bid.price;
+                bids.clear();
+            }
+            if bid.price == *highest {
+                bids.push(bid.clone());
+            }
+        },
+        |(highest, bids): &mut (u64, Vec<Bid>), (other_highest, other): (u64, Vec<Bid>)| {
+            if other_highest > *highest || bids.is_empty() {
+                (*highest, *bids) = (other_highest, other);
+            } else if other_highest == *highest {
+                bids.extend(other);
+            }
+        },
+        |(_, bids): &(u64, Vec<Bid>)| bids.clone(),
+    )
 }
 
 /// Query 8, monitor new users: people who opened an auction in the 10 s window in which
