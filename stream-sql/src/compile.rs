@@ -94,6 +94,12 @@ impl Scope {
                 if let Some(close) = did_you_mean(&name.value, names.iter().copied()) {
                     help = format!("did you mean `{close}`? {help}");
                 }
+                if name.quote_style == Some('"') {
+                    help = format!(
+                        "\"{}\" in double quotes is a name; a string is in single quotes: '{}'; {help}",
+                        name.value, name.value
+                    );
+                }
                 Err(SqlError::at(name.span, format!("unknown column `{}`", name.value)).help(help))
             }
             _ => Err(
@@ -709,7 +715,8 @@ pub(crate) fn contains_aggregate(e: &Ast) -> bool {
     let mut found = false;
     let _ = ast::visit_expressions(e, |x| {
         if let Ast::Function(f) = x {
-            if AggKind::lookup(&f.name.to_string()).is_some() {
+            // `SUM(x) OVER (...)` is an OVER aggregation, refused where it is compiled.
+            if f.over.is_none() && AggKind::lookup(&f.name.to_string()).is_some() {
                 found = true;
                 return std::ops::ControlFlow::Break(());
             }

@@ -78,7 +78,11 @@ fn parse_on_this_thread(sql: &str) -> Result<Vec<Parsed>, SqlError> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| {
-            SqlError::new(e.location, e.message)
+            let mut message = e.message;
+            if let Some(first) = message.get(..1) {
+                message = first.to_lowercase() + &message[1..];
+            }
+            SqlError::new(e.location, format!("syntax error: {message}"))
                 .help("check quotes: strings are 'single-quoted', names may be `backquoted`")
         })?;
     split_statements(tokens)
@@ -126,7 +130,16 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
         .unwrap_or(Location { line: 1, column: 1 });
     let watermark = take_watermark(&mut tokens)?;
     unwrap_table_arguments(&mut tokens);
-    let statement = with_parser(tokens, |p| p.parse_statement())?;
+    let statement = with_parser_from(tokens, start, |p| p.parse_statement()).map_err(|e| {
+        if e.message.contains("after column definition") {
+            e.help(
+                "columns are declared `name TYPE`; computed columns (`name AS expr`) and \
+                 METADATA columns are not supported yet",
+            )
+        } else {
+            e
+        }
+    })?;
     Ok(Parsed {
         statement,
         watermark,
@@ -136,7 +149,21 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
 
 /// Runs `f` over `tokens` and requires it to consume all of them.
 fn with_parser<T>(
+    tokens: Vec<TokenWithSpan>,
+    f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParserError>,
+) -> Result<T, SqlError> {
+    let start = tokens
+        .first()
+        .map(|t| t.span.start)
+        .unwrap_or(Location { line: 1, column: 1 });
+    with_parser_from(tokens, start, f)
+}
+
+/// [`with_parser`] for the tokens of a statement starting at `start` (where errors without
+/// a location of their own are reported).
+fn with_parser_from<T>(
     mut tokens: Vec<TokenWithSpan>,
+    start: Location,
     f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParserError>,
 ) -> Result<T, SqlError> {
     let end = tokens
@@ -148,7 +175,7 @@ fn with_parser<T>(
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_NESTING)
         .with_tokens_with_locations(tokens);
-    let result = f(&mut parser).map_err(|e| parser_error(e, end))?;
+    let result = f(&mut parser).map_err(|e| parser_error(e, start))?;
     let next = parser.peek_token();
     if next.token != Token::EOF {
         return Err(SqlError::at(

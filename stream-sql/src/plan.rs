@@ -233,8 +233,10 @@ impl Planner<'_> {
                     .help("declare the inner query with CREATE VIEW"),
             );
         }
-        if q.order_by.is_some() {
-            return Err(SqlError::unsupported(span, "ORDER BY (and Top-N)"));
+        if let Some(order_by) = &q.order_by {
+            let at = order_by.span();
+            let at = if at.start.line > 0 { at } else { span };
+            return Err(SqlError::unsupported(at, "ORDER BY (and Top-N)"));
         }
         if q.limit_clause.is_some() || q.fetch.is_some() {
             return Err(SqlError::unsupported(span, "LIMIT/FETCH"));
@@ -313,10 +315,22 @@ impl Planner<'_> {
                 let _ = width;
             }
             None if aggregating => {
-                let at = group_by.first().map(|g| g.span()).unwrap_or(span);
+                let first_aggregate = s.projection.iter().find_map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }
+                        if contains_aggregate(e) =>
+                    {
+                        Some(e.span())
+                    }
+                    _ => None,
+                });
+                let at = group_by
+                    .first()
+                    .map(|g| g.span())
+                    .or(first_aggregate)
+                    .unwrap_or(span);
                 return Err(SqlError::unsupported(
                     at,
-                    "aggregation without a window (non-windowed GROUP BY, which produces a changelog,)",
+                    "aggregation without a window (a non-windowed GROUP BY, whose result is a changelog)",
                 )
                 .help(
                     "group by the window of a TVF: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), \
@@ -582,14 +596,22 @@ impl Planner<'_> {
         }
         let mut calls = Vec::new();
         let mut calls_text = Vec::new();
+        let mut arg_columns: Vec<(String, usize)> = Vec::new();
         for (e, call, arg) in &agg.calls {
             let mut call = call.clone();
-            if let Some(arg) = arg {
-                call.arg = Some(pre.len());
-                pre.push(arg.expr.clone());
-                if let Ast::Function(f) = e {
-                    pre_text.push(f.args.to_string().trim_matches(['(', ')']).to_string());
-                }
+            if let (Some(arg), Ast::Function(f)) = (arg, e) {
+                // Calls of one argument (`MAX(price)`, `AVG(price)`) read one column.
+                let text = f.args.to_string().trim_matches(['(', ')']).to_string();
+                let column = match arg_columns.iter().find(|(t, _)| *t == text) {
+                    Some((_, c)) => *c,
+                    None => {
+                        arg_columns.push((text.clone(), pre.len()));
+                        pre.push(arg.expr.clone());
+                        pre_text.push(text);
+                        pre.len() - 1
+                    }
+                };
+                call.arg = Some(column);
             }
             calls.push(call);
             calls_text.push(e.to_string());

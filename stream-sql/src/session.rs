@@ -234,7 +234,7 @@ impl SqlSession {
         {
             return Err(SqlError::unsupported(
                 span,
-                "INSERT OVERWRITE, PARTITION, ON and RETURNING",
+                "INSERT with OVERWRITE, PARTITION, ON or RETURNING",
             ));
         }
         let Some(source) = &insert.source else {
@@ -266,14 +266,17 @@ impl SqlSession {
             .help("select one value per column of the table, in order"));
         }
         let mut casts = Vec::new();
+        let mut texts = Vec::new();
         let mut cast_any = false;
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
             if g.data_type == w.data_type {
                 casts.push(Expr::Column(i));
+                texts.push(g.name.clone());
             } else if g.data_type == DataType::Null
                 || (g.data_type == DataType::BigInt && w.data_type == DataType::Double)
             {
                 cast_any = true;
+                texts.push(format!("CAST({} AS {})", g.name, w.data_type));
                 casts.push(Expr::Cast {
                     expr: Box::new(Expr::Column(i)),
                     to: w.data_type,
@@ -297,7 +300,7 @@ impl SqlSession {
         if cast_any {
             let step = Step::Project {
                 exprs: casts,
-                text: "implicit casts to the sink's types".into(),
+                text: texts.join(", "),
             };
             if plan.window.is_some() {
                 plan.post.push(step);
@@ -319,19 +322,19 @@ impl SqlSession {
         if ct.or_replace || ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
             return Err(SqlError::unsupported(
                 name_span,
-                "CREATE OR REPLACE TABLE, CREATE TABLE AS, LIKE and CLONE",
+                "CREATE TABLE with OR REPLACE, AS, LIKE or CLONE",
             ));
         }
         if !ct.constraints.is_empty() {
             return Err(SqlError::unsupported(
                 ct.constraints[0].span(),
-                "PRIMARY KEY and other table constraints",
+                "a PRIMARY KEY (or another table constraint)",
             ));
         }
         if ct.partition_by.is_some() || ct.cluster_by.is_some() || ct.order_by.is_some() {
             return Err(SqlError::unsupported(
                 name_span,
-                "PARTITIONED BY, CLUSTER BY and ORDER BY on a table",
+                "PARTITIONED BY, CLUSTER BY or ORDER BY on a table",
             ));
         }
         if self.catalog.contains(&name) {
@@ -411,7 +414,7 @@ impl SqlSession {
         if cv.materialized || !cv.columns.is_empty() || cv.to.is_some() {
             return Err(SqlError::unsupported(
                 span,
-                "materialized views and view column lists",
+                "a materialized view or a view column list",
             ));
         }
         if self.catalog.contains(&name) && !cv.or_replace {
