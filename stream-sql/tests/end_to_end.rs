@@ -315,3 +315,113 @@ fn read_published(dir: &Path) -> Vec<String> {
     }
     lines
 }
+
+#[test]
+fn window_columns_without_aggregation_and_offsets() {
+    let dir = temp_dir("tvf");
+    let mut s = session(&dir);
+    let rows = query(
+        &mut s,
+        "SELECT `auction`, window_start, window_end FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND)) WHERE auction = 3",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            Row::new(vec![int(3), ts(20), ts(30)]),
+            Row::new(vec![int(3), ts(25), ts(35)]),
+        ]
+    );
+    // Windows shifted by an offset: [3 s, 13 s), ...
+    let rows = query(
+        &mut s,
+        "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(DATA => TABLE bids, TIMECOL => DESCRIPTOR(ts), SIZE => INTERVAL '10' SECOND, OFFSET => INTERVAL '3' SECOND)) GROUP BY window_start, window_end",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            Row::new(vec![Value::Timestamp(-7000), int(1)]),
+            Row::new(vec![ts(3), int(5)]),
+            Row::new(vec![ts(23), int(1)]),
+        ]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ddl_statements_and_session_rules() {
+    let dir = temp_dir("ddl");
+    let mut s = session(&dir);
+    let done = |r: SqlResult| match r {
+        SqlResult::Done(text) => text,
+        other => panic!("{other:?}"),
+    };
+    assert!(done(
+        s.execute("CREATE VIEW v AS SELECT auction FROM bids")
+            .unwrap()
+    )
+    .contains("created"));
+    assert!(s
+        .execute("CREATE VIEW v AS SELECT price FROM bids")
+        .is_err());
+    s.execute("CREATE OR REPLACE VIEW v AS SELECT price, TRY_CAST(CONCAT('x', CAST(bidder AS STRING)) AS BIGINT) AS c FROM bids")
+        .unwrap();
+    assert!(done(
+        s.execute("CREATE TABLE IF NOT EXISTS bids (x BIGINT) WITH ('connector' = 'blackhole')")
+            .unwrap()
+    )
+    .contains("exists"));
+    let e = s
+        .execute("SELECT 1 FROM bids; SELECT 2 FROM bids")
+        .unwrap_err();
+    assert_eq!((e.line, e.column), (1, 21), "{e}");
+    assert!(e.to_string().contains("execute_script"), "{e}");
+    assert_eq!(s.tables().len(), 2);
+    done(s.execute("DROP VIEW v").unwrap());
+    assert!(s.execute("DROP VIEW v").is_err());
+    done(s.execute("DROP VIEW IF EXISTS v").unwrap());
+    let e = s.execute("DROP VIEW bids").unwrap_err();
+    assert!(e.to_string().contains("DROP TABLE bids"), "{e}");
+    // Jobs into print and blackhole run.
+    s.execute_script(
+        "CREATE TABLE p (a BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'sql-test');
+         CREATE TABLE b (a BIGINT) WITH ('connector' = 'blackhole')",
+    )
+    .unwrap();
+    for sink in ["p", "b"] {
+        let SqlResult::Insert(job) = s
+            .execute(&format!(
+                "INSERT INTO {sink} SELECT auction FROM bids WHERE auction = 3"
+            ))
+            .unwrap()
+        else {
+            panic!()
+        };
+        job.run().unwrap();
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn malformed_input_fails_the_job_or_is_skipped() {
+    let dir = temp_dir("malformed");
+    let input = dir.join("in.csv");
+    std::fs::write(&input, "1,a\nx,b\n3,c\n").unwrap();
+    let mut s = SqlSession::new();
+    for (name, ignore) in [("strict", "false"), ("lenient", "true")] {
+        s.execute(&format!(
+            "CREATE TABLE {name} (n BIGINT, s STRING) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = '{ignore}')",
+            input.display()
+        ))
+        .unwrap();
+    }
+    let SqlResult::Query(q) = s.execute("SELECT * FROM strict").unwrap() else {
+        panic!()
+    };
+    let e = q.collect().unwrap_err().to_string();
+    assert!(e.contains("`x,b`") && e.contains("`n`"), "{e}");
+    assert_eq!(
+        query(&mut s, "SELECT n FROM lenient"),
+        vec![Row::new(vec![int(1)]), Row::new(vec![int(3)])]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
