@@ -15,7 +15,7 @@ pub mod nexmark;
 pub use stream_runtime as runtime;
 
 /// SQL at run time: Flink SQL statements planned onto the DataStream API over rows (the
-/// `sql` feature, on by default). Start with [`sql::SqlSession`].
+/// opt-in feature `sql`). Start with [`sql::SqlSession`].
 #[cfg(feature = "sql")]
 pub use stream_sql as sql;
 

@@ -10,7 +10,7 @@
 //! whose rows are collected for the caller; `EXPLAIN` returns the plan.
 //!
 //! ```
-//! use strom::sql::{SqlResult, SqlSession, Value};
+//! use stream_sql::{SqlResult, SqlSession, Value};
 //!
 //! let dir = std::env::temp_dir().join(format!("strom-sql-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;

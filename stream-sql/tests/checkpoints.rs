@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use strom::sql::{SqlResult, SqlSession};
+use stream_sql::{SqlResult, SqlSession};
 use strom::Config;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -54,7 +54,7 @@ fn window_state_is_checkpointed_and_the_result_is_unchanged() {
             "{},{},{}\n",
             i % 17,
             i % 100,
-            strom::sql::Value::Timestamp(i as i64 * 3)
+            stream_sql::Value::Timestamp(i as i64 * 3)
         ));
     }
     std::fs::write(&input, csv).unwrap();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use strom::sql::{Row, SqlResult, SqlSession, Value};
+use stream_sql::{Row, SqlResult, SqlSession, Value};
 
 /// A fresh directory for one test.
 fn temp_dir(name: &str) -> PathBuf {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use strom::sql::{SqlResult, SqlSession};
+use stream_sql::{SqlResult, SqlSession};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use stream_sql::{Row, SqlResult, SqlSession, Value};
 use strom::nexmark::{Bid, NexmarkConfig};
 use strom::prelude::*;
-use strom::sql::{Row, SqlResult, SqlSession, Value};
 
 /// How far the generator puts events out of order, and the watermark delay of both
 /// versions: no bid is late in either.
