@@ -14,6 +14,11 @@ pub mod nexmark;
 
 pub use stream_runtime as runtime;
 
+/// SQL at run time: Flink SQL statements planned onto the DataStream API over rows (the
+/// opt-in feature `sql`). Start with [`sql::SqlSession`].
+#[cfg(feature = "sql")]
+pub use stream_sql as sql;
+
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 
 pub use stream_macros::stream;

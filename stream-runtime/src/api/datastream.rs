@@ -57,6 +57,26 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         self
     }
 
+    /// Shows the last operator as `kind` in plans and errors instead of its operator's
+    /// name (Flink's `setDescription`): a front end that builds a job from another
+    /// description, such as SQL, names each operator after what it computes
+    /// (`calc(WHERE price > 10)`). State ids (`uid`) do not change.
+    ///
+    /// ```
+    /// use strom::prelude::*;
+    ///
+    /// let env = StreamEnv::new("example");
+    /// env.source(from_vec(vec![1, 2])).filter(|x| x % 2 == 0).describe("filter(even)").sink(print());
+    /// assert!(env.build()?.plan().to_string().contains("-> filter(even) ->"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn describe(mut self, kind: impl Into<String>) -> Self {
+        let kind = kind.into();
+        self.pipe.describe(&kind);
+        self.env.describe(self.tail.node, kind);
+        self
+    }
+
     /// Ends the stage at an exchange partitioned by `partitioning`; returns where the next
     /// stage reads it.
     pub(super) fn cut(self, partitioning: Partitioning) -> (StreamEnv, Tail)
@@ -197,6 +217,16 @@ pub struct KeyedStream<K, T, P = InputPipe<(K, T)>> {
     pub(super) pipe: P,
     pub(super) witness: KeyedWitness<K, T>,
     pub(super) tail: Tail,
+}
+
+impl<K, T, P> KeyedStream<K, T, P> {
+    /// Shows the `key_by` that partitioned this stream as `kind` in plans (as
+    /// [`DataStream::describe`]; its key selector already ran before the exchange, so
+    /// this changes the plan only).
+    pub fn describe(self, kind: impl Into<String>) -> Self {
+        self.env.describe(self.tail.node, kind.into());
+        self
+    }
 }
 
 impl<K: Key, T: Send + 'static, P: Pipe<Out = (K, T)>> KeyedStream<K, T, P> {

@@ -120,6 +120,11 @@ impl StreamEnv {
         self.state.borrow_mut().graph.set_info(node, info);
     }
 
+    /// Shows `node` as `kind`, keeping the rest of its info.
+    pub(crate) fn describe(&self, node: NodeId, kind: String) {
+        self.state.borrow_mut().graph.describe(node, kind);
+    }
+
     /// Asks for `parallelism` instances of `node`'s stage.
     pub(crate) fn set_parallelism(&self, node: NodeId, parallelism: usize) {
         self.state

@@ -29,6 +29,10 @@ pub trait Pipe: Send + 'static {
 
     /// Sets the state id of the last operator.
     fn set_uid(&mut self, uid: String);
+
+    /// Shows the last operator as `kind` in plans and errors (a pipe that starts at an
+    /// exchange or a branch and has no operator yet has nothing to show).
+    fn describe(&mut self, kind: &str);
 }
 
 /// A stage starting at a source.
@@ -66,6 +70,10 @@ impl<S: Source> Pipe for SourcePipe<S> {
     }
 
     fn set_uid(&mut self, _uid: String) {}
+
+    fn describe(&mut self, kind: &str) {
+        kind.clone_into(&mut self.info.kind);
+    }
 }
 
 /// How a two-input stage makes one record type of its two ports' (`L` on port 0, `R` on
@@ -193,6 +201,8 @@ impl<T: Send + 'static, St: Ports<T>> Pipe for InputPipe<T, St> {
     }
 
     fn set_uid(&mut self, _uid: String) {}
+
+    fn describe(&mut self, _kind: &str) {}
 }
 
 /// A stream read from a branch of another stage's chain (a `fork`, a late side output):
@@ -220,6 +230,8 @@ impl<T: Send + 'static> Pipe for BranchPipe<T> {
     }
 
     fn set_uid(&mut self, _uid: String) {}
+
+    fn describe(&mut self, _kind: &str) {}
 }
 
 /// A pipe followed by one more operator.
@@ -253,5 +265,9 @@ impl<P: Pipe, S: Spec<P::Out>> Pipe for Chained<P, S> {
 
     fn set_uid(&mut self, uid: String) {
         self.spec.set_uid(uid);
+    }
+
+    fn describe(&mut self, kind: &str) {
+        kind.clone_into(&mut self.spec.info_mut().kind);
     }
 }

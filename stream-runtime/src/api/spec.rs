@@ -20,6 +20,9 @@ pub trait OperatorSpec {
     /// How the operator appears in plans and errors.
     fn info(&self) -> &OperatorInfo;
 
+    /// The same, to change how it is shown (`DataStream::describe`).
+    fn info_mut(&mut self) -> &mut OperatorInfo;
+
     /// Sets the id its state is checkpointed under (stateless operators ignore it).
     fn set_uid(&mut self, _uid: String) {}
 }
@@ -98,6 +101,10 @@ macro_rules! simple_spec {
             fn info(&self) -> &$crate::graph::OperatorInfo {
                 &self.info
             }
+
+            fn info_mut(&mut self) -> &mut $crate::graph::OperatorInfo {
+                &mut self.info
+            }
         }
     };
 }
@@ -161,6 +168,10 @@ macro_rules! keyed_spec {
         impl<F, K, T> $crate::api::spec::OperatorSpec for $name<F, K, T> {
             fn info(&self) -> &$crate::graph::OperatorInfo {
                 &self.info
+            }
+
+            fn info_mut(&mut self) -> &mut $crate::graph::OperatorInfo {
+                &mut self.info
             }
 
             fn set_uid(&mut self, uid: String) {

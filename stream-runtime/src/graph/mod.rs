@@ -170,6 +170,13 @@ impl JobGraph {
         }
     }
 
+    /// Shows node `node` as `kind`, keeping its stream and position.
+    pub fn describe(&mut self, node: NodeId, kind: String) {
+        if let Some(n) = self.logical.nodes.get_mut(node) {
+            n.info.kind = kind;
+        }
+    }
+
     /// Asks for `parallelism` instances of the stage `node` runs in.
     pub fn set_parallelism(&mut self, node: NodeId, parallelism: usize) {
         if let Some(n) = self.logical.nodes.get_mut(node) {

@@ -62,6 +62,10 @@ impl OperatorSpec for IngestionTimeSpec {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
+
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
 }
 
 impl<T: Send + 'static> Witness<T> {

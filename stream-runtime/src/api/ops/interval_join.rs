@@ -179,6 +179,10 @@ impl<F, K, A, B, O> OperatorSpec for IntervalJoinSpec<F, K, A, B, O> {
         &self.info
     }
 
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
+
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
     }

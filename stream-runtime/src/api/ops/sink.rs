@@ -69,6 +69,10 @@ impl<S, T> OperatorSpec for SinkSpec<S, T> {
         &self.info
     }
 
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
+
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
     }

@@ -68,6 +68,10 @@ impl<F> OperatorSpec for TryMapSpec<F> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
+
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
 }
 
 impl<T: Send + 'static> Witness<T> {

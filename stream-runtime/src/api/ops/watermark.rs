@@ -90,6 +90,10 @@ impl<G, T> OperatorSpec for WatermarksSpec<G, T> {
     fn info(&self) -> &OperatorInfo {
         &self.info
     }
+
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
 }
 
 impl<T: Send + 'static> Witness<T> {

@@ -171,6 +171,10 @@ impl<A, Tr, F, K, T> OperatorSpec for WindowSpec<A, Tr, F, K, T> {
         &self.info
     }
 
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
+
     fn set_uid(&mut self, uid: String) {
         self.uid = uid;
     }

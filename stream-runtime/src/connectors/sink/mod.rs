@@ -18,7 +18,7 @@ pub use for_each::{for_each, for_each_timestamped, ForEachSink, ForEachTimestamp
 pub use stdout::{print, stdout, PrintSink, StdoutSink};
 pub use transactional_file::{
     transactional_file_sink, Bucketer, Csv, DisplayLines, FileExtension, JsonLines, LineFormat,
-    TransactionalFileSink,
+    NoBuckets, TransactionalFileSink,
 };
 pub use upsert::{
     upsert_sink, upsert_table, upsert_with, UpsertSink, UpsertStore, UpsertTable, UpsertWith,

@@ -120,6 +120,15 @@ impl<T, F, B> TransactionalFileSink<T, F, B> {
         self.with(LinesWith(f), bucketer)
     }
 
+    /// Lines in a format of your own (a [`LineFormat`] that is also a [`FileExtension`]).
+    pub fn format<F2>(self, format: F2) -> TransactionalFileSink<T, F2, B>
+    where
+        B: Clone,
+    {
+        let bucketer = self.bucketer.clone();
+        self.with(format, bucketer)
+    }
+
     /// JSON Lines.
     pub fn json_lines(self) -> TransactionalFileSink<T, JsonLines, B>
     where

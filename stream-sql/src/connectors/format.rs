@@ -1,0 +1,356 @@
+//! Row formats of the filesystem connector, both ways: CSV (RFC 4180, a configurable
+//! delimiter) and JSON (one object per line, columns by name).
+//!
+//! Reading: a field is parsed as its column's type; an empty CSV field, or one equal to
+//! `csv.null-literal`, is NULL for every type but STRING (where it is the empty string
+//! unless it equals the null literal); a JSON `null` or missing member is NULL (a missing
+//! one an error with `json.fail-on-missing-field`). Timestamps are
+//! `yyyy-MM-dd HH:mm:ss[.SSS]` (or ISO-8601 with `T`). Writing is the inverse: NULL is an
+//! empty CSV field or a JSON `null`, timestamps are written as `yyyy-MM-dd HH:mm:ss.SSS`.
+
+use std::sync::Arc;
+
+use serde_json::Map;
+use stream_core::{ErrorKind, Result, StreamError};
+use stream_runtime::connectors::sink::{FileExtension, LineFormat};
+
+use crate::time::{format_timestamp, parse_timestamp};
+use crate::types::{DataType, Row, Schema, Value};
+
+/// A row format: how lines become rows and rows lines.
+#[derive(Clone, Debug)]
+pub(crate) enum Format {
+    /// CSV.
+    Csv {
+        /// The field delimiter.
+        delimiter: char,
+        /// The text that stands for NULL, if any.
+        null_literal: Option<String>,
+    },
+    /// JSON objects.
+    Json {
+        /// A missing member is an error instead of NULL.
+        fail_on_missing_field: bool,
+    },
+}
+
+impl Format {
+    /// The format's name in plans.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Csv { .. } => "csv",
+            Format::Json { .. } => "json",
+        }
+    }
+}
+
+/// Reads lines of one schema into rows.
+#[derive(Clone, Debug)]
+pub(crate) struct RowParser {
+    pub format: Format,
+    pub types: Arc<[DataType]>,
+    pub names: Arc<[String]>,
+}
+
+impl RowParser {
+    /// A parser of `format` into rows of `schema`.
+    pub fn new(format: Format, schema: &Schema) -> Self {
+        RowParser {
+            format,
+            types: schema.fields.iter().map(|f| f.data_type).collect(),
+            names: schema.fields.iter().map(|f| f.name.clone()).collect(),
+        }
+    }
+
+    /// The row of `line`, or why it is not one.
+    pub fn parse(&self, line: &str) -> std::result::Result<Row, String> {
+        match &self.format {
+            Format::Csv {
+                delimiter,
+                null_literal,
+            } => {
+                let fields = split_csv(line, *delimiter)?;
+                if fields.len() != self.types.len() {
+                    return Err(format!(
+                        "{} fields where the table has {} columns",
+                        fields.len(),
+                        self.types.len()
+                    ));
+                }
+                let mut values = Vec::with_capacity(fields.len());
+                for ((field, ty), name) in
+                    fields.iter().zip(self.types.iter()).zip(self.names.iter())
+                {
+                    let is_null = null_literal.as_deref() == Some(field.as_str())
+                        || (field.is_empty() && *ty != DataType::String);
+                    values.push(if is_null {
+                        Value::Null
+                    } else {
+                        parse_text(field, *ty)
+                            .ok_or_else(|| format!("column `{name}`: '{field}' is not a {ty}"))?
+                    });
+                }
+                Ok(Row(values))
+            }
+            Format::Json {
+                fail_on_missing_field,
+            } => {
+                let object: Map<String, serde_json::Value> =
+                    serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
+                let mut values = Vec::with_capacity(self.types.len());
+                for (name, ty) in self.names.iter().zip(self.types.iter()) {
+                    let value = match object.get(name) {
+                        None if *fail_on_missing_field => {
+                            return Err(format!("member `{name}` is missing"))
+                        }
+                        None | Some(serde_json::Value::Null) => Value::Null,
+                        Some(v) => json_value(v, *ty)
+                            .ok_or_else(|| format!("member `{name}`: {v} is not a {ty}"))?,
+                    };
+                    values.push(value);
+                }
+                Ok(Row(values))
+            }
+        }
+    }
+}
+
+/// A text field as a value of `ty`.
+pub(crate) fn parse_text(text: &str, ty: DataType) -> Option<Value> {
+    let t = text.trim();
+    Some(match ty {
+        DataType::Boolean => match t.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return None,
+        },
+        DataType::BigInt => Value::Int(t.parse().ok()?),
+        DataType::Double => Value::Double(t.parse().ok()?),
+        DataType::String => Value::string(text),
+        DataType::Timestamp => Value::Timestamp(parse_timestamp(t)?),
+        DataType::Interval => Value::Interval(t.parse().ok()?),
+        DataType::Null => Value::Null,
+    })
+}
+
+fn json_value(v: &serde_json::Value, ty: DataType) -> Option<Value> {
+    use serde_json::Value as J;
+    Some(match (ty, v) {
+        (DataType::Boolean, J::Bool(b)) => Value::Bool(*b),
+        (DataType::BigInt, J::Number(n)) => Value::Int(n.as_i64()?),
+        (DataType::Double, J::Number(n)) => Value::Double(n.as_f64()?),
+        (DataType::String, J::String(s)) => Value::string(s),
+        (DataType::String, J::Number(n)) => Value::string(&n.to_string()),
+        (DataType::String, J::Bool(b)) => Value::string(&b.to_string()),
+        (DataType::Timestamp, J::String(s)) => Value::Timestamp(parse_timestamp(s)?),
+        (DataType::Interval, J::Number(n)) => Value::Interval(n.as_i64()?),
+        (_, J::String(s)) => parse_text(s, ty)?,
+        _ => return None,
+    })
+}
+
+/// The fields of a CSV line (RFC 4180 quoting, `""` inside quotes for a quote).
+fn split_csv(line: &str, delimiter: char) -> std::result::Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    field.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' && at_start {
+            quoted = true;
+            at_start = false;
+        } else if c == delimiter {
+            fields.push(std::mem::take(&mut field));
+            at_start = true;
+        } else {
+            field.push(c);
+            at_start = false;
+        }
+    }
+    if quoted {
+        return Err("a quoted field is not closed".into());
+    }
+    fields.push(field);
+    Ok(fields)
+}
+
+/// Writes rows as lines of a format (the transactional file sink's [`LineFormat`]).
+#[derive(Clone, Debug)]
+pub(crate) struct RowLines {
+    pub format: Format,
+    pub names: Arc<[String]>,
+}
+
+impl LineFormat<Row> for RowLines {
+    fn write_line(&self, row: &Row, out: &mut Vec<u8>) -> Result {
+        match &self.format {
+            Format::Csv {
+                delimiter,
+                null_literal,
+            } => {
+                let mut buf = [0u8; 4];
+                let delimiter = delimiter.encode_utf8(&mut buf).as_bytes();
+                for (i, value) in row.values().iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(delimiter);
+                    }
+                    let text = match value {
+                        Value::Null => null_literal.clone().unwrap_or_default(),
+                        v => v.to_string(),
+                    };
+                    let needs_quotes = text.contains(['"', '\n', '\r'])
+                        || text
+                            .as_bytes()
+                            .windows(delimiter.len())
+                            .any(|w| w == delimiter);
+                    if needs_quotes {
+                        out.push(b'"');
+                        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
+                        out.push(b'"');
+                    } else {
+                        out.extend_from_slice(text.as_bytes());
+                    }
+                }
+                Ok(())
+            }
+            Format::Json { .. } => {
+                // Members in column order (a `Map` would sort them).
+                let json_error = |e: serde_json::Error| {
+                    StreamError::with_source(
+                        ErrorKind::MalformedRecord,
+                        format!("cannot write a row as JSON: {e}"),
+                        e,
+                    )
+                };
+                out.push(b'{');
+                for (i, (name, value)) in self.names.iter().zip(row.values()).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, name).map_err(json_error)?;
+                    out.push(b':');
+                    serde_json::to_writer(&mut *out, &to_json(value)).map_err(json_error)?;
+                }
+                out.push(b'}');
+                Ok(())
+            }
+        }
+    }
+}
+
+impl FileExtension for RowLines {
+    fn ext(&self) -> &'static str {
+        match self.format {
+            Format::Csv { .. } => "csv",
+            Format::Json { .. } => "json",
+        }
+    }
+}
+
+fn to_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Double(x) => serde_json::Number::from_f64(*x).map_or(J::Null, J::Number),
+        Value::String(s) => J::String(s.to_string()),
+        Value::Timestamp(ms) => J::String(format_timestamp(*ms)),
+        Value::Interval(_) => J::String(value.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Field;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("id", DataType::BigInt),
+            Field::new("name", DataType::String),
+            Field::new("price", DataType::Double),
+            Field::new("ts", DataType::Timestamp),
+        ])
+    }
+
+    #[test]
+    fn csv_round_trip() {
+        let format = Format::Csv {
+            delimiter: ',',
+            null_literal: None,
+        };
+        let parser = RowParser::new(format.clone(), &schema());
+        let row = parser
+            .parse("1,\"a, \"\"b\"\"\",2.5,1970-01-01 00:00:01")
+            .unwrap();
+        assert_eq!(
+            row,
+            Row(vec![
+                Value::Int(1),
+                Value::string("a, \"b\""),
+                Value::Double(2.5),
+                Value::Timestamp(1000)
+            ])
+        );
+        let lines = RowLines {
+            format,
+            names: parser.names.clone(),
+        };
+        let mut out = Vec::new();
+        lines.write_line(&row, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "1,\"a, \"\"b\"\"\",2.5,1970-01-01 00:00:01.000");
+        assert_eq!(parser.parse(&text).unwrap(), row);
+        assert!(parser
+            .parse("1,a,x,1970-01-01")
+            .unwrap_err()
+            .contains("`price`"));
+        assert!(parser.parse("1,a").unwrap_err().contains("2 fields"));
+        assert_eq!(parser.parse(",,,").unwrap().get(0), &Value::Null);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let format = Format::Json {
+            fail_on_missing_field: false,
+        };
+        let parser = RowParser::new(format.clone(), &schema());
+        let row = parser
+            .parse(r#"{"id": 7, "price": 1, "ts": "1970-01-01 00:00:02.500"}"#)
+            .unwrap();
+        assert_eq!(
+            row,
+            Row(vec![
+                Value::Int(7),
+                Value::Null,
+                Value::Double(1.0),
+                Value::Timestamp(2500)
+            ])
+        );
+        let mut out = Vec::new();
+        RowLines {
+            format,
+            names: parser.names.clone(),
+        }
+        .write_line(&row, &mut out)
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"id":7,"name":null,"price":1.0,"ts":"1970-01-01 00:00:02.500"}"#
+        );
+        assert!(parser.parse("[1]").is_err());
+    }
+}

@@ -1,0 +1,475 @@
+//! Table connectors: what `WITH ('connector' = ...)` maps onto among Strom's sources and
+//! sinks. `datagen` (the generator source), `filesystem` (text file and directory sources,
+//! the transactional file sink; CSV or JSON), `print` and `blackhole`. A query's rows are
+//! read through one source type ([`RowSource`]) and written through one sink type
+//! ([`RowSink`]) whatever the connector, so the job is built by one code path.
+
+mod datagen;
+mod filesystem;
+mod format;
+mod options;
+mod print;
+
+use std::path::Path;
+
+use sqlparser::tokenizer::Span;
+use stream_core::operator::{Context, InstanceInfo};
+use stream_core::sink::{Sink, SinkWriter};
+use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
+use stream_core::{ErrorKind, Result, StreamError, Timestamp};
+use stream_runtime::connectors::sink::{
+    transactional_file_sink, CollectSink, NoBuckets, TransactionalFileSink,
+};
+use stream_runtime::connectors::source::{
+    generator, text_file, text_files, GeneratorSource, TextFileReader, TextFileSource,
+    TextFilesReader, TextFilesSource,
+};
+
+use crate::error::SqlError;
+use crate::types::{Row, Schema};
+pub(crate) use datagen::Datagen;
+pub(crate) use filesystem::Filesystem;
+pub(crate) use format::parse_text;
+use format::{RowLines, RowParser};
+pub(crate) use options::Options;
+use print::{BlackholeWriter, PrintWriter};
+
+/// A table's connector, from its options.
+#[derive(Clone, Debug)]
+pub(crate) enum Connector {
+    Datagen(Datagen),
+    Filesystem(Filesystem),
+    Print {
+        identifier: Option<String>,
+        stderr: bool,
+    },
+    Blackhole,
+}
+
+/// The connectors there are, for messages.
+const CONNECTORS: &str = "'datagen', 'filesystem', 'print', 'blackhole'";
+
+impl Connector {
+    /// The connector `'connector'` names, configured by the other options.
+    pub fn new(schema: &Schema, mut options: Options) -> Result<Connector, SqlError> {
+        let (name, span) = options.require("connector", "filesystem")?;
+        match name.as_str() {
+            "datagen" => datagen::datagen(schema, options).map(Connector::Datagen),
+            "filesystem" => filesystem::filesystem(options).map(Connector::Filesystem),
+            "print" => {
+                let identifier = options.get("print-identifier").map(|(v, _)| v);
+                let stderr = options.flag("standard-error", false)?;
+                options.finish("print", &["print-identifier", "standard-error"])?;
+                Ok(Connector::Print { identifier, stderr })
+            }
+            "blackhole" => {
+                options.finish("blackhole", &[])?;
+                Ok(Connector::Blackhole)
+            }
+            other => Err(
+                SqlError::at(span, format!("connector '{other}' is not supported yet"))
+                    .help(format!("the connectors are {CONNECTORS}")),
+            ),
+        }
+    }
+
+    /// The connector's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Connector::Datagen(_) => "datagen",
+            Connector::Filesystem(_) => "filesystem",
+            Connector::Print { .. } => "print",
+            Connector::Blackhole => "blackhole",
+        }
+    }
+
+    /// The source reading the table `name` of `schema` (an error at `at` if this
+    /// connector cannot be read).
+    pub fn source(&self, name: &str, schema: &Schema, at: Span) -> Result<RowSource, SqlError> {
+        match self {
+            Connector::Datagen(gen) => {
+                let mut source =
+                    generator(std::convert::identity as fn(u64) -> u64).rate_limit(gen.rate);
+                if let Some(n) = gen.rows {
+                    source = source.take(n);
+                }
+                Ok(RowSource::Datagen {
+                    source,
+                    gen: gen.clone(),
+                })
+            }
+            Connector::Filesystem(fs) => {
+                let parser = LineParser {
+                    parser: RowParser::new(fs.format.clone(), schema),
+                    ignore_errors: fs.ignore_parse_errors,
+                    table: name.into(),
+                };
+                let path = &fs.path;
+                if path.is_dir() {
+                    let mut source = text_files(path);
+                    if let Some(ms) = fs.monitor_interval {
+                        source = source.monitor(std::time::Duration::from_millis(ms as u64));
+                    }
+                    Ok(RowSource::Files { source, parser })
+                } else if path.is_file() {
+                    Ok(RowSource::File {
+                        source: text_file(path),
+                        parser,
+                    })
+                } else {
+                    Err(SqlError::at(
+                        at,
+                        format!(
+                            "the path '{}' of table `{name}` is neither a file nor a directory",
+                            path.display()
+                        ),
+                    )
+                    .help("create it, or change the table's 'path' option"))
+                }
+            }
+            _ => Err(SqlError::at(
+                at,
+                format!(
+                    "table `{name}` uses connector '{}', which can only be written to",
+                    self.name()
+                ),
+            )
+            .help("read from a 'datagen' or 'filesystem' table")),
+        }
+    }
+
+    /// The sink writing into the table `name` of `schema`.
+    pub fn sink(&self, name: &str, schema: &Schema, at: Span) -> Result<RowSink, SqlError> {
+        match self {
+            Connector::Print { identifier, stderr } => Ok(RowSink::Print {
+                identifier: identifier.clone(),
+                stderr: *stderr,
+            }),
+            Connector::Blackhole => Ok(RowSink::Blackhole),
+            Connector::Filesystem(fs) => {
+                let lines = RowLines {
+                    format: fs.format.clone(),
+                    names: schema.fields.iter().map(|f| f.name.clone()).collect(),
+                };
+                let mut sink = files_sink(&fs.path, lines.clone());
+                if let Some(size) = fs.part_size {
+                    sink = sink.part_size(size);
+                }
+                Ok(RowSink::Files {
+                    sink,
+                    what: format!("filesystem({}: {})", lines.format.name(), fs.path.display()),
+                })
+            }
+            Connector::Datagen(_) => Err(SqlError::at(
+                at,
+                format!("table `{name}` uses connector 'datagen', which can only be read"),
+            )
+            .help("write into a 'filesystem', 'print' or 'blackhole' table")),
+        }
+    }
+}
+
+fn files_sink(dir: &Path, lines: RowLines) -> TransactionalFileSink<Row, RowLines, NoBuckets> {
+    transactional_file_sink::<Row>(dir).format(lines)
+}
+
+/// Parses lines of a file table into rows.
+#[derive(Clone, Debug)]
+pub(crate) struct LineParser {
+    parser: RowParser,
+    ignore_errors: bool,
+    table: String,
+}
+
+impl LineParser {
+    /// The row of `line`: `None` for a malformed line that is to be skipped.
+    fn row(&self, line: &str) -> Result<Option<Row>> {
+        match self.parser.parse(line) {
+            Ok(row) => Ok(Some(row)),
+            Err(_) if self.ignore_errors => Ok(None),
+            Err(why) => Err(StreamError::new(
+                ErrorKind::MalformedRecord,
+                format!(
+                    "table `{}`: cannot read the line `{line}` as {}: {why} (set '{}.ignore-parse-errors' = 'true' to skip such lines)",
+                    self.table,
+                    self.parser.format.name(),
+                    self.parser.format.name()
+                ),
+            )),
+        }
+    }
+}
+
+/// The generator behind datagen: indices, made into rows by the reader.
+type IndexGenerator = GeneratorSource<fn(u64) -> u64>;
+
+/// Every source a SQL table reads, producing rows.
+#[derive(Clone)]
+pub(crate) enum RowSource {
+    Datagen {
+        source: IndexGenerator,
+        gen: Datagen,
+    },
+    File {
+        source: TextFileSource,
+        parser: LineParser,
+    },
+    Files {
+        source: TextFilesSource,
+        parser: LineParser,
+    },
+}
+
+impl Source for RowSource {
+    type Item = Row;
+    type Reader = RowReader;
+
+    fn open(&self, cx: &SourceContext) -> Result<RowReader> {
+        Ok(match self {
+            RowSource::Datagen { source, gen } => RowReader::Datagen {
+                reader: source.open(cx)?,
+                gen: gen.clone(),
+            },
+            RowSource::File { source, parser } => RowReader::File {
+                reader: source.open(cx)?,
+                parser: parser.clone(),
+            },
+            RowSource::Files { source, parser } => RowReader::Files {
+                reader: source.open(cx)?,
+                parser: parser.clone(),
+            },
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            RowSource::Datagen { gen, .. } => match gen.rows {
+                Some(n) => format!("datagen({n} rows)"),
+                None => "datagen".into(),
+            },
+            RowSource::File { source, parser } => format!(
+                "filesystem({}: {})",
+                parser.parser.format.name(),
+                source
+                    .describe()
+                    .trim_start_matches("text_file(")
+                    .trim_end_matches(')')
+            ),
+            RowSource::Files { source, parser } => format!(
+                "filesystem({}: {})",
+                parser.parser.format.name(),
+                source
+                    .describe()
+                    .trim_start_matches("text_files(")
+                    .trim_end_matches(')')
+            ),
+        }
+    }
+
+    fn is_bounded(&self) -> bool {
+        match self {
+            RowSource::Datagen { source, .. } => source.is_bounded(),
+            RowSource::File { source, .. } => source.is_bounded(),
+            RowSource::Files { source, .. } => source.is_bounded(),
+        }
+    }
+
+    fn max_parallelism(&self) -> usize {
+        match self {
+            RowSource::Datagen { source, .. } => source.max_parallelism(),
+            RowSource::File { source, .. } => source.max_parallelism(),
+            RowSource::Files { source, .. } => source.max_parallelism(),
+        }
+    }
+}
+
+/// The reader of a [`RowSource`].
+pub(crate) enum RowReader {
+    Datagen {
+        reader: <IndexGenerator as Source>::Reader,
+        gen: Datagen,
+    },
+    File {
+        reader: TextFileReader,
+        parser: LineParser,
+    },
+    Files {
+        reader: TextFilesReader,
+        parser: LineParser,
+    },
+}
+
+/// An event that carries no record, as an event of another record type.
+fn without_record<A, B>(event: SourceEvent<A>) -> SourceEvent<B> {
+    match event {
+        SourceEvent::Watermark(ts) => SourceEvent::Watermark(ts),
+        SourceEvent::Idle(idle) => SourceEvent::Idle(idle),
+        SourceEvent::Pending(at) => SourceEvent::Pending(at),
+        SourceEvent::End | SourceEvent::Record(_) | SourceEvent::Stamped(..) => SourceEvent::End,
+    }
+}
+
+/// Reads lines from `reader` until one makes a row (or another event comes).
+fn next_row<R: SourceReader<Item = String>>(
+    reader: &mut R,
+    parser: &LineParser,
+    cx: &mut Context<'_>,
+) -> Result<SourceEvent<Row>> {
+    loop {
+        return Ok(match reader.poll_next(cx)? {
+            SourceEvent::Record(line) => match parser.row(&line)? {
+                Some(row) => SourceEvent::Record(row),
+                None => continue,
+            },
+            SourceEvent::Stamped(ts, line) => match parser.row(&line)? {
+                Some(row) => SourceEvent::Stamped(ts, row),
+                None => continue,
+            },
+            other => without_record(other),
+        });
+    }
+}
+
+impl SourceReader for RowReader {
+    type Item = Row;
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<Row>> {
+        match self {
+            RowReader::Datagen { reader, gen } => Ok(match reader.poll_next(cx)? {
+                SourceEvent::Record(i) => SourceEvent::Record(gen.row(i)),
+                SourceEvent::Stamped(ts, i) => SourceEvent::Stamped(ts, gen.row(i)),
+                other => without_record(other),
+            }),
+            RowReader::File { reader, parser } => next_row(reader, parser, cx),
+            RowReader::Files { reader, parser } => next_row(reader, parser, cx),
+        }
+    }
+
+    fn poll_records<P>(
+        &mut self,
+        cx: &mut Context<'_>,
+        budget: usize,
+        mut push: P,
+    ) -> Result<(usize, Option<SourceEvent<Row>>)>
+    where
+        P: FnMut(&mut Context<'_>, Timestamp, Row) -> Result,
+    {
+        if let RowReader::Datagen { reader, gen } = self {
+            // The generator's tight loop, rows made inside it.
+            let (n, event) =
+                reader.poll_records(cx, budget, |cx, ts, i| push(cx, ts, gen.row(i)))?;
+            return Ok((n, event.map(without_record)));
+        }
+        for n in 0..budget {
+            match self.poll_next(cx)? {
+                SourceEvent::Record(row) => push(cx, stream_core::MIN_TIMESTAMP, row)?,
+                SourceEvent::Stamped(ts, row) => push(cx, ts, row)?,
+                other => return Ok((n, Some(other))),
+            }
+        }
+        Ok((budget, None))
+    }
+
+    fn position(&self) -> Option<Vec<u8>> {
+        match self {
+            RowReader::Datagen { reader, .. } => reader.position(),
+            RowReader::File { reader, .. } => reader.position(),
+            RowReader::Files { reader, .. } => reader.position(),
+        }
+    }
+
+    fn seek(&mut self, position: &[u8]) -> Result {
+        match self {
+            RowReader::Datagen { reader, .. } => reader.seek(position),
+            RowReader::File { reader, .. } => reader.seek(position),
+            RowReader::Files { reader, .. } => reader.seek(position),
+        }
+    }
+
+    fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
+        match self {
+            RowReader::Datagen { reader, .. } => reader.seek_rescaled(positions),
+            RowReader::File { reader, .. } => reader.seek_rescaled(positions),
+            RowReader::Files { reader, .. } => reader.seek_rescaled(positions),
+        }
+    }
+
+    fn skip(&mut self, cx: &mut Context<'_>, records: u64) -> Result<u64> {
+        match self {
+            // Indices map one to one onto rows: skip without making them.
+            RowReader::Datagen { reader, .. } => reader.skip(cx, records),
+            RowReader::File { reader, .. } => reader.skip(cx, records),
+            RowReader::Files { reader, .. } => reader.skip(cx, records),
+        }
+    }
+}
+
+/// Every sink a SQL table or query writes, taking rows.
+#[derive(Clone)]
+pub(crate) enum RowSink {
+    Print {
+        identifier: Option<String>,
+        stderr: bool,
+    },
+    Blackhole,
+    Files {
+        sink: TransactionalFileSink<Row, RowLines, NoBuckets>,
+        what: String,
+    },
+    /// A `SELECT`'s results, for the caller.
+    Collect(CollectSink<Row>),
+}
+
+impl Sink<Row> for RowSink {
+    type Writer = RowWriter;
+
+    fn open(&self, instance: &InstanceInfo) -> Result<RowWriter> {
+        Ok(RowWriter(match self {
+            RowSink::Print { identifier, stderr } => {
+                Box::new(PrintWriter::new(identifier.clone(), *stderr, instance))
+            }
+            RowSink::Blackhole => Box::new(BlackholeWriter),
+            RowSink::Files { sink, .. } => Box::new(sink.open(instance)?),
+            RowSink::Collect(sink) => Box::new(sink.open(instance)?),
+        }))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            RowSink::Print { .. } => "print".into(),
+            RowSink::Blackhole => "blackhole".into(),
+            RowSink::Files { what, .. } => what.clone(),
+            RowSink::Collect(_) => "collect".into(),
+        }
+    }
+}
+
+/// The writer of a [`RowSink`]: one virtual call per row, the sink's own work aside.
+pub(crate) struct RowWriter(Box<dyn SinkWriter<Row>>);
+
+impl SinkWriter<Row> for RowWriter {
+    fn write(&mut self, ts: Timestamp, row: Row) -> Result {
+        self.0.write(ts, row)
+    }
+    fn flush(&mut self) -> Result {
+        self.0.flush()
+    }
+    fn finish(&mut self) -> Result {
+        self.0.finish()
+    }
+    fn abort_after_stop(&mut self) -> Result {
+        self.0.abort_after_stop()
+    }
+    fn pre_commit(&mut self, checkpoint: u64) -> Result<Vec<u8>> {
+        self.0.pre_commit(checkpoint)
+    }
+    fn commit(&mut self, checkpoint: u64) -> Result {
+        self.0.commit(checkpoint)
+    }
+    fn recover(&mut self, transactions: &[u8]) -> Result {
+        self.0.recover(transactions)
+    }
+    fn on_job_restored(&mut self) {
+        self.0.on_job_restored()
+    }
+}

@@ -1,0 +1,62 @@
+//! # Strom SQL
+//!
+//! Flink SQL text planned at run time and run on the same runtime as compiled jobs: a
+//! query is lowered onto the DataStream API over [`Row`]s, so checkpoints, restarts,
+//! savepoints and exactly-once sinks work for it as for a `stream!` pipeline.
+//!
+//! A [`SqlSession`] is Flink's `TableEnvironment`: `execute` takes one statement, as
+//! `executeSql` does. DDL changes the session's catalog; `INSERT INTO` returns the job that
+//! writes into the sink table, to run or start like any other; `SELECT` returns a job
+//! whose rows are collected for the caller; `EXPLAIN` returns the plan.
+//!
+//! ```
+//! use stream_sql::{SqlResult, SqlSession, Value};
+//!
+//! let dir = std::env::temp_dir().join(format!("strom-sql-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let input = dir.join("bids.csv");
+//! std::fs::write(&input, "1,10,1970-01-01 00:00:01\n2,20,1970-01-01 00:00:04\n1,30,1970-01-01 00:00:12\n")?;
+//!
+//! let mut session = SqlSession::new();
+//! session.execute(&format!(
+//!     "CREATE TABLE bids (auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+//!        WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+//!      WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+//!     input.display()
+//! ))?;
+//! let SqlResult::Query(query) = session.execute(
+//!     "SELECT window_start, COUNT(*) AS bids, SUM(price) AS total
+//!      FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+//!      GROUP BY window_start, window_end",
+//! )?
+//! else {
+//!     unreachable!()
+//! };
+//! let rows = query.collect()?;
+//! assert_eq!(rows.len(), 2);
+//! assert_eq!(rows[0].get(1), &Value::Int(2));
+//! assert_eq!(rows[0].to_string(), "+I[1970-01-01 00:00:00.000, 2, 30]");
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What is accepted, what is refused and why: see `docs/architecture.md`, "Table / SQL".
+
+mod agg;
+mod catalog;
+mod compile;
+mod connectors;
+mod error;
+mod expr;
+mod functions;
+mod lower;
+mod parse;
+mod plan;
+mod session;
+mod time;
+mod types;
+
+pub use error::SqlError;
+pub use expr::EvalError;
+pub use session::{QueryResult, SqlResult, SqlSession};
+pub use types::{DataType, Field, Row, Schema, Value};

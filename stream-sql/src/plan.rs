@@ -1,0 +1,1049 @@
+//! Planning a query: names resolved against the catalog, expressions compiled and typed,
+//! and the result shaped as what this slice runs: a scan, row steps (filters,
+//! projections, window columns), at most one window aggregation, and row steps after it.
+//! Everything else is refused with a [`SqlError`] naming the feature.
+
+use std::fmt::Write as _;
+
+use sqlparser::ast::{
+    self, Expr as Ast, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArguments,
+    GroupByExpr, Query, Select, SelectItem, SetExpr, Spanned, TableFactor, TableWithJoins,
+};
+use sqlparser::tokenizer::Span;
+
+use crate::agg::AggCall;
+use crate::catalog::{Catalog, Entry, Table, Watermark};
+use crate::compile::{contains_aggregate, interval_literal, Aggregation, Column, Compiler, Scope};
+use crate::connectors::Connector;
+use crate::error::SqlError;
+use crate::expr::Expr;
+use crate::time::format_interval;
+use crate::types::{DataType, Field, Schema};
+
+/// How deep views and subqueries may nest.
+const MAX_QUERY_DEPTH: usize = 32;
+
+/// The table a query reads.
+#[derive(Clone, Debug)]
+pub(crate) struct SourcePlan {
+    pub table: String,
+    pub connector: Connector,
+    pub schema: Schema,
+    pub watermark: Option<Watermark>,
+    /// Where the query names it.
+    pub span: Span,
+}
+
+/// A window table-valued function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WindowKind {
+    /// `TUMBLE(..., size [, offset])`.
+    Tumble { size: i64, offset: i64 },
+    /// `HOP(..., slide, size [, offset])`.
+    Hop { size: i64, slide: i64, offset: i64 },
+}
+
+impl WindowKind {
+    /// The windows a row at `ts` belongs to, as `(start, end)`, in Flink's order (latest
+    /// start first).
+    pub fn windows(self, ts: i64) -> Vec<(i64, i64)> {
+        let (size, slide, offset) = match self {
+            WindowKind::Tumble { size, offset } => (size, size, offset),
+            WindowKind::Hop {
+                size,
+                slide,
+                offset,
+            } => (size, slide, offset),
+        };
+        let last_start = ts - (ts - offset).rem_euclid(slide);
+        let mut out = Vec::new();
+        let mut start = last_start;
+        while start > ts - size {
+            out.push((start, start + size));
+            start -= slide;
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for WindowKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = |ms: i64| stream_core::time::describe_millis(ms);
+        match self {
+            WindowKind::Tumble { size, offset } => {
+                write!(f, "TUMBLE(size=[{}]", d(*size))?;
+                if *offset != 0 {
+                    write!(f, ", offset=[{}]", d(*offset))?;
+                }
+            }
+            WindowKind::Hop {
+                size,
+                slide,
+                offset,
+            } => {
+                write!(f, "HOP(slide=[{}], size=[{}]", d(*slide), d(*size))?;
+                if *offset != 0 {
+                    write!(f, ", offset=[{}]", d(*offset))?;
+                }
+            }
+        }
+        f.write_str(")")
+    }
+}
+
+/// A per-row step.
+#[derive(Clone, Debug)]
+pub(crate) enum Step {
+    /// Keeps rows for which the condition is true.
+    Filter { expr: Expr, text: String },
+    /// Computes the next row's columns.
+    Project { exprs: Vec<Expr>, text: String },
+    /// A window TVF without aggregation: one row per window of the row, with
+    /// `window_start`, `window_end` and `window_time` appended.
+    Expand { window: WindowKind, rowtime: usize },
+}
+
+impl Step {
+    fn describe(&self) -> String {
+        match self {
+            Step::Filter { text, .. } => format!("where=[{text}]"),
+            Step::Project { text, .. } => format!("select=[{text}]"),
+            Step::Expand { window, .. } => format!("window=[{window}]"),
+        }
+    }
+}
+
+/// A window aggregation.
+#[derive(Clone, Debug)]
+pub(crate) struct WindowAgg {
+    pub window: WindowKind,
+    /// The group keys are the first `keys` columns of the rows it receives.
+    pub keys: usize,
+    pub calls: Vec<AggCall>,
+    /// `groupBy=[..], select=[..]` for plans.
+    pub text: String,
+    /// The aggregate calls as written, for the job plan.
+    pub calls_text: String,
+    /// The group keys as written.
+    pub keys_text: String,
+}
+
+/// A planned query.
+#[derive(Clone, Debug)]
+pub(crate) struct QueryPlan {
+    pub source: SourcePlan,
+    /// Row steps before the window (all of them without one).
+    pub pre: Vec<Step>,
+    pub window: Option<WindowAgg>,
+    /// Row steps after the window.
+    pub post: Vec<Step>,
+    /// The result's columns.
+    pub schema: Schema,
+}
+
+impl QueryPlan {
+    fn push(&mut self, step: Step) {
+        if self.window.is_some() {
+            self.post.push(step);
+        } else {
+            self.pre.push(step);
+        }
+    }
+
+    /// The plan as Flink's `EXPLAIN` prints its abstract syntax tree: the sink at the top,
+    /// each operator over its input.
+    pub fn render(&self, sink: &str) -> String {
+        let mut lines = vec![sink.to_string()];
+        for step in self.post.iter().rev() {
+            lines.push(match step {
+                Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
+                _ => format!("Calc({})", step.describe()),
+            });
+        }
+        if let Some(w) = &self.window {
+            lines.push(format!(
+                "WindowAggregate(window=[{}], {})",
+                w.window, w.text
+            ));
+        }
+        for step in self.pre.iter().rev() {
+            lines.push(match step {
+                Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
+                _ => format!("Calc({})", step.describe()),
+            });
+        }
+        let s = &self.source;
+        if let Some(w) = &s.watermark {
+            lines.push(format!(
+                "WatermarkAssigner(rowtime=[{}], watermark=[{}])",
+                s.schema.fields[w.column].name, w.text
+            ));
+        }
+        lines.push(format!(
+            "TableSourceScan(table=[{}], connector=[{}], fields=[{}])",
+            s.table,
+            s.connector.name(),
+            s.schema.names()
+        ));
+        let mut out = String::new();
+        for (depth, line) in lines.iter().enumerate() {
+            if depth == 0 {
+                out.push_str(line);
+            } else {
+                let _ = write!(out, "\n{}+- {line}", "   ".repeat(depth - 1));
+            }
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// A relation being planned: the plan so far and its columns.
+struct Planned {
+    plan: QueryPlan,
+    scope: Scope,
+    /// The column that is the rows' event time (Flink's time attribute), if any.
+    rowtime: Option<usize>,
+    /// A window TVF in FROM, resolved by the SELECT over it: a window aggregation if it
+    /// groups by the window, else window columns per row. The scope already holds the
+    /// window columns after the input's `width` columns.
+    tvf: Option<(WindowKind, usize)>,
+}
+
+/// Plans queries against a catalog.
+pub(crate) struct Planner<'c> {
+    pub catalog: &'c Catalog,
+}
+
+impl Planner<'_> {
+    /// Plans `query`.
+    pub fn plan(&self, query: &Query) -> Result<QueryPlan, SqlError> {
+        let planned = self.query(query, 0)?;
+        Ok(planned.plan)
+    }
+
+    fn query(&self, q: &Query, depth: usize) -> Result<Planned, SqlError> {
+        let span = q.span();
+        if depth > MAX_QUERY_DEPTH {
+            return Err(SqlError::at(span, "views and subqueries nest too deeply"));
+        }
+        if q.with.is_some() {
+            return Err(
+                SqlError::unsupported(span, "WITH (common table expressions)")
+                    .help("declare the inner query with CREATE VIEW"),
+            );
+        }
+        if let Some(order_by) = &q.order_by {
+            let at = order_by.span();
+            let at = if at.start.line > 0 { at } else { span };
+            return Err(SqlError::unsupported(at, "ORDER BY (and Top-N)"));
+        }
+        if q.limit_clause.is_some() || q.fetch.is_some() {
+            return Err(SqlError::unsupported(span, "LIMIT/FETCH"));
+        }
+        if !q.locks.is_empty() || q.for_clause.is_some() || q.settings.is_some() {
+            return Err(SqlError::unsupported(
+                span,
+                "locking, FOR and SETTINGS clauses",
+            ));
+        }
+        match q.body.as_ref() {
+            SetExpr::Select(select) => self.select(select, depth),
+            SetExpr::Query(inner) => self.query(inner, depth + 1),
+            SetExpr::SetOperation { op, .. } => Err(SqlError::unsupported(
+                span,
+                format!("{op} (set operations such as UNION ALL)"),
+            )),
+            SetExpr::Values(_) => Err(SqlError::unsupported(span, "VALUES")),
+            other => Err(SqlError::unsupported(span, format!("`{other}`"))),
+        }
+    }
+
+    fn select(&self, s: &Select, depth: usize) -> Result<Planned, SqlError> {
+        let span = s.span();
+        if s.distinct.is_some() {
+            return Err(SqlError::unsupported(
+                span,
+                "SELECT DISTINCT (deduplication)",
+            ));
+        }
+        if s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() {
+            return Err(SqlError::unsupported(span, "TOP, INTO and LATERAL VIEW"));
+        }
+        if s.qualify.is_some() || !s.named_window.is_empty() {
+            return Err(SqlError::unsupported(
+                span,
+                "QUALIFY and WINDOW clauses (OVER)",
+            ));
+        }
+        if !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty() {
+            return Err(SqlError::unsupported(
+                span,
+                "CLUSTER BY, DISTRIBUTE BY and SORT BY",
+            ));
+        }
+        let mut from = self.from(&s.from, span, depth)?;
+        let group_by = match &s.group_by {
+            GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return Err(SqlError::unsupported(
+                        span,
+                        "GROUP BY ROLLUP/CUBE/GROUPING SETS",
+                    ));
+                }
+                exprs.clone()
+            }
+            GroupByExpr::All(_) => return Err(SqlError::unsupported(span, "GROUP BY ALL")),
+        };
+        let aggregating = !group_by.is_empty()
+            || s.having.is_some()
+            || s.projection.iter().any(|item| match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                    contains_aggregate(e)
+                }
+                _ => false,
+            });
+        match from.tvf.take() {
+            Some(tvf) if aggregating => return self.window_aggregate(from, tvf, s, &group_by),
+            Some((window, width)) => {
+                let rowtime = from.rowtime.ok_or_else(|| {
+                    SqlError::at(span, "the window table function has no time attribute")
+                })?;
+                from.plan.push(Step::Expand { window, rowtime });
+                // After a window TVF the input's time column is a plain timestamp.
+                from.rowtime = None;
+                let _ = width;
+            }
+            None if aggregating => {
+                let first_aggregate = s.projection.iter().find_map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }
+                        if contains_aggregate(e) =>
+                    {
+                        Some(e.span())
+                    }
+                    _ => None,
+                });
+                let at = group_by
+                    .first()
+                    .map(|g| g.span())
+                    .or(first_aggregate)
+                    .unwrap_or(span);
+                return Err(SqlError::unsupported(
+                    at,
+                    "aggregation without a window (a non-windowed GROUP BY, whose result is a changelog)",
+                )
+                .help(
+                    "group by the window of a TVF: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), \
+                     INTERVAL '10' SECOND)) GROUP BY window_start, window_end, ...",
+                ));
+            }
+            None => {}
+        }
+        if let Some(w) = &s.selection {
+            let t = Compiler::new(&from.scope).condition(w, "WHERE")?;
+            from.plan.push(Step::Filter {
+                expr: t.expr,
+                text: w.to_string(),
+            });
+        }
+        self.project(from, &s.projection, None)
+    }
+
+    /// The projection `items` over `from` (in an aggregating query, `agg` compiles them
+    /// over the aggregate's output).
+    fn project(
+        &self,
+        mut from: Planned,
+        items: &[SelectItem],
+        mut agg: Option<&mut Aggregation<'_>>,
+    ) -> Result<Planned, SqlError> {
+        let mut exprs = Vec::new();
+        let mut columns: Vec<Column> = Vec::new();
+        let mut texts = Vec::new();
+        let mut rowtime = None;
+        let mut identity = agg.is_none();
+        for item in items {
+            let (e, alias) = match item {
+                SelectItem::UnnamedExpr(e) => (e, None),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias)),
+                SelectItem::ExprWithAliases { expr, .. } => {
+                    return Err(SqlError::unsupported(
+                        expr.span(),
+                        "several aliases for one expression",
+                    ))
+                }
+                SelectItem::Wildcard(options) | SelectItem::QualifiedWildcard(_, options) => {
+                    let qualifier = match item {
+                        SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => Some(n.to_string()),
+                        SelectItem::QualifiedWildcard(kind, _) => {
+                            return Err(SqlError::unsupported(kind.span(), format!("`{kind}.*`")))
+                        }
+                        _ => None,
+                    };
+                    if options.opt_exclude.is_some()
+                        || options.opt_except.is_some()
+                        || options.opt_rename.is_some()
+                        || options.opt_replace.is_some()
+                        || options.opt_ilike.is_some()
+                    {
+                        return Err(SqlError::unsupported(
+                            item.span(),
+                            "`*` with EXCLUDE, EXCEPT, RENAME or REPLACE",
+                        ));
+                    }
+                    if agg.is_some() {
+                        return Err(SqlError::at(item.span(), "`*` in an aggregating query")
+                            .help("name the grouped columns and aggregates"));
+                    }
+                    let mut any = false;
+                    for (i, c) in from.scope.columns.iter().enumerate() {
+                        if qualifier.is_some() && c.qualifier != qualifier {
+                            continue;
+                        }
+                        any = true;
+                        if from.rowtime == Some(i) {
+                            rowtime = Some(exprs.len());
+                        }
+                        identity &= i == exprs.len();
+                        exprs.push(Expr::Column(i));
+                        columns.push(Column {
+                            qualifier: None,
+                            name: c.name.clone(),
+                            ty: c.ty,
+                        });
+                    }
+                    if !any {
+                        return Err(SqlError::at(
+                            item.span(),
+                            format!("`{item}` names no table in scope"),
+                        ));
+                    }
+                    texts.push(item.to_string());
+                    continue;
+                }
+            };
+            let mut compiler = Compiler::new(&from.scope);
+            compiler.aggregation = agg.as_deref_mut();
+            let t = compiler.compile(e)?;
+            let name = match (alias, e) {
+                (Some(a), _) => a.value.clone(),
+                (None, Ast::Identifier(i)) => i.value.clone(),
+                (None, Ast::CompoundIdentifier(parts)) => {
+                    parts.last().map(|p| p.value.clone()).unwrap_or_default()
+                }
+                (None, _) => format!("EXPR${}", exprs.len()),
+            };
+            if let Expr::Column(i) = t.expr {
+                let is_rowtime = match &agg {
+                    Some(a) => i == a.keys.len() + 2,
+                    None => from.rowtime == Some(i),
+                };
+                if is_rowtime {
+                    rowtime = Some(exprs.len());
+                }
+                identity &= i == exprs.len();
+            } else {
+                identity = false;
+            }
+            texts.push(match alias {
+                Some(a) => format!("{e} AS {a}"),
+                None => e.to_string(),
+            });
+            exprs.push(t.expr);
+            columns.push(Column {
+                qualifier: None,
+                name,
+                ty: t.ty,
+            });
+        }
+        // Flink's rule for duplicate names: a number appended.
+        for i in 0..columns.len() {
+            let mut n = 0;
+            while columns[..i].iter().any(|c| c.name == columns[i].name) {
+                columns[i].name =
+                    format!("{}{n}", columns[i].name.trim_end_matches(char::is_numeric));
+                n += 1;
+            }
+        }
+        let identity = identity && exprs.len() == from.scope.columns.len();
+        if !identity {
+            from.plan.push(Step::Project {
+                exprs,
+                text: texts.join(", "),
+            });
+        }
+        from.plan.schema = Schema::new(
+            columns
+                .iter()
+                .map(|c| Field::new(c.name.clone(), c.ty))
+                .collect(),
+        );
+        from.scope = Scope { columns };
+        from.rowtime = rowtime;
+        Ok(from)
+    }
+
+    fn window_aggregate(
+        &self,
+        mut from: Planned,
+        (window, width): (WindowKind, usize),
+        s: &Select,
+        group_by: &[Ast],
+    ) -> Result<Planned, SqlError> {
+        let span = s.span();
+        if from.plan.window.is_some() {
+            return Err(SqlError::unsupported(
+                span,
+                "a window aggregation over another one (cascading windows)",
+            ));
+        }
+        let window_columns = [width, width + 1, width + 2];
+        let is_window_column = |e: &Ast| -> Result<Option<usize>, SqlError> {
+            match e {
+                Ast::Identifier(_) | Ast::CompoundIdentifier(_) => {
+                    let parts = match e {
+                        Ast::Identifier(i) => vec![i.clone()],
+                        Ast::CompoundIdentifier(p) => p.clone(),
+                        _ => unreachable!(),
+                    };
+                    let (i, _) = from.scope.resolve(&parts, e.span())?;
+                    Ok(window_columns.iter().position(|&w| w == i))
+                }
+                _ => Ok(None),
+            }
+        };
+        let mut keys = Vec::new();
+        let mut grouped = [false; 3];
+        for g in group_by {
+            match is_window_column(g)? {
+                Some(w) => grouped[w] = true,
+                None => {
+                    if contains_aggregate(g) {
+                        return Err(SqlError::at(g.span(), "an aggregate in GROUP BY"));
+                    }
+                    keys.push(g.clone());
+                }
+            }
+        }
+        if !(grouped[0] && grouped[1]) {
+            let at = group_by.first().map(|g| g.span()).unwrap_or(span);
+            return Err(SqlError::unsupported(
+                at,
+                "aggregating a window TVF without grouping by its window (a non-windowed aggregation)",
+            )
+            .help("add `window_start, window_end` to GROUP BY"));
+        }
+        let reads_window = |e: &Expr| references_from(e, width);
+        // WHERE runs before the window: it may not read the window's columns.
+        if let Some(w) = &s.selection {
+            let t = Compiler::new(&from.scope).condition(w, "WHERE")?;
+            if reads_window(&t.expr) {
+                return Err(SqlError::unsupported(w.span(), "a WHERE condition on window_start, window_end or window_time of an aggregated window")
+                    .help("filter the aggregated rows with HAVING or in an outer query"));
+            }
+            from.plan.push(Step::Filter {
+                expr: t.expr,
+                text: w.to_string(),
+            });
+        }
+        let mut key_exprs = Vec::new();
+        for k in &keys {
+            let t = Compiler::new(&from.scope).compile(k)?;
+            if reads_window(&t.expr) {
+                return Err(SqlError::unsupported(
+                    k.span(),
+                    "an expression over the window's columns in GROUP BY",
+                ));
+            }
+            key_exprs.push(t);
+        }
+        let scope = from.scope.clone();
+        let mut agg = Aggregation {
+            input: &scope,
+            keys: &keys,
+            window_columns,
+            calls: Vec::new(),
+        };
+        // From here on steps run after the window; the window itself is filled in below,
+        // once HAVING and the projection have registered their aggregate calls.
+        from.plan.window = Some(WindowAgg {
+            window,
+            keys: keys.len(),
+            calls: Vec::new(),
+            text: String::new(),
+            calls_text: String::new(),
+            keys_text: String::new(),
+        });
+        if let Some(h) = &s.having {
+            let mut c = Compiler::new(&scope);
+            c.aggregation = Some(&mut agg);
+            let t = c.condition(h, "HAVING")?;
+            from.plan.push(Step::Filter {
+                expr: t.expr,
+                text: h.to_string(),
+            });
+        }
+        let mut out = self.project(from, &s.projection, Some(&mut agg))?;
+        // Before the window: the keys, then every call's argument.
+        let mut pre = Vec::new();
+        let mut pre_text = Vec::new();
+        for (k, t) in keys.iter().zip(&key_exprs) {
+            pre.push(t.expr.clone());
+            pre_text.push(k.to_string());
+        }
+        let mut calls = Vec::new();
+        let mut calls_text = Vec::new();
+        let mut arg_columns: Vec<(String, usize)> = Vec::new();
+        for (e, call, arg) in &agg.calls {
+            let mut call = call.clone();
+            if let (Some(arg), Ast::Function(f)) = (arg, e) {
+                // Calls of one argument (`MAX(price)`, `AVG(price)`) read one column.
+                let text = f.args.to_string().trim_matches(['(', ')']).to_string();
+                let column = match arg_columns.iter().find(|(t, _)| *t == text) {
+                    Some((_, c)) => *c,
+                    None => {
+                        arg_columns.push((text.clone(), pre.len()));
+                        pre.push(arg.expr.clone());
+                        pre_text.push(text);
+                        pre.len() - 1
+                    }
+                };
+                call.arg = Some(column);
+            }
+            calls.push(call);
+            calls_text.push(e.to_string());
+        }
+        out.plan.pre.push(Step::Project {
+            exprs: pre,
+            text: pre_text.join(", "),
+        });
+        let keys_text = keys
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = String::new();
+        if !keys.is_empty() {
+            let _ = write!(text, "groupBy=[{keys_text}], ");
+        }
+        let _ = write!(
+            text,
+            "select=[{}{}window_start, window_end, window_time{}{}]",
+            keys_text,
+            if keys.is_empty() { "" } else { ", " },
+            if calls_text.is_empty() { "" } else { ", " },
+            calls_text.join(", ")
+        );
+        out.plan.window = Some(WindowAgg {
+            window,
+            keys: keys.len(),
+            calls,
+            text,
+            calls_text: calls_text.join(", "),
+            keys_text,
+        });
+        Ok(out)
+    }
+
+    fn from(&self, from: &[TableWithJoins], span: Span, depth: usize) -> Result<Planned, SqlError> {
+        let item = match from {
+            [] => return Err(SqlError::unsupported(span, "SELECT without FROM")),
+            [one] => one,
+            [_, second, ..] => {
+                return Err(SqlError::unsupported(
+                    second.relation.span(),
+                    "a join (several tables in FROM)",
+                ))
+            }
+        };
+        if let Some(join) = item.joins.first() {
+            return Err(SqlError::unsupported(join.relation.span(), "JOIN"));
+        }
+        self.relation(&item.relation, depth)
+    }
+
+    fn relation(&self, r: &TableFactor, depth: usize) -> Result<Planned, SqlError> {
+        let span = r.span();
+        match r {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(
+                        SqlError::unsupported(span, format!("the table function {name}")).help(
+                            "window table functions are written FROM TABLE(TUMBLE(TABLE t, ...))",
+                        ),
+                    );
+                }
+                let alias = alias_name(alias.as_ref())?;
+                self.named(&name.to_string(), alias, name.span(), depth)
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if *lateral {
+                    return Err(SqlError::unsupported(span, "LATERAL"));
+                }
+                let mut planned = self.query(subquery, depth + 1)?;
+                requalify(&mut planned.scope, alias_name(alias.as_ref())?);
+                Ok(planned)
+            }
+            TableFactor::TableFunction { expr, alias } => {
+                let mut planned = self.window_tvf(expr, depth)?;
+                if let Some(a) = alias_name(alias.as_ref())? {
+                    requalify(&mut planned.scope, Some(a));
+                }
+                Ok(planned)
+            }
+            other => Err(SqlError::unsupported(span, format!("`{other}` in FROM"))),
+        }
+    }
+
+    /// The table or view `name`, its columns qualified by `alias` or its name.
+    fn named(
+        &self,
+        name: &str,
+        alias: Option<String>,
+        span: Span,
+        depth: usize,
+    ) -> Result<Planned, SqlError> {
+        let qualifier = alias.unwrap_or_else(|| name.to_string());
+        match self.catalog.get(name, span)? {
+            Entry::Table(table) => Ok(scan(table, span, &qualifier)),
+            Entry::View(view) => {
+                let mut planned = self.query(&view.query, depth + 1)?;
+                requalify(&mut planned.scope, Some(qualifier));
+                Ok(planned)
+            }
+        }
+    }
+
+    fn window_tvf(&self, expr: &Ast, depth: usize) -> Result<Planned, SqlError> {
+        let span = expr.span();
+        let Ast::Function(f) = expr else {
+            return Err(SqlError::unsupported(span, format!("TABLE({expr})")));
+        };
+        let name = f.name.to_string().to_ascii_uppercase();
+        let parameters: &[&str] = match name.as_str() {
+            "TUMBLE" => &["DATA", "TIMECOL", "SIZE", "OFFSET"],
+            "HOP" => &["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
+            "SESSION" | "CUMULATE" => {
+                return Err(SqlError::unsupported(span, format!("the {name} window"))
+                    .help("use TUMBLE or HOP"))
+            }
+            _ => {
+                return Err(
+                    SqlError::unsupported(span, format!("the table function {name}"))
+                        .help("the window table functions are TUMBLE and HOP"),
+                )
+            }
+        };
+        let usage = if name == "TUMBLE" {
+            "TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND [, offset])"
+        } else {
+            "HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset])"
+        };
+        let FunctionArguments::List(list) = &f.args else {
+            return Err(SqlError::at(span, format!("{name} needs arguments"))
+                .help(format!("write {usage}")));
+        };
+        // Arguments by position or by name (`SIZE => INTERVAL ...`).
+        let mut args: Vec<Option<&Ast>> = vec![None; parameters.len()];
+        for (i, arg) in list.args.iter().enumerate() {
+            let (slot, e) = match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => (i, e),
+                FunctionArg::Named {
+                    name: n,
+                    arg: FunctionArgExpr::Expr(e),
+                    operator: FunctionArgOperator::RightArrow,
+                } => {
+                    let slot = parameters
+                        .iter()
+                        .position(|p| p.eq_ignore_ascii_case(&n.value))
+                        .ok_or_else(|| {
+                            SqlError::at(n.span, format!("{name} has no parameter {}", n.value))
+                                .help(format!("its parameters are {}", parameters.join(", ")))
+                        })?;
+                    (slot, e)
+                }
+                other => {
+                    return Err(SqlError::at(
+                        other.span(),
+                        format!("unexpected argument `{other}` of {name}"),
+                    )
+                    .help(format!("write {usage}")))
+                }
+            };
+            if slot >= parameters.len() || args[slot].is_some() {
+                return Err(
+                    SqlError::at(e.span(), format!("too many arguments for {name}"))
+                        .help(format!("write {usage}")),
+                );
+            }
+            args[slot] = Some(e);
+        }
+        let required = parameters.len() - 1;
+        if let Some(missing) = (0..required).find(|&i| args[i].is_none()) {
+            return Err(SqlError::at(
+                span,
+                format!("{name} is missing its {} argument", parameters[missing]),
+            )
+            .help(format!("write {usage}")));
+        }
+        let data = args[0].expect("checked");
+        let mut input = match data {
+            Ast::Identifier(i) => self.named(&i.value, None, i.span, depth)?,
+            Ast::CompoundIdentifier(parts) => {
+                let n = parts
+                    .iter()
+                    .map(|p| p.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.named(&n, None, data.span(), depth)?
+            }
+            Ast::Subquery(q) => self.query(q, depth + 1)?,
+            other => {
+                return Err(SqlError::at(
+                    other.span(),
+                    format!("the first argument of {name} must be a table"),
+                )
+                .help(format!("write {usage}")))
+            }
+        };
+        if input.tvf.is_some() || input.plan.window.is_some() && input.rowtime.is_none() {
+            return Err(SqlError::unsupported(
+                data.span(),
+                "a window TVF over a window TVF without its window_time",
+            ));
+        }
+        // DESCRIPTOR(ts): the input's time attribute.
+        let timecol = args[1].expect("checked");
+        let descriptor = match timecol {
+            Ast::Function(d) if d.name.to_string().eq_ignore_ascii_case("DESCRIPTOR") => {
+                match &d.args {
+                    FunctionArguments::List(l) => match l.args.as_slice() {
+                        [FunctionArg::Unnamed(FunctionArgExpr::Expr(Ast::Identifier(c)))] => {
+                            Some(c.clone())
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(column) = descriptor else {
+            return Err(SqlError::at(
+                timecol.span(),
+                format!("the second argument of {name} must be DESCRIPTOR(time column)"),
+            )
+            .help(format!("write {usage}")));
+        };
+        let (index, _) = input
+            .scope
+            .resolve(std::slice::from_ref(&column), column.span)?;
+        if input.rowtime != Some(index) {
+            let help = match input.rowtime.map(|r| input.scope.columns[r].name.clone()) {
+                Some(r) => format!("the time attribute is `{r}`"),
+                None => {
+                    "declare one with WATERMARK FOR ts AS ts - INTERVAL '5' SECOND in CREATE TABLE"
+                        .into()
+                }
+            };
+            return Err(SqlError::at(
+                column.span,
+                format!(
+                    "`{}` is not a time attribute (event time with a watermark)",
+                    column.value
+                ),
+            )
+            .help(help));
+        }
+        let interval = |e: &Ast, what: &str| -> Result<i64, SqlError> {
+            match e {
+                Ast::Interval(i) => interval_literal(i, e.span()),
+                other => Err(SqlError::at(
+                    other.span(),
+                    format!("the {what} of {name} must be an interval"),
+                )
+                .help("write e.g. INTERVAL '10' SECOND")),
+            }
+        };
+        let positive = |ms: i64, e: &Ast, what: &str| {
+            if ms > 0 {
+                Ok(ms)
+            } else {
+                Err(SqlError::at(
+                    e.span(),
+                    format!("the {what} of {name} must be positive"),
+                ))
+            }
+        };
+        let window = if name == "TUMBLE" {
+            let e = args[2].expect("checked");
+            let size = positive(interval(e, "size")?, e, "size")?;
+            let offset = args[3]
+                .map(|o| interval(o, "offset"))
+                .transpose()?
+                .unwrap_or(0);
+            WindowKind::Tumble {
+                size,
+                offset: offset.rem_euclid(size),
+            }
+        } else {
+            let (se, ze) = (args[2].expect("checked"), args[3].expect("checked"));
+            let slide = positive(interval(se, "slide")?, se, "slide")?;
+            let size = positive(interval(ze, "size")?, ze, "size")?;
+            if size % slide != 0 {
+                return Err(SqlError::at(
+                    ze.span(),
+                    format!(
+                        "the size of HOP ({}) must be a whole multiple of its slide ({})",
+                        format_interval(size),
+                        format_interval(slide)
+                    ),
+                )
+                .help("as in Flink's window aggregation; HOP takes the slide before the size"));
+            }
+            let offset = args[4]
+                .map(|o| interval(o, "offset"))
+                .transpose()?
+                .unwrap_or(0);
+            WindowKind::Hop {
+                size,
+                slide,
+                offset: offset.rem_euclid(slide),
+            }
+        };
+        let width = input.scope.columns.len();
+        let qualifier = input
+            .scope
+            .columns
+            .first()
+            .and_then(|c| c.qualifier.clone());
+        for name in ["window_start", "window_end", "window_time"] {
+            input.scope.columns.push(Column {
+                qualifier: qualifier.clone(),
+                name: name.into(),
+                ty: DataType::Timestamp,
+            });
+        }
+        input.tvf = Some((window, width));
+        Ok(input)
+    }
+}
+
+/// True if `e` reads a column at index `from` or later.
+fn references_from(e: &Expr, from: usize) -> bool {
+    match e {
+        Expr::Column(i) => *i >= from,
+        Expr::Literal(_) => false,
+        Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => {
+            references_from(a, from)
+        }
+        Expr::Cast { expr, .. } => references_from(expr, from),
+        Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            references_from(a, from) || references_from(b, from)
+        }
+        Expr::Like { expr, pattern, .. } => {
+            references_from(expr, from) || references_from(pattern, from)
+        }
+        Expr::InList { expr, list, .. } => {
+            references_from(expr, from) || list.iter().any(|x| references_from(x, from))
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            references_from(expr, from) || references_from(low, from) || references_from(high, from)
+        }
+        Expr::Case {
+            branches,
+            otherwise,
+        } => {
+            branches
+                .iter()
+                .any(|(c, r)| references_from(c, from) || references_from(r, from))
+                || otherwise.as_ref().is_some_and(|o| references_from(o, from))
+        }
+        Expr::Call(_, args) => args.iter().any(|x| references_from(x, from)),
+    }
+}
+
+/// A scan of `table`, its columns qualified by `qualifier`.
+fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
+    let columns = table
+        .schema
+        .fields
+        .iter()
+        .map(|f| Column {
+            qualifier: Some(qualifier.to_string()),
+            name: f.name.clone(),
+            ty: f.data_type,
+        })
+        .collect();
+    Planned {
+        plan: QueryPlan {
+            source: SourcePlan {
+                table: table.name.clone(),
+                connector: table.connector.clone(),
+                schema: table.schema.clone(),
+                watermark: table.watermark.clone(),
+                span,
+            },
+            pre: Vec::new(),
+            window: None,
+            post: Vec::new(),
+            schema: table.schema.clone(),
+        },
+        scope: Scope { columns },
+        rowtime: table.watermark.as_ref().map(|w| w.column),
+        tvf: None,
+    }
+}
+
+/// Qualifies every column of `scope` with `qualifier` (a derived table's alias; `None`
+/// leaves them unqualified).
+fn requalify(scope: &mut Scope, qualifier: Option<String>) {
+    for c in &mut scope.columns {
+        c.qualifier = qualifier.clone();
+    }
+}
+
+fn alias_name(alias: Option<&ast::TableAlias>) -> Result<Option<String>, SqlError> {
+    match alias {
+        None => Ok(None),
+        Some(a) if !a.columns.is_empty() => Err(SqlError::unsupported(
+            a.name.span,
+            "column aliases on a table alias",
+        )),
+        Some(a) => Ok(Some(a.name.value.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_of_a_timestamp() {
+        let tumble = WindowKind::Tumble {
+            size: 10,
+            offset: 0,
+        };
+        assert_eq!(tumble.windows(13), vec![(10, 20)]);
+        assert_eq!(tumble.windows(-1), vec![(-10, 0)]);
+        let hop = WindowKind::Hop {
+            size: 10,
+            slide: 5,
+            offset: 0,
+        };
+        assert_eq!(hop.windows(13), vec![(10, 20), (5, 15)]);
+        assert_eq!(hop.windows(10), vec![(10, 20), (5, 15)]);
+    }
+}

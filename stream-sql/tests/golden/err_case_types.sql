@@ -1,0 +1,1 @@
+SELECT CASE WHEN price > 1 THEN 'a' ELSE 1 END FROM bids

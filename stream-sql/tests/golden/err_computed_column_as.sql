@@ -1,0 +1,1 @@
+CREATE TABLE d (x BIGINT, y AS x + 1) WITH ('connector' = 'blackhole')

@@ -1,0 +1,1 @@
+SELECT DISTINCT auction FROM bids

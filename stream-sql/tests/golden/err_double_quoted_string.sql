@@ -1,0 +1,1 @@
+SELECT * FROM bids WHERE channel = "Google"

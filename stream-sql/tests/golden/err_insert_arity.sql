@@ -1,0 +1,1 @@
+INSERT INTO printed SELECT auction, price FROM bids

@@ -1,0 +1,1 @@
+INSERT INTO gen SELECT id, score, tag, at FROM gen

@@ -1,0 +1,1 @@
+INSERT INTO nothing SELECT channel, auction FROM bids

@@ -1,0 +1,1 @@
+INSERT INTO nothing VALUES (1, 'a')

@@ -1,0 +1,1 @@
+SELECT * FROM bids JOIN people ON bids.bidder = people.id

@@ -1,0 +1,4 @@
+SELECT auction,
+       price,
+       bidder / 'x'
+FROM bids

@@ -1,0 +1,1 @@
+SELEC auction FROM bids

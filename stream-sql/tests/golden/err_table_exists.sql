@@ -1,0 +1,1 @@
+CREATE TABLE bids (x BIGINT) WITH ('connector' = 'blackhole')

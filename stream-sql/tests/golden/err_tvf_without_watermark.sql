@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE people, DESCRIPTOR(id), INTERVAL '10' SECOND)) GROUP BY window_start, window_end

@@ -1,0 +1,1 @@
+SELECT price + channel FROM bids

@@ -1,0 +1,1 @@
+SELECT auction FROM bids UNION ALL SELECT auction FROM bids

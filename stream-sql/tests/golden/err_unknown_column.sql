@@ -1,0 +1,1 @@
+SELECT auction, pricee FROM bids

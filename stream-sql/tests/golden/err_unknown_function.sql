@@ -1,0 +1,1 @@
+SELECT UPPR(channel) FROM bids

@@ -1,0 +1,1 @@
+CREATE TABLE d (x BIGINT) WITH ('connector' = 'filesystem', 'path' = '/tmp/x', 'format' = 'csv', 'csv.field-delimter' = ';')

@@ -1,0 +1,1 @@
+CREATE TABLE d (x BIGINT, WATERMARK FOR x AS x - INTERVAL '1' SECOND) WITH ('connector' = 'blackhole')

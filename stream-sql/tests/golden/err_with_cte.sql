@@ -1,0 +1,1 @@
+WITH b AS (SELECT * FROM bids) SELECT * FROM b

@@ -1,0 +1,2 @@
+EXPLAIN INSERT INTO nothing
+SELECT id, CASE WHEN score > 0.5 THEN CONCAT(tag, '!') ELSE COALESCE(tag, '?') END FROM gen WHERE id % 2 = 0

@@ -1,0 +1,3 @@
+EXPLAIN SELECT window_start, COUNT(bidder)
+FROM TABLE(TUMBLE(DATA => TABLE bids, TIMECOL => DESCRIPTOR(ts), SIZE => INTERVAL '1' MINUTE, OFFSET => INTERVAL '10' SECOND))
+GROUP BY window_start, window_end

@@ -1,0 +1,1 @@
+EXPLAIN SELECT auction, window_start, window_end FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND))

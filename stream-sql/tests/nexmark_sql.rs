@@ -1,0 +1,204 @@
+//! Nexmark queries written in SQL (after the Flink nexmark suite's SQL) over a CSV file of
+//! the benchmark's generated bids, compared with the same computation in `stream!` over
+//! the same bids.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use stream_sql::{Row, SqlResult, SqlSession, Value};
+use strom::nexmark::{Bid, NexmarkConfig};
+use strom::prelude::*;
+
+/// How far the generator puts events out of order, and the watermark delay of both
+/// versions: no bid is late in either.
+const DISORDER_MS: i64 = 100;
+
+fn bids(events: u64) -> Vec<Bid> {
+    let config = NexmarkConfig {
+        events_per_second: 1_000,
+        base_time: 1_700_000_000_000,
+        max_out_of_orderness: DISORDER_MS,
+        ..NexmarkConfig::default()
+    };
+    (0..events).filter_map(|n| config.event(n).bid()).collect()
+}
+
+/// A session with table `bid` over `bids` written as CSV.
+fn session(bids: &[Bid], name: &str) -> (SqlSession, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("strom-sql-nexmark-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bids.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for b in bids {
+        let ts = Value::Timestamp(b.date_time);
+        writeln!(
+            file,
+            "{},{},{},{},{ts}",
+            b.auction, b.bidder, b.price, b.channel
+        )
+        .unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE bid (
+                auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, date_time TIMESTAMP(3),
+                WATERMARK FOR date_time AS date_time - INTERVAL '0.1' SECOND
+            ) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            path.display()
+        ))
+        .unwrap();
+    (session, dir)
+}
+
+fn rows(session: &mut SqlSession, sql: &str) -> Vec<Row> {
+    let SqlResult::Query(q) = session.execute(sql).unwrap() else {
+        panic!("not a query")
+    };
+    let mut rows = q.collect().unwrap();
+    rows.sort();
+    rows
+}
+
+fn int(v: u64) -> Value {
+    Value::Int(v as i64)
+}
+
+#[test]
+fn q1_currency_conversion() {
+    let bids = bids(20_000);
+    let (mut s, dir) = session(&bids, "q1");
+    let sql = rows(
+        &mut s,
+        "SELECT auction, bidder, price * 908 / 1000 AS price, date_time FROM bid",
+    );
+    let out = collect_sink();
+    stream! {
+        source(from_vec(bids))
+            .map(|b| Bid { price: b.price * 908 / 1000, ..b })
+            .sink(out.clone());
+    }
+    .run()
+    .unwrap();
+    let mut expected: Vec<Row> = out
+        .take()
+        .into_iter()
+        .map(|b| {
+            Row::new(vec![
+                int(b.auction),
+                int(b.bidder),
+                int(b.price),
+                Value::Timestamp(b.date_time),
+            ])
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(sql.len(), expected.len());
+    assert_eq!(sql, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn q2_selection() {
+    let bids = bids(50_000);
+    let (mut s, dir) = session(&bids, "q2");
+    let sql = rows(
+        &mut s,
+        "SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0",
+    );
+    let out = collect_sink();
+    stream! {
+        source(from_vec(bids))
+            .filter(|b| b.auction % 123 == 0)
+            .map(|b| (b.auction, b.price))
+            .sink(out.clone());
+    }
+    .run()
+    .unwrap();
+    let mut expected: Vec<Row> = out
+        .take()
+        .into_iter()
+        .map(|(a, p)| Row::new(vec![int(a), int(p)]))
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(sql, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// q5's inner query: bids per auction over 10 s windows sliding by 2 s.
+#[test]
+fn q5_hop_counts_per_auction() {
+    let bids = bids(30_000);
+    let (mut s, dir) = session(&bids, "q5");
+    let sql = rows(
+        &mut s,
+        "SELECT auction, window_end, COUNT(*) AS num
+         FROM TABLE(HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+         GROUP BY auction, window_start, window_end",
+    );
+    let out = collect_sink();
+    stream! {
+        source(from_vec(bids))
+            .event_time(|b| b.date_time)
+            .watermark(bounded_out_of_orderness(ms(DISORDER_MS as u64)))
+            .key_by(|b| b.auction)
+            .window(sliding(secs(10), secs(2)))
+            .aggregate(count())
+            .map(|w| (w.key, w.window.end, w.value))
+            .sink(out.clone());
+    }
+    .run()
+    .unwrap();
+    let mut expected: Vec<Row> = out
+        .take()
+        .into_iter()
+        .map(|(a, end, n)| Row::new(vec![int(a), Value::Timestamp(end), int(n)]))
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 100);
+    assert_eq!(sql, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// q7's aggregate: the highest price of each 10 s window, with its statistics, checked
+/// against a batch computation.
+#[test]
+fn q7_highest_price_per_tumbling_window() {
+    let bids = bids(30_000);
+    let (mut s, dir) = session(&bids, "q7");
+    let sql = rows(
+        &mut s,
+        "SELECT window_start, window_end, MAX(price) AS maxprice, COUNT(*), MIN(bidder), AVG(price)
+         FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(date_time), INTERVAL '10' SECOND))
+         GROUP BY window_start, window_end",
+    );
+    let mut windows: HashMap<i64, Vec<&Bid>> = HashMap::new();
+    for b in &bids {
+        windows
+            .entry(b.date_time - b.date_time.rem_euclid(10_000))
+            .or_default()
+            .push(b);
+    }
+    let mut expected: Vec<Row> = windows
+        .into_iter()
+        .map(|(start, bs)| {
+            let n = bs.len() as u64;
+            let sum: u64 = bs.iter().map(|b| b.price).sum();
+            Row::new(vec![
+                Value::Timestamp(start),
+                Value::Timestamp(start + 10_000),
+                int(bs.iter().map(|b| b.price).max().unwrap()),
+                int(n),
+                int(bs.iter().map(|b| b.bidder).min().unwrap()),
+                int(sum / n),
+            ])
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(sql, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
