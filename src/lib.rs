@@ -49,8 +49,8 @@ pub mod prelude {
         never_trigger, processing_time_trigger, purging,
     };
     pub use stream_core::window::{
-        global, session, session_with_gap, sliding, tumbling, GlobalWindow, TimeWindow, Window,
-        Windowed,
+        cumulating, global, session, session_with_gap, sliding, tumbling, GlobalWindow, TimeWindow,
+        Window, Windowed,
     };
     pub use stream_core::{ErrorKind, StreamError};
     pub use stream_macros::stream;

@@ -8,6 +8,7 @@
 //! overflow, `AVG` of BIGINT is a BIGINT (truncated).
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -70,12 +71,14 @@ impl AggKind {
     }
 }
 
-/// One aggregate call: its kind, the column of its argument and the argument's type.
+/// One aggregate call: its kind, the column of its argument, the argument's type, and
+/// whether it aggregates distinct values only (`COUNT(DISTINCT x)`).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct AggCall {
     pub kind: AggKind,
     pub arg: Option<usize>,
     pub arg_type: DataType,
+    pub distinct: bool,
 }
 
 /// The accumulator of one call.
@@ -88,6 +91,9 @@ pub(crate) enum Acc {
     DoubleSum(f64, i64),
     /// The smallest or largest value so far (NULL: none yet).
     Extreme(Value),
+    /// The distinct non-NULL values so far (`DISTINCT`): the call's result is computed
+    /// over them when the window fires.
+    Distinct(BTreeSet<Value>),
 }
 
 /// All aggregate calls of a query, as one aggregate over rows.
@@ -109,6 +115,77 @@ fn is_double(call: &AggCall) -> bool {
     call.arg_type == DataType::Double
 }
 
+/// The empty accumulator of a call over all its values.
+fn fresh(call: &AggCall) -> Acc {
+    match call.kind {
+        AggKind::CountStar | AggKind::Count => Acc::Count(0),
+        AggKind::Sum | AggKind::Avg if is_double(call) => Acc::DoubleSum(0.0, 0),
+        AggKind::Sum | AggKind::Avg => Acc::IntSum(0, 0),
+        AggKind::Min | AggKind::Max => Acc::Extreme(Value::Null),
+    }
+}
+
+/// Adds a value the call counts (not NULL, unless it is `COUNT(*)`).
+fn add(call: &AggCall, acc: &mut Acc, value: &Value) {
+    match acc {
+        Acc::Count(n) => *n += 1,
+        Acc::IntSum(sum, n) => {
+            if let Value::Int(v) = value {
+                *sum = sum.wrapping_add(*v);
+                *n += 1;
+            }
+        }
+        Acc::DoubleSum(sum, n) => {
+            let v = match value {
+                Value::Int(v) => *v as f64,
+                Value::Double(v) => *v,
+                _ => return,
+            };
+            *sum += v;
+            *n += 1;
+        }
+        Acc::Extreme(best) => {
+            if best.is_null() || compare(value, best) == Some(wanted(call)) {
+                *best = value.clone();
+            }
+        }
+        Acc::Distinct(values) => {
+            if !values.contains(value) {
+                values.insert(value.clone());
+            }
+        }
+    }
+}
+
+/// The order `MIN` (less) or `MAX` (greater) keeps.
+fn wanted(call: &AggCall) -> Ordering {
+    if call.kind == AggKind::Min {
+        Ordering::Less
+    } else {
+        Ordering::Greater
+    }
+}
+
+/// The call's result from its accumulator.
+fn result(call: &AggCall, acc: &Acc) -> Value {
+    match (call.kind, acc) {
+        (_, Acc::Count(n)) => Value::Int(*n),
+        (_, Acc::IntSum(_, 0)) | (_, Acc::DoubleSum(_, 0)) => Value::Null,
+        (AggKind::Avg, Acc::IntSum(s, n)) => Value::Int(s / n),
+        (_, Acc::IntSum(s, _)) => Value::Int(*s),
+        (AggKind::Avg, Acc::DoubleSum(s, n)) => Value::Double(s / *n as f64),
+        (_, Acc::DoubleSum(s, _)) => Value::Double(*s),
+        (_, Acc::Extreme(v)) => v.clone(),
+        (_, Acc::Distinct(values)) => {
+            let mut over = fresh(call);
+            for v in values {
+                add(call, &mut over, v);
+            }
+            result(call, &over)
+        }
+    }
+}
+
 impl Aggregate<Row> for RowAggregate {
     type Acc = Vec<Acc>;
     type Out = Vec<Value>;
@@ -116,11 +193,12 @@ impl Aggregate<Row> for RowAggregate {
     fn create(&self) -> Vec<Acc> {
         self.calls
             .iter()
-            .map(|c| match c.kind {
-                AggKind::CountStar | AggKind::Count => Acc::Count(0),
-                AggKind::Sum | AggKind::Avg if is_double(c) => Acc::DoubleSum(0.0, 0),
-                AggKind::Sum | AggKind::Avg => Acc::IntSum(0, 0),
-                AggKind::Min | AggKind::Max => Acc::Extreme(Value::Null),
+            .map(|c| {
+                if c.distinct {
+                    Acc::Distinct(BTreeSet::new())
+                } else {
+                    fresh(c)
+                }
             })
             .collect()
     }
@@ -131,34 +209,7 @@ impl Aggregate<Row> for RowAggregate {
             if call.kind != AggKind::CountStar && value.is_null() {
                 continue;
             }
-            match acc {
-                Acc::Count(n) => *n += 1,
-                Acc::IntSum(sum, n) => {
-                    if let Value::Int(v) = value {
-                        *sum = sum.wrapping_add(*v);
-                        *n += 1;
-                    }
-                }
-                Acc::DoubleSum(sum, n) => {
-                    let v = match value {
-                        Value::Int(v) => *v as f64,
-                        Value::Double(v) => *v,
-                        _ => continue,
-                    };
-                    *sum += v;
-                    *n += 1;
-                }
-                Acc::Extreme(best) => {
-                    let wanted = if call.kind == AggKind::Min {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    };
-                    if best.is_null() || compare(value, best) == Some(wanted) {
-                        *best = value.clone();
-                    }
-                }
-            }
+            add(call, acc, value);
         }
     }
 
@@ -174,16 +225,13 @@ impl Aggregate<Row> for RowAggregate {
                     *s += s2;
                     *n += n2;
                 }
-                (Acc::Extreme(best), Acc::Extreme(v)) => {
-                    let wanted = if call.kind == AggKind::Min {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    };
-                    if !v.is_null() && (best.is_null() || compare(&v, best) == Some(wanted)) {
-                        *best = v;
-                    }
+                (Acc::Extreme(best), Acc::Extreme(v))
+                    if !v.is_null()
+                        && (best.is_null() || compare(&v, best) == Some(wanted(call))) =>
+                {
+                    *best = v;
                 }
+                (Acc::Distinct(values), Acc::Distinct(more)) => values.extend(more),
                 _ => {}
             }
         }
@@ -193,15 +241,7 @@ impl Aggregate<Row> for RowAggregate {
         self.calls
             .iter()
             .zip(acc)
-            .map(|(call, acc)| match (call.kind, acc) {
-                (_, Acc::Count(n)) => Value::Int(*n),
-                (_, Acc::IntSum(_, 0)) | (_, Acc::DoubleSum(_, 0)) => Value::Null,
-                (AggKind::Avg, Acc::IntSum(s, n)) => Value::Int(s / n),
-                (_, Acc::IntSum(s, _)) => Value::Int(*s),
-                (AggKind::Avg, Acc::DoubleSum(s, n)) => Value::Double(s / *n as f64),
-                (_, Acc::DoubleSum(s, _)) => Value::Double(*s),
-                (_, Acc::Extreme(v)) => v.clone(),
-            })
+            .map(|(call, acc)| result(call, acc))
             .collect()
     }
 
@@ -237,6 +277,7 @@ mod tests {
             kind,
             arg,
             arg_type,
+            distinct: false,
         };
         RowAggregate::new(vec![
             call(AggKind::CountStar, None, DataType::Null),
@@ -294,11 +335,13 @@ mod tests {
                 kind: AggKind::CountStar,
                 arg: None,
                 arg_type: DataType::Null,
+                distinct: false,
             },
             AggCall {
                 kind: AggKind::Sum,
                 arg: Some(0),
                 arg_type: DataType::BigInt,
+                distinct: false,
             },
         ]);
         let (mut all, mut pane) = (agg.create(), agg.create());

@@ -644,8 +644,11 @@ impl<'s, 'a> Compiler<'s, 'a> {
                  window_start, window_end",
             ));
         };
-        if distinct {
-            return Err(SqlError::unsupported(span, format!("{name}(DISTINCT ...)")));
+        if distinct && !matches!(args, [FunctionArg::Unnamed(FunctionArgExpr::Expr(_))]) {
+            return Err(
+                SqlError::at(span, format!("{name}(DISTINCT ...) takes one argument"))
+                    .help(format!("write {name}(DISTINCT column)")),
+            );
         }
         let whole = Ast::Function(f.clone());
         if let Some(i) = agg.calls.iter().position(|(e, _, _)| *e == whole) {
@@ -695,6 +698,7 @@ impl<'s, 'a> Compiler<'s, 'a> {
                 kind,
                 arg: None,
                 arg_type,
+                distinct,
             },
             arg,
         ));

@@ -5,7 +5,7 @@
 //! ```text
 //! source -> event_time -> watermark -> calc -> flatten                       -> sink
 //! source -> event_time -> watermark -> calc -> flatten -> key_by
-//!        => window(tumbling|sliding).aggregate -> calc -> flatten -> sink
+//!        => window(tumbling|sliding|cumulating|session).aggregate -> calc -> flatten -> sink
 //! ```
 //!
 //! A `calc` is one `try_map` running the query's row steps (filters, projections, window
@@ -21,11 +21,11 @@ use stream_core::time::watermark::{
     bounded_out_of_orderness, BoundedOutOfOrderness, WatermarkGenerator, WatermarkOutput,
 };
 use stream_core::window::{
-    sliding, tumbling, NoEvictor, TimeWindow, Trigger, WindowAssigner, Windowed,
+    cumulating, session, sliding, tumbling, TimeWindow, Trigger, WindowAssigner, Windowed,
 };
 use stream_core::{Timestamp, MIN_TIMESTAMP};
 use stream_runtime::api::pipe::{InputPipe, Pipe};
-use stream_runtime::api::{DataStream, StreamEnv, WindowedStream};
+use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
 use crate::agg::RowAggregate;
@@ -117,40 +117,55 @@ fn after_source<P: Pipe<Out = Row>>(stream: DataStream<Row, P>, plan: &QueryPlan
     let keyed = rows
         .key_by(move |row: &Row| Row(row.0[..keys].to_vec()))
         .describe(format!("key_by({})", window.keys_text));
+    let ms = |ms: i64| Duration::from_millis(ms as u64);
     match window.window {
-        WindowKind::Tumble { size, offset } => {
-            let assigner = tumbling(Duration::from_millis(size as u64))
-                .with_offset(Duration::from_millis(offset as u64));
-            let text = WindowAssigner::<Row>::describe(&assigner);
-            windowed(keyed.window(assigner), &text, window, plan, sink)
-        }
+        WindowKind::Tumble { size, offset } => windowed(
+            keyed,
+            tumbling(ms(size)).with_offset(ms(offset)),
+            window,
+            plan,
+            sink,
+        ),
         WindowKind::Hop {
             size,
             slide,
             offset,
-        } => {
-            let assigner = sliding(
-                Duration::from_millis(size as u64),
-                Duration::from_millis(slide as u64),
-            )
-            .with_offset(Duration::from_millis(offset as u64));
-            let text = WindowAssigner::<Row>::describe(&assigner);
-            windowed(keyed.window(assigner), &text, window, plan, sink)
-        }
+        } => windowed(
+            keyed,
+            sliding(ms(size), ms(slide)).with_offset(ms(offset)),
+            window,
+            plan,
+            sink,
+        ),
+        WindowKind::Cumulate { size, step, offset } => windowed(
+            keyed,
+            cumulating(ms(size), ms(step)).with_offset(ms(offset)),
+            window,
+            plan,
+            sink,
+        ),
+        WindowKind::Session { gap } => windowed(keyed, session(ms(gap)), window, plan, sink),
     }
 }
 
-fn windowed<A, Tr>(
-    windows: WindowedStream<Row, Row, A, Tr, NoEvictor, InputPipe<(Row, Row)>>,
-    assigner: &str,
+/// The window aggregation of `plan` over `keyed` with `assigner`, and the row steps after
+/// it, into `sink`.
+fn windowed<A>(
+    keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>,
+    assigner: A,
     window: &WindowAgg,
     plan: &QueryPlan,
     sink: RowSink,
 ) where
     A: WindowAssigner<Row, Window = TimeWindow>,
-    Tr: Trigger<Row, TimeWindow>,
+    A::DefaultTrigger: Trigger<Row, TimeWindow>,
 {
-    let kind = format!("window({assigner}).aggregate({})", window.calls_text);
+    let kind = format!(
+        "window({}).aggregate({})",
+        assigner.describe(),
+        window.calls_text
+    );
+    let windows = keyed.window(assigner);
     let calc = Calc::new(&plan.post);
     let description = calc.description();
     windows

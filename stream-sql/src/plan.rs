@@ -41,51 +41,78 @@ pub(crate) enum WindowKind {
     Tumble { size: i64, offset: i64 },
     /// `HOP(..., slide, size [, offset])`.
     Hop { size: i64, slide: i64, offset: i64 },
+    /// `CUMULATE(..., step, size [, offset])`: windows growing by `step` from a common
+    /// start up to `size`.
+    Cumulate { size: i64, step: i64, offset: i64 },
+    /// `SESSION(..., gap)`: windows of activity per group key, merged while rows are less
+    /// than `gap` apart. Only for aggregations: a row's session is known once it closes.
+    Session { gap: i64 },
 }
 
 impl WindowKind {
     /// The windows a row at `ts` belongs to, as `(start, end)`, in Flink's order (latest
-    /// start first).
+    /// start first for HOP, smallest first for CUMULATE). A session has no windows of its
+    /// own; the planner refuses it outside an aggregation.
     pub fn windows(self, ts: i64) -> Vec<(i64, i64)> {
-        let (size, slide, offset) = match self {
-            WindowKind::Tumble { size, offset } => (size, size, offset),
+        let mut out = Vec::new();
+        match self {
+            WindowKind::Tumble { size, offset } => {
+                sliding_windows(ts, size, size, offset, &mut out)
+            }
             WindowKind::Hop {
                 size,
                 slide,
                 offset,
-            } => (size, slide, offset),
-        };
-        let last_start = ts - (ts - offset).rem_euclid(slide);
-        let mut out = Vec::new();
-        let mut start = last_start;
-        while start > ts - size {
-            out.push((start, start + size));
-            start -= slide;
+            } => sliding_windows(ts, size, slide, offset, &mut out),
+            WindowKind::Cumulate { size, step, offset } => {
+                let start = ts - (ts - offset).rem_euclid(size);
+                let mut end = start + ((ts - start) / step + 1) * step;
+                while end <= start + size {
+                    out.push((start, end));
+                    end += step;
+                }
+            }
+            WindowKind::Session { .. } => {}
         }
         out
+    }
+}
+
+fn sliding_windows(ts: i64, size: i64, slide: i64, offset: i64, out: &mut Vec<(i64, i64)>) {
+    let mut start = ts - (ts - offset).rem_euclid(slide);
+    while start > ts - size {
+        out.push((start, start + size));
+        start -= slide;
     }
 }
 
 impl std::fmt::Display for WindowKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let d = |ms: i64| stream_core::time::describe_millis(ms);
-        match self {
+        let offset = match *self {
             WindowKind::Tumble { size, offset } => {
-                write!(f, "TUMBLE(size=[{}]", d(*size))?;
-                if *offset != 0 {
-                    write!(f, ", offset=[{}]", d(*offset))?;
-                }
+                write!(f, "TUMBLE(size=[{}]", d(size))?;
+                offset
             }
             WindowKind::Hop {
                 size,
                 slide,
                 offset,
             } => {
-                write!(f, "HOP(slide=[{}], size=[{}]", d(*slide), d(*size))?;
-                if *offset != 0 {
-                    write!(f, ", offset=[{}]", d(*offset))?;
-                }
+                write!(f, "HOP(slide=[{}], size=[{}]", d(slide), d(size))?;
+                offset
             }
+            WindowKind::Cumulate { size, step, offset } => {
+                write!(f, "CUMULATE(max_size=[{}], step=[{}]", d(size), d(step))?;
+                offset
+            }
+            WindowKind::Session { gap } => {
+                write!(f, "SESSION(gap=[{}]", d(gap))?;
+                0
+            }
+        };
+        if offset != 0 {
+            write!(f, ", offset=[{}]", d(offset))?;
         }
         f.write_str(")")
     }
@@ -305,6 +332,14 @@ impl Planner<'_> {
             });
         match from.tvf.take() {
             Some(tvf) if aggregating => return self.window_aggregate(from, tvf, s, &group_by),
+            Some((WindowKind::Session { .. }, _)) => {
+                let at = s.from.first().map_or(span, |f| f.relation.span());
+                return Err(SqlError::unsupported(
+                    at,
+                    "a SESSION window without aggregation (its rows are known only once the session closes)",
+                )
+                .help("aggregate over it: GROUP BY window_start, window_end, ..."));
+            }
             Some((window, width)) => {
                 let rowtime = from.rowtime.ok_or_else(|| {
                     SqlError::at(span, "the window table function has no time attribute")
@@ -601,7 +636,9 @@ impl Planner<'_> {
             let mut call = call.clone();
             if let (Some(arg), Ast::Function(f)) = (arg, e) {
                 // Calls of one argument (`MAX(price)`, `AVG(price)`) read one column.
-                let text = f.args.to_string().trim_matches(['(', ')']).to_string();
+                let text = f.args.to_string();
+                let text = text.trim_matches(['(', ')']);
+                let text = text.strip_prefix("DISTINCT ").unwrap_or(text).to_string();
                 let column = match arg_columns.iter().find(|(t, _)| *t == text) {
                     Some((_, c)) => *c,
                     None => {
@@ -730,24 +767,31 @@ impl Planner<'_> {
             return Err(SqlError::unsupported(span, format!("TABLE({expr})")));
         };
         let name = f.name.to_string().to_ascii_uppercase();
-        let parameters: &[&str] = match name.as_str() {
-            "TUMBLE" => &["DATA", "TIMECOL", "SIZE", "OFFSET"],
-            "HOP" => &["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
-            "SESSION" | "CUMULATE" => {
-                return Err(SqlError::unsupported(span, format!("the {name} window"))
-                    .help("use TUMBLE or HOP"))
-            }
+        // The parameters (the last one optional unless it is the only one after the time
+        // column) and how to write the call.
+        let (parameters, usage): (&[&str], &str) = match name.as_str() {
+            "TUMBLE" => (
+                &["DATA", "TIMECOL", "SIZE", "OFFSET"],
+                "TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND [, offset])",
+            ),
+            "HOP" => (
+                &["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
+                "HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset])",
+            ),
+            "CUMULATE" => (
+                &["DATA", "TIMECOL", "STEP", "SIZE", "OFFSET"],
+                "CUMULATE(TABLE t, DESCRIPTOR(ts), step, max size [, offset])",
+            ),
+            "SESSION" => (
+                &["DATA", "TIMECOL", "GAP"],
+                "SESSION(TABLE t, DESCRIPTOR(ts), INTERVAL '5' MINUTE)",
+            ),
             _ => {
                 return Err(
                     SqlError::unsupported(span, format!("the table function {name}"))
-                        .help("the window table functions are TUMBLE and HOP"),
+                        .help("the window table functions are TUMBLE, HOP, CUMULATE and SESSION"),
                 )
             }
-        };
-        let usage = if name == "TUMBLE" {
-            "TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND [, offset])"
-        } else {
-            "HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset])"
         };
         let FunctionArguments::List(list) = &f.args else {
             return Err(SqlError::at(span, format!("{name} needs arguments"))
@@ -788,7 +832,11 @@ impl Planner<'_> {
             }
             args[slot] = Some(e);
         }
-        let required = parameters.len() - 1;
+        let required = if name == "SESSION" {
+            parameters.len()
+        } else {
+            parameters.len() - 1
+        };
         if let Some(missing) = (0..required).find(|&i| args[i].is_none()) {
             return Err(SqlError::at(
                 span,
@@ -885,40 +933,67 @@ impl Planner<'_> {
                 ))
             }
         };
-        let window = if name == "TUMBLE" {
-            let e = args[2].expect("checked");
-            let size = positive(interval(e, "size")?, e, "size")?;
-            let offset = args[3]
+        let offset = |slot: usize, period: i64| -> Result<i64, SqlError> {
+            Ok(args
+                .get(slot)
+                .copied()
+                .flatten()
                 .map(|o| interval(o, "offset"))
                 .transpose()?
-                .unwrap_or(0);
-            WindowKind::Tumble {
-                size,
-                offset: offset.rem_euclid(size),
+                .unwrap_or(0)
+                .rem_euclid(period))
+        };
+        // `size` must be a whole multiple of `period` (HOP's slide, CUMULATE's step).
+        let multiple = |size: i64, period: i64, e: &Ast, what: &str| {
+            if size % period == 0 {
+                return Ok(());
             }
-        } else {
-            let (se, ze) = (args[2].expect("checked"), args[3].expect("checked"));
-            let slide = positive(interval(se, "slide")?, se, "slide")?;
-            let size = positive(interval(ze, "size")?, ze, "size")?;
-            if size % slide != 0 {
-                return Err(SqlError::at(
-                    ze.span(),
-                    format!(
-                        "the size of HOP ({}) must be a whole multiple of its slide ({})",
-                        format_interval(size),
-                        format_interval(slide)
-                    ),
-                )
-                .help("as in Flink's window aggregation; HOP takes the slide before the size"));
+            Err(SqlError::at(
+                e.span(),
+                format!(
+                    "the size of {name} ({}) must be a whole multiple of its {what} ({})",
+                    format_interval(size),
+                    format_interval(period)
+                ),
+            )
+            .help(format!(
+                "as in Flink's window aggregation; {name} takes the {what} before the size"
+            )))
+        };
+        let window = match name.as_str() {
+            "TUMBLE" => {
+                let e = args[2].expect("checked");
+                let size = positive(interval(e, "size")?, e, "size")?;
+                WindowKind::Tumble {
+                    size,
+                    offset: offset(3, size)?,
+                }
             }
-            let offset = args[4]
-                .map(|o| interval(o, "offset"))
-                .transpose()?
-                .unwrap_or(0);
-            WindowKind::Hop {
-                size,
-                slide,
-                offset: offset.rem_euclid(slide),
+            "SESSION" => {
+                let e = args[2].expect("checked");
+                WindowKind::Session {
+                    gap: positive(interval(e, "gap")?, e, "gap")?,
+                }
+            }
+            _ => {
+                let what = if name == "HOP" { "slide" } else { "step" };
+                let (pe, ze) = (args[2].expect("checked"), args[3].expect("checked"));
+                let period = positive(interval(pe, what)?, pe, what)?;
+                let size = positive(interval(ze, "size")?, ze, "size")?;
+                multiple(size, period, ze, what)?;
+                if name == "HOP" {
+                    WindowKind::Hop {
+                        size,
+                        slide: period,
+                        offset: offset(4, period)?,
+                    }
+                } else {
+                    WindowKind::Cumulate {
+                        size,
+                        step: period,
+                        offset: offset(4, size)?,
+                    }
+                }
             }
         };
         let width = input.scope.columns.len();

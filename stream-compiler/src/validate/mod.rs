@@ -91,7 +91,13 @@ fn is_event_time(assigner: &Expr) -> bool {
         }
         expr = &m.receiver;
     }
-    ["tumbling", "sliding", "session", "session_with_gap"]
-        .iter()
-        .any(|name| is_call_to(expr, name))
+    [
+        "tumbling",
+        "sliding",
+        "cumulating",
+        "session",
+        "session_with_gap",
+    ]
+    .iter()
+    .any(|name| is_call_to(expr, name))
 }

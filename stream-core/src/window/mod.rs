@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::time::{Timestamp, MAX_TIMESTAMP};
 
 pub use assigner::{
-    global, session, session_with_gap, sliding, tumbling, GlobalWindows, SessionWindows,
-    SlidingWindows, TumblingWindows, WindowAssigner,
+    cumulating, global, session, session_with_gap, sliding, tumbling, CumulatingWindows,
+    GlobalWindows, SessionWindows, SlidingWindows, TumblingWindows, WindowAssigner,
 };
 pub use evictor::{
     count_evictor, delta_evictor, time_evictor, CountEvictor, DeltaEvictor, Evictor, NoEvictor,

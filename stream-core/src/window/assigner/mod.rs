@@ -1,10 +1,12 @@
 //! Window assigners: which windows a record belongs to.
 
+mod cumulating;
 mod global;
 mod session;
 mod sliding;
 mod tumbling;
 
+pub use cumulating::{cumulating, CumulatingWindows};
 pub use global::{global, GlobalWindows};
 pub use session::{session, session_with_gap, DynamicGap, SessionWindows, StaticGap};
 pub use sliding::{sliding, SlidingWindows};

@@ -1,0 +1,1 @@
+SELECT COUNT(DISTINCT bidder, price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end

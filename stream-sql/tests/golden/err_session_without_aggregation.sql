@@ -1,0 +1,1 @@
+SELECT auction, window_start FROM TABLE(SESSION(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND))
