@@ -9,10 +9,14 @@
 //! parallelisms, `STROM_RESCALE=0` keeps the parallelism at 2;
 //! `scripts/kill-loop.sh` runs 100+.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "common/faults.rs"]
+mod faults;
+
+use faults::{published, Rng};
 
 fn example() -> PathBuf {
     // target/<profile>/deps/fault_injection-… → target/<profile>/examples/exactly_once_etl
@@ -25,40 +29,6 @@ fn example() -> PathBuf {
         path.display()
     );
     path
-}
-
-/// Every published line, counted (a multiset), and the files that should not be there.
-fn published(out: &Path) -> (BTreeMap<String, u32>, Vec<PathBuf>) {
-    let mut lines = BTreeMap::new();
-    let mut strays = Vec::new();
-    let mut dirs = vec![out.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if dir.ends_with(".pending")
-                || dir.ends_with(".inprogress")
-                || dir
-                    .parent()
-                    .is_some_and(|p| p.ends_with(".pending") || p.ends_with(".inprogress"))
-                || name.starts_with('.')
-            {
-                strays.push(path);
-            } else {
-                for line in std::fs::read_to_string(&path).unwrap().lines() {
-                    *lines
-                        .entry(format!(
-                            "{}/{line}",
-                            dir.file_name().unwrap().to_string_lossy()
-                        ))
-                        .or_insert(0) += 1;
-                }
-            }
-        }
-    }
-    (lines, strays)
 }
 
 fn run(
@@ -79,18 +49,6 @@ fn run(
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-/// A small deterministic random number generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 #[test]

@@ -72,7 +72,16 @@ impl<T, F: FileExtension, B> TransactionalFileWriter<T, F, B> {
         let target = out_dir.join(&name);
         let pending_dir = self.bucket_dir(".pending", bucket);
         if !target.exists() {
-            let tmp = out_dir.join(format!(".{name}.tmp"));
+            // Named after where the range starts, not where it ends: a run killed while
+            // writing it leaves the file behind, and the run that publishes this origin
+            // next starts at the same pending file (none of them was removed), so it
+            // overwrites and renames it even if it merges more files by then.
+            let tmp = out_dir.join(format!(
+                ".part-{origin}-{:010}-{:06}.{}.tmp",
+                first.0,
+                first.1,
+                self.format.ext()
+            ));
             let mut out =
                 BufWriter::new(File::create(&tmp).map_err(|e| self.io("create", &tmp, e))?);
             for (_, p) in &positions {

@@ -1,0 +1,47 @@
+//! `strom`: the command line of Strom, a stream processor in the spirit of Apache Flink.
+//!
+//! ```text
+//! strom sql                      # statements at a prompt
+//! strom sql -f job.sql           # run a script
+//! strom sql -f job.sql --checkpoints /var/lib/strom/chk   # exactly once across restarts
+//! ```
+
+mod sql;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Strom's command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "strom",
+    version,
+    about = "Strom: stream processing in Rust, in the spirit of Apache Flink"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Flink SQL: run a script, or type statements at a prompt; jobs run in this process.
+    Sql(sql::SqlArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Sql(args) => sql::Client::new(args).run(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        // The statement's error is already printed.
+        Err(sql::Failure::Statement) => ExitCode::FAILURE,
+        Err(sql::Failure::Io(message)) => {
+            eprintln!("strom: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
