@@ -38,9 +38,12 @@ use crate::types::{Row, Value};
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
     let source = &plan.source;
-    let row_source = source
-        .connector
-        .source(&source.table, &source.schema, source.span)?;
+    let row_source = source.connector.source(
+        &source.table,
+        &source.schema,
+        &plan.scan_columns(),
+        source.span,
+    )?;
     let env = StreamEnv::new(name);
     let described = format!(
         "source({}: {})",

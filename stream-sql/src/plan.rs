@@ -169,6 +169,40 @@ pub(crate) struct QueryPlan {
 }
 
 impl QueryPlan {
+    /// Which columns of the scanned table the query reads (Flink's projection push-down):
+    /// the source parses only those and leaves NULL in the others. The time attribute is
+    /// always read; without a projection before the first cut every column is.
+    pub fn scan_columns(&self) -> Vec<bool> {
+        let width = self.source.schema.fields.len();
+        let mut used = vec![false; width];
+        let mut mark = |e: &Expr| {
+            e.for_each_column(&mut |c| {
+                if let Some(u) = used.get_mut(c) {
+                    *u = true;
+                }
+            })
+        };
+        let mut projected = false;
+        for step in &self.pre {
+            match step {
+                Step::Filter { expr, .. } => mark(expr),
+                Step::Project { exprs, .. } => {
+                    exprs.iter().for_each(&mut mark);
+                    projected = true;
+                    break;
+                }
+                Step::Expand { rowtime, .. } => mark(&Expr::Column(*rowtime)),
+            }
+        }
+        if !projected {
+            return vec![true; width];
+        }
+        if let Some(w) = &self.source.watermark {
+            used[w.column] = true;
+        }
+        used
+    }
+
     fn push(&mut self, step: Step) {
         if self.window.is_some() {
             self.post.push(step);
@@ -1016,38 +1050,9 @@ impl Planner<'_> {
 
 /// True if `e` reads a column at index `from` or later.
 fn references_from(e: &Expr, from: usize) -> bool {
-    match e {
-        Expr::Column(i) => *i >= from,
-        Expr::Literal(_) => false,
-        Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => {
-            references_from(a, from)
-        }
-        Expr::Cast { expr, .. } => references_from(expr, from),
-        Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
-            references_from(a, from) || references_from(b, from)
-        }
-        Expr::Like { expr, pattern, .. } => {
-            references_from(expr, from) || references_from(pattern, from)
-        }
-        Expr::InList { expr, list, .. } => {
-            references_from(expr, from) || list.iter().any(|x| references_from(x, from))
-        }
-        Expr::Between {
-            expr, low, high, ..
-        } => {
-            references_from(expr, from) || references_from(low, from) || references_from(high, from)
-        }
-        Expr::Case {
-            branches,
-            otherwise,
-        } => {
-            branches
-                .iter()
-                .any(|(c, r)| references_from(c, from) || references_from(r, from))
-                || otherwise.as_ref().is_some_and(|o| references_from(o, from))
-        }
-        Expr::Call(_, args) => args.iter().any(|x| references_from(x, from)),
-    }
+    let mut found = false;
+    e.for_each_column(&mut |c| found |= c >= from);
+    found
 }
 
 /// A scan of `table`, its columns qualified by `qualifier`.

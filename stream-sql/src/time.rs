@@ -89,8 +89,16 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
             if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
-            ms += digits.parse::<i64>().ok()?;
+            // Milliseconds: the first three digits, padded with zeros.
+            let mut millis = 0;
+            for i in 0..3 {
+                let digit = fraction
+                    .as_bytes()
+                    .get(i)
+                    .map_or(0, |b| i64::from(b - b'0'));
+                millis = millis * 10 + digit;
+            }
+            ms += millis;
         }
     }
     Some(ms)

@@ -50,6 +50,8 @@ pub(crate) struct RowParser {
     pub format: Format,
     pub types: Arc<[DataType]>,
     pub names: Arc<[String]>,
+    /// The columns to parse; the others are left NULL (the query does not read them).
+    pub read: Arc<[bool]>,
 }
 
 impl RowParser {
@@ -59,7 +61,16 @@ impl RowParser {
             format,
             types: schema.fields.iter().map(|f| f.data_type).collect(),
             names: schema.fields.iter().map(|f| f.name.clone()).collect(),
+            read: schema.fields.iter().map(|_| true).collect(),
         }
+    }
+
+    /// Parses only the columns `read` marks (projection push-down).
+    pub fn reading(mut self, read: &[bool]) -> Self {
+        if read.len() == self.types.len() {
+            self.read = read.into();
+        }
+        self
     }
 
     /// The row of `line`, or why it is not one.
@@ -69,26 +80,32 @@ impl RowParser {
                 delimiter,
                 null_literal,
             } => {
-                let fields = split_csv(line, *delimiter)?;
-                if fields.len() != self.types.len() {
-                    return Err(format!(
-                        "{} fields where the table has {} columns",
-                        fields.len(),
-                        self.types.len()
-                    ));
-                }
-                let mut values = Vec::with_capacity(fields.len());
-                for ((field, ty), name) in
-                    fields.iter().zip(self.types.iter()).zip(self.names.iter())
-                {
-                    let is_null = null_literal.as_deref() == Some(field.as_str())
-                        || (field.is_empty() && *ty != DataType::String);
-                    values.push(if is_null {
+                let columns = self.types.len();
+                let mut values = Vec::with_capacity(columns);
+                let mut fields = CsvFields::new(line, *delimiter);
+                for field in fields.by_ref() {
+                    let field = field?;
+                    let index = values.len();
+                    if index == columns {
+                        values.push(Value::Null);
+                        break;
+                    }
+                    let ty = self.types[index];
+                    let is_null = null_literal.as_deref() == Some(&*field)
+                        || (field.is_empty() && ty != DataType::String);
+                    values.push(if !self.read[index] || is_null {
                         Value::Null
                     } else {
-                        parse_text(field, *ty)
-                            .ok_or_else(|| format!("column `{name}`: '{field}' is not a {ty}"))?
+                        parse_text(&field, ty).ok_or_else(|| {
+                            format!("column `{}`: '{field}' is not a {ty}", self.names[index])
+                        })?
                     });
+                }
+                if values.len() != columns {
+                    let found = values.len() + fields.count();
+                    return Err(format!(
+                        "{found} fields where the table has {columns} columns"
+                    ));
                 }
                 Ok(Row(values))
             }
@@ -150,40 +167,73 @@ fn json_value(v: &serde_json::Value, ty: DataType) -> Option<Value> {
 }
 
 /// The fields of a CSV line (RFC 4180 quoting, `""` inside quotes for a quote).
-fn split_csv(line: &str, delimiter: char) -> std::result::Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
+/// The fields of a CSV line (RFC 4180 quoting: a field that starts with `"` runs to the
+/// next lone `"`, and `""` inside it is one `"`). Unquoted fields are borrowed from the
+/// line, so the common line allocates nothing here.
+struct CsvFields<'a> {
+    rest: Option<&'a str>,
+    delimiter: char,
+}
+
+impl<'a> CsvFields<'a> {
+    fn new(line: &'a str, delimiter: char) -> Self {
+        CsvFields {
+            rest: Some(line),
+            delimiter,
+        }
+    }
+
+    /// A quoted field at the start of `rest`, and what follows its delimiter.
+    fn quoted(&self, rest: &'a str) -> std::result::Result<(String, Option<&'a str>), String> {
+        let mut field = String::new();
+        let mut chars = rest.char_indices().skip(1).peekable();
+        let mut closed = false;
+        while let Some((i, c)) = chars.next() {
+            if !closed {
+                if c != '"' {
+                    field.push(c);
+                } else if chars.peek().is_some_and(|&(_, next)| next == '"') {
                     chars.next();
                     field.push('"');
                 } else {
-                    quoted = false;
+                    closed = true;
                 }
+            } else if c == self.delimiter {
+                return Ok((field, Some(&rest[i + c.len_utf8()..])));
             } else {
+                // Text after the closing quote belongs to the field, as before it.
                 field.push(c);
             }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if c == delimiter {
-            fields.push(std::mem::take(&mut field));
-            at_start = true;
+        }
+        if closed {
+            Ok((field, None))
         } else {
-            field.push(c);
-            at_start = false;
+            Err("a quoted field is not closed".into())
         }
     }
-    if quoted {
-        return Err("a quoted field is not closed".into());
+}
+
+impl<'a> Iterator for CsvFields<'a> {
+    type Item = std::result::Result<std::borrow::Cow<'a, str>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest.take()?;
+        if rest.starts_with('"') {
+            return Some(self.quoted(rest).map(|(field, after)| {
+                self.rest = after;
+                std::borrow::Cow::Owned(field)
+            }));
+        }
+        Some(Ok(std::borrow::Cow::Borrowed(
+            match rest.split_once(self.delimiter) {
+                Some((field, after)) => {
+                    self.rest = Some(after);
+                    field
+                }
+                None => rest,
+            },
+        )))
     }
-    fields.push(field);
-    Ok(fields)
 }
 
 /// Writes rows as lines of a format (the transactional file sink's [`LineFormat`]).
@@ -320,6 +370,41 @@ mod tests {
             .contains("`price`"));
         assert!(parser.parse("1,a").unwrap_err().contains("2 fields"));
         assert_eq!(parser.parse(",,,").unwrap().get(0), &Value::Null);
+    }
+
+    #[test]
+    fn csv_fields_follow_rfc_4180_and_unread_columns_are_not_parsed() {
+        let fields = |line: &str| -> Result<Vec<String>, String> {
+            CsvFields::new(line, ';')
+                .map(|f| f.map(|f| f.into_owned()))
+                .collect()
+        };
+        assert_eq!(fields("a;;b").unwrap(), ["a", "", "b"]);
+        assert_eq!(fields("\"x;\"\"y\"\"\";z").unwrap(), ["x;\"y\"", "z"]);
+        assert_eq!(fields("\"q\"tail;a\"b").unwrap(), ["qtail", "a\"b"]);
+        assert_eq!(fields("").unwrap(), [""]);
+        assert_eq!(fields("a;").unwrap(), ["a", ""]);
+        assert!(fields("a;\"open").unwrap_err().contains("not closed"));
+        let format = Format::Csv {
+            delimiter: ',',
+            null_literal: None,
+        };
+        let parser = RowParser::new(format, &schema()).reading(&[true, false, false, true]);
+        // `price` is not read, so its bad text is not an error (Flink's projection
+        // push-down); the number of fields still is.
+        assert_eq!(
+            parser.parse("1,a,x,1970-01-01").unwrap(),
+            Row(vec![
+                Value::Int(1),
+                Value::Null,
+                Value::Null,
+                Value::Timestamp(0)
+            ])
+        );
+        assert!(parser
+            .parse("1,a,x,1970-01-01,extra,more")
+            .unwrap_err()
+            .contains("6 fields where the table has 4"));
     }
 
     #[test]

@@ -85,7 +85,13 @@ impl Connector {
 
     /// The source reading the table `name` of `schema` (an error at `at` if this
     /// connector cannot be read).
-    pub fn source(&self, name: &str, schema: &Schema, at: Span) -> Result<RowSource, SqlError> {
+    pub fn source(
+        &self,
+        name: &str,
+        schema: &Schema,
+        read: &[bool],
+        at: Span,
+    ) -> Result<RowSource, SqlError> {
         match self {
             Connector::Datagen(gen) => {
                 let mut source =
@@ -100,7 +106,7 @@ impl Connector {
             }
             Connector::Filesystem(fs) => {
                 let parser = LineParser {
-                    parser: RowParser::new(fs.format.clone(), schema),
+                    parser: RowParser::new(fs.format.clone(), schema).reading(read),
                     ignore_errors: fs.ignore_parse_errors,
                     table: name.into(),
                 };
