@@ -12,6 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::Instant;
 
+use support::rss::peak_rss_kib;
 use support::Workload;
 
 /// One measured run, printed by a child process: seconds, rows, checksum, peak RSS (KiB).
@@ -20,18 +21,6 @@ struct Run {
     rows: u64,
     checksum: u64,
     peak_kib: u64,
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// In the child: run one workload once and print the measurement.

@@ -9,6 +9,7 @@ pub mod workloads;
 
 pub mod handwritten;
 pub mod jobs;
+pub mod rss;
 pub mod sinks;
 
 /// The keys of W1–W3.

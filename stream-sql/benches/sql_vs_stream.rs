@@ -18,9 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use rss::peak_rss_kib;
 use stream_sql::{SqlResult, SqlSession, Value};
 use strom::nexmark::NexmarkConfig;
 use strom::prelude::*;
+
+#[path = "../../benches/support/rss.rs"]
+mod rss;
 
 const QUERIES: [&str; 2] = ["q2", "q5"];
 const SYSTEMS: [&str; 3] = ["hand", "stream", "sql"];
@@ -193,18 +197,6 @@ fn sql(query: &str, input: &Path) -> Checksum {
         out.add(&values);
     }
     out
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// Writes `bids` Nexmark bids as the SQL table reads them.
