@@ -13,9 +13,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use stream_core::aggregate::Aggregate;
+use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
+use stream_core::state::ValueState;
 
 use crate::expr::compare;
-use crate::types::{DataType, Row, Value};
+use crate::types::{Change, DataType, Row, RowKind, Value};
 
 /// What an aggregate call computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,6 +267,58 @@ impl Aggregate<Row> for RowAggregate {
             }
         }
         true
+    }
+}
+
+/// A non-windowed `GROUP BY` (Flink's `GroupAggregate`): per group key the calls'
+/// accumulators, kept in keyed state (checkpointed and rescaled like any other), and for
+/// each row the change of the group's result row `[keys..., results...]`: `+I` for a new
+/// group, `-U` of the old result and `+U` of the new one after that, nothing when the
+/// result did not change.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupAggregate {
+    aggregate: RowAggregate,
+}
+
+impl GroupAggregate {
+    /// The aggregation of `calls`.
+    pub fn new(calls: Vec<AggCall>) -> Self {
+        GroupAggregate {
+            aggregate: RowAggregate::new(calls),
+        }
+    }
+
+    fn result_row(&self, key: &Row, acc: &Vec<Acc>) -> Row {
+        let mut values = key.0.clone();
+        values.extend(self.aggregate.result(acc));
+        Row(values)
+    }
+}
+
+impl KeyedProcessFunction<Row, Row> for GroupAggregate {
+    type State = ValueState<Vec<Acc>>;
+    type Out = Change;
+
+    fn process_element(&mut self, row: Row, ctx: &mut KeyedContext<'_, Row, Self::State, Change>) {
+        let key = ctx.key().clone();
+        let before = ctx.state().value().map(|acc| self.result_row(&key, acc));
+        let acc = ctx.state().get_or_insert_with(|| self.aggregate.create());
+        self.aggregate.add(acc, &row);
+        let after = self.result_row(&key, acc);
+        match before {
+            None => ctx.collect(Change::insert(after)),
+            Some(before) if before == after => {}
+            Some(before) => {
+                ctx.collect(Change {
+                    kind: RowKind::UpdateBefore,
+                    row: before,
+                });
+                ctx.collect(Change {
+                    kind: RowKind::UpdateAfter,
+                    row: after,
+                });
+            }
+        }
     }
 }
 

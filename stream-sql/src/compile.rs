@@ -118,8 +118,9 @@ pub(crate) struct Aggregation<'a> {
     /// The `GROUP BY` expressions (other than the window columns): the first columns of the
     /// aggregate's output.
     pub keys: &'a [Ast],
-    /// The columns of the window (`window_start`, `window_end`, `window_time`) in the input.
-    pub window_columns: [usize; 3],
+    /// The columns of the window (`window_start`, `window_end`, `window_time`) in the input,
+    /// for a window aggregation.
+    pub window_columns: Option<[usize; 3]>,
     /// The aggregate calls found so far, with their compiled arguments.
     pub calls: Vec<(Ast, AggCall, Option<Typed>)>,
 }
@@ -127,7 +128,8 @@ pub(crate) struct Aggregation<'a> {
 impl Aggregation<'_> {
     /// The output column of the aggregate call `index`.
     fn call_column(&self, index: usize) -> usize {
-        self.keys.len() + 3 + index
+        let window = if self.window_columns.is_some() { 3 } else { 0 };
+        self.keys.len() + window + index
     }
 }
 
@@ -464,7 +466,10 @@ impl<'s, 'a> Compiler<'s, 'a> {
             }
             Some(agg) => {
                 let (i, c) = agg.input.resolve(parts, span)?;
-                if let Some(w) = agg.window_columns.iter().position(|&wc| wc == i) {
+                if let Some(w) = agg
+                    .window_columns
+                    .and_then(|columns| columns.iter().position(|&wc| wc == i))
+                {
                     return Ok(Typed {
                         expr: Expr::Column(agg.keys.len() + w),
                         ty: DataType::Timestamp,
@@ -632,17 +637,11 @@ impl<'s, 'a> Compiler<'s, 'a> {
     ) -> Result<Typed, SqlError> {
         let name = kind.name();
         let Some(agg) = self.aggregation.as_deref_mut() else {
-            return Err(SqlError::unsupported(
+            return Err(SqlError::at(
                 span,
-                format!(
-                    "{name} outside a window aggregation (non-windowed aggregation, a changelog,)"
-                ),
+                format!("the aggregate {name}(...) where only values of one row can be used"),
             )
-            .help(
-                "aggregate over a window TVF: SELECT window_start, window_end, COUNT(*) FROM \
-                 TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY \
-                 window_start, window_end",
-            ));
+            .help("aggregates go in SELECT and HAVING; filter aggregated rows with HAVING"));
         };
         if distinct && !matches!(args, [FunctionArg::Unnamed(FunctionArgExpr::Expr(_))]) {
             return Err(

@@ -50,7 +50,7 @@ impl SqlError {
     pub(crate) fn unsupported(span: Span, feature: impl fmt::Display) -> Self {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
             "this release plans projections, filters and window aggregations \
-             (TUMBLE, HOP, CUMULATE, SESSION) over one table; see docs/architecture.md, \"Table / SQL\"",
+             (TUMBLE, HOP, CUMULATE, SESSION) and GROUP BY changelogs over one table; see docs/architecture.md, \"Table / SQL\"",
         )
     }
 

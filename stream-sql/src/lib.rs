@@ -59,4 +59,4 @@ mod types;
 pub use error::SqlError;
 pub use expr::EvalError;
 pub use session::{QueryResult, SqlResult, SqlSession};
-pub use types::{DataType, Field, Row, Schema, Value};
+pub use types::{Change, DataType, Field, Row, RowKind, Schema, Value};

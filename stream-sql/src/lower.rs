@@ -28,12 +28,12 @@ use stream_runtime::api::pipe::{InputPipe, Pipe};
 use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
-use crate::agg::RowAggregate;
+use crate::agg::{GroupAggregate, RowAggregate};
 use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::plan::{QueryPlan, Step, WindowAgg, WindowKind};
-use crate::types::{Row, Value};
+use crate::plan::{AggPlan, QueryPlan, Step, WindowKind};
+use crate::types::{Change, Row, Value};
 
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
@@ -111,21 +111,23 @@ impl WatermarkGenerator<Row> for RowWatermarks {
 }
 
 fn after_source<P: Pipe<Out = Row>>(stream: DataStream<Row, P>, plan: &QueryPlan, sink: RowSink) {
-    let rows = calc(stream, &plan.pre);
-    let Some(window) = &plan.window else {
-        rows.sink(sink);
+    let Some(aggregate) = &plan.aggregate else {
+        calc(stream, &plan.pre, Change::insert).sink(sink);
         return;
     };
-    let keys = window.keys;
-    let keyed = rows
+    let keys = aggregate.keys;
+    let keyed = calc(stream, &plan.pre, std::convert::identity)
         .key_by(move |row: &Row| Row(row.0[..keys].to_vec()))
-        .describe(format!("key_by({})", window.keys_text));
+        .describe(format!("key_by({})", aggregate.keys_text));
+    let Some(window) = aggregate.window else {
+        return grouped(keyed, aggregate, plan, sink);
+    };
     let ms = |ms: i64| Duration::from_millis(ms as u64);
-    match window.window {
+    match window {
         WindowKind::Tumble { size, offset } => windowed(
             keyed,
             tumbling(ms(size)).with_offset(ms(offset)),
-            window,
+            aggregate,
             plan,
             sink,
         ),
@@ -136,18 +138,18 @@ fn after_source<P: Pipe<Out = Row>>(stream: DataStream<Row, P>, plan: &QueryPlan
         } => windowed(
             keyed,
             sliding(ms(size), ms(slide)).with_offset(ms(offset)),
-            window,
+            aggregate,
             plan,
             sink,
         ),
         WindowKind::Cumulate { size, step, offset } => windowed(
             keyed,
             cumulating(ms(size), ms(step)).with_offset(ms(offset)),
-            window,
+            aggregate,
             plan,
             sink,
         ),
-        WindowKind::Session { gap } => windowed(keyed, session(ms(gap)), window, plan, sink),
+        WindowKind::Session { gap } => windowed(keyed, session(ms(gap)), aggregate, plan, sink),
     }
 }
 
@@ -156,7 +158,7 @@ fn after_source<P: Pipe<Out = Row>>(stream: DataStream<Row, P>, plan: &QueryPlan
 fn windowed<A>(
     keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>,
     assigner: A,
-    window: &WindowAgg,
+    window: &AggPlan,
     plan: &QueryPlan,
     sink: RowSink,
 ) where
@@ -185,22 +187,44 @@ fn windowed<A>(
             calc.apply(Row(values))
         })
         .describe(description)
-        .flat_map(|rows: Emit| rows)
+        .flat_map(|rows: Emit| rows.map(Change::insert))
         .describe("flatten")
         .sink(sink);
 }
 
-/// The row steps between two cuts as one fallible map and a flatten.
-fn calc<P: Pipe<Out = Row>>(
+/// The non-windowed aggregation of `plan` over `keyed` (a changelog), and the row steps
+/// after it, applied to each change, into `sink`.
+fn grouped(
+    keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>,
+    aggregate: &AggPlan,
+    plan: &QueryPlan,
+    sink: RowSink,
+) {
+    let calc = Calc::new(&plan.post);
+    let description = calc.description();
+    keyed
+        .process(GroupAggregate::new(aggregate.calls.clone()))
+        .describe(format!("group_aggregate({})", aggregate.calls_text))
+        .try_map(move |change: Change| calc.apply_change(change))
+        .describe(description)
+        .flat_map(|change: Option<Change>| change)
+        .describe("flatten")
+        .sink(sink);
+}
+
+/// The row steps between two cuts as one fallible map and a flatten; `wrap` turns each
+/// resulting row into what follows.
+fn calc<P: Pipe<Out = Row>, O: Send + 'static>(
     stream: DataStream<Row, P>,
     steps: &[Step],
-) -> DataStream<Row, impl Pipe<Out = Row>> {
+    wrap: fn(Row) -> O,
+) -> DataStream<O, impl Pipe<Out = O>> {
     let calc = Calc::new(steps);
     let description = calc.description();
     stream
         .try_map(move |row: Row| calc.apply(row))
         .describe(description)
-        .flat_map(|rows: Emit| rows)
+        .flat_map(move |rows: Emit| rows.map(wrap))
         .describe("flatten")
 }
 
@@ -236,6 +260,21 @@ impl Calc {
 
     fn apply(&self, row: Row) -> Result<Emit, EvalError> {
         apply(&self.steps, row)
+    }
+
+    /// The steps over the row of a change, which keeps its kind (a `HAVING` filters each
+    /// change on its own, as Flink's does).
+    fn apply_change(&self, change: Change) -> Result<Option<Change>, EvalError> {
+        match apply(&self.steps, change.row)? {
+            Emit::None => Ok(None),
+            Emit::One(row) => Ok(Some(Change {
+                kind: change.kind,
+                row,
+            })),
+            Emit::Many(_) => Err(EvalError(
+                "internal error: a window table function over a changelog".into(),
+            )),
+        }
     }
 }
 

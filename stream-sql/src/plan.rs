@@ -140,10 +140,13 @@ impl Step {
     }
 }
 
-/// A window aggregation.
+/// An aggregation: per window of a window TVF grouped by its window (append-only), or,
+/// without a window, per group key over the whole stream (a changelog: each row updates
+/// its group's result).
 #[derive(Clone, Debug)]
-pub(crate) struct WindowAgg {
-    pub window: WindowKind,
+pub(crate) struct AggPlan {
+    /// The window, or `None` for a non-windowed `GROUP BY`.
+    pub window: Option<WindowKind>,
     /// The group keys are the first `keys` columns of the rows it receives.
     pub keys: usize,
     pub calls: Vec<AggCall>,
@@ -161,8 +164,8 @@ pub(crate) struct QueryPlan {
     pub source: SourcePlan,
     /// Row steps before the window (all of them without one).
     pub pre: Vec<Step>,
-    pub window: Option<WindowAgg>,
-    /// Row steps after the window.
+    pub aggregate: Option<AggPlan>,
+    /// Row steps after the aggregation.
     pub post: Vec<Step>,
     /// The result's columns.
     pub schema: Schema,
@@ -203,8 +206,14 @@ impl QueryPlan {
         used
     }
 
+    /// True if the query's result is a changelog with updates (a non-windowed
+    /// aggregation), not only insertions.
+    pub fn updates(&self) -> bool {
+        self.aggregate.as_ref().is_some_and(|a| a.window.is_none())
+    }
+
     fn push(&mut self, step: Step) {
-        if self.window.is_some() {
+        if self.aggregate.is_some() {
             self.post.push(step);
         } else {
             self.pre.push(step);
@@ -221,11 +230,14 @@ impl QueryPlan {
                 _ => format!("Calc({})", step.describe()),
             });
         }
-        if let Some(w) = &self.window {
-            lines.push(format!(
-                "WindowAggregate(window=[{}], {})",
-                w.window, w.text
-            ));
+        match &self.aggregate {
+            Some(AggPlan {
+                window: Some(window),
+                text,
+                ..
+            }) => lines.push(format!("WindowAggregate(window=[{window}], {text})")),
+            Some(AggPlan { text, .. }) => lines.push(format!("GroupAggregate({text})")),
+            None => {}
         }
         for step in self.pre.iter().rev() {
             lines.push(match step {
@@ -365,7 +377,7 @@ impl Planner<'_> {
                 _ => false,
             });
         match from.tvf.take() {
-            Some(tvf) if aggregating => return self.window_aggregate(from, tvf, s, &group_by),
+            Some(tvf) if aggregating => return self.aggregate(from, Some(tvf), s, &group_by),
             Some((WindowKind::Session { .. }, _)) => {
                 let at = s.from.first().map_or(span, |f| f.relation.span());
                 return Err(SqlError::unsupported(
@@ -383,29 +395,7 @@ impl Planner<'_> {
                 from.rowtime = None;
                 let _ = width;
             }
-            None if aggregating => {
-                let first_aggregate = s.projection.iter().find_map(|item| match item {
-                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }
-                        if contains_aggregate(e) =>
-                    {
-                        Some(e.span())
-                    }
-                    _ => None,
-                });
-                let at = group_by
-                    .first()
-                    .map(|g| g.span())
-                    .or(first_aggregate)
-                    .unwrap_or(span);
-                return Err(SqlError::unsupported(
-                    at,
-                    "aggregation without a window (a non-windowed GROUP BY, whose result is a changelog)",
-                )
-                .help(
-                    "group by the window of a TVF: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), \
-                     INTERVAL '10' SECOND)) GROUP BY window_start, window_end, ...",
-                ));
-            }
+            None if aggregating => return self.aggregate(from, None, s, &group_by),
             None => {}
         }
         if let Some(w) = &s.selection {
@@ -507,7 +497,8 @@ impl Planner<'_> {
             };
             if let Expr::Column(i) = t.expr {
                 let is_rowtime = match &agg {
-                    Some(a) => i == a.keys.len() + 2,
+                    // `window_time` stays a time attribute; nothing else does.
+                    Some(a) => a.window_columns.is_some() && i == a.keys.len() + 2,
                     None => from.rowtime == Some(i),
                 };
                 if is_rowtime {
@@ -555,22 +546,28 @@ impl Planner<'_> {
         Ok(from)
     }
 
-    fn window_aggregate(
+    /// The aggregation of `s` over `from`: per window of its TVF (`tvf`, with the width
+    /// of the TVF's input), or without one per group key (a changelog).
+    fn aggregate(
         &self,
         mut from: Planned,
-        (window, width): (WindowKind, usize),
+        tvf: Option<(WindowKind, usize)>,
         s: &Select,
         group_by: &[Ast],
     ) -> Result<Planned, SqlError> {
         let span = s.span();
-        if from.plan.window.is_some() {
+        if from.plan.aggregate.is_some() {
             return Err(SqlError::unsupported(
                 span,
-                "a window aggregation over another one (cascading windows)",
+                "an aggregation over the result of another one (cascading aggregations)",
             ));
         }
-        let window_columns = [width, width + 1, width + 2];
+        let window = tvf.map(|(w, _)| w);
+        let window_columns = tvf.map(|(_, width)| [width, width + 1, width + 2]);
         let is_window_column = |e: &Ast| -> Result<Option<usize>, SqlError> {
+            let Some(window_columns) = window_columns else {
+                return Ok(None);
+            };
             match e {
                 Ast::Identifier(_) | Ast::CompoundIdentifier(_) => {
                     let parts = match e {
@@ -597,7 +594,7 @@ impl Planner<'_> {
                 }
             }
         }
-        if !(grouped[0] && grouped[1]) {
+        if window.is_some() && !(grouped[0] && grouped[1]) {
             let at = group_by.first().map(|g| g.span()).unwrap_or(span);
             return Err(SqlError::unsupported(
                 at,
@@ -605,7 +602,7 @@ impl Planner<'_> {
             )
             .help("add `window_start, window_end` to GROUP BY"));
         }
-        let reads_window = |e: &Expr| references_from(e, width);
+        let reads_window = |e: &Expr| window_columns.is_some_and(|w| references_from(e, w[0]));
         // WHERE runs before the window: it may not read the window's columns.
         if let Some(w) = &s.selection {
             let t = Compiler::new(&from.scope).condition(w, "WHERE")?;
@@ -638,7 +635,7 @@ impl Planner<'_> {
         };
         // From here on steps run after the window; the window itself is filled in below,
         // once HAVING and the projection have registered their aggregate calls.
-        from.plan.window = Some(WindowAgg {
+        from.plan.aggregate = Some(AggPlan {
             window,
             keys: keys.len(),
             calls: Vec::new(),
@@ -700,15 +697,13 @@ impl Planner<'_> {
         if !keys.is_empty() {
             let _ = write!(text, "groupBy=[{keys_text}], ");
         }
-        let _ = write!(
-            text,
-            "select=[{}{}window_start, window_end, window_time{}{}]",
-            keys_text,
-            if keys.is_empty() { "" } else { ", " },
-            if calls_text.is_empty() { "" } else { ", " },
-            calls_text.join(", ")
-        );
-        out.plan.window = Some(WindowAgg {
+        let mut selected: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        if window.is_some() {
+            selected.extend(["window_start", "window_end", "window_time"].map(String::from));
+        }
+        selected.extend(calls_text.iter().cloned());
+        let _ = write!(text, "select=[{}]", selected.join(", "));
+        out.plan.aggregate = Some(AggPlan {
             window,
             keys: keys.len(),
             calls,
@@ -898,7 +893,7 @@ impl Planner<'_> {
                 .help(format!("write {usage}")))
             }
         };
-        if input.tvf.is_some() || input.plan.window.is_some() && input.rowtime.is_none() {
+        if input.tvf.is_some() || input.plan.aggregate.is_some() && input.rowtime.is_none() {
             return Err(SqlError::unsupported(
                 data.span(),
                 "a window TVF over a window TVF without its window_time",
@@ -1077,7 +1072,7 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
                 span,
             },
             pre: Vec::new(),
-            window: None,
+            aggregate: None,
             post: Vec::new(),
             schema: table.schema.clone(),
         },

@@ -1,5 +1,7 @@
 //! The session: statements in, catalog changes, jobs and plans out.
 
+use std::collections::BTreeMap;
+
 use sqlparser::ast::{
     self, ColumnOption, CreateTable, CreateTableOptions, CreateView, Expr as Ast, Insert,
     ObjectType, Query, Spanned, SqlOption, Statement, TableObject,
@@ -16,7 +18,7 @@ use crate::expr::Expr;
 use crate::lower::build_job;
 use crate::parse::{parse_script, Parsed, WatermarkClause};
 use crate::plan::{Planner, QueryPlan, Step};
-use crate::types::{DataType, Field, Row, Schema};
+use crate::types::{Change, DataType, Field, Row, Schema};
 
 /// A SQL session (Flink's `TableEnvironment`): a catalog of tables and views, and
 /// statements executed against it.
@@ -54,16 +56,46 @@ impl std::fmt::Debug for SqlResult {
 pub struct QueryResult {
     /// The job computing the query. Running it fills `rows`.
     pub job: Job,
-    /// The rows, as the job emits them.
-    pub rows: CollectSink<Row>,
+    /// The rows, as the job emits them: insertions, and for a query that updates its
+    /// results (`updates`) the changes of a changelog.
+    pub rows: CollectSink<Change>,
     /// The columns of the rows.
     pub schema: Schema,
+    /// True if the result is a changelog with updates (a non-windowed aggregation), not
+    /// only insertions.
+    pub updates: bool,
 }
 
 impl QueryResult {
-    /// Runs the job to the end of its input (it must be bounded) and returns the rows in
-    /// the order they were emitted.
+    /// Runs the job to the end of its input (it must be bounded) and returns the result
+    /// table: for a query that only inserts, its rows in the order they were emitted; for
+    /// one that updates them, the rows left once every change is applied, sorted.
     pub fn collect(self) -> Result<Vec<Row>, JobError> {
+        let updates = self.updates;
+        let changes = self.collect_changes()?;
+        if !updates {
+            return Ok(changes.into_iter().map(|c| c.row).collect());
+        }
+        let mut table: BTreeMap<Row, usize> = BTreeMap::new();
+        for change in changes {
+            if change.kind.adds() {
+                *table.entry(change.row).or_insert(0) += 1;
+            } else if let Some(n) = table.get_mut(&change.row) {
+                *n -= 1;
+                if *n == 0 {
+                    table.remove(&change.row);
+                }
+            }
+        }
+        Ok(table
+            .into_iter()
+            .flat_map(|(row, n)| std::iter::repeat_n(row, n))
+            .collect())
+    }
+
+    /// Runs the job to the end of its input (it must be bounded) and returns every row it
+    /// emitted with its kind (`+I`, `-U`, `+U`), in order.
+    pub fn collect_changes(self) -> Result<Vec<Change>, JobError> {
         self.job.run()?;
         Ok(self.rows.take())
     }
@@ -132,6 +164,7 @@ impl SqlSession {
                 Ok(SqlResult::Query(QueryResult {
                     job,
                     rows,
+                    updates: plan.updates(),
                     schema: plan.schema,
                 }))
             }
@@ -252,6 +285,21 @@ impl SqlSession {
         };
         let sink = table.connector.sink(&table.name, &table.schema, span)?;
         let mut plan = self.plan_query(source)?;
+        if plan.updates() && !sink.takes_updates() {
+            // Flink: "Table sink ... doesn't support consuming update changes".
+            return Err(SqlError::at(
+                source.span(),
+                format!(
+                    "table `{name}` ({}) takes only insertions, and the query updates its \
+                     earlier results (a non-windowed GROUP BY makes a changelog)",
+                    table.connector.name()
+                ),
+            )
+            .help(
+                "aggregate over a window TVF, whose results are final, or insert into a \
+                 'print' or 'blackhole' table",
+            ));
+        }
         let (got, want) = (&plan.schema.fields, &table.schema.fields);
         if got.len() != want.len() {
             return Err(SqlError::at(
@@ -302,7 +350,7 @@ impl SqlSession {
                 exprs: casts,
                 text: texts.join(", "),
             };
-            if plan.window.is_some() {
+            if plan.aggregate.is_some() {
                 plan.post.push(step);
             } else {
                 plan.pre.push(step);

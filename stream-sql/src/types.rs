@@ -251,18 +251,79 @@ impl Row {
     }
 }
 
-/// As Flink prints a row: `+I[1, foo, 2024-01-01 00:00:10.000]` (`+I`: an insertion, the
-/// only kind of change this slice produces).
+/// As Flink prints an inserted row: `+I[1, foo, 2024-01-01 00:00:10.000]`.
 impl fmt::Display for Row {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("+I[")?;
-        for (i, v) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{v}")?;
+        write_row(f, RowKind::Insert, self)
+    }
+}
+
+fn write_row(f: &mut fmt::Formatter<'_>, kind: RowKind, row: &Row) -> fmt::Result {
+    write!(f, "{}[", kind.short())?;
+    for (i, v) in row.0.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
         }
-        f.write_str("]")
+        write!(f, "{v}")?;
+    }
+    f.write_str("]")
+}
+
+/// What a row of a changelog does to the result table (Flink's `RowKind`). A query that
+/// only appends (a projection, a window aggregation) emits insertions; a non-windowed
+/// aggregation updates its earlier result rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RowKind {
+    /// A new row (`+I`).
+    Insert,
+    /// The row an update replaces (`-U`), followed by its [`UpdateAfter`](Self::UpdateAfter).
+    UpdateBefore,
+    /// The row an update puts in place (`+U`).
+    UpdateAfter,
+    /// A row removed (`-D`).
+    Delete,
+}
+
+impl RowKind {
+    /// `+I`, `-U`, `+U` or `-D`, as Flink prints them.
+    pub fn short(self) -> &'static str {
+        match self {
+            RowKind::Insert => "+I",
+            RowKind::UpdateBefore => "-U",
+            RowKind::UpdateAfter => "+U",
+            RowKind::Delete => "-D",
+        }
+    }
+
+    /// True for the kinds that add a row to the result table (`+I`, `+U`).
+    pub fn adds(self) -> bool {
+        matches!(self, RowKind::Insert | RowKind::UpdateAfter)
+    }
+}
+
+/// One row of a changelog: the row and what it does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Change {
+    /// What the row does to the result.
+    pub kind: RowKind,
+    /// The row.
+    pub row: Row,
+}
+
+impl Change {
+    /// An insertion of `row`.
+    pub fn insert(row: Row) -> Change {
+        Change {
+            kind: RowKind::Insert,
+            row,
+        }
+    }
+}
+
+/// As Flink prints a changelog row: `-U[7, 2]`.
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_row(f, self.kind, &self.row)
     }
 }
 

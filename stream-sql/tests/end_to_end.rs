@@ -2,27 +2,12 @@
 //! semantics: a window `[start, end)` fires when the watermark reaches `end - 1`, rows
 //! carry `window_start` and `window_end`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod common;
+
+use common::{temp_dir, BIDS};
 use stream_sql::{Row, SqlResult, SqlSession, Value};
-
-/// A fresh directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strom-sql-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-const BIDS: &str = "\
-1,100,10,1970-01-01 00:00:01
-2,101,20,1970-01-01 00:00:03
-1,102,30,1970-01-01 00:00:07
-1,103,40,1970-01-01 00:00:11
-2,104,50,1970-01-01 00:00:12
-1,105,60,1970-01-01 00:00:09
-3,106,70,1970-01-01 00:00:25
-";
 
 /// A session with `bids` over a CSV file of [`BIDS`].
 fn session(dir: &Path) -> SqlSession {

@@ -64,8 +64,8 @@ fn statements_piped_to_the_prompt_run_one_by_one_and_errors_do_not_end_it() {
         .spawn()
         .unwrap();
     let input = format!(
-        "{NUMBERS}\nSELECT COUNT(*) FROM numbers;\nEXPLAIN SELECT n\n  FROM numbers\n  WHERE n > 1;\n\
-         SHOW TABLES;\nQUIT;\nSELECT 'not run';\n"
+        "{NUMBERS}\nSELECT nope FROM numbers;\nSELECT COUNT(*) AS total FROM numbers;\n\
+         EXPLAIN SELECT n\n  FROM numbers\n  WHERE n > 1;\nSHOW TABLES;\nQUIT;\nSELECT 'not run';\n"
     );
     child
         .stdin
@@ -76,11 +76,21 @@ fn statements_piped_to_the_prompt_run_one_by_one_and_errors_do_not_end_it() {
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{stdout}");
-    // The aggregate without a window is refused with its position, and the prompt goes on.
+    // The unknown column is refused with its position, and the prompt goes on.
     assert!(
-        stdout.contains("[ERROR] Could not execute SQL statement. Reason:\nline 1, column 8: "),
+        stdout.contains(
+            "[ERROR] Could not execute SQL statement. Reason:\nline 1, column 8: unknown column `nope`"
+        ),
         "{stdout}"
     );
+    // A non-windowed aggregation shows its changelog.
+    for change in [
+        "| +I |                    1 |",
+        "| -U |                    3 |",
+        "| +U |                    4 |",
+    ] {
+        assert!(stdout.contains(change), "{stdout}");
+    }
     assert!(stdout.contains("Calc(where=[n > 1])"), "{stdout}");
     assert!(
         stdout.contains("numbers\ttable (n BIGINT) (datagen)"),

@@ -26,7 +26,7 @@ use stream_runtime::connectors::source::{
 };
 
 use crate::error::SqlError;
-use crate::types::{Row, Schema};
+use crate::types::{Change, Row, RowKind, Schema};
 pub(crate) use datagen::Datagen;
 pub(crate) use filesystem::Filesystem;
 pub(crate) use format::parse_text;
@@ -410,7 +410,7 @@ impl SourceReader for RowReader {
     }
 }
 
-/// Every sink a SQL table or query writes, taking rows.
+/// Every sink a SQL table or query writes, taking the rows of a changelog.
 #[derive(Clone)]
 pub(crate) enum RowSink {
     Print {
@@ -418,15 +418,23 @@ pub(crate) enum RowSink {
         stderr: bool,
     },
     Blackhole,
+    /// Append-only: the planner lets only insertions reach it.
     Files {
         sink: TransactionalFileSink<Row, RowLines, NoBuckets>,
         what: String,
     },
     /// A `SELECT`'s results, for the caller.
-    Collect(CollectSink<Row>),
+    Collect(CollectSink<Change>),
 }
 
-impl Sink<Row> for RowSink {
+impl RowSink {
+    /// True if the sink takes updates (`-U`, `+U`, `-D`), not only insertions.
+    pub fn takes_updates(&self) -> bool {
+        !matches!(self, RowSink::Files { .. })
+    }
+}
+
+impl Sink<Change> for RowSink {
     type Writer = RowWriter;
 
     fn open(&self, instance: &InstanceInfo) -> Result<RowWriter> {
@@ -435,7 +443,10 @@ impl Sink<Row> for RowSink {
                 Box::new(PrintWriter::new(identifier.clone(), *stderr, instance))
             }
             RowSink::Blackhole => Box::new(BlackholeWriter),
-            RowSink::Files { sink, .. } => Box::new(sink.open(instance)?),
+            RowSink::Files { sink, what } => Box::new(InsertsOnly {
+                writer: sink.open(instance)?,
+                what: what.clone(),
+            }),
             RowSink::Collect(sink) => Box::new(sink.open(instance)?),
         }))
     }
@@ -450,12 +461,55 @@ impl Sink<Row> for RowSink {
     }
 }
 
-/// The writer of a [`RowSink`]: one virtual call per row, the sink's own work aside.
-pub(crate) struct RowWriter(Box<dyn SinkWriter<Row>>);
+/// The writer of an append-only sink: writes the rows of insertions.
+struct InsertsOnly<W> {
+    writer: W,
+    what: String,
+}
 
-impl SinkWriter<Row> for RowWriter {
-    fn write(&mut self, ts: Timestamp, row: Row) -> Result {
-        self.0.write(ts, row)
+impl<W: SinkWriter<Row>> SinkWriter<Change> for InsertsOnly<W> {
+    fn write(&mut self, ts: Timestamp, change: Change) -> Result {
+        if change.kind != RowKind::Insert {
+            // The planner refuses such queries; this guards the invariant.
+            return Err(StreamError::new(
+                ErrorKind::Config,
+                format!(
+                    "{} takes only insertions, not the change {change}",
+                    self.what
+                ),
+            ));
+        }
+        self.writer.write(ts, change.row)
+    }
+    fn flush(&mut self) -> Result {
+        self.writer.flush()
+    }
+    fn finish(&mut self) -> Result {
+        self.writer.finish()
+    }
+    fn abort_after_stop(&mut self) -> Result {
+        self.writer.abort_after_stop()
+    }
+    fn pre_commit(&mut self, checkpoint: u64) -> Result<Vec<u8>> {
+        self.writer.pre_commit(checkpoint)
+    }
+    fn commit(&mut self, checkpoint: u64) -> Result {
+        self.writer.commit(checkpoint)
+    }
+    fn recover(&mut self, transactions: &[u8]) -> Result {
+        self.writer.recover(transactions)
+    }
+    fn on_job_restored(&mut self) {
+        self.writer.on_job_restored()
+    }
+}
+
+/// The writer of a [`RowSink`]: one virtual call per row, the sink's own work aside.
+pub(crate) struct RowWriter(Box<dyn SinkWriter<Change>>);
+
+impl SinkWriter<Change> for RowWriter {
+    fn write(&mut self, ts: Timestamp, change: Change) -> Result {
+        self.0.write(ts, change)
     }
     fn flush(&mut self) -> Result {
         self.0.flush()

@@ -1,6 +1,7 @@
 //! `'connector' = 'print'` and `'connector' = 'blackhole'`.
 //!
-//! Print writes each row as Flink's print connector does: `+I[1, foo]`, after
+//! Print writes each row as Flink's print connector does: `+I[1, foo]` (`-U[..]`, `+U[..]`
+//! for the updates of a changelog), after
 //! `identifier> ` with `'print-identifier'`, and after the instance number (from 1) when
 //! the sink runs in parallel (`identifier:2> `), to standard output or, with
 //! `'standard-error' = 'true'`, standard error. Blackhole discards every row.
@@ -11,7 +12,7 @@ use stream_core::operator::InstanceInfo;
 use stream_core::sink::SinkWriter;
 use stream_core::{Result, StreamError, Timestamp};
 
-use crate::types::Row;
+use crate::types::Change;
 
 /// Buffers the lines of one instance and writes them at batch ends.
 pub(crate) struct PrintWriter {
@@ -54,8 +55,8 @@ impl PrintWriter {
     }
 }
 
-impl SinkWriter<Row> for PrintWriter {
-    fn write(&mut self, _ts: Timestamp, row: Row) -> Result {
+impl SinkWriter<Change> for PrintWriter {
+    fn write(&mut self, _ts: Timestamp, row: Change) -> Result {
         self.buffer.extend_from_slice(self.prefix.as_bytes());
         writeln!(self.buffer, "{row}").map_err(|e| StreamError::io("formatting a row", e))?;
         if self.buffer.len() > 64 * 1024 {
@@ -76,8 +77,8 @@ impl SinkWriter<Row> for PrintWriter {
 /// Discards rows.
 pub(crate) struct BlackholeWriter;
 
-impl SinkWriter<Row> for BlackholeWriter {
-    fn write(&mut self, _ts: Timestamp, _row: Row) -> Result {
+impl SinkWriter<Change> for BlackholeWriter {
+    fn write(&mut self, _ts: Timestamp, _row: Change) -> Result {
         Ok(())
     }
 }

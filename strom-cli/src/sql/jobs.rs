@@ -21,7 +21,9 @@ const PROGRESS: Duration = Duration::from_secs(1);
 /// Ctrl-C.
 pub fn query(query: QueryResult, config: Config, interrupted: &AtomicBool) -> Result<(), Failure> {
     interrupted.store(false, Ordering::SeqCst);
-    let QueryResult { job, rows, schema } = query;
+    let QueryResult {
+        job, rows, schema, ..
+    } = query;
     let handle = job.start(config);
     let mut out = std::io::stdout().lock();
     let io = |e: std::io::Error| Failure::Io(format!("cannot write the output: {e}"));

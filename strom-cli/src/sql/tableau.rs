@@ -4,14 +4,10 @@
 
 use std::io::{self, Write};
 
-use strom::sql::{DataType, Row, Schema};
+use strom::sql::{Change, DataType, Schema};
 
 /// The widest a column gets; longer values end in `...`.
 const MAX_WIDTH: usize = 30;
-
-/// The change flag of every row: the queries the SQL level runs today are append-only, so
-/// every row is an insertion.
-const INSERT: &str = "+I";
 
 /// Prints the rows of one query.
 pub struct Tableau {
@@ -38,11 +34,12 @@ impl Tableau {
         Ok(tableau)
     }
 
-    /// Prints `rows` and flushes, so they show as soon as they arrive.
-    pub fn rows(&mut self, rows: &[Row], out: &mut impl Write) -> io::Result<()> {
-        for row in rows {
-            let cells =
-                std::iter::once(INSERT.to_string()).chain(row.0.iter().map(ToString::to_string));
+    /// Prints `rows` with their change flags (`+I`, `-U`, `+U`, `-D`) and flushes, so they
+    /// show as soon as they arrive.
+    pub fn rows(&mut self, rows: &[Change], out: &mut impl Write) -> io::Result<()> {
+        for change in rows {
+            let cells = std::iter::once(change.kind.short().to_string())
+                .chain(change.row.0.iter().map(ToString::to_string));
             self.line(cells, out)?;
             self.rows += 1;
         }
@@ -108,7 +105,7 @@ fn fit(value: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strom::sql::{Field, Value};
+    use strom::sql::{Field, Row, RowKind, Value};
 
     #[test]
     fn rows_are_right_aligned_under_a_header_and_counted() {
@@ -120,8 +117,11 @@ mod tests {
         let mut t = Tableau::start(&schema, &mut out).unwrap();
         t.rows(
             &[
-                Row::new(vec![Value::Int(7), Value::Bool(true)]),
-                Row::new(vec![Value::Null, Value::Bool(false)]),
+                Change::insert(Row::new(vec![Value::Int(7), Value::Bool(true)])),
+                Change {
+                    kind: RowKind::UpdateBefore,
+                    row: Row::new(vec![Value::Null, Value::Bool(false)]),
+                },
             ],
             &mut out,
         )
@@ -135,7 +135,7 @@ mod tests {
 | op |              auction |    ok |
 +----+----------------------+-------+
 | +I |                    7 |  true |
-| +I |                 NULL | false |
+| -U |                 NULL | false |
 +----+----------------------+-------+
 Received a total of 2 rows
 "

@@ -1,0 +1,24 @@
+//! What the SQL integration tests share.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// Bids as CSV: auction, bidder, price, ts.
+pub const BIDS: &str = "\
+1,100,10,1970-01-01 00:00:01
+2,101,20,1970-01-01 00:00:03
+1,102,30,1970-01-01 00:00:07
+1,103,40,1970-01-01 00:00:11
+2,104,50,1970-01-01 00:00:12
+1,105,60,1970-01-01 00:00:09
+3,106,70,1970-01-01 00:00:25
+";
+
+/// A fresh directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strom-sql-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,1 +1,0 @@
-SELECT auction, COUNT(*) FROM bids GROUP BY auction

@@ -1,0 +1,1 @@
+EXPLAIN INSERT INTO printed SELECT bidder, COUNT(*), SUM(price) FROM bids GROUP BY bidder
