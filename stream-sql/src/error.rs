@@ -49,8 +49,9 @@ impl SqlError {
     /// A feature Strom's SQL does not have yet, named.
     pub(crate) fn unsupported(span: Span, feature: impl fmt::Display) -> Self {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
-            "this release plans projections, filters and window aggregations \
-             (TUMBLE, HOP, CUMULATE, SESSION) and GROUP BY changelogs over one table; see docs/architecture.md, \"Table / SQL\"",
+            "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
+             CUMULATE, SESSION), GROUP BY changelogs, UNION ALL and interval joins; see \
+             docs/architecture.md, \"Table / SQL\"",
         )
     }
 

@@ -6,13 +6,18 @@
 //! source -> event_time -> watermark -> calc -> flatten                       -> sink
 //! source -> event_time -> watermark -> calc -> flatten -> key_by
 //!        => window(tumbling|sliding|cumulating|session).aggregate -> calc -> flatten -> sink
+//! source -> ... -> key_by => group_aggregate -> calc -> flatten -> sink      (a changelog)
+//! (query a) => union <= (query b)                                             (UNION ALL)
+//! (query a) -> key_by => interval_join <= key_by <- (query b)                (a JOIN)
 //! ```
 //!
 //! A `calc` is one `try_map` running the query's row steps (filters, projections, window
 //! columns) as compiled expressions: an evaluation error (division by zero, a failed CAST)
-//! fails the job naming it; `flatten` passes on the zero, one or more rows it made. The
-//! shape is fixed, so the job's types are too: branching happens only on whether the table
-//! has a watermark and on the window's assigner.
+//! fails the job naming it; `flatten` passes on the zero, one or more rows it made.
+//!
+//! Each branch of the plan has its own stream type (its pipe: the fused operators so far),
+//! so the lowering hands each stream on to what comes next (a [`Then`]) instead of
+//! returning it: continuation-passing, where one generic method takes any pipe.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +26,8 @@ use stream_core::time::watermark::{
     bounded_out_of_orderness, BoundedOutOfOrderness, WatermarkGenerator, WatermarkOutput,
 };
 use stream_core::window::{
-    cumulating, session, sliding, tumbling, TimeWindow, Trigger, WindowAssigner, Windowed,
+    cumulating, session, sliding, tumbling, TimeWindow, Trigger, WindowAssigner,
+    Windowed as Windowed_,
 };
 use stream_core::{Timestamp, MIN_TIMESTAMP};
 use stream_runtime::api::pipe::{InputPipe, Pipe};
@@ -32,48 +38,16 @@ use crate::agg::{GroupAggregate, RowAggregate};
 use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::plan::{AggPlan, QueryPlan, Step, WindowKind};
+use crate::plan::{AggPlan, Input, QueryPlan, SourcePlan, Step, WindowKind};
 use crate::types::{Change, Row, Value};
 
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
-    let source = &plan.source;
-    let row_source = source.connector.source(
-        &source.table,
-        &source.schema,
-        &plan.scan_columns(),
-        source.span,
-    )?;
     let env = StreamEnv::new(name);
-    let described = format!(
-        "source({}: {})",
-        source.table,
-        stream_core::source::Source::describe(&row_source)
-    );
-    let stream = env.source(row_source).describe(described);
-    match &source.watermark {
-        Some(w) => {
-            let column = w.column;
-            let generator = if w.delay > 0 {
-                // Strom's generator trails by `bound + 1`: Flink SQL's watermark is exactly
-                // the largest timestamp minus the delay.
-                RowWatermarks::Bounded(bounded_out_of_orderness(Duration::from_millis(
-                    (w.delay - 1) as u64,
-                )))
-            } else {
-                RowWatermarks::Strict { max: MIN_TIMESTAMP }
-            };
-            let stream = stream
-                .event_time(move |row: &Row| match row.get(column) {
-                    Value::Timestamp(t) => *t,
-                    _ => MIN_TIMESTAMP,
-                })
-                .describe(format!("event_time({})", source.schema.fields[column].name))
-                .watermark(generator)
-                .describe(format!("watermark({})", w.text));
-            after_source(stream, plan, sink);
-        }
-        None => after_source(stream, plan, sink),
+    if plan.updates() {
+        input_rows(&env, plan, ToGroupAggregate { plan, sink })?;
+    } else {
+        plan_rows(&env, plan, Change::insert, ToSink(sink))?;
     }
     env.build().map_err(|e| {
         SqlError::new(
@@ -81,6 +55,320 @@ pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<J
             format!("internal error building the job: {e}"),
         )
     })
+}
+
+/// What to do next with a stream of `T`, whatever its pipe.
+trait Then<T> {
+    type Output;
+
+    fn then<P: Pipe<Out = T>>(self, stream: DataStream<T, P>) -> Self::Output;
+}
+
+/// The rows of an append-only `plan`, each made a `O` by `wrap`, handed to `next`.
+fn plan_rows<O, K>(
+    env: &StreamEnv,
+    plan: &QueryPlan,
+    wrap: fn(Row) -> O,
+    next: K,
+) -> Result<K::Output, SqlError>
+where
+    O: Send + Clone + 'static,
+    K: Then<O>,
+{
+    input_rows(env, plan, Steps { plan, wrap, next })
+}
+
+/// The rows of `plan`'s input, handed to `next`.
+fn input_rows<K: Then<Row>>(
+    env: &StreamEnv,
+    plan: &QueryPlan,
+    next: K,
+) -> Result<K::Output, SqlError> {
+    match &plan.input {
+        Input::Scan(source) => scan(env, source, &plan.scan_columns(), next),
+        Input::Union(branches) => {
+            let Some((first, rest)) = branches.split_first() else {
+                return Err(internal("a UNION without inputs"));
+            };
+            // The union's stream has one type whatever its branches are (its own stage's
+            // input), so the continuations below do not depend on `next`, and nested
+            // unions do not make ever longer types.
+            let merged = plan_rows(env, first, std::convert::identity, UnionFirst { env, rest })??;
+            Ok(next.then(merged))
+        }
+        Input::Join(join) => {
+            let left = plan_rows(
+                env,
+                &join.left,
+                std::convert::identity,
+                KeyBy(&join.left_keys),
+            )?;
+            let right = plan_rows(
+                env,
+                &join.right,
+                std::convert::identity,
+                KeyBy(&join.right_keys),
+            )?;
+            let joined = left
+                .connect(right)
+                .interval_join(join.lower, join.upper)
+                .apply(|a: &Row, b: &Row| {
+                    let mut values = Vec::with_capacity(a.len() + b.len());
+                    values.extend_from_slice(&a.0);
+                    values.extend_from_slice(&b.0);
+                    Row(values)
+                })
+                .describe(format!(
+                    "interval_join([{} ms, {} ms], {})",
+                    join.lower, join.upper, join.text
+                ));
+            Ok(next.then(joined))
+        }
+    }
+}
+
+fn internal(what: &str) -> SqlError {
+    SqlError::new(
+        sqlparser::tokenizer::Location { line: 1, column: 1 },
+        format!("internal error: {what}"),
+    )
+}
+
+/// A table's rows, with event time and watermarks if it declares them.
+fn scan<K: Then<Row>>(
+    env: &StreamEnv,
+    source: &SourcePlan,
+    read: &[bool],
+    next: K,
+) -> Result<K::Output, SqlError> {
+    let row_source = source
+        .connector
+        .source(&source.table, &source.schema, read, source.span)?;
+    let described = format!(
+        "source({}: {})",
+        source.table,
+        stream_core::source::Source::describe(&row_source)
+    );
+    let stream = env.source(row_source).describe(described);
+    let Some(w) = &source.watermark else {
+        return Ok(next.then(stream));
+    };
+    let column = w.column;
+    let generator = if w.delay > 0 {
+        // Strom's generator trails by `bound + 1`: Flink SQL's watermark is exactly the
+        // largest timestamp minus the delay.
+        RowWatermarks::Bounded(bounded_out_of_orderness(Duration::from_millis(
+            (w.delay - 1) as u64,
+        )))
+    } else {
+        RowWatermarks::Strict { max: MIN_TIMESTAMP }
+    };
+    let stream = stream
+        .event_time(move |row: &Row| match row.get(column) {
+            Value::Timestamp(t) => *t,
+            _ => MIN_TIMESTAMP,
+        })
+        .describe(format!("event_time({})", source.schema.fields[column].name))
+        .watermark(generator)
+        .describe(format!("watermark({})", w.text));
+    Ok(next.then(stream))
+}
+
+/// Runs an append-only plan's steps over its input's rows: `calc`, and a window
+/// aggregation and the `calc` after it if there is one.
+struct Steps<'p, O, K> {
+    plan: &'p QueryPlan,
+    wrap: fn(Row) -> O,
+    next: K,
+}
+
+impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for Steps<'_, O, K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
+        let Steps { plan, wrap, next } = self;
+        let Some(aggregate) = &plan.aggregate else {
+            return next.then(calc(rows, &plan.pre, wrap));
+        };
+        let keyed = key_by_group(rows, plan, aggregate);
+        let ms = |ms: i64| Duration::from_millis(ms as u64);
+        let windowed = Windowed {
+            aggregate,
+            plan,
+            wrap,
+            next,
+        };
+        // The planner makes only windowed aggregations append-only.
+        match aggregate.window.unwrap_or(WindowKind::Session { gap: 1 }) {
+            WindowKind::Tumble { size, offset } => {
+                windowed.over(keyed, tumbling(ms(size)).with_offset(ms(offset)))
+            }
+            WindowKind::Hop {
+                size,
+                slide,
+                offset,
+            } => windowed.over(keyed, sliding(ms(size), ms(slide)).with_offset(ms(offset))),
+            WindowKind::Cumulate { size, step, offset } => windowed.over(
+                keyed,
+                cumulating(ms(size), ms(step)).with_offset(ms(offset)),
+            ),
+            WindowKind::Session { gap } => windowed.over(keyed, session(ms(gap))),
+        }
+    }
+}
+
+/// The rows before an aggregation, keyed by its group keys (its first columns).
+fn key_by_group<P: Pipe<Out = Row>>(
+    rows: DataStream<Row, P>,
+    plan: &QueryPlan,
+    aggregate: &AggPlan,
+) -> KeyedStream<Row, Row, InputPipe<(Row, Row)>> {
+    let keys = aggregate.keys;
+    calc(rows, &plan.pre, std::convert::identity)
+        .key_by(move |row: &Row| Row(row.0[..keys].to_vec()))
+        .describe(format!("key_by({})", aggregate.keys_text))
+}
+
+/// A window aggregation and the row steps after it.
+struct Windowed<'p, O, K> {
+    aggregate: &'p AggPlan,
+    plan: &'p QueryPlan,
+    wrap: fn(Row) -> O,
+    next: K,
+}
+
+impl<O: Send + Clone + 'static, K: Then<O>> Windowed<'_, O, K> {
+    fn over<A>(self, keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>, assigner: A) -> K::Output
+    where
+        A: WindowAssigner<Row, Window = TimeWindow>,
+        A::DefaultTrigger: Trigger<Row, TimeWindow>,
+    {
+        let kind = format!(
+            "window({}).aggregate({})",
+            assigner.describe(),
+            self.aggregate.calls_text
+        );
+        let calc = Calc::new(&self.plan.post);
+        let description = calc.description();
+        let wrap = self.wrap;
+        let rows = keyed
+            .window(assigner)
+            .aggregate(RowAggregate::new(self.aggregate.calls.clone()))
+            .describe(kind)
+            .try_map(move |w: Windowed_<Row, TimeWindow, Vec<Value>>| {
+                // [keys..., window_start, window_end, window_time, aggregates...]
+                let mut values = w.key.0;
+                values.reserve(3 + w.value.len());
+                values.push(Value::Timestamp(w.window.start));
+                values.push(Value::Timestamp(w.window.end));
+                values.push(Value::Timestamp(w.window.end - 1));
+                values.extend(w.value);
+                calc.apply(Row(values))
+            })
+            .describe(description)
+            .flat_map(move |rows: Emit| rows.map(wrap))
+            .describe("flatten");
+        self.next.then(rows)
+    }
+}
+
+/// The end of an append-only job: its sink.
+struct ToSink(RowSink);
+
+impl Then<Change> for ToSink {
+    type Output = ();
+
+    fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) {
+        changes.sink(self.0);
+    }
+}
+
+/// A join side: its rows keyed by the join's equality columns.
+struct KeyBy<'p>(&'p [usize]);
+
+impl Then<Row> for KeyBy<'_> {
+    type Output = KeyedStream<Row, Row, InputPipe<(Row, Row)>>;
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> Self::Output {
+        let keys: Arc<[usize]> = self.0.into();
+        rows.key_by(move |row: &Row| Row(keys.iter().map(|&k| row.get(k).clone()).collect()))
+            .describe("key_by(join keys)")
+    }
+}
+
+/// The rows of a union: what `UNION ALL` gives, in one type.
+type Merged = DataStream<Row, InputPipe<Row>>;
+
+/// Takes a union's first branch and merges the `rest` into it.
+struct UnionFirst<'p> {
+    env: &'p StreamEnv,
+    rest: &'p [QueryPlan],
+}
+
+impl Then<Row> for UnionFirst<'_> {
+    type Output = Result<Merged, SqlError>;
+
+    fn then<P: Pipe<Out = Row>>(self, first: DataStream<Row, P>) -> Self::Output {
+        let Some((second, rest)) = self.rest.split_first() else {
+            return Err(internal("a UNION of one input"));
+        };
+        let mut merged = plan_rows(
+            self.env,
+            second,
+            std::convert::identity,
+            UnionWith { merged: first },
+        )?;
+        for branch in rest {
+            merged = plan_rows(
+                self.env,
+                branch,
+                std::convert::identity,
+                UnionWith { merged },
+            )?;
+        }
+        Ok(merged)
+    }
+}
+
+/// Merges one more branch into the union so far.
+struct UnionWith<P0: Pipe<Out = Row>> {
+    merged: DataStream<Row, P0>,
+}
+
+impl<P0: Pipe<Out = Row>> Then<Row> for UnionWith<P0> {
+    type Output = Merged;
+
+    fn then<P: Pipe<Out = Row>>(self, branch: DataStream<Row, P>) -> Merged {
+        self.merged.union(branch).describe("union all")
+    }
+}
+
+/// The end of a job whose result is a changelog: the non-windowed aggregation, the row
+/// steps after it applied to each change, and the sink.
+struct ToGroupAggregate<'p> {
+    plan: &'p QueryPlan,
+    sink: RowSink,
+}
+
+impl Then<Row> for ToGroupAggregate<'_> {
+    type Output = ();
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
+        let plan = self.plan;
+        let Some(aggregate) = &plan.aggregate else {
+            return;
+        };
+        let calc = Calc::new(&plan.post);
+        let description = calc.description();
+        key_by_group(rows, plan, aggregate)
+            .process(GroupAggregate::new(aggregate.calls.clone()))
+            .describe(format!("group_aggregate({})", aggregate.calls_text))
+            .try_map(move |change: Change| calc.apply_change(change))
+            .describe(description)
+            .flat_map(|change: Option<Change>| change)
+            .describe("flatten")
+            .sink(self.sink);
+    }
 }
 
 /// Flink SQL's watermarks: `max - delay` (bounded) or `max` (`WATERMARK FOR ts AS ts`).
@@ -110,111 +398,9 @@ impl WatermarkGenerator<Row> for RowWatermarks {
     }
 }
 
-fn after_source<P: Pipe<Out = Row>>(stream: DataStream<Row, P>, plan: &QueryPlan, sink: RowSink) {
-    let Some(aggregate) = &plan.aggregate else {
-        calc(stream, &plan.pre, Change::insert).sink(sink);
-        return;
-    };
-    let keys = aggregate.keys;
-    let keyed = calc(stream, &plan.pre, std::convert::identity)
-        .key_by(move |row: &Row| Row(row.0[..keys].to_vec()))
-        .describe(format!("key_by({})", aggregate.keys_text));
-    let Some(window) = aggregate.window else {
-        return grouped(keyed, aggregate, plan, sink);
-    };
-    let ms = |ms: i64| Duration::from_millis(ms as u64);
-    match window {
-        WindowKind::Tumble { size, offset } => windowed(
-            keyed,
-            tumbling(ms(size)).with_offset(ms(offset)),
-            aggregate,
-            plan,
-            sink,
-        ),
-        WindowKind::Hop {
-            size,
-            slide,
-            offset,
-        } => windowed(
-            keyed,
-            sliding(ms(size), ms(slide)).with_offset(ms(offset)),
-            aggregate,
-            plan,
-            sink,
-        ),
-        WindowKind::Cumulate { size, step, offset } => windowed(
-            keyed,
-            cumulating(ms(size), ms(step)).with_offset(ms(offset)),
-            aggregate,
-            plan,
-            sink,
-        ),
-        WindowKind::Session { gap } => windowed(keyed, session(ms(gap)), aggregate, plan, sink),
-    }
-}
-
-/// The window aggregation of `plan` over `keyed` with `assigner`, and the row steps after
-/// it, into `sink`.
-fn windowed<A>(
-    keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>,
-    assigner: A,
-    window: &AggPlan,
-    plan: &QueryPlan,
-    sink: RowSink,
-) where
-    A: WindowAssigner<Row, Window = TimeWindow>,
-    A::DefaultTrigger: Trigger<Row, TimeWindow>,
-{
-    let kind = format!(
-        "window({}).aggregate({})",
-        assigner.describe(),
-        window.calls_text
-    );
-    let windows = keyed.window(assigner);
-    let calc = Calc::new(&plan.post);
-    let description = calc.description();
-    windows
-        .aggregate(RowAggregate::new(window.calls.clone()))
-        .describe(kind)
-        .try_map(move |w: Windowed<Row, TimeWindow, Vec<Value>>| {
-            // [keys..., window_start, window_end, window_time, aggregates...]
-            let mut values = w.key.0;
-            values.reserve(3 + w.value.len());
-            values.push(Value::Timestamp(w.window.start));
-            values.push(Value::Timestamp(w.window.end));
-            values.push(Value::Timestamp(w.window.end - 1));
-            values.extend(w.value);
-            calc.apply(Row(values))
-        })
-        .describe(description)
-        .flat_map(|rows: Emit| rows.map(Change::insert))
-        .describe("flatten")
-        .sink(sink);
-}
-
-/// The non-windowed aggregation of `plan` over `keyed` (a changelog), and the row steps
-/// after it, applied to each change, into `sink`.
-fn grouped(
-    keyed: KeyedStream<Row, Row, InputPipe<(Row, Row)>>,
-    aggregate: &AggPlan,
-    plan: &QueryPlan,
-    sink: RowSink,
-) {
-    let calc = Calc::new(&plan.post);
-    let description = calc.description();
-    keyed
-        .process(GroupAggregate::new(aggregate.calls.clone()))
-        .describe(format!("group_aggregate({})", aggregate.calls_text))
-        .try_map(move |change: Change| calc.apply_change(change))
-        .describe(description)
-        .flat_map(|change: Option<Change>| change)
-        .describe("flatten")
-        .sink(sink);
-}
-
 /// The row steps between two cuts as one fallible map and a flatten; `wrap` turns each
 /// resulting row into what follows.
-fn calc<P: Pipe<Out = Row>, O: Send + 'static>(
+fn calc<P: Pipe<Out = Row>, O: Send + Clone + 'static>(
     stream: DataStream<Row, P>,
     steps: &[Step],
     wrap: fn(Row) -> O,

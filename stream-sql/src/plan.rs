@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use sqlparser::ast::{
     self, Expr as Ast, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArguments,
-    GroupByExpr, Query, Select, SelectItem, SetExpr, Spanned, TableFactor, TableWithJoins,
+    GroupByExpr, Query, Select, SelectItem, SetExpr, SetOperator, SetQuantifier, Spanned,
+    TableFactor, TableWithJoins,
 };
 use sqlparser::tokenizer::Span;
 
@@ -158,10 +159,39 @@ pub(crate) struct AggPlan {
     pub keys_text: String,
 }
 
+/// Where a query's rows come from.
+#[derive(Clone, Debug)]
+pub(crate) enum Input {
+    /// A table's source.
+    Scan(SourcePlan),
+    /// `UNION ALL` of queries with the same column types, each append-only.
+    Union(Vec<QueryPlan>),
+    /// An interval join of two append-only queries.
+    Join(Box<JoinPlan>),
+}
+
+/// `a JOIN b ON a.k = b.k AND a.ts BETWEEN b.ts - INTERVAL .. AND b.ts + INTERVAL ..`: each
+/// left row meets the right rows of its key whose time is within `[lower, upper]` of its
+/// own (Flink's interval join), and the result row is the left row's columns and then the
+/// right row's.
+#[derive(Clone, Debug)]
+pub(crate) struct JoinPlan {
+    pub left: QueryPlan,
+    pub right: QueryPlan,
+    /// The equality keys: columns of the left and of the right result.
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    /// `right.time - left.time` within `[lower, upper]` (ms).
+    pub lower: i64,
+    pub upper: i64,
+    /// `joinType=[..], where=[..]` for plans.
+    pub text: String,
+}
+
 /// A planned query.
 #[derive(Clone, Debug)]
 pub(crate) struct QueryPlan {
-    pub source: SourcePlan,
+    pub input: Input,
     /// Row steps before the window (all of them without one).
     pub pre: Vec<Step>,
     pub aggregate: Option<AggPlan>,
@@ -171,12 +201,47 @@ pub(crate) struct QueryPlan {
     pub schema: Schema,
 }
 
+/// A node of a printed plan and its inputs.
+struct PlanNode {
+    label: String,
+    inputs: Vec<PlanNode>,
+}
+
+impl PlanNode {
+    /// Prints the tree as Flink does: `+-` before the last input, `:-` before the others.
+    fn print(&self, prefix: &str, out: &mut String) {
+        out.push_str(&self.label);
+        out.push('\n');
+        for (i, input) in self.inputs.iter().enumerate() {
+            let last = i + 1 == self.inputs.len();
+            out.push_str(prefix);
+            out.push_str(if last { "+- " } else { ":- " });
+            let deeper = format!("{prefix}{}", if last { "   " } else { ":  " });
+            input.print(&deeper, out);
+        }
+    }
+}
+
 impl QueryPlan {
+    /// The plan over one scan.
+    fn scan(source: SourcePlan, schema: Schema) -> QueryPlan {
+        QueryPlan {
+            input: Input::Scan(source),
+            pre: Vec::new(),
+            aggregate: None,
+            post: Vec::new(),
+            schema,
+        }
+    }
+
     /// Which columns of the scanned table the query reads (Flink's projection push-down):
     /// the source parses only those and leaves NULL in the others. The time attribute is
     /// always read; without a projection before the first cut every column is.
     pub fn scan_columns(&self) -> Vec<bool> {
-        let width = self.source.schema.fields.len();
+        let Input::Scan(source) = &self.input else {
+            return Vec::new();
+        };
+        let width = source.schema.fields.len();
         let mut used = vec![false; width];
         let mut mark = |e: &Expr| {
             e.for_each_column(&mut |c| {
@@ -200,7 +265,7 @@ impl QueryPlan {
         if !projected {
             return vec![true; width];
         }
-        if let Some(w) = &self.source.watermark {
+        if let Some(w) = &source.watermark {
             used[w.column] = true;
         }
         used
@@ -221,53 +286,76 @@ impl QueryPlan {
     }
 
     /// The plan as Flink's `EXPLAIN` prints its abstract syntax tree: the sink at the top,
-    /// each operator over its input.
+    /// each operator over its inputs.
     pub fn render(&self, sink: &str) -> String {
-        let mut lines = vec![sink.to_string()];
-        for step in self.post.iter().rev() {
-            lines.push(match step {
-                Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
-                _ => format!("Calc({})", step.describe()),
-            });
+        let mut out = String::new();
+        PlanNode {
+            label: sink.to_string(),
+            inputs: vec![self.tree()],
+        }
+        .print("", &mut out);
+        out
+    }
+
+    fn tree(&self) -> PlanNode {
+        let mut node = match &self.input {
+            Input::Scan(s) => {
+                let scan = PlanNode {
+                    label: format!(
+                        "TableSourceScan(table=[{}], connector=[{}], fields=[{}])",
+                        s.table,
+                        s.connector.name(),
+                        s.schema.names()
+                    ),
+                    inputs: Vec::new(),
+                };
+                match &s.watermark {
+                    Some(w) => PlanNode {
+                        label: format!(
+                            "WatermarkAssigner(rowtime=[{}], watermark=[{}])",
+                            s.schema.fields[w.column].name, w.text
+                        ),
+                        inputs: vec![scan],
+                    },
+                    None => scan,
+                }
+            }
+            Input::Union(branches) => PlanNode {
+                label: format!("Union(all=[true], union=[{}])", branches[0].schema.names()),
+                inputs: branches.iter().map(QueryPlan::tree).collect(),
+            },
+            Input::Join(join) => PlanNode {
+                label: format!(
+                    "IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
+                    -join.upper, -join.lower, join.text
+                ),
+                inputs: vec![join.left.tree(), join.right.tree()],
+            },
+        };
+        let step = |step: &Step| match step {
+            Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
+            _ => format!("Calc({})", step.describe()),
+        };
+        let above = |label: String, node: PlanNode| PlanNode {
+            label,
+            inputs: vec![node],
+        };
+        for s in &self.pre {
+            node = above(step(s), node);
         }
         match &self.aggregate {
             Some(AggPlan {
                 window: Some(window),
                 text,
                 ..
-            }) => lines.push(format!("WindowAggregate(window=[{window}], {text})")),
-            Some(AggPlan { text, .. }) => lines.push(format!("GroupAggregate({text})")),
+            }) => node = above(format!("WindowAggregate(window=[{window}], {text})"), node),
+            Some(AggPlan { text, .. }) => node = above(format!("GroupAggregate({text})"), node),
             None => {}
         }
-        for step in self.pre.iter().rev() {
-            lines.push(match step {
-                Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
-                _ => format!("Calc({})", step.describe()),
-            });
+        for s in &self.post {
+            node = above(step(s), node);
         }
-        let s = &self.source;
-        if let Some(w) = &s.watermark {
-            lines.push(format!(
-                "WatermarkAssigner(rowtime=[{}], watermark=[{}])",
-                s.schema.fields[w.column].name, w.text
-            ));
-        }
-        lines.push(format!(
-            "TableSourceScan(table=[{}], connector=[{}], fields=[{}])",
-            s.table,
-            s.connector.name(),
-            s.schema.names()
-        ));
-        let mut out = String::new();
-        for (depth, line) in lines.iter().enumerate() {
-            if depth == 0 {
-                out.push_str(line);
-            } else {
-                let _ = write!(out, "\n{}+- {line}", "   ".repeat(depth - 1));
-            }
-        }
-        out.push('\n');
-        out
+        node
     }
 }
 
@@ -320,16 +408,121 @@ impl Planner<'_> {
                 "locking, FOR and SETTINGS clauses",
             ));
         }
-        match q.body.as_ref() {
+        self.body(q.body.as_ref(), span, depth)
+    }
+
+    fn body(&self, body: &SetExpr, span: Span, depth: usize) -> Result<Planned, SqlError> {
+        if depth > MAX_QUERY_DEPTH {
+            return Err(SqlError::at(span, "views and subqueries nest too deeply"));
+        }
+        match body {
             SetExpr::Select(select) => self.select(select, depth),
             SetExpr::Query(inner) => self.query(inner, depth + 1),
-            SetExpr::SetOperation { op, .. } => Err(SqlError::unsupported(
-                span,
-                format!("{op} (set operations such as UNION ALL)"),
-            )),
+            SetExpr::SetOperation {
+                op: SetOperator::Union,
+                set_quantifier: SetQuantifier::All,
+                left,
+                right,
+            } => self.union_all(left, right, depth + 1),
+            SetExpr::SetOperation {
+                op, set_quantifier, ..
+            } => Err(SqlError::unsupported(
+                body.span(),
+                format!("{op} {set_quantifier}").trim_end().to_string(),
+            )
+            .help("UNION ALL is supported; UNION (distinct), INTERSECT and EXCEPT are not yet")),
             SetExpr::Values(_) => Err(SqlError::unsupported(span, "VALUES")),
             other => Err(SqlError::unsupported(span, format!("`{other}`"))),
         }
+    }
+
+    /// `left UNION ALL right`: the rows of both, which must have the same column types.
+    /// Nested unions become one with every branch.
+    fn union_all(
+        &self,
+        left: &SetExpr,
+        right: &SetExpr,
+        depth: usize,
+    ) -> Result<Planned, SqlError> {
+        let mut branches = Vec::new();
+        for side in [left, right] {
+            let planned = self.body(side, side.span(), depth)?;
+            if planned.plan.updates() {
+                return Err(SqlError::unsupported(
+                    side.span(),
+                    "UNION ALL of a changelog (a non-windowed aggregation)",
+                ));
+            }
+            branches.push((side, planned));
+        }
+        let first = &branches[0].1;
+        let columns = first.scope.columns.clone();
+        for (side, planned) in &branches[1..] {
+            let theirs = &planned.scope.columns;
+            if theirs.len() != columns.len() {
+                return Err(SqlError::at(
+                    side.span(),
+                    format!(
+                        "this side of UNION ALL has {} column(s) and the first has {}",
+                        theirs.len(),
+                        columns.len()
+                    ),
+                ));
+            }
+            for (i, (a, b)) in columns.iter().zip(theirs).enumerate() {
+                if a.ty != b.ty {
+                    return Err(SqlError::at(
+                        side.span(),
+                        format!(
+                            "column {} of UNION ALL is {} in the first query and {} here",
+                            i + 1,
+                            a.ty,
+                            b.ty
+                        ),
+                    )
+                    .help(format!("CAST it: CAST(`{}` AS {})", b.name, a.ty)));
+                }
+            }
+        }
+        // A time attribute survives if every branch has it in the same column.
+        let rowtime = first
+            .rowtime
+            .filter(|r| branches.iter().all(|(_, p)| p.rowtime == Some(*r)));
+        let schema = first.plan.schema.clone();
+        let mut plans = Vec::new();
+        for (_, planned) in branches {
+            match planned.plan.input {
+                // A branch that is a union itself adds its branches.
+                Input::Union(inner)
+                    if planned.plan.pre.is_empty()
+                        && planned.plan.aggregate.is_none()
+                        && planned.plan.post.is_empty() =>
+                {
+                    plans.extend(inner)
+                }
+                _ => plans.push(planned.plan),
+            }
+        }
+        Ok(Planned {
+            plan: QueryPlan {
+                input: Input::Union(plans),
+                pre: Vec::new(),
+                aggregate: None,
+                post: Vec::new(),
+                schema,
+            },
+            scope: Scope {
+                columns: columns
+                    .into_iter()
+                    .map(|c| Column {
+                        qualifier: None,
+                        ..c
+                    })
+                    .collect(),
+            },
+            rowtime,
+            tvf: None,
+        })
     }
 
     fn select(&self, s: &Select, depth: usize) -> Result<Planned, SqlError> {
@@ -725,10 +918,153 @@ impl Planner<'_> {
                 ))
             }
         };
-        if let Some(join) = item.joins.first() {
-            return Err(SqlError::unsupported(join.relation.span(), "JOIN"));
+        let mut planned = self.relation(&item.relation, depth)?;
+        for join in &item.joins {
+            planned = self.join(planned, join, depth)?;
         }
-        self.relation(&item.relation, depth)
+        Ok(planned)
+    }
+
+    /// `left JOIN right ON ...`: an interval join (equality keys, bounds between the two
+    /// time attributes, and any other condition as a filter after it).
+    fn join(&self, left: Planned, join: &ast::Join, depth: usize) -> Result<Planned, SqlError> {
+        let span = join.relation.span();
+        let on = match &join.join_operator {
+            ast::JoinOperator::Join(ast::JoinConstraint::On(on))
+            | ast::JoinOperator::Inner(ast::JoinConstraint::On(on)) => on,
+            ast::JoinOperator::Join(_) | ast::JoinOperator::Inner(_) => {
+                return Err(SqlError::unsupported(span, "a JOIN without ON")
+                    .help("write JOIN t ON a.k = t.k AND a.ts BETWEEN t.ts - INTERVAL '1' MINUTE AND t.ts"))
+            }
+            other => {
+                let kind = other_join_kind(other);
+                return Err(SqlError::unsupported(span, format!("{kind} JOIN"))
+                    .help("inner interval joins are supported: JOIN ... ON keys AND time bounds"));
+            }
+        };
+        let right = self.relation(&join.relation, depth)?;
+        for side in [&left, &right] {
+            if side.tvf.is_some() {
+                return Err(SqlError::unsupported(
+                    span,
+                    "a join of window table functions (a window join)",
+                ));
+            }
+            if side.plan.updates() {
+                return Err(SqlError::unsupported(
+                    span,
+                    "a join with a changelog (a non-windowed aggregation)",
+                ));
+            }
+        }
+        let width = left.scope.columns.len();
+        let mut columns = left.scope.columns.clone();
+        columns.extend(right.scope.columns.iter().cloned());
+        let scope = Scope { columns };
+        let times = (left.rowtime, right.rowtime.map(|r| r + width));
+        let mut conjuncts = Vec::new();
+        split_and(on, &mut conjuncts);
+        let (mut left_keys, mut right_keys) = (Vec::new(), Vec::new());
+        let (mut lower, mut upper): (Option<i64>, Option<i64>) = (None, None);
+        let mut residual = Vec::new();
+        for c in conjuncts {
+            if let Ast::BinaryOp {
+                left: a,
+                op: ast::BinaryOperator::Eq,
+                right: b,
+            } = c
+            {
+                let (ta, tb) = (
+                    Compiler::new(&scope).compile(a)?,
+                    Compiler::new(&scope).compile(b)?,
+                );
+                if let (Expr::Column(i), Expr::Column(j)) = (&ta.expr, &tb.expr) {
+                    let (i, j) = (*i.min(j), *i.max(j));
+                    if i < width && j >= width && Some(i) != times.0 && Some(j) != times.1 {
+                        if ta.ty != tb.ty {
+                            return Err(SqlError::at(
+                                c.span(),
+                                format!("the join keys are {} and {}", ta.ty, tb.ty),
+                            )
+                            .help("CAST one of them"));
+                        }
+                        left_keys.push(i);
+                        right_keys.push(j - width);
+                        continue;
+                    }
+                }
+            }
+            if let Some(bounds) = time_bounds(c, &scope, times)? {
+                for (is_lower, value) in bounds {
+                    let slot = if is_lower { &mut lower } else { &mut upper };
+                    // Several bounds on one side: the tightest holds.
+                    *slot = Some(match *slot {
+                        Some(v) if is_lower => v.max(value),
+                        Some(v) => v.min(value),
+                        None => value,
+                    });
+                }
+                continue;
+            }
+            residual.push(c);
+        }
+        let (Some(lower), Some(upper)) = (lower, upper) else {
+            let help = match times {
+                (Some(_), Some(_)) => "bound both sides of the right time attribute relative to the left one: \
+                     a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts",
+                _ => "both inputs need a time attribute (WATERMARK FOR ts AS ...) for an interval join",
+            };
+            return Err(SqlError::unsupported(
+                on.span(),
+                "a join without time bounds on both sides (a regular join, which keeps every row of both inputs for ever)",
+            )
+            .help(help));
+        };
+        if lower > upper {
+            return Err(SqlError::at(
+                on.span(),
+                format!("the time bounds leave no room: right time - left time must be in [{lower} ms, {upper} ms]"),
+            ));
+        }
+        let schema = Schema::new(
+            left.plan
+                .schema
+                .fields
+                .iter()
+                .chain(&right.plan.schema.fields)
+                .cloned()
+                .collect(),
+        );
+        let mut plan = QueryPlan {
+            input: Input::Join(Box::new(JoinPlan {
+                left: left.plan,
+                right: right.plan,
+                left_keys,
+                right_keys,
+                lower,
+                upper,
+                text: format!("where=[{on}]"),
+            })),
+            pre: Vec::new(),
+            aggregate: None,
+            post: Vec::new(),
+            schema,
+        };
+        for c in residual {
+            let t = Compiler::new(&scope).condition(c, "ON")?;
+            plan.pre.push(Step::Filter {
+                expr: t.expr,
+                text: c.to_string(),
+            });
+        }
+        Ok(Planned {
+            plan,
+            scope,
+            // The joined rows carry the larger of the two times, so neither column is a
+            // time attribute any more.
+            rowtime: None,
+            tvf: None,
+        })
     }
 
     fn relation(&self, r: &TableFactor, depth: usize) -> Result<Planned, SqlError> {
@@ -1043,6 +1379,119 @@ impl Planner<'_> {
     }
 }
 
+/// The name of a join type this planner refuses.
+fn other_join_kind(op: &ast::JoinOperator) -> &'static str {
+    match op {
+        ast::JoinOperator::Left(_) | ast::JoinOperator::LeftOuter(_) => "LEFT",
+        ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => "RIGHT",
+        ast::JoinOperator::FullOuter(_) => "FULL OUTER",
+        ast::JoinOperator::CrossJoin(_) => "CROSS",
+        _ => "this kind of",
+    }
+}
+
+/// The conjuncts of `e` (`a AND b AND c`).
+fn split_and<'e>(e: &'e Ast, out: &mut Vec<&'e Ast>) {
+    match e {
+        Ast::BinaryOp {
+            left,
+            op: ast::BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        Ast::Nested(inner) => split_and(inner, out),
+        other => out.push(other),
+    }
+}
+
+/// A time attribute plus a constant: `(true, offset)` for the left input's, `(false, offset)`
+/// for the right input's.
+fn time_term(e: &Ast, scope: &Scope, times: (Option<usize>, Option<usize>)) -> Option<(bool, i64)> {
+    match e {
+        Ast::Nested(inner) => time_term(inner, scope, times),
+        Ast::Identifier(_) | Ast::CompoundIdentifier(_) => {
+            let parts = match e {
+                Ast::Identifier(i) => vec![i.clone()],
+                Ast::CompoundIdentifier(p) => p.clone(),
+                _ => return None,
+            };
+            let (i, _) = scope.resolve(&parts, e.span()).ok()?;
+            if Some(i) == times.0 {
+                Some((true, 0))
+            } else if Some(i) == times.1 {
+                Some((false, 0))
+            } else {
+                None
+            }
+        }
+        Ast::BinaryOp { left, op, right } => {
+            let sign = match op {
+                ast::BinaryOperator::Plus => 1,
+                ast::BinaryOperator::Minus => -1,
+                _ => return None,
+            };
+            let (side, offset) = time_term(left, scope, times)?;
+            let Ast::Interval(i) = right.as_ref() else {
+                return None;
+            };
+            let ms = interval_literal(i, right.span()).ok()?;
+            Some((side, offset + sign * ms))
+        }
+        _ => None,
+    }
+}
+
+/// The bounds a condition puts on `right time - left time`: `(true, v)` for a lower bound
+/// `>= v`, `(false, v)` for an upper bound `<= v`. `None` if it is not such a condition.
+fn time_bounds(
+    c: &Ast,
+    scope: &Scope,
+    times: (Option<usize>, Option<usize>),
+) -> Result<Option<Vec<(bool, i64)>>, SqlError> {
+    use ast::BinaryOperator as Op;
+    // `a op b` as a bound on `right - left`.
+    let compare = |a: &Ast, op: &Op, b: &Ast| -> Option<(bool, i64)> {
+        let (sa, ca) = time_term(a, scope, times)?;
+        let (sb, cb) = time_term(b, scope, times)?;
+        if sa == sb {
+            return None;
+        }
+        // left + cl  op  right + cr   <=>   right - left  op'  cl - cr
+        let (flip, d) = if sa {
+            (true, ca - cb)
+        } else {
+            (false, cb - ca)
+        };
+        // With `a` on the left: `left op right` means `right - left` compares reversed.
+        let op = match (op, flip) {
+            (Op::LtEq, true) | (Op::GtEq, false) => (true, d),
+            (Op::Lt, true) | (Op::Gt, false) => (true, d + 1),
+            (Op::GtEq, true) | (Op::LtEq, false) => (false, d),
+            (Op::Gt, true) | (Op::Lt, false) => (false, d - 1),
+            _ => return None,
+        };
+        Some(op)
+    };
+    Ok(match c {
+        Ast::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } => match (
+            compare(expr, &Op::GtEq, low),
+            compare(expr, &Op::LtEq, high),
+        ) {
+            (Some(a), Some(b)) => Some(vec![a, b]),
+            _ => None,
+        },
+        Ast::BinaryOp { left, op, right } => compare(left, op, right).map(|b| vec![b]),
+        _ => None,
+    })
+}
+
 /// True if `e` reads a column at index `from` or later.
 fn references_from(e: &Expr, from: usize) -> bool {
     let mut found = false;
@@ -1063,19 +1512,16 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
         })
         .collect();
     Planned {
-        plan: QueryPlan {
-            source: SourcePlan {
+        plan: QueryPlan::scan(
+            SourcePlan {
                 table: table.name.clone(),
                 connector: table.connector.clone(),
                 schema: table.schema.clone(),
                 watermark: table.watermark.clone(),
                 span,
             },
-            pre: Vec::new(),
-            aggregate: None,
-            post: Vec::new(),
-            schema: table.schema.clone(),
-        },
+            table.schema.clone(),
+        ),
         scope: Scope { columns },
         rowtime: table.watermark.as_ref().map(|w| w.column),
         tvf: None,

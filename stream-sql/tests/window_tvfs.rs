@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use stream_sql::{SqlResult, SqlSession};
+mod common;
+
+use common::printed_rows;
+use stream_sql::SqlSession;
 
 /// Flink's `Bid` table: bidtime, price, item, supplier_id.
 const BID: &str = "\
@@ -43,19 +46,9 @@ impl Bids {
         Bids { dir, session }
     }
 
-    /// The rows of `sql`, printed as Flink's SQL client prints them, in order.
+    /// The rows of `sql`, printed as Flink's SQL client prints them, sorted.
     fn rows(&mut self, sql: &str) -> Vec<String> {
-        let SqlResult::Query(query) = self.session.execute(sql).unwrap() else {
-            panic!("not a query: {sql}")
-        };
-        let mut rows: Vec<String> = query
-            .collect()
-            .unwrap()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        rows.sort();
-        rows
+        printed_rows(&mut self.session, sql)
     }
 }
 

@@ -22,3 +22,21 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The rows of the query `sql`, printed as Flink prints them (`+I[..]`), sorted.
+pub fn printed_rows(session: &mut stream_sql::SqlSession, sql: &str) -> Vec<String> {
+    let stream_sql::SqlResult::Query(query) = session
+        .execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    else {
+        panic!("not a query: {sql}")
+    };
+    let mut rows: Vec<String> = query
+        .collect()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    rows.sort();
+    rows
+}

@@ -1,1 +1,0 @@
-SELECT auction FROM bids UNION ALL SELECT auction FROM bids

@@ -1,0 +1,1 @@
+SELECT auction FROM bids UNION SELECT id FROM gen

@@ -1,0 +1,3 @@
+SELECT auction, channel FROM bids
+UNION ALL
+SELECT id, score FROM gen

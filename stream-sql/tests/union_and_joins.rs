@@ -1,0 +1,128 @@
+//! Queries over several inputs: `UNION ALL` and interval joins, over concrete rows.
+
+mod common;
+
+use common::{printed_rows, temp_dir, BIDS};
+use stream_sql::SqlSession;
+
+/// A session with `bids` (auction, bidder, price, ts; watermark 5 s) and `asks` (auction,
+/// price, ts; watermark 5 s) over CSV files.
+fn session(name: &str) -> (SqlSession, std::path::PathBuf) {
+    let dir = temp_dir(&format!("multi-{name}"));
+    std::fs::write(dir.join("bids.csv"), BIDS).unwrap();
+    std::fs::write(
+        dir.join("asks.csv"),
+        "1,15,1970-01-01 00:00:02\n2,25,1970-01-01 00:00:04\n1,35,1970-01-01 00:00:20\n4,45,1970-01-01 00:00:21\n",
+    )
+    .unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute_script(&format!(
+            "CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, ts TIMESTAMP(3),
+               WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+             CREATE TABLE asks (auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+               WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');",
+            dir.join("bids.csv").display(),
+            dir.join("asks.csv").display()
+        ))
+        .unwrap();
+    (session, dir)
+}
+
+fn rows(session: &mut SqlSession, sql: &str) -> Vec<String> {
+    printed_rows(session, sql)
+}
+
+#[test]
+fn union_all_keeps_every_row_of_every_branch() {
+    let (mut s, dir) = session("union");
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT auction, price FROM bids WHERE price < 30
+             UNION ALL SELECT auction, price * 10 FROM asks WHERE auction = 1
+             UNION ALL SELECT auction, price FROM bids WHERE price < 30"
+        ),
+        [
+            "+I[1, 10]",
+            "+I[1, 10]",
+            "+I[1, 150]",
+            "+I[1, 350]",
+            "+I[2, 20]",
+            "+I[2, 20]"
+        ]
+    );
+    // The time attribute survives the union: a window over it counts both tables' rows,
+    // fired by the watermark of the slower input.
+    s.execute(
+        "CREATE VIEW offers AS SELECT auction, ts FROM bids UNION ALL SELECT auction, ts FROM asks",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE offers, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+             GROUP BY window_start, window_end"
+        ),
+        [
+            "+I[1970-01-01 00:00:00.000, 6]",
+            "+I[1970-01-01 00:00:10.000, 2]",
+            "+I[1970-01-01 00:00:20.000, 3]"
+        ]
+    );
+    let error = s
+        .execute("SELECT auction FROM bids UNION ALL SELECT ts FROM asks")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("column 1 of UNION ALL is BIGINT"), "{error}");
+    let error = s
+        .execute("SELECT auction FROM bids UNION SELECT auction FROM asks")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("UNION"), "{error}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_interval_join_meets_rows_of_one_key_within_the_time_bounds() {
+    let (mut s, dir) = session("join");
+    // Asks within two seconds of a bid on the same auction.
+    let join = "SELECT b.auction, b.price, a.price AS ask FROM bids AS b JOIN asks AS a
+                ON b.auction = a.auction AND a.ts BETWEEN b.ts - INTERVAL '2' SECOND AND b.ts + INTERVAL '2' SECOND";
+    assert_eq!(rows(&mut s, join), ["+I[1, 10, 15]", "+I[2, 20, 25]"]);
+    // Other conditions filter the joined rows; bounds may be written as comparisons.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT b.auction, b.price, a.price FROM bids b JOIN asks a
+             ON a.auction = b.auction AND a.price > 20 AND a.ts >= b.ts AND a.ts < b.ts + INTERVAL '1' SECOND + INTERVAL '1' SECOND"
+        ),
+        ["+I[2, 20, 25]"]
+    );
+    let explain = s.explain(join).unwrap();
+    assert!(
+        explain.contains("IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound=-2000, leftUpperBound=2000]"),
+        "{explain}"
+    );
+    assert!(explain.contains(":- WatermarkAssigner("), "{explain}");
+    for (sql, message) in [
+        (
+            "SELECT * FROM bids b JOIN asks a ON b.auction = a.auction",
+            "without time bounds",
+        ),
+        (
+            "SELECT * FROM bids b LEFT JOIN asks a ON b.auction = a.auction AND a.ts BETWEEN b.ts AND b.ts",
+            "LEFT JOIN is not supported yet",
+        ),
+        (
+            "SELECT * FROM bids b JOIN asks a ON a.ts BETWEEN b.ts + INTERVAL '5' SECOND AND b.ts",
+            "leave no room",
+        ),
+    ] {
+        let error = s.execute(sql).unwrap_err().to_string();
+        assert!(error.contains(message), "{sql}: {error}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
