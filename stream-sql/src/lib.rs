@@ -49,6 +49,7 @@ mod connectors;
 mod error;
 mod expr;
 mod functions;
+mod join;
 mod lower;
 mod parse;
 mod plan;

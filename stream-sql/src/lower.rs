@@ -38,6 +38,7 @@ use crate::agg::{GroupAggregate, RowAggregate};
 use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
+use crate::join::{joined, RegularJoin};
 use crate::plan::{AggPlan, Input, QueryPlan, SourcePlan, Step, WindowKind};
 use crate::types::{Change, Row, Value};
 
@@ -109,20 +110,23 @@ fn input_rows<K: Then<Row>>(
                 std::convert::identity,
                 KeyBy(&join.right_keys),
             )?;
-            let joined = left
-                .connect(right)
-                .interval_join(join.lower, join.upper)
-                .apply(|a: &Row, b: &Row| {
-                    let mut values = Vec::with_capacity(a.len() + b.len());
-                    values.extend_from_slice(&a.0);
-                    values.extend_from_slice(&b.0);
-                    Row(values)
-                })
-                .describe(format!(
-                    "interval_join([{} ms, {} ms], {})",
-                    join.lower, join.upper, join.text
-                ));
-            Ok(next.then(joined))
+            let connected = left.connect(right);
+            Ok(match join.bounds {
+                Some((lower, upper)) => next.then(
+                    connected
+                        .interval_join(lower, upper)
+                        .apply(joined)
+                        .describe(format!(
+                            "interval_join([{lower} ms, {upper} ms], {})",
+                            join.text
+                        )),
+                ),
+                None => next.then(
+                    connected
+                        .process(RegularJoin)
+                        .describe(format!("join({})", join.text)),
+                ),
+            })
         }
     }
 }

@@ -170,10 +170,10 @@ pub(crate) enum Input {
     Join(Box<JoinPlan>),
 }
 
-/// `a JOIN b ON a.k = b.k AND a.ts BETWEEN b.ts - INTERVAL .. AND b.ts + INTERVAL ..`: each
-/// left row meets the right rows of its key whose time is within `[lower, upper]` of its
-/// own (Flink's interval join), and the result row is the left row's columns and then the
-/// right row's.
+/// `a JOIN b ON a.k = b.k [AND a.ts BETWEEN b.ts - INTERVAL .. AND b.ts + INTERVAL ..]`:
+/// each left row meets the right rows of its key, with the time bounds only those whose
+/// time is within them (Flink's interval join), without them all of them (a regular
+/// join); the result row is the left row's columns and then the right row's.
 #[derive(Clone, Debug)]
 pub(crate) struct JoinPlan {
     pub left: QueryPlan,
@@ -181,9 +181,9 @@ pub(crate) struct JoinPlan {
     /// The equality keys: columns of the left and of the right result.
     pub left_keys: Vec<usize>,
     pub right_keys: Vec<usize>,
-    /// `right.time - left.time` within `[lower, upper]` (ms).
-    pub lower: i64,
-    pub upper: i64,
+    /// `right.time - left.time` within `[lower, upper]` (ms) for an interval join; `None`
+    /// for a regular join, which keeps every row of both inputs.
+    pub bounds: Option<(i64, i64)>,
     /// `joinType=[..], where=[..]` for plans.
     pub text: String,
 }
@@ -325,10 +325,13 @@ impl QueryPlan {
                 inputs: branches.iter().map(QueryPlan::tree).collect(),
             },
             Input::Join(join) => PlanNode {
-                label: format!(
-                    "IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
-                    -join.upper, -join.lower, join.text
-                ),
+                label: match join.bounds {
+                    Some((lower, upper)) => format!(
+                        "IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
+                        -upper, -lower, join.text
+                    ),
+                    None => format!("Join(joinType=[InnerJoin], {})", join.text),
+                },
                 inputs: vec![join.left.tree(), join.right.tree()],
             },
         };
@@ -1008,24 +1011,26 @@ impl Planner<'_> {
             }
             residual.push(c);
         }
-        let (Some(lower), Some(upper)) = (lower, upper) else {
-            let help = match times {
-                (Some(_), Some(_)) => "bound both sides of the right time attribute relative to the left one: \
-                     a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts",
-                _ => "both inputs need a time attribute (WATERMARK FOR ts AS ...) for an interval join",
-            };
-            return Err(SqlError::unsupported(
-                on.span(),
-                "a join without time bounds on both sides (a regular join, which keeps every row of both inputs for ever)",
-            )
-            .help(help));
+        let bounds = match (lower, upper) {
+            (Some(lower), Some(upper)) if lower > upper => {
+                return Err(SqlError::at(
+                    on.span(),
+                    format!("the time bounds leave no room: right time - left time must be in [{lower} ms, {upper} ms]"),
+                ))
+            }
+            (Some(lower), Some(upper)) => Some((lower, upper)),
+            (None, None) => None,
+            _ => {
+                return Err(SqlError::unsupported(
+                    on.span(),
+                    "a join bounded in time on one side only",
+                )
+                .help(
+                    "bound both sides: a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts, \
+                     or none (a regular join, which keeps every row of both inputs)",
+                ))
+            }
         };
-        if lower > upper {
-            return Err(SqlError::at(
-                on.span(),
-                format!("the time bounds leave no room: right time - left time must be in [{lower} ms, {upper} ms]"),
-            ));
-        }
         let schema = Schema::new(
             left.plan
                 .schema
@@ -1041,8 +1046,7 @@ impl Planner<'_> {
                 right: right.plan,
                 left_keys,
                 right_keys,
-                lower,
-                upper,
+                bounds,
                 text: format!("where=[{on}]"),
             })),
             pre: Vec::new(),

@@ -109,8 +109,8 @@ fn an_interval_join_meets_rows_of_one_key_within_the_time_bounds() {
     assert!(explain.contains(":- WatermarkAssigner("), "{explain}");
     for (sql, message) in [
         (
-            "SELECT * FROM bids b JOIN asks a ON b.auction = a.auction",
-            "without time bounds",
+            "SELECT * FROM bids b JOIN asks a ON b.auction = a.auction AND a.ts >= b.ts",
+            "bounded in time on one side only",
         ),
         (
             "SELECT * FROM bids b LEFT JOIN asks a ON b.auction = a.auction AND a.ts BETWEEN b.ts AND b.ts",
@@ -124,5 +124,46 @@ fn an_interval_join_meets_rows_of_one_key_within_the_time_bounds() {
         let error = s.execute(sql).unwrap_err().to_string();
         assert!(error.contains(message), "{sql}: {error}");
     }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_regular_join_meets_every_earlier_row_of_the_other_input() {
+    let (mut s, dir) = session("regular");
+    // Without time bounds every bid meets every ask of its auction, whichever came first.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT b.auction, b.price, a.price FROM bids b JOIN asks a ON b.auction = a.auction"
+        ),
+        [
+            "+I[1, 10, 15]",
+            "+I[1, 10, 35]",
+            "+I[1, 30, 15]",
+            "+I[1, 30, 35]",
+            "+I[1, 40, 15]",
+            "+I[1, 40, 35]",
+            "+I[1, 60, 15]",
+            "+I[1, 60, 35]",
+            "+I[2, 20, 25]",
+            "+I[2, 50, 25]"
+        ]
+    );
+    // Nexmark q3's shape: filters on both sides, then the join, then a projection.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT b.bidder, a.price FROM (SELECT * FROM bids WHERE price >= 50) AS b
+             JOIN (SELECT * FROM asks WHERE price < 40) AS a ON a.auction = b.auction"
+        ),
+        ["+I[104, 25]", "+I[105, 15]", "+I[105, 35]"]
+    );
+    let explain = s
+        .explain("SELECT * FROM bids b JOIN asks a ON b.auction = a.auction")
+        .unwrap();
+    assert!(
+        explain.contains("Join(joinType=[InnerJoin], where=[b.auction = a.auction])"),
+        "{explain}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

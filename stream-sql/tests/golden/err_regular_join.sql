@@ -1,1 +1,0 @@
-SELECT * FROM bids JOIN people ON bids.bidder = people.id
