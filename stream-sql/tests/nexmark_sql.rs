@@ -271,3 +271,72 @@ fn q11_bids_per_session() {
     assert_eq!(sql, expected);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[path = "../../examples/nexmark/queries.rs"]
+mod queries;
+
+/// q3, local item suggestion: a regular join of auctions and people, in the nexmark
+/// suite's Flink SQL, against the `stream!` version of `examples/nexmark`.
+#[test]
+fn q3_local_item_suggestion() {
+    let config = NexmarkConfig {
+        events_per_second: 1_000,
+        base_time: 1_700_000_000_000,
+        max_out_of_orderness: DISORDER_MS,
+        ..NexmarkConfig::default()
+    };
+    let events: Vec<strom::nexmark::Event> = (0..50_000).map(|n| config.event(n)).collect();
+    let dir = std::env::temp_dir().join(format!("strom-sql-nexmark-q3-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut people, mut auctions) = (String::new(), String::new());
+    for e in &events {
+        if let Some(p) = e.clone().person() {
+            let ts = Value::Timestamp(p.date_time);
+            people.push_str(&format!(
+                "{},{},{},{},{ts}\n",
+                p.id, p.name, p.city, p.state
+            ));
+        }
+        if let Some(a) = e.clone().auction() {
+            let ts = Value::Timestamp(a.date_time);
+            auctions.push_str(&format!("{},{},{},{ts}\n", a.id, a.seller, a.category));
+        }
+    }
+    std::fs::write(dir.join("person.csv"), people).unwrap();
+    std::fs::write(dir.join("auction.csv"), auctions).unwrap();
+    let mut s = SqlSession::new();
+    s.execute_script(&format!(
+        "CREATE TABLE person (id BIGINT, name STRING, city STRING, state STRING, date_time TIMESTAMP(3))
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+         CREATE TABLE auction (id BIGINT, seller BIGINT, category BIGINT, date_time TIMESTAMP(3))
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');",
+        dir.join("person.csv").display(),
+        dir.join("auction.csv").display()
+    ))
+    .unwrap();
+    let sql = rows(
+        &mut s,
+        "SELECT P.name, P.city, P.state, A.id
+         FROM auction AS A INNER JOIN person AS P ON A.seller = P.id
+         WHERE A.category = 10 AND (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA')",
+    );
+    let out = collect_sink();
+    queries::q3(from_vec(events), out.clone()).run().unwrap();
+    let mut expected: Vec<Row> = out
+        .take()
+        .into_iter()
+        .map(|(name, city, state, id)| {
+            Row::new(vec![
+                Value::string(&name),
+                Value::string(&city),
+                Value::string(&state),
+                int(id),
+            ])
+        })
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 5, "{}", expected.len());
+    assert_eq!(sql, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
