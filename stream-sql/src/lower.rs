@@ -45,8 +45,16 @@ use crate::types::{Change, Row, Value};
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
     let env = StreamEnv::new(name);
-    if plan.updates() {
-        input_rows(&env, plan, ToGroupAggregate { plan, sink })?;
+    if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
+        input_rows(
+            &env,
+            plan,
+            ToGroupAggregate {
+                plan,
+                aggregate,
+                sink,
+            },
+        )?;
     } else {
         plan_rows(&env, plan, Change::insert, ToSink(sink))?;
     }
@@ -76,6 +84,10 @@ where
     O: Send + Clone + 'static,
     K: Then<O>,
 {
+    if plan.updates() {
+        // The planner lets a changelog only reach a sink, never a union or a join.
+        return Err(internal("a changelog where rows are only appended"));
+    }
     input_rows(env, plan, Steps { plan, wrap, next })
 }
 
@@ -202,8 +214,10 @@ impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for Steps<'_, O, K> {
             wrap,
             next,
         };
-        // The planner makes only windowed aggregations append-only.
-        match aggregate.window.unwrap_or(WindowKind::Session { gap: 1 }) {
+        let Some(window) = aggregate.window else {
+            unreachable!("plan_rows lowers only append-only plans: their aggregations have windows")
+        };
+        match window {
             WindowKind::Tumble { size, offset } => {
                 windowed.over(keyed, tumbling(ms(size)).with_offset(ms(offset)))
             }
@@ -351,6 +365,7 @@ impl<P0: Pipe<Out = Row>> Then<Row> for UnionWith<P0> {
 /// steps after it applied to each change, and the sink.
 struct ToGroupAggregate<'p> {
     plan: &'p QueryPlan,
+    aggregate: &'p AggPlan,
     sink: RowSink,
 }
 
@@ -358,10 +373,7 @@ impl Then<Row> for ToGroupAggregate<'_> {
     type Output = ();
 
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
-        let plan = self.plan;
-        let Some(aggregate) = &plan.aggregate else {
-            return;
-        };
+        let (plan, aggregate) = (self.plan, self.aggregate);
         let calc = Calc::new(&plan.post);
         let description = calc.description();
         key_by_group(rows, plan, aggregate)
