@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use strom::sql::QueryResult;
+use stream_sql::QueryResult;
 use strom::{Config, Job, JobError, JobHandle, JobReport};
 
 use super::tableau::Tableau;

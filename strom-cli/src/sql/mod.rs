@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use strom::sql::{SqlError, SqlResult, SqlSession};
+use stream_sql::{SqlError, SqlResult, SqlSession};
 use strom::Config;
 
 use split::Statement;

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use strom::sql::{Change, DataType, Schema};
+use stream_sql::{Change, DataType, Schema};
 
 /// The widest a column gets; longer values end in `...`.
 const MAX_WIDTH: usize = 30;
@@ -105,7 +105,7 @@ fn fit(value: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strom::sql::{Field, Row, RowKind, Value};
+    use stream_sql::{Field, Row, RowKind, Value};
 
     #[test]
     fn rows_are_right_aligned_under_a_header_and_counted() {
