@@ -14,7 +14,7 @@ use std::sync::Arc;
 use stream_core::operator::Context;
 use stream_core::source::Batch;
 use stream_core::stage::Stage;
-use stream_core::{Result, Timestamp};
+use stream_core::{ExchangeData, Result, StreamError, Timestamp};
 
 pub use local::{local_channel, LocalReceiver, LocalSender};
 
@@ -58,12 +58,24 @@ pub trait Notify: Send + Sync {
     fn notify(&self);
 }
 
+/// Why [`OutputChannel::try_send`] did not send.
+#[derive(Debug)]
+pub enum TrySendError<T> {
+    /// The channel has no room now (backpressure): the message is given back, to be sent
+    /// again once the receiver made room (the sender's [`Notify`] says when).
+    Full(Message<T>),
+    /// The channel is broken for good (a network channel whose connection failed); the
+    /// message is lost and the error names the peer and the channel.
+    Failed(StreamError),
+}
+
 /// The sending half of a channel of `T`, as an exchange writer uses it. Sending never
 /// blocks: a full channel gives the message back and the writer keeps it in a backlog
 /// (backpressure).
 pub trait OutputChannel<T>: Send {
-    /// Tries to send; gives the message back if the channel is full.
-    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>>;
+    /// Tries to send; gives the message back if the channel is full, and an error if it
+    /// can never send again.
+    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), TrySendError<T>>;
 
     /// An empty batch to fill, reusing one the receiver has drained if the channel
     /// recycles them.
@@ -129,13 +141,13 @@ pub trait ChannelFactory: Send + Sync {
 }
 
 /// The factory of channels carrying `T`.
-pub fn factory<T: Send + 'static>() -> Box<dyn ChannelFactory> {
+pub fn factory<T: ExchangeData>() -> Box<dyn ChannelFactory> {
     Box::new(TypedChannels::<T>(PhantomData))
 }
 
 struct TypedChannels<T>(PhantomData<fn(T)>);
 
-impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
+impl<T: ExchangeData> ChannelFactory for TypedChannels<T> {
     fn local(
         &self,
         capacity: usize,
