@@ -1,14 +1,16 @@
 //! Channels between stage instances, behind two traits so the runtime never depends on how
 //! messages travel: [`OutputChannel`] is what an exchange writer sends on, [`InputChannel`]
 //! what a worker polls. [`local`] implements both with bounded single-producer
-//! single-consumer rings between threads of one process; a network connection implements
-//! the same two halves. Whoever waits on either end is woken through [`Notify`], so a
-//! channel knows nothing of the workers that run its ends.
+//! single-consumer rings between threads of one process; [`net`] implements the same two
+//! halves over TCP between processes. Whoever waits on either end is woken through
+//! [`Notify`], so a channel knows nothing of the workers that run its ends.
 
 pub mod local;
+pub mod net;
 
 use std::any::Any;
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use stream_core::operator::Context;
@@ -127,7 +129,10 @@ pub(crate) fn deliver<T: Send + 'static>(
 }
 
 /// Makes the typed channels of one edge, so the runtime that wires stage instances never
-/// names a record type.
+/// names a record type. For each pair of instances the edge connects, the executor makes
+/// either a local channel (both in this process) or, where the placement puts them in
+/// two processes, the remote half that runs here: the sender in the sending process, the
+/// receiver in the receiving one, registered under the same [`ChannelId`](net::ChannelId).
 pub trait ChannelFactory: Send + Sync {
     /// A channel between two instances in this process, of `capacity` messages: the
     /// sending half (a `Box<dyn OutputChannel<T>>`, type-erased for the trip to the stage
@@ -138,6 +143,29 @@ pub trait ChannelFactory: Send + Sync {
         sender: Arc<dyn Notify>,
         receiver: Arc<dyn Notify>,
     ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
+
+    /// The sending half of `channel` to an instance in the process whose endpoint is at
+    /// `peer` (a `Box<dyn OutputChannel<T>>`, type-erased as in [`local`](Self::local));
+    /// `sender` is told when it may send again.
+    fn remote_sender(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        sender: Arc<dyn Notify>,
+    ) -> Result<Box<dyn Any + Send>>;
+
+    /// The receiving half of `channel` from an instance in the process whose endpoint is
+    /// at `peer`, with room for `capacity` messages; `receiver` is told when a message
+    /// arrives.
+    fn remote_receiver(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        capacity: usize,
+        receiver: Arc<dyn Notify>,
+    ) -> Result<Box<dyn InputChannel>>;
 }
 
 /// The factory of channels carrying `T`.
@@ -157,5 +185,28 @@ impl<T: ExchangeData> ChannelFactory for TypedChannels<T> {
         let (tx, rx) = local_channel::<T>(capacity, sender, receiver);
         let tx: Box<dyn OutputChannel<T>> = Box::new(tx);
         (Box::new(tx), Box::new(rx))
+    }
+
+    fn remote_sender(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        sender: Arc<dyn Notify>,
+    ) -> Result<Box<dyn Any + Send>> {
+        let tx: Box<dyn OutputChannel<T>> = Box::new(endpoint.sender::<T>(peer, channel, sender)?);
+        Ok(Box::new(tx))
+    }
+
+    fn remote_receiver(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        capacity: usize,
+        receiver: Arc<dyn Notify>,
+    ) -> Result<Box<dyn InputChannel>> {
+        let rx = endpoint.receiver::<T>(peer, channel, capacity, receiver)?;
+        Ok(Box::new(rx))
     }
 }
