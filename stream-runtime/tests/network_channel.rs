@@ -173,21 +173,22 @@ fn batch<T>(records: impl IntoIterator<Item = (i64, T)>) -> Message<T> {
     )
 }
 
-/// Established TCP connections (both ends) that touch one of `ports`, from
-/// `/proc/net/tcp`.
-fn established_with(ports: &[u16]) -> usize {
+/// Established TCP connections dialed into one of `ports`, from `/proc/net/tcp`. A socket
+/// of another test may count while it lives (its ephemeral port may be one of `ports`:
+/// a listener may bind a port an outgoing connection uses), so callers wait for the count
+/// they expect rather than read it once.
+fn connections_into(ports: &[u16]) -> usize {
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
     table
         .lines()
         .skip(1)
         .filter(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let port = |field: &str| {
-                u16::from_str_radix(field.rsplit(':').next().unwrap_or(""), 16).unwrap_or(0)
-            };
-            fields.len() > 3
-                && fields[3] == "01"
-                && (ports.contains(&port(fields[1])) || ports.contains(&port(fields[2])))
+            let remote_port = fields
+                .get(2)
+                .and_then(|f| f.rsplit(':').next())
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            fields.get(3) == Some(&"01") && remote_port.is_some_and(|p| ports.contains(&p))
         })
         .count()
 }
@@ -254,12 +255,11 @@ fn messages_of_many_channels_arrive_in_order_on_one_connection() {
     for (c, reader) in &readers {
         assert_eq!(reader.log, expected(*c), "{c}");
     }
-    // All of it over one TCP connection: its two ends are the only sockets established
-    // with either endpoint's port.
+    // All of it over one TCP connection: the only one dialed into either endpoint.
     let ports = [a.local_addr().port(), b.local_addr().port()];
     assert!(a.is_connected(b.local_addr()) && b.is_connected(a.local_addr()));
     if std::path::Path::new("/proc/net/tcp").exists() {
-        assert_eq!(established_with(&ports), 2);
+        wait_for("one connection", || connections_into(&ports) == 1);
     }
 }
 
@@ -634,4 +634,33 @@ fn registering_twice_or_with_oneself_is_refused() {
     let rx: NetReceiver<u64> = lonely.receiver(nowhere, c, 4, nobody).unwrap();
     let e = Reader::<u64>::new(Box::new(rx)).error("no peer");
     assert!(e.to_string().contains("within 200ms"), "{e}");
+}
+
+#[test]
+fn connect_brings_the_connection_up_before_any_channel() {
+    let (a, b) = pair();
+    // Both ask; whichever address is smaller dials, the other waits to be dialed.
+    std::thread::scope(|s| {
+        let at_b = s.spawn(|| b.connect(a.local_addr()));
+        a.connect(b.local_addr()).unwrap();
+        at_b.join().unwrap().unwrap();
+    });
+    assert!(a.is_connected(b.local_addr()) && b.is_connected(a.local_addr()));
+    // A second call reuses the connection.
+    a.connect(b.local_addr()).unwrap();
+    let ports = [a.local_addr().port(), b.local_addr().port()];
+    if std::path::Path::new("/proc/net/tcp").exists() {
+        wait_for("one connection", || connections_into(&ports) == 1);
+    }
+    // Nobody listens at port 9 of loopback: the dialing side gives up in time.
+    let quick = NetworkEndpoint::bind_with(
+        "127.0.0.1:0",
+        NetworkConfig::default().connect_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let e = quick.connect("127.0.0.2:9".parse().unwrap()).unwrap_err();
+    assert!(
+        e.to_string().contains("network connection to 127.0.0.2:9"),
+        "{e}"
+    );
 }

@@ -5,13 +5,46 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use postcard::ser_flavors::Flavor;
 use serde::de::{DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
 use serde::Serialize;
 use stream_core::source::{Batch, Record};
 
 /// Appends the encoding of `batch` to `out`.
 pub(super) fn encode<T: Serialize>(batch: &[Record<T>], out: &mut Vec<u8>) -> postcard::Result<()> {
-    postcard::to_io(batch, out).map(drop)
+    postcard::serialize_with_flavor(batch, Append(out))
+}
+
+/// Postcard's output into a growing buffer. Varints come as slices of 1 to 10 bytes:
+/// pushed byte by byte, they cost no call to `memcpy` each (which made encoding `u64`
+/// records three times slower through `io::Write`).
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl Flavor for Append<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        if bytes.len() <= 16 {
+            self.0.reserve(bytes.len());
+            for &byte in bytes {
+                self.0.push(byte);
+            }
+        } else {
+            self.0.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// Decodes one batch from `bytes` into `into` (which must be empty).

@@ -160,6 +160,30 @@ impl Connection {
         self.failure().is_none() && lock(&self.outgoing).socket.is_some()
     }
 
+    /// Waits until the connection is up (or failed, or `timeout` passed).
+    pub fn wait_connected(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut out = lock(&self.outgoing);
+        loop {
+            // `fail` sets the cause before it locks and wakes, so it is seen here.
+            if let Some(failure) = self.failure() {
+                return Err(failure.to_owned());
+            }
+            if out.socket.is_some() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("not connected within {timeout:?}"));
+            }
+            out = self
+                .wake_driver
+                .wait_timeout(out, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Hands the socket of a peer that dialed in to a connection awaiting it; false if the
     /// connection has one already or failed.
     pub fn attach(&self, socket: TcpStream) -> bool {
@@ -321,6 +345,8 @@ impl Connection {
                 return self.fail("the endpoint was shut down");
             }
             out.socket = socket.try_clone().ok();
+            // Whoever waits for the connection to be up.
+            self.wake_driver.notify_all();
         }
         let this = Arc::clone(&self);
         let spawned = std::thread::Builder::new()

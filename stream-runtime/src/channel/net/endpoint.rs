@@ -147,6 +147,20 @@ impl NetworkEndpoint {
         Ok(NetReceiver::new(channel, connection, ends, capacity))
     }
 
+    /// Connects to the endpoint at `peer` now, rather than when the first channel with it
+    /// is registered, and waits until the connection is up or failed. Of two endpoints
+    /// the one with the smaller address dials and the other waits to be dialed, so both
+    /// must ask for the connection (here or by registering a channel) for it to come up;
+    /// the one that waits fails after [`NetworkConfig::connect_timeout`].
+    pub fn connect(&self, peer: SocketAddr) -> Result<(), StreamError> {
+        let connection = self.inner.connection(peer)?;
+        // The driver gives up after the connect timeout; waiting twice that long only
+        // guards against a driver that never reports.
+        connection
+            .wait_connected(self.inner.config.connect_timeout * 2)
+            .map_err(|cause| connection_error(peer, &cause))
+    }
+
     /// True if the connection to `peer` is up.
     pub fn is_connected(&self, peer: SocketAddr) -> bool {
         lock(&self.inner.peers)
@@ -199,6 +213,14 @@ impl std::fmt::Debug for NetworkEndpoint {
     }
 }
 
+/// An error about the connection to `peer`.
+fn connection_error(peer: SocketAddr, cause: &str) -> StreamError {
+    StreamError::new(
+        ErrorKind::Io,
+        format!("network connection to {peer}: {cause}"),
+    )
+}
+
 /// An error about one channel: what it is, which way, which peer, why.
 fn channel_error(channel: ChannelId, way: &str, peer: SocketAddr, cause: &str) -> StreamError {
     StreamError::new(
@@ -210,12 +232,7 @@ fn channel_error(channel: ChannelId, way: &str, peer: SocketAddr, cause: &str) -
 impl Inner {
     /// The connection to `peer`, started if there is none (or only a failed one).
     fn connection(&self, peer: SocketAddr) -> Result<Arc<Connection>, StreamError> {
-        let error = |cause: String| {
-            StreamError::new(
-                ErrorKind::Io,
-                format!("network connection to {peer}: {cause}"),
-            )
-        };
+        let error = |cause: String| connection_error(peer, &cause);
         if peer == self.address {
             return Err(StreamError::new(
                 ErrorKind::Config,
