@@ -106,7 +106,8 @@ pub(super) struct Connection {
     peer: SocketAddr,
     config: NetworkConfig,
     outgoing: Mutex<Outgoing>,
-    /// Wakes the driver: bytes queued, a socket handed over, closing.
+    /// Wakes the driver (bytes queued, a socket handed over, closing) and whoever waits
+    /// for the connection to come up (up, failed).
     wake_driver: Condvar,
     channels: Mutex<Channels>,
     failure: OnceLock<String>,
@@ -115,7 +116,7 @@ pub(super) struct Connection {
 
 /// Locks `mutex`, also after a panic elsewhere (every change under these locks leaves the
 /// data consistent).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use stream_core::{ErrorKind, ExchangeData, StreamError};
 
-use super::connection::{check_hello, configure, Connection, Role};
+use super::connection::{check_hello, configure, lock, Connection, Role};
 use super::frame::{FrameReader, FrameWriter};
 use super::{ChannelId, NetReceiver, NetSender, NetworkConfig};
 use crate::channel::Notify;
@@ -67,10 +67,6 @@ struct Inner {
     peers: Mutex<HashMap<SocketAddr, Arc<Connection>>>,
     refused: Mutex<Vec<String>>,
     shut_down: AtomicBool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl NetworkEndpoint {
