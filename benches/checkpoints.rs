@@ -13,12 +13,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::jobs::w2_checkpointed;
-use support::Workload;
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
+use support::{median, Workload};
 
 fn arg(args: &[String], name: &str) -> Option<f64> {
     let i = args.iter().position(|a| a == name)?;

@@ -17,7 +17,7 @@ use strom::core::{Result, Timestamp};
 use strom::prelude::*;
 
 /// A generated event: its key and when it was generated (ns since the run started).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Stamped {
     key: u64,
     created: u64,

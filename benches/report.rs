@@ -9,11 +9,10 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Instant;
 
 use support::rss::peak_rss_kib;
-use support::Workload;
+use support::{median, run_child, Workload};
 
 /// One measured run, printed by a child process: seconds, rows, checksum, peak RSS (KiB).
 struct Run {
@@ -35,33 +34,17 @@ fn child(workload: Workload, system: &str, n: u64) {
 }
 
 fn measure(workload: Workload, system: &str, n: u64) -> Run {
-    let output = Command::new(std::env::current_exe().expect("own path"))
-        .args([
-            "--child",
-            workload.name().split(' ').next().unwrap(),
-            system,
-            &n.to_string(),
-        ])
-        .output()
-        .expect("run the child");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8_lossy(&output.stdout);
-    let fields: Vec<&str> = text.split_whitespace().collect();
+    let fields = run_child(&[
+        workload.name().split(' ').next().unwrap(),
+        system,
+        &n.to_string(),
+    ]);
     Run {
         seconds: fields[0].parse().unwrap(),
         rows: fields[1].parse().unwrap(),
         checksum: fields[2].parse().unwrap(),
         peak_kib: fields[3].parse().unwrap(),
     }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -12,6 +12,31 @@ pub mod jobs;
 pub mod rss;
 pub mod sinks;
 
+/// The median of `values` (the upper one of an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Runs this benchmark again as a child process with `--child` and `args` (a fresh
+/// process per measurement, so its peak RSS is its own); the words it printed.
+pub fn run_child(args: &[&str]) -> Vec<String> {
+    let output = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .arg("--child")
+        .args(args)
+        .output()
+        .expect("run the child");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
 /// The keys of W1–W3.
 pub const KEYS: u64 = 10_000;
 /// The keys of W4.

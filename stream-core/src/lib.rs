@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod data;
 pub mod error;
 pub mod key;
 pub mod keyed_map;
@@ -22,6 +23,7 @@ pub mod time;
 pub mod timer;
 pub mod window;
 
+pub use data::ExchangeData;
 pub use error::{ErrorKind, OpLabel, Result, StreamError};
 pub use key::Key;
 pub use time::{Timestamp, MAX_TIMESTAMP, MIN_TIMESTAMP};

@@ -164,7 +164,9 @@ pub trait SourceReader: Send {
 }
 
 /// A record with its timestamp, as carried in batches between stages.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Record<T> {
     /// The event timestamp (`MIN_TIMESTAMP` if none).
     pub ts: Timestamp,

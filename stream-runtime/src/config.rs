@@ -318,6 +318,12 @@ impl Config {
         self.buffer_timeout
     }
 
+    /// The capacity of a channel between two stage instances, in messages (a network
+    /// channel's receiver grants as many credits).
+    pub fn get_channel_capacity(&self) -> usize {
+        self.channel_capacity
+    }
+
     /// The number of key groups.
     pub fn get_max_parallelism(&self) -> usize {
         self.max_parallelism

@@ -393,6 +393,14 @@ mod tests {
     use super::*;
     use std::collections::hash_map::DefaultHasher;
 
+    #[test]
+    fn rows_may_cross_exchanges() {
+        // Records at a cut (the group keys' `key_by`) may travel between processes.
+        fn exchanged<T: stream_core::ExchangeData>() {}
+        exchanged::<Row>();
+        exchanged::<Value>();
+    }
+
     fn hash(v: &Value) -> u64 {
         let mut h = DefaultHasher::new();
         v.hash(&mut h);

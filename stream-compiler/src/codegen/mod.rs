@@ -13,7 +13,7 @@ mod stage;
 use std::cell::RefCell;
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use crate::graph::{Graph, NodeId, NodeKind};
 use crate::ops::{Cut, Kind};
@@ -28,10 +28,16 @@ pub fn generate(graph: &Graph, plan: &Plan, facade: &str) -> TokenStream {
     let graph_var = names::local("graph");
     let edges = (0..plan.chaining.exchanges.len()).map(|x| {
         let id = names::edge(x);
-        let records = exchange_records(graph, plan, x);
+        // Records that cannot cross an exchange are reported at the user's operator that
+        // cuts there (the braces around the witness carry its span), by their own type
+        // rather than as a `(key, record)` pair.
+        let (records, pairs) = exchange_witness(graph, plan, x);
+        let records = quote_spanned!(cut_span(graph, plan, x)=> { #records });
+        let edge = if pairs { quote!(keyed_edge) } else { quote!(edge) };
         let partitioning = partitioning_path(plan.chaining.exchanges[x].partitioning);
         quote! {
-            let #id = #p::assemble::edge(&mut #graph_var, #records, #p::Partitioning::#partitioning);
+            #[allow(unused_braces)]
+            let #id = #p::assemble::#edge(&mut #graph_var, #records, #p::Partitioning::#partitioning);
         }
     });
     let nodes = logical_nodes(plan, &graph_var);
@@ -160,16 +166,42 @@ fn records(graph: &Graph, n: NodeId) -> TokenStream {
 /// `(key, record)` pairs keyed by the side's selector, `window_all`'s input pairs with the
 /// unit key, any other exchange the records of the node it reads.
 fn exchange_records(graph: &Graph, plan: &Plan, x: usize) -> TokenStream {
+    exchange_witness(graph, plan, x).0
+}
+
+/// [`exchange_records`], and whether they are `(key, record)` pairs.
+fn exchange_witness(graph: &Graph, plan: &Plan, x: usize) -> (TokenStream, bool) {
     let (producer, consumer) = plan.exchange_ends(x);
     match &graph.nodes[consumer].kind {
         NodeKind::Window(w) if w.all => {
             let pairs = names::all_pairs(consumer);
-            quote!(#pairs)
+            (quote!(#pairs), true)
         }
         NodeKind::TwoInput(t) if t.keys.is_some() => {
-            side_pairs(consumer, plan.chaining.exchanges[x].port)
+            (side_pairs(consumer, plan.chaining.exchanges[x].port), true)
         }
-        _ => records(graph, producer),
+        _ => (
+            records(graph, producer),
+            graph.nodes[producer].output.kind == Some(Kind::Keyed),
+        ),
+    }
+}
+
+/// Where the user's code cuts at exchange `x`: the `key_by` that partitions a stream by
+/// key, otherwise the operator that reads the exchange (`rebalance`, `broadcast`, `union`,
+/// `window_all`, a two-input head).
+fn cut_span(graph: &Graph, plan: &Plan, x: usize) -> Span {
+    let (producer, consumer) = plan.exchange_ends(x);
+    match (
+        plan.chaining.exchanges[x].partitioning,
+        &graph.nodes[consumer].kind,
+    ) {
+        (_, NodeKind::TwoInput(t)) => t
+            .keys
+            .as_ref()
+            .map_or(graph.nodes[consumer].span, |k| k.name.span()),
+        (Cut::Hash, _) => graph.nodes[producer].span,
+        _ => graph.nodes[consumer].span,
     }
 }
 

@@ -10,7 +10,7 @@ use stream_core::operator::Either;
 use stream_core::operator::Push;
 use stream_core::source::{EventTimeSource, Source, SourceContext};
 use stream_core::stage::{InputStage, SourceStage, Stage};
-use stream_core::Result;
+use stream_core::{ExchangeData, Key, Result};
 
 use super::connected::ConnectedWitness;
 use super::pipe::{two_input_stage, Keyed, Plain};
@@ -31,12 +31,22 @@ where
 }
 
 /// Adds an edge carrying the records `witness` stands for.
-pub fn edge<T: Send + 'static>(
+pub fn edge<T: ExchangeData>(
     graph: &mut JobGraph,
     _witness: Witness<T>,
     partitioning: Partitioning,
 ) -> EdgeId {
     graph.add_edge::<T>(partitioning)
+}
+
+/// Adds an edge carrying the `(key, record)` pairs `witness` stands for (a record type that
+/// cannot cross an exchange is reported as itself, not as a pair).
+pub fn keyed_edge<K: Key, T: ExchangeData>(
+    graph: &mut JobGraph,
+    _witness: Witness<(K, T)>,
+    partitioning: Partitioning,
+) -> EdgeId {
+    graph.add_edge::<(K, T)>(partitioning)
 }
 
 /// The writer at the sending end of `edge`.

@@ -12,6 +12,7 @@ use stream_core::key::Key;
 use stream_core::time::Timestamp;
 use stream_core::window::function::Eviction;
 use stream_core::window::{Trigger, WindowAssigner};
+use stream_core::ExchangeData;
 
 use super::branch::{Branch, BranchTee};
 use super::env::{StreamEnv, Tail};
@@ -81,7 +82,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     /// stage reads it.
     pub(super) fn cut(self, partitioning: Partitioning) -> (StreamEnv, Tail)
     where
-        T: Clone,
+        T: ExchangeData,
     {
         let from = self.tail.node;
         let edge = self.env.add_edge::<T>(partitioning);
@@ -115,6 +116,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
+        T: ExchangeData,
         Pt: Partitioner<(K, T)>,
     {
         let edge = self.env.add_edge::<(K, T)>(partitioning);
@@ -132,7 +134,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         name: &str,
     ) -> DataStream<T, InputPipe<T>>
     where
-        T: Clone,
+        T: ExchangeData,
     {
         let witness = self.witness;
         let (env, input) = self.cut(partitioning);

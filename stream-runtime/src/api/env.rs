@@ -99,7 +99,10 @@ impl StreamEnv {
         Rc::ptr_eq(&self.state, &other.state)
     }
 
-    pub(crate) fn add_edge<T: Send + 'static>(&self, partitioning: Partitioning) -> EdgeId {
+    pub(crate) fn add_edge<T: stream_core::ExchangeData>(
+        &self,
+        partitioning: Partitioning,
+    ) -> EdgeId {
         self.state.borrow_mut().graph.add_edge::<T>(partitioning)
     }
 

@@ -11,7 +11,7 @@ use stream_core::source::Batch;
 use stream_core::stage::Stage;
 use stream_core::Result;
 
-use super::{deliver, Control, InputChannel, Message, Notify, OutputChannel};
+use super::{deliver, Control, InputChannel, Message, Notify, OutputChannel, TrySendError};
 
 /// The sending half of a local channel.
 pub struct LocalSender<T> {
@@ -22,10 +22,10 @@ pub struct LocalSender<T> {
 }
 
 impl<T: Send> OutputChannel<T> for LocalSender<T> {
-    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>> {
+    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), TrySendError<T>> {
         self.ring
             .push(message)
-            .map_err(|rtrb::PushError::Full(m)| m)?;
+            .map_err(|rtrb::PushError::Full(m)| TrySendError::Full(m))?;
         self.receiver.notify();
         Ok(())
     }
@@ -125,7 +125,7 @@ mod tests {
         assert!(tx.is_full());
         assert!(matches!(
             tx.try_send(Message::End(None)),
-            Err(Message::End(None))
+            Err(TrySendError::Full(Message::End(None)))
         ));
         assert!(matches!(rx.ring.pop(), Ok(Message::Watermark(1))));
         let mut batch = tx.empty_batch(8);

@@ -1,20 +1,22 @@
 //! Channels between stage instances, behind two traits so the runtime never depends on how
 //! messages travel: [`OutputChannel`] is what an exchange writer sends on, [`InputChannel`]
 //! what a worker polls. [`local`] implements both with bounded single-producer
-//! single-consumer rings between threads of one process; a network connection implements
-//! the same two halves. Whoever waits on either end is woken through [`Notify`], so a
-//! channel knows nothing of the workers that run its ends.
+//! single-consumer rings between threads of one process; [`net`] implements the same two
+//! halves over TCP between processes. Whoever waits on either end is woken through
+//! [`Notify`], so a channel knows nothing of the workers that run its ends.
 
 pub mod local;
+pub mod net;
 
 use std::any::Any;
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use stream_core::operator::Context;
 use stream_core::source::Batch;
 use stream_core::stage::Stage;
-use stream_core::{Result, Timestamp};
+use stream_core::{ExchangeData, Result, StreamError, Timestamp};
 
 pub use local::{local_channel, LocalReceiver, LocalSender};
 
@@ -58,12 +60,24 @@ pub trait Notify: Send + Sync {
     fn notify(&self);
 }
 
+/// Why [`OutputChannel::try_send`] did not send.
+#[derive(Debug)]
+pub enum TrySendError<T> {
+    /// The channel has no room now (backpressure): the message is given back, to be sent
+    /// again once the receiver made room (the sender's [`Notify`] says when).
+    Full(Message<T>),
+    /// The channel is broken for good (a network channel whose connection failed); the
+    /// message is lost and the error names the peer and the channel.
+    Failed(StreamError),
+}
+
 /// The sending half of a channel of `T`, as an exchange writer uses it. Sending never
 /// blocks: a full channel gives the message back and the writer keeps it in a backlog
 /// (backpressure).
 pub trait OutputChannel<T>: Send {
-    /// Tries to send; gives the message back if the channel is full.
-    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), Message<T>>;
+    /// Tries to send; gives the message back if the channel is full, and an error if it
+    /// can never send again.
+    fn try_send(&mut self, message: Message<T>) -> std::result::Result<(), TrySendError<T>>;
 
     /// An empty batch to fill, reusing one the receiver has drained if the channel
     /// recycles them.
@@ -115,7 +129,10 @@ pub(crate) fn deliver<T: Send + 'static>(
 }
 
 /// Makes the typed channels of one edge, so the runtime that wires stage instances never
-/// names a record type.
+/// names a record type. For each pair of instances the edge connects, the executor makes
+/// either a local channel (both in this process) or, where the placement puts them in
+/// two processes, the remote half that runs here: the sender in the sending process, the
+/// receiver in the receiving one, registered under the same [`ChannelId`](net::ChannelId).
 pub trait ChannelFactory: Send + Sync {
     /// A channel between two instances in this process, of `capacity` messages: the
     /// sending half (a `Box<dyn OutputChannel<T>>`, type-erased for the trip to the stage
@@ -126,16 +143,39 @@ pub trait ChannelFactory: Send + Sync {
         sender: Arc<dyn Notify>,
         receiver: Arc<dyn Notify>,
     ) -> (Box<dyn Any + Send>, Box<dyn InputChannel>);
+
+    /// The sending half of `channel` to an instance in the process whose endpoint is at
+    /// `peer` (a `Box<dyn OutputChannel<T>>`, type-erased as in [`local`](Self::local));
+    /// `sender` is told when it may send again.
+    fn remote_sender(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        sender: Arc<dyn Notify>,
+    ) -> Result<Box<dyn Any + Send>>;
+
+    /// The receiving half of `channel` from an instance in the process whose endpoint is
+    /// at `peer`, with room for `capacity` messages; `receiver` is told when a message
+    /// arrives.
+    fn remote_receiver(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        capacity: usize,
+        receiver: Arc<dyn Notify>,
+    ) -> Result<Box<dyn InputChannel>>;
 }
 
 /// The factory of channels carrying `T`.
-pub fn factory<T: Send + 'static>() -> Box<dyn ChannelFactory> {
+pub fn factory<T: ExchangeData>() -> Box<dyn ChannelFactory> {
     Box::new(TypedChannels::<T>(PhantomData))
 }
 
 struct TypedChannels<T>(PhantomData<fn(T)>);
 
-impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
+impl<T: ExchangeData> ChannelFactory for TypedChannels<T> {
     fn local(
         &self,
         capacity: usize,
@@ -145,5 +185,28 @@ impl<T: Send + 'static> ChannelFactory for TypedChannels<T> {
         let (tx, rx) = local_channel::<T>(capacity, sender, receiver);
         let tx: Box<dyn OutputChannel<T>> = Box::new(tx);
         (Box::new(tx), Box::new(rx))
+    }
+
+    fn remote_sender(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        sender: Arc<dyn Notify>,
+    ) -> Result<Box<dyn Any + Send>> {
+        let tx: Box<dyn OutputChannel<T>> = Box::new(endpoint.sender::<T>(peer, channel, sender)?);
+        Ok(Box::new(tx))
+    }
+
+    fn remote_receiver(
+        &self,
+        endpoint: &net::NetworkEndpoint,
+        peer: SocketAddr,
+        channel: net::ChannelId,
+        capacity: usize,
+        receiver: Arc<dyn Notify>,
+    ) -> Result<Box<dyn InputChannel>> {
+        let rx = endpoint.receiver::<T>(peer, channel, capacity, receiver)?;
+        Ok(Box::new(rx))
     }
 }

@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 use stream_core::operator::{Context, Operator, Push};
 use stream_core::snapshot::SnapshotWriter;
 use stream_core::source::{Batch, Record};
-use stream_core::{Result, Timestamp};
+use stream_core::{Result, StreamError, Timestamp};
 
 use super::Partitioner;
-use crate::channel::{Message, OutputChannel};
+use crate::channel::{Message, OutputChannel, TrySendError};
 
 /// The end of a stage at a cut: buffers records per target instance and sends them in
 /// batches, when a batch is full, when the buffer timeout has passed, and before every
@@ -16,6 +16,10 @@ use crate::channel::{Message, OutputChannel};
 ///
 /// A full channel does not block: the message waits in a backlog, the stage reports
 /// itself backlogged, and the runtime stops feeding it until the backlog drains.
+///
+/// A channel that fails (a network connection lost) keeps its error until the writer's
+/// next control call (`on_batch_end` at the latest, which ends every input batch) or
+/// `pump` returns it; meanwhile the writer counts as backlogged, so it is not fed.
 pub struct ExchangeWriter<T, P> {
     partitioner: P,
     targets: Vec<Target<T>>,
@@ -29,16 +33,24 @@ struct Target<T> {
     sender: Box<dyn OutputChannel<T>>,
     buffer: Batch<T>,
     backlog: VecDeque<Message<T>>,
+    /// The channel failed; nothing more is sent on it.
+    failure: Option<StreamError>,
 }
 
 impl<T> Target<T> {
     fn send(&mut self, message: Message<T>) {
+        if self.failure.is_some() {
+            // The failure is reported at the next control call; nothing arrives anyway.
+            return;
+        }
         if !self.backlog.is_empty() {
             self.backlog.push_back(message);
             return;
         }
-        if let Err(message) = self.sender.try_send(message) {
-            self.backlog.push_back(message);
+        match self.sender.try_send(message) {
+            Ok(()) => {}
+            Err(TrySendError::Full(message)) => self.backlog.push_back(message),
+            Err(TrySendError::Failed(error)) => self.failure = Some(error),
         }
     }
 
@@ -58,13 +70,28 @@ impl<T> Target<T> {
         self.send_buffer(batch_size);
     }
 
-    fn retry(&mut self) {
+    /// Sends what waits in the backlog, as far as the channel takes it; the channel's
+    /// failure, if it failed.
+    fn retry(&mut self) -> Result {
+        if let Some(error) = self.failure.take() {
+            return Err(error);
+        }
         while let Some(message) = self.backlog.pop_front() {
-            if let Err(message) = self.sender.try_send(message) {
-                self.backlog.push_front(message);
-                return;
+            match self.sender.try_send(message) {
+                Ok(()) => {}
+                Err(TrySendError::Full(message)) => {
+                    self.backlog.push_front(message);
+                    break;
+                }
+                Err(TrySendError::Failed(error)) => return Err(error),
             }
         }
+        Ok(())
+    }
+
+    /// The channel's failure, if it failed.
+    fn check(&mut self) -> Result {
+        self.failure.take().map_or(Ok(()), Err)
     }
 }
 
@@ -87,6 +114,7 @@ impl<T, P> ExchangeWriter<T, P> {
                     buffer: sender.empty_batch(batch_size),
                     sender,
                     backlog: VecDeque::new(),
+                    failure: None,
                 })
                 .collect(),
             batch_size,
@@ -103,11 +131,23 @@ impl<T, P> ExchangeWriter<T, P> {
         self.first_buffered_at = None;
     }
 
-    fn broadcast(&mut self, message: impl Fn() -> Message<T>) {
+    /// Flushes every buffer, then sends `message()` to every target.
+    fn broadcast(&mut self, message: impl Fn() -> Message<T>) -> Result {
         self.flush();
         for target in &mut self.targets {
             target.send(message());
         }
+        self.check()
+    }
+
+    /// The first failure of a channel, if one failed.
+    fn check(&mut self) -> Result {
+        self.targets.iter_mut().try_for_each(Target::check)
+    }
+
+    /// Retries every target's backlog.
+    fn retry(&mut self) -> Result {
+        self.targets.iter_mut().try_for_each(Target::retry)
     }
 }
 
@@ -118,14 +158,12 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
 
     fn on_watermark(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {
         cx.note_output_watermark(watermark);
-        self.broadcast(|| Message::Watermark(watermark));
-        Ok(())
+        self.broadcast(|| Message::Watermark(watermark))
     }
 
     fn on_idle(&mut self, cx: &mut Context<'_>, idle: bool) -> Result {
         cx.note_output_idle(idle);
-        self.broadcast(|| Message::Idle(idle));
-        Ok(())
+        self.broadcast(|| Message::Idle(idle))
     }
 
     fn on_processing_time(&mut self, cx: &mut Context<'_>, _now: Timestamp) -> Result {
@@ -133,9 +171,7 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
     }
 
     fn on_batch_end(&mut self, cx: &mut Context<'_>) -> Result {
-        for target in &mut self.targets {
-            target.retry();
-        }
+        self.retry()?;
         if let Some(since) = self.first_buffered_at {
             let due = since + self.buffer_timeout;
             if Instant::now() >= due {
@@ -144,13 +180,12 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
                 cx.request_flush_at(due);
             }
         }
-        Ok(())
+        self.check()
     }
 
     fn on_end(&mut self, cx: &mut Context<'_>) -> Result {
         let stop = cx.stop_checkpoint();
-        self.broadcast(|| Message::End(stop));
-        Ok(())
+        self.broadcast(|| Message::End(stop))
     }
 
     fn on_barrier(
@@ -159,19 +194,17 @@ impl<T: Send + 'static, P: Send> Operator for ExchangeWriter<T, P> {
         checkpoint: u64,
         _snapshot: &mut SnapshotWriter,
     ) -> Result {
-        self.broadcast(|| Message::Barrier(checkpoint));
-        Ok(())
+        self.broadcast(|| Message::Barrier(checkpoint))
     }
 
     fn is_backlogged(&self) -> bool {
-        self.targets.iter().any(|t| !t.backlog.is_empty())
+        self.targets
+            .iter()
+            .any(|t| !t.backlog.is_empty() || t.failure.is_some())
     }
 
     fn pump(&mut self, _cx: &mut Context<'_>) -> Result {
-        for target in &mut self.targets {
-            target.retry();
-        }
-        Ok(())
+        self.retry()
     }
 }
 

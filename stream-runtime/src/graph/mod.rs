@@ -206,7 +206,7 @@ impl JobGraph {
 
     /// Adds an exchange carrying records of type `T`; its ends come from the chaining
     /// pass.
-    pub fn add_edge<T: Send + 'static>(&mut self, partitioning: Partitioning) -> EdgeId {
+    pub fn add_edge<T: stream_core::ExchangeData>(&mut self, partitioning: Partitioning) -> EdgeId {
         self.edges.push(EdgeSpec {
             from: None,
             to: None,

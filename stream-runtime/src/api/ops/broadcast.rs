@@ -31,7 +31,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     /// Sends every record to every instance of the next stage.
     pub fn broadcast(self) -> DataStream<T, InputPipe<T>>
     where
-        T: Clone,
+        T: stream_core::ExchangeData,
     {
         self.redistribute(Partitioning::Broadcast, BROADCAST)
     }

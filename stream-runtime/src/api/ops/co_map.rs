@@ -74,8 +74,8 @@ impl<A: Send + 'static, B: Send + 'static> ConnectedWitness<A, B> {
 
 impl<A, PA, B, PB> ConnectedStreams<A, PA, B, PB>
 where
-    A: Clone + Send + 'static,
-    B: Clone + Send + 'static,
+    A: stream_core::ExchangeData,
+    B: stream_core::ExchangeData,
     PA: Pipe<Out = A>,
     PB: Pipe<Out = B>,
 {

@@ -100,8 +100,8 @@ impl<K: Key, A: Send + 'static> KeyedStream<K, A> {
 
 impl<A, PA, B, PB> ConnectedStreams<A, PA, B, PB>
 where
-    A: Clone + Send + 'static,
-    B: Clone + Send + 'static,
+    A: stream_core::ExchangeData,
+    B: stream_core::ExchangeData,
     PA: Pipe<Out = A>,
     PB: Pipe<Out = B>,
 {

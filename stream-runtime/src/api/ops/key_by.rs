@@ -23,6 +23,7 @@
 
 use stream_core::key::Key;
 use stream_core::operator::KeyBy;
+use stream_core::ExchangeData;
 
 use crate::api::datastream::{DataStream, KeyedStream};
 use crate::api::env::{StreamEnv, Tail};
@@ -62,6 +63,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
+        T: ExchangeData,
     {
         let (spec, keyed) = self.witness.key_by(f);
         let node = self
@@ -86,6 +88,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     where
         F: FnMut(&T) -> K + Clone + Send + 'static,
         K: Key,
+        T: ExchangeData,
     {
         self.cut_keyed(spec, anchor, Partitioning::Hash, |build| {
             KeyGroupPartitioner::new(build.instance.max_parallelism)

@@ -31,7 +31,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     /// Redistributes records round robin over the next stage's instances.
     pub fn rebalance(self) -> DataStream<T, InputPipe<T>>
     where
-        T: Clone,
+        T: stream_core::ExchangeData,
     {
         self.redistribute(Partitioning::Rebalance, REBALANCE)
     }

@@ -35,7 +35,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     /// Merges this stream with `other` (same record type).
     pub fn union<P2: Pipe<Out = T>>(self, other: DataStream<T, P2>) -> DataStream<T, InputPipe<T>>
     where
-        T: Clone,
+        T: stream_core::ExchangeData,
     {
         let witness = self.witness;
         let (env, first) = self.cut(Partitioning::Forward);

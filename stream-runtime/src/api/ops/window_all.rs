@@ -76,7 +76,7 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     ) -> WindowedStream<(), T, A, A::DefaultTrigger, NoEvictor, InputPipe<((), T)>>
     where
         A: WindowAssigner<T>,
-        T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+        T: stream_core::ExchangeData,
     {
         let (spec, windowed) = self.witness.window_all(assigner);
         let anchor = self.tail.node;
