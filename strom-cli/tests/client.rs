@@ -141,3 +141,37 @@ fn ctrl_c_stops_a_query_over_an_unbounded_table_and_prints_what_came() {
     assert!(tail.ends_with("[INFO] Query stopped (Ctrl-C)."), "{tail}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_changelog_inserted_into_a_print_table_prints_its_updates() {
+    let dir = temp_dir("print");
+    let script = dir.join("counts.sql");
+    std::fs::write(
+        &script,
+        format!(
+            "{NUMBERS}
+             CREATE TABLE counts (parity BIGINT, n BIGINT) WITH ('connector' = 'print', 'print-identifier' = 'counts');
+             INSERT INTO counts SELECT MOD(n, 2), COUNT(*) FROM numbers GROUP BY MOD(n, 2);"
+        ),
+    )
+    .unwrap();
+    let output = strom().arg("sql").arg("-f").arg(&script).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let printed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("counts> "))
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            "counts> +I[1, 1]",
+            "counts> +I[0, 1]",
+            "counts> -U[1, 1]",
+            "counts> +U[1, 2]",
+            "counts> -U[0, 1]",
+            "counts> +U[0, 2]"
+        ]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -25,7 +25,8 @@ pub fn query(query: QueryResult, config: Config, interrupted: &AtomicBool) -> Re
         job, rows, schema, ..
     } = query;
     let handle = job.start(config);
-    let mut out = std::io::stdout().lock();
+    // Locked per write, not for the whole query: the job may print to standard output too.
+    let mut out = std::io::stdout();
     let io = |e: std::io::Error| Failure::Io(format!("cannot write the output: {e}"));
     let mut table = Tableau::start(&schema, &mut out).map_err(io)?;
     let mut stopped = false;
@@ -65,7 +66,8 @@ pub fn insert(
     interrupted: &AtomicBool,
 ) -> Result<(), Failure> {
     interrupted.store(false, Ordering::SeqCst);
-    let mut out = std::io::stdout().lock();
+    // Not locked while the job runs: a `print` table writes to the same standard output.
+    let mut out = std::io::stdout();
     print(&mut out, "[INFO] Running the INSERT job in this process.\n")?;
     let handle = job.start(config);
     let started = Instant::now();
