@@ -2,40 +2,14 @@
 //! window aggregation runs, and a stop with a savepoint and a resumption that write every
 //! row into the transactional file sink once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+mod common;
+
+use common::{published, temp_dir};
 use stream_sql::{SqlResult, SqlSession};
 use strom::Config;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strom-sql-chk-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn published(dir: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            lines.extend(published(&path));
-        } else {
-            lines.extend(
-                std::fs::read_to_string(&path)
-                    .unwrap()
-                    .lines()
-                    .map(str::to_owned),
-            );
-        }
-    }
-    lines.sort();
-    lines
-}
 
 fn insert(session: &mut SqlSession, sql: &str) -> strom::Job {
     match session.execute(sql) {
@@ -46,7 +20,7 @@ fn insert(session: &mut SqlSession, sql: &str) -> strom::Job {
 
 #[test]
 fn window_state_is_checkpointed_and_the_result_is_unchanged() {
-    let dir = temp_dir("window");
+    let dir = temp_dir("chk-window");
     let input = dir.join("bids.csv");
     let mut csv = String::new();
     for i in 0..20_000u64 {
@@ -97,7 +71,7 @@ fn window_state_is_checkpointed_and_the_result_is_unchanged() {
 
 #[test]
 fn stop_with_savepoint_and_resume_writes_every_row_once() {
-    let dir = temp_dir("savepoint");
+    let dir = temp_dir("chk-savepoint");
     let out = dir.join("out");
     let script = format!(
         "CREATE TABLE numbers (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000',

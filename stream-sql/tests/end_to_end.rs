@@ -6,7 +6,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{temp_dir, BIDS};
+use common::{published, temp_dir, BIDS};
 use stream_sql::{Row, SqlResult, SqlSession, Value};
 
 /// A session with `bids` over a CSV file of [`BIDS`].
@@ -185,7 +185,7 @@ fn insert_into_a_csv_file_sink_through_a_view() {
         panic!("not an insert")
     };
     job.run().unwrap();
-    let mut lines = read_published(&out);
+    let mut lines = published(&out);
     lines.sort();
     assert_eq!(
         lines,
@@ -225,7 +225,7 @@ fn json_source_and_sink() {
         panic!("no job")
     };
     job.run().unwrap();
-    let mut lines = read_published(&out);
+    let mut lines = published(&out);
     lines.sort();
     assert_eq!(
         lines,
@@ -276,29 +276,6 @@ fn runtime_errors_fail_the_job_with_a_message() {
     let e = q.collect().unwrap_err().to_string();
     assert!(e.contains("division by zero"), "{e}");
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-/// The lines of every published file under `dir` (not the hidden in-progress folders).
-fn read_published(dir: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            lines.extend(read_published(&path));
-        } else {
-            lines.extend(
-                std::fs::read_to_string(&path)
-                    .unwrap()
-                    .lines()
-                    .map(str::to_owned),
-            );
-        }
-    }
-    lines
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Bids as CSV: auction, bidder, price, ts.
 pub const BIDS: &str = "\
@@ -39,4 +39,27 @@ pub fn printed_rows(session: &mut stream_sql::SqlSession, sql: &str) -> Vec<Stri
         .collect();
     rows.sort();
     rows
+}
+
+/// The lines of every published file under `dir`, sorted (not the sink's hidden
+/// in-progress and pending files).
+pub fn published(dir: &Path) -> Vec<String> {
+    fn collect(dir: &Path, lines: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                collect(&path, lines);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                lines.extend(text.lines().map(str::to_owned));
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    collect(dir, &mut lines);
+    lines.sort();
+    lines
 }
