@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// What kind of failure stopped a pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// A user function returned an error (e.g. `try_map` on a malformed record).
     User,
@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Config,
     /// A user function panicked.
     Panic,
+    /// The job, or the part of it that failed, was cancelled: its run failed elsewhere,
+    /// or it was asked to end at once.
+    Cancelled,
 }
 
 /// A failure inside a running pipeline. Cheap to return (one pointer): the record path

@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod connectors;
 pub mod control;
+pub mod distributed;
 pub mod exchange;
 pub mod executor;
 pub mod graph;

@@ -32,7 +32,8 @@ impl WorkerPort {
         WorkerPort { inbox, wake }
     }
 
-    fn send(&self, command: TaskCommand) {
+    /// Delivers `command` to the worker and wakes it.
+    pub fn send(&self, command: TaskCommand) {
         // A worker that has returned needs no more commands.
         let _ = self.inbox.send(command);
         self.wake.notify();

@@ -137,7 +137,7 @@ impl TaskStats {
 }
 
 /// The counters of one stage instance at one moment.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaskMetrics {
     /// Records received from input channels (for a source stage: 0).
     pub records_in: u64,

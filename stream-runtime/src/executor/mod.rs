@@ -13,6 +13,7 @@
 
 mod checkpointing;
 mod gate;
+mod master;
 mod metrics;
 mod panics;
 mod placement;
@@ -21,6 +22,7 @@ mod task;
 mod worker;
 
 pub use gate::{GateOutput, InputGate};
+pub(crate) use master::run_remote;
 pub use metrics::{TaskMetrics, TaskStats};
 pub use placement::{Placement, SlotSharing};
 pub use signal::WorkerSignal;
@@ -33,12 +35,14 @@ use std::sync::Arc;
 use stream_core::operator::InstanceInfo;
 use stream_core::{ErrorKind, StreamError};
 
+use crate::channel::net::{ChannelId, NetworkEndpoint};
 use crate::channel::Notify;
 use crate::checkpoint::controller::{Controller, ControllerSettings, WorkerPort};
-use crate::checkpoint::recovery::{prepare_run, Restorer, StageShape};
+use crate::checkpoint::recovery::{prepare_run, recover, Recovery, Restorer, StageShape};
 use crate::checkpoint::{CheckpointStats, CheckpointStorage, Coordinator, StageMetadata};
 use crate::config::Config;
-use crate::control::{ControllerMessage, TaskCommand};
+use crate::control::{ControllerMessage, TaskCommand, TaskEvent};
+use crate::distributed::{PartLink, RunDeployment};
 use crate::exchange::Partitioning;
 use crate::graph::{JobGraph, StageBuild};
 use crate::job::{JobError, TaskReport};
@@ -62,24 +66,50 @@ fn stage_parallelism(graph: &JobGraph, config: &Config) -> Vec<usize> {
         .collect()
 }
 
-/// The job's stage instances, grouped by the worker that runs them, and how each worker
-/// is reached.
+/// The job's stage instances this process runs, grouped by the worker that runs them,
+/// and how each of those workers is reached.
 struct Deployment {
     workers: Vec<Vec<Task>>,
     signals: Vec<Arc<WorkerSignal>>,
 }
 
-/// Builds every instance of every stage, wired with channels, and places them on workers;
-/// every task reports to the controller through `link`.
-fn build(graph: &JobGraph, config: &Config, link: &TaskLink) -> Result<Deployment, JobError> {
+/// Builds every instance of every stage that runs in this process (all of them, unless
+/// `part` names this process's part of a run over several), wired with channels (local
+/// ones between instances here, network ones to instances elsewhere), and places them on
+/// workers; every task reports to the controller through `link`.
+fn build(
+    graph: &JobGraph,
+    config: &Config,
+    link: &TaskLink,
+    part: Option<&Part<'_>>,
+) -> Result<Deployment, JobError> {
     let parallelism = stage_parallelism(graph, config);
     let widest = parallelism.iter().copied().max().unwrap_or(1);
-    let placement = SlotSharing::new(config.workers, widest);
-    let signals: Vec<Arc<WorkerSignal>> = (0..placement.workers())
-        .map(|_| WorkerSignal::new())
-        .collect();
-    let signal_of = |stage: usize, index: usize| -> Arc<dyn Notify> {
-        signals[placement.worker_of(stage, index)].clone()
+    let workers = part.map_or(config.workers, |p| Some(p.deployment.slots()));
+    let placement = SlotSharing::new(workers, widest);
+    // The process of every worker of the run, and each worker's place among this
+    // process's workers (`None`: it runs elsewhere).
+    let process_of: Vec<usize> = match part {
+        Some(p) => p.deployment.worker_processes(placement.workers()),
+        None => vec![0; placement.workers()],
+    };
+    let me = part.map_or(0, |p| p.me);
+    let mut local_of = Vec::with_capacity(process_of.len());
+    let mut here = 0;
+    for &process in &process_of {
+        local_of.push((process == me).then(|| {
+            here += 1;
+            here - 1
+        }));
+    }
+    let signals: Vec<Arc<WorkerSignal>> = (0..here).map(|_| WorkerSignal::new()).collect();
+    let worker_of = |stage: usize, index: usize| local_of[placement.worker_of(stage, index)];
+    let signal_of = |worker: usize| -> Arc<dyn Notify> { signals[worker].clone() };
+    // An instance that is not here runs in another process of a part's run.
+    let elsewhere = |stage: usize, index: usize| {
+        let part = part.expect("without a part, every instance runs here");
+        let process = process_of[placement.worker_of(stage, index)];
+        (part, part.deployment.processes[process].address)
     };
     let config_error = |message: String| {
         JobError::new(
@@ -88,6 +118,7 @@ fn build(graph: &JobGraph, config: &Config, link: &TaskLink) -> Result<Deploymen
             StreamError::new(ErrorKind::Config, message),
         )
     };
+    let net_error = |e: StreamError| JobError::new(graph.name(), None, e);
     type Senders = Vec<(usize, Vec<Box<dyn std::any::Any + Send>>)>;
     let mut senders: Vec<Vec<Senders>> = parallelism
         .iter()
@@ -116,30 +147,68 @@ fn build(graph: &JobGraph, config: &Config, link: &TaskLink) -> Result<Deploymen
                 Partitioning::Global => vec![0],
                 _ => (0..p_to).collect(),
             };
+            let sending = worker_of(from, i);
             let mut edge_senders = Vec::with_capacity(targets.len());
             for j in targets {
-                let (tx, rx) = edge.channels.local(
-                    config.channel_capacity,
-                    signal_of(from, i),
-                    signal_of(to, j),
-                );
-                edge_senders.push(tx);
-                inputs[to][j].push((rx, port));
+                let receiving = worker_of(to, j);
+                match (sending, receiving) {
+                    (Some(s), Some(r)) => {
+                        let (tx, rx) = edge.channels.local(
+                            config.channel_capacity,
+                            signal_of(s),
+                            signal_of(r),
+                        );
+                        edge_senders.push(tx);
+                        inputs[to][j].push((rx, port));
+                    }
+                    (Some(s), None) => {
+                        let (part, peer) = elsewhere(to, j);
+                        let tx = edge
+                            .channels
+                            .remote_sender(
+                                part.endpoint,
+                                peer,
+                                part.channel(edge_id, i, j),
+                                signal_of(s),
+                            )
+                            .map_err(net_error)?;
+                        edge_senders.push(tx);
+                    }
+                    (None, Some(r)) => {
+                        let (part, peer) = elsewhere(from, i);
+                        let rx = edge
+                            .channels
+                            .remote_receiver(
+                                part.endpoint,
+                                peer,
+                                part.channel(edge_id, i, j),
+                                config.channel_capacity,
+                                signal_of(r),
+                            )
+                            .map_err(net_error)?;
+                        inputs[to][j].push((rx, port));
+                    }
+                    (None, None) => {}
+                }
             }
-            instance_senders.push((edge_id, edge_senders));
+            if sending.is_some() {
+                instance_senders.push((edge_id, edge_senders));
+            }
         }
     }
 
-    let mut workers: Vec<Vec<Task>> = (0..placement.workers()).map(|_| Vec::new()).collect();
+    let mut workers: Vec<Vec<Task>> = (0..here).map(|_| Vec::new()).collect();
     for (stage_id, spec) in graph.stages.iter().enumerate() {
         for index in 0..parallelism[stage_id] {
+            let Some(worker) = worker_of(stage_id, index) else {
+                continue;
+            };
             let instance = InstanceInfo {
                 stage: stage_id,
                 index,
                 parallelism: parallelism[stage_id],
                 max_parallelism: config.max_parallelism,
             };
-            let worker = placement.worker_of(stage_id, index);
             let mut build = StageBuild {
                 instance: instance.clone(),
                 config,
@@ -181,14 +250,68 @@ struct RunCheckpoints {
     skipped: Vec<String>,
 }
 
-/// Restores every task from the checkpoint recovery chose (see `checkpoint::recovery`)
-/// and sets up the coordinator of this run's checkpoints.
+/// Opens the run's checkpoint storage and chooses what the run resumes from: for a whole
+/// run or the JobMaster of a distributed one, what recovery chooses (which also deletes
+/// what a dead run left incomplete); for a part, the checkpoint the JobMaster chose.
+fn recovery(
+    graph: &JobGraph,
+    config: &Config,
+    part: Option<&Part<'_>>,
+) -> Result<Option<(Arc<dyn CheckpointStorage>, Recovery)>, JobError> {
+    let Some((storage, settings)) = config.checkpointing() else {
+        return Ok(None);
+    };
+    let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
+    let storage = storage.open().map_err(job_error)?;
+    let recovery = match part.map(|p| p.deployment.resume_from) {
+        None => prepare_run(&*storage, settings.resume_from),
+        Some(Some(id)) => recover(&*storage, Some(id)),
+        Some(None) => Ok(Recovery::default()),
+    }
+    .map_err(job_error)?;
+    Ok(Some((storage, recovery)))
+}
+
+/// The coordinator of a run's checkpoints (where the controller runs), continuing after
+/// what `recovery` found.
+fn coordinator(
+    graph: &JobGraph,
+    config: &Config,
+    storage: &Arc<dyn CheckpointStorage>,
+    recovery: &Recovery,
+) -> Coordinator {
+    let retain = config.checkpointing().map_or(1, |(_, s)| s.retain);
+    let stages = graph
+        .stages
+        .iter()
+        .zip(stage_parallelism(graph, config))
+        .map(|(spec, p)| StageMetadata {
+            name: spec.name(),
+            parallelism: p,
+            is_source: spec.is_source(),
+            source: spec.source_id(),
+        })
+        .collect();
+    Coordinator::new(
+        Arc::clone(storage),
+        graph.name(),
+        config.max_parallelism,
+        stages,
+        recovery.completed.clone(),
+        retain,
+    )
+}
+
+/// Restores every task here from the checkpoint recovery chose (see
+/// `checkpoint::recovery`) and, unless this is a part of a distributed run, sets up the
+/// coordinator of this run's checkpoints.
 fn prepare_checkpoints(
     graph: &JobGraph,
     config: &Config,
     workers: &mut [Vec<Task>],
+    part: Option<&Part<'_>>,
 ) -> Result<RunCheckpoints, JobError> {
-    let Some((storage, settings)) = config.checkpointing() else {
+    let Some((storage, recovery)) = recovery(graph, config, part)? else {
         return Ok(RunCheckpoints {
             storage: None,
             coordinator: None,
@@ -198,18 +321,15 @@ fn prepare_checkpoints(
         });
     };
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
-    let storage = storage.open().map_err(job_error)?;
-    let recovery = prepare_run(&*storage, settings.resume_from).map_err(job_error)?;
-    let parallelism = stage_parallelism(graph, config);
     let restored_from = recovery.restore.as_ref().map(|r| r.metadata.id);
     if let Some(restore) = &recovery.restore {
         let shape: Vec<StageShape> = graph
             .stages
             .iter()
-            .zip(&parallelism)
-            .map(|(spec, &p)| StageShape {
+            .zip(stage_parallelism(graph, config))
+            .map(|(spec, parallelism)| StageShape {
                 source: spec.source_id(),
-                parallelism: p,
+                parallelism,
             })
             .collect();
         let mut restorer =
@@ -220,36 +340,48 @@ fn prepare_checkpoints(
                 .restore(stage, index, task.stage.as_mut())
                 .map_err(|e| JobError::of_task(graph.name(), task, e))?;
         }
+        // A part restores only its own instances, so only a whole run can tell state that
+        // no operator takes (for a distributed run, that check is not made yet).
+        let allow = config
+            .checkpointing()
+            .is_some_and(|(_, s)| s.allow_non_restored_state);
         restorer
-            .finish(settings.allow_non_restored_state)
+            .finish(allow || part.is_some())
             .map_err(job_error)?;
     }
-    let stages = graph
-        .stages
-        .iter()
-        .zip(&parallelism)
-        .map(|(spec, &p)| StageMetadata {
-            name: spec.name(),
-            parallelism: p,
-            is_source: spec.is_source(),
-            source: spec.source_id(),
-        })
-        .collect();
-    let coordinator = Coordinator::new(
-        Arc::clone(&storage),
-        graph.name(),
-        config.max_parallelism,
-        stages,
-        recovery.completed.clone(),
-        settings.retain,
-    );
+    let coordinator = part
+        .is_none()
+        .then(|| coordinator(graph, config, &storage, &recovery));
     Ok(RunCheckpoints {
         storage: Some(storage),
-        coordinator: Some(coordinator),
+        coordinator,
         last_id: recovery.last_id,
         restored_from,
         skipped: recovery.skipped,
     })
+}
+
+/// This process's part of a run over several processes: which run, where every process
+/// is, which one this is, and this process's network endpoint.
+pub(crate) struct Part<'a> {
+    /// The run and its processes.
+    pub deployment: &'a RunDeployment,
+    /// This process, an index into `deployment.processes`.
+    pub me: usize,
+    /// Where this process's network channels go through.
+    pub endpoint: &'a NetworkEndpoint,
+}
+
+impl Part<'_> {
+    /// The id of the channel of `edge` between instances `from` and `to` in this run.
+    fn channel(&self, edge: usize, from: usize, to: usize) -> ChannelId {
+        ChannelId {
+            run: self.deployment.run,
+            edge: edge as u32,
+            from: from as u32,
+            to: to as u32,
+        }
+    }
 }
 
 /// Runs `graph` to its end on worker threads, with its checkpoint controller and the
@@ -260,8 +392,31 @@ pub(crate) fn run_job(
     config: &Config,
     control: &JobControl,
 ) -> Result<RunOutcome, JobError> {
+    execute(graph, config, control, None)
+}
+
+/// Runs this process's part of a run over several processes to its end: like
+/// [`run_job`], but only the instances placed here, and with the controller elsewhere
+/// (the JobMaster), reached through `link`.
+pub(crate) fn run_part(
+    graph: &JobGraph,
+    config: &Config,
+    control: &JobControl,
+    part: Part<'_>,
+    link: PartLink,
+) -> Result<RunOutcome, JobError> {
+    execute(graph, config, control, Some((part, link)))
+}
+
+fn execute(
+    graph: &JobGraph,
+    config: &Config,
+    control: &JobControl,
+    part: Option<(Part<'_>, PartLink)>,
+) -> Result<RunOutcome, JobError> {
     panics::install_hook();
     let job = graph.name();
+    let (part, part_link) = part.unzip();
     let (controller_tx, controller_rx) = mpsc::channel::<ControllerMessage>();
     let stores = config.checkpointing().is_some();
     let (uploads_tx, uploads_rx) = mpsc::channel::<Upload>();
@@ -270,9 +425,9 @@ pub(crate) fn run_job(
     let Deployment {
         mut workers,
         signals,
-    } = build(graph, config, &link)?;
+    } = build(graph, config, &link, part.as_ref())?;
     drop(link);
-    let checkpoints = prepare_checkpoints(graph, config, &mut workers)?;
+    let checkpoints = prepare_checkpoints(graph, config, &mut workers, part.as_ref())?;
     let (ports, inboxes): (Vec<WorkerPort>, Vec<_>) = signals
         .iter()
         .map(|signal| {
@@ -299,28 +454,51 @@ pub(crate) fn run_job(
     let _ = control.transition(crate::job::state::JobEvent::Launched);
     control.launched(&signals, stats);
     let settings = config.checkpointing().map(|(_, s)| s);
-    let controller = Controller::new(
-        ControllerSettings {
-            coordinator: checkpoints.coordinator,
-            last_id: checkpoints.last_id,
-            interval: settings.and_then(|s| s.interval),
-            timeout: settings.map_or(std::time::Duration::MAX, |s| s.timeout),
-            sources: source_count,
-            stop,
-        },
-        ports,
-    );
+    // A whole run has its controller here; a part relays to and from the JobMaster's.
+    let coordination = match part_link {
+        None => Coordination::Controller(Box::new(Controller::new(
+            ControllerSettings {
+                coordinator: checkpoints.coordinator,
+                last_id: checkpoints.last_id,
+                interval: settings.and_then(|s| s.interval),
+                timeout: settings.map_or(std::time::Duration::MAX, |s| s.timeout),
+                sources: source_count,
+                stop,
+            },
+            ports,
+        ))),
+        Some(link) => Coordination::Relay(link, ports),
+    };
     let cores = if config.pin_workers {
         core_affinity::get_core_ids().unwrap_or_default()
     } else {
         Vec::new()
     };
     let fail = |e: StreamError| control.fail(JobError::new(job, None, e));
+    let workers_done = std::sync::atomic::AtomicBool::new(false);
     let (mut reports, checkpoint_stats) = std::thread::scope(|scope| {
-        let controller = spawn(scope, format!("strom-{job}-controller"), control, job, {
-            let fail = &fail;
-            move || controller.run(controller_rx, fail)
-        });
+        let (controller, commands) = match coordination {
+            Coordination::Controller(controller) => {
+                let fail = &fail;
+                let thread = spawn(scope, format!("strom-{job}-controller"), control, job, {
+                    move || controller.run(controller_rx, fail)
+                });
+                (thread, None)
+            }
+            Coordination::Relay(PartLink { events, commands }, ports) => {
+                let up = spawn(scope, format!("strom-{job}-events"), control, job, {
+                    move || {
+                        relay_events(controller_rx, &*events);
+                        Vec::new()
+                    }
+                });
+                let done = &workers_done;
+                let down = spawn(scope, format!("strom-{job}-commands"), control, job, {
+                    move || relay_commands(commands, &ports, done)
+                });
+                (up, down)
+            }
+        };
         // Writes checkpoint state off the workers' threads.
         let uploader = checkpoints.storage.map(|storage| {
             let events = controller_tx.clone();
@@ -364,6 +542,7 @@ pub(crate) fn run_job(
             .flatten()
             .flat_map(|handle| handle.join().unwrap_or_default())
             .collect::<Vec<TaskReport>>();
+        workers_done.store(true, std::sync::atomic::Ordering::SeqCst);
         // The workers are gone, and with them every sender of uploads: the uploader
         // writes what it has and returns; then the controller closes.
         if let Some(Some(uploader)) = uploader {
@@ -371,6 +550,9 @@ pub(crate) fn run_job(
         }
         control.disconnect_controller();
         let _ = controller_tx.send(ControllerMessage::Close);
+        if let Some(commands) = commands {
+            let _ = commands.join();
+        }
         let stats = controller.and_then(|c| c.join().ok()).unwrap_or_default();
         (reports, stats)
     });
@@ -384,6 +566,45 @@ pub(crate) fn run_job(
         restored_from: checkpoints.restored_from,
         skipped_checkpoints: checkpoints.skipped,
     })
+}
+
+/// Who coordinates a run's checkpoints: its own controller, or the JobMaster of a
+/// distributed run, through a relay.
+enum Coordination {
+    Controller(Box<Controller>),
+    Relay(PartLink, Vec<WorkerPort>),
+}
+
+/// A part's tasks' events go to the JobMaster, until the run closes.
+fn relay_events(
+    messages: mpsc::Receiver<ControllerMessage>,
+    events: &(dyn Fn(TaskEvent) + Send + Sync),
+) {
+    for message in messages {
+        match message {
+            ControllerMessage::Task(event) => events(event),
+            ControllerMessage::Close => return,
+            // Requests of a job handle go to the JobMaster's job, never to a part.
+            ControllerMessage::Request(_) => {}
+        }
+    }
+}
+
+/// The JobMaster's commands go to every worker of a part, until the workers are done (or
+/// the JobMaster is gone: then the part's network channels fail it).
+fn relay_commands(
+    commands: mpsc::Receiver<TaskCommand>,
+    ports: &[WorkerPort],
+    done: &std::sync::atomic::AtomicBool,
+) -> Vec<CheckpointStats> {
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        match commands.recv_timeout(std::time::Duration::from_millis(20)) {
+            Ok(command) => ports.iter().for_each(|port| port.send(command)),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Vec::new()
 }
 
 /// Spawns a thread of the run named `name`. A thread that cannot be started, or that

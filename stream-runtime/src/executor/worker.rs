@@ -127,7 +127,7 @@ impl JobControl {
         lock(&self.failure).take()
     }
 
-    fn has_failed(&self) -> bool {
+    pub(crate) fn has_failed(&self) -> bool {
         self.failed.load(Ordering::SeqCst)
     }
 

@@ -12,7 +12,8 @@ use stream_core::StreamError;
 use crate::checkpoint::CheckpointStats;
 use crate::config::Config;
 use crate::control::{CheckpointOutcome, JobRequest};
-use crate::executor::{panic_message, run_job, JobControl, Snapshots, TaskMetrics};
+use crate::distributed::RemoteRuns;
+use crate::executor::{panic_message, run_job, run_remote, JobControl, Snapshots, TaskMetrics};
 use crate::graph::{JobGraph, Plan};
 use state::{JobEvent, JobStatus};
 
@@ -60,18 +61,33 @@ impl Job {
     /// Runs the job on the current thread until its input ends (a bounded input runs as a
     /// batch job: the final watermark fires every window).
     pub fn run_with(self, config: Config) -> Result<JobReport, JobError> {
-        run(self.graph, config, &JobControl::default())
+        run(self.graph, config, &JobControl::default(), &Executor::Local)
     }
 
     /// Starts the job on its own thread and returns a handle to stop it.
     pub fn start(self, config: Config) -> JobHandle {
+        self.start_with(config, Executor::Local)
+    }
+
+    /// The job's graph.
+    pub(crate) fn graph(&self) -> &JobGraph {
+        &self.graph
+    }
+
+    /// The job's graph, to run.
+    pub(crate) fn into_graph(self) -> JobGraph {
+        self.graph
+    }
+
+    /// Starts the job's runs on its own thread, each run by `executor`.
+    pub(crate) fn start_with(self, config: Config, executor: Executor) -> JobHandle {
         let control = Arc::new(JobControl::default());
         let worker_control = Arc::clone(&control);
         let graph = self.graph;
         let checkpoints = config.checkpointing().is_some();
         let thread = std::thread::Builder::new()
             .name(format!("strom-{}", graph.name()))
-            .spawn(move || run(graph, config, &worker_control))
+            .spawn(move || run(graph, config, &worker_control, &executor))
             .expect("spawning the job thread");
         JobHandle {
             control,
@@ -81,14 +97,31 @@ impl Job {
     }
 }
 
+/// Where the runs of a job run.
+pub(crate) enum Executor {
+    /// On worker threads of this process.
+    Local,
+    /// Over other processes, with the controller here (see [`crate::distributed`]).
+    Remote(Arc<dyn RemoteRuns>),
+}
+
 /// Runs `graph` until it ends, restarting failed runs from the latest complete checkpoint
 /// as the restart strategy allows; every change of status goes through the job's state
 /// machine.
-fn run(graph: JobGraph, config: Config, control: &JobControl) -> Result<JobReport, JobError> {
+fn run(
+    graph: JobGraph,
+    config: Config,
+    control: &JobControl,
+    executor: &Executor,
+) -> Result<JobReport, JobError> {
     let started = Instant::now();
     let mut restarts = 0;
     loop {
-        match run_job(&graph, &config, control) {
+        let outcome = match executor {
+            Executor::Local => run_job(&graph, &config, control),
+            Executor::Remote(runs) => run_remote(&graph, &config, control, &**runs),
+        };
+        match outcome {
             Ok(outcome) => {
                 // A run that ends while a stop was asked for (also one whose sources
                 // ended on the stop's checkpoint before the stop was announced) did not
@@ -401,7 +434,7 @@ pub struct JobReport {
 }
 
 /// What one stage instance reports.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TaskReport {
     /// The stage.
     pub stage: usize,
