@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 #[path = "common/faults.rs"]
 mod faults;
 
-use faults::{published, Rng};
+use faults::{assert_exactly_once, published, Rng};
 
 fn example() -> PathBuf {
     // target/<profile>/deps/fault_injection-… → target/<profile>/examples/exactly_once_etl
@@ -125,20 +125,7 @@ fn killed_at_random_moments_the_etl_job_publishes_exactly_its_output() {
     }
     let (got, strays) = published(&out);
     assert!(strays.is_empty(), "stray files: {strays:?}");
-    let missing: Vec<_> = expected
-        .iter()
-        .filter(|(l, n)| got.get(*l) != Some(n))
-        .take(5)
-        .collect();
-    let extra: Vec<_> = got
-        .iter()
-        .filter(|(l, n)| expected.get(*l) != Some(n))
-        .take(5)
-        .collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "after {killed} kills: missing or different: {missing:?}; extra: {extra:?}"
-    );
+    assert_exactly_once(&got, &expected, &format!("after {killed} kills"));
     assert_eq!(
         killed, kills,
         "the job finished before it was killed {kills} times"

@@ -33,7 +33,7 @@ use stream_core::{ErrorKind, StreamError};
 use crate::channel::net::NetworkEndpoint;
 use crate::config::Config;
 use crate::control::{ControllerMessage, TaskCommand, TaskEvent};
-use crate::executor::{panic_message, run_part, JobControl, Part};
+use crate::executor::{panic_message, run_part, JobControl, Part, TaskMetrics};
 use crate::job::{Job, JobError, JobHandle, TaskReport};
 
 /// One process of a run: where its network endpoint listens, and how many slots it gives
@@ -135,15 +135,37 @@ pub struct PartHandle {
     thread: Option<JoinHandle<Result<Vec<TaskReport>, JobError>>>,
 }
 
-impl PartHandle {
+/// What another thread may do with a running part: cancel it, read its counters.
+#[derive(Clone)]
+pub struct PartControl(Arc<JobControl>);
+
+impl PartControl {
     /// Stops the part at once (its run failed elsewhere, or was cancelled): its workers
     /// return at their next turn and the part ends with an error saying `why`.
     pub fn cancel(&self, why: &str) {
-        self.control.fail(JobError::new(
+        self.0.fail(JobError::new(
             "part",
             None,
             StreamError::new(ErrorKind::Cancelled, why),
         ));
+    }
+
+    /// The live counters of the part's stage instances: `(stage, instance, operators,
+    /// metrics)`.
+    pub fn metrics(&self) -> Vec<(usize, usize, String, TaskMetrics)> {
+        self.0.metrics()
+    }
+}
+
+impl PartHandle {
+    /// Stops the part at once; see [`PartControl::cancel`].
+    pub fn cancel(&self, why: &str) {
+        self.control().cancel(why);
+    }
+
+    /// Cancels the part, or reads its counters, from elsewhere.
+    pub fn control(&self) -> PartControl {
+        PartControl(Arc::clone(&self.control))
     }
 
     /// True once the part has ended.

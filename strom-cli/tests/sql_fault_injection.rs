@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 #[path = "../../tests/common/faults.rs"]
 mod faults;
 
-use faults::{published, Rng};
+use faults::{assert_exactly_once, published, Rng};
 
 const ROWS: u64 = 1_200_000;
 
@@ -151,22 +151,7 @@ fn a_sql_job_killed_at_random_moments_publishes_exactly_its_output() {
         strays.is_empty(),
         "stray files after the last run: {strays:?}"
     );
-    let lost: Vec<_> = expected
-        .keys()
-        .filter(|l| !got.contains_key(*l))
-        .take(5)
-        .collect();
-    let twice: Vec<_> = got.iter().filter(|(_, &n)| n > 1).take(5).collect();
-    let extra: Vec<_> = got
-        .keys()
-        .filter(|l| !expected.contains_key(*l))
-        .take(5)
-        .collect();
-    assert!(
-        lost.is_empty() && twice.is_empty() && extra.is_empty(),
-        "after {killed} kills: lost {lost:?}, twice {twice:?}, not in the reference {extra:?}"
-    );
-    assert_eq!(got, expected);
+    assert_exactly_once(&got, &expected, &format!("after {killed} kills"));
     assert!(killed >= 3, "the job finished after only {killed} kills");
     eprintln!(
         "{killed} kills, {} rows published exactly once, {:.1?}",

@@ -47,3 +47,27 @@ pub fn published(out: &Path) -> (BTreeMap<String, u32>, Vec<PathBuf>) {
     }
     (lines, strays)
 }
+
+/// Asserts that `got` holds exactly the lines of `expected`, each as often: nothing lost,
+/// nothing repeated, nothing that is not in the reference; `context` goes in the message.
+pub fn assert_exactly_once(
+    got: &BTreeMap<String, u32>,
+    expected: &BTreeMap<String, u32>,
+    context: &str,
+) {
+    let fewer: Vec<_> = expected
+        .iter()
+        .filter(|(l, n)| got.get(*l).is_none_or(|g| g < n))
+        .take(5)
+        .collect();
+    let more: Vec<_> = got
+        .iter()
+        .filter(|(l, n)| expected.get(*l).is_none_or(|e| e < n))
+        .take(5)
+        .collect();
+    assert!(
+        fewer.is_empty() && more.is_empty(),
+        "{context}: lost (line, times expected) {fewer:?}; repeated or not in the reference \
+         (line, times published) {more:?}"
+    );
+}

@@ -218,6 +218,20 @@ impl JobHandle {
         self.wait()
     }
 
+    /// Cancels the job (Flink's `cancel`): its sources stop and every stage instance
+    /// returns at once, without a checkpoint, with no restart; windows do not fire and
+    /// sinks do not commit what came after the last complete checkpoint. Returns the
+    /// job's end, which is the cancellation unless the job ended first.
+    pub fn cancel(mut self) -> Result<JobReport, JobError> {
+        self.control.request_stop(false);
+        self.control.fail(JobError::new(
+            "job",
+            None,
+            StreamError::new(stream_core::ErrorKind::Cancelled, "the job was cancelled"),
+        ));
+        self.wait()
+    }
+
     /// Waits until the job ends by itself.
     pub fn join(mut self) -> Result<JobReport, JobError> {
         self.wait()

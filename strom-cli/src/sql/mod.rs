@@ -13,11 +13,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Args;
 use stream_sql::{SqlError, SqlResult, SqlSession};
 use strom::Config;
+use strom_cluster::cli::JobOptions;
 
 use split::Statement;
 
@@ -32,44 +32,9 @@ pub struct SqlArgs {
     /// script or the prompt.
     #[arg(short = 'i', long = "init", value_name = "FILE")]
     pub init: Option<PathBuf>,
-    /// Instances of every operator.
-    #[arg(short = 'p', long, default_value_t = 1, value_name = "N")]
-    pub parallelism: usize,
-    /// Checkpoints jobs into this directory, and resumes them from it: a job started
-    /// again with the same statement and directory continues where it stopped, exactly
-    /// once.
-    #[arg(long, value_name = "DIR")]
-    pub checkpoints: Option<PathBuf>,
-    /// How often jobs checkpoint, with `--checkpoints` (e.g. 500ms, 10s, 1min).
-    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
-    pub checkpoint_interval: Duration,
-    /// Resumes the jobs from this checkpoint or savepoint of `--checkpoints` instead of
-    /// the latest one.
-    #[arg(long, value_name = "ID", requires = "checkpoints")]
-    pub resume_from: Option<u64>,
-}
-
-/// Parses `500ms`, `10s`, `2min`, `1h` or a number of milliseconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s or 1min"))?;
-    let ms = match unit.trim() {
-        "" | "ms" => n,
-        "s" => n * 1000,
-        "min" | "m" => n * 60_000,
-        "h" => n * 3_600_000,
-        other => return Err(format!("unknown unit `{other}`: use ms, s, min or h")),
-    };
-    if ms == 0 {
-        return Err("the interval must be positive".into());
-    }
-    Ok(Duration::from_millis(ms))
+    /// How its jobs run.
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 /// What stopped the client.
@@ -191,7 +156,7 @@ impl Client {
                 jobs::insert(
                     job,
                     self.config(),
-                    self.args.checkpoints.is_some(),
+                    self.args.job.checkpoints.is_some(),
                     &self.interrupted,
                 )?;
             }
@@ -201,12 +166,13 @@ impl Client {
 
     /// The configuration every job runs with.
     fn config(&self) -> Config {
-        let mut config = Config::default().parallelism(self.args.parallelism.max(1));
-        if let Some(dir) = &self.args.checkpoints {
+        let options = &self.args.job;
+        let mut config = Config::default().parallelism(options.parallelism.max(1));
+        if let Some(dir) = &options.checkpoints {
             config = config
                 .checkpoint_dir(dir)
-                .checkpoint_every(self.args.checkpoint_interval);
-            if let Some(id) = self.args.resume_from {
+                .checkpoint_every(options.checkpoint_interval);
+            if let Some(id) = options.resume_from {
                 config = config.resume_from(id);
             }
         }
@@ -260,16 +226,6 @@ fn print(out: &mut impl Write, text: &str) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_take_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1min"), Ok(Duration::from_secs(60)));
-        assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("1 fortnight").is_err());
-        assert!(parse_duration("0s").is_err());
-    }
 
     #[test]
     fn errors_point_into_the_script() {

@@ -1,0 +1,79 @@
+//! The jobs the `strom` binary runs on a cluster: SQL scripts (generic: any TaskManager
+//! plans the same text into the same job) and a demo job compiled with `stream!`.
+
+use std::time::Duration;
+
+use stream_sql::{SqlResult, SqlSession};
+use strom::prelude::*;
+use strom_cluster::JobCatalog;
+
+/// The catalog of the `strom` binary.
+pub fn catalog() -> JobCatalog {
+    JobCatalog::new()
+        .job(
+            "sql",
+            "a SQL script (`@job.sql`): its DDL, then exactly one INSERT INTO, which runs",
+            sql_job,
+        )
+        .job(
+            "window-counts",
+            "OUTPUT_DIR [EVENTS] [EVENTS_PER_SECOND]: generated events counted per key and \
+             1 s tumbling window of event time, written exactly once to OUTPUT_DIR",
+            window_counts,
+        )
+}
+
+/// The `INSERT` of a SQL script, planned after the script's other statements.
+fn sql_job(args: &[String]) -> Result<Job, String> {
+    let [script] = args else {
+        return Err("`sql` takes one argument: the script (`@job.sql` reads a file)".into());
+    };
+    let mut session = SqlSession::new();
+    let results = session.execute_script(script).map_err(|e| e.to_string())?;
+    let mut inserts = results.into_iter().filter_map(|r| match r {
+        SqlResult::Insert(job) => Some(job),
+        _ => None,
+    });
+    match (inserts.next(), inserts.next()) {
+        (Some(job), None) => Ok(job),
+        (None, _) => Err("the script has no INSERT INTO: a cluster runs one INSERT per job".into()),
+        (Some(_), Some(_)) => {
+            Err("the script has more than one INSERT INTO: submit one job per INSERT".into())
+        }
+    }
+}
+
+/// Counts of generated events per key and one-second window, exactly once into files.
+fn window_counts(args: &[String]) -> Result<Job, String> {
+    let usage = "window-counts OUTPUT_DIR [EVENTS] [EVENTS_PER_SECOND]";
+    let out = args
+        .first()
+        .ok_or_else(|| format!("usage: {usage}"))?
+        .clone();
+    let number = |i: usize, default: u64| -> Result<u64, String> {
+        args.get(i).map_or(Ok(default), |a| {
+            a.parse()
+                .map_err(|_| format!("`{a}` is not a number; usage: {usage}"))
+        })
+    };
+    let events = number(1, 1_000_000)?;
+    let rate = number(2, 0)?;
+    let numbers = generator(|i| i).take(events);
+    // Per source instance; 0: as fast as it goes.
+    let numbers = if rate > 0 {
+        numbers.chunk(64).rate_limit(rate as f64)
+    } else {
+        numbers
+    };
+    Ok(stream! {
+        source(numbers)
+            .event_time(|i| (*i / 1000) as i64 * 10)
+            .watermark(bounded_out_of_orderness(Duration::from_millis(0)))
+            .key_by(|i| i % 10)
+            .window(tumbling(Duration::from_secs(1)))
+            .aggregate(count())
+            .map(|w| format!("{},{},{}", w.key, w.window.start, w.value))
+            .sink(transactional_file_sink(&out));
+    }
+    .named("window-counts"))
+}

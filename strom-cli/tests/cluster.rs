@@ -1,0 +1,419 @@
+//! The cluster as processes on loopback: `strom cluster` starts a JobManager and
+//! TaskManager processes, `strom run` submits jobs to its REST interface, and the jobs'
+//! parts exchange records over TCP between the TaskManagers. A compiled job and a SQL job
+//! give the results of one process; a TaskManager killed with SIGKILL mid-run restarts
+//! the job from its last checkpoint on the TaskManagers left, and the output is still
+//! exactly once; the REST interface answers as documented.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use strom_cluster::client::RestClient;
+
+#[path = "../../tests/common/faults.rs"]
+#[allow(dead_code)] // The random moments are the fault-injection tests'.
+mod faults;
+
+use faults::{assert_exactly_once, published};
+
+fn strom() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_strom"))
+}
+
+/// A scratch directory of this test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strom-cluster-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A local cluster, killed (with its TaskManagers, which lose their JobManager) when
+/// dropped.
+struct Cluster {
+    process: Child,
+    rest: String,
+    taskmanagers: Vec<u32>,
+}
+
+impl Cluster {
+    fn start(taskmanagers: usize) -> Cluster {
+        let mut process = strom()
+            .args(["cluster", "--bind", "127.0.0.1:0", "--rest", "127.0.0.1:0"])
+            .args(["--slot-timeout", "1s", "--heartbeat-timeout", "3s"])
+            .arg("--taskmanagers")
+            .arg(taskmanagers.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (lines, received) = mpsc::channel();
+        let stdout = process.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let mut rest = None;
+        let mut pids = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while rest.is_none() || pids.len() < taskmanagers {
+            let line = received
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("the cluster did not start");
+            if let Some(url) = line.strip_prefix("strom: JobManager REST interface at ") {
+                rest = Some(url.to_owned());
+            }
+            if let Some(pid) = line
+                .strip_prefix("strom: TaskManager process ")
+                .and_then(|l| l.strip_suffix(" started"))
+            {
+                pids.push(pid.parse().unwrap());
+            }
+        }
+        let cluster = Cluster {
+            process,
+            rest: rest.unwrap(),
+            taskmanagers: pids,
+        };
+        let client = cluster.client();
+        wait_for("the TaskManagers to register", || {
+            let overview: Value = client.get("/v1/overview").unwrap();
+            overview["taskmanagers"] == taskmanagers
+        });
+        cluster
+    }
+
+    fn client(&self) -> RestClient {
+        RestClient::new(&self.rest)
+    }
+
+    /// `strom run` against this cluster.
+    fn run(&self, options: &[&str], job: &[&str]) -> Output {
+        strom()
+            .arg("run")
+            .arg("--jobmanager")
+            .arg(&self.rest)
+            .args(options)
+            .args(job)
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn succeeded(output: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    text
+}
+
+/// What the catalog's `window-counts` publishes for `events` events: `key,window,count`
+/// of event `i` at `(i / 1000) * 10` ms with key `i % 10`, in 1 s windows.
+fn expected_window_counts(events: u64) -> BTreeMap<String, u32> {
+    let mut counts: BTreeMap<(u64, i64), u64> = BTreeMap::new();
+    for i in 0..events {
+        let ts = (i / 1000) as i64 * 10;
+        *counts.entry((i % 10, ts - ts % 1000)).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((key, start), n)| (format!("/{key},{start},{n}"), 1))
+        .collect()
+}
+
+fn assert_published_exactly(out: &Path, expected: &BTreeMap<String, u32>) {
+    let (got, strays) = published(out);
+    assert!(strays.is_empty(), "stray files: {strays:?}");
+    assert_exactly_once(&got, expected, "published");
+}
+
+#[test]
+fn a_compiled_job_over_three_taskmanagers_publishes_the_results_of_one_process() {
+    let dir = scratch("compiled");
+    let cluster = Cluster::start(3);
+    let out = dir.join("out");
+    let output = cluster.run(
+        &[
+            "-p",
+            "3",
+            "--checkpoints",
+            dir.join("chk").to_str().unwrap(),
+        ],
+        &["window-counts", out.to_str().unwrap(), "2000000"],
+    );
+    let text = succeeded(&output);
+    assert!(text.contains("FINISHED after 0 restarts"), "{text}");
+    assert_published_exactly(&out, &expected_window_counts(2_000_000));
+    // Each of the three sink instances ran, and published, in its own TaskManager.
+    let instances: std::collections::BTreeSet<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("part-"))
+        .map(|name| name.split('-').take(2).collect::<Vec<_>>().join("-"))
+        .collect();
+    assert_eq!(
+        instances.into_iter().collect::<Vec<_>>(),
+        ["part-0", "part-1", "part-2"]
+    );
+    let jobs = cluster.client().jobs().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, "FINISHED");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sql_job_on_the_cluster_publishes_what_it_publishes_in_one_process() {
+    let dir = scratch("sql");
+    let input = dir.join("bids.csv");
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    for i in 0..200_000u64 {
+        let ms = 1_704_067_200_000 + i as i64 * 3;
+        let seconds = ms / 1000;
+        let (h, m, s) = ((seconds / 3600) % 24, (seconds / 60) % 60, seconds % 60);
+        writeln!(
+            csv,
+            "{},{},2024-01-01 {h:02}:{m:02}:{s:02}.{:03}",
+            i % 89,
+            i % 700,
+            ms % 1000
+        )
+        .unwrap();
+    }
+    csv.flush().unwrap();
+    drop(csv);
+    let script = |out: &Path| {
+        format!(
+            "CREATE TABLE bids (auction BIGINT, price BIGINT, ts TIMESTAMP(3),
+               WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+             CREATE TABLE out (auction BIGINT, window_end TIMESTAMP(3), n BIGINT, top BIGINT)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+             INSERT INTO out SELECT auction, window_end, COUNT(*), MAX(price)
+             FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+             GROUP BY auction, window_start, window_end;",
+            input.display(),
+            out.display()
+        )
+    };
+    // One process.
+    let alone = dir.join("alone");
+    let alone_script = dir.join("alone.sql");
+    std::fs::write(&alone_script, script(&alone)).unwrap();
+    let output = strom()
+        .args(["sql", "-p", "2", "-f"])
+        .arg(&alone_script)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let (expected, _) = published(&alone);
+    assert!(expected.len() > 5_000, "{}", expected.len());
+
+    // The cluster: the same text, planned in every process.
+    let cluster = Cluster::start(2);
+    let spread = dir.join("spread");
+    let spread_script = dir.join("spread.sql");
+    std::fs::write(&spread_script, script(&spread)).unwrap();
+    let output = cluster.run(
+        &[
+            "-p",
+            "2",
+            "--checkpoints",
+            dir.join("chk").to_str().unwrap(),
+        ],
+        &["sql", &format!("@{}", spread_script.display())],
+    );
+    succeeded(&output);
+    assert_published_exactly(&spread, &expected);
+
+    // A script the cluster cannot run is refused at submission, with the reason.
+    let refused = cluster.run(
+        &[],
+        &[
+            "sql",
+            "CREATE TABLE t (a BIGINT) WITH ('connector' = 'print');",
+        ],
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("no INSERT INTO"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_once() {
+    let dir = scratch("failover");
+    let cluster = Cluster::start(3);
+    let (out, checkpoints) = (dir.join("out"), dir.join("chk"));
+    // 900,000 events at 60,000 per second in each of 3 source instances: 5 s.
+    let output = cluster.run(
+        &[
+            "-p",
+            "3",
+            "--detached",
+            "--checkpoints",
+            checkpoints.to_str().unwrap(),
+            "--checkpoint-interval",
+            "100ms",
+        ],
+        &["window-counts", out.to_str().unwrap(), "900000", "60000"],
+    );
+    succeeded(&output);
+    let client = cluster.client();
+    wait_for("two checkpoints", || {
+        std::fs::read_dir(&checkpoints)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
+                    .count()
+                    >= 2
+            })
+            .unwrap_or(false)
+    });
+    let victim = cluster.taskmanagers[1];
+    let killed = Command::new("kill")
+        .args(["-KILL", &victim.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait_for("the job to end", || {
+        let job: Value = client.get("/v1/jobs/1").unwrap();
+        job["outcome"].is_object()
+    });
+    let job: Value = client.get("/v1/jobs/1").unwrap();
+    assert_eq!(job["status"], "FINISHED", "{job}");
+    assert!(job["outcome"]["restarts"].as_u64().unwrap() >= 1, "{job}");
+    assert_published_exactly(&out, &expected_window_counts(900_000));
+    let overview: Value = client.get("/v1/overview").unwrap();
+    assert_eq!(
+        overview["taskmanagers"], 2,
+        "the killed TaskManager is gone: {overview}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_rest_interface_submits_inspects_savepoints_stops_and_cancels_jobs() {
+    let dir = scratch("rest");
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+
+    let overview: Value = client.get("/v1/overview").unwrap();
+    assert_eq!(overview["slots_total"], 2);
+    let openapi: Value = client.get("/v1/openapi.json").unwrap();
+    assert_eq!(openapi["openapi"], "3.0.3");
+    for path in ["/v1/jobs", "/v1/jobs/{id}/savepoint", "/metrics"] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} is not described"
+        );
+    }
+    let catalog: Value = client.get("/v1/catalog").unwrap();
+    assert!(catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["name"] == "window-counts"));
+
+    // Bad requests get errors for people.
+    let unknown = client.post::<Value>("/v1/jobs", &serde_json::json!({ "entry": "nope" }));
+    assert!(unknown.unwrap_err().contains("holds no job `nope`"));
+    let malformed = client.post::<Value>("/v1/jobs", &serde_json::json!({ "args": [] }));
+    assert!(malformed.unwrap_err().contains("HTTP 400"));
+    let missing = client.get::<Value>("/v1/jobs/42");
+    assert!(missing.unwrap_err().contains("there is no job 42"));
+
+    // A long job: live metrics, a savepoint, then a stop with a savepoint.
+    let submit = |out: &str| {
+        let spec = serde_json::json!({
+            "entry": "window-counts",
+            "args": [dir.join(out).to_str().unwrap(), "100000000", "20000"],
+            "settings": {
+                "parallelism": 2,
+                "checkpoint_dir": dir.join(format!("{out}-chk")),
+                "checkpoint_interval_ms": 100
+            }
+        });
+        client.post::<Value>("/v1/jobs", &spec).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let long = submit("long");
+    wait_for("metrics from the TaskManagers", || {
+        let metrics: Value = client.get(&format!("/v1/jobs/{long}/metrics")).unwrap();
+        metrics
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["stage"] == 0 && m["records_out"].as_u64().unwrap() > 0)
+    });
+    let job: Value = client.get(&format!("/v1/jobs/{long}")).unwrap();
+    assert_eq!(job["status"], "RUNNING");
+    assert!(job["plan"].as_str().unwrap().contains("window"), "{job}");
+    let prometheus = ureq::get(format!("{}/metrics", cluster.rest))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(prometheus.contains("strom_taskmanagers 2"), "{prometheus}");
+    assert!(
+        prometheus.contains(&format!("strom_records_out_total{{job_id=\"{long}\"")),
+        "{prometheus}"
+    );
+    let savepoint: Value = client
+        .post(&format!("/v1/jobs/{long}/savepoint"), &())
+        .unwrap();
+    let first = savepoint["savepoint"].as_u64().unwrap();
+    let stopped: Value = client.post(&format!("/v1/jobs/{long}/stop"), &()).unwrap();
+    assert!(stopped["savepoint"].as_u64().unwrap() > first);
+    let job: Value = client.get(&format!("/v1/jobs/{long}")).unwrap();
+    assert_eq!(job["status"], "STOPPED", "{job}");
+    let again = client.post::<Value>(&format!("/v1/jobs/{long}/stop"), &());
+    assert!(again.unwrap_err().contains("the job has ended"));
+
+    // Another long job, cancelled from the CLI.
+    let other = submit("other");
+    wait_for("the second job to run", || {
+        let job: Value = client.get(&format!("/v1/jobs/{other}")).unwrap();
+        job["status"] == "RUNNING"
+    });
+    let output = strom()
+        .args(["cancel", &other.to_string(), "--jobmanager", &cluster.rest])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let list = strom()
+        .args(["list", "--jobmanager", &cluster.rest])
+        .output()
+        .unwrap();
+    let list = succeeded(&list);
+    assert!(
+        list.contains("STOPPED") && list.contains("CANCELED"),
+        "{list}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

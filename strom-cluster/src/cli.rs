@@ -1,0 +1,367 @@
+//! The cluster's commands of the `strom` CLI (clap): the roles (`jobmanager`,
+//! `taskmanager`, and `cluster`, a JobManager with TaskManager processes in one command)
+//! and the client commands (`run`, `list`, `savepoint`, `stop`, `cancel`) that talk to a
+//! JobManager's REST interface.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+
+use crate::client::RestClient;
+use crate::job::{JobCatalog, JobSettings, JobSpec};
+use crate::jobmanager::{rest, JobManager, JobManagerOptions};
+use crate::taskmanager::{run_taskmanager, TaskManagerOptions};
+
+/// The JobManager the client commands talk to, unless `--jobmanager` says otherwise.
+const DEFAULT_REST: &str = "http://127.0.0.1:8081";
+
+/// The cluster's commands.
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Starts a JobManager: TaskManagers register with it, jobs are submitted to its REST
+    /// interface.
+    Jobmanager(JobManagerArgs),
+    /// Starts a TaskManager that offers slots to a JobManager.
+    Taskmanager(TaskManagerArgs),
+    /// Starts a JobManager here and TaskManager processes beside it (a local cluster).
+    Cluster(ClusterArgs),
+    /// Submits a job of this binary's catalog and follows it until it ends.
+    Run(RunArgs),
+    /// Lists the JobManager's jobs.
+    List(ClientArgs),
+    /// Takes a savepoint of a job.
+    Savepoint(JobArgs),
+    /// Stops a job with a savepoint.
+    Stop(JobArgs),
+    /// Cancels a job at once, without a savepoint.
+    Cancel(JobArgs),
+}
+
+/// Options of `jobmanager`.
+#[derive(Args, Debug)]
+pub struct JobManagerArgs {
+    /// Where TaskManagers connect (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:6123", value_name = "ADDR")]
+    pub bind: String,
+    /// Where the REST interface listens (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
+    pub rest: String,
+    /// A TaskManager whose heartbeats stop for this long is lost (e.g. 5s).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub heartbeat_timeout: Duration,
+    /// How long a run waits for as many slots as its widest stage has instances; after
+    /// that it starts on the slots there are, several instances to a slot (e.g. 10s).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub slot_timeout: Duration,
+}
+
+/// Options of `taskmanager`.
+#[derive(Args, Debug)]
+pub struct TaskManagerArgs {
+    /// The JobManager's address for TaskManagers.
+    #[arg(long, default_value = "127.0.0.1:6123", value_name = "ADDR")]
+    pub jobmanager: String,
+    /// Slots offered (workers for the runs of jobs).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub slots: usize,
+    /// Where the data channels listen (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub bind: String,
+}
+
+/// Options of `cluster`.
+#[derive(Args, Debug)]
+pub struct ClusterArgs {
+    /// How many TaskManager processes to start.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub taskmanagers: usize,
+    /// Slots of each TaskManager.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub slots: usize,
+    /// The JobManager's options.
+    #[command(flatten)]
+    pub jobmanager: JobManagerArgs,
+}
+
+/// Where the JobManager's REST interface is.
+#[derive(Args, Debug)]
+pub struct ClientArgs {
+    /// The JobManager's REST address (also `STROM_JOBMANAGER`).
+    #[arg(long, env = "STROM_JOBMANAGER", default_value = DEFAULT_REST, value_name = "URL")]
+    pub jobmanager: String,
+}
+
+/// A job of the JobManager.
+#[derive(Args, Debug)]
+pub struct JobArgs {
+    /// The job's id (see `strom list`).
+    pub id: u64,
+    /// Where the JobManager is.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Options of `run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The job: an entry of the binary's catalog (`strom run --list` shows them).
+    #[arg(required_unless_present = "list")]
+    pub entry: Option<String>,
+    /// The job's arguments; `@FILE` stands for the contents of FILE (a SQL script, say).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Lists the jobs of the catalog.
+    #[arg(long)]
+    pub list: bool,
+    /// How the job runs.
+    #[command(flatten)]
+    pub job: JobOptions,
+    /// Returns once the job is submitted, without following it.
+    #[arg(long)]
+    pub detached: bool,
+    /// Where the JobManager is.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// How a job runs: the options of `strom run` and `strom sql`.
+#[derive(Args, Clone, Debug)]
+pub struct JobOptions {
+    /// Instances of every operator.
+    #[arg(short = 'p', long, default_value_t = 1, value_name = "N")]
+    pub parallelism: usize,
+    /// Checkpoints into this directory, and resumes from it: a job started again with the
+    /// same directory continues where it stopped, exactly once. On a cluster every
+    /// process must reach it, and a failed run restarts from its latest checkpoint.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoints: Option<PathBuf>,
+    /// How often to checkpoint, with `--checkpoints` (e.g. 500ms, 10s, 1min).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    pub checkpoint_interval: Duration,
+    /// Starts from this checkpoint or savepoint of `--checkpoints` instead of the latest
+    /// one.
+    #[arg(long, value_name = "ID", requires = "checkpoints")]
+    pub resume_from: Option<u64>,
+}
+
+/// Parses `500ms`, `10s`, `2min`, `1h` or a number of milliseconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s or 1min"))?;
+    let ms = match unit.trim() {
+        "" | "ms" => n,
+        "s" => n * 1000,
+        "min" | "m" => n * 60_000,
+        "h" => n * 3_600_000,
+        other => return Err(format!("unknown unit `{other}`: use ms, s, min or h")),
+    };
+    if ms == 0 {
+        return Err("the interval must be positive".into());
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+impl ClusterCommand {
+    /// Runs the command with the jobs of `catalog`; an error is a message for people.
+    pub fn run(self, catalog: JobCatalog) -> Result<(), String> {
+        let catalog = Arc::new(catalog);
+        match self {
+            ClusterCommand::Jobmanager(args) => {
+                let jobmanager = start_jobmanager(catalog, &args)?;
+                wait_forever(jobmanager, Vec::new())
+            }
+            ClusterCommand::Taskmanager(args) => run_taskmanager(
+                catalog,
+                TaskManagerOptions {
+                    jobmanager: args.jobmanager,
+                    slots: args.slots,
+                    bind: args.bind,
+                },
+            ),
+            ClusterCommand::Cluster(args) => {
+                let jobmanager = start_jobmanager(catalog, &args.jobmanager)?;
+                let exe = std::env::current_exe()
+                    .map_err(|e| format!("cannot find this program to start TaskManagers: {e}"))?;
+                let mut children = Vec::new();
+                for _ in 0..args.taskmanagers {
+                    let child = Command::new(&exe)
+                        .arg("taskmanager")
+                        .arg("--jobmanager")
+                        .arg(jobmanager.taskmanager_address().to_string())
+                        .arg("--slots")
+                        .arg(args.slots.to_string())
+                        .spawn()
+                        .map_err(|e| format!("cannot start a TaskManager: {e}"))?;
+                    println!("strom: TaskManager process {} started", child.id());
+                    children.push(child);
+                }
+                wait_forever(jobmanager, children)
+            }
+            ClusterCommand::Run(args) => submit_and_follow(&catalog, args),
+            ClusterCommand::List(client) => {
+                let jobs = RestClient::new(&client.jobmanager).jobs()?;
+                println!("{:>4}  {:<10}  NAME", "ID", "STATUS");
+                for job in jobs {
+                    println!("{:>4}  {:<10}  {}", job.id, job.status, job.name);
+                }
+                Ok(())
+            }
+            ClusterCommand::Savepoint(job) => {
+                eprintln!("strom: taking a savepoint of job {} ...", job.id);
+                let answer: serde_json::Value = RestClient::new(&job.client.jobmanager)
+                    .post(&format!("/v1/jobs/{}/savepoint", job.id), &())?;
+                println!("savepoint {}", answer["savepoint"]);
+                Ok(())
+            }
+            ClusterCommand::Stop(job) => {
+                eprintln!("strom: stopping job {} with a savepoint ...", job.id);
+                let answer: serde_json::Value = RestClient::new(&job.client.jobmanager)
+                    .post(&format!("/v1/jobs/{}/stop", job.id), &())?;
+                println!("stopped with savepoint {}", answer["savepoint"]);
+                Ok(())
+            }
+            ClusterCommand::Cancel(job) => {
+                let _: serde_json::Value = RestClient::new(&job.client.jobmanager)
+                    .post(&format!("/v1/jobs/{}/cancel", job.id), &())?;
+                println!("job {} canceled", job.id);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn start_jobmanager(
+    catalog: Arc<JobCatalog>,
+    args: &JobManagerArgs,
+) -> Result<Arc<JobManager>, String> {
+    let options = JobManagerOptions {
+        bind: args.bind.clone(),
+        rest: args.rest.clone(),
+        heartbeat_timeout: args.heartbeat_timeout,
+        slot_timeout: args.slot_timeout,
+        ..JobManagerOptions::default()
+    };
+    let jobmanager = JobManager::start(catalog, &options)?;
+    let rest = rest::serve(Arc::clone(&jobmanager), &options.rest)?;
+    // Scripts and tests read these two lines to find the JobManager.
+    println!("strom: JobManager REST interface at http://{rest}");
+    println!(
+        "strom: JobManager accepts TaskManagers at {}",
+        jobmanager.taskmanager_address()
+    );
+    Ok(jobmanager)
+}
+
+/// Serves until the process is killed; TaskManager processes started here end with it
+/// (they lose their JobManager).
+fn wait_forever(_jobmanager: Arc<JobManager>, mut children: Vec<Child>) -> Result<(), String> {
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        children.retain_mut(|child| match child.try_wait() {
+            Ok(Some(status)) => {
+                eprintln!("strom: TaskManager process {} ended: {status}", child.id());
+                false
+            }
+            _ => true,
+        });
+    }
+}
+
+/// `strom run`: submits the job and, unless detached, prints its status as it changes
+/// until it ends; fails if it failed or was canceled.
+fn submit_and_follow(catalog: &JobCatalog, args: RunArgs) -> Result<(), String> {
+    if args.list {
+        for (name, about) in catalog.entries() {
+            println!("{name:<16} {about}");
+        }
+        return Ok(());
+    }
+    let entry = args.entry.ok_or("name the job to run")?;
+    let job_args = args
+        .args
+        .iter()
+        .map(|arg| match arg.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read `{path}` (an argument `@FILE`): {e}")),
+            None => Ok(arg.clone()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = &args.job;
+    let checkpoint_dir = match &options.checkpoints {
+        // Every process must find it under the same name.
+        Some(dir) => Some(std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?),
+        None => None,
+    };
+    let spec = JobSpec {
+        entry,
+        args: job_args,
+        settings: JobSettings {
+            parallelism: options.parallelism,
+            checkpoint_dir,
+            checkpoint_interval_ms: options.checkpoint_interval.as_millis() as u64,
+            resume_from: options.resume_from,
+            ..JobSettings::default()
+        },
+    };
+    let client = RestClient::new(&args.client.jobmanager);
+    let id = client.submit(&spec)?;
+    println!("Job {id} submitted");
+    if args.detached {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let mut last = String::new();
+    loop {
+        let job = client.job(id)?;
+        if job.status != last {
+            eprintln!(
+                "strom: [{:>6.1}s] job {id} ({}) is {}",
+                started.elapsed().as_secs_f64(),
+                job.name,
+                job.status
+            );
+            last = job.status.clone();
+        }
+        if let Some(outcome) = &job.outcome {
+            return match job.status.as_str() {
+                "FINISHED" | "STOPPED" => {
+                    println!(
+                        "Job {id} {} after {} restarts",
+                        job.status, outcome["restarts"]
+                    );
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "job {id} {}: {}",
+                    job.status,
+                    outcome["error"].as_str().unwrap_or("no reason given")
+                )),
+            };
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1min"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("1 fortnight").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+}

@@ -1,0 +1,368 @@
+//! The JobManager role: the registry of TaskManagers ([`registry`]), the jobs submitted
+//! to it (Flink's Dispatcher, with a JobMaster per job: each job's handle runs its
+//! restart loop and checkpoint controller here while its parts run on the
+//! TaskManagers), and the REST interface ([`rest`]).
+
+mod registry;
+pub mod rest;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use stream_runtime::{JobHandle, JobStatus};
+
+use crate::job::{JobCatalog, JobSpec};
+use crate::lock;
+use registry::Registry;
+
+/// How a JobManager starts.
+#[derive(Clone, Debug)]
+pub struct JobManagerOptions {
+    /// Where TaskManagers connect (`host:port`; port 0: any free port).
+    pub bind: String,
+    /// Where the REST interface listens.
+    pub rest: String,
+    /// How often TaskManagers send heartbeats.
+    pub heartbeat: Duration,
+    /// A TaskManager whose heartbeats stop for this long is lost.
+    pub heartbeat_timeout: Duration,
+    /// How long a run waits for enough slots before it starts on fewer (at least one
+    /// TaskManager must have registered by then).
+    pub slot_timeout: Duration,
+}
+
+impl Default for JobManagerOptions {
+    fn default() -> Self {
+        JobManagerOptions {
+            bind: "127.0.0.1:6123".into(),
+            rest: "127.0.0.1:8081".into(),
+            heartbeat: Duration::from_millis(500),
+            heartbeat_timeout: Duration::from_secs(5),
+            slot_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A job submitted to the JobManager.
+struct JobEntry {
+    name: String,
+    spec: JobSpec,
+    plan: String,
+    submitted_ms: u64,
+    /// The running job; `None` once it ended (or while a stop holds it).
+    handle: Arc<Mutex<Option<JobHandle>>>,
+    /// How it ended.
+    outcome: Arc<Mutex<Option<JobOutcome>>>,
+}
+
+/// How a job ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobOutcome {
+    /// `FINISHED`, `STOPPED`, `CANCELED` or `FAILED`.
+    pub status: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// How many times it restarted.
+    pub restarts: u32,
+    /// The savepoint it stopped with.
+    pub savepoint: Option<u64>,
+}
+
+/// A job as the REST interface shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobInfo {
+    /// Its id in this JobManager.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// `CREATED`, `RUNNING`, `RESTARTING`, `STOPPING`, `FINISHED`, `STOPPED`,
+    /// `CANCELED` or `FAILED`.
+    pub status: String,
+    /// The submission.
+    pub spec: JobSpec,
+    /// The job plan: stages, operators, exchanges.
+    pub plan: String,
+    /// When it was submitted, in milliseconds since the Unix epoch.
+    pub submitted_ms: u64,
+    /// How it ended, once it did.
+    pub outcome: Option<JobOutcome>,
+}
+
+/// A TaskManager as the REST interface shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskManagerInfo {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// Where its data channels listen.
+    pub data: SocketAddr,
+    /// Its slots.
+    pub slots: usize,
+    /// Milliseconds since its last heartbeat.
+    pub last_heartbeat_ms: u64,
+    /// Seconds since it registered.
+    pub uptime_s: u64,
+}
+
+/// A running JobManager.
+pub struct JobManager {
+    registry: Arc<Registry>,
+    catalog: Arc<JobCatalog>,
+    jobs: Mutex<BTreeMap<u64, JobEntry>>,
+    next_job: AtomicU64,
+    taskmanagers: SocketAddr,
+}
+
+impl JobManager {
+    /// Starts a JobManager: listens for TaskManagers at `options.bind` (the REST
+    /// interface is started by [`rest::serve`]).
+    pub fn start(
+        catalog: Arc<JobCatalog>,
+        options: &JobManagerOptions,
+    ) -> Result<Arc<Self>, String> {
+        let listener = TcpListener::bind(options.bind.as_str())
+            .map_err(|e| format!("cannot listen for TaskManagers on {}: {e}", options.bind))?;
+        let taskmanagers = listener.local_addr().map_err(|e| e.to_string())?;
+        let registry = Registry::new(
+            options.heartbeat,
+            options.heartbeat_timeout,
+            options.slot_timeout,
+        );
+        let accepting = Arc::clone(&registry);
+        std::thread::Builder::new()
+            .name("strom-jm-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let registry = Arc::clone(&accepting);
+                    let _ = std::thread::Builder::new()
+                        .name("strom-jm-taskmanager".into())
+                        .spawn(move || registry.serve(stream));
+                }
+            })
+            .map_err(|e| format!("cannot start the JobManager: {e}"))?;
+        let watching = Arc::clone(&registry);
+        std::thread::Builder::new()
+            .name("strom-jm-heartbeats".into())
+            .spawn(move || loop {
+                std::thread::sleep(watching.heartbeat);
+                watching.check_heartbeats();
+            })
+            .map_err(|e| format!("cannot start the JobManager: {e}"))?;
+        Ok(Arc::new(JobManager {
+            registry,
+            catalog,
+            jobs: Mutex::new(BTreeMap::new()),
+            next_job: AtomicU64::new(1),
+            taskmanagers,
+        }))
+    }
+
+    /// Where TaskManagers connect.
+    pub fn taskmanager_address(&self) -> SocketAddr {
+        self.taskmanagers
+    }
+
+    /// The jobs this binary can run: name and description.
+    pub fn catalog(&self) -> Vec<(String, String)> {
+        self.catalog
+            .entries()
+            .map(|(n, a)| (n.to_owned(), a.to_owned()))
+            .collect()
+    }
+
+    /// Submits a job; returns its id once it is started (its runs wait for slots).
+    pub fn submit(&self, spec: JobSpec) -> Result<u64, String> {
+        let job = self.catalog.build(&spec)?;
+        let id = self.next_job.fetch_add(1, Ordering::SeqCst);
+        let plan = job.plan().to_string();
+        let runs = self.registry.runs_of(id, spec.clone());
+        let name = format!("{}#{id}", spec.entry);
+        let handle = job
+            .named(name.clone())
+            .start_distributed(spec.settings.config(), runs);
+        let handle = Arc::new(Mutex::new(Some(handle)));
+        let outcome = Arc::new(Mutex::new(None));
+        watch(Arc::clone(&handle), Arc::clone(&outcome))?;
+        let submitted_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        lock(&self.jobs).insert(
+            id,
+            JobEntry {
+                name,
+                spec,
+                plan,
+                submitted_ms,
+                handle,
+                outcome,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Every job, oldest first.
+    pub fn jobs(&self) -> Vec<JobInfo> {
+        let ids: Vec<u64> = lock(&self.jobs).keys().copied().collect();
+        ids.into_iter().filter_map(|id| self.job(id)).collect()
+    }
+
+    /// Job `id`.
+    pub fn job(&self, id: u64) -> Option<JobInfo> {
+        let jobs = lock(&self.jobs);
+        let entry = jobs.get(&id)?;
+        let outcome = lock(&entry.outcome).clone();
+        let status = match (&outcome, lock(&entry.handle).as_ref()) {
+            (Some(outcome), _) => outcome.status.clone(),
+            (None, Some(handle)) => status_name(handle.status()).to_owned(),
+            (None, None) => "STOPPING".to_owned(),
+        };
+        Some(JobInfo {
+            id,
+            name: entry.name.clone(),
+            status,
+            spec: entry.spec.clone(),
+            plan: entry.plan.clone(),
+            submitted_ms: entry.submitted_ms,
+            outcome,
+        })
+    }
+
+    /// The live counters of job `id`'s instances, from the TaskManagers' heartbeats.
+    pub fn metrics(&self, id: u64) -> Vec<rest::InstanceMetrics> {
+        self.registry
+            .job_metrics(id)
+            .into_iter()
+            .map(|(run, stage, index, operators, m)| {
+                rest::InstanceMetrics::new(run, stage, index, operators, &m)
+            })
+            .collect()
+    }
+
+    /// The registered TaskManagers.
+    pub fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
+        self.registry.taskmanagers(|tms| {
+            tms.iter()
+                .map(|(&id, tm)| TaskManagerInfo {
+                    id,
+                    name: tm.name.clone(),
+                    data: tm.data,
+                    slots: tm.slots,
+                    last_heartbeat_ms: tm.last_heartbeat.elapsed().as_millis() as u64,
+                    uptime_s: tm.registered.elapsed().as_secs(),
+                })
+                .collect()
+        })
+    }
+
+    fn entry<R>(&self, id: u64, f: impl FnOnce(&JobEntry) -> R) -> Result<R, String> {
+        lock(&self.jobs)
+            .get(&id)
+            .map(f)
+            .ok_or_else(|| format!("there is no job {id}"))
+    }
+
+    /// Takes a savepoint of job `id`; returns its id once it is complete.
+    pub fn savepoint(&self, id: u64) -> Result<u64, String> {
+        let handle = self.entry(id, |e| Arc::clone(&e.handle))?;
+        let guard = lock(&handle);
+        let running = guard.as_ref().ok_or("the job has ended")?;
+        running.savepoint().map_err(|e| e.to_string())
+    }
+
+    /// Stops job `id` with a savepoint (Flink's `stop`); returns the savepoint's id.
+    pub fn stop(&self, id: u64) -> Result<u64, String> {
+        let (handle, outcome) =
+            self.entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.outcome)))?;
+        let running = lock(&handle).take().ok_or("the job has ended")?;
+        match running.stop_with_savepoint() {
+            Ok((savepoint, report)) => {
+                *lock(&outcome) = Some(JobOutcome {
+                    status: "STOPPED".into(),
+                    error: None,
+                    restarts: report.restarts,
+                    savepoint: Some(savepoint),
+                });
+                Ok(savepoint)
+            }
+            Err((error, running)) => {
+                *lock(&handle) = Some(running);
+                Err(error.to_string())
+            }
+        }
+    }
+
+    /// Cancels job `id` (Flink's `cancel`): it ends at once, without a savepoint.
+    pub fn cancel(&self, id: u64) -> Result<(), String> {
+        let (handle, outcome) =
+            self.entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.outcome)))?;
+        let running = lock(&handle).take().ok_or("the job has ended")?;
+        let restarts = match running.cancel() {
+            Ok(report) => report.restarts,
+            Err(_) => 0,
+        };
+        *lock(&outcome) = Some(JobOutcome {
+            status: "CANCELED".into(),
+            error: None,
+            restarts,
+            savepoint: None,
+        });
+        Ok(())
+    }
+}
+
+/// Records how the job behind `handle` ends, once it ends by itself.
+fn watch(
+    handle: Arc<Mutex<Option<JobHandle>>>,
+    outcome: Arc<Mutex<Option<JobOutcome>>>,
+) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name("strom-jm-job".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(20));
+            let mut guard = lock(&handle);
+            // A stop or cancel takes the handle, and records the outcome itself.
+            let Some(running) = guard.take_if(|h| h.is_finished()) else {
+                if guard.is_none() {
+                    return;
+                }
+                continue;
+            };
+            drop(guard);
+            let status = status_name(running.status());
+            *lock(&outcome) = Some(match running.join() {
+                Ok(report) => JobOutcome {
+                    status: status.into(),
+                    error: None,
+                    restarts: report.restarts,
+                    savepoint: None,
+                },
+                Err(e) => JobOutcome {
+                    status: "FAILED".into(),
+                    error: Some(e.to_string()),
+                    restarts: 0,
+                    savepoint: None,
+                },
+            });
+            return;
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot watch the job: {e}"))
+}
+
+/// Flink's name of a job status.
+pub fn status_name(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Created => "CREATED",
+        JobStatus::Running => "RUNNING",
+        JobStatus::StoppingOnCheckpoint | JobStatus::Stopping { .. } => "STOPPING",
+        JobStatus::Restarting { .. } => "RESTARTING",
+        JobStatus::Finished => "FINISHED",
+        JobStatus::Stopped => "STOPPED",
+        JobStatus::Failed => "FAILED",
+    }
+}

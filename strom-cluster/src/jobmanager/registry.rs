@@ -1,0 +1,462 @@
+//! The JobManager's registry of TaskManagers (Flink's ResourceManager and slot pool) and
+//! of the runs deployed on them: it serves each TaskManager's connection, notices a lost
+//! one (its connection ends, or its heartbeats stop), and implements [`RemoteRuns`] for
+//! each job: allocation of slots, deployment of parts, the relay of commands and
+//! events, and the end of a run once every part has ended or been lost.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufReader;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use stream_core::{ErrorKind, StreamError};
+use stream_runtime::control::TaskCommand;
+use stream_runtime::distributed::{ProcessSlots, RemoteRuns, RunDeployment, TaskEvents};
+use stream_runtime::executor::TaskMetrics;
+use stream_runtime::job::TaskReport;
+
+use crate::job::JobSpec;
+use crate::lock;
+use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
+
+/// A TaskManager as the JobManager sees it.
+pub(crate) struct TaskManagerEntry {
+    pub name: String,
+    pub data: SocketAddr,
+    pub slots: usize,
+    pub registered: Instant,
+    pub last_heartbeat: Instant,
+    /// The counters of its parts' instances, as of its last heartbeat.
+    pub metrics: Vec<(u64, usize, usize, String, TaskMetrics)>,
+    connection: Arc<Mutex<TcpStream>>,
+}
+
+impl TaskManagerEntry {
+    fn send(&self, message: &ToTaskManager) -> std::io::Result<()> {
+        send(&mut *lock(&self.connection), message)
+    }
+}
+
+/// A part of a run, on a TaskManager.
+enum PartState {
+    Running,
+    Ended(Result<Vec<TaskReport>, RemoteError>),
+}
+
+/// A run deployed on TaskManagers.
+struct RunState {
+    /// The job (its id in the JobManager).
+    job: u64,
+    /// Each part's TaskManager, and how it is doing.
+    parts: Vec<(u64, PartState)>,
+    events: TaskEvents,
+    /// The first failure of a part.
+    failure: Option<RemoteError>,
+}
+
+#[derive(Default)]
+struct State {
+    taskmanagers: BTreeMap<u64, TaskManagerEntry>,
+    runs: HashMap<u64, RunState>,
+    next_taskmanager: u64,
+}
+
+/// The TaskManagers and the runs on them.
+pub(crate) struct Registry {
+    state: Mutex<State>,
+    changed: Condvar,
+    next_run: AtomicU64,
+    /// How often TaskManagers send heartbeats.
+    pub heartbeat: Duration,
+    /// A TaskManager whose heartbeats stop for this long is lost.
+    pub heartbeat_timeout: Duration,
+    /// How long a run waits for enough slots before it starts on fewer.
+    pub slot_timeout: Duration,
+}
+
+impl Registry {
+    pub fn new(
+        heartbeat: Duration,
+        heartbeat_timeout: Duration,
+        slot_timeout: Duration,
+    ) -> Arc<Self> {
+        Arc::new(Registry {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            next_run: AtomicU64::new(1),
+            heartbeat,
+            heartbeat_timeout,
+            slot_timeout,
+        })
+    }
+
+    /// Reads `f` of the registered TaskManagers.
+    pub fn taskmanagers<R>(&self, f: impl FnOnce(&BTreeMap<u64, TaskManagerEntry>) -> R) -> R {
+        f(&lock(&self.state).taskmanagers)
+    }
+
+    /// The latest counters of the instances of `job`'s runs in progress, from every
+    /// TaskManager's last heartbeat: `(run, stage, instance, operators, counters)`.
+    pub fn job_metrics(&self, job: u64) -> Vec<(u64, usize, usize, String, TaskMetrics)> {
+        let state = lock(&self.state);
+        let mut metrics: Vec<_> = state
+            .taskmanagers
+            .values()
+            .flat_map(|tm| tm.metrics.iter())
+            .filter(|(run, ..)| state.runs.get(run).is_some_and(|r| r.job == job))
+            .cloned()
+            .collect();
+        metrics.sort_by_key(|(run, stage, index, ..)| (*run, *stage, *index));
+        metrics
+    }
+
+    /// Serves the connection of a TaskManager until it ends, then counts it lost.
+    pub fn serve(self: &Arc<Self>, stream: TcpStream) {
+        let peer = stream
+            .peer_addr()
+            .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+        let _ = stream.set_nodelay(true);
+        let Ok(writer) = stream.try_clone() else {
+            return;
+        };
+        let mut reader = BufReader::new(stream);
+        let (name, data, slots) = match receive::<ToJobManager>(&mut reader) {
+            Ok(Some(ToJobManager::Register { name, data, slots })) => (name, data, slots),
+            other => {
+                eprintln!(
+                    "strom: a connection from {peer} did not register as a TaskManager: {other:?}"
+                );
+                return;
+            }
+        };
+        let connection = Arc::new(Mutex::new(writer));
+        let id = {
+            let mut state = lock(&self.state);
+            state.next_taskmanager += 1;
+            let id = state.next_taskmanager;
+            let now = Instant::now();
+            let entry = TaskManagerEntry {
+                name: name.clone(),
+                data,
+                slots: slots.max(1),
+                registered: now,
+                last_heartbeat: now,
+                metrics: Vec::new(),
+                connection: Arc::clone(&connection),
+            };
+            let welcome = ToTaskManager::Welcome {
+                id,
+                heartbeat_ms: self.heartbeat.as_millis() as u64,
+            };
+            if entry.send(&welcome).is_err() {
+                return;
+            }
+            state.taskmanagers.insert(id, entry);
+            id
+        };
+        self.changed.notify_all();
+        eprintln!("strom: TaskManager {id} ({name}, {peer}) registered: {slots} slots, data channels at {data}");
+        let why = loop {
+            match receive::<ToJobManager>(&mut reader) {
+                Ok(Some(message)) => self.on_message(id, message),
+                Ok(None) => break "its connection closed".to_owned(),
+                Err(e) => break format!("its connection failed: {e}"),
+            }
+        };
+        self.lose(id, &why);
+    }
+
+    fn on_message(&self, taskmanager: u64, message: ToJobManager) {
+        let mut state = lock(&self.state);
+        match message {
+            ToJobManager::Heartbeat { metrics } => {
+                if let Some(tm) = state.taskmanagers.get_mut(&taskmanager) {
+                    tm.last_heartbeat = Instant::now();
+                    tm.metrics = metrics;
+                }
+            }
+            ToJobManager::Event { run, event } => {
+                if let Some(run) = state.runs.get(&run) {
+                    run.events.send(event);
+                }
+            }
+            ToJobManager::PartEnded { run, outcome } => {
+                end_part(&mut state, run, taskmanager, outcome);
+                self.changed.notify_all();
+            }
+            ToJobManager::Register { .. } => {}
+        }
+    }
+
+    /// Counts TaskManager `id` lost: its parts end with a failure (which cancels the
+    /// other parts of their runs) and it gets no new ones.
+    pub fn lose(&self, id: u64, why: &str) {
+        let mut state = lock(&self.state);
+        let Some(tm) = state.taskmanagers.remove(&id) else {
+            return;
+        };
+        eprintln!("strom: TaskManager {id} ({}) is lost: {why}", tm.name);
+        let _ = lock(&tm.connection).shutdown(Shutdown::Both);
+        let runs: Vec<u64> = state
+            .runs
+            .iter()
+            .filter(|(_, r)| {
+                r.parts
+                    .iter()
+                    .any(|(t, p)| *t == id && matches!(p, PartState::Running))
+            })
+            .map(|(&run, _)| run)
+            .collect();
+        for run in runs {
+            let outcome = Err(RemoteError {
+                kind: ErrorKind::Io,
+                message: format!("TaskManager {id} ({}) was lost: {why}", tm.name),
+            });
+            end_part(&mut state, run, id, outcome);
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Counts lost every TaskManager whose heartbeats stopped; call periodically.
+    pub fn check_heartbeats(&self) {
+        let late: Vec<u64> = lock(&self.state)
+            .taskmanagers
+            .iter()
+            .filter(|(_, tm)| tm.last_heartbeat.elapsed() > self.heartbeat_timeout)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in late {
+            let why = format!("no heartbeat for {:?}", self.heartbeat_timeout);
+            self.lose(id, &why);
+        }
+    }
+
+    /// The [`RemoteRuns`] of job `job`, submitted as `spec`.
+    pub fn runs_of(self: &Arc<Self>, job: u64, spec: JobSpec) -> Arc<dyn RemoteRuns> {
+        Arc::new(JobRuns {
+            registry: Arc::clone(self),
+            job,
+            spec,
+        })
+    }
+}
+
+/// Records that the part of `run` on `taskmanager` ended; the first failure cancels the
+/// run's other parts.
+fn end_part(
+    state: &mut State,
+    run: u64,
+    taskmanager: u64,
+    outcome: Result<Vec<TaskReport>, RemoteError>,
+) {
+    let State {
+        taskmanagers, runs, ..
+    } = state;
+    let Some(run_state) = runs.get_mut(&run) else {
+        return;
+    };
+    if let (Err(e), None) = (&outcome, &run_state.failure) {
+        run_state.failure = Some(e.clone());
+        let why = format!("another part of the run failed: {}", e.message);
+        for (tm, part) in &run_state.parts {
+            if let (PartState::Running, Some(entry)) = (part, taskmanagers.get(tm)) {
+                let _ = entry.send(&ToTaskManager::Cancel {
+                    run,
+                    why: why.clone(),
+                });
+            }
+        }
+    }
+    if let Some((_, part)) = run_state
+        .parts
+        .iter_mut()
+        .find(|(tm, p)| *tm == taskmanager && matches!(p, PartState::Running))
+    {
+        *part = PartState::Ended(outcome);
+    }
+}
+
+/// One job's view of the registry.
+struct JobRuns {
+    registry: Arc<Registry>,
+    job: u64,
+    spec: JobSpec,
+}
+
+impl RemoteRuns for JobRuns {
+    fn allocate(&self, job: &str, wanted: usize) -> Result<RunDeployment, StreamError> {
+        let registry = &self.registry;
+        let deadline = Instant::now() + registry.slot_timeout;
+        let mut state = lock(&registry.state);
+        loop {
+            let slots: usize = state.taskmanagers.values().map(|tm| tm.slots).sum();
+            let now = Instant::now();
+            if slots >= wanted || (now >= deadline && slots > 0) {
+                break;
+            }
+            if now >= deadline {
+                return Err(StreamError::new(
+                    ErrorKind::Config,
+                    format!(
+                        "no TaskManager registered within {:?}: job `{job}` cannot run; \
+                         start one with `strom taskmanager --jobmanager ADDR`",
+                        registry.slot_timeout
+                    ),
+                ));
+            }
+            state = registry
+                .changed
+                .wait_timeout(state, deadline - now)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        let processes = state
+            .taskmanagers
+            .values()
+            .map(|tm| ProcessSlots {
+                address: tm.data,
+                slots: tm.slots,
+            })
+            .collect();
+        Ok(RunDeployment {
+            run: registry.next_run.fetch_add(1, Ordering::SeqCst),
+            processes,
+            resume_from: None,
+        })
+    }
+
+    fn deploy(
+        &self,
+        deployment: &RunDeployment,
+        events: TaskEvents,
+    ) -> Result<Vec<Sender<TaskCommand>>, StreamError> {
+        let run = deployment.run;
+        let mut state = lock(&self.registry.state);
+        let mut placed = Vec::with_capacity(deployment.processes.len());
+        for process in &deployment.processes {
+            let tm = state
+                .taskmanagers
+                .iter()
+                .find(|(_, tm)| tm.data == process.address)
+                .map(|(&id, tm)| (id, Arc::clone(&tm.connection)))
+                .ok_or_else(|| {
+                    StreamError::new(
+                        ErrorKind::Io,
+                        format!(
+                            "the TaskManager at {} was lost before run {run} started",
+                            process.address
+                        ),
+                    )
+                })?;
+            placed.push(tm);
+        }
+        state.runs.insert(
+            run,
+            RunState {
+                job: self.job,
+                parts: placed
+                    .iter()
+                    .map(|(id, _)| (*id, PartState::Running))
+                    .collect(),
+                events,
+                failure: None,
+            },
+        );
+        let mut commands = Vec::with_capacity(placed.len());
+        for (me, (id, connection)) in placed.into_iter().enumerate() {
+            let deploy = ToTaskManager::Deploy {
+                job: self.spec.clone(),
+                deployment: deployment.clone(),
+                me,
+            };
+            if let Err(e) = send(&mut *lock(&connection), &deploy) {
+                let outcome = Err(RemoteError {
+                    kind: ErrorKind::Io,
+                    message: format!("cannot deploy to TaskManager {id}: {e}"),
+                });
+                end_part(&mut state, run, id, outcome);
+            }
+            let (tx, rx) = mpsc::channel::<TaskCommand>();
+            std::thread::Builder::new()
+                .name(format!("strom-jm-run{run}-tm{id}"))
+                .spawn(move || {
+                    // Ends when the run's controller drops its ports.
+                    for command in rx {
+                        if send(
+                            &mut *lock(&connection),
+                            &ToTaskManager::Command { run, command },
+                        )
+                        .is_err()
+                        {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| StreamError::io("cannot start a command relay thread", e))?;
+            commands.push(tx);
+        }
+        drop(state);
+        self.registry.changed.notify_all();
+        Ok(commands)
+    }
+
+    fn wait(&self, run: u64, timeout: Duration) -> Option<Result<Vec<TaskReport>, StreamError>> {
+        let registry = &self.registry;
+        let deadline = Instant::now() + timeout;
+        let mut state = lock(&registry.state);
+        loop {
+            let done = state.runs.get(&run).is_none_or(|r| {
+                r.parts
+                    .iter()
+                    .all(|(_, p)| matches!(p, PartState::Ended(_)))
+            });
+            if done {
+                let Some(ended) = state.runs.remove(&run) else {
+                    return Some(Err(StreamError::new(
+                        ErrorKind::Io,
+                        format!("run {run} is unknown"),
+                    )));
+                };
+                return Some(match ended.failure {
+                    Some(e) => Err(StreamError::new(e.kind, e.message)),
+                    None => Ok(ended
+                        .parts
+                        .into_iter()
+                        .flat_map(|(_, p)| match p {
+                            PartState::Ended(Ok(reports)) => reports,
+                            _ => Vec::new(),
+                        })
+                        .collect()),
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            state = registry
+                .changed
+                .wait_timeout(state, deadline - now)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    fn cancel(&self, run: u64) {
+        let state = lock(&self.registry.state);
+        let Some(run_state) = state.runs.get(&run) else {
+            return;
+        };
+        for (tm, part) in &run_state.parts {
+            if let (PartState::Running, Some(entry)) = (part, state.taskmanagers.get(tm)) {
+                let _ = entry.send(&ToTaskManager::Cancel {
+                    run,
+                    why: "the run was cancelled".into(),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The TaskManager role: a process that offers slots to a JobManager and runs the parts
+//! of runs it is sent, building each job from the binary's own [`JobCatalog`]. It
+//! registers over one TCP connection, sends heartbeats (with its parts' counters) on it,
+//! relays its tasks' checkpoint events up and the controller's commands down, and
+//! reports how each part ended. Losing the JobManager cancels its parts: there is no one
+//! left to commit their checkpoints.
+
+use std::collections::HashMap;
+use std::io::BufReader;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use stream_core::ErrorKind;
+use stream_runtime::channel::net::NetworkEndpoint;
+use stream_runtime::control::TaskCommand;
+use stream_runtime::distributed::{PartControl, PartLink, RunDeployment};
+
+use crate::job::{JobCatalog, JobSpec};
+use crate::lock;
+use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
+
+/// How a TaskManager starts.
+#[derive(Clone, Debug)]
+pub struct TaskManagerOptions {
+    /// The JobManager's address for TaskManagers (`host:port`).
+    pub jobmanager: String,
+    /// How many slots it offers.
+    pub slots: usize,
+    /// Where its network endpoint listens (port 0: any free port).
+    pub bind: String,
+}
+
+/// The parts a TaskManager runs: where each one's commands go, and its control.
+type Parts = Arc<Mutex<HashMap<u64, (Sender<TaskCommand>, PartControl)>>>;
+
+/// The connection to the JobManager, shared by every thread that writes to it.
+#[derive(Clone)]
+struct Upstream(Arc<Mutex<TcpStream>>);
+
+impl Upstream {
+    fn send(&self, message: &ToJobManager) -> std::io::Result<()> {
+        send(&mut *lock(&self.0), message)
+    }
+}
+
+/// Runs a TaskManager until its connection to the JobManager ends; returns why it ended.
+pub fn run_taskmanager(
+    catalog: Arc<JobCatalog>,
+    options: TaskManagerOptions,
+) -> Result<(), String> {
+    let endpoint = Arc::new(
+        NetworkEndpoint::bind(options.bind.as_str())
+            .map_err(|e| format!("cannot listen for data channels on {}: {e}", options.bind))?,
+    );
+    let address = options
+        .jobmanager
+        .to_socket_addrs()
+        .map_err(|e| format!("`{}` is not an address: {e}", options.jobmanager))?
+        .next()
+        .ok_or_else(|| format!("`{}` resolves to no address", options.jobmanager))?;
+    let stream = TcpStream::connect_timeout(&address, Duration::from_secs(10))
+        .map_err(|e| format!("cannot reach the JobManager at {address}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let upstream = Upstream(Arc::new(Mutex::new(
+        stream.try_clone().map_err(|e| e.to_string())?,
+    )));
+    let name = format!("taskmanager-{}", std::process::id());
+    upstream
+        .send(&ToJobManager::Register {
+            name: name.clone(),
+            data: endpoint.local_addr(),
+            slots: options.slots.max(1),
+        })
+        .map_err(|e| format!("cannot register with the JobManager at {address}: {e}"))?;
+    let mut reader = BufReader::new(stream);
+    let (id, heartbeat) = match receive::<ToTaskManager>(&mut reader) {
+        Ok(Some(ToTaskManager::Welcome { id, heartbeat_ms })) => {
+            (id, Duration::from_millis(heartbeat_ms.max(1)))
+        }
+        Ok(other) => {
+            return Err(format!(
+                "the JobManager answered {other:?} to a registration"
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "the JobManager at {address} did not register us: {e}"
+            ))
+        }
+    };
+    eprintln!(
+        "strom: TaskManager {id} ({name}) registered with the JobManager at {address}: {} slots, data channels at {}",
+        options.slots.max(1),
+        endpoint.local_addr()
+    );
+    let parts: Parts = Arc::default();
+    let connected = Arc::new(AtomicBool::new(true));
+    spawn_heartbeats(
+        upstream.clone(),
+        Arc::clone(&parts),
+        Arc::clone(&connected),
+        heartbeat,
+    );
+    let ended = loop {
+        match receive::<ToTaskManager>(&mut reader) {
+            Ok(Some(ToTaskManager::Deploy {
+                job,
+                deployment,
+                me,
+            })) => deploy(&catalog, &upstream, &parts, &endpoint, job, deployment, me),
+            Ok(Some(ToTaskManager::Command { run, command })) => {
+                if let Some((commands, _)) = lock(&parts).get(&run) {
+                    let _ = commands.send(command);
+                }
+            }
+            Ok(Some(ToTaskManager::Cancel { run, why })) => {
+                if let Some((_, control)) = lock(&parts).get(&run) {
+                    control.cancel(&why);
+                }
+            }
+            Ok(Some(ToTaskManager::Welcome { .. })) => {}
+            Ok(None) => break "the JobManager closed the connection".to_owned(),
+            Err(e) => break format!("the connection to the JobManager failed: {e}"),
+        }
+    };
+    connected.store(false, Ordering::SeqCst);
+    for (_, control) in lock(&parts).values() {
+        control.cancel(&format!("the TaskManager lost its JobManager: {ended}"));
+    }
+    Err(ended)
+}
+
+/// Sends a heartbeat with the parts' counters every `every`, while connected.
+fn spawn_heartbeats(upstream: Upstream, parts: Parts, connected: Arc<AtomicBool>, every: Duration) {
+    std::thread::Builder::new()
+        .name("strom-tm-heartbeat".into())
+        .spawn(move || {
+            while connected.load(Ordering::SeqCst) {
+                let metrics = lock(&parts)
+                    .iter()
+                    .flat_map(|(&run, (_, control))| {
+                        control
+                            .metrics()
+                            .into_iter()
+                            .map(move |(stage, index, name, m)| (run, stage, index, name, m))
+                    })
+                    .collect();
+                if upstream.send(&ToJobManager::Heartbeat { metrics }).is_err() {
+                    return;
+                }
+                std::thread::sleep(every);
+            }
+        })
+        .expect("starting the heartbeat thread");
+}
+
+/// Starts part `me` of `deployment`; reports at once if it cannot, else when it ends.
+fn deploy(
+    catalog: &JobCatalog,
+    upstream: &Upstream,
+    parts: &Parts,
+    endpoint: &Arc<NetworkEndpoint>,
+    spec: JobSpec,
+    deployment: RunDeployment,
+    me: usize,
+) {
+    let run = deployment.run;
+    let (commands, received) = mpsc::channel();
+    let events = upstream.clone();
+    let link = PartLink {
+        events: Box::new(move |event| {
+            // A lost connection ends the TaskManager, and with it this part.
+            let _ = events.send(&ToJobManager::Event { run, event });
+        }),
+        commands: received,
+    };
+    let started = catalog.build(&spec).and_then(|job| {
+        job.start_part(
+            spec.settings.config(),
+            deployment,
+            me,
+            Arc::clone(endpoint),
+            link,
+        )
+        .map_err(|e| e.to_string())
+    });
+    let handle = match started {
+        Ok(handle) => handle,
+        Err(message) => {
+            let outcome = Err(RemoteError {
+                kind: ErrorKind::Config,
+                message,
+            });
+            let _ = upstream.send(&ToJobManager::PartEnded { run, outcome });
+            return;
+        }
+    };
+    lock(parts).insert(run, (commands, handle.control()));
+    let upstream = upstream.clone();
+    let parts = Arc::clone(parts);
+    std::thread::Builder::new()
+        .name(format!("strom-tm-run{run}"))
+        .spawn(move || {
+            let outcome = handle.join().map_err(|e| RemoteError {
+                kind: e.error().kind(),
+                message: e.to_string(),
+            });
+            lock(&parts).remove(&run);
+            let _ = upstream.send(&ToJobManager::PartEnded { run, outcome });
+        })
+        .expect("starting a part's watcher thread");
+}
