@@ -417,3 +417,95 @@ fn the_rest_interface_submits_inspects_savepoints_stops_and_cancels_jobs() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Debian's Chromium, installed from the package registry if it is not there yet.
+fn chromium() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/chromium");
+    if !path.exists() {
+        let installed = Command::new("sh")
+            .args([
+                "-c",
+                "apt-get install -y chromium || (apt-get update && apt-get install -y chromium)",
+            ])
+            .stdout(Stdio::null())
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()) && path.exists(),
+            "this test drives a real browser: install Debian's chromium (`apt-get install chromium`)"
+        );
+    }
+    path
+}
+
+#[test]
+fn the_web_ui_shows_jobs_their_plan_live_metrics_and_checkpoints_in_a_browser() {
+    let dir = scratch("ui");
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+    let output = cluster.run(
+        &[
+            "-p",
+            "2",
+            "--detached",
+            "--checkpoints",
+            dir.join("chk").to_str().unwrap(),
+            "--checkpoint-interval",
+            "100ms",
+        ],
+        &[
+            "window-counts",
+            dir.join("out").to_str().unwrap(),
+            "100000000",
+            "20000",
+        ],
+    );
+    succeeded(&output);
+    wait_for("checkpoints and metrics", || {
+        let checkpoints: Value = client.get("/v1/jobs/1/checkpoints").unwrap();
+        let metrics: Value = client.get("/v1/jobs/1/metrics").unwrap();
+        checkpoints.as_array().unwrap().len() >= 2 && metrics.as_array().unwrap().len() == 4
+    });
+    // The page as the browser rendered it, after its scripts read the REST interface.
+    let page = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("{}/#1", cluster.rest))
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&page.stdout);
+    // What the scripts rendered, without the scripts' own text.
+    let dom = dom.split("<script>").next().unwrap();
+    assert!(
+        dom.contains("data-loaded=\"true\""),
+        "the page did not load: {dom}"
+    );
+    assert!(dom.contains("window-counts#1"), "{dom}");
+    assert!(dom.contains("status RUNNING"), "{dom}");
+    // The plan: two stages joined by a hash exchange.
+    assert_eq!(dom.matches("class=\"stage\"").count(), 2, "{dom}");
+    assert!(
+        dom.contains(">hash<") && dom.contains("window(tumbling(1s)).aggregate"),
+        "{dom}"
+    );
+    // Live metrics of the four instances, checkpoints and both TaskManagers.
+    assert_eq!(dom.matches("<tr class=\"instance\"").count(), 4, "{dom}");
+    assert!(
+        dom.matches("<tr class=\"checkpoint\"").count() >= 2,
+        "{dom}"
+    );
+    assert_eq!(dom.matches("<tr class=\"taskmanager\"").count(), 2, "{dom}");
+    let _: Value = client.post("/v1/jobs/1/cancel", &()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

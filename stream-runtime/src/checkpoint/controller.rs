@@ -55,6 +55,30 @@ pub(crate) struct ControllerSettings {
     pub sources: usize,
     /// A stop requested before the run started.
     pub stop: Option<bool>,
+    /// Where each completed checkpoint's cost goes as it completes (the job's history,
+    /// read by its handle).
+    pub history: CheckpointHistory,
+}
+
+/// The completed checkpoints of a job, across its runs, newest last; the oldest are
+/// dropped beyond [`KEPT_STATS`](super::coordinator::KEPT_STATS).
+#[derive(Clone, Debug, Default)]
+pub struct CheckpointHistory(Arc<std::sync::Mutex<std::collections::VecDeque<CheckpointStats>>>);
+
+impl CheckpointHistory {
+    fn push(&self, stats: CheckpointStats) {
+        let mut history = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if history.len() == super::coordinator::KEPT_STATS {
+            history.pop_front();
+        }
+        history.push_back(stats);
+    }
+
+    /// The completed checkpoints, oldest first.
+    pub fn read(&self) -> Vec<CheckpointStats> {
+        let history = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        history.iter().cloned().collect()
+    }
 }
 
 /// The controller's state.
@@ -76,6 +100,7 @@ pub(crate) struct Controller {
     /// The sources were told to stop: no more periodic checkpoints.
     stopping: bool,
     waiters: Vec<(u64, Sender<CheckpointOutcome>)>,
+    history: CheckpointHistory,
 }
 
 impl Controller {
@@ -95,6 +120,7 @@ impl Controller {
             released: false,
             stopping: false,
             waiters: Vec::new(),
+            history: settings.history,
         };
         if let Some(drain) = settings.stop {
             controller.stop(drain);
@@ -241,7 +267,8 @@ impl Controller {
         let Some(coordinator) = &mut self.coordinator else {
             return Ok(());
         };
-        if coordinator.ack(id, bytes, sync, write)?.is_some() {
+        if let Some(stats) = coordinator.ack(id, bytes, sync, write)? {
+            self.history.push(stats);
             self.completed = self.completed.max(id);
             self.broadcast(TaskCommand::CheckpointComplete { id });
         }
@@ -395,6 +422,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             sources: 1,
             stop: None,
+            history: CheckpointHistory::default(),
         };
         (Controller::new(settings, ports), inboxes)
     }

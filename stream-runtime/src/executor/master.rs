@@ -85,6 +85,7 @@ pub(crate) fn run_remote(
             timeout: settings.map_or(Duration::MAX, |s| s.timeout),
             sources,
             stop,
+            history: control.checkpoint_history(),
         },
         ports,
     );

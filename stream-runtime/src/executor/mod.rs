@@ -464,6 +464,7 @@ fn execute(
                 timeout: settings.map_or(std::time::Duration::MAX, |s| s.timeout),
                 sources: source_count,
                 stop,
+                history: control.checkpoint_history(),
             },
             ports,
         ))),

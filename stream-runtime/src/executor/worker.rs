@@ -14,6 +14,7 @@ use super::metrics::{TaskMetrics, TaskStats};
 use super::panics;
 use super::signal::WorkerSignal;
 use super::task::Task;
+use crate::checkpoint::controller::CheckpointHistory;
 use crate::config::{Alignment, Config};
 use crate::control::{ControllerMessage, JobRequest, TaskCommand};
 use crate::job::state::{IllegalTransition, JobEvent, JobStatus};
@@ -35,6 +36,7 @@ pub(crate) struct JobControl {
     failure: Mutex<Option<JobError>>,
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
     stats: Mutex<Vec<Arc<TaskStats>>>,
+    checkpoints: CheckpointHistory,
 }
 
 impl Default for JobControl {
@@ -47,6 +49,7 @@ impl Default for JobControl {
             failure: Mutex::new(None),
             signals: Mutex::new(Vec::new()),
             stats: Mutex::new(Vec::new()),
+            checkpoints: CheckpointHistory::default(),
         }
     }
 }
@@ -136,6 +139,11 @@ impl JobControl {
         *lock(&self.signals) = signals.to_vec();
         *lock(&self.stats) = stats;
         self.launched.store(true, Ordering::SeqCst);
+    }
+
+    /// The job's completed checkpoints, across its runs.
+    pub fn checkpoint_history(&self) -> CheckpointHistory {
+        self.checkpoints.clone()
     }
 
     /// True once a run of the job has started its workers.

@@ -354,6 +354,12 @@ impl JobHandle {
         self.control.metrics()
     }
 
+    /// The checkpoints the job completed so far, across its runs (oldest first), with
+    /// their cost.
+    pub fn checkpoints(&self) -> Vec<CheckpointStats> {
+        self.control.checkpoint_history().read()
+    }
+
     /// True once the job has ended.
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(|t| t.is_finished())

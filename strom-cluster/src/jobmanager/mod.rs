@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use stream_runtime::{JobHandle, JobStatus};
+use stream_runtime::checkpoint::CheckpointStats;
+use stream_runtime::{JobHandle, JobStatus, Plan};
 
 use crate::job::{JobCatalog, JobSpec};
 use crate::lock;
@@ -52,11 +53,14 @@ struct JobEntry {
     name: String,
     spec: JobSpec,
     plan: String,
+    graph: PlanGraph,
     submitted_ms: u64,
     /// The running job; `None` once it ended (or while a stop holds it).
     handle: Arc<Mutex<Option<JobHandle>>>,
     /// How it ended.
     outcome: Arc<Mutex<Option<JobOutcome>>>,
+    /// Its completed checkpoints, as of when its handle was last seen.
+    checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
 }
 
 /// How a job ended.
@@ -86,10 +90,53 @@ pub struct JobInfo {
     pub spec: JobSpec,
     /// The job plan: stages, operators, exchanges.
     pub plan: String,
+    /// The same plan as data, for drawing.
+    pub graph: PlanGraph,
     /// When it was submitted, in milliseconds since the Unix epoch.
     pub submitted_ms: u64,
     /// How it ended, once it did.
     pub outcome: Option<JobOutcome>,
+}
+
+/// A job's plan as data: its stages and the exchanges between them.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanGraph {
+    /// The stages, in order.
+    pub stages: Vec<PlanGraphStage>,
+    /// The exchanges: `(from stage, to stage, partitioning)`.
+    pub edges: Vec<(usize, usize, String)>,
+}
+
+/// One stage of a [`PlanGraph`].
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanGraphStage {
+    /// Its index.
+    pub id: usize,
+    /// Its operators, in order.
+    pub operators: Vec<String>,
+    /// Its fixed parallelism, if it has one.
+    pub parallelism: Option<usize>,
+}
+
+impl From<&Plan> for PlanGraph {
+    fn from(plan: &Plan) -> Self {
+        PlanGraph {
+            stages: plan
+                .stages
+                .iter()
+                .map(|s| PlanGraphStage {
+                    id: s.id,
+                    operators: s.operators.iter().map(|o| o.kind.clone()).collect(),
+                    parallelism: s.parallelism,
+                })
+                .collect(),
+            edges: plan
+                .edges
+                .iter()
+                .map(|e| (e.from, e.to, e.partitioning.to_string()))
+                .collect(),
+        }
+    }
 }
 
 /// A TaskManager as the REST interface shows it.
@@ -179,7 +226,9 @@ impl JobManager {
     pub fn submit(&self, spec: JobSpec) -> Result<u64, String> {
         let job = self.catalog.build(&spec)?;
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
-        let plan = job.plan().to_string();
+        let plan = job.plan();
+        let graph = PlanGraph::from(&plan);
+        let plan = plan.to_string();
         let runs = self.registry.runs_of(id, spec.clone());
         let name = format!("{}#{id}", spec.entry);
         let handle = job
@@ -187,7 +236,12 @@ impl JobManager {
             .start_distributed(spec.settings.config(), runs);
         let handle = Arc::new(Mutex::new(Some(handle)));
         let outcome = Arc::new(Mutex::new(None));
-        watch(Arc::clone(&handle), Arc::clone(&outcome))?;
+        let checkpoints = Arc::new(Mutex::new(Vec::new()));
+        watch(
+            Arc::clone(&handle),
+            Arc::clone(&outcome),
+            Arc::clone(&checkpoints),
+        )?;
         let submitted_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -197,9 +251,11 @@ impl JobManager {
                 name,
                 spec,
                 plan,
+                graph,
                 submitted_ms,
                 handle,
                 outcome,
+                checkpoints,
             },
         );
         Ok(id)
@@ -227,6 +283,7 @@ impl JobManager {
             status,
             spec: entry.spec.clone(),
             plan: entry.plan.clone(),
+            graph: entry.graph.clone(),
             submitted_ms: entry.submitted_ms,
             outcome,
         })
@@ -241,6 +298,18 @@ impl JobManager {
                 rest::InstanceMetrics::new(run, stage, index, operators, &m)
             })
             .collect()
+    }
+
+    /// The checkpoints job `id` completed, oldest first.
+    pub fn checkpoints(&self, id: u64) -> Option<Vec<rest::CheckpointView>> {
+        let (handle, seen) = self
+            .entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.checkpoints)))
+            .ok()?;
+        if let Some(running) = lock(&handle).as_ref() {
+            *lock(&seen) = running.checkpoints();
+        }
+        let seen = lock(&seen);
+        Some(seen.iter().map(rest::CheckpointView::from).collect())
     }
 
     /// The registered TaskManagers.
@@ -274,14 +343,27 @@ impl JobManager {
         running.savepoint().map_err(|e| e.to_string())
     }
 
+    /// Takes job `id`'s running handle to end it, with the checkpoints it completed so
+    /// far recorded; the returned slots take how it ended.
+    fn take(&self, id: u64) -> Result<(JobHandle, Ending), String> {
+        let ending = self.entry(id, |e| Ending {
+            handle: Arc::clone(&e.handle),
+            outcome: Arc::clone(&e.outcome),
+            checkpoints: Arc::clone(&e.checkpoints),
+        })?;
+        let running = lock(&ending.handle).take().ok_or("the job has ended")?;
+        *lock(&ending.checkpoints) = running.checkpoints();
+        Ok((running, ending))
+    }
+
     /// Stops job `id` with a savepoint (Flink's `stop`); returns the savepoint's id.
     pub fn stop(&self, id: u64) -> Result<u64, String> {
-        let (handle, outcome) =
-            self.entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.outcome)))?;
-        let running = lock(&handle).take().ok_or("the job has ended")?;
+        let (running, ending) = self.take(id)?;
         match running.stop_with_savepoint() {
             Ok((savepoint, report)) => {
-                *lock(&outcome) = Some(JobOutcome {
+                let taken = report.checkpoints.into_iter().filter(|c| c.id == savepoint);
+                lock(&ending.checkpoints).extend(taken);
+                *lock(&ending.outcome) = Some(JobOutcome {
                     status: "STOPPED".into(),
                     error: None,
                     restarts: report.restarts,
@@ -290,7 +372,7 @@ impl JobManager {
                 Ok(savepoint)
             }
             Err((error, running)) => {
-                *lock(&handle) = Some(running);
+                *lock(&ending.handle) = Some(running);
                 Err(error.to_string())
             }
         }
@@ -298,14 +380,9 @@ impl JobManager {
 
     /// Cancels job `id` (Flink's `cancel`): it ends at once, without a savepoint.
     pub fn cancel(&self, id: u64) -> Result<(), String> {
-        let (handle, outcome) =
-            self.entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.outcome)))?;
-        let running = lock(&handle).take().ok_or("the job has ended")?;
-        let restarts = match running.cancel() {
-            Ok(report) => report.restarts,
-            Err(_) => 0,
-        };
-        *lock(&outcome) = Some(JobOutcome {
+        let (running, ending) = self.take(id)?;
+        let restarts = running.cancel().map_or(0, |report| report.restarts);
+        *lock(&ending.outcome) = Some(JobOutcome {
             status: "CANCELED".into(),
             error: None,
             restarts,
@@ -315,10 +392,19 @@ impl JobManager {
     }
 }
 
-/// Records how the job behind `handle` ends, once it ends by itself.
+/// The slots of a job that is being ended by request.
+struct Ending {
+    handle: Arc<Mutex<Option<JobHandle>>>,
+    outcome: Arc<Mutex<Option<JobOutcome>>>,
+    checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
+}
+
+/// Records how the job behind `handle` ends, once it ends by itself, and the
+/// checkpoints it completed.
 fn watch(
     handle: Arc<Mutex<Option<JobHandle>>>,
     outcome: Arc<Mutex<Option<JobOutcome>>>,
+    checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
 ) -> Result<(), String> {
     std::thread::Builder::new()
         .name("strom-jm-job".into())
@@ -333,6 +419,7 @@ fn watch(
                 continue;
             };
             drop(guard);
+            *lock(&checkpoints) = running.checkpoints();
             let status = status_name(running.status());
             *lock(&outcome) = Some(match running.join() {
                 Ok(report) => JobOutcome {

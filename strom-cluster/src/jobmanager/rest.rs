@@ -1,6 +1,7 @@
 //! The JobManager's REST interface (axum), after Flink's: the cluster, its TaskManagers
 //! and jobs, submitting, savepointing, stopping and cancelling jobs, each job's live
-//! per-instance counters, a Prometheus endpoint and an OpenAPI description. Requests that
+//! per-instance counters and completed checkpoints, a Prometheus endpoint, an OpenAPI
+//! description, and the web UI at `/` (one page, `ui/index.html`, that reads the rest). Requests that
 //! block (a savepoint waits for its checkpoint) run on tokio's blocking threads.
 
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
+use stream_runtime::checkpoint::CheckpointStats;
 use stream_runtime::executor::TaskMetrics;
 
 use super::JobManager;
@@ -70,6 +72,36 @@ impl InstanceMetrics {
     }
 }
 
+/// A completed checkpoint, as `/v1/jobs/{id}/checkpoints` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointView {
+    /// Its id.
+    pub id: u64,
+    /// From its trigger to its metadata written, in milliseconds.
+    pub duration_ms: u64,
+    /// The longest synchronous snapshot of one instance, in milliseconds.
+    pub longest_sync_ms: u64,
+    /// The longest write of one instance's state, in milliseconds.
+    pub longest_async_ms: u64,
+    /// The size of its state files.
+    pub bytes: u64,
+    /// A savepoint.
+    pub savepoint: bool,
+}
+
+impl From<&CheckpointStats> for CheckpointView {
+    fn from(c: &CheckpointStats) -> Self {
+        CheckpointView {
+            id: c.id,
+            duration_ms: c.duration.as_millis() as u64,
+            longest_sync_ms: c.longest_sync.as_millis() as u64,
+            longest_async_ms: c.longest_async.as_millis() as u64,
+            bytes: c.bytes,
+            savepoint: c.savepoint,
+        }
+    }
+}
+
 type Shared = State<Arc<JobManager>>;
 
 /// An error as JSON, with its status.
@@ -80,12 +112,14 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// The routes of the REST interface.
 pub fn router(jobmanager: Arc<JobManager>) -> Router {
     Router::new()
+        .route("/", get(ui))
         .route("/v1/overview", get(overview))
         .route("/v1/taskmanagers", get(taskmanagers))
         .route("/v1/catalog", get(catalog))
         .route("/v1/jobs", get(jobs).post(submit))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/metrics", get(job_metrics))
+        .route("/v1/jobs/{id}/checkpoints", get(job_checkpoints))
         .route("/v1/jobs/{id}/savepoint", post(savepoint))
         .route("/v1/jobs/{id}/stop", post(stop))
         .route("/v1/jobs/{id}/cancel", post(cancel))
@@ -182,6 +216,13 @@ async fn job_metrics(State(jm): Shared, Path(id): Path<u64>) -> Response {
         return error(StatusCode::NOT_FOUND, format!("there is no job {id}"));
     }
     Json(jm.metrics(id)).into_response()
+}
+
+async fn job_checkpoints(State(jm): Shared, Path(id): Path<u64>) -> Response {
+    match jm.checkpoints(id) {
+        Some(checkpoints) => Json(checkpoints).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("there is no job {id}")),
+    }
 }
 
 /// Runs a blocking action on job `id` and answers with its result under `key`.
@@ -297,6 +338,15 @@ async fn prometheus(State(jm): Shared) -> Response {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// The web UI: one page that reads the REST interface.
+async fn ui() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("ui/index.html"),
+    )
+        .into_response()
 }
 
 async fn openapi() -> Response {
