@@ -290,7 +290,10 @@ fn a_lost_process_restarts_the_job_from_its_checkpoint_on_the_others() {
     }
     let history = handle.checkpoints();
     assert!(history.len() >= 2, "{history:?}");
-    assert!(history.windows(2).all(|w| w[0].id < w[1].id), "across both runs, in order");
+    assert!(
+        history.windows(2).all(|w| w[0].id < w[1].id),
+        "across both runs, in order"
+    );
     let (savepoint, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
     assert!(report.restarts >= 1, "{report:?}");
     assert!(report.restored_from.is_some());

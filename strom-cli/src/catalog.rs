@@ -17,8 +17,9 @@ pub fn catalog() -> JobCatalog {
         )
         .job(
             "window-counts",
-            "OUTPUT_DIR [EVENTS] [EVENTS_PER_SECOND]: generated events counted per key and \
-             1 s tumbling window of event time, written exactly once to OUTPUT_DIR",
+            "OUTPUT_DIR [EVENTS] [EVENTS_PER_SECOND each of two source instances]: generated events \
+             counted per key and 1 s tumbling window of event time, written exactly once to \
+             OUTPUT_DIR",
             window_counts,
         )
 }
@@ -65,8 +66,11 @@ fn window_counts(args: &[String]) -> Result<Job, String> {
     } else {
         numbers
     };
+    // The generator resumes by counting what it read, which cannot be split anew: its
+    // two instances stay two whatever the job's parallelism, so the rest rescales.
     Ok(stream! {
         source(numbers)
+            .parallelism(2)
             .event_time(|i| (*i / 1000) as i64 * 10)
             .watermark(bounded_out_of_orderness(Duration::from_millis(0)))
             .key_by(|i| i % 10)

@@ -268,7 +268,7 @@ fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_on
     let dir = scratch("failover");
     let cluster = Cluster::start(3);
     let (out, checkpoints) = (dir.join("out"), dir.join("chk"));
-    // 900,000 events at 60,000 per second in each of 3 source instances: 5 s.
+    // 900,000 events at 60,000 per second in each of 2 source instances: 7.5 s.
     let output = cluster.run(
         &[
             "-p",
@@ -507,5 +507,71 @@ fn the_web_ui_shows_jobs_their_plan_live_metrics_and_checkpoints_in_a_browser() 
     );
     assert_eq!(dom.matches("<tr class=\"taskmanager\"").count(), 2, "{dom}");
     let _: Value = client.post("/v1/jobs/1/cancel", &()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_job_rescaled_through_a_savepoint_publishes_its_output_exactly_once() {
+    let dir = scratch("rescale");
+    let cluster = Cluster::start(3);
+    let client = cluster.client();
+    let (out, checkpoints) = (dir.join("out"), dir.join("chk"));
+    // 800,000 events at 50,000 per second in each of 2 source instances: 8 s.
+    let output = cluster.run(
+        &[
+            "-p",
+            "2",
+            "--detached",
+            "--checkpoints",
+            checkpoints.to_str().unwrap(),
+            "--checkpoint-interval",
+            "100ms",
+        ],
+        &["window-counts", out.to_str().unwrap(), "800000", "50000"],
+    );
+    succeeded(&output);
+    wait_for("two checkpoints", || {
+        let checkpoints: Value = client.get("/v1/jobs/1/checkpoints").unwrap();
+        checkpoints.as_array().unwrap().len() >= 2
+    });
+    let output = strom()
+        .args(["rescale", "1", "-p", "3", "--jobmanager", &cluster.rest])
+        .output()
+        .unwrap();
+    let text = succeeded(&output);
+    assert!(
+        text.contains("it runs on as job 2 at parallelism 3"),
+        "{text}"
+    );
+    wait_for("the rescaled job to end", || {
+        let job: Value = client.get("/v1/jobs/2").unwrap();
+        job["outcome"].is_object()
+    });
+    let (first, second): (Value, Value) = (
+        client.get("/v1/jobs/1").unwrap(),
+        client.get("/v1/jobs/2").unwrap(),
+    );
+    assert_eq!(first["status"], "STOPPED", "{first}");
+    assert_eq!(second["status"], "FINISHED", "{second}");
+    assert_eq!(second["spec"]["settings"]["parallelism"], 3);
+    assert_eq!(
+        second["spec"]["settings"]["resume_from"],
+        first["outcome"]["savepoint"]
+    );
+    assert_published_exactly(&out, &expected_window_counts(800_000));
+
+    // Without a checkpoint directory there is no savepoint to rescale through.
+    let spec = serde_json::json!({ "entry": "window-counts", "args": [dir.join("plain").to_str().unwrap(), "100000000", "1000"] });
+    let plain = client
+        .submit(&serde_json::from_value(spec).unwrap())
+        .unwrap();
+    let refused = client.post::<Value>(
+        &format!("/v1/jobs/{plain}/rescale"),
+        &serde_json::json!({ "parallelism": 2 }),
+    );
+    assert!(refused.unwrap_err().contains("no checkpoint directory"));
+    let _: Value = client
+        .post(&format!("/v1/jobs/{plain}/cancel"), &())
+        .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! The cluster's commands of the `strom` CLI (clap): the roles (`jobmanager`,
 //! `taskmanager`, and `cluster`, a JobManager with TaskManager processes in one command)
-//! and the client commands (`run`, `list`, `savepoint`, `stop`, `cancel`) that talk to a
-//! JobManager's REST interface.
+//! and the client commands (`run`, `list`, `savepoint`, `stop`, `cancel`, `rescale`) that
+//! talk to a JobManager's REST interface.
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -38,6 +38,22 @@ pub enum ClusterCommand {
     Stop(JobArgs),
     /// Cancels a job at once, without a savepoint.
     Cancel(JobArgs),
+    /// Rescales a job through a savepoint: stops it with one and starts it again at
+    /// another parallelism from it (a new job id).
+    Rescale(RescaleArgs),
+}
+
+/// Options of `rescale`.
+#[derive(Args, Debug)]
+pub struct RescaleArgs {
+    /// The job's id.
+    pub id: u64,
+    /// The new parallelism.
+    #[arg(short = 'p', long, value_name = "N")]
+    pub parallelism: usize,
+    /// Where the JobManager is.
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 /// Options of `jobmanager`.
@@ -227,6 +243,22 @@ impl ClusterCommand {
                 let answer: serde_json::Value = RestClient::new(&job.client.jobmanager)
                     .post(&format!("/v1/jobs/{}/stop", job.id), &())?;
                 println!("stopped with savepoint {}", answer["savepoint"]);
+                Ok(())
+            }
+            ClusterCommand::Rescale(args) => {
+                eprintln!(
+                    "strom: rescaling job {} to parallelism {} (stop with a savepoint, start from it) ...",
+                    args.id, args.parallelism
+                );
+                let answer: serde_json::Value = RestClient::new(&args.client.jobmanager).post(
+                    &format!("/v1/jobs/{}/rescale", args.id),
+                    &serde_json::json!({ "parallelism": args.parallelism }),
+                )?;
+                let rescaled = &answer["rescaled"];
+                println!(
+                    "job {} stopped with savepoint {}; it runs on as job {} at parallelism {}",
+                    args.id, rescaled["savepoint"], rescaled["job"], args.parallelism
+                );
                 Ok(())
             }
             ClusterCommand::Cancel(job) => {

@@ -378,6 +378,30 @@ impl JobManager {
         }
     }
 
+    /// Rescales job `id` to `parallelism` through a savepoint: stops it with one, then
+    /// submits it again at the new parallelism, resuming from that savepoint (its keyed
+    /// state redistributed by key group, its sources' positions split anew). Returns the
+    /// new job's id and the savepoint.
+    pub fn rescale(&self, id: u64, parallelism: usize) -> Result<(u64, u64), String> {
+        let mut spec = self.entry(id, |e| e.spec.clone())?;
+        if spec.settings.checkpoint_dir.is_none() {
+            return Err(format!(
+                "job {id} has no checkpoint directory, so it cannot be stopped with a \
+                 savepoint and resumed: submit it with one to rescale it"
+            ));
+        }
+        if parallelism == 0 {
+            return Err("the parallelism must be at least 1".into());
+        }
+        let savepoint = self.stop(id)?;
+        spec.settings.parallelism = parallelism;
+        spec.settings.resume_from = Some(savepoint);
+        let rescaled = self.submit(spec).map_err(|e| {
+            format!("job {id} stopped with savepoint {savepoint}, but its rescaled copy cannot start: {e}")
+        })?;
+        Ok((rescaled, savepoint))
+    }
+
     /// Cancels job `id` (Flink's `cancel`): it ends at once, without a savepoint.
     pub fn cancel(&self, id: u64) -> Result<(), String> {
         let (running, ending) = self.take(id)?;

@@ -123,6 +123,7 @@ pub fn router(jobmanager: Arc<JobManager>) -> Router {
         .route("/v1/jobs/{id}/savepoint", post(savepoint))
         .route("/v1/jobs/{id}/stop", post(stop))
         .route("/v1/jobs/{id}/cancel", post(cancel))
+        .route("/v1/jobs/{id}/rescale", post(rescale))
         .route("/v1/openapi.json", get(openapi))
         .route("/metrics", get(prometheus))
         .with_state(jobmanager)
@@ -252,6 +253,28 @@ async fn stop(State(jm): Shared, Path(id): Path<u64>) -> Response {
 
 async fn cancel(State(jm): Shared, Path(id): Path<u64>) -> Response {
     act(jm, id, "canceled", |jm, id| jm.cancel(id).map(|()| true)).await
+}
+
+/// What `/v1/jobs/{id}/rescale` takes.
+#[derive(Debug, serde::Deserialize)]
+struct Rescale {
+    parallelism: usize,
+}
+
+async fn rescale(
+    State(jm): Shared,
+    Path(id): Path<u64>,
+    body: Result<Json<Rescale>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let parallelism = match body {
+        Ok(Json(r)) => r.parallelism,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    act(jm, id, "rescaled", move |jm, id| {
+        jm.rescale(id, parallelism)
+            .map(|(job, savepoint)| json!({ "job": job, "savepoint": savepoint }))
+    })
+    .await
 }
 
 /// The metrics in Prometheus' text format.
