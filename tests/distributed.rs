@@ -340,3 +340,76 @@ fn a_lost_process_restarts_the_job_from_its_checkpoint_on_the_others() {
     assert!(count_of.len() > emitted_before, "{}", count_of.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+impl InProcessCluster {
+    /// The live counters of every running part's instances.
+    fn metrics(&self) -> Vec<(usize, usize, strom::runtime::executor::TaskMetrics)> {
+        let runs = self.runs.lock().unwrap();
+        runs.values()
+            .flatten()
+            .filter_map(|(_, part)| match part {
+                Part::Running(handle) => Some(handle.control().metrics()),
+                Part::Ended(_) => None,
+            })
+            .flatten()
+            .map(|(stage, index, _, m)| (stage, index, m))
+            .collect()
+    }
+}
+
+/// Two source instances in two processes, one far slower than the other: event time is
+/// the record's number in ms, instance 0 reads the even numbers at full speed, instance 1
+/// the odd ones, slowly.
+fn uneven_sources(out: &CollectSink<u64>) -> Job {
+    stream! {
+        source(generator(|i| {
+            if i % 2 == 1 {
+                std::thread::sleep(Duration::from_micros(20));
+            }
+            i
+        }).chunk(1).take(60_000))
+            .parallelism(2)
+            .event_time(|i| *i as i64)
+            .watermark(bounded_out_of_orderness(Duration::from_millis(0)))
+            .key_by(|i| i % 2)
+            .window(tumbling(Duration::from_secs(1)))
+            .aggregate(count())
+            .map(|w| w.value)
+            .sink(out.clone());
+    }
+}
+
+#[test]
+fn sources_in_different_processes_stay_aligned() {
+    let out = collect_sink();
+    let sink = out.clone();
+    let config = || Config::default().pin_workers(false);
+    let cluster = InProcessCluster::new(&[1, 1], move || uneven_sources(&sink), config);
+    let handle = uneven_sources(&collect_sink()).start_distributed(config(), cluster.clone());
+    // The fast instance may run ahead of the slow one by the default drift (10 s of event
+    // time) and what the relay's period lets through, never by much more.
+    let mut widest = 0;
+    let mut samples = 0;
+    while !handle.is_finished() {
+        let sources: Vec<_> = cluster
+            .metrics()
+            .into_iter()
+            .filter(|(stage, ..)| *stage == 0)
+            .map(|(_, index, m)| (index, m.output_watermark))
+            .collect();
+        if let [(_, a), (_, b)] = sources[..] {
+            // A finished instance's watermark is the end of time: count it at the end of
+            // its input.
+            let (a, b) = (a.min(60_000), b.min(60_000));
+            if a > 0 && b > 0 && (a, b) != (60_000, 60_000) {
+                widest = widest.max((a - b).abs());
+                samples += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    handle.join().unwrap();
+    assert!(samples > 20, "{samples} samples");
+    assert!(widest <= 15_000, "the sources drifted {widest} ms apart");
+    assert_eq!(out.take().iter().sum::<u64>(), 60_000);
+}

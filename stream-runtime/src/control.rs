@@ -46,6 +46,23 @@ pub enum TaskCommand {
         /// End like an input that ran out.
         drain: bool,
     },
+    /// Where a source instance in another process of a distributed run is (relayed from
+    /// its [`TaskEvent::SourceProgress`]), for watermark alignment across processes. A
+    /// part's relay takes it; workers never see it.
+    SourceProgress(SourceProgress),
+}
+
+/// How far a source instance got, as watermark alignment reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceProgress {
+    /// The source instance.
+    pub task: TaskId,
+    /// The watermark it last sent (`i64::MAX` once it finished).
+    pub watermark: i64,
+    /// It is idle.
+    pub idle: bool,
+    /// It has done a turn of work.
+    pub started: bool,
 }
 
 /// Which stage instance an event comes from.
@@ -90,6 +107,10 @@ pub enum TaskEvent {
         /// The task.
         task: TaskId,
     },
+    /// A source instance of a part of a distributed run moved on: the controller relays
+    /// it to every part ([`TaskCommand::SourceProgress`]), so sources stay aligned across
+    /// processes.
+    SourceProgress(SourceProgress),
 }
 
 /// What a job handle asks of a running job.

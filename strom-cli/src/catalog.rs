@@ -1,11 +1,18 @@
 //! The jobs the `strom` binary runs on a cluster: SQL scripts (generic: any TaskManager
 //! plans the same text into the same job) and a demo job compiled with `stream!`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use stream_sql::{SqlResult, SqlSession};
+use strom::core::operator::InstanceInfo;
 use strom::prelude::*;
 use strom_cluster::JobCatalog;
+
+#[path = "../../tests/common/workloads.rs"]
+mod workloads;
+
+use workloads::{anchor_event, checksum, Row};
 
 /// The catalog of the `strom` binary.
 pub fn catalog() -> JobCatalog {
@@ -21,6 +28,12 @@ pub fn catalog() -> JobCatalog {
              counted per key and 1 s tumbling window of event time, written exactly once to \
              OUTPUT_DIR",
             window_counts,
+        )
+        .job(
+            "w2",
+            "N OUTPUT_DIR: the anchors' W2 (count and sum per key and 1 s tumbling window \
+             over N generated events); each sink instance writes its checksum to OUTPUT_DIR",
+            w2,
         )
 }
 
@@ -80,4 +93,72 @@ fn window_counts(args: &[String]) -> Result<Job, String> {
             .sink(transactional_file_sink(&out));
     }
     .named("window-counts"))
+}
+
+/// The anchor workload W2 (`shared/anchors/WORKLOADS.md`), its rows checksummed per sink
+/// instance into `OUTPUT_DIR/checksum-<instance>`.
+fn w2(args: &[String]) -> Result<Job, String> {
+    let usage = "usage: w2 N OUTPUT_DIR";
+    let [n, out] = args else {
+        return Err(usage.into());
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number; {usage}"))?;
+    let sink = ChecksumSink(PathBuf::from(out));
+    Ok(stream! {
+        source(generator(move |i| anchor_event(i, 10_000)).take(n))
+            .event_time(|e| e.ts)
+            .watermark(monotonous())
+            .key_by(|e| e.key)
+            .window(tumbling(secs(1)))
+            .aggregate((count(), sum(|e| e.value)))
+            .map(|w| (w.key, w.window.end, w.value.0, w.value.1))
+            .sink(sink);
+    }
+    .named("w2"))
+}
+
+/// Folds the rows each instance receives into the anchors' checksum and writes it, as
+/// `rows checksum`, to `checksum-<instance>` in its folder when the input ends.
+#[derive(Clone)]
+struct ChecksumSink(PathBuf);
+
+struct ChecksumWriter {
+    file: PathBuf,
+    rows: u64,
+    sum: u64,
+}
+
+impl Sink<Row> for ChecksumSink {
+    type Writer = ChecksumWriter;
+
+    fn open(&self, instance: &InstanceInfo) -> Result<ChecksumWriter, StreamError> {
+        std::fs::create_dir_all(&self.0)
+            .map_err(|e| StreamError::io(format!("cannot create `{}`", self.0.display()), e))?;
+        Ok(ChecksumWriter {
+            file: self.0.join(format!("checksum-{}", instance.index)),
+            rows: 0,
+            sum: 0,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("checksum({})", self.0.display())
+    }
+}
+
+impl SinkWriter<Row> for ChecksumWriter {
+    fn write(&mut self, _ts: i64, row: Row) -> Result<(), StreamError> {
+        let (rows, sum) = checksum(&[row]);
+        self.rows += rows;
+        self.sum = self.sum.wrapping_add(sum);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), StreamError> {
+        let text = format!("{} {}\n", self.rows, self.sum);
+        std::fs::write(&self.file, text)
+            .map_err(|e| StreamError::io(format!("cannot write `{}`", self.file.display()), e))
+    }
 }

@@ -138,6 +138,10 @@ pub struct RunArgs {
     /// Returns once the job is submitted, without following it.
     #[arg(long)]
     pub detached: bool,
+    /// Runs the job in this process (embedded, with `-p` workers) instead of on a
+    /// cluster.
+    #[arg(long, conflicts_with = "detached")]
+    pub local: bool,
     /// Where the JobManager is.
     #[command(flatten)]
     pub client: ClientArgs,
@@ -308,6 +312,34 @@ fn wait_forever(_jobmanager: Arc<JobManager>, mut children: Vec<Child>) -> Resul
     }
 }
 
+/// `strom run --local`: the job in this process, embedded; prints how long it ran and
+/// the process's peak memory.
+fn run_here(catalog: &JobCatalog, spec: &JobSpec) -> Result<(), String> {
+    let job = catalog.build(spec)?;
+    let report = job
+        .run_with(spec.settings.config())
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Job FINISHED after {} restarts in {:.3} s (in this process; peak RSS {} KiB)",
+        report.restarts,
+        report.duration.as_secs_f64(),
+        peak_rss_kib(std::process::id()).unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// The peak resident memory of process `pid` in KiB (`VmHWM`), where Linux tells it.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// `strom run`: submits the job and, unless detached, prints its status as it changes
 /// until it ends; fails if it failed or was canceled.
 fn submit_and_follow(catalog: &JobCatalog, args: RunArgs) -> Result<(), String> {
@@ -344,6 +376,9 @@ fn submit_and_follow(catalog: &JobCatalog, args: RunArgs) -> Result<(), String> 
             ..JobSettings::default()
         },
     };
+    if args.local {
+        return run_here(catalog, &spec);
+    }
     let client = RestClient::new(&args.client.jobmanager);
     let id = client.submit(&spec)?;
     println!("Job {id} submitted");
@@ -366,8 +401,11 @@ fn submit_and_follow(catalog: &JobCatalog, args: RunArgs) -> Result<(), String> 
         if let Some(outcome) = &job.outcome {
             return match job.status.as_str() {
                 "FINISHED" | "STOPPED" => {
+                    let ran = outcome["duration_ms"].as_u64().map_or(String::new(), |ms| {
+                        format!(" in {:.3} s", ms as f64 / 1000.0)
+                    });
                     println!(
-                        "Job {id} {} after {} restarts",
+                        "Job {id} {} after {} restarts{ran}",
                         job.status, outcome["restarts"]
                     );
                     Ok(())

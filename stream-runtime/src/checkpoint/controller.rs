@@ -245,6 +245,10 @@ impl Controller {
                 }
                 Ok(())
             }
+            TaskEvent::SourceProgress(progress) => {
+                self.broadcast(TaskCommand::SourceProgress(progress));
+                return Ok(());
+            }
             TaskEvent::Finished { .. } => {
                 if let Some(coordinator) = &mut self.coordinator {
                     coordinator.task_finished();

@@ -102,6 +102,22 @@ impl TaskStats {
         }
     }
 
+    /// Where the source is, for alignment in other processes.
+    pub(crate) fn progress(&self) -> (Timestamp, bool, bool) {
+        (
+            self.output_watermark.load(Ordering::Relaxed),
+            self.output_idle.load(Ordering::Relaxed),
+            self.started.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Takes over where a source in another process is (these stats stand in for it).
+    pub(crate) fn set_progress(&self, watermark: Timestamp, idle: bool, started: bool) {
+        self.output_watermark.store(watermark, Ordering::Relaxed);
+        self.output_idle.store(idle, Ordering::Relaxed);
+        self.started.store(started, Ordering::Relaxed);
+    }
+
     /// Marks the stage as finished: it no longer holds other sources back.
     pub(crate) fn finish_output(&self) {
         self.output_watermark.store(i64::MAX, Ordering::Relaxed);

@@ -41,7 +41,7 @@ use crate::checkpoint::controller::{Controller, ControllerSettings, WorkerPort};
 use crate::checkpoint::recovery::{prepare_run, recover, Recovery, Restorer, StageShape};
 use crate::checkpoint::{CheckpointStats, CheckpointStorage, Coordinator, StageMetadata};
 use crate::config::Config;
-use crate::control::{ControllerMessage, TaskCommand, TaskEvent};
+use crate::control::{ControllerMessage, SourceProgress, TaskCommand, TaskEvent, TaskId};
 use crate::distributed::{PartLink, RunDeployment};
 use crate::exchange::Partitioning;
 use crate::graph::{JobGraph, StageBuild};
@@ -448,6 +448,16 @@ fn execute(
         .map(|t| Arc::clone(&t.stats))
         .collect();
     let source_count = sources.len();
+    // A part aligns its sources with those elsewhere through stand-ins that the
+    // JobMaster's relayed progress keeps current.
+    let remote_sources = match part {
+        Some(_) => remote_sources(graph, config, &workers),
+        None => Vec::new(),
+    };
+    let sources: Vec<_> = sources
+        .into_iter()
+        .chain(remote_sources.iter().cloned())
+        .collect();
     let stop = control.connect_controller(controller_tx.clone());
     // Running before `launched`: a handle that waits for the launch then sees a running
     // job (it may ask it to stop on a checkpoint).
@@ -487,15 +497,27 @@ fn execute(
                 (thread, None)
             }
             Coordination::Relay(PartLink { events, commands }, ports) => {
+                let events: Arc<dyn Fn(TaskEvent) + Send + Sync> = Arc::from(events);
                 let up = spawn(scope, format!("strom-{job}-events"), control, job, {
+                    let events = Arc::clone(&events);
                     move || {
                         relay_events(controller_rx, &*events);
                         Vec::new()
                     }
                 });
+                let relay = CommandRelay {
+                    ports,
+                    events,
+                    local_sources: sources
+                        .iter()
+                        .filter(|s| !remote_sources.iter().any(|r| Arc::ptr_eq(r, s)))
+                        .map(|s| (Arc::clone(s), None))
+                        .collect(),
+                    remote_sources: &remote_sources,
+                };
                 let done = &workers_done;
                 let down = spawn(scope, format!("strom-{job}-commands"), control, job, {
-                    move || relay_commands(commands, &ports, done)
+                    move || relay.run(commands, done)
                 });
                 (up, down)
             }
@@ -591,21 +613,95 @@ fn relay_events(
     }
 }
 
-/// The JobMaster's commands go to every worker of a part, until the workers are done (or
-/// the JobMaster is gone: then the part's network channels fail it).
-fn relay_commands(
-    commands: mpsc::Receiver<TaskCommand>,
-    ports: &[WorkerPort],
-    done: &std::sync::atomic::AtomicBool,
-) -> Vec<CheckpointStats> {
-    while !done.load(std::sync::atomic::Ordering::SeqCst) {
-        match commands.recv_timeout(std::time::Duration::from_millis(20)) {
-            Ok(command) => ports.iter().for_each(|port| port.send(command)),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+/// Stand-ins for the source instances of a part's run that run elsewhere, for watermark
+/// alignment: each starts where a source that has not run yet is, and follows what the
+/// JobMaster relays of the real one.
+fn remote_sources(graph: &JobGraph, config: &Config, workers: &[Vec<Task>]) -> Vec<Arc<TaskStats>> {
+    let here = |stage: usize, index: usize| {
+        workers
+            .iter()
+            .flatten()
+            .any(|t| t.info.stage == stage && t.info.index == index)
+    };
+    graph
+        .stages
+        .iter()
+        .zip(stage_parallelism(graph, config))
+        .enumerate()
+        .filter(|(_, (spec, _))| spec.is_source())
+        .flat_map(|(stage, (spec, parallelism))| {
+            (0..parallelism)
+                .filter(move |&index| !here(stage, index))
+                .map(move |index| Arc::new(TaskStats::new(stage, index, spec.name())))
+        })
+        .collect()
+}
+
+/// How often a part tells the JobMaster where its sources are (when they moved on).
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// A part's relay of the JobMaster's commands: checkpoint commands go to every worker;
+/// the progress of sources elsewhere goes into their stand-ins; and the progress of the
+/// part's own sources goes up, as it changes.
+struct CommandRelay<'a> {
+    ports: Vec<WorkerPort>,
+    events: Arc<dyn Fn(TaskEvent) + Send + Sync>,
+    /// This part's source instances, and what was last reported of each.
+    local_sources: Vec<(Arc<TaskStats>, Option<(i64, bool, bool)>)>,
+    remote_sources: &'a [Arc<TaskStats>],
+}
+
+impl CommandRelay<'_> {
+    /// Relays until the workers are done (or the JobMaster is gone: then the part's
+    /// network channels fail it).
+    fn run(
+        mut self,
+        commands: mpsc::Receiver<TaskCommand>,
+        done: &std::sync::atomic::AtomicBool,
+    ) -> Vec<CheckpointStats> {
+        let mut reported = std::time::Instant::now();
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            match commands.recv_timeout(PROGRESS_EVERY) {
+                Ok(TaskCommand::SourceProgress(p)) => {
+                    let (stage, index) = (p.task.stage, p.task.index);
+                    if let Some(standin) = self
+                        .remote_sources
+                        .iter()
+                        .find(|s| s.stage == stage && s.index == index)
+                    {
+                        standin.set_progress(p.watermark, p.idle, p.started);
+                    }
+                }
+                Ok(command) => self.ports.iter().for_each(|port| port.send(command)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if reported.elapsed() >= PROGRESS_EVERY {
+                reported = std::time::Instant::now();
+                self.report_progress();
+            }
+        }
+        Vec::new()
+    }
+
+    fn report_progress(&mut self) {
+        for (stats, last) in &mut self.local_sources {
+            let now = stats.progress();
+            if *last != Some(now) {
+                *last = Some(now);
+                let (watermark, idle, started) = now;
+                (self.events)(TaskEvent::SourceProgress(SourceProgress {
+                    task: TaskId {
+                        stage: stats.stage,
+                        index: stats.index,
+                    },
+                    watermark,
+                    idle,
+                    started,
+                }));
+            }
         }
     }
-    Vec::new()
 }
 
 /// Spawns a thread of the run named `name`. A thread that cannot be started, or that

@@ -359,6 +359,8 @@ impl<'a> Worker<'a> {
                     }
                 }
                 TaskCommand::EndDrainedSources => self.sources_may_end = true,
+                // Taken by a part's relay, which keeps the stats of remote sources.
+                TaskCommand::SourceProgress(_) => {}
                 TaskCommand::StopSources { drain } => {
                     for task in tasks.iter_mut().filter(|t| t.is_source && !t.finished) {
                         self.on_task(task, |task, cx| task.stage.stop_source(cx, drain))?;

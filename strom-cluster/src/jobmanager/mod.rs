@@ -74,6 +74,9 @@ pub struct JobOutcome {
     pub restarts: u32,
     /// The savepoint it stopped with.
     pub savepoint: Option<u64>,
+    /// How long it ran, from its start to its end, in milliseconds (for a job that ended
+    /// by itself).
+    pub duration_ms: Option<u64>,
 }
 
 /// A job as the REST interface shows it.
@@ -368,6 +371,7 @@ impl JobManager {
                     error: None,
                     restarts: report.restarts,
                     savepoint: Some(savepoint),
+                    duration_ms: Some(report.duration.as_millis() as u64),
                 });
                 Ok(savepoint)
             }
@@ -411,6 +415,7 @@ impl JobManager {
             error: None,
             restarts,
             savepoint: None,
+            duration_ms: None,
         });
         Ok(())
     }
@@ -451,12 +456,14 @@ fn watch(
                     error: None,
                     restarts: report.restarts,
                     savepoint: None,
+                    duration_ms: Some(report.duration.as_millis() as u64),
                 },
                 Err(e) => JobOutcome {
                     status: "FAILED".into(),
                     error: Some(e.to_string()),
                     restarts: 0,
                     savepoint: None,
+                    duration_ms: None,
                 },
             });
             return;
