@@ -19,6 +19,11 @@ pub use stream_runtime as runtime;
 #[cfg(feature = "sql")]
 pub use stream_sql as sql;
 
+/// The cluster (the opt-in feature `cluster`): run your binary's compiled jobs as a
+/// JobManager and TaskManagers with [`cluster::main`] and a [`cluster::JobCatalog`].
+#[cfg(feature = "cluster")]
+pub use strom_cluster as cluster;
+
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 
 pub use stream_macros::stream;

@@ -12,6 +12,9 @@ use strom_cluster::JobCatalog;
 #[path = "../../tests/common/workloads.rs"]
 mod workloads;
 
+#[path = "../../examples/nexmark/queries.rs"]
+mod nexmark_queries;
+
 use workloads::{anchor_event, checksum, Row};
 
 /// The catalog of the `strom` binary.
@@ -28,6 +31,12 @@ pub fn catalog() -> JobCatalog {
              counted per key and 1 s tumbling window of event time, written exactly once to \
              OUTPUT_DIR",
             window_counts,
+        )
+        .job(
+            "nexmark",
+            "QUERY EVENTS OUTPUT_DIR: Nexmark query q0-q8, q11 (as `examples/nexmark`) over \
+             EVENTS generated events, its rows written exactly once as JSON lines",
+            nexmark_job,
         )
         .job(
             "w2",
@@ -161,4 +170,35 @@ impl SinkWriter<Row> for ChecksumWriter {
         std::fs::write(&self.file, text)
             .map_err(|e| StreamError::io(format!("cannot write `{}`", self.file.display()), e))
     }
+}
+
+/// A Nexmark query over the benchmark's generated events, into an exactly-once sink.
+fn nexmark_job(args: &[String]) -> Result<Job, String> {
+    use nexmark_queries as q;
+    let usage = "usage: nexmark q0|q1|q2|q3|q4|q5|q6|q7|q8|q11 EVENTS OUTPUT_DIR";
+    let [query, events, out] = args else {
+        return Err(usage.into());
+    };
+    let events: u64 = events
+        .parse()
+        .map_err(|_| format!("`{events}` is not a number; {usage}"))?;
+    let source = strom::nexmark::nexmark(strom::nexmark::NexmarkConfig::default()).take(events);
+    let job = match query.as_str() {
+        "q0" => q::q0(source, transactional_file_sink(out).json_lines()),
+        "q1" => q::q1(source, transactional_file_sink(out).json_lines()),
+        "q2" => q::q2(source, transactional_file_sink(out).json_lines()),
+        "q3" => q::q3(source, transactional_file_sink(out).json_lines()),
+        "q4" => q::q4(source, transactional_file_sink(out).json_lines()),
+        "q5" => q::q5(source, transactional_file_sink(out).json_lines()),
+        "q6" => q::q6(source, transactional_file_sink(out).json_lines()),
+        "q7" => q::q7(source, transactional_file_sink(out).json_lines()),
+        "q8" => q::q8(source, transactional_file_sink(out).json_lines()),
+        "q11" => q::q11(source, transactional_file_sink(out).json_lines()),
+        other => {
+            return Err(format!(
+                "no Nexmark query `{other}` here (q12 runs in processing time); {usage}"
+            ))
+        }
+    };
+    Ok(job.named(format!("nexmark-{query}")))
 }

@@ -575,3 +575,68 @@ fn a_job_rescaled_through_a_savepoint_publishes_its_output_exactly_once() {
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `strom run --local` (the job embedded in the client's process).
+fn run_local(options: &[&str], job: &[&str]) -> String {
+    let output = strom()
+        .args(["run", "--local"])
+        .args(options)
+        .args(job)
+        .output()
+        .unwrap();
+    succeeded(&output)
+}
+
+#[test]
+fn w2_and_nexmark_queries_over_three_taskmanagers_give_the_results_of_one_process() {
+    let dir = scratch("w2-nexmark");
+    let cluster = Cluster::start(3);
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+
+    // W2: the anchors' checksum, summed over the sink instances.
+    let checksum = |dir: &str| -> (u64, u64) {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+            .map(|text| {
+                let mut words = text.split_whitespace().map(|w| w.parse::<u64>().unwrap());
+                (words.next().unwrap(), words.next().unwrap())
+            })
+            .fold((0, 0), |(r, s), (rows, sum)| {
+                (r + rows, s.wrapping_add(sum))
+            })
+    };
+    run_local(&["-p", "1"], &["w2", "3000000", &path("w2-alone")]);
+    let output = cluster.run(&["-p", "3"], &["w2", "3000000", &path("w2-spread")]);
+    succeeded(&output);
+    let expected = checksum(&path("w2-alone"));
+    assert!(expected.0 > 1_000_000, "{expected:?}");
+    assert_eq!(checksum(&path("w2-spread")), expected);
+
+    // Nexmark q5 (two keyed windows in a row) and q8 (a window join of people and
+    // auctions), with checkpoints, published exactly once.
+    for query in ["q5", "q8"] {
+        let (alone, spread) = (
+            path(&format!("{query}-alone")),
+            path(&format!("{query}-spread")),
+        );
+        run_local(&["-p", "1"], &["nexmark", query, "400000", &alone]);
+        let chk = path(&format!("{query}-chk"));
+        let output = cluster.run(
+            &[
+                "-p",
+                "3",
+                "--checkpoints",
+                &chk,
+                "--checkpoint-interval",
+                "50ms",
+            ],
+            &["nexmark", query, "400000", &spread],
+        );
+        succeeded(&output);
+        let (expected, _) = published(Path::new(&alone));
+        assert!(expected.len() > 20, "{query}: {} rows", expected.len());
+        assert_published_exactly(Path::new(&spread), &expected);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
