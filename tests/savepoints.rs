@@ -473,3 +473,58 @@ fn per_key_window_function_state_is_restored_from_a_savepoint() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Set to make [`failing_counting_job`] fail once.
+static FAIL_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// [`pinned_counting_job`] with a map that fails once when [`FAIL_ONCE`] is set.
+fn failing_counting_job(out: &CollectSink<(u64, u64)>) -> Job {
+    stream! {
+        let numbers = source(generator(|i| i).chunk(1).rate_limit(50_000.0))
+            .map(|i| {
+                if FAIL_ONCE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                    panic!("an injected failure");
+                }
+                i
+            })
+            .parallelism(2);
+        numbers
+            .key_by(|i| (i / 2) % KEYS)
+            .aggregate(count())
+            .uid("counts")
+            .sink(out.clone());
+    }
+}
+
+#[test]
+fn a_restart_after_resuming_from_a_savepoint_resumes_from_the_jobs_own_checkpoints() {
+    let dir = scratch("strom-savepoint-restart");
+    let out = collect_sink();
+    let handle = failing_counting_job(&out).start(config(&dir, 2));
+    while out.len() < 2_000 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+
+    let resumed =
+        config(&dir, 2)
+            .resume_from(savepoint)
+            .restart_strategy(RestartStrategy::FixedDelay {
+                attempts: 2,
+                delay: Duration::from_millis(10),
+            });
+    let handle = failing_counting_job(&out).start(resumed);
+    // A checkpoint of the resumed job's own, newer than the savepoint; then a failure.
+    let own = handle.savepoint().unwrap();
+    assert!(own > savepoint);
+    FAIL_ONCE.store(true, std::sync::atomic::Ordering::SeqCst);
+    while handle.checkpoints().iter().all(|c| c.id <= own) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (_, report) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    assert_eq!(report.restarts, 1);
+    // Not the named savepoint again: that would count what came after it twice.
+    let restored = report.restored_from.unwrap();
+    assert!(restored >= own, "restarted from {restored}, before {own}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -61,22 +61,25 @@ pub struct RunDeployment {
 impl RunDeployment {
     /// The slots of all processes together.
     pub fn slots(&self) -> usize {
-        self.processes.iter().map(|p| p.slots).sum()
+        self.processes
+            .iter()
+            .fold(0usize, |total, p| total.saturating_add(p.slots))
     }
 
     /// The process of each of the run's first `workers` workers: one slot of each process
     /// in turn, so a run narrower than the cluster still spreads over its processes.
     pub fn worker_processes(&self, workers: usize) -> Vec<usize> {
-        let mut order = Vec::with_capacity(self.slots());
-        let deepest = self.processes.iter().map(|p| p.slots).max().unwrap_or(0);
-        for round in 0..deepest {
+        let workers = workers.min(self.slots());
+        let mut order = Vec::with_capacity(workers);
+        let mut round = 0;
+        while order.len() < workers {
             for (process, p) in self.processes.iter().enumerate() {
-                if round < p.slots {
+                if round < p.slots && order.len() < workers {
                     order.push(process);
                 }
             }
+            round += 1;
         }
-        order.truncate(workers);
         order
     }
 }

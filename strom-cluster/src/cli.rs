@@ -86,6 +86,10 @@ pub struct TaskManagerArgs {
     /// Where the data channels listen (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
     pub bind: String,
+    /// The address other TaskManagers reach the data channels at, if not `--bind`'s (a
+    /// listener on 0.0.0.0, a forwarded port).
+    #[arg(long, value_name = "ADDR")]
+    pub advertise: Option<std::net::SocketAddr>,
 }
 
 /// Options of `cluster`.
@@ -205,6 +209,7 @@ impl ClusterCommand {
                     jobmanager: args.jobmanager,
                     slots: args.slots,
                     bind: args.bind,
+                    advertise: args.advertise,
                 },
             ),
             ClusterCommand::Cluster(args) => {

@@ -38,10 +38,21 @@ impl RestClient {
         let mut response =
             response.map_err(|e| format!("cannot reach the JobManager at {}: {e}", self.base))?;
         let status = response.status();
-        let body: Value = response
+        let text = response
             .body_mut()
-            .read_json()
-            .map_err(|e| format!("the JobManager's answer to {path} is not JSON: {e}"))?;
+            .read_to_string()
+            .map_err(|e| format!("cannot read the JobManager's answer to {path}: {e}"))?;
+        let body: Value = match serde_json::from_str(&text) {
+            Ok(body) => body,
+            Err(_) if !status.is_success() => {
+                return Err(format!("{} (HTTP {})", text.trim(), status.as_u16()))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "the JobManager's answer to {path} is not JSON: {e}"
+                ))
+            }
+        };
         if !status.is_success() {
             let message = body["error"].as_str().unwrap_or("no reason given");
             return Err(format!("{message} (HTTP {})", status.as_u16()));

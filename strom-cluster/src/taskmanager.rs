@@ -7,14 +7,14 @@
 
 use std::collections::HashMap;
 use std::io::BufReader;
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stream_core::ErrorKind;
-use stream_runtime::channel::net::NetworkEndpoint;
+use stream_runtime::channel::net::{NetworkConfig, NetworkEndpoint};
 use stream_runtime::control::TaskCommand;
 use stream_runtime::distributed::{PartControl, PartLink, RunDeployment};
 
@@ -31,6 +31,9 @@ pub struct TaskManagerOptions {
     pub slots: usize,
     /// Where its network endpoint listens (port 0: any free port).
     pub bind: String,
+    /// The address peers reach its network endpoint at, if not the one it binds (a
+    /// listener on `0.0.0.0`, a forwarded port).
+    pub advertise: Option<SocketAddr>,
 }
 
 /// The parts a TaskManager runs: where each one's commands go, and its control.
@@ -51,8 +54,12 @@ pub fn run_taskmanager(
     catalog: Arc<JobCatalog>,
     options: TaskManagerOptions,
 ) -> Result<(), String> {
+    let network = match options.advertise {
+        Some(address) => NetworkConfig::default().advertised(address),
+        None => NetworkConfig::default(),
+    };
     let endpoint = Arc::new(
-        NetworkEndpoint::bind(options.bind.as_str())
+        NetworkEndpoint::bind_with(options.bind.as_str(), network)
             .map_err(|e| format!("cannot listen for data channels on {}: {e}", options.bind))?,
     );
     let address = options

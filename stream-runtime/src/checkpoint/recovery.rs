@@ -82,17 +82,23 @@ fn load(storage: &dyn CheckpointStorage, id: u64) -> Result<Restore> {
     Ok(Restore { metadata, tasks })
 }
 
-/// Finds the checkpoint to resume a job from: `wanted` if given (it
-/// must verify), else the newest complete one that verifies.
-pub fn recover(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Result<Recovery> {
+/// The largest checkpoint id in `storage` (complete or not; 0 if none), and the ids of
+/// the complete checkpoints, ascending.
+pub fn checkpoint_ids(storage: &dyn CheckpointStorage) -> Result<(u64, Vec<u64>)> {
     let mut ids: Vec<u64> = storage.folders()?.iter().filter_map(|f| id_of(f)).collect();
     ids.sort_unstable();
     let last_id = ids.last().copied().unwrap_or(0);
-    let complete: Vec<u64> = ids
-        .iter()
-        .copied()
+    let complete = ids
+        .into_iter()
         .filter(|&id| storage.exists(&metadata_file(id)))
         .collect();
+    Ok((last_id, complete))
+}
+
+/// Finds the checkpoint to resume a job from: `wanted` if given (it
+/// must verify), else the newest complete one that verifies.
+pub fn recover(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Result<Recovery> {
+    let (last_id, complete) = checkpoint_ids(storage)?;
     let mut recovery = Recovery {
         last_id,
         ..Recovery::default()

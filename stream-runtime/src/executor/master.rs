@@ -46,7 +46,7 @@ pub(crate) fn run_remote(
     let parallelism = stage_parallelism(graph, config);
     let widest = parallelism.iter().copied().max().unwrap_or(1);
     let mut deployment = runs.allocate(job, widest).map_err(job_error)?;
-    let recovered = recovery(graph, config, None)?;
+    let recovered = recovery(graph, config, control, None)?;
     let (coordinator, last_id, restored_from, skipped) = match &recovered {
         Some((storage, recovery)) => (
             Some(coordinator(graph, config, storage, recovery)),

@@ -256,6 +256,7 @@ struct RunCheckpoints {
 fn recovery(
     graph: &JobGraph,
     config: &Config,
+    control: &JobControl,
     part: Option<&Part<'_>>,
 ) -> Result<Option<(Arc<dyn CheckpointStorage>, Recovery)>, JobError> {
     let Some((storage, settings)) = config.checkpointing() else {
@@ -264,12 +265,39 @@ fn recovery(
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
     let storage = storage.open().map_err(job_error)?;
     let recovery = match part.map(|p| p.deployment.resume_from) {
-        None => prepare_run(&*storage, settings.resume_from),
+        None => named_checkpoint(&*storage, settings.resume_from, control)
+            .and_then(|wanted| prepare_run(&*storage, wanted)),
         Some(Some(id)) => recover(&*storage, Some(id)),
         Some(None) => Ok(Recovery::default()),
     }
     .map_err(job_error)?;
+    if part.is_none() && settings.resume_from.is_some() {
+        control.note_first_checkpoint_id(recovery.last_id + 1);
+    }
     Ok(Some((storage, recovery)))
+}
+
+/// The checkpoint a run must restore when the job names one (`resume_from`): that one
+/// for the job's first run; for a restart, the newest checkpoint the job itself completed
+/// since (one with an id from those its first run took on), or the named one again if
+/// it completed none yet. Not the named one every time: its sources would rewind past
+/// output that later checkpoints committed. `None` (the newest complete checkpoint) when
+/// the job names none.
+fn named_checkpoint(
+    storage: &dyn CheckpointStorage,
+    named: Option<u64>,
+    control: &JobControl,
+) -> stream_core::Result<Option<u64>> {
+    let (Some(named), Some(first_own)) = (named, control.first_checkpoint_id()) else {
+        return Ok(named);
+    };
+    let (_, complete) = crate::checkpoint::recovery::checkpoint_ids(storage)?;
+    Ok(Some(
+        complete
+            .into_iter()
+            .rfind(|&id| id >= first_own)
+            .unwrap_or(named),
+    ))
 }
 
 /// The coordinator of a run's checkpoints (where the controller runs), continuing after
@@ -308,10 +336,11 @@ fn coordinator(
 fn prepare_checkpoints(
     graph: &JobGraph,
     config: &Config,
+    control: &JobControl,
     workers: &mut [Vec<Task>],
     part: Option<&Part<'_>>,
 ) -> Result<RunCheckpoints, JobError> {
-    let Some((storage, recovery)) = recovery(graph, config, part)? else {
+    let Some((storage, recovery)) = recovery(graph, config, control, part)? else {
         return Ok(RunCheckpoints {
             storage: None,
             coordinator: None,
@@ -427,7 +456,7 @@ fn execute(
         signals,
     } = build(graph, config, &link, part.as_ref())?;
     drop(link);
-    let checkpoints = prepare_checkpoints(graph, config, &mut workers, part.as_ref())?;
+    let checkpoints = prepare_checkpoints(graph, config, control, &mut workers, part.as_ref())?;
     let (ports, inboxes): (Vec<WorkerPort>, Vec<_>) = signals
         .iter()
         .map(|signal| {
@@ -681,6 +710,9 @@ impl CommandRelay<'_> {
                 self.report_progress();
             }
         }
+        // The sources' last word (finished: the end of time), or sources elsewhere would
+        // wait for them for ever.
+        self.report_progress();
         Vec::new()
     }
 

@@ -37,6 +37,11 @@ pub(crate) struct JobControl {
     signals: Mutex<Vec<Arc<WorkerSignal>>>,
     stats: Mutex<Vec<Arc<TaskStats>>>,
     checkpoints: CheckpointHistory,
+    /// For a job resumed from a named checkpoint: the first checkpoint id its own runs
+    /// could take (restarts resume from those, not from the named one).
+    first_checkpoint_id: Mutex<Option<u64>>,
+    /// The job was cancelled: no restart.
+    cancelled: AtomicBool,
 }
 
 impl Default for JobControl {
@@ -50,6 +55,8 @@ impl Default for JobControl {
             signals: Mutex::new(Vec::new()),
             stats: Mutex::new(Vec::new()),
             checkpoints: CheckpointHistory::default(),
+            first_checkpoint_id: Mutex::new(None),
+            cancelled: AtomicBool::new(false),
         }
     }
 }
@@ -139,6 +146,28 @@ impl JobControl {
         *lock(&self.signals) = signals.to_vec();
         *lock(&self.stats) = stats;
         self.launched.store(true, Ordering::SeqCst);
+    }
+
+    /// Notes, once, the first checkpoint id the job's own runs could take.
+    pub fn note_first_checkpoint_id(&self, id: u64) {
+        lock(&self.first_checkpoint_id).get_or_insert(id);
+    }
+
+    /// The first checkpoint id the job's own runs could take, if it resumed from a named
+    /// checkpoint.
+    pub fn first_checkpoint_id(&self) -> Option<u64> {
+        *lock(&self.first_checkpoint_id)
+    }
+
+    /// Cancels the job: its workers stop at once, and it is not restarted.
+    pub fn cancel(&self, error: JobError) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.fail(error);
+    }
+
+    /// True once the job was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
     }
 
     /// The job's completed checkpoints, across its runs.

@@ -157,6 +157,16 @@ fn run(
                 };
                 restarts += 1;
                 std::thread::sleep(delay);
+                if control.is_cancelled() {
+                    return Err(JobError::new(
+                        graph.name(),
+                        None,
+                        StreamError::new(
+                            stream_core::ErrorKind::Cancelled,
+                            "the job was cancelled while it waited to restart",
+                        ),
+                    ));
+                }
                 control.reset_failure();
             }
         }
@@ -224,7 +234,7 @@ impl JobHandle {
     /// job's end, which is the cancellation unless the job ended first.
     pub fn cancel(mut self) -> Result<JobReport, JobError> {
         self.control.request_stop(false);
-        self.control.fail(JobError::new(
+        self.control.cancel(JobError::new(
             "job",
             None,
             StreamError::new(stream_core::ErrorKind::Cancelled, "the job was cancelled"),

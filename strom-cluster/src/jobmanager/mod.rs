@@ -48,6 +48,10 @@ impl Default for JobManagerOptions {
     }
 }
 
+/// A running job's handle: shared, so a savepoint waits without holding the slot; taken
+/// out of the slot (once no one else holds it) to stop or cancel the job.
+type HandleSlot = Arc<Mutex<Option<Arc<JobHandle>>>>;
+
 /// A job submitted to the JobManager.
 struct JobEntry {
     name: String,
@@ -55,8 +59,8 @@ struct JobEntry {
     plan: String,
     graph: PlanGraph,
     submitted_ms: u64,
-    /// The running job; `None` once it ended (or while a stop holds it).
-    handle: Arc<Mutex<Option<JobHandle>>>,
+    /// The running job; `None` once it ended (or while a stop or cancel holds it).
+    handle: HandleSlot,
     /// How it ended.
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     /// Its completed checkpoints, as of when its handle was last seen.
@@ -227,6 +231,14 @@ impl JobManager {
 
     /// Submits a job; returns its id once it is started (its runs wait for slots).
     pub fn submit(&self, spec: JobSpec) -> Result<u64, String> {
+        let parallelism = spec.settings.parallelism;
+        let max = spec.settings.config().get_max_parallelism();
+        if parallelism == 0 || parallelism > max {
+            return Err(format!(
+                "a parallelism of {parallelism} is not possible: it must be between 1 and the \
+                 job's max parallelism ({max}, its number of key groups)"
+            ));
+        }
         let job = self.catalog.build(&spec)?;
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
         let plan = job.plan();
@@ -237,7 +249,7 @@ impl JobManager {
         let handle = job
             .named(name.clone())
             .start_distributed(spec.settings.config(), runs);
-        let handle = Arc::new(Mutex::new(Some(handle)));
+        let handle = Arc::new(Mutex::new(Some(Arc::new(handle))));
         let outcome = Arc::new(Mutex::new(None));
         let checkpoints = Arc::new(Mutex::new(Vec::new()));
         watch(
@@ -308,7 +320,8 @@ impl JobManager {
         let (handle, seen) = self
             .entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.checkpoints)))
             .ok()?;
-        if let Some(running) = lock(&handle).as_ref() {
+        let running = lock(&handle).clone();
+        if let Some(running) = running {
             *lock(&seen) = running.checkpoints();
         }
         let seen = lock(&seen);
@@ -340,9 +353,12 @@ impl JobManager {
 
     /// Takes a savepoint of job `id`; returns its id once it is complete.
     pub fn savepoint(&self, id: u64) -> Result<u64, String> {
-        let handle = self.entry(id, |e| Arc::clone(&e.handle))?;
-        let guard = lock(&handle);
-        let running = guard.as_ref().ok_or("the job has ended")?;
+        let (handle, spec) = self.entry(id, |e| (Arc::clone(&e.handle), e.spec.clone()))?;
+        if spec.settings.checkpoint_dir.is_none() {
+            return Err(no_checkpoints(id, "take a savepoint of it"));
+        }
+        // Waits for the savepoint with the slot free, so the job stays visible.
+        let running = lock(&handle).clone().ok_or("the job has ended")?;
         running.savepoint().map_err(|e| e.to_string())
     }
 
@@ -354,7 +370,25 @@ impl JobManager {
             outcome: Arc::clone(&e.outcome),
             checkpoints: Arc::clone(&e.checkpoints),
         })?;
-        let running = lock(&ending.handle).take().ok_or("the job has ended")?;
+        let mut slot = lock(&ending.handle);
+        let shared = slot
+            .take()
+            .ok_or("the job has ended, or is being stopped")?;
+        if shared.is_finished() {
+            // The watcher records how it ended.
+            *slot = Some(shared);
+            return Err("the job has ended".into());
+        }
+        let running = match Arc::try_unwrap(shared) {
+            Ok(running) => running,
+            Err(shared) => {
+                *slot = Some(shared);
+                return Err(format!(
+                    "a savepoint of job {id} is in progress: try again once it completed"
+                ));
+            }
+        };
+        drop(slot);
         *lock(&ending.checkpoints) = running.checkpoints();
         Ok((running, ending))
     }
@@ -376,7 +410,7 @@ impl JobManager {
                 Ok(savepoint)
             }
             Err((error, running)) => {
-                *lock(&ending.handle) = Some(running);
+                *lock(&ending.handle) = Some(Arc::new(running));
                 Err(error.to_string())
             }
         }
@@ -389,9 +423,9 @@ impl JobManager {
     pub fn rescale(&self, id: u64, parallelism: usize) -> Result<(u64, u64), String> {
         let mut spec = self.entry(id, |e| e.spec.clone())?;
         if spec.settings.checkpoint_dir.is_none() {
-            return Err(format!(
-                "job {id} has no checkpoint directory, so it cannot be stopped with a \
-                 savepoint and resumed: submit it with one to rescale it"
+            return Err(no_checkpoints(
+                id,
+                "stop it with a savepoint and resume it rescaled",
             ));
         }
         if parallelism == 0 {
@@ -423,15 +457,16 @@ impl JobManager {
 
 /// The slots of a job that is being ended by request.
 struct Ending {
-    handle: Arc<Mutex<Option<JobHandle>>>,
+    handle: HandleSlot,
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
 }
 
 /// Records how the job behind `handle` ends, once it ends by itself, and the
-/// checkpoints it completed.
+/// checkpoints it completed. A stop or a cancel takes the handle and records the outcome
+/// itself; one that fails puts the handle back, and the watch goes on.
 fn watch(
-    handle: Arc<Mutex<Option<JobHandle>>>,
+    handle: HandleSlot,
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
 ) -> Result<(), String> {
@@ -439,15 +474,22 @@ fn watch(
         .name("strom-jm-job".into())
         .spawn(move || loop {
             std::thread::sleep(Duration::from_millis(20));
-            let mut guard = lock(&handle);
-            // A stop or cancel takes the handle, and records the outcome itself.
-            let Some(running) = guard.take_if(|h| h.is_finished()) else {
-                if guard.is_none() {
-                    return;
-                }
+            if lock(&outcome).is_some() {
+                return;
+            }
+            let mut slot = lock(&handle);
+            let Some(shared) = slot.take_if(|h| h.is_finished()) else {
                 continue;
             };
-            drop(guard);
+            let running = match Arc::try_unwrap(shared) {
+                Ok(running) => running,
+                // A savepoint request still holds it; it returns soon, the job has ended.
+                Err(shared) => {
+                    *slot = Some(shared);
+                    continue;
+                }
+            };
+            drop(slot);
             *lock(&checkpoints) = running.checkpoints();
             let status = status_name(running.status());
             *lock(&outcome) = Some(match running.join() {
@@ -470,6 +512,14 @@ fn watch(
         })
         .map(|_| ())
         .map_err(|e| format!("cannot watch the job: {e}"))
+}
+
+/// Why job `id` cannot `what`: it has no checkpoint directory.
+fn no_checkpoints(id: u64, what: &str) -> String {
+    format!(
+        "job {id} has no checkpoint directory, so nothing can {what}: submit it with one \
+         (`strom run --checkpoints DIR`, or `checkpoint_dir` in its settings)"
+    )
 }
 
 /// Flink's name of a job status.

@@ -22,6 +22,19 @@ use crate::job::JobSpec;
 use crate::lock;
 use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
 
+/// How long a write to a TaskManager may block before it counts as lost.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a new connection may take to register.
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most slots one TaskManager may offer.
+const MAX_SLOTS: usize = 1024;
+
+/// How long the parts of a failed run may take to end after their cancel before the run
+/// is given up on (a part stuck in a source or sink's I/O).
+const CANCEL_GRACE: Duration = Duration::from_secs(30);
+
 /// A TaskManager as the JobManager sees it.
 pub(crate) struct TaskManagerEntry {
     pub name: String,
@@ -32,6 +45,8 @@ pub(crate) struct TaskManagerEntry {
     /// The counters of its parts' instances, as of its last heartbeat.
     pub metrics: Vec<(u64, usize, usize, String, TaskMetrics)>,
     connection: Arc<Mutex<TcpStream>>,
+    /// The same socket, to shut it down without waiting for a writer.
+    closer: TcpStream,
 }
 
 impl TaskManagerEntry {
@@ -53,8 +68,8 @@ struct RunState {
     /// Each part's TaskManager, and how it is doing.
     parts: Vec<(u64, PartState)>,
     events: TaskEvents,
-    /// The first failure of a part.
-    failure: Option<RemoteError>,
+    /// The first failure of a part, and when it came.
+    failure: Option<(RemoteError, Instant)>,
 }
 
 #[derive(Default)]
@@ -119,9 +134,14 @@ impl Registry {
             .peer_addr()
             .map_or_else(|_| "?".to_owned(), |a| a.to_string());
         let _ = stream.set_nodelay(true);
-        let Ok(writer) = stream.try_clone() else {
+        // A peer that stops reading must not hold a writer (and whoever waits for it) for
+        // ever: a write that takes this long fails, and the TaskManager is lost.
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        let (Ok(writer), Ok(closer)) = (stream.try_clone(), stream.try_clone()) else {
             return;
         };
+        // Nor may a connection that never registers hold its thread.
+        let _ = stream.set_read_timeout(Some(REGISTER_TIMEOUT));
         let mut reader = BufReader::new(stream);
         let (name, data, slots) = match receive::<ToJobManager>(&mut reader) {
             Ok(Some(ToJobManager::Register { name, data, slots })) => (name, data, slots),
@@ -132,6 +152,16 @@ impl Registry {
                 return;
             }
         };
+        if data.ip().is_unspecified() || data.port() == 0 {
+            eprintln!(
+                "strom: refused TaskManager {name} ({peer}): it announced {data}, where no peer \
+                 can reach its data channels (start it with `--bind` or `--advertise` naming \
+                 a reachable address)"
+            );
+            return;
+        }
+        let slots = slots.clamp(1, MAX_SLOTS);
+        let _ = reader.get_ref().set_read_timeout(None);
         let connection = Arc::new(Mutex::new(writer));
         let id = {
             let mut state = lock(&self.state);
@@ -141,11 +171,12 @@ impl Registry {
             let entry = TaskManagerEntry {
                 name: name.clone(),
                 data,
-                slots: slots.max(1),
+                slots,
                 registered: now,
                 last_heartbeat: now,
                 metrics: Vec::new(),
                 connection: Arc::clone(&connection),
+                closer,
             };
             let welcome = ToTaskManager::Welcome {
                 id,
@@ -199,7 +230,7 @@ impl Registry {
             return;
         };
         eprintln!("strom: TaskManager {id} ({}) is lost: {why}", tm.name);
-        let _ = lock(&tm.connection).shutdown(Shutdown::Both);
+        let _ = tm.closer.shutdown(Shutdown::Both);
         let runs: Vec<u64> = state
             .runs
             .iter()
@@ -260,7 +291,7 @@ fn end_part(
         return;
     };
     if let (Err(e), None) = (&outcome, &run_state.failure) {
-        run_state.failure = Some(e.clone());
+        run_state.failure = Some((e.clone(), Instant::now()));
         let why = format!("another part of the run failed: {}", e.message);
         for (tm, part) in &run_state.parts {
             if let (PartState::Running, Some(entry)) = (part, taskmanagers.get(tm)) {
@@ -368,36 +399,46 @@ impl RemoteRuns for JobRuns {
         );
         let mut commands = Vec::with_capacity(placed.len());
         for (me, (id, connection)) in placed.into_iter().enumerate() {
+            let (tx, rx) = mpsc::channel::<TaskCommand>();
+            commands.push(tx);
+            // Once a part could not be deployed the run has failed: the rest are not
+            // started (and nothing then waits for them).
+            if state.runs.get(&run).is_some_and(|r| r.failure.is_some()) {
+                let outcome = Err(RemoteError {
+                    kind: ErrorKind::Cancelled,
+                    message: "not deployed: another part of the run could not be".into(),
+                });
+                end_part(&mut state, run, id, outcome);
+                continue;
+            }
+            let relay = Arc::clone(&connection);
+            let started = std::thread::Builder::new()
+                .name(format!("strom-jm-run{run}-tm{id}"))
+                .spawn(move || {
+                    // Ends when the run's controller drops its ports.
+                    for command in rx {
+                        let command = ToTaskManager::Command { run, command };
+                        if send(&mut *lock(&relay), &command).is_err() {
+                            return;
+                        }
+                    }
+                });
             let deploy = ToTaskManager::Deploy {
                 job: self.spec.clone(),
                 deployment: deployment.clone(),
                 me,
             };
-            if let Err(e) = send(&mut *lock(&connection), &deploy) {
+            let deployed = match started {
+                Ok(_) => send(&mut *lock(&connection), &deploy).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("cannot start a command relay thread: {e}")),
+            };
+            if let Err(e) = deployed {
                 let outcome = Err(RemoteError {
                     kind: ErrorKind::Io,
                     message: format!("cannot deploy to TaskManager {id}: {e}"),
                 });
                 end_part(&mut state, run, id, outcome);
             }
-            let (tx, rx) = mpsc::channel::<TaskCommand>();
-            std::thread::Builder::new()
-                .name(format!("strom-jm-run{run}-tm{id}"))
-                .spawn(move || {
-                    // Ends when the run's controller drops its ports.
-                    for command in rx {
-                        if send(
-                            &mut *lock(&connection),
-                            &ToTaskManager::Command { run, command },
-                        )
-                        .is_err()
-                        {
-                            return;
-                        }
-                    }
-                })
-                .map_err(|e| StreamError::io("cannot start a command relay thread", e))?;
-            commands.push(tx);
         }
         drop(state);
         self.registry.changed.notify_all();
@@ -409,11 +450,20 @@ impl RemoteRuns for JobRuns {
         let deadline = Instant::now() + timeout;
         let mut state = lock(&registry.state);
         loop {
-            let done = state.runs.get(&run).is_none_or(|r| {
+            let ended = |r: &RunState| {
                 r.parts
                     .iter()
                     .all(|(_, p)| matches!(p, PartState::Ended(_)))
-            });
+            };
+            let abandoned = |r: &RunState| {
+                r.failure
+                    .as_ref()
+                    .is_some_and(|(_, at)| at.elapsed() > CANCEL_GRACE)
+            };
+            let done = state
+                .runs
+                .get(&run)
+                .is_none_or(|r| ended(r) || abandoned(r));
             if done {
                 let Some(ended) = state.runs.remove(&run) else {
                     return Some(Err(StreamError::new(
@@ -421,8 +471,21 @@ impl RemoteRuns for JobRuns {
                         format!("run {run} is unknown"),
                     )));
                 };
+                let stuck = ended
+                    .parts
+                    .iter()
+                    .filter(|(_, p)| matches!(p, PartState::Running))
+                    .count();
                 return Some(match ended.failure {
-                    Some(e) => Err(StreamError::new(e.kind, e.message)),
+                    Some((e, _)) if stuck > 0 => Err(StreamError::new(
+                        e.kind,
+                        format!(
+                            "{} ({stuck} part(s) did not end within {CANCEL_GRACE:?} of their \
+                             cancel and were given up on)",
+                            e.message
+                        ),
+                    )),
+                    Some((e, _)) => Err(StreamError::new(e.kind, e.message)),
                     None => Ok(ended
                         .parts
                         .into_iter()

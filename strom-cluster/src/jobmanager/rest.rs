@@ -267,7 +267,13 @@ async fn rescale(
     body: Result<Json<Rescale>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let parallelism = match body {
-        Ok(Json(r)) => r.parallelism,
+        Ok(Json(r)) if r.parallelism > 0 => r.parallelism,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the parallelism must be at least 1",
+            )
+        }
         Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
     act(jm, id, "rescaled", move |jm, id| {
