@@ -640,3 +640,57 @@ fn w2_and_nexmark_queries_over_three_taskmanagers_give_the_results_of_one_proces
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn running_jobs_hold_their_slots_and_a_job_finds_none_free_with_a_reason() {
+    let dir = scratch("slots");
+    // `window-counts` runs its source as two instances: two slots a job.
+    let cluster = Cluster::start(4);
+    let client = cluster.client();
+    let submit = |name: &str| {
+        let spec = serde_json::json!({
+            "entry": "window-counts",
+            "args": [dir.join(name).to_str().unwrap(), "100000000", "1000"],
+            "settings": { "parallelism": 1 }
+        });
+        client.post::<Value>("/v1/jobs", &spec).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let status =
+        |id: u64| client.get::<Value>(&format!("/v1/jobs/{id}")).unwrap()["status"].clone();
+    let used = || {
+        let tms: Value = client.get("/v1/taskmanagers").unwrap();
+        tms.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slots_used"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = submit("first");
+    wait_for("the first job to run", || status(first) == "RUNNING");
+    assert_eq!(used().iter().sum::<u64>(), 2);
+    let second = submit("second");
+    wait_for("the second job to run", || status(second) == "RUNNING");
+    assert_eq!(used(), [1, 1, 1, 1], "each job on TaskManagers of its own");
+    // No slot is left for a third: it fails once the slot timeout (1 s here) is over.
+    let third = submit("third");
+    wait_for("the third job to fail", || status(third) == "FAILED");
+    let job: Value = client.get(&format!("/v1/jobs/{third}")).unwrap();
+    let error = job["outcome"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("found no free slot") && error.contains("held by other jobs"),
+        "{error}"
+    );
+    // A cancelled job gives its slot back.
+    let _: Value = client
+        .post(&format!("/v1/jobs/{first}/cancel"), &())
+        .unwrap();
+    wait_for("its slots to be free", || used().iter().sum::<u64>() == 2);
+    let fourth = submit("fourth");
+    wait_for("the fourth job to run", || status(fourth) == "RUNNING");
+    for id in [second, fourth] {
+        let _: Value = client.post(&format!("/v1/jobs/{id}/cancel"), &()).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

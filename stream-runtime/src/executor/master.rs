@@ -45,8 +45,9 @@ pub(crate) fn run_remote(
     let job_error = |e: StreamError| JobError::new(job, None, e);
     let parallelism = stage_parallelism(graph, config);
     let widest = parallelism.iter().copied().max().unwrap_or(1);
-    let mut deployment = runs.allocate(job, widest).map_err(job_error)?;
+    // Recovery first: a run that cannot restore holds no slots.
     let recovered = recovery(graph, config, control, None)?;
+    let mut deployment = runs.allocate(job, widest).map_err(job_error)?;
     let (coordinator, last_id, restored_from, skipped) = match &recovered {
         Some((storage, recovery)) => (
             Some(coordinator(graph, config, storage, recovery)),

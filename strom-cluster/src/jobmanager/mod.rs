@@ -157,6 +157,8 @@ pub struct TaskManagerInfo {
     pub data: SocketAddr,
     /// Its slots.
     pub slots: usize,
+    /// How many of them runs hold now.
+    pub slots_used: usize,
     /// Milliseconds since its last heartbeat.
     pub last_heartbeat_ms: u64,
     /// Seconds since it registered.
@@ -331,12 +333,13 @@ impl JobManager {
     /// The registered TaskManagers.
     pub fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
         self.registry.taskmanagers(|tms| {
-            tms.iter()
-                .map(|(&id, tm)| TaskManagerInfo {
+            tms.into_iter()
+                .map(|(id, tm, used)| TaskManagerInfo {
                     id,
                     name: tm.name.clone(),
                     data: tm.data,
                     slots: tm.slots,
+                    slots_used: used,
                     last_heartbeat_ms: tm.last_heartbeat.elapsed().as_millis() as u64,
                     uptime_s: tm.registered.elapsed().as_secs(),
                 })

@@ -76,6 +76,8 @@ struct RunState {
 struct State {
     taskmanagers: BTreeMap<u64, TaskManagerEntry>,
     runs: HashMap<u64, RunState>,
+    /// The slots each run holds, per TaskManager, from its allocation to its end.
+    reserved: HashMap<u64, Vec<(u64, usize)>>,
     next_taskmanager: u64,
 }
 
@@ -90,6 +92,20 @@ pub(crate) struct Registry {
     pub heartbeat_timeout: Duration,
     /// How long a run waits for enough slots before it starts on fewer.
     pub slot_timeout: Duration,
+}
+
+impl State {
+    /// The slots of TaskManager `id` that no run holds.
+    fn free_slots(&self, id: u64, tm: &TaskManagerEntry) -> usize {
+        let held: usize = self
+            .reserved
+            .values()
+            .flatten()
+            .filter(|(t, _)| *t == id)
+            .map(|(_, n)| n)
+            .sum();
+        tm.slots.saturating_sub(held)
+    }
 }
 
 impl Registry {
@@ -108,9 +124,16 @@ impl Registry {
         })
     }
 
-    /// Reads `f` of the registered TaskManagers.
-    pub fn taskmanagers<R>(&self, f: impl FnOnce(&BTreeMap<u64, TaskManagerEntry>) -> R) -> R {
-        f(&lock(&self.state).taskmanagers)
+    /// Reads `f` of the registered TaskManagers: each with its id and the slots runs
+    /// hold of it.
+    pub fn taskmanagers<R>(&self, f: impl FnOnce(Vec<(u64, &TaskManagerEntry, usize)>) -> R) -> R {
+        let state = lock(&self.state);
+        let listed = state
+            .taskmanagers
+            .iter()
+            .map(|(&id, tm)| (id, tm, tm.slots - state.free_slots(id, tm)))
+            .collect();
+        f(listed)
     }
 
     /// The latest counters of the instances of `job`'s runs in progress, from every
@@ -323,18 +346,34 @@ impl RemoteRuns for JobRuns {
         let registry = &self.registry;
         let deadline = Instant::now() + registry.slot_timeout;
         let mut state = lock(&registry.state);
-        loop {
-            let slots: usize = state.taskmanagers.values().map(|tm| tm.slots).sum();
+        let free = loop {
+            let free: Vec<(u64, usize)> = state
+                .taskmanagers
+                .iter()
+                .map(|(&id, tm)| (id, state.free_slots(id, tm)))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            let total: usize = free.iter().map(|(_, n)| n).sum();
             let now = Instant::now();
-            if slots >= wanted || (now >= deadline && slots > 0) {
-                break;
+            if total >= wanted || (now >= deadline && total > 0) {
+                break free;
             }
             if now >= deadline {
+                let why = if state.taskmanagers.is_empty() {
+                    "no TaskManager registered; start one with `strom taskmanager --jobmanager \
+                     ADDR`"
+                        .to_owned()
+                } else {
+                    let slots: usize = state.taskmanagers.values().map(|tm| tm.slots).sum();
+                    format!(
+                        "all {slots} slots of the {} TaskManager(s) are held by other jobs' runs",
+                        state.taskmanagers.len()
+                    )
+                };
                 return Err(StreamError::new(
                     ErrorKind::Config,
                     format!(
-                        "no TaskManager registered within {:?}: job `{job}` cannot run; \
-                         start one with `strom taskmanager --jobmanager ADDR`",
+                        "job `{job}` found no free slot within {:?}: {why}",
                         registry.slot_timeout
                     ),
                 ));
@@ -344,17 +383,30 @@ impl RemoteRuns for JobRuns {
                 .wait_timeout(state, deadline - now)
                 .map(|(s, _)| s)
                 .unwrap_or_else(|e| e.into_inner().0);
+        };
+        // One slot of each TaskManager in turn, as many as the run can use.
+        let mut given: Vec<(u64, usize)> = free.iter().map(|&(id, _)| (id, 0)).collect();
+        let mut left = wanted.min(free.iter().map(|(_, n)| n).sum());
+        while left > 0 {
+            for ((_, taken), (_, available)) in given.iter_mut().zip(&free) {
+                if left > 0 && *taken < *available {
+                    *taken += 1;
+                    left -= 1;
+                }
+            }
         }
-        let processes = state
-            .taskmanagers
-            .values()
-            .map(|tm| ProcessSlots {
-                address: tm.data,
-                slots: tm.slots,
+        given.retain(|(_, n)| *n > 0);
+        let run = registry.next_run.fetch_add(1, Ordering::SeqCst);
+        let processes = given
+            .iter()
+            .map(|&(id, slots)| ProcessSlots {
+                address: state.taskmanagers[&id].data,
+                slots,
             })
             .collect();
+        state.reserved.insert(run, given);
         Ok(RunDeployment {
-            run: registry.next_run.fetch_add(1, Ordering::SeqCst),
+            run,
             processes,
             resume_from: None,
         })
@@ -382,7 +434,16 @@ impl RemoteRuns for JobRuns {
                             process.address
                         ),
                     )
-                })?;
+                });
+            let tm = match tm {
+                Ok(tm) => tm,
+                Err(e) => {
+                    state.reserved.remove(&run);
+                    drop(state);
+                    self.registry.changed.notify_all();
+                    return Err(e);
+                }
+            };
             placed.push(tm);
         }
         state.runs.insert(
@@ -465,6 +526,8 @@ impl RemoteRuns for JobRuns {
                 .get(&run)
                 .is_none_or(|r| ended(r) || abandoned(r));
             if done {
+                state.reserved.remove(&run);
+                registry.changed.notify_all();
                 let Some(ended) = state.runs.remove(&run) else {
                     return Some(Err(StreamError::new(
                         ErrorKind::Io,
