@@ -370,6 +370,13 @@ fn the_rest_interface_submits_inspects_savepoints_stops_and_cancels_jobs() {
             .iter()
             .any(|m| m["stage"] == 0 && m["records_out"].as_u64().unwrap() > 0)
     });
+    // A rate-limited job is mostly idle, and busy now and then.
+    wait_for("busy time", || {
+        let metrics: Value = client.get(&format!("/v1/jobs/{long}/metrics")).unwrap();
+        let metrics = metrics.as_array().unwrap();
+        metrics.iter().all(|m| m["idle_ms"].as_u64().unwrap() > 0)
+            && metrics.iter().any(|m| m["busy_ms"].as_u64().unwrap() > 0)
+    });
     let job: Value = client.get(&format!("/v1/jobs/{long}")).unwrap();
     assert_eq!(job["status"], "RUNNING");
     assert!(job["plan"].as_str().unwrap().contains("window"), "{job}");

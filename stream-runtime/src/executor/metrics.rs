@@ -23,6 +23,9 @@ pub struct TaskStats {
     watermark_at: AtomicI64,
     backpressure_ns: AtomicU64,
     alignment_ns: AtomicU64,
+    busy_ns: AtomicU64,
+    /// When the instance was built.
+    created: std::time::Instant,
     /// The watermark the stage last sent downstream (for watermark alignment of sources).
     output_watermark: AtomicI64,
     output_idle: AtomicBool,
@@ -44,6 +47,8 @@ impl TaskStats {
             watermark_at: AtomicI64::new(MIN_TIMESTAMP),
             backpressure_ns: AtomicU64::new(0),
             alignment_ns: AtomicU64::new(0),
+            busy_ns: AtomicU64::new(0),
+            created: std::time::Instant::now(),
             output_watermark: AtomicI64::new(MIN_TIMESTAMP),
             output_idle: AtomicBool::new(false),
             started: AtomicBool::new(false),
@@ -128,6 +133,11 @@ impl TaskStats {
             .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
     }
 
+    pub(crate) fn add_busy(&self, time: Duration) {
+        self.busy_ns
+            .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
+    }
+
     pub(crate) fn add_alignment(&self, time: Duration) {
         self.alignment_ns
             .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
@@ -148,6 +158,8 @@ impl TaskStats {
             output_watermark: self.output_watermark.load(Ordering::Relaxed),
             backpressure: Duration::from_nanos(self.backpressure_ns.load(Ordering::Relaxed)),
             alignment: Duration::from_nanos(self.alignment_ns.load(Ordering::Relaxed)),
+            busy: Duration::from_nanos(self.busy_ns.load(Ordering::Relaxed)),
+            running: self.created.elapsed(),
         }
     }
 }
@@ -174,4 +186,18 @@ pub struct TaskMetrics {
     pub backpressure: Duration,
     /// Time inputs spent blocked waiting for the barriers of other inputs.
     pub alignment: Duration,
+    /// Time its worker spent running the stage: reading, processing, sending.
+    pub busy: Duration,
+    /// Time since the instance was built.
+    pub running: Duration,
+}
+
+impl TaskMetrics {
+    /// Time the stage was neither busy nor backpressured: waiting for input, or for its
+    /// worker to finish running the other stages it shares the thread with.
+    pub fn idle(&self) -> Duration {
+        self.running
+            .saturating_sub(self.busy)
+            .saturating_sub(self.backpressure)
+    }
 }

@@ -441,6 +441,7 @@ impl<'a> Worker<'a> {
                     .then(|| self.alignment_limit(config.watermark_alignment, task.info.stage))
                     .flatten();
                 let info = task.info.clone();
+                let began = Instant::now();
                 progress |= guarded(self.setup.job, task, |task| {
                     let mut cx = Context::new(&*self.clock, &info);
                     let outcome = step(task, &mut cx, turn);
@@ -454,6 +455,7 @@ impl<'a> Worker<'a> {
                     }
                     outcome
                 })?;
+                task.stats.add_busy(began.elapsed());
             }
 
             if tasks.iter().all(Task::is_done) {

@@ -42,8 +42,13 @@ pub struct InstanceMetrics {
     pub watermark: Option<i64>,
     /// How far the watermark lagged behind processing time when it last advanced.
     pub watermark_lag_ms: Option<u64>,
+    /// Time its worker spent running it, in milliseconds.
+    pub busy_ms: u64,
     /// Time spent unable to send (backpressure), in milliseconds.
     pub backpressured_ms: u64,
+    /// Time neither busy nor backpressured (waiting for input, or for the worker), in
+    /// milliseconds.
+    pub idle_ms: u64,
     /// Time spent aligning checkpoint barriers, in milliseconds.
     pub alignment_ms: u64,
 }
@@ -66,7 +71,9 @@ impl InstanceMetrics {
             late_records: m.late_records,
             watermark: (m.watermark != stream_core::MIN_TIMESTAMP).then_some(m.watermark),
             watermark_lag_ms: m.watermark_lag.map(|d| d.as_millis() as u64),
+            busy_ms: m.busy.as_millis() as u64,
             backpressured_ms: m.backpressure.as_millis() as u64,
+            idle_ms: m.idle().as_millis() as u64,
             alignment_ms: m.alignment.as_millis() as u64,
         }
     }
@@ -321,7 +328,7 @@ async fn prometheus(State(jm): Shared) -> Response {
         let _ = writeln!(out, "strom_jobs{{status=\"{status}\"}} {n}");
     }
     type Counter = (&'static str, &'static str, fn(&InstanceMetrics) -> u64);
-    let counters: [Counter; 5] = [
+    let counters: [Counter; 7] = [
         (
             "strom_records_in_total",
             "Records received by a stage instance.",
@@ -338,9 +345,19 @@ async fn prometheus(State(jm): Shared) -> Response {
             |m| m.late_records,
         ),
         (
+            "strom_busy_ms_total",
+            "Milliseconds a stage instance's worker ran it.",
+            |m| m.busy_ms,
+        ),
+        (
             "strom_backpressured_ms_total",
             "Milliseconds a stage instance could not send.",
             |m| m.backpressured_ms,
+        ),
+        (
+            "strom_idle_ms_total",
+            "Milliseconds a stage instance was neither busy nor backpressured.",
+            |m| m.idle_ms,
         ),
         (
             "strom_alignment_ms_total",
