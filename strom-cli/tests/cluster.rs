@@ -33,6 +33,30 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The lines `process` prints on its standard output, as they come.
+fn lines_of(process: &mut Child) -> mpsc::Receiver<String> {
+    let (lines, received) = mpsc::channel();
+    let stdout = process.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    received
+}
+
+/// The rest of the line that starts with `prefix`, among `lines`.
+fn line_after(lines: &mpsc::Receiver<String>, prefix: &str) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no line `{prefix}...`"));
+        if let Some(rest) = line.strip_prefix(prefix) {
+            return rest.to_owned();
+        }
+    }
+}
+
 /// A local cluster, killed (with its TaskManagers, which lose their JobManager) when
 /// dropped.
 struct Cluster {
@@ -52,13 +76,7 @@ impl Cluster {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let (lines, received) = mpsc::channel();
-        let stdout = process.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
+        let received = lines_of(&mut process);
         let mut rest = None;
         let mut pids = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -699,5 +717,77 @@ fn running_jobs_hold_their_slots_and_a_job_finds_none_free_with_a_reason() {
     for id in [second, fourth] {
         let _: Value = client.post(&format!("/v1/jobs/{id}/cancel"), &()).unwrap();
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Kills `process` when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `strom jobmanager` listening for TaskManagers at `bind`: the process, where its REST
+/// interface is, and where TaskManagers connect.
+fn jobmanager(bind: &str) -> (Killed, String, String) {
+    let mut process = strom()
+        .args([
+            "jobmanager",
+            "--bind",
+            bind,
+            "--rest",
+            "127.0.0.1:0",
+            "--slot-timeout",
+            "1s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(&mut process);
+    let rest = line_after(&lines, "strom: JobManager REST interface at ");
+    let taskmanagers = line_after(&lines, "strom: JobManager accepts TaskManagers at ");
+    (Killed(process), rest, taskmanagers)
+}
+
+#[test]
+fn a_taskmanager_registers_again_with_a_restarted_jobmanager_and_runs_its_jobs() {
+    let dir = scratch("reconnect");
+    let (first, rest, address) = jobmanager("127.0.0.1:0");
+    let _taskmanager = Killed(
+        strom()
+            .args([
+                "taskmanager",
+                "--jobmanager",
+                &address,
+                "--slots",
+                "2",
+                "--reconnect",
+                "30s",
+            ])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let registered = |rest: &str| {
+        let overview: Value = RestClient::new(rest).get("/v1/overview").unwrap();
+        overview["taskmanagers"] == 1
+    };
+    wait_for("the TaskManager to register", || registered(&rest));
+    drop(first); // SIGKILL
+    let (_second, rest, _) = jobmanager(&address);
+    wait_for("the TaskManager to register again", || registered(&rest));
+    let out = dir.join("out");
+    let output = strom()
+        .args(["run", "--jobmanager", &rest, "-p", "2", "window-counts"])
+        .arg(&out)
+        .arg("100000")
+        .output()
+        .unwrap();
+    succeeded(&output);
+    assert_published_exactly(&out, &expected_window_counts(100_000));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -90,6 +90,10 @@ pub struct TaskManagerArgs {
     /// listener on 0.0.0.0, a forwarded port).
     #[arg(long, value_name = "ADDR")]
     pub advertise: Option<std::net::SocketAddr>,
+    /// How long to go on trying to register while there is no JobManager (at the start,
+    /// or after losing it) before ending (e.g. 30s, 5min).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub reconnect: Duration,
 }
 
 /// Options of `cluster`.
@@ -210,6 +214,7 @@ impl ClusterCommand {
                     slots: args.slots,
                     bind: args.bind,
                     advertise: args.advertise,
+                    reconnect: args.reconnect,
                 },
             ),
             ClusterCommand::Cluster(args) => {
@@ -224,6 +229,8 @@ impl ClusterCommand {
                         .arg(jobmanager.taskmanager_address().to_string())
                         .arg("--slots")
                         .arg(args.slots.to_string())
+                        // Their JobManager is this process: when it is gone, so are they.
+                        .args(["--reconnect", "1ms"])
                         .spawn()
                         .map_err(|e| format!("cannot start a TaskManager: {e}"))?;
                     println!("strom: TaskManager process {} started", child.id());

@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use stream_core::ErrorKind;
 use stream_runtime::channel::net::{NetworkConfig, NetworkEndpoint};
@@ -34,6 +34,9 @@ pub struct TaskManagerOptions {
     /// The address peers reach its network endpoint at, if not the one it binds (a
     /// listener on `0.0.0.0`, a forwarded port).
     pub advertise: Option<SocketAddr>,
+    /// How long it goes on trying to register when it has no JobManager (at the start,
+    /// or after losing it) before it gives up and ends.
+    pub reconnect: Duration,
 }
 
 /// The parts a TaskManager runs: where each one's commands go, and its control.
@@ -49,7 +52,9 @@ impl Upstream {
     }
 }
 
-/// Runs a TaskManager until its connection to the JobManager ends; returns why it ended.
+/// Runs a TaskManager: registers with the JobManager and serves it; when the connection
+/// is lost, cancels its parts and registers again (with a JobManager restarted at the
+/// same address, say), until `options.reconnect` passes without one; then returns why.
 pub fn run_taskmanager(
     catalog: Arc<JobCatalog>,
     options: TaskManagerOptions,
@@ -68,6 +73,40 @@ pub fn run_taskmanager(
         .map_err(|e| format!("`{}` is not an address: {e}", options.jobmanager))?
         .next()
         .ok_or_else(|| format!("`{}` resolves to no address", options.jobmanager))?;
+    // Since when the TaskManager has had no JobManager.
+    let mut alone_since: Option<Instant> = None;
+    loop {
+        let why = match register(&options, address, &endpoint) {
+            Ok(session) => {
+                alone_since = None;
+                serve(&catalog, &endpoint, session)
+            }
+            Err(why) => why,
+        };
+        let since = *alone_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= options.reconnect {
+            return Err(format!("{why} (no JobManager for {:?})", options.reconnect));
+        }
+        std::thread::sleep(RECONNECT_EVERY);
+    }
+}
+
+/// How often a TaskManager without a JobManager tries to register again.
+const RECONNECT_EVERY: Duration = Duration::from_millis(500);
+
+/// A registered connection to the JobManager.
+struct Session {
+    upstream: Upstream,
+    reader: BufReader<TcpStream>,
+    heartbeat: Duration,
+}
+
+/// Connects to the JobManager at `address` and registers.
+fn register(
+    options: &TaskManagerOptions,
+    address: SocketAddr,
+    endpoint: &NetworkEndpoint,
+) -> Result<Session, String> {
     let stream = TcpStream::connect_timeout(&address, Duration::from_secs(10))
         .map_err(|e| format!("cannot reach the JobManager at {address}: {e}"))?;
     let _ = stream.set_nodelay(true);
@@ -103,6 +142,21 @@ pub fn run_taskmanager(
         options.slots.max(1),
         endpoint.local_addr()
     );
+    Ok(Session {
+        upstream,
+        reader,
+        heartbeat,
+    })
+}
+
+/// Serves a registered connection until it ends; then cancels the parts (nobody is left
+/// to commit their checkpoints) and returns why it ended.
+fn serve(catalog: &JobCatalog, endpoint: &Arc<NetworkEndpoint>, session: Session) -> String {
+    let Session {
+        upstream,
+        mut reader,
+        heartbeat,
+    } = session;
     let parts: Parts = Arc::default();
     let connected = Arc::new(AtomicBool::new(true));
     spawn_heartbeats(
@@ -117,7 +171,7 @@ pub fn run_taskmanager(
                 job,
                 deployment,
                 me,
-            })) => deploy(&catalog, &upstream, &parts, &endpoint, job, deployment, me),
+            })) => deploy(catalog, &upstream, &parts, endpoint, job, deployment, me),
             Ok(Some(ToTaskManager::Command { run, command })) => {
                 if let Some((commands, _)) = lock(&parts).get(&run) {
                     let _ = commands.send(command);
@@ -137,7 +191,8 @@ pub fn run_taskmanager(
     for (_, control) in lock(&parts).values() {
         control.cancel(&format!("the TaskManager lost its JobManager: {ended}"));
     }
-    Err(ended)
+    eprintln!("strom: {ended}; registering again");
+    ended
 }
 
 /// Sends a heartbeat with the parts' counters every `every`, while connected.
