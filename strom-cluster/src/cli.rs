@@ -306,6 +306,7 @@ fn start_jobmanager(
         "strom: JobManager accepts TaskManagers at {}",
         jobmanager.taskmanager_address()
     );
+    println!("strom: web UI at http://{rest}/");
     Ok(jobmanager)
 }
 
