@@ -118,7 +118,9 @@ pub trait RemoteRuns: Send + Sync {
     /// cancels the other parts at the first failure); `None` while some part runs.
     fn wait(&self, run: u64, timeout: Duration) -> Option<Result<Vec<TaskReport>, StreamError>>;
 
-    /// Cancels the parts of run `run` that still run.
+    /// Cancels the parts of run `run` that still run. `wait` then reports the run's end
+    /// once they ended, or once it gave up on those that ignore the cancel (within a
+    /// minute), never later.
     fn cancel(&self, run: u64);
 }
 

@@ -188,6 +188,8 @@ fn serve(catalog: &JobCatalog, endpoint: &Arc<NetworkEndpoint>, session: Session
         }
     };
     connected.store(false, Ordering::SeqCst);
+    // The JobManager must see this session end, whatever ended it.
+    let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
     for (_, control) in lock(&parts).values() {
         control.cancel(&format!("the TaskManager lost its JobManager: {ended}"));
     }

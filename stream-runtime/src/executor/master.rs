@@ -19,8 +19,10 @@ use crate::graph::JobGraph;
 use crate::job::JobError;
 
 /// How long a run the JobMaster cancelled may take to end in every process before it is
-/// given up on (a part that does not answer is on a process that is lost).
-const CANCEL_GRACE: Duration = Duration::from_secs(30);
+/// given up on. `RemoteRuns::wait` is expected to give up on parts that ignore a cancel
+/// sooner (the cluster's registry does after 30 s, releasing their slots); this bounds
+/// an implementation that does not.
+const CANCEL_GRACE: Duration = Duration::from_secs(60);
 
 /// How often the JobMaster looks at a run in progress.
 const POLL: Duration = Duration::from_millis(50);

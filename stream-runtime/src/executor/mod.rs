@@ -265,8 +265,11 @@ fn recovery(
     let job_error = |e: StreamError| JobError::new(graph.name(), None, e);
     let storage = storage.open().map_err(job_error)?;
     let recovery = match part.map(|p| p.deployment.resume_from) {
-        None => named_checkpoint(&*storage, settings.resume_from, control)
-            .and_then(|wanted| prepare_run(&*storage, wanted)),
+        None => match named_checkpoints(&*storage, settings.resume_from, control) {
+            Ok(None) => prepare_run(&*storage, None),
+            Ok(Some(candidates)) => first_that_restores(&*storage, &candidates),
+            Err(e) => Err(e),
+        },
         Some(Some(id)) => recover(&*storage, Some(id)),
         Some(None) => Ok(Recovery::default()),
     }
@@ -277,26 +280,52 @@ fn recovery(
     Ok(Some((storage, recovery)))
 }
 
-/// The checkpoint a run must restore when the job names one (`resume_from`): that one
-/// for the job's first run; for a restart, the newest checkpoint the job itself completed
-/// since (one with an id from those its first run took on), or the named one again if
-/// it completed none yet. Not the named one every time: its sources would rewind past
-/// output that later checkpoints committed. `None` (the newest complete checkpoint) when
-/// the job names none.
-fn named_checkpoint(
+/// The checkpoints a run may restore when the job names one (`resume_from`), best first:
+/// for the job's first run, that one; for a restart, the checkpoints the job completed
+/// itself (ids from the first one its first run could take), newest first, then the
+/// named one. Not the named one first: its sources would rewind past output that later
+/// checkpoints committed. `None` (the newest complete checkpoint, as recovery picks
+/// it) when the job names none.
+fn named_checkpoints(
     storage: &dyn CheckpointStorage,
     named: Option<u64>,
     control: &JobControl,
-) -> stream_core::Result<Option<u64>> {
-    let (Some(named), Some(first_own)) = (named, control.first_checkpoint_id()) else {
-        return Ok(named);
+) -> stream_core::Result<Option<Vec<u64>>> {
+    let Some(named) = named else {
+        return Ok(None);
+    };
+    let Some(first_own) = control.first_checkpoint_id() else {
+        return Ok(Some(vec![named]));
     };
     let (_, complete) = crate::checkpoint::recovery::checkpoint_ids(storage)?;
-    Ok(Some(
-        complete
-            .into_iter()
-            .rfind(|&id| id >= first_own)
-            .unwrap_or(named),
+    let mut candidates: Vec<u64> = complete.into_iter().filter(|&id| id >= first_own).collect();
+    candidates.reverse();
+    candidates.push(named);
+    Ok(Some(candidates))
+}
+
+/// Prepares the run from the first of `candidates` that restores; the reasons the newer
+/// ones did not go into the recovery's skipped list.
+fn first_that_restores(
+    storage: &dyn CheckpointStorage,
+    candidates: &[u64],
+) -> stream_core::Result<Recovery> {
+    let mut skipped = Vec::new();
+    for &id in candidates {
+        match prepare_run(storage, Some(id)) {
+            Ok(mut recovery) => {
+                recovery.skipped.extend(skipped);
+                return Ok(recovery);
+            }
+            Err(e) if id != *candidates.last().unwrap_or(&id) => {
+                skipped.push(format!("checkpoint {id}: {e}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StreamError::new(
+        ErrorKind::State,
+        "no checkpoint to restore",
     ))
 }
 

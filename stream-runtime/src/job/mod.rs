@@ -158,6 +158,7 @@ fn run(
                 restarts += 1;
                 std::thread::sleep(delay);
                 if control.is_cancelled() {
+                    let _ = control.transition(JobEvent::RunFailed { restart: None });
                     return Err(JobError::new(
                         graph.name(),
                         None,

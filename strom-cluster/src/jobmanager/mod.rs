@@ -322,8 +322,8 @@ impl JobManager {
         let (handle, seen) = self
             .entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.checkpoints)))
             .ok()?;
-        let running = lock(&handle).clone();
-        if let Some(running) = running {
+        // Read under the slot's lock: a clone of the handle would hold off a stop.
+        if let Some(running) = lock(&handle).as_ref() {
             *lock(&seen) = running.checkpoints();
         }
         let seen = lock(&seen);
@@ -332,6 +332,7 @@ impl JobManager {
 
     /// The registered TaskManagers.
     pub fn taskmanagers(&self) -> Vec<TaskManagerInfo> {
+        let now = self.registry.now_ms();
         self.registry.taskmanagers(|tms| {
             tms.into_iter()
                 .map(|(id, tm, used)| TaskManagerInfo {
@@ -340,7 +341,7 @@ impl JobManager {
                     data: tm.data,
                     slots: tm.slots,
                     slots_used: used,
-                    last_heartbeat_ms: tm.last_heartbeat.elapsed().as_millis() as u64,
+                    last_heartbeat_ms: tm.silent_for(now).as_millis() as u64,
                     uptime_s: tm.registered.elapsed().as_secs(),
                 })
                 .collect()
@@ -412,6 +413,19 @@ impl JobManager {
                 });
                 Ok(savepoint)
             }
+            // The job ended while it was being stopped: its handle is joined, and the
+            // error is how it ended.
+            Err((error, running)) if running.is_finished() => {
+                let status = status_name(running.status());
+                *lock(&ending.outcome) = Some(JobOutcome {
+                    status: status.into(),
+                    error: (status != "FINISHED").then(|| error.to_string()),
+                    restarts: 0,
+                    savepoint: None,
+                    duration_ms: None,
+                });
+                Err(format!("the job ended before its stop: {error}"))
+            }
             Err((error, running)) => {
                 *lock(&ending.handle) = Some(Arc::new(running));
                 Err(error.to_string())
@@ -431,8 +445,12 @@ impl JobManager {
                 "stop it with a savepoint and resume it rescaled",
             ));
         }
-        if parallelism == 0 {
-            return Err("the parallelism must be at least 1".into());
+        let max = spec.settings.config().get_max_parallelism();
+        if parallelism == 0 || parallelism > max {
+            return Err(format!(
+                "job {id} cannot run at parallelism {parallelism}: it must be between 1 and \
+                 its max parallelism ({max}); the job runs on unchanged"
+            ));
         }
         let savepoint = self.stop(id)?;
         spec.settings.parallelism = parallelism;

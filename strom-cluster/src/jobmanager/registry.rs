@@ -41,7 +41,10 @@ pub(crate) struct TaskManagerEntry {
     pub data: SocketAddr,
     pub slots: usize,
     pub registered: Instant,
-    pub last_heartbeat: Instant,
+    /// When its last heartbeat came, in milliseconds since the registry started: stamped
+    /// by its reader without the registry's lock, so a slow write elsewhere cannot make
+    /// it look silent.
+    last_heartbeat: Arc<AtomicU64>,
     /// The counters of its parts' instances, as of its last heartbeat.
     pub metrics: Vec<(u64, usize, usize, String, TaskMetrics)>,
     connection: Arc<Mutex<TcpStream>>,
@@ -50,8 +53,14 @@ pub(crate) struct TaskManagerEntry {
 }
 
 impl TaskManagerEntry {
+    /// Sends `message`; a failed write (also one that timed out half-way, which leaves a
+    /// partial frame) closes the connection, so the TaskManager is lost, not garbled.
     fn send(&self, message: &ToTaskManager) -> std::io::Result<()> {
-        send(&mut *lock(&self.connection), message)
+        let sent = send(&mut *lock(&self.connection), message);
+        if sent.is_err() {
+            let _ = self.closer.shutdown(Shutdown::Both);
+        }
+        sent
     }
 }
 
@@ -86,12 +95,21 @@ pub(crate) struct Registry {
     state: Mutex<State>,
     changed: Condvar,
     next_run: AtomicU64,
+    /// When the registry started, for heartbeat stamps.
+    started: Instant,
     /// How often TaskManagers send heartbeats.
     pub heartbeat: Duration,
     /// A TaskManager whose heartbeats stop for this long is lost.
     pub heartbeat_timeout: Duration,
     /// How long a run waits for enough slots before it starts on fewer.
     pub slot_timeout: Duration,
+}
+
+impl TaskManagerEntry {
+    /// How long it has been silent, at registry time `now_ms`.
+    pub fn silent_for(&self, now_ms: u64) -> Duration {
+        Duration::from_millis(now_ms.saturating_sub(self.last_heartbeat.load(Ordering::Relaxed)))
+    }
 }
 
 impl State {
@@ -109,6 +127,11 @@ impl State {
 }
 
 impl Registry {
+    /// Milliseconds since the registry started.
+    pub fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
     pub fn new(
         heartbeat: Duration,
         heartbeat_timeout: Duration,
@@ -117,7 +140,15 @@ impl Registry {
         Arc::new(Registry {
             state: Mutex::default(),
             changed: Condvar::new(),
-            next_run: AtomicU64::new(1),
+            // Unique across JobManager restarts too: TaskManagers keep their connections
+            // (and the names of channels on them) from one JobManager to the next.
+            next_run: AtomicU64::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_millis() as u64)
+                    << 16,
+            ),
+            started: Instant::now(),
             heartbeat,
             heartbeat_timeout,
             slot_timeout,
@@ -186,6 +217,7 @@ impl Registry {
         let slots = slots.clamp(1, MAX_SLOTS);
         let _ = reader.get_ref().set_read_timeout(None);
         let connection = Arc::new(Mutex::new(writer));
+        let heartbeat = Arc::new(AtomicU64::new(self.now_ms()));
         let id = {
             let mut state = lock(&self.state);
             state.next_taskmanager += 1;
@@ -196,7 +228,7 @@ impl Registry {
                 data,
                 slots,
                 registered: now,
-                last_heartbeat: now,
+                last_heartbeat: Arc::clone(&heartbeat),
                 metrics: Vec::new(),
                 connection: Arc::clone(&connection),
                 closer,
@@ -215,7 +247,10 @@ impl Registry {
         eprintln!("strom: TaskManager {id} ({name}, {peer}) registered: {slots} slots, data channels at {data}");
         let why = loop {
             match receive::<ToJobManager>(&mut reader) {
-                Ok(Some(message)) => self.on_message(id, message),
+                Ok(Some(message)) => {
+                    heartbeat.store(self.now_ms(), Ordering::Relaxed);
+                    self.on_message(id, message)
+                }
                 Ok(None) => break "its connection closed".to_owned(),
                 Err(e) => break format!("its connection failed: {e}"),
             }
@@ -228,7 +263,6 @@ impl Registry {
         match message {
             ToJobManager::Heartbeat { metrics } => {
                 if let Some(tm) = state.taskmanagers.get_mut(&taskmanager) {
-                    tm.last_heartbeat = Instant::now();
                     tm.metrics = metrics;
                 }
             }
@@ -280,7 +314,7 @@ impl Registry {
         let late: Vec<u64> = lock(&self.state)
             .taskmanagers
             .iter()
-            .filter(|(_, tm)| tm.last_heartbeat.elapsed() > self.heartbeat_timeout)
+            .filter(|(_, tm)| tm.silent_for(self.now_ms()) > self.heartbeat_timeout)
             .map(|(&id, _)| id)
             .collect();
         for id in late {
@@ -419,13 +453,20 @@ impl RemoteRuns for JobRuns {
     ) -> Result<Vec<Sender<TaskCommand>>, StreamError> {
         let run = deployment.run;
         let mut state = lock(&self.registry.state);
+        // The TaskManagers the allocation reserved, in the deployment's order: by id, so
+        // one that re-registered at the same address since is not mistaken for them.
+        let reserved: Vec<u64> = state
+            .reserved
+            .get(&run)
+            .map(|r| r.iter().map(|(id, _)| *id).collect())
+            .unwrap_or_default();
         let mut placed = Vec::with_capacity(deployment.processes.len());
-        for process in &deployment.processes {
-            let tm = state
-                .taskmanagers
-                .iter()
-                .find(|(_, tm)| tm.data == process.address)
-                .map(|(&id, tm)| (id, Arc::clone(&tm.connection)))
+        for (i, process) in deployment.processes.iter().enumerate() {
+            let tm = reserved
+                .get(i)
+                .and_then(|id| state.taskmanagers.get(id).map(|tm| (*id, tm)))
+                .filter(|(_, tm)| tm.data == process.address)
+                .map(|(id, tm)| (id, Arc::clone(&tm.connection), tm.closer.try_clone().ok()))
                 .ok_or_else(|| {
                     StreamError::new(
                         ErrorKind::Io,
@@ -452,14 +493,14 @@ impl RemoteRuns for JobRuns {
                 job: self.job,
                 parts: placed
                     .iter()
-                    .map(|(id, _)| (*id, PartState::Running))
+                    .map(|(id, ..)| (*id, PartState::Running))
                     .collect(),
                 events,
                 failure: None,
             },
         );
         let mut commands = Vec::with_capacity(placed.len());
-        for (me, (id, connection)) in placed.into_iter().enumerate() {
+        for (me, (id, connection, closer)) in placed.into_iter().enumerate() {
             let (tx, rx) = mpsc::channel::<TaskCommand>();
             commands.push(tx);
             // Once a part could not be deployed the run has failed: the rest are not
@@ -480,6 +521,10 @@ impl RemoteRuns for JobRuns {
                     for command in rx {
                         let command = ToTaskManager::Command { run, command };
                         if send(&mut *lock(&relay), &command).is_err() {
+                            // A partial frame may be on the wire: the connection is done.
+                            if let Some(closer) = &closer {
+                                let _ = closer.shutdown(Shutdown::Both);
+                            }
                             return;
                         }
                     }
@@ -490,7 +535,9 @@ impl RemoteRuns for JobRuns {
                 me,
             };
             let deployed = match started {
-                Ok(_) => send(&mut *lock(&connection), &deploy).map_err(|e| e.to_string()),
+                Ok(_) => state.taskmanagers[&id]
+                    .send(&deploy)
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(format!("cannot start a command relay thread: {e}")),
             };
             if let Err(e) = deployed {
@@ -572,12 +619,23 @@ impl RemoteRuns for JobRuns {
     }
 
     fn cancel(&self, run: u64) {
-        let state = lock(&self.registry.state);
-        let Some(run_state) = state.runs.get(&run) else {
+        let mut state = lock(&self.registry.state);
+        let State {
+            taskmanagers, runs, ..
+        } = &mut *state;
+        let Some(run_state) = runs.get_mut(&run) else {
             return;
         };
+        // A cancel is the run's end: `wait` gives up on parts that ignore it.
+        run_state.failure.get_or_insert_with(|| {
+            let why = RemoteError {
+                kind: ErrorKind::Cancelled,
+                message: "the run was cancelled".into(),
+            };
+            (why, Instant::now())
+        });
         for (tm, part) in &run_state.parts {
-            if let (PartState::Running, Some(entry)) = (part, state.taskmanagers.get(tm)) {
+            if let (PartState::Running, Some(entry)) = (part, taskmanagers.get(tm)) {
                 let _ = entry.send(&ToTaskManager::Cancel {
                     run,
                     why: "the run was cancelled".into(),

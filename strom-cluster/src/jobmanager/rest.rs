@@ -328,7 +328,7 @@ async fn prometheus(State(jm): Shared) -> Response {
         let _ = writeln!(out, "strom_jobs{{status=\"{status}\"}} {n}");
     }
     type Counter = (&'static str, &'static str, fn(&InstanceMetrics) -> u64);
-    let counters: [Counter; 7] = [
+    let counters: [Counter; 6] = [
         (
             "strom_records_in_total",
             "Records received by a stage instance.",
@@ -355,11 +355,6 @@ async fn prometheus(State(jm): Shared) -> Response {
             |m| m.backpressured_ms,
         ),
         (
-            "strom_idle_ms_total",
-            "Milliseconds a stage instance was neither busy nor backpressured.",
-            |m| m.idle_ms,
-        ),
-        (
             "strom_alignment_ms_total",
             "Milliseconds a stage instance aligned barriers.",
             |m| m.alignment_ms,
@@ -381,6 +376,22 @@ async fn prometheus(State(jm): Shared) -> Response {
                     value(m)
                 );
             }
+        }
+    }
+    // Idle time is running time less busy and backpressured time, and backpressure is
+    // counted when a backlog ends: it can go down, so it is a gauge.
+    let name = "strom_idle_ms";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Milliseconds a stage instance was neither busy nor backpressured.\n# TYPE {name} gauge"
+    );
+    for (id, job, instances) in &metrics {
+        for m in instances {
+            let _ = writeln!(
+                out,
+                "{name}{{job_id=\"{id}\",job=\"{job}\",stage=\"{}\",instance=\"{}\"}} {}",
+                m.stage, m.index, m.idle_ms
+            );
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
