@@ -234,13 +234,19 @@ impl JobHandle {
     /// sinks do not commit what came after the last complete checkpoint. Returns the
     /// job's end, which is the cancellation unless the job ended first.
     pub fn cancel(mut self) -> Result<JobReport, JobError> {
+        self.request_cancel();
+        self.wait()
+    }
+
+    /// Asks for the job's cancel (see [`cancel`](Self::cancel)) without waiting for its
+    /// end, through a shared handle: also while another thread waits for a savepoint.
+    pub fn request_cancel(&self) {
         self.control.request_stop(false);
         self.control.cancel(JobError::new(
             "job",
             None,
             StreamError::new(stream_core::ErrorKind::Cancelled, "the job was cancelled"),
         ));
-        self.wait()
     }
 
     /// Waits until the job ends by itself.

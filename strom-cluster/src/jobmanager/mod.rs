@@ -65,6 +65,8 @@ struct JobEntry {
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     /// Its completed checkpoints, as of when its handle was last seen.
     checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
+    /// It was cancelled: its end is recorded as CANCELED.
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How a job ended.
@@ -254,10 +256,12 @@ impl JobManager {
         let handle = Arc::new(Mutex::new(Some(Arc::new(handle))));
         let outcome = Arc::new(Mutex::new(None));
         let checkpoints = Arc::new(Mutex::new(Vec::new()));
+        let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
         watch(
             Arc::clone(&handle),
             Arc::clone(&outcome),
             Arc::clone(&checkpoints),
+            Arc::clone(&cancelled),
         )?;
         let submitted_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -273,6 +277,7 @@ impl JobManager {
                 handle,
                 outcome,
                 checkpoints,
+                cancelled,
             },
         );
         Ok(id)
@@ -463,15 +468,33 @@ impl JobManager {
 
     /// Cancels job `id` (Flink's `cancel`): it ends at once, without a savepoint.
     pub fn cancel(&self, id: u64) -> Result<(), String> {
-        let (running, ending) = self.take(id)?;
-        let restarts = running.cancel().map_or(0, |report| report.restarts);
-        *lock(&ending.outcome) = Some(JobOutcome {
-            status: "CANCELED".into(),
-            error: None,
-            restarts,
-            savepoint: None,
-            duration_ms: None,
-        });
+        let (handle, outcome, cancelled) = self.entry(id, |e| {
+            (
+                Arc::clone(&e.handle),
+                Arc::clone(&e.outcome),
+                Arc::clone(&e.cancelled),
+            )
+        })?;
+        {
+            // Through the shared handle: a savepoint in progress does not hold it off.
+            let slot = lock(&handle);
+            let running = slot
+                .as_ref()
+                .ok_or("the job has ended, or is being stopped")?;
+            if running.is_finished() {
+                return Err("the job has ended".into());
+            }
+            cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
+            running.request_cancel();
+        }
+        // The watch records the end (as CANCELED); a cancel ends a run within a minute.
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        while lock(&outcome).is_none() {
+            if std::time::Instant::now() > deadline {
+                return Err(format!("job {id} was cancelled but has not ended yet"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         Ok(())
     }
 }
@@ -490,6 +513,7 @@ fn watch(
     handle: HandleSlot,
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<(), String> {
     std::thread::Builder::new()
         .name("strom-jm-job".into())
@@ -513,7 +537,18 @@ fn watch(
             drop(slot);
             *lock(&checkpoints) = running.checkpoints();
             let status = status_name(running.status());
-            *lock(&outcome) = Some(match running.join() {
+            let ended = running.join();
+            if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+                *lock(&outcome) = Some(JobOutcome {
+                    status: "CANCELED".into(),
+                    error: None,
+                    restarts: ended.as_ref().map_or(0, |r| r.restarts),
+                    savepoint: None,
+                    duration_ms: None,
+                });
+                return;
+            }
+            *lock(&outcome) = Some(match ended {
                 Ok(report) => JobOutcome {
                     status: status.into(),
                     error: None,
