@@ -791,3 +791,28 @@ fn a_taskmanager_registers_again_with_a_restarted_jobmanager_and_runs_its_jobs()
     assert_published_exactly(&out, &expected_window_counts(100_000));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_taskmanager_whose_heartbeats_stop_is_lost_after_the_timeout() {
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+    let frozen = cluster.taskmanagers[0].to_string();
+    // SIGSTOP: its connection stays open, but it sends nothing.
+    assert!(Command::new("kill")
+        .args(["-STOP", &frozen])
+        .status()
+        .unwrap()
+        .success());
+    let stopped = Instant::now();
+    wait_for("the frozen TaskManager to be lost", || {
+        let overview: Value = client.get("/v1/overview").unwrap();
+        overview["taskmanagers"] == 1
+    });
+    // The cluster's heartbeat timeout is 3 s: lost after it, not before.
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        stopped.elapsed()
+    );
+    let _ = Command::new("kill").args(["-CONT", &frozen]).status();
+}

@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::job::JobSpec;
-use crate::jobmanager::JobInfo;
 
 /// Talks to one JobManager's REST interface.
 pub struct RestClient {
@@ -98,7 +97,8 @@ impl RestClient {
     }
 }
 
-/// A job as the REST interface returns it (the client's copy of [`JobInfo`]).
+/// A job as the REST interface returns it (the client's view of
+/// [`JobInfo`](crate::jobmanager::JobInfo)).
 #[derive(Clone, Debug, serde::Deserialize)]
 pub struct JobInfoView {
     /// Its id.
@@ -109,15 +109,4 @@ pub struct JobInfoView {
     pub status: String,
     /// How it ended: its error, restarts and savepoint.
     pub outcome: Option<Value>,
-}
-
-impl From<JobInfo> for JobInfoView {
-    fn from(job: JobInfo) -> Self {
-        JobInfoView {
-            id: job.id,
-            name: job.name,
-            status: job.status,
-            outcome: job.outcome.and_then(|o| serde_json::to_value(o).ok()),
-        }
-    }
 }

@@ -310,23 +310,26 @@ fn first_that_restores(
     storage: &dyn CheckpointStorage,
     candidates: &[u64],
 ) -> stream_core::Result<Recovery> {
+    let Some((&last, newer)) = candidates.split_last() else {
+        return prepare_run(storage, None);
+    };
     let mut skipped = Vec::new();
-    for &id in candidates {
+    for &id in newer {
         match prepare_run(storage, Some(id)) {
-            Ok(mut recovery) => {
-                recovery.skipped.extend(skipped);
-                return Ok(recovery);
+            Ok(recovery) => {
+                return Ok(Recovery {
+                    skipped,
+                    ..recovery
+                })
             }
-            Err(e) if id != *candidates.last().unwrap_or(&id) => {
-                skipped.push(format!("checkpoint {id}: {e}"));
-            }
-            Err(e) => return Err(e),
+            Err(e) => skipped.push(format!("checkpoint {id}: {e}")),
         }
     }
-    Err(StreamError::new(
-        ErrorKind::State,
-        "no checkpoint to restore",
-    ))
+    let recovery = prepare_run(storage, Some(last))?;
+    Ok(Recovery {
+        skipped,
+        ..recovery
+    })
 }
 
 /// The coordinator of a run's checkpoints (where the controller runs), continuing after
@@ -566,9 +569,9 @@ fn execute(
                 let relay = CommandRelay {
                     ports,
                     events,
-                    local_sources: sources
+                    // The local ones come first, the stand-ins after them.
+                    local_sources: sources[..source_count]
                         .iter()
-                        .filter(|s| !remote_sources.iter().any(|r| Arc::ptr_eq(r, s)))
                         .map(|s| (Arc::clone(s), None))
                         .collect(),
                     remote_sources: &remote_sources,
