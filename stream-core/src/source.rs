@@ -90,6 +90,20 @@ pub trait SourceReader: Send {
         None
     }
 
+    /// A checkpoint barrier is about to take [`position`](Self::position): make durable
+    /// whatever the position will claim was handled (e.g. records sent to a dead-letter
+    /// queue). An error declines the checkpoint and fails the task.
+    fn prepare_checkpoint(&mut self, _checkpoint: u64) -> Result {
+        Ok(())
+    }
+
+    /// The checkpoint whose barrier this reader passed is complete: e.g. commit the
+    /// position taken for it to an external system for monitoring (Kafka's consumer-group
+    /// offsets). Recovery never depends on it; the checkpoint holds the position.
+    fn checkpoint_complete(&mut self, _checkpoint: u64) -> Result {
+        Ok(())
+    }
+
     /// Resumes at a position returned by [`position`](Self::position).
     fn seek(&mut self, _position: &[u8]) -> Result {
         Err(crate::error::StreamError::new(

@@ -184,6 +184,9 @@ where
         snapshot: &mut SnapshotWriter,
     ) -> Result {
         self.take_rescaled_share()?;
+        self.reader
+            .prepare_checkpoint(checkpoint)
+            .map_err(|e| e.at(&self.label))?;
         snapshot.write(SOURCE_POSITION, &self.records_read)?;
         if let Some(position) = self.reader.position() {
             snapshot.write(READER_POSITION, &position)?;
@@ -225,6 +228,9 @@ where
     }
 
     fn on_checkpoint_complete(&mut self, cx: &mut Context<'_>, checkpoint: u64) -> Result {
+        self.reader
+            .checkpoint_complete(checkpoint)
+            .map_err(|e| e.at(&self.label))?;
         self.chain.on_checkpoint_complete(cx, checkpoint)
     }
 

@@ -20,8 +20,9 @@ pub(crate) fn partition_instance(name: &str, parallelism: usize) -> usize {
     }
 }
 
-/// 64-bit FNV-1a.
-pub(crate) fn stable_hash(name: &str) -> u64 {
+/// 64-bit FNV-1a: the same in every build and process, so connectors can assign splits
+/// (files, partitions) to instances stably.
+pub fn stable_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -10,6 +10,7 @@ mod log;
 mod scripted;
 mod socket;
 
+pub use assign::stable_hash;
 pub use directory::{text_files, TextFilesReader, TextFilesSource};
 pub use file::{text_file, TextFileReader, TextFileSource};
 pub use generator::{generator, GeneratorSource};

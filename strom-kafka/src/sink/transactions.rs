@@ -1,0 +1,251 @@
+//! One instance's Kafka transactions: a pool of transactional producers used in turn,
+//! the transaction open now, and the ones pre-committed for checkpoints not yet
+//! complete.
+
+use rdkafka::producer::{BaseRecord, Producer};
+use serde::{Deserialize, Serialize};
+use stream_core::{ErrorKind, Result, StreamError};
+
+use super::delivery::{DeliveryProducer, DeliveryTracker};
+use super::recovery::{self, Unsettled};
+use super::KeptRecord;
+use crate::client::{kafka_error, ClientOptions, REQUEST_TIMEOUT};
+
+/// A transaction flushed on a barrier, waiting for its checkpoint to complete.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub(crate) checkpoint: u64,
+    pub(crate) slot: usize,
+    /// Where one of its records landed: `(topic, partition, offset)`.
+    pub(crate) first: Option<(String, i32, i64)>,
+    /// Its records, to write again if it never got committed.
+    pub(crate) records: Vec<KeptRecord>,
+}
+
+/// What an instance's pre-commit stores in the checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Stored {
+    pub(crate) prefix: String,
+    pub(crate) instance: usize,
+    pub(crate) pool: usize,
+    pub(crate) pending: Vec<Pending>,
+}
+
+/// The transactional id of `slot` of `instance`.
+pub(crate) fn transactional_id(prefix: &str, instance: usize, slot: usize) -> String {
+    format!("{prefix}-{instance}-{slot}")
+}
+
+/// A producer initialized for transactions under `id`: fences every earlier producer
+/// with that id and settles what it left open.
+pub(crate) fn transactional_producer(client: &ClientOptions, id: &str) -> Result<DeliveryProducer> {
+    let producer = client
+        .config(&[("transactional.id", id), ("partitioner", "murmur2_random")])
+        .create_with_context(DeliveryTracker::default())
+        .map_err(|e| {
+            kafka_error(
+                format!("cannot create the transactional producer `{id}`"),
+                e,
+            )
+        })?;
+    let producer = DeliveryProducer::new(producer);
+    producer
+        .producer()
+        .init_transactions(REQUEST_TIMEOUT)
+        .map_err(|e| {
+            kafka_error(
+                format!("cannot initialize Kafka transactions for `{id}` (does the broker support transactions?)"),
+                e,
+            )
+        })?;
+    Ok(producer)
+}
+
+/// The transactions of one sink instance.
+pub(crate) struct Transactions {
+    client: ClientOptions,
+    topic: String,
+    prefix: String,
+    instance: usize,
+    pool: Vec<DeliveryProducer>,
+    /// The slot whose transaction is open.
+    current: usize,
+    /// The records of the open transaction.
+    open: Vec<KeptRecord>,
+    pending: Vec<Pending>,
+    /// Transactions of the restored checkpoint whose fate is still to be looked up.
+    unsettled: Vec<Unsettled>,
+}
+
+impl Transactions {
+    pub(crate) fn open(
+        client: &ClientOptions,
+        topic: &str,
+        prefix: &str,
+        instance: usize,
+        pool: usize,
+    ) -> Result<Self> {
+        let pool = (0..pool)
+            .map(|slot| transactional_producer(client, &transactional_id(prefix, instance, slot)))
+            .collect::<Result<Vec<_>>>()?;
+        let transactions = Transactions {
+            client: client.clone(),
+            topic: topic.to_string(),
+            prefix: prefix.to_string(),
+            instance,
+            pool,
+            current: 0,
+            open: Vec::new(),
+            pending: Vec::new(),
+            unsettled: Vec::new(),
+        };
+        transactions.begin()?;
+        Ok(transactions)
+    }
+
+    fn begin(&self) -> Result {
+        self.pool[self.current]
+            .producer()
+            .begin_transaction()
+            .map_err(|e| kafka_error("cannot begin a Kafka transaction", e))
+    }
+
+    /// Writes a record into the open transaction and keeps a copy.
+    pub(crate) fn write(&mut self, record: BaseRecord<'_, [u8], [u8]>, kept: KeptRecord) -> Result {
+        self.settle()?;
+        self.pool[self.current]
+            .send(record)
+            .map_err(|e| kafka_error("cannot write to Kafka", e))?;
+        self.open.push(kept);
+        Ok(())
+    }
+
+    /// Flushes the open transaction for checkpoint `checkpoint`, opens the next, and
+    /// returns what the checkpoint must hold.
+    pub(crate) fn pre_commit(&mut self, checkpoint: u64) -> Result<Vec<u8>> {
+        self.settle()?;
+        if !self.open.is_empty() {
+            let deliveries = self.pool[self.current].flush("the transaction's records")?;
+            self.pending.push(Pending {
+                checkpoint,
+                slot: self.current,
+                first: deliveries.first_offsets.into_iter().next(),
+                records: std::mem::take(&mut self.open),
+            });
+            let next = (self.current + 1) % self.pool.len();
+            if self.pending.iter().any(|p| p.slot == next) {
+                return Err(StreamError::new(
+                    ErrorKind::State,
+                    format!(
+                        "the Kafka sink has {} transactions waiting for their checkpoints \
+                         to complete and no transactional id left: raise \
+                         `.transaction_pool(..)` or find why checkpoints do not complete",
+                        self.pending.len()
+                    ),
+                ));
+            }
+            self.current = next;
+            self.begin()?;
+        }
+        let stored = Stored {
+            prefix: self.prefix.clone(),
+            instance: self.instance,
+            pool: self.pool.len(),
+            pending: self.pending.clone(),
+        };
+        postcard::to_allocvec(&stored).map_err(|e| {
+            StreamError::with_source(ErrorKind::State, "cannot encode the Kafka transactions", e)
+        })
+    }
+
+    /// Commits the transactions pre-committed for checkpoints up to `checkpoint`.
+    pub(crate) fn commit(&mut self, checkpoint: u64) -> Result {
+        self.settle()?;
+        while self
+            .pending
+            .first()
+            .is_some_and(|p| p.checkpoint <= checkpoint)
+        {
+            let done = self.pending.remove(0);
+            self.pool[done.slot]
+                .producer()
+                .commit_transaction(REQUEST_TIMEOUT)
+                .map_err(|e| {
+                    kafka_error(
+                        format!(
+                            "cannot commit the Kafka transaction of checkpoint {}",
+                            done.checkpoint
+                        ),
+                        e,
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The input ended: commits everything (without checkpoints, the end is the commit).
+    pub(crate) fn finish(&mut self) -> Result {
+        self.settle()?;
+        self.pool[self.current].flush("the transaction's records")?;
+        self.commit(u64::MAX)?;
+        self.pool[self.current]
+            .producer()
+            .commit_transaction(REQUEST_TIMEOUT)
+            .map_err(|e| kafka_error("cannot commit the last Kafka transaction", e))?;
+        self.open.clear();
+        self.begin()
+    }
+
+    /// The job stopped on a checkpoint it committed: what came after is written again
+    /// when it resumes, so the open transaction is aborted.
+    pub(crate) fn abort_open(&mut self) -> Result {
+        self.pool[self.current]
+            .producer()
+            .abort_transaction(REQUEST_TIMEOUT)
+            .map_err(|e| kafka_error("cannot abort the Kafka transaction", e))?;
+        self.open.clear();
+        self.begin()
+    }
+
+    /// Takes over the transactions a restored checkpoint holds (see [`recovery`]).
+    pub(crate) fn recover(&mut self, stored: &[u8]) -> Result {
+        let stored: Stored = postcard::from_bytes(stored).map_err(|e| {
+            StreamError::with_source(
+                ErrorKind::State,
+                "cannot decode the Kafka sink's transactions",
+                e,
+            )
+        })?;
+        let own_ids = stored.prefix == self.prefix && stored.instance == self.instance;
+        if !own_ids || stored.pool > self.pool.len() {
+            recovery::fence(&self.client, &stored, own_ids.then_some(self.pool.len()))?;
+        }
+        self.unsettled.extend(recovery::unsettled(stored));
+        Ok(())
+    }
+
+    /// Looks up the restored transactions (once every restored instance fenced its old
+    /// ids: the first time the sink is used) and writes again those never committed.
+    fn settle(&mut self) -> Result {
+        if self.unsettled.is_empty() {
+            return Ok(());
+        }
+        for unsettled in std::mem::take(&mut self.unsettled) {
+            for record in recovery::records_to_write_again(&self.client, unsettled)? {
+                let mut out: BaseRecord<'_, [u8], [u8]> =
+                    BaseRecord::to(&self.topic).payload(&record.value[..]);
+                if let Some(key) = &record.key {
+                    out = out.key(&key[..]);
+                }
+                if let Some(ts) = record.ts {
+                    out = out.timestamp(ts);
+                }
+                self.pool[self.current]
+                    .send(out)
+                    .map_err(|e| kafka_error("cannot write a recovered record to Kafka", e))?;
+                self.open.push(record);
+            }
+        }
+        Ok(())
+    }
+}

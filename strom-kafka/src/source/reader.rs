@@ -1,0 +1,663 @@
+//! The reader of one source instance: its partitions, their offsets and watermarks.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::BaseRecord;
+use rdkafka::{Offset, TopicPartitionList};
+use stream_core::operator::{Context, InstanceInfo};
+use stream_core::source::{SourceEvent, SourceReader};
+use stream_core::{ErrorKind, Result, StreamError, Timestamp, MIN_TIMESTAMP};
+
+use super::assign::owner;
+use super::watermarks::{PartitionClock, PartitionWatermarks};
+use super::{KafkaRecord, KafkaSource, Malformed, StartOffsets};
+use crate::client::{kafka_error, REQUEST_TIMEOUT};
+use crate::sink::delivery::{DeliveryProducer, DeliveryTracker};
+
+/// How long the broker may be unreachable (every poll an error) before the source fails.
+const BROKER_GONE_AFTER: Duration = Duration::from_secs(60);
+/// Records between two looks at the partitions' watermarks.
+const WATERMARK_EVERY: u32 = 64;
+/// How long to wait before polling again when no record is ready.
+const POLL_AGAIN_MS: Timestamp = 5;
+
+/// One partition this instance reads.
+struct Partition<G> {
+    topic: String,
+    partition: i32,
+    /// The offset of the next record to read.
+    next: i64,
+    /// Bounded: where reading this partition ends (exclusive).
+    stop: Option<i64>,
+    clock: PartitionClock<G>,
+}
+
+impl<G> Partition<G> {
+    fn finished(&self) -> bool {
+        self.stop.is_some_and(|stop| self.next >= stop)
+    }
+}
+
+/// A partition's place in the checkpoint: topic, partition, next offset, stop offset.
+type Entry = (String, i32, i64, Option<i64>);
+
+/// Reads the partitions of one instance (see the module documentation of
+/// [`super`]).
+pub struct KafkaReader<T, W: PartitionWatermarks<T>> {
+    consumer: BaseConsumer,
+    s: State<T, W>,
+    last_discovery: Instant,
+    /// Since when every poll failed, and the last error.
+    failing: Option<(Instant, KafkaError)>,
+    /// Positions taken for checkpoints not yet complete, for the group's offsets.
+    taken: VecDeque<(u64, Vec<Entry>)>,
+}
+
+/// Everything but the consumer, so a record borrowed from the consumer can be handled.
+struct State<T, W: PartitionWatermarks<T>> {
+    source: KafkaSource<T, W>,
+    index: usize,
+    parallelism: usize,
+    partitions: Vec<Partition<W::Generator>>,
+    /// The consumer's assignment no longer matches `partitions`.
+    reassign: bool,
+    dead_letters: Option<DeliveryProducer>,
+    /// Events owed before the next record (an idleness change, a watermark).
+    queued: VecDeque<SourceEvent<T>>,
+    emitted_watermark: Timestamp,
+    idle: bool,
+    since_watermark: u32,
+}
+
+impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
+    pub(crate) fn open(source: &KafkaSource<T, W>, instance: &InstanceInfo) -> Result<Self> {
+        let isolation = if source.read_committed {
+            "read_committed"
+        } else {
+            "read_uncommitted"
+        };
+        let mut config = source.client.config(&[
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("enable.partition.eof", "true"),
+            ("auto.offset.reset", "earliest"),
+            ("isolation.level", isolation),
+        ]);
+        // librdkafka wants a group even for assigned partitions; without the user's,
+        // offsets are never committed to it.
+        config.set(
+            "group.id",
+            source.group_id.as_deref().unwrap_or("strom-kafka-source"),
+        );
+        let consumer: BaseConsumer = config
+            .create()
+            .map_err(|e| kafka_error("cannot create the Kafka consumer", e))?;
+        let dead_letters = match &source.malformed {
+            Malformed::DeadLetter(_) => Some(DeliveryProducer::new(
+                source
+                    .client
+                    .config(&[("enable.idempotence", "true")])
+                    .create_with_context(DeliveryTracker::default())
+                    .map_err(|e| kafka_error("cannot create the dead-letter producer", e))?,
+            )),
+            _ => None,
+        };
+        let mut reader = KafkaReader {
+            consumer,
+            s: State {
+                source: source.clone(),
+                index: instance.index,
+                parallelism: instance.parallelism.max(1),
+                partitions: Vec::new(),
+                reassign: true,
+                dead_letters,
+                queued: VecDeque::new(),
+                emitted_watermark: MIN_TIMESTAMP,
+                idle: false,
+                since_watermark: 0,
+            },
+            last_discovery: Instant::now(),
+            failing: None,
+            taken: VecDeque::new(),
+        };
+        let start = source.start.clone();
+        reader.discover(&start)?;
+        Ok(reader)
+    }
+
+    /// Adds the partitions of this instance not read yet, starting at `start`.
+    fn discover(&mut self, start: &StartOffsets) -> Result {
+        self.last_discovery = Instant::now();
+        let mut found = Vec::new();
+        for topic in &self.s.source.topics {
+            let metadata = self
+                .consumer
+                .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
+                .map_err(|e| {
+                    kafka_error(
+                        format!(
+                            "cannot read the partitions of topic `{topic}` from `{}`",
+                            self.s.source.client.brokers
+                        ),
+                        e,
+                    )
+                })?;
+            for t in metadata.topics() {
+                if let Some(code) = t.error() {
+                    return Err(StreamError::new(
+                        ErrorKind::Config,
+                        format!(
+                            "Kafka topic `{topic}` on `{}`: {} (does the topic exist?)",
+                            self.s.source.client.brokers,
+                            rdkafka::types::RDKafkaErrorCode::from(code)
+                        ),
+                    ));
+                }
+                for p in t.partitions() {
+                    let partition = p.id();
+                    if owner(topic, partition, self.s.parallelism) == self.s.index
+                        && !self.s.reads(topic, partition)
+                    {
+                        found.push((topic.clone(), partition));
+                    }
+                }
+            }
+        }
+        for (topic, partition) in found {
+            let next = self.start_offset(&topic, partition, start)?;
+            let stop = if self.s.source.bounded {
+                Some(self.watermarks_of(&topic, partition)?.1)
+            } else {
+                None
+            };
+            self.s.add(topic, partition, next, stop);
+        }
+        Ok(())
+    }
+
+    /// The low and high watermark offsets of a partition (the high one is the last
+    /// stable offset when reading committed records).
+    fn watermarks_of(&self, topic: &str, partition: i32) -> Result<(i64, i64)> {
+        self.consumer
+            .fetch_watermarks(topic, partition, REQUEST_TIMEOUT)
+            .map_err(|e| {
+                kafka_error(
+                    format!("cannot read the offsets of Kafka partition {topic}/{partition}"),
+                    e,
+                )
+            })
+    }
+
+    fn start_offset(&self, topic: &str, partition: i32, start: &StartOffsets) -> Result<i64> {
+        let (low, high) = self.watermarks_of(topic, partition)?;
+        let asked = match start {
+            StartOffsets::Earliest => return Ok(low),
+            StartOffsets::Latest => return Ok(high),
+            StartOffsets::Offsets(offsets) => {
+                let given = offsets
+                    .iter()
+                    .find(|(t, p, _)| t == topic && *p == partition)
+                    .map(|(_, _, o)| *o);
+                return Ok(given.map_or(low, |o| o.clamp(low, high)));
+            }
+            StartOffsets::Timestamp(ts) => {
+                let mut tpl = TopicPartitionList::new();
+                tpl.add_partition_offset(topic, partition, Offset::Offset(*ts))
+                    .map_err(|e| kafka_error("bad start timestamp", e))?;
+                self.consumer
+                    .offsets_for_times(tpl, REQUEST_TIMEOUT)
+                    .map_err(|e| {
+                        kafka_error(
+                            format!("cannot find the offsets of time {ts} in {topic}/{partition}"),
+                            e,
+                        )
+                    })?
+            }
+            StartOffsets::Committed { reset_to_latest } => {
+                if self.s.source.group_id.is_none() {
+                    return Err(StreamError::new(
+                        ErrorKind::Config,
+                        "the Kafka source starts at the committed offsets but has no \
+                         consumer group: set `.group_id(..)`",
+                    ));
+                }
+                let mut tpl = TopicPartitionList::new();
+                tpl.add_partition(topic, partition);
+                let committed = self
+                    .consumer
+                    .committed_offsets(tpl, REQUEST_TIMEOUT)
+                    .map_err(|e| {
+                        kafka_error(
+                            format!("cannot read the committed offset of {topic}/{partition}"),
+                            e,
+                        )
+                    })?;
+                match committed
+                    .find_partition(topic, partition)
+                    .map(|e| e.offset())
+                {
+                    Some(Offset::Offset(o)) => return Ok(o.clamp(low, high)),
+                    _ if *reset_to_latest => return Ok(high),
+                    _ => return Ok(low),
+                }
+            }
+        };
+        // A time after every record gives no offset: start at the end.
+        Ok(
+            match asked.find_partition(topic, partition).map(|e| e.offset()) {
+                Some(Offset::Offset(o)) => o.clamp(low, high),
+                _ => high,
+            },
+        )
+    }
+
+    fn assign(&mut self) -> Result {
+        let mut tpl = TopicPartitionList::new();
+        for p in self.s.partitions.iter().filter(|p| !p.finished()) {
+            tpl.add_partition_offset(&p.topic, p.partition, Offset::Offset(p.next))
+                .map_err(|e| kafka_error("cannot assign a Kafka partition", e))?;
+        }
+        self.consumer
+            .assign(&tpl)
+            .map_err(|e| kafka_error("cannot assign the Kafka partitions", e))?;
+        self.s.reassign = false;
+        Ok(())
+    }
+
+    /// Continues the partitions named at their offsets; `all_ours` says whether every
+    /// entry is this instance's (the same parallelism) or they must be filtered.
+    fn resume(&mut self, entries: Vec<Entry>) -> Result {
+        let restored: Vec<Entry> = entries
+            .into_iter()
+            .filter(|(t, p, ..)| owner(t, *p, self.s.parallelism) == self.s.index)
+            .collect();
+        // Partitions found at open but not in the checkpoint appeared since it was
+        // taken: they start at their earliest offset.
+        for p in &mut self.s.partitions {
+            if !restored
+                .iter()
+                .any(|(t, n, ..)| *n == p.partition && *t == p.topic)
+            {
+                p.next = self
+                    .consumer
+                    .fetch_watermarks(&p.topic, p.partition, REQUEST_TIMEOUT)
+                    .map_err(|e| kafka_error("cannot read a Kafka partition's offsets", e))?
+                    .0;
+            }
+        }
+        for (topic, partition, next, stop) in restored {
+            match self
+                .s
+                .partitions
+                .iter_mut()
+                .find(|p| p.partition == partition && p.topic == topic)
+            {
+                Some(p) => {
+                    p.next = next;
+                    p.stop = stop;
+                }
+                None => {
+                    if !self.s.source.topics.contains(&topic) {
+                        return Err(StreamError::new(
+                            ErrorKind::State,
+                            format!(
+                                "the checkpoint holds an offset of topic `{topic}`, which \
+                                 this Kafka source no longer reads"
+                            ),
+                        ));
+                    }
+                    self.s.add(topic, partition, next, stop)
+                }
+            }
+        }
+        self.s.reassign = true;
+        Ok(())
+    }
+
+    /// A polled error: librdkafka retries by itself, so only a fatal error, or one that
+    /// lasts, fails the source.
+    fn on_error(&mut self, error: KafkaError) -> Result {
+        let fatal = matches!(error, KafkaError::MessageConsumptionFatal(_))
+            || error.rdkafka_error_code().is_some_and(|code| {
+                use rdkafka::types::RDKafkaErrorCode::*;
+                matches!(
+                    code,
+                    TopicAuthorizationFailed
+                        | GroupAuthorizationFailed
+                        | Fatal
+                        | UnknownTopicOrPartition
+                )
+            });
+        if fatal {
+            return Err(kafka_error("the Kafka source failed", error));
+        }
+        let since = self
+            .failing
+            .get_or_insert_with(|| (Instant::now(), error.clone()));
+        since.1 = error;
+        if since.0.elapsed() >= BROKER_GONE_AFTER {
+            return Err(StreamError::new(
+                ErrorKind::Io,
+                format!(
+                    "the Kafka brokers at `{}` have not answered for {} s: {}",
+                    self.s.source.client.brokers,
+                    BROKER_GONE_AFTER.as_secs(),
+                    since.1
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<T, W: PartitionWatermarks<T>> State<T, W> {
+    fn reads(&self, topic: &str, partition: i32) -> bool {
+        self.partitions
+            .iter()
+            .any(|p| p.partition == partition && p.topic == topic)
+    }
+
+    fn add(&mut self, topic: String, partition: i32, next: i64, stop: Option<i64>) {
+        let now = now_ms();
+        self.partitions.push(Partition {
+            topic,
+            partition,
+            next,
+            stop,
+            clock: PartitionClock::new(self.source.watermarks.generator(), now),
+        });
+        self.reassign = true;
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        self.partitions
+            .iter()
+            .map(|p| (p.topic.clone(), p.partition, p.next, p.stop))
+            .collect()
+    }
+
+    /// Turns a polled message into the next event.
+    fn on_message(
+        &mut self,
+        cx: &mut Context<'_>,
+        message: &rdkafka::message::BorrowedMessage<'_>,
+    ) -> Result<Option<SourceEvent<T>>> {
+        let (partition, offset) = (message.partition(), message.offset());
+        let topic = message.topic();
+        let Some(i) = self
+            .partitions
+            .iter()
+            .position(|p| p.partition == partition && p.topic == topic)
+        else {
+            return Ok(None);
+        };
+        let p = &mut self.partitions[i];
+        if offset < p.next || p.finished() {
+            // Fetched before a seek or beyond a bounded end.
+            return Ok(None);
+        }
+        if p.stop.is_some_and(|stop| offset >= stop) {
+            p.next = offset;
+            self.reassign = true;
+            return Ok(None);
+        }
+        p.next = offset + 1;
+        if p.finished() {
+            self.reassign = true;
+        }
+        let record = KafkaRecord {
+            topic,
+            partition,
+            offset,
+            timestamp: message.timestamp().to_millis(),
+            key: message.key(),
+            payload: message.payload(),
+        };
+        let item = match (self.source.deserializer)(&record) {
+            Ok(item) => item,
+            Err(reason) => {
+                self.on_malformed(&record, &reason)?;
+                return Ok(None);
+            }
+        };
+        let ts = record.timestamp.unwrap_or(MIN_TIMESTAMP);
+        let mut events = Vec::new();
+        if W::ENABLED {
+            let now = cx.processing_time();
+            self.partitions[i].clock.on_record(&item, ts, now);
+            if self.idle {
+                self.idle = false;
+                events.push(SourceEvent::Idle(false));
+            }
+        }
+        let event = match record.timestamp {
+            Some(ts) => SourceEvent::Stamped(ts, item),
+            None => SourceEvent::Record(item),
+        };
+        events.push(event);
+        self.since_watermark += 1;
+        if W::ENABLED && self.since_watermark >= WATERMARK_EVERY {
+            if let Some(w) = self.watermark(cx.processing_time()) {
+                events.push(w);
+            }
+        }
+        let mut events = events.into_iter();
+        let first = events.next();
+        self.queued.extend(events);
+        Ok(first)
+    }
+
+    fn on_malformed(&mut self, record: &KafkaRecord<'_>, reason: &str) -> Result {
+        let at = format!(
+            "Kafka record {}/{} at offset {}",
+            record.topic, record.partition, record.offset
+        );
+        match &self.source.malformed {
+            Malformed::Fail => Err(StreamError::new(
+                ErrorKind::MalformedRecord,
+                format!(
+                    "{at} cannot be read: {reason} (send such records to a dead-letter \
+                     topic with `.on_malformed(Malformed::DeadLetter(topic))`, or skip \
+                     them with `Malformed::Skip`)"
+                ),
+            )),
+            Malformed::Skip => Ok(()),
+            Malformed::DeadLetter(topic) => {
+                let producer = self.dead_letters.as_mut().expect("opened with the policy");
+                let offset = record.offset.to_string();
+                let partition = record.partition.to_string();
+                let headers = OwnedHeaders::new()
+                    .insert(Header {
+                        key: "strom.source.topic",
+                        value: Some(record.topic),
+                    })
+                    .insert(Header {
+                        key: "strom.source.partition",
+                        value: Some(&partition),
+                    })
+                    .insert(Header {
+                        key: "strom.source.offset",
+                        value: Some(&offset),
+                    })
+                    .insert(Header {
+                        key: "strom.error",
+                        value: Some(reason),
+                    });
+                let mut out: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic).headers(headers);
+                if let Some(key) = record.key {
+                    out = out.key(key);
+                }
+                if let Some(payload) = record.payload {
+                    out = out.payload(payload);
+                }
+                if let Some(ts) = record.timestamp {
+                    out = out.timestamp(ts);
+                }
+                producer.send(out).map_err(|e| {
+                    kafka_error(
+                        format!("cannot send {at} to the dead-letter topic `{topic}`"),
+                        e,
+                    )
+                })
+            }
+        }
+    }
+
+    /// The source's watermark or idleness change, if any, from its partitions'.
+    fn watermark(&mut self, now: Timestamp) -> Option<SourceEvent<T>> {
+        self.since_watermark = 0;
+        let idle_after = self.source.idle_after.map(|d| d.as_millis() as i64);
+        let mut combined: Option<Timestamp> = None;
+        let mut unfinished = false;
+        for p in &mut self.partitions {
+            if p.finished() {
+                continue;
+            }
+            unfinished = true;
+            p.clock.on_periodic::<T>();
+            if idle_after.is_some_and(|t| now - p.clock.last_record_at >= t) {
+                continue;
+            }
+            combined = Some(combined.map_or(p.clock.watermark, |w| w.min(p.clock.watermark)));
+        }
+        match combined {
+            None if unfinished && !self.idle && idle_after.is_some() => {
+                self.idle = true;
+                Some(SourceEvent::Idle(true))
+            }
+            Some(w) if w > self.emitted_watermark => {
+                self.emitted_watermark = w;
+                if self.idle {
+                    self.idle = false;
+                    self.queued.push_back(SourceEvent::Watermark(w));
+                    return Some(SourceEvent::Idle(false));
+                }
+                Some(SourceEvent::Watermark(w))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn now_ms() -> Timestamp {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Timestamp)
+}
+
+impl<T, W> SourceReader for KafkaReader<T, W>
+where
+    T: Send + 'static,
+    W: PartitionWatermarks<T>,
+{
+    type Item = T;
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<T>> {
+        if let Some(event) = self.s.queued.pop_front() {
+            return Ok(event);
+        }
+        if !self.s.source.bounded
+            && self
+                .s
+                .source
+                .discovery_interval
+                .is_some_and(|every| self.last_discovery.elapsed() >= every)
+        {
+            self.discover(&StartOffsets::Earliest)?;
+        }
+        if self.s.reassign {
+            self.assign()?;
+        }
+        loop {
+            let error = match self.consumer.poll(Duration::ZERO) {
+                None => break,
+                Some(Err(KafkaError::PartitionEOF(_))) => {
+                    self.failing = None;
+                    continue;
+                }
+                Some(Err(error)) => error,
+                Some(Ok(message)) => {
+                    self.failing = None;
+                    match self.s.on_message(cx, &message)? {
+                        Some(event) => return Ok(event),
+                        None => continue,
+                    }
+                }
+            };
+            self.on_error(error)?;
+            break;
+        }
+        if self.s.source.bounded && self.s.partitions.iter().all(Partition::finished) {
+            if let Some(producer) = &mut self.s.dead_letters {
+                producer.flush("the dead-letter records")?;
+            }
+            return Ok(SourceEvent::End);
+        }
+        if let Some(event) = self.s.watermark(cx.processing_time()) {
+            return Ok(event);
+        }
+        Ok(SourceEvent::Pending(Some(
+            cx.processing_time() + POLL_AGAIN_MS,
+        )))
+    }
+
+    fn position(&self) -> Option<Vec<u8>> {
+        postcard::to_allocvec(&self.s.entries()).ok()
+    }
+
+    fn seek(&mut self, position: &[u8]) -> Result {
+        self.resume(decode(position)?)
+    }
+
+    fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
+        let mut entries = Vec::new();
+        for position in positions {
+            entries.extend(decode(position)?);
+        }
+        self.resume(entries)
+    }
+
+    fn prepare_checkpoint(&mut self, checkpoint: u64) -> Result {
+        if let Some(producer) = &mut self.s.dead_letters {
+            producer.flush("the dead-letter records")?;
+        }
+        if self.s.source.group_id.is_some() {
+            self.taken.push_back((checkpoint, self.s.entries()));
+            // Checkpoints that never complete must not pile up.
+            while self.taken.len() > 16 {
+                self.taken.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    fn checkpoint_complete(&mut self, checkpoint: u64) -> Result {
+        let Some(k) = self.taken.iter().position(|(c, _)| *c == checkpoint) else {
+            return Ok(());
+        };
+        let (_, entries) = self.taken.drain(..=k).next_back().expect("k is in range");
+        let mut tpl = TopicPartitionList::new();
+        for (topic, partition, next, _) in entries {
+            tpl.add_partition_offset(&topic, partition, Offset::Offset(next))
+                .map_err(|e| kafka_error("cannot commit the offsets", e))?;
+        }
+        // For monitoring only (recovery reads the checkpoint): a failed commit is
+        // retried with the next checkpoint's offsets.
+        let _ = self.consumer.commit(&tpl, CommitMode::Async);
+        Ok(())
+    }
+}
+
+fn decode(position: &[u8]) -> Result<Vec<Entry>> {
+    postcard::from_bytes(position).map_err(|e| {
+        StreamError::with_source(
+            ErrorKind::State,
+            "cannot decode the Kafka source's offsets",
+            e,
+        )
+    })
+}

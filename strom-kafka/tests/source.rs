@@ -1,0 +1,208 @@
+//! The Kafka source against librdkafka's mock cluster: partitions spread over instances,
+//! start positions, bounded reading, per-partition watermarks, malformed records, and
+//! offsets in the checkpoint.
+
+mod support;
+
+use std::time::Duration;
+
+use stream_core::aggregate::count;
+use stream_core::time::ms;
+use stream_core::time::watermark::bounded_out_of_orderness;
+use stream_core::window::tumbling;
+use stream_runtime::api::StreamEnv;
+use stream_runtime::connectors::sink::collect_sink;
+use stream_runtime::Config;
+use strom_kafka::{kafka_source, Malformed, StartOffsets};
+use support::{produce, read_all, Broker};
+
+/// Event time of the tests' records: Kafka takes 0 for "now", so not from 0.
+const T0: i64 = 1_000_000;
+
+/// `n` records `p{partition}-{i}` per partition, at time `T0 + 1000 * i`.
+fn fill(broker: &Broker, topic: &str, partitions: i32, n: i64) -> Vec<String> {
+    broker.create_topic(topic, partitions);
+    let records: Vec<(i32, String, i64)> = (0..partitions)
+        .flat_map(|p| (0..n).map(move |i| (p, format!("p{p}-{i}"), T0 + 1_000 * i)))
+        .collect();
+    produce(&broker.brokers(), topic, &records);
+    let mut all: Vec<String> = records.into_iter().map(|(_, v, _)| v).collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_bounded_source_at_parallelism_three_reads_every_partition_once() {
+    let broker = Broker::mock();
+    let all = fill(&broker, "clicks", 5, 40);
+    let env = StreamEnv::new("read");
+    let out = collect_sink();
+    env.source(kafka_source(&broker.brokers(), "clicks").bounded())
+        .parallelism(3)
+        .sink(out.clone());
+    env.build().unwrap().run().unwrap();
+    assert_eq!(out.take_sorted(), all);
+}
+
+#[test]
+fn start_positions_latest_and_offsets() {
+    let broker = Broker::mock();
+    fill(&broker, "events", 2, 10);
+    let brokers = broker.brokers();
+    let read = |start: StartOffsets| {
+        let env = StreamEnv::new("start");
+        let out = collect_sink();
+        env.source(kafka_source(&brokers, "events").bounded().start_at(start))
+            .sink(out.clone());
+        env.build().unwrap().run().unwrap();
+        out.take_sorted()
+    };
+    assert!(read(StartOffsets::Latest).is_empty());
+    assert_eq!(
+        read(StartOffsets::Offsets(vec![("events".into(), 0, 8)])).len(),
+        2 + 10
+    );
+    // The mock cluster cannot look offsets up by time: `tests/tansu.rs` checks that.
+}
+
+#[test]
+fn watermarks_per_partition_fire_windows_by_kafka_timestamps() {
+    let broker = Broker::mock();
+    // Partition 0 runs far ahead of partition 1 in event time: with one generator for
+    // the whole source, partition 1's records would all be late.
+    broker.create_topic("skewed", 2);
+    let mut records = Vec::new();
+    for i in 0..20i64 {
+        records.push((0, format!("a{i}"), T0 + 100_000 + 1_000 * i));
+    }
+    for i in 0..20i64 {
+        records.push((1, format!("b{i}"), T0 + 1_000 * i));
+    }
+    produce(&broker.brokers(), "skewed", &records);
+    let env = StreamEnv::new("windows");
+    let out = collect_sink();
+    env.source(
+        kafka_source(&broker.brokers(), "skewed")
+            .bounded()
+            .watermarks(bounded_out_of_orderness(ms(0))),
+    )
+    .key_by(|s: &String| s.chars().next())
+    .window(tumbling(ms(10_000)))
+    .aggregate(count())
+    .sink(out.clone());
+    env.build().unwrap().run().unwrap();
+    let mut rows: Vec<(Option<char>, i64, u64)> = out
+        .take()
+        .into_iter()
+        .map(|w| (w.key, w.window.start, w.value))
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![
+            (Some('a'), T0 + 100_000, 10),
+            (Some('a'), T0 + 110_000, 10),
+            (Some('b'), T0, 10),
+            (Some('b'), T0 + 10_000, 10),
+        ]
+    );
+}
+
+#[test]
+fn a_malformed_record_fails_with_its_place_or_goes_to_the_dead_letter_topic() {
+    let broker = Broker::mock();
+    broker.create_topic("raw", 1);
+    broker.create_topic("raw-dlq", 1);
+    let brokers = broker.brokers();
+    produce(
+        &brokers,
+        "raw",
+        &[(0, "1".into(), 0), (0, "two".into(), 0), (0, "3".into(), 0)],
+    );
+    let numbers = |policy: Malformed| {
+        let env = StreamEnv::new("parse");
+        let out = collect_sink();
+        env.source(
+            kafka_source(&brokers, "raw")
+                .bounded()
+                .on_malformed(policy)
+                .deserialize(|r| {
+                    let text = std::str::from_utf8(r.payload.unwrap_or_default())
+                        .map_err(|e| e.to_string())?;
+                    text.parse::<i64>()
+                        .map_err(|e| format!("`{text}` is not a number: {e}"))
+                }),
+        )
+        .sink(out.clone());
+        env.build().unwrap().run().map(|_| out.take_sorted())
+    };
+    let error = numbers(Malformed::Fail).unwrap_err().to_string();
+    assert!(error.contains("raw/0 at offset 1"), "{error}");
+    assert!(error.contains("`two` is not a number"), "{error}");
+    assert_eq!(numbers(Malformed::Skip).unwrap(), vec![1, 3]);
+    assert_eq!(
+        numbers(Malformed::DeadLetter("raw-dlq".into())).unwrap(),
+        vec![1, 3]
+    );
+    assert_eq!(
+        read_all(&brokers, "raw-dlq", 1, false),
+        vec![(0, "two".to_string())]
+    );
+}
+
+#[test]
+fn a_missing_topic_is_a_clear_error() {
+    let broker = Broker::mock();
+    let env = StreamEnv::new("missing");
+    env.source(kafka_source(&broker.brokers(), "nowhere").bounded())
+        .sink(collect_sink::<String>());
+    let error = env.build().unwrap().run().unwrap_err().to_string();
+    assert!(error.contains("nowhere"), "{error}");
+}
+
+#[test]
+fn a_restored_job_resumes_every_partition_at_its_checkpointed_offset_at_another_parallelism() {
+    let broker = Broker::mock();
+    let all = fill(&broker, "orders", 4, 500);
+    let brokers = broker.brokers();
+    let dir = std::env::temp_dir().join(format!("strom-kafka-restore-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = |parallelism| {
+        Config::default()
+            .parallelism(parallelism)
+            .checkpoint_dir(&dir)
+            .checkpoint_every(Duration::from_millis(20))
+    };
+    // First run: stops with a savepoint part-way (the sink slows it down).
+    let env = StreamEnv::new("orders");
+    let first = collect_sink();
+    env.source(kafka_source(&brokers, "orders").bounded())
+        .parallelism(2)
+        .inspect(|_| std::thread::sleep(Duration::from_micros(200)))
+        .sink(first.clone());
+    let handle = env.build().unwrap().start(config(2));
+    std::thread::sleep(Duration::from_millis(150));
+    let (savepoint, _) = handle.stop_with_savepoint().map_err(|(e, _)| e).unwrap();
+    let first = first.take();
+    assert!(
+        !first.is_empty() && first.len() < all.len(),
+        "read {} of {}",
+        first.len(),
+        all.len()
+    );
+    // Second run at parallelism 3 from the savepoint: the rest, exactly.
+    let env = StreamEnv::new("orders");
+    let second = collect_sink();
+    env.source(kafka_source(&brokers, "orders").bounded())
+        .parallelism(3)
+        .sink(second.clone());
+    env.build()
+        .unwrap()
+        .start(config(3).resume_from(savepoint))
+        .join()
+        .unwrap();
+    let mut both = [first, second.take()].concat();
+    both.sort();
+    assert_eq!(both, all);
+    let _ = std::fs::remove_dir_all(&dir);
+}
