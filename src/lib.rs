@@ -24,6 +24,12 @@ pub use stream_sql as sql;
 #[cfg(feature = "cluster")]
 pub use strom_cluster as cluster;
 
+/// Kafka (the opt-in feature `kafka`): [`kafka::kafka_source`] with offsets in the
+/// checkpoint and per-partition watermarks, [`kafka::kafka_sink`] at least or exactly
+/// once.
+#[cfg(feature = "kafka")]
+pub use strom_kafka as kafka;
+
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 
 pub use stream_macros::stream;

@@ -1,5 +1,4 @@
-//! A producer that knows what happened to what it sent: the first failure, and the first
-//! offset it wrote in each partition (where a transaction's records begin).
+//! A producer that knows whether what it sent arrived.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -20,8 +19,6 @@ const POLL_EVERY: u32 = 1024;
 pub(crate) struct Deliveries {
     /// The first failed delivery, described.
     pub(crate) failed: Option<String>,
-    /// The first offset delivered to each `(topic, partition)`.
-    pub(crate) first_offsets: Vec<(String, i32, i64)>,
 }
 
 /// The producer's context: collects [`Deliveries`] from librdkafka's callbacks.
@@ -36,25 +33,11 @@ impl ProducerContext for DeliveryTracker {
     type DeliveryOpaque = ();
 
     fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        let mut deliveries = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
-        match result {
-            Ok(message) => {
-                let (topic, partition) = (message.topic(), message.partition());
-                if !deliveries
-                    .first_offsets
-                    .iter()
-                    .any(|(t, p, _)| *p == partition && t == topic)
-                {
-                    deliveries
-                        .first_offsets
-                        .push((topic.to_string(), partition, message.offset()));
-                }
-            }
-            Err((error, message)) => {
-                if deliveries.failed.is_none() {
-                    deliveries.failed =
-                        Some(format!("a record to topic `{}`: {error}", message.topic()));
-                }
+        if let Err((error, message)) = result {
+            let mut deliveries = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+            if deliveries.failed.is_none() {
+                deliveries.failed =
+                    Some(format!("a record to topic `{}`: {error}", message.topic()));
             }
         }
     }
@@ -101,24 +84,22 @@ impl DeliveryProducer {
         Ok(())
     }
 
-    /// Waits until every record sent was acknowledged and returns the deliveries since
-    /// the last take; fails if any record was not accepted.
-    pub(crate) fn flush(&mut self, what: &str) -> Result<Deliveries> {
+    /// Waits until every record sent was acknowledged; fails if any was not.
+    pub(crate) fn flush(&mut self, what: &str) -> Result {
         self.producer
             .flush(REQUEST_TIMEOUT)
             .map_err(|e| kafka_error(format!("cannot deliver {what} to Kafka"), e))?;
-        let deliveries = self.take();
-        match deliveries.failed {
+        match self.take().failed {
             Some(failed) => Err(StreamError::new(
                 ErrorKind::Io,
                 format!("Kafka did not accept {what}: {failed}"),
             )),
-            None => Ok(deliveries),
+            None => Ok(()),
         }
     }
 
     /// The deliveries reported since the last take.
-    pub(crate) fn take(&self) -> Deliveries {
+    fn take(&self) -> Deliveries {
         let mut deliveries = self
             .producer
             .context()

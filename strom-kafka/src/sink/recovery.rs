@@ -5,36 +5,39 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use stream_core::{ErrorKind, Result, StreamError};
 
-use super::transactions::{transactional_id, transactional_producer, Stored};
+use super::transactions::{marker_group, transactional_id, transactional_producer, Stored};
 use super::KeptRecord;
 use crate::client::{kafka_error, ClientOptions};
 
-/// How long a transaction's fate may stay unknown (the partition's last stable offset
-/// not past it) before recovery fails.
+/// How long the answer to "was it committed?" may take before recovery fails.
 const SETTLE_WITHIN: Duration = Duration::from_secs(90);
 
 /// A restored transaction whose fate is not known yet.
 #[derive(Debug)]
 pub(crate) struct Unsettled {
     checkpoint: u64,
-    first: (String, i32, i64),
+    /// The group and topic of its marker (see [`marker_group`]).
+    group: String,
+    topic: String,
     records: Vec<KeptRecord>,
 }
 
-/// The restored transactions that wrote something.
-pub(crate) fn unsettled(stored: Stored) -> impl Iterator<Item = Unsettled> {
-    stored.pending.into_iter().filter_map(|p| {
-        Some(Unsettled {
+/// The restored transactions that wrote something to `topic`.
+pub(crate) fn unsettled(stored: Stored, topic: &str) -> impl Iterator<Item = Unsettled> + '_ {
+    let group = marker_group(&stored.prefix, stored.instance);
+    stored
+        .pending
+        .into_iter()
+        .filter(|p| !p.records.is_empty())
+        .map(move |p| Unsettled {
             checkpoint: p.checkpoint,
-            first: p.first?,
+            group: group.clone(),
+            topic: topic.to_string(),
             records: p.records,
         })
-    })
 }
 
 /// Initializes every transactional id of the stored instance, except the first
@@ -62,71 +65,42 @@ pub(crate) fn records_to_write_again(
     }
 }
 
-/// Whether the transaction's first record is visible to a `read_committed` consumer.
+/// Whether the transaction's marker offset (its checkpoint id, or a later one) is the
+/// group's committed offset. Asked with `read_committed`, the coordinator answers only
+/// once no transaction is pending on the group (Kafka's stable offsets).
 fn committed(client: &ClientOptions, unsettled: &Unsettled) -> Result<bool> {
-    let (topic, partition, offset) = &unsettled.first;
-    let (partition, offset) = (*partition, *offset);
     let what = format!(
-        "the Kafka transaction of checkpoint {} (first record {topic}/{partition} at offset {offset})",
-        unsettled.checkpoint
+        "the Kafka transaction of checkpoint {} (marked in group `{}`)",
+        unsettled.checkpoint, unsettled.group
     );
     let consumer: BaseConsumer = client
         .config(&[
+            ("group.id", unsettled.group.as_str()),
             ("isolation.level", "read_committed"),
-            ("enable.partition.eof", "true"),
             ("enable.auto.commit", "false"),
-            ("group.id", "strom-kafka-sink-recovery"),
         ])
         .create()
         .map_err(|e| kafka_error("cannot create a consumer to check a transaction", e))?;
     let deadline = Instant::now() + SETTLE_WITHIN;
-    // Until the last stable offset passes the record, its transaction may be open.
     loop {
-        let (low, stable) = consumer
-            .fetch_watermarks(topic, partition, Duration::from_secs(10))
-            .map_err(|e| kafka_error(format!("cannot read the offsets to check {what}"), e))?;
-        if low > offset {
-            return Err(StreamError::new(
-                ErrorKind::State,
-                format!(
-                    "cannot tell whether {what} was committed: the partition no longer holds it"
-                ),
-            ));
-        }
-        if stable > offset {
-            break;
-        }
-        if Instant::now() >= deadline {
-            return Err(StreamError::new(
-                ErrorKind::State,
-                format!(
-                    "{what} is still open after {} s: another producer of the earlier run may \
-                     hold it (it ends at `transaction.timeout.ms`)",
-                    SETTLE_WITHIN.as_secs()
-                ),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let mut assignment = TopicPartitionList::new();
-    assignment
-        .add_partition_offset(topic, partition, Offset::Offset(offset))
-        .map_err(|e| kafka_error("cannot assign a partition", e))?;
-    consumer
-        .assign(&assignment)
-        .map_err(|e| kafka_error(format!("cannot read to check {what}"), e))?;
-    while Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => return Ok(message.offset() == offset),
-            Some(Err(KafkaError::PartitionEOF(_))) => return Ok(false),
-            Some(Err(_)) | None => {}
+        let mut partition = TopicPartitionList::new();
+        partition.add_partition(&unsettled.topic, 0);
+        match consumer.committed_offsets(partition, Duration::from_secs(10)) {
+            Ok(offsets) => {
+                let offset = offsets
+                    .find_partition(&unsettled.topic, 0)
+                    .map(|p| p.offset());
+                return Ok(
+                    matches!(offset, Some(Offset::Offset(o)) if o >= unsettled.checkpoint as i64),
+                );
+            }
+            Err(e) if Instant::now() >= deadline => {
+                return Err(StreamError::new(
+                    ErrorKind::Io,
+                    format!("cannot find out whether {what} was committed: {e}"),
+                ))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
         }
     }
-    Err(StreamError::new(
-        ErrorKind::Io,
-        format!(
-            "cannot read {what} to check it: no answer within {} s",
-            SETTLE_WITHIN.as_secs()
-        ),
-    ))
 }

@@ -2,7 +2,9 @@
 //! the transaction open now, and the ones pre-committed for checkpoints not yet
 //! complete.
 
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
 use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use stream_core::{ErrorKind, Result, StreamError};
 
@@ -16,8 +18,6 @@ use crate::client::{kafka_error, ClientOptions, REQUEST_TIMEOUT};
 pub(crate) struct Pending {
     pub(crate) checkpoint: u64,
     pub(crate) slot: usize,
-    /// Where one of its records landed: `(topic, partition, offset)`.
-    pub(crate) first: Option<(String, i32, i64)>,
     /// Its records, to write again if it never got committed.
     pub(crate) records: Vec<KeptRecord>,
 }
@@ -29,6 +29,14 @@ pub(crate) struct Stored {
     pub(crate) instance: usize,
     pub(crate) pool: usize,
     pub(crate) pending: Vec<Pending>,
+}
+
+/// The consumer group whose offset each transaction of `instance` moves to its
+/// checkpoint id, inside the transaction: the offset is visible only if the transaction
+/// committed, which recovery asks (the group coordinator, unlike some brokers' fetch,
+/// keeps aborted transactions' offsets out on every broker tested).
+pub(crate) fn marker_group(prefix: &str, instance: usize) -> String {
+    format!("{prefix}-{instance}-commits")
 }
 
 /// The transactional id of `slot` of `instance`.
@@ -75,6 +83,8 @@ pub(crate) struct Transactions {
     pending: Vec<Pending>,
     /// Transactions of the restored checkpoint whose fate is still to be looked up.
     unsettled: Vec<Unsettled>,
+    /// The group of [`marker_group`], as the producer sends offsets for it.
+    markers: ConsumerGroupMetadata,
 }
 
 impl Transactions {
@@ -88,6 +98,14 @@ impl Transactions {
         let pool = (0..pool)
             .map(|slot| transactional_producer(client, &transactional_id(prefix, instance, slot)))
             .collect::<Result<Vec<_>>>()?;
+        let group = marker_group(prefix, instance);
+        let consumer: BaseConsumer = client
+            .config(&[("group.id", group.as_str())])
+            .create()
+            .map_err(|e| kafka_error("cannot create the Kafka sink's group client", e))?;
+        let markers = consumer
+            .group_metadata()
+            .ok_or_else(|| StreamError::new(ErrorKind::Io, "no consumer group metadata"))?;
         let transactions = Transactions {
             client: client.clone(),
             topic: topic.to_string(),
@@ -98,6 +116,7 @@ impl Transactions {
             open: Vec::new(),
             pending: Vec::new(),
             unsettled: Vec::new(),
+            markers,
         };
         transactions.begin()?;
         Ok(transactions)
@@ -125,11 +144,21 @@ impl Transactions {
     pub(crate) fn pre_commit(&mut self, checkpoint: u64) -> Result<Vec<u8>> {
         self.settle()?;
         if !self.open.is_empty() {
-            let deliveries = self.pool[self.current].flush("the transaction's records")?;
+            let mut marker = TopicPartitionList::new();
+            marker
+                .add_partition_offset(&self.topic, 0, Offset::Offset(checkpoint as i64))
+                .map_err(|e| kafka_error("cannot mark the transaction", e))?;
+            let producer = &mut self.pool[self.current];
+            producer
+                .producer()
+                .send_offsets_to_transaction(&marker, &self.markers, REQUEST_TIMEOUT)
+                .map_err(|e| {
+                    kafka_error("cannot mark the Kafka transaction with its checkpoint", e)
+                })?;
+            producer.flush("the transaction's records")?;
             self.pending.push(Pending {
                 checkpoint,
                 slot: self.current,
-                first: deliveries.first_offsets.into_iter().next(),
                 records: std::mem::take(&mut self.open),
             });
             let next = (self.current + 1) % self.pool.len();
@@ -199,6 +228,8 @@ impl Transactions {
     /// The job stopped on a checkpoint it committed: what came after is written again
     /// when it resumes, so the open transaction is aborted.
     pub(crate) fn abort_open(&mut self) -> Result {
+        // Aborting waits for outstanding deliveries, whose reports only a poll serves.
+        let _ = self.pool[self.current].flush("the records to abort");
         self.pool[self.current]
             .producer()
             .abort_transaction(REQUEST_TIMEOUT)
@@ -220,7 +251,8 @@ impl Transactions {
         if !own_ids || stored.pool > self.pool.len() {
             recovery::fence(&self.client, &stored, own_ids.then_some(self.pool.len()))?;
         }
-        self.unsettled.extend(recovery::unsettled(stored));
+        self.unsettled
+            .extend(recovery::unsettled(stored, &self.topic));
         Ok(())
     }
 

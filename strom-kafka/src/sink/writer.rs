@@ -99,14 +99,14 @@ impl<T: Send> SinkWriter<T> for KafkaWriter<T> {
 
     fn finish(&mut self) -> Result {
         match &mut self.mode {
-            Mode::Plain { producer, .. } => producer.flush("the sink's records").map(drop),
+            Mode::Plain { producer, .. } => producer.flush("the sink's records"),
             Mode::ExactlyOnce(transactions) => transactions.finish(),
         }
     }
 
     fn abort_after_stop(&mut self) -> Result {
         match &mut self.mode {
-            Mode::Plain { producer, .. } => producer.flush("the sink's records").map(drop),
+            Mode::Plain { producer, .. } => producer.flush("the sink's records"),
             Mode::ExactlyOnce(transactions) => transactions.abort_open(),
         }
     }

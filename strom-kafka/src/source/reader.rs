@@ -48,7 +48,11 @@ type Entry = (String, i32, i64, Option<i64>);
 /// Reads the partitions of one instance (see the module documentation of
 /// [`super`]).
 pub struct KafkaReader<T, W: PartitionWatermarks<T>> {
-    consumer: BaseConsumer,
+    /// One consumer per topic (in the source's order), so an end-of-partition event,
+    /// which names only the partition's number, names one partition.
+    consumers: Vec<BaseConsumer>,
+    /// The consumer polled first next time.
+    next_consumer: usize,
     s: State<T, W>,
     last_discovery: Instant,
     /// Since when every poll failed, and the last error.
@@ -93,9 +97,15 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
             "group.id",
             source.group_id.as_deref().unwrap_or("strom-kafka-source"),
         );
-        let consumer: BaseConsumer = config
-            .create()
-            .map_err(|e| kafka_error("cannot create the Kafka consumer", e))?;
+        let consumers = source
+            .topics
+            .iter()
+            .map(|_| {
+                config
+                    .create()
+                    .map_err(|e| kafka_error("cannot create the Kafka consumer", e))
+            })
+            .collect::<Result<Vec<BaseConsumer>>>()?;
         let dead_letters = match &source.malformed {
             Malformed::DeadLetter(_) => Some(DeliveryProducer::new(
                 source
@@ -107,7 +117,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
             _ => None,
         };
         let mut reader = KafkaReader {
-            consumer,
+            consumers,
+            next_consumer: 0,
             s: State {
                 source: source.clone(),
                 index: instance.index,
@@ -133,9 +144,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
     fn discover(&mut self, start: &StartOffsets) -> Result {
         self.last_discovery = Instant::now();
         let mut found = Vec::new();
-        for topic in &self.s.source.topics {
-            let metadata = self
-                .consumer
+        for (topic, consumer) in self.s.source.topics.iter().zip(&self.consumers) {
+            let metadata = consumer
                 .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
                 .map_err(|e| {
                     kafka_error(
@@ -182,7 +192,7 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
     /// The low and high watermark offsets of a partition (the high one is the last
     /// stable offset when reading committed records).
     fn watermarks_of(&self, topic: &str, partition: i32) -> Result<(i64, i64)> {
-        self.consumer
+        self.consumer(topic)
             .fetch_watermarks(topic, partition, REQUEST_TIMEOUT)
             .map_err(|e| {
                 kafka_error(
@@ -208,7 +218,7 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
                 let mut tpl = TopicPartitionList::new();
                 tpl.add_partition_offset(topic, partition, Offset::Offset(*ts))
                     .map_err(|e| kafka_error("bad start timestamp", e))?;
-                self.consumer
+                self.consumer(topic)
                     .offsets_for_times(tpl, REQUEST_TIMEOUT)
                     .map_err(|e| {
                         kafka_error(
@@ -228,7 +238,7 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
                 let mut tpl = TopicPartitionList::new();
                 tpl.add_partition(topic, partition);
                 let committed = self
-                    .consumer
+                    .consumer(topic)
                     .committed_offsets(tpl, REQUEST_TIMEOUT)
                     .map_err(|e| {
                         kafka_error(
@@ -255,15 +265,28 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
         )
     }
 
+    /// The consumer of `topic`.
+    fn consumer(&self, topic: &str) -> &BaseConsumer {
+        let i = self.s.source.topics.iter().position(|t| t == topic);
+        &self.consumers[i.unwrap_or(0)]
+    }
+
     fn assign(&mut self) -> Result {
-        let mut tpl = TopicPartitionList::new();
-        for p in self.s.partitions.iter().filter(|p| !p.finished()) {
-            tpl.add_partition_offset(&p.topic, p.partition, Offset::Offset(p.next))
-                .map_err(|e| kafka_error("cannot assign a Kafka partition", e))?;
+        for (topic, consumer) in self.s.source.topics.iter().zip(&self.consumers) {
+            let mut tpl = TopicPartitionList::new();
+            for p in self
+                .s
+                .partitions
+                .iter()
+                .filter(|p| !p.finished() && p.topic == *topic)
+            {
+                tpl.add_partition_offset(topic, p.partition, Offset::Offset(p.next))
+                    .map_err(|e| kafka_error("cannot assign a Kafka partition", e))?;
+            }
+            consumer
+                .assign(&tpl)
+                .map_err(|e| kafka_error("cannot assign the Kafka partitions", e))?;
         }
-        self.consumer
-            .assign(&tpl)
-            .map_err(|e| kafka_error("cannot assign the Kafka partitions", e))?;
         self.s.reassign = false;
         Ok(())
     }
@@ -282,8 +305,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
                 .iter()
                 .any(|(t, n, ..)| *n == p.partition && *t == p.topic)
             {
-                p.next = self
-                    .consumer
+                let i = self.s.source.topics.iter().position(|t| *t == p.topic);
+                p.next = self.consumers[i.unwrap_or(0)]
                     .fetch_watermarks(&p.topic, p.partition, REQUEST_TIMEOUT)
                     .map_err(|e| kafka_error("cannot read a Kafka partition's offsets", e))?
                     .0;
@@ -355,6 +378,26 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
 }
 
 impl<T, W: PartitionWatermarks<T>> State<T, W> {
+    /// The consumer of topic `t` reached the end of `partition`: everything below the
+    /// partition's current end was delivered, or was a transaction marker or an aborted
+    /// record. A bounded partition whose stop offset is at most that end is done, even
+    /// if markers keep its next offset below the stop.
+    fn at_end(&mut self, t: usize, partition: i32) {
+        let topic = &self.source.topics[t];
+        if let Some(p) = self
+            .partitions
+            .iter_mut()
+            .find(|p| p.partition == partition && p.topic == *topic)
+        {
+            if let Some(stop) = p.stop {
+                if p.next < stop {
+                    p.next = stop;
+                    self.reassign = true;
+                }
+            }
+        }
+    }
+
     fn reads(&self, topic: &str, partition: i32) -> bool {
         self.partitions
             .iter()
@@ -572,24 +615,31 @@ where
         if self.s.reassign {
             self.assign()?;
         }
-        loop {
-            let error = match self.consumer.poll(Duration::ZERO) {
-                None => break,
-                Some(Err(KafkaError::PartitionEOF(_))) => {
-                    self.failing = None;
-                    continue;
-                }
-                Some(Err(error)) => error,
-                Some(Ok(message)) => {
-                    self.failing = None;
-                    match self.s.on_message(cx, &message)? {
-                        Some(event) => return Ok(event),
-                        None => continue,
+        for k in 0..self.consumers.len() {
+            let t = (self.next_consumer + k) % self.consumers.len();
+            loop {
+                let error = match self.consumers[t].poll(Duration::ZERO) {
+                    None => break,
+                    Some(Err(KafkaError::PartitionEOF(partition))) => {
+                        self.failing = None;
+                        self.s.at_end(t, partition);
+                        continue;
                     }
-                }
-            };
-            self.on_error(error)?;
-            break;
+                    Some(Err(error)) => error,
+                    Some(Ok(message)) => {
+                        self.failing = None;
+                        match self.s.on_message(cx, &message)? {
+                            Some(event) => {
+                                self.next_consumer = t;
+                                return Ok(event);
+                            }
+                            None => continue,
+                        }
+                    }
+                };
+                self.on_error(error)?;
+                break;
+            }
         }
         if self.s.source.bounded && self.s.partitions.iter().all(Partition::finished) {
             if let Some(producer) = &mut self.s.dead_letters {
@@ -647,7 +697,20 @@ where
         }
         // For monitoring only (recovery reads the checkpoint): a failed commit is
         // retried with the next checkpoint's offsets.
-        let _ = self.consumer.commit(&tpl, CommitMode::Async);
+        for consumer in &self.consumers {
+            let mut own = TopicPartitionList::new();
+            for e in tpl.elements() {
+                if consumer
+                    .assignment()
+                    .is_ok_and(|a| a.find_partition(e.topic(), e.partition()).is_some())
+                {
+                    let _ = own.add_partition_offset(e.topic(), e.partition(), e.offset());
+                }
+            }
+            if own.count() > 0 {
+                let _ = consumer.commit(&own, CommitMode::Async);
+            }
+        }
         Ok(())
     }
 }

@@ -3,6 +3,9 @@
 //! read topics.
 #![allow(dead_code)]
 
+pub mod raw_log;
+
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,36 +30,22 @@ impl Broker {
         Broker::Mock(MockCluster::new(3).expect("the mock cluster starts"))
     }
 
-    /// The `tansu` broker (memory storage) on a free loopback port, if it is installed
-    /// (`.ci/run` installs it; `TANSU` names the binary).
-    pub fn tansu() -> Option<Broker> {
-        let binary = std::env::var("TANSU").unwrap_or_else(|_| "tansu".to_string());
+    /// The `tansu` broker (memory storage) on a free loopback port.
+    pub fn tansu() -> Broker {
+        let binary = tansu_binary();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
+            .unwrap()
             .local_addr()
-            .ok()?
+            .unwrap()
             .port();
         let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(&binary)
             .args(["broker", "--storage-engine", "memory://tansu/"])
-            .args([
-                "--kafka-listener-url",
-                &url,
-                "--kafka-advertised-listener-url",
-                &url,
-            ])
+            .args(["--listener-url", &url, "--advertised-listener-url", &url])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) => {
-                eprintln!(
-                    "tansu is not installed ({e}): `cargo install tansu --version 0.6.0 --locked`"
-                );
-                return None;
-            }
-        };
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let brokers = format!("127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(&brokers).is_err() {
@@ -66,7 +55,7 @@ impl Broker {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(Broker::Tansu { child, brokers })
+        Broker::Tansu { child, brokers }
     }
 
     pub fn brokers(&self) -> String {
@@ -102,6 +91,60 @@ impl Drop for Broker {
             let _ = child.wait();
         }
     }
+}
+
+/// The broker's version: the one whose transaction support the tests were written
+/// against (it does not hide aborted transactions from `read_committed` consumers, so
+/// the tests read the raw log: `raw_log.rs`).
+const TANSU_VERSION: &str = "0.6.0";
+
+/// The `tansu` binary: `$TANSU`, or the one installed under `~/.cache/strom`, which
+/// is installed there from crates.io the first time (`.ci/run` does it before the tests;
+/// it takes minutes).
+pub fn tansu_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    let root = home.join(format!(".cache/strom/tansu-{TANSU_VERSION}"));
+    let binary = root.join("bin/tansu");
+    if binary.exists() {
+        return binary;
+    }
+    // One test installs; the others wait for it.
+    std::fs::create_dir_all(&root).unwrap();
+    let lock = root.join("installing");
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&lock)
+    {
+        Ok(_) => {
+            eprintln!(
+                "installing the tansu broker {TANSU_VERSION} into {}",
+                root.display()
+            );
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["install", "tansu", "--locked", "--version", TANSU_VERSION])
+                .args(["--features", "dynostore", "--root"])
+                .arg(&root)
+                .status()
+                .expect("cargo runs");
+            let _ = std::fs::remove_file(&lock);
+            assert!(status.success(), "cargo install tansu failed");
+        }
+        Err(_) => {
+            while lock.exists() && !binary.exists() {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+    assert!(
+        binary.exists(),
+        "tansu was not installed at {}",
+        binary.display()
+    );
+    binary
 }
 
 /// Polls a future to its end on this thread (the admin client's futures are completed
