@@ -157,9 +157,21 @@ fn scan<K: Then<Row>>(
     read: &[bool],
     next: K,
 ) -> Result<K::Output, SqlError> {
-    let row_source = source
-        .connector
-        .source(&source.table, &source.schema, read, source.span)?;
+    // A connector that reads splits (Kafka partitions) generates the table's watermarks
+    // per split inside its source, so splits read at different event times do not make
+    // each other's rows late; the others get one generator after the source.
+    let per_split = source.connector.watermarks_per_split();
+    let split_watermarks = match (&source.watermark, per_split) {
+        (Some(w), true) => Some((w.column, row_watermarks(w.delay))),
+        _ => None,
+    };
+    let row_source = source.connector.source(
+        &source.table,
+        &source.schema,
+        read,
+        source.span,
+        split_watermarks,
+    )?;
     let described = format!(
         "source({}: {})",
         source.table,
@@ -170,24 +182,32 @@ fn scan<K: Then<Row>>(
         return Ok(next.then(stream));
     };
     let column = w.column;
-    let generator = if w.delay > 0 {
-        // Strom's generator trails by `bound + 1`: Flink SQL's watermark is exactly the
-        // largest timestamp minus the delay.
-        RowWatermarks::Bounded(bounded_out_of_orderness(Duration::from_millis(
-            (w.delay - 1) as u64,
-        )))
-    } else {
-        RowWatermarks::Strict { max: MIN_TIMESTAMP }
-    };
     let stream = stream
         .event_time(move |row: &Row| match row.get(column) {
             Value::Timestamp(t) => *t,
             _ => MIN_TIMESTAMP,
         })
-        .describe(format!("event_time({})", source.schema.fields[column].name))
-        .watermark(generator)
+        .describe(format!("event_time({})", source.schema.fields[column].name));
+    if per_split {
+        return Ok(next.then(stream));
+    }
+    let stream = stream
+        .watermark(row_watermarks(w.delay))
         .describe(format!("watermark({})", w.text));
     Ok(next.then(stream))
+}
+
+/// The generator of `WATERMARK FOR ts AS ts - INTERVAL ..` with that delay in ms.
+fn row_watermarks(delay: i64) -> RowWatermarks {
+    if delay > 0 {
+        // Strom's generator trails by `bound + 1`: Flink SQL's watermark is exactly the
+        // largest timestamp minus the delay.
+        RowWatermarks::Bounded(bounded_out_of_orderness(Duration::from_millis(
+            (delay - 1) as u64,
+        )))
+    } else {
+        RowWatermarks::Strict { max: MIN_TIMESTAMP }
+    }
 }
 
 /// Runs an append-only plan's steps over its input's rows: `calc`, and a window

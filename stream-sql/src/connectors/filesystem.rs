@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use crate::connectors::format::Format;
+use crate::connectors::format::{format_from_options, Format, FORMAT_OPTIONS};
 use crate::connectors::options::{parse_duration, parse_memory_size, Options};
 use crate::error::SqlError;
 
@@ -27,12 +27,6 @@ pub(crate) struct Filesystem {
 
 const KNOWN: &[&str] = &[
     "path",
-    "format",
-    "csv.field-delimiter",
-    "csv.null-literal",
-    "csv.ignore-parse-errors",
-    "json.fail-on-missing-field",
-    "json.ignore-parse-errors",
     "source.monitor-interval",
     "sink.rolling-policy.file-size",
 ];
@@ -40,52 +34,7 @@ const KNOWN: &[&str] = &[
 /// The filesystem connector with `options`.
 pub(crate) fn filesystem(mut options: Options) -> Result<Filesystem, SqlError> {
     let (path, _) = options.require("path", "/data/input")?;
-    let (format, format_span) = options.require("format", "csv")?;
-    let (format, ignore_parse_errors) = match format.to_ascii_lowercase().as_str() {
-        "csv" => {
-            let delimiter = match options.get("csv.field-delimiter") {
-                None => ',',
-                Some((d, span)) => {
-                    let d = if d == "\\t" { "\t".to_string() } else { d };
-                    let mut chars = d.chars();
-                    match (chars.next(), chars.next()) {
-                        (Some(c), None) if c != '"' && c != '\n' && c != '\r' => c,
-                        _ => {
-                            return Err(SqlError::at(
-                                span,
-                                format!("'csv.field-delimiter' must be one character, not '{d}'"),
-                            ))
-                        }
-                    }
-                }
-            };
-            let null_literal = options.get("csv.null-literal").map(|(v, _)| v);
-            let ignore = options.flag("csv.ignore-parse-errors", false)?;
-            (
-                Format::Csv {
-                    delimiter,
-                    null_literal,
-                },
-                ignore,
-            )
-        }
-        "json" => {
-            let fail_on_missing_field = options.flag("json.fail-on-missing-field", false)?;
-            let ignore = options.flag("json.ignore-parse-errors", false)?;
-            (
-                Format::Json {
-                    fail_on_missing_field,
-                },
-                ignore,
-            )
-        }
-        other => {
-            return Err(
-                SqlError::at(format_span, format!("unknown format '{other}'"))
-                    .help("the formats are 'csv' and 'json'"),
-            )
-        }
-    };
+    let (format, ignore_parse_errors) = format_from_options(&mut options)?;
     let monitor_interval = match options.get("source.monitor-interval") {
         None => None,
         Some((v, span)) => Some(parse_duration(&v).filter(|d| *d > 0).ok_or_else(|| {
@@ -106,7 +55,7 @@ pub(crate) fn filesystem(mut options: Options) -> Result<Filesystem, SqlError> {
             )
         })?),
     };
-    options.finish("filesystem", KNOWN)?;
+    options.finish("filesystem", &[KNOWN, FORMAT_OPTIONS].concat())?;
     Ok(Filesystem {
         path: PathBuf::from(path),
         format,

@@ -7,6 +7,8 @@
 mod datagen;
 mod filesystem;
 mod format;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod options;
 mod print;
 
@@ -26,6 +28,7 @@ use stream_runtime::connectors::source::{
 };
 
 use crate::error::SqlError;
+use crate::lower::RowWatermarks;
 use crate::types::{Change, Row, RowKind, Schema};
 pub(crate) use datagen::Datagen;
 pub(crate) use filesystem::Filesystem;
@@ -44,10 +47,12 @@ pub(crate) enum Connector {
         stderr: bool,
     },
     Blackhole,
+    #[cfg(feature = "kafka")]
+    Kafka(kafka::Kafka),
 }
 
 /// The connectors there are, for messages.
-const CONNECTORS: &str = "'datagen', 'filesystem', 'print', 'blackhole'";
+const CONNECTORS: &str = "'datagen', 'filesystem', 'kafka', 'print', 'blackhole'";
 
 impl Connector {
     /// The connector `'connector'` names, configured by the other options.
@@ -66,6 +71,11 @@ impl Connector {
                 options.finish("blackhole", &[])?;
                 Ok(Connector::Blackhole)
             }
+            #[cfg(feature = "kafka")]
+            "kafka" => kafka::kafka(options).map(Connector::Kafka),
+            #[cfg(not(feature = "kafka"))]
+            "kafka" => Err(SqlError::at(span, "connector 'kafka' is not built in")
+                .help("build Strom with the feature `kafka` (it adds librdkafka)")),
             other => Err(
                 SqlError::at(span, format!("connector '{other}' is not supported yet"))
                     .help(format!("the connectors are {CONNECTORS}")),
@@ -80,18 +90,35 @@ impl Connector {
             Connector::Filesystem(_) => "filesystem",
             Connector::Print { .. } => "print",
             Connector::Blackhole => "blackhole",
+            #[cfg(feature = "kafka")]
+            Connector::Kafka(_) => "kafka",
+        }
+    }
+
+    /// True if the connector's source generates the table's watermarks per split (give
+    /// them to [`source`](Self::source)).
+    pub fn watermarks_per_split(&self) -> bool {
+        match self {
+            #[cfg(feature = "kafka")]
+            Connector::Kafka(_) => true,
+            _ => false,
         }
     }
 
     /// The source reading the table `name` of `schema` (an error at `at` if this
-    /// connector cannot be read).
+    /// connector cannot be read), with watermarks per split from the rows' column
+    /// `watermarks.0` if the connector generates them (see
+    /// [`watermarks_per_split`](Self::watermarks_per_split)).
     pub fn source(
         &self,
         name: &str,
         schema: &Schema,
         read: &[bool],
         at: Span,
+        watermarks: Option<(usize, RowWatermarks)>,
     ) -> Result<RowSource, SqlError> {
+        #[cfg(not(feature = "kafka"))]
+        let _ = watermarks;
         match self {
             Connector::Datagen(gen) => {
                 let mut source =
@@ -133,6 +160,10 @@ impl Connector {
                     .help("create it, or change the table's 'path' option"))
                 }
             }
+            #[cfg(feature = "kafka")]
+            Connector::Kafka(k) => Ok(RowSource::Kafka {
+                source: k.source(name, schema, read, watermarks),
+            }),
             _ => Err(SqlError::at(
                 at,
                 format!(
@@ -140,7 +171,7 @@ impl Connector {
                     self.name()
                 ),
             )
-            .help("read from a 'datagen' or 'filesystem' table")),
+            .help("read from a 'datagen', 'filesystem' or 'kafka' table")),
         }
     }
 
@@ -164,6 +195,30 @@ impl Connector {
                 Ok(RowSink::Files {
                     sink,
                     what: format!("filesystem({}: {})", lines.format.name(), fs.path.display()),
+                })
+            }
+            #[cfg(feature = "kafka")]
+            Connector::Kafka(k) => {
+                let lines = RowLines {
+                    format: k.format.clone(),
+                    names: schema.fields.iter().map(|f| f.name.clone()).collect(),
+                };
+                let mut sink = strom_kafka::kafka_sink(&k.brokers, &k.topic)
+                    .delivery_guarantee(k.guarantee.clone());
+                for (key, value) in &k.properties {
+                    sink = sink.property(key, value);
+                }
+                let sink = sink.try_serialize(move |row: &Row| {
+                    let mut value = Vec::new();
+                    stream_runtime::connectors::sink::LineFormat::write_line(
+                        &lines, row, &mut value,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    Ok(strom_kafka::sink::KafkaMessage { key: None, value })
+                });
+                Ok(RowSink::Kafka {
+                    what: sink.describe(),
+                    sink,
                 })
             }
             Connector::Datagen(_) => Err(SqlError::at(
@@ -224,6 +279,8 @@ pub(crate) enum RowSource {
         source: TextFilesSource,
         parser: LineParser,
     },
+    #[cfg(feature = "kafka")]
+    Kafka { source: kafka::RowsOfTopic },
 }
 
 impl Source for RowSource {
@@ -244,6 +301,8 @@ impl Source for RowSource {
                 reader: source.open(cx)?,
                 parser: parser.clone(),
             },
+            #[cfg(feature = "kafka")]
+            RowSource::Kafka { source } => RowReader::Kafka(source.open(cx)?),
         })
     }
 
@@ -269,6 +328,8 @@ impl Source for RowSource {
                     .trim_start_matches("text_files(")
                     .trim_end_matches(')')
             ),
+            #[cfg(feature = "kafka")]
+            RowSource::Kafka { source } => source.describe(),
         }
     }
 
@@ -277,6 +338,8 @@ impl Source for RowSource {
             RowSource::Datagen { source, .. } => source.is_bounded(),
             RowSource::File { source, .. } => source.is_bounded(),
             RowSource::Files { source, .. } => source.is_bounded(),
+            #[cfg(feature = "kafka")]
+            RowSource::Kafka { source, .. } => source.is_bounded(),
         }
     }
 
@@ -285,6 +348,8 @@ impl Source for RowSource {
             RowSource::Datagen { source, .. } => source.max_parallelism(),
             RowSource::File { source, .. } => source.max_parallelism(),
             RowSource::Files { source, .. } => source.max_parallelism(),
+            #[cfg(feature = "kafka")]
+            RowSource::Kafka { source, .. } => source.max_parallelism(),
         }
     }
 }
@@ -303,6 +368,8 @@ pub(crate) enum RowReader {
         reader: TextFilesReader,
         parser: LineParser,
     },
+    #[cfg(feature = "kafka")]
+    Kafka(<kafka::RowsOfTopic as Source>::Reader),
 }
 
 /// An event that carries no record, as an event of another record type.
@@ -348,6 +415,8 @@ impl SourceReader for RowReader {
             }),
             RowReader::File { reader, parser } => next_row(reader, parser, cx),
             RowReader::Files { reader, parser } => next_row(reader, parser, cx),
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.poll_next(cx),
         }
     }
 
@@ -381,6 +450,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.position(),
             RowReader::File { reader, .. } => reader.position(),
             RowReader::Files { reader, .. } => reader.position(),
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.position(),
         }
     }
 
@@ -389,6 +460,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.seek(position),
             RowReader::File { reader, .. } => reader.seek(position),
             RowReader::Files { reader, .. } => reader.seek(position),
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.seek(position),
         }
     }
 
@@ -397,6 +470,30 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.seek_rescaled(positions),
             RowReader::File { reader, .. } => reader.seek_rescaled(positions),
             RowReader::Files { reader, .. } => reader.seek_rescaled(positions),
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.seek_rescaled(positions),
+        }
+    }
+
+    fn prepare_checkpoint(&mut self, checkpoint: u64) -> Result {
+        match self {
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.prepare_checkpoint(checkpoint),
+            _ => {
+                let _ = checkpoint;
+                Ok(())
+            }
+        }
+    }
+
+    fn checkpoint_complete(&mut self, checkpoint: u64) -> Result {
+        match self {
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.checkpoint_complete(checkpoint),
+            _ => {
+                let _ = checkpoint;
+                Ok(())
+            }
         }
     }
 
@@ -406,6 +503,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.skip(cx, records),
             RowReader::File { reader, .. } => reader.skip(cx, records),
             RowReader::Files { reader, .. } => reader.skip(cx, records),
+            #[cfg(feature = "kafka")]
+            RowReader::Kafka(reader) => reader.skip(cx, records),
         }
     }
 }
@@ -425,12 +524,23 @@ pub(crate) enum RowSink {
     },
     /// A `SELECT`'s results, for the caller.
     Collect(CollectSink<Change>),
+    /// Append-only, like `Files`.
+    #[cfg(feature = "kafka")]
+    Kafka {
+        sink: strom_kafka::KafkaSink<Row>,
+        what: String,
+    },
 }
 
 impl RowSink {
     /// True if the sink takes updates (`-U`, `+U`, `-D`), not only insertions.
     pub fn takes_updates(&self) -> bool {
-        !matches!(self, RowSink::Files { .. })
+        match self {
+            RowSink::Files { .. } => false,
+            #[cfg(feature = "kafka")]
+            RowSink::Kafka { .. } => false,
+            _ => true,
+        }
     }
 }
 
@@ -448,6 +558,11 @@ impl Sink<Change> for RowSink {
                 what: what.clone(),
             }),
             RowSink::Collect(sink) => Box::new(sink.open(instance)?),
+            #[cfg(feature = "kafka")]
+            RowSink::Kafka { sink, what } => Box::new(InsertsOnly {
+                writer: sink.open(instance)?,
+                what: what.clone(),
+            }),
         }))
     }
 
@@ -457,6 +572,8 @@ impl Sink<Change> for RowSink {
             RowSink::Blackhole => "blackhole".into(),
             RowSink::Files { what, .. } => what.clone(),
             RowSink::Collect(_) => "collect".into(),
+            #[cfg(feature = "kafka")]
+            RowSink::Kafka { what, .. } => what.clone(),
         }
     }
 }

@@ -67,8 +67,8 @@ pub struct KafkaMessage {
     pub value: Vec<u8>,
 }
 
-/// Turns a record into a Kafka message.
-pub type Serializer<T> = Arc<dyn Fn(&T) -> KafkaMessage + Send + Sync>;
+/// Turns a record into a Kafka message, or says why it cannot.
+pub type Serializer<T> = Arc<dyn Fn(&T) -> std::result::Result<KafkaMessage, String> + Send + Sync>;
 
 /// The Kafka sink (see the module documentation). Build it with [`kafka_sink`].
 pub struct KafkaSink<T> {
@@ -98,9 +98,11 @@ pub fn kafka_sink(brokers: &str, topic: &str) -> KafkaSink<String> {
         client: ClientOptions::new(brokers),
         topic: topic.to_string(),
         guarantee: DeliveryGuarantee::AtLeastOnce,
-        serializer: Arc::new(|s: &String| KafkaMessage {
-            key: None,
-            value: s.as_bytes().to_vec(),
+        serializer: Arc::new(|s: &String| {
+            Ok(KafkaMessage {
+                key: None,
+                value: s.as_bytes().to_vec(),
+            })
         }),
         pool: 5,
     }
@@ -140,6 +142,15 @@ impl<T> KafkaSink<T> {
     pub fn serialize<U>(
         self,
         serialize: impl Fn(&U) -> KafkaMessage + Send + Sync + 'static,
+    ) -> KafkaSink<U> {
+        self.try_serialize(move |record| Ok(serialize(record)))
+    }
+
+    /// Writes records of another type, turned into messages by `serialize`; a record it
+    /// refuses fails the job with its reason (nothing is dropped silently).
+    pub fn try_serialize<U>(
+        self,
+        serialize: impl Fn(&U) -> std::result::Result<KafkaMessage, String> + Send + Sync + 'static,
     ) -> KafkaSink<U> {
         KafkaSink {
             client: self.client,

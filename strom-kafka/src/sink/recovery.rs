@@ -8,7 +8,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 use stream_core::{ErrorKind, Result, StreamError};
 
-use super::transactions::{marker_group, transactional_id, transactional_producer, Stored};
+use super::transactions::{marker, marker_group, transactional_id, transactional_producer, Stored};
 use super::KeptRecord;
 use crate::client::{kafka_error, ClientOptions};
 
@@ -19,6 +19,8 @@ const SETTLE_WITHIN: Duration = Duration::from_secs(90);
 #[derive(Debug)]
 pub(crate) struct Unsettled {
     checkpoint: u64,
+    /// The run that wrote it (see [`marker`]).
+    run: u64,
     /// The group and topic of its marker (see [`marker_group`]).
     group: String,
     topic: String,
@@ -34,6 +36,7 @@ pub(crate) fn unsettled(stored: Stored, topic: &str) -> impl Iterator<Item = Uns
         .filter(|p| !p.records.is_empty())
         .map(move |p| Unsettled {
             checkpoint: p.checkpoint,
+            run: stored.run,
             group: group.clone(),
             topic: topic.to_string(),
             records: p.records,
@@ -65,9 +68,9 @@ pub(crate) fn records_to_write_again(
     }
 }
 
-/// Whether the transaction's marker offset (its checkpoint id, or a later one) is the
-/// group's committed offset. Asked with `read_committed`, the coordinator answers only
-/// once no transaction is pending on the group (Kafka's stable offsets).
+/// Whether the group's committed marker is this transaction's or a later one of the same
+/// run (transactions commit in order). Asked with `read_committed`, the coordinator
+/// answers only once no transaction is pending on the group (Kafka's stable offsets).
 fn committed(client: &ClientOptions, unsettled: &Unsettled) -> Result<bool> {
     let what = format!(
         "the Kafka transaction of checkpoint {} (marked in group `{}`)",
@@ -87,12 +90,14 @@ fn committed(client: &ClientOptions, unsettled: &Unsettled) -> Result<bool> {
         partition.add_partition(&unsettled.topic, 0);
         match consumer.committed_offsets(partition, Duration::from_secs(10)) {
             Ok(offsets) => {
-                let offset = offsets
-                    .find_partition(&unsettled.topic, 0)
-                    .map(|p| p.offset());
-                return Ok(
-                    matches!(offset, Some(Offset::Offset(o)) if o >= unsettled.checkpoint as i64),
-                );
+                let Some(found) = offsets.find_partition(&unsettled.topic, 0) else {
+                    return Ok(false);
+                };
+                let Offset::Offset(checkpoint) = found.offset() else {
+                    return Ok(false);
+                };
+                return Ok(checkpoint >= unsettled.checkpoint as i64
+                    && found.metadata() == marker(unsettled.run, checkpoint as u64));
             }
             Err(e) if Instant::now() >= deadline => {
                 return Err(StreamError::new(

@@ -26,6 +26,8 @@ pub(crate) struct Pending {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Stored {
     pub(crate) prefix: String,
+    /// The writer's run (see [`marker`]).
+    pub(crate) run: u64,
     pub(crate) instance: usize,
     pub(crate) pool: usize,
     pub(crate) pending: Vec<Pending>,
@@ -37,6 +39,21 @@ pub(crate) struct Stored {
 /// keeps aborted transactions' offsets out on every broker tested).
 pub(crate) fn marker_group(prefix: &str, instance: usize) -> String {
     format!("{prefix}-{instance}-commits")
+}
+
+/// The metadata of a marker: the writer's run and the checkpoint. The run tells a
+/// marker of this job's history from one a job with the same prefix left before its
+/// checkpoints were deleted (whose checkpoint ids started again at 1).
+pub(crate) fn marker(run: u64, checkpoint: u64) -> String {
+    format!("strom:{run}:{checkpoint}")
+}
+
+/// A run id unlikely to repeat: the time and the process.
+fn new_run() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 40)
 }
 
 /// The transactional id of `slot` of `instance`.
@@ -85,6 +102,8 @@ pub(crate) struct Transactions {
     unsettled: Vec<Unsettled>,
     /// The group of [`marker_group`], as the producer sends offsets for it.
     markers: ConsumerGroupMetadata,
+    /// This writer's run; restored transactions keep the run that wrote them.
+    run: u64,
 }
 
 impl Transactions {
@@ -117,6 +136,7 @@ impl Transactions {
             pending: Vec::new(),
             unsettled: Vec::new(),
             markers,
+            run: new_run(),
         };
         transactions.begin()?;
         Ok(transactions)
@@ -148,6 +168,9 @@ impl Transactions {
             marker
                 .add_partition_offset(&self.topic, 0, Offset::Offset(checkpoint as i64))
                 .map_err(|e| kafka_error("cannot mark the transaction", e))?;
+            if let Some(mut element) = marker.find_partition(&self.topic, 0) {
+                element.set_metadata(self::marker(self.run, checkpoint));
+            }
             let producer = &mut self.pool[self.current];
             producer
                 .producer()
@@ -178,6 +201,7 @@ impl Transactions {
         }
         let stored = Stored {
             prefix: self.prefix.clone(),
+            run: self.run,
             instance: self.instance,
             pool: self.pool.len(),
             pending: self.pending.clone(),

@@ -3,7 +3,7 @@
 use rdkafka::producer::BaseRecord;
 use stream_core::operator::InstanceInfo;
 use stream_core::sink::SinkWriter;
-use stream_core::{Result, Timestamp};
+use stream_core::{ErrorKind, Result, StreamError, Timestamp};
 
 use super::delivery::{DeliveryProducer, DeliveryTracker};
 use super::transactions::Transactions;
@@ -72,7 +72,15 @@ fn kafka_timestamp(ts: Timestamp) -> Option<Timestamp> {
 
 impl<T: Send> SinkWriter<T> for KafkaWriter<T> {
     fn write(&mut self, ts: Timestamp, item: T) -> Result {
-        let message = (self.serializer)(&item);
+        let message = (self.serializer)(&item).map_err(|why| {
+            StreamError::new(
+                ErrorKind::MalformedRecord,
+                format!(
+                    "cannot write a record to Kafka topic `{}`: {why}",
+                    self.topic
+                ),
+            )
+        })?;
         let ts = kafka_timestamp(ts);
         let mut record: BaseRecord<'_, [u8], [u8]> =
             BaseRecord::to(&self.topic).payload(&message.value[..]);

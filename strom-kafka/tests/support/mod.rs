@@ -134,7 +134,14 @@ pub fn tansu_binary() -> PathBuf {
             assert!(status.success(), "cargo install tansu failed");
         }
         Err(_) => {
+            let deadline = Instant::now() + Duration::from_secs(45 * 60);
             while lock.exists() && !binary.exists() {
+                assert!(
+                    Instant::now() < deadline,
+                    "another test has been installing tansu for 45 minutes: if none is, \
+                     remove {}",
+                    lock.display()
+                );
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
