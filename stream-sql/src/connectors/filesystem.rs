@@ -25,11 +25,7 @@ pub(crate) struct Filesystem {
     pub part_size: Option<u64>,
 }
 
-const KNOWN: &[&str] = &[
-    "path",
-    "source.monitor-interval",
-    "sink.rolling-policy.file-size",
-];
+const KNOWN: &[&str] = &["source.monitor-interval", "sink.rolling-policy.file-size"];
 
 /// The filesystem connector with `options`.
 pub(crate) fn filesystem(mut options: Options) -> Result<Filesystem, SqlError> {
@@ -55,7 +51,7 @@ pub(crate) fn filesystem(mut options: Options) -> Result<Filesystem, SqlError> {
             )
         })?),
     };
-    options.finish("filesystem", &[KNOWN, FORMAT_OPTIONS].concat())?;
+    options.finish("filesystem", &[&["path"], FORMAT_OPTIONS, KNOWN].concat())?;
     Ok(Filesystem {
         path: PathBuf::from(path),
         format,

@@ -1,1 +1,1 @@
-CREATE TABLE d (x BIGINT) WITH ('connector' = 'kafka', 'topic' = 't')
+CREATE TABLE d (x BIGINT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:postgresql://db/app')
