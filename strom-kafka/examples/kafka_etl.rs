@@ -1,11 +1,11 @@
-//! Kafka to Kafka, exactly once: reads topic `in` (to the offsets it had when the job
-//! first started), upper-cases each record, and writes topic `out` in Kafka
-//! transactions committed with the checkpoints. Killed and started again, it resumes
+//! Kafka to Kafka, exactly once: reads topic `IN` (default `in`; to the offsets it had
+//! when the job first started), upper-cases each record, and writes topic `OUT` (default
+//! `out`) in Kafka transactions committed with the checkpoints. Killed and started again, it resumes
 //! from its newest checkpoint in `CHECKPOINTS`; a `read_committed` consumer of `out`
 //! sees every input record once.
 //!
 //! ```sh
-//! cargo run --release -p strom-kafka --example kafka_etl -- BROKERS CHECKPOINTS
+//! cargo run --release -p strom-kafka --example kafka_etl -- BROKERS CHECKPOINTS [IN OUT]
 //! ```
 
 use std::time::Duration;
@@ -16,11 +16,15 @@ use strom_kafka::{kafka_sink, kafka_source};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [brokers, checkpoints] = args.as_slice() else {
-        return Err("usage: kafka_etl BROKERS CHECKPOINTS".into());
+    let (brokers, checkpoints, input, output) = match args.as_slice() {
+        [b, c] => (b, c, "in", "out"),
+        [b, c, i, o] => (b, c, i.as_str(), o.as_str()),
+        _ => return Err("usage: kafka_etl BROKERS CHECKPOINTS [IN OUT]".into()),
     };
+    // Transactional ids are per job on the cluster: named after the output topic.
+    let prefix = format!("kafka-etl-{output}");
     let env = StreamEnv::new("kafka-etl");
-    env.source(kafka_source(brokers, "in").bounded())
+    env.source(kafka_source(brokers, input).bounded())
         .parallelism(2)
         .map(|record: String| {
             // Slow enough for the fault-injection test to kill it mid-way.
@@ -28,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             record.to_uppercase()
         })
         .rebalance()
-        .sink(kafka_sink(brokers, "out").exactly_once("kafka-etl"));
+        .sink(kafka_sink(brokers, output).exactly_once(&prefix));
     let report = env.build()?.run_with(
         Config::default()
             .parallelism(2)

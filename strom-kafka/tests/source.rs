@@ -62,7 +62,7 @@ fn start_positions_latest_and_offsets() {
         read(StartOffsets::Offsets(vec![("events".into(), 0, 8)])).len(),
         2 + 10
     );
-    // The mock cluster cannot look offsets up by time: `tests/tansu.rs` checks that.
+    // The mock cluster cannot look offsets up by time: `tests/real_broker.rs` checks it.
 }
 
 #[test]

@@ -324,6 +324,67 @@ fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
+/// The options of the formats (for a connector's list of known options).
+pub(crate) const FORMAT_OPTIONS: &[&str] = &[
+    "format",
+    "csv.field-delimiter",
+    "csv.null-literal",
+    "csv.ignore-parse-errors",
+    "json.fail-on-missing-field",
+    "json.ignore-parse-errors",
+];
+
+/// The format `'format'` names, configured by its options, and whether malformed lines
+/// are skipped (`'<format>.ignore-parse-errors'`).
+pub(crate) fn format_from_options(options: &mut Options) -> Result<(Format, bool), SqlError> {
+    let (format, format_span) = options.require("format", "csv")?;
+    Ok(match format.to_ascii_lowercase().as_str() {
+        "csv" => {
+            let delimiter = match options.get("csv.field-delimiter") {
+                None => ',',
+                Some((d, span)) => {
+                    let d = if d == "\\t" { "\t".to_string() } else { d };
+                    let mut chars = d.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) if c != '"' && c != '\n' && c != '\r' => c,
+                        _ => {
+                            return Err(SqlError::at(
+                                span,
+                                format!("'csv.field-delimiter' must be one character, not '{d}'"),
+                            ))
+                        }
+                    }
+                }
+            };
+            let null_literal = options.get("csv.null-literal").map(|(v, _)| v);
+            let ignore = options.flag("csv.ignore-parse-errors", false)?;
+            (
+                Format::Csv {
+                    delimiter,
+                    null_literal,
+                },
+                ignore,
+            )
+        }
+        "json" => {
+            let fail_on_missing_field = options.flag("json.fail-on-missing-field", false)?;
+            let ignore = options.flag("json.ignore-parse-errors", false)?;
+            (
+                Format::Json {
+                    fail_on_missing_field,
+                },
+                ignore,
+            )
+        }
+        other => {
+            return Err(
+                SqlError::at(format_span, format!("unknown format '{other}'"))
+                    .help("the formats are 'csv' and 'json'"),
+            )
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,65 +501,4 @@ mod tests {
         );
         assert!(parser.parse("[1]").is_err());
     }
-}
-
-/// The options of the formats (for a connector's list of known options).
-pub(crate) const FORMAT_OPTIONS: &[&str] = &[
-    "format",
-    "csv.field-delimiter",
-    "csv.null-literal",
-    "csv.ignore-parse-errors",
-    "json.fail-on-missing-field",
-    "json.ignore-parse-errors",
-];
-
-/// The format `'format'` names, configured by its options, and whether malformed lines
-/// are skipped (`'<format>.ignore-parse-errors'`).
-pub(crate) fn format_from_options(options: &mut Options) -> Result<(Format, bool), SqlError> {
-    let (format, format_span) = options.require("format", "csv")?;
-    Ok(match format.to_ascii_lowercase().as_str() {
-        "csv" => {
-            let delimiter = match options.get("csv.field-delimiter") {
-                None => ',',
-                Some((d, span)) => {
-                    let d = if d == "\\t" { "\t".to_string() } else { d };
-                    let mut chars = d.chars();
-                    match (chars.next(), chars.next()) {
-                        (Some(c), None) if c != '"' && c != '\n' && c != '\r' => c,
-                        _ => {
-                            return Err(SqlError::at(
-                                span,
-                                format!("'csv.field-delimiter' must be one character, not '{d}'"),
-                            ))
-                        }
-                    }
-                }
-            };
-            let null_literal = options.get("csv.null-literal").map(|(v, _)| v);
-            let ignore = options.flag("csv.ignore-parse-errors", false)?;
-            (
-                Format::Csv {
-                    delimiter,
-                    null_literal,
-                },
-                ignore,
-            )
-        }
-        "json" => {
-            let fail_on_missing_field = options.flag("json.fail-on-missing-field", false)?;
-            let ignore = options.flag("json.ignore-parse-errors", false)?;
-            (
-                Format::Json {
-                    fail_on_missing_field,
-                },
-                ignore,
-            )
-        }
-        other => {
-            return Err(
-                SqlError::at(format_span, format!("unknown format '{other}'"))
-                    .help("the formats are 'csv' and 'json'"),
-            )
-        }
-    })
 }

@@ -48,7 +48,7 @@ pub(crate) enum Connector {
     },
     Blackhole,
     #[cfg(feature = "kafka")]
-    Kafka(kafka::Kafka),
+    Kafka(Box<kafka::Kafka>),
 }
 
 /// The connectors there are, for messages.
@@ -72,7 +72,7 @@ impl Connector {
                 Ok(Connector::Blackhole)
             }
             #[cfg(feature = "kafka")]
-            "kafka" => kafka::kafka(options).map(Connector::Kafka),
+            "kafka" => kafka::kafka(options).map(|k| Connector::Kafka(Box::new(k))),
             #[cfg(not(feature = "kafka"))]
             "kafka" => Err(SqlError::at(span, "connector 'kafka' is not built in")
                 .help("build Strom with the feature `kafka` (it adds librdkafka)")),

@@ -1,12 +1,7 @@
-//! Brokers for the tests (librdkafka's mock cluster in this process, or a real
-//! Kafka-protocol broker, `tansu`, started on loopback) and plain clients to fill and
-//! read topics.
+//! Brokers for the tests (librdkafka's mock cluster in this process, or a real Kafka
+//! cluster named by `STROM_KAFKA_BROKERS`) and plain clients to fill and read topics.
 #![allow(dead_code)]
 
-pub mod raw_log;
-
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -21,7 +16,8 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 /// A broker the test talks to.
 pub enum Broker {
     Mock(MockCluster<'static, rdkafka::producer::DefaultProducerContext>),
-    Tansu { child: Child, brokers: String },
+    /// A real cluster the tests may create topics on (topics get a unique suffix).
+    External(String),
 }
 
 impl Broker {
@@ -30,45 +26,24 @@ impl Broker {
         Broker::Mock(MockCluster::new(3).expect("the mock cluster starts"))
     }
 
-    /// The `tansu` broker (memory storage) on a free loopback port.
-    pub fn tansu() -> Broker {
-        let binary = tansu_binary();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(&binary)
-            .args(["broker", "--storage-engine", "memory://tansu/"])
-            .args(["--listener-url", &url, "--advertised-listener-url", &url])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let brokers = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&brokers).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tansu did not listen on {brokers}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Broker::Tansu { child, brokers }
+    /// The real Kafka cluster at `$STROM_KAFKA_BROKERS`, if set.
+    pub fn external() -> Option<Broker> {
+        std::env::var("STROM_KAFKA_BROKERS")
+            .ok()
+            .map(Broker::External)
     }
 
     pub fn brokers(&self) -> String {
         match self {
             Broker::Mock(cluster) => cluster.bootstrap_servers(),
-            Broker::Tansu { brokers, .. } => brokers.clone(),
+            Broker::External(brokers) => brokers.clone(),
         }
     }
 
     pub fn create_topic(&self, topic: &str, partitions: i32) {
         match self {
             Broker::Mock(cluster) => cluster.create_topic(topic, partitions, 1).unwrap(),
-            Broker::Tansu { brokers, .. } => {
+            Broker::External(brokers) => {
                 let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
                     .set("bootstrap.servers", brokers)
                     .create()
@@ -82,76 +57,6 @@ impl Broker {
             }
         }
     }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Broker::Tansu { child, .. } = self {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The broker's version: the one whose transaction support the tests were written
-/// against (it does not hide aborted transactions from `read_committed` consumers, so
-/// the tests read the raw log: `raw_log.rs`).
-const TANSU_VERSION: &str = "0.6.0";
-
-/// The `tansu` binary: `$TANSU`, or the one installed under `~/.cache/strom`, which
-/// is installed there from crates.io the first time (`.ci/run` does it before the tests;
-/// it takes minutes).
-pub fn tansu_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("TANSU") {
-        return PathBuf::from(path);
-    }
-    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
-    let root = home.join(format!(".cache/strom/tansu-{TANSU_VERSION}"));
-    let binary = root.join("bin/tansu");
-    if binary.exists() {
-        return binary;
-    }
-    // One test installs; the others wait for it.
-    std::fs::create_dir_all(&root).unwrap();
-    let lock = root.join("installing");
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock)
-    {
-        Ok(_) => {
-            eprintln!(
-                "installing the tansu broker {TANSU_VERSION} into {}",
-                root.display()
-            );
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["install", "tansu", "--locked", "--version", TANSU_VERSION])
-                .args(["--features", "dynostore", "--root"])
-                .arg(&root)
-                .status()
-                .expect("cargo runs");
-            let _ = std::fs::remove_file(&lock);
-            assert!(status.success(), "cargo install tansu failed");
-        }
-        Err(_) => {
-            let deadline = Instant::now() + Duration::from_secs(45 * 60);
-            while lock.exists() && !binary.exists() {
-                assert!(
-                    Instant::now() < deadline,
-                    "another test has been installing tansu for 45 minutes: if none is, \
-                     remove {}",
-                    lock.display()
-                );
-                std::thread::sleep(Duration::from_secs(1));
-            }
-        }
-    }
-    assert!(
-        binary.exists(),
-        "tansu was not installed at {}",
-        binary.display()
-    );
-    binary
 }
 
 /// Polls a future to its end on this thread (the admin client's futures are completed
@@ -243,4 +148,74 @@ pub fn read_all(
         }
     }
     out
+}
+
+/// A topic name no earlier run used (real clusters keep their topics).
+pub fn unique(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+/// `target/<profile>/examples/kafka_etl`, which `cargo test` builds.
+pub fn etl_example() -> std::path::PathBuf {
+    let test = std::env::current_exe().unwrap();
+    let profile = test.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = profile.join("examples").join("kafka_etl");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// Topic `input` (4 partitions) holding `n` ids and an empty `output` (3 partitions);
+/// returns the ids upper-cased, as the ETL writes them.
+pub fn etl_topics(broker: &Broker, input: &str, output: &str, n: i32) -> Vec<String> {
+    broker.create_topic(input, 4);
+    broker.create_topic(output, 3);
+    let records: Vec<(i32, String, i64)> = (0..n)
+        .map(|i| (i % 4, format!("id-{i:05}"), 1_000_000 + i64::from(i)))
+        .collect();
+    produce(&broker.brokers(), input, &records);
+    let mut expected: Vec<String> = records.iter().map(|(_, v, _)| v.to_uppercase()).collect();
+    expected.sort();
+    expected
+}
+
+/// Runs the `kafka_etl` example `kills` times, each SIGKILLed at a random moment, then
+/// once to its end.
+pub fn kill_and_finish(brokers: &str, input: &str, output: &str, kills: usize) {
+    let dir = std::env::temp_dir().join(unique("strom-kafka-kills"));
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("seed {seed}");
+    let mut random = move |below: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % below
+    };
+    let run = || {
+        std::process::Command::new(etl_example())
+            .args([brokers, &dir.display().to_string(), input, output])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    for _ in 0..kills {
+        let mut child = run();
+        std::thread::sleep(Duration::from_millis(300 + random(1200)));
+        // SIGKILL: no chance to commit, abort or clean up.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let status = run().wait().unwrap();
+    assert!(status.success(), "the last run failed: {status}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
