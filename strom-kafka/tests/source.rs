@@ -206,3 +206,84 @@ fn a_restored_job_resumes_every_partition_at_its_checkpointed_offset_at_another_
     assert_eq!(both, all);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Everything `out` collects within `within`, once at least `n` records are there.
+fn collect_until<T>(
+    out: &stream_runtime::connectors::sink::CollectSink<T>,
+    n: usize,
+    within: Duration,
+) -> Vec<T> {
+    let deadline = std::time::Instant::now() + within;
+    let mut seen = Vec::new();
+    while seen.len() < n && std::time::Instant::now() < deadline {
+        seen.extend(out.take());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    seen
+}
+
+#[test]
+fn an_idle_partition_holds_the_watermark_back_only_until_it_is_marked_idle() {
+    let broker = Broker::mock();
+    broker.create_topic("sparse", 2);
+    // Only partition 0 gets records; partition 1 stays empty.
+    let records: Vec<(i32, String, i64)> = (0..20i64)
+        .map(|i| (0, format!("r{i}"), T0 + 1_000 * i))
+        .collect();
+    produce(&broker.brokers(), "sparse", &records);
+    let windows = |idle: Option<Duration>, wait: Duration| {
+        let env = StreamEnv::new("idle");
+        let out = collect_sink();
+        let mut source = kafka_source(&broker.brokers(), "sparse");
+        if let Some(idle) = idle {
+            source = source.idle_after(idle);
+        }
+        env.source(source.watermarks(bounded_out_of_orderness(ms(0))))
+            .key_by(|_: &String| 0u8)
+            .window(tumbling(ms(10_000)))
+            .aggregate(count())
+            .sink(out.clone());
+        let handle = env.build().unwrap().start(Config::default());
+        let fired = collect_until(&out, 1, wait);
+        let _ = handle.cancel();
+        fired
+            .into_iter()
+            .map(|w| (w.window.start, w.value))
+            .collect::<Vec<_>>()
+    };
+    // The empty partition's watermark stays at the beginning of time: nothing fires.
+    assert!(windows(None, Duration::from_millis(1500)).is_empty());
+    // Idle after 200 ms without records, it no longer counts: the first window fires.
+    assert_eq!(
+        windows(Some(Duration::from_millis(200)), Duration::from_secs(20)),
+        vec![(T0, 10)]
+    );
+}
+
+#[test]
+fn brokers_that_stay_unreachable_fail_the_source_with_a_clear_error() {
+    let broker = Broker::mock();
+    broker.create_topic("lonely", 1);
+    let env = StreamEnv::new("unreachable");
+    env.source(
+        kafka_source(&broker.brokers(), "lonely").fail_when_unreachable_for(Duration::from_secs(2)),
+    )
+    .sink(collect_sink::<String>());
+    let handle = env.build().unwrap().start(Config::default());
+    std::thread::sleep(Duration::from_millis(500));
+    let Broker::Mock(cluster) = &broker else {
+        unreachable!()
+    };
+    for id in 1..=3 {
+        cluster.broker_down(id).unwrap();
+    }
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(handle.join().map_err(|e| e.to_string()));
+    });
+    let result = ended
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the job ends within a minute");
+    let error = result.unwrap_err();
+    assert!(error.contains("have not answered for 2 s"), "{error}");
+}

@@ -9,7 +9,9 @@
 //! `'scan.startup.specific-offsets'` = `'partition:0,offset:42;partition:1,offset:300'`;
 //! the default is `'group-offsets'` with a group id, else `'earliest-offset'`),
 //! `'scan.bounded.mode'` (`'unbounded'` or `'latest-offset'`),
-//! `'scan.topic-partition-discovery.interval'`, `'sink.delivery-guarantee'`
+//! `'scan.topic-partition-discovery.interval'`, `'scan.watermark.idle-timeout'` (a
+//! partition without records for that long no longer holds the watermark back),
+//! `'sink.delivery-guarantee'`
 //! (`'at-least-once'`, the default, `'exactly-once'` or `'none'`),
 //! `'sink.transactional-id-prefix'` (needed for exactly-once), and the format's options.
 
@@ -36,6 +38,8 @@ pub(crate) struct Kafka {
     pub start: StartOffsets,
     pub bounded: bool,
     pub discovery: Option<Duration>,
+    /// A partition without records for this long no longer holds the watermark back.
+    pub idle_timeout: Option<Duration>,
     pub format: Format,
     pub ignore_parse_errors: bool,
     pub guarantee: DeliveryGuarantee,
@@ -50,6 +54,7 @@ const KNOWN: &[&str] = &[
     "scan.startup.specific-offsets",
     "scan.bounded.mode",
     "scan.topic-partition-discovery.interval",
+    "scan.watermark.idle-timeout",
     "sink.delivery-guarantee",
     "sink.transactional-id-prefix",
 ];
@@ -88,6 +93,15 @@ pub(crate) fn kafka(mut options: Options) -> Result<Kafka, SqlError> {
             (ms > 0).then(|| Duration::from_millis(ms as u64))
         }
     };
+    let idle_timeout = match options.get("scan.watermark.idle-timeout") {
+        None => None,
+        Some((v, span)) => {
+            let ms = parse_duration(&v).filter(|ms| *ms > 0).ok_or_else(|| {
+                SqlError::at(span, format!("'{v}' is not a duration such as '30 s'"))
+            })?;
+            Some(Duration::from_millis(ms as u64))
+        }
+    };
     let guarantee = guarantee(&mut options)?;
     let (format, ignore_parse_errors) = format_from_options(&mut options)?;
     let known: Vec<&str> = KNOWN
@@ -108,6 +122,7 @@ pub(crate) fn kafka(mut options: Options) -> Result<Kafka, SqlError> {
         start,
         bounded,
         discovery,
+        idle_timeout,
         format,
         ignore_parse_errors,
         guarantee,
@@ -231,6 +246,9 @@ impl Kafka {
         }
         if self.bounded {
             source = source.bounded();
+        }
+        if let Some(idle) = self.idle_timeout {
+            source = source.idle_after(idle);
         }
         let parser = RowParser::new(self.format.clone(), schema).reading(read);
         let format = self.format.name();

@@ -19,13 +19,24 @@
 //! completed but before its transaction was committed, the restored job must still
 //! publish it. Flink resumes the transaction by setting the producer id and epoch inside
 //! the Java client; librdkafka has no such call (and Kafka's own answer, KIP-939's
-//! prepared transactions, is in neither librdkafka nor the brokers tested here). So the
-//! sink keeps a copy of the records of every pre-committed transaction in the checkpoint
-//! (the transactions' part of the sink's state, dropped once committed). On recovery it
-//! fences the old ids (which settles every old transaction: committed, or aborted), asks
-//! a `read_committed` consumer whether the transaction's first record is visible, and if
-//! not, writes the copy again into its first new transaction. The price: a checkpoint
-//! holds the sink's output since the last completed checkpoint.
+//! prepared transactions, is not in librdkafka). So the sink keeps a copy of the records
+//! of every pre-committed transaction in the checkpoint (dropped once committed), and
+//! each transaction also commits, inside itself, an offset of the consumer group
+//! `{prefix}-{instance}-commits` on the sink topic's partition 0: the checkpoint id, with
+//! the writer's run in its metadata. The group coordinator applies it only if the
+//! transaction commits. On recovery the sink fences the old ids (which settles every old
+//! transaction: committed or aborted), asks the coordinator for the group's offset with
+//! `read_committed` (stable offsets only), and writes the copy again into its first new
+//! transaction unless the offset is that transaction's checkpoint or a later one of the
+//! same run.
+//!
+//! Prices and limits: a checkpoint holds the sink's output since the last completed
+//! checkpoint; transactions run with `transaction.timeout.ms` = 15 min (the brokers'
+//! default maximum), which must exceed a checkpoint interval plus its duration; the
+//! marker is an offset of a group without members, which Kafka drops after
+//! `offsets.retention.minutes` (7 days by default), so a job resumed from a savepoint
+//! older than that writes the savepoint's last transaction a second time; and an
+//! unbounded job without checkpoints never commits (its transaction times out).
 
 pub(crate) mod delivery;
 mod recovery;

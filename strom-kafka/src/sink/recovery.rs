@@ -27,9 +27,10 @@ pub(crate) struct Unsettled {
     records: Vec<KeptRecord>,
 }
 
-/// The restored transactions that wrote something to `topic`.
-pub(crate) fn unsettled(stored: Stored, topic: &str) -> impl Iterator<Item = Unsettled> + '_ {
+/// The restored transactions that wrote something.
+pub(crate) fn unsettled(stored: Stored) -> impl Iterator<Item = Unsettled> {
     let group = marker_group(&stored.prefix, stored.instance);
+    let topic = stored.topic;
     stored
         .pending
         .into_iter()
@@ -38,7 +39,7 @@ pub(crate) fn unsettled(stored: Stored, topic: &str) -> impl Iterator<Item = Uns
             checkpoint: p.checkpoint,
             run: stored.run,
             group: group.clone(),
-            topic: topic.to_string(),
+            topic: topic.clone(),
             records: p.records,
         })
 }
@@ -93,6 +94,16 @@ fn committed(client: &ClientOptions, unsettled: &Unsettled) -> Result<bool> {
                 let Some(found) = offsets.find_partition(&unsettled.topic, 0) else {
                     return Ok(false);
                 };
+                if let Err(e) = found.error() {
+                    if Instant::now() >= deadline {
+                        return Err(kafka_error(
+                            format!("cannot find out whether {what} was committed"),
+                            e,
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
                 let Offset::Offset(checkpoint) = found.offset() else {
                     return Ok(false);
                 };

@@ -26,6 +26,8 @@ pub(crate) struct Pending {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Stored {
     pub(crate) prefix: String,
+    /// The topic the transactions wrote (their markers are on its partition 0).
+    pub(crate) topic: String,
     /// The writer's run (see [`marker`]).
     pub(crate) run: u64,
     pub(crate) instance: usize,
@@ -34,9 +36,10 @@ pub(crate) struct Stored {
 }
 
 /// The consumer group whose offset each transaction of `instance` moves to its
-/// checkpoint id, inside the transaction: the offset is visible only if the transaction
-/// committed, which recovery asks (the group coordinator, unlike some brokers' fetch,
-/// keeps aborted transactions' offsets out on every broker tested).
+/// checkpoint id, inside the transaction: Kafka's group coordinator applies a
+/// transaction's offsets only when it commits, which is what recovery asks (see the
+/// module documentation of [`super`]; librdkafka's mock cluster discards such offsets, so
+/// there every restored transaction counts as not committed).
 pub(crate) fn marker_group(prefix: &str, instance: usize) -> String {
     format!("{prefix}-{instance}-commits")
 }
@@ -65,7 +68,15 @@ pub(crate) fn transactional_id(prefix: &str, instance: usize, slot: usize) -> St
 /// with that id and settles what it left open.
 pub(crate) fn transactional_producer(client: &ClientOptions, id: &str) -> Result<DeliveryProducer> {
     let producer = client
-        .config(&[("transactional.id", id), ("partitioner", "murmur2_random")])
+        .config(&[
+            ("transactional.id", id),
+            ("partitioner", "murmur2_random"),
+            // A transaction stays open for a checkpoint interval and until the checkpoint
+            // completes; librdkafka's default (60 s) would abort it under checkpoints a
+            // minute apart. 15 min is the brokers' default maximum
+            // (`transaction.max.timeout.ms`); set a shorter one with `.property(..)`.
+            ("transaction.timeout.ms", "900000"),
+        ])
         .create_with_context(DeliveryTracker::default())
         .map_err(|e| {
             kafka_error(
@@ -201,6 +212,7 @@ impl Transactions {
         }
         let stored = Stored {
             prefix: self.prefix.clone(),
+            topic: self.topic.clone(),
             run: self.run,
             instance: self.instance,
             pool: self.pool.len(),
@@ -275,8 +287,7 @@ impl Transactions {
         if !own_ids || stored.pool > self.pool.len() {
             recovery::fence(&self.client, &stored, own_ids.then_some(self.pool.len()))?;
         }
-        self.unsettled
-            .extend(recovery::unsettled(stored, &self.topic));
+        self.unsettled.extend(recovery::unsettled(stored));
         Ok(())
     }
 

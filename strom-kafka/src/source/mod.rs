@@ -97,6 +97,7 @@ pub struct KafkaSource<T, W = NoWatermarks> {
     pub(crate) malformed: Malformed,
     pub(crate) watermarks: W,
     pub(crate) idle_after: Option<Duration>,
+    pub(crate) unreachable_for: Duration,
 }
 
 impl<T, W: Clone> Clone for KafkaSource<T, W> {
@@ -113,6 +114,7 @@ impl<T, W: Clone> Clone for KafkaSource<T, W> {
             malformed: self.malformed.clone(),
             watermarks: self.watermarks.clone(),
             idle_after: self.idle_after,
+            unreachable_for: self.unreachable_for,
         }
     }
 }
@@ -139,6 +141,7 @@ pub fn kafka_source(brokers: &str, topic: &str) -> KafkaSource<String> {
         malformed: Malformed::Fail,
         watermarks: NoWatermarks,
         idle_after: None,
+        unreachable_for: Duration::from_secs(60),
     }
 }
 
@@ -191,6 +194,14 @@ impl<T, W> KafkaSource<T, W> {
         self
     }
 
+    /// How long every poll may fail (brokers unreachable) before the source fails with
+    /// the last error (default 60 s; librdkafka retries meanwhile), so the job's restart
+    /// strategy takes over.
+    pub fn fail_when_unreachable_for(mut self, timeout: Duration) -> Self {
+        self.unreachable_for = timeout;
+        self
+    }
+
     /// What a record the deserializer refuses does (default: [`Malformed::Fail`]).
     pub fn on_malformed(mut self, policy: Malformed) -> Self {
         self.malformed = policy;
@@ -223,6 +234,7 @@ impl<T, W> KafkaSource<T, W> {
             malformed: self.malformed,
             watermarks: NoWatermarks,
             idle_after: self.idle_after,
+            unreachable_for: self.unreachable_for,
         }
     }
 
@@ -247,6 +259,7 @@ impl<T, W> KafkaSource<T, W> {
             malformed: self.malformed,
             watermarks: PerPartition(generator),
             idle_after: self.idle_after,
+            unreachable_for: self.unreachable_for,
         }
     }
 }

@@ -18,10 +18,10 @@ use super::{KafkaRecord, KafkaSource, Malformed, StartOffsets};
 use crate::client::{kafka_error, REQUEST_TIMEOUT};
 use crate::sink::delivery::{DeliveryProducer, DeliveryTracker};
 
-/// How long the broker may be unreachable (every poll an error) before the source fails.
-const BROKER_GONE_AFTER: Duration = Duration::from_secs(60);
 /// Records between two looks at the partitions' watermarks.
 const WATERMARK_EVERY: u32 = 64;
+/// Records `poll_next` may pass over before it returns.
+const PASS_OVER_AT_MOST: usize = 1024;
 /// How long to wait before polling again when no record is ready.
 const POLL_AGAIN_MS: Timestamp = 5;
 
@@ -42,6 +42,9 @@ impl<G> Partition<G> {
     }
 }
 
+/// An event owed, with the read offset it moves when handed on.
+type Queued<T> = (SourceEvent<T>, Option<(usize, i64)>);
+
 /// A partition's place in the checkpoint: topic, partition, next offset, stop offset.
 type Entry = (String, i32, i64, Option<i64>);
 
@@ -56,7 +59,7 @@ pub struct KafkaReader<T, W: PartitionWatermarks<T>> {
     s: State<T, W>,
     last_discovery: Instant,
     /// Since when every poll failed, and the last error.
-    failing: Option<(Instant, KafkaError)>,
+    failing: Option<(Instant, String)>,
     /// Positions taken for checkpoints not yet complete, for the group's offsets.
     taken: VecDeque<(u64, Vec<Entry>)>,
 }
@@ -70,8 +73,8 @@ struct State<T, W: PartitionWatermarks<T>> {
     /// The consumer's assignment no longer matches `partitions`.
     reassign: bool,
     dead_letters: Option<DeliveryProducer>,
-    /// Events owed before the next record (an idleness change, a watermark).
-    queued: VecDeque<SourceEvent<T>>,
+    /// Events owed before the next poll (an idleness change, a record, a watermark).
+    queued: VecDeque<Queued<T>>,
     emitted_watermark: Timestamp,
     idle: bool,
     since_watermark: u32,
@@ -136,26 +139,25 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
             taken: VecDeque::new(),
         };
         let start = source.start.clone();
-        reader.discover(&start)?;
+        reader.discover(&start, REQUEST_TIMEOUT)?;
         Ok(reader)
     }
 
-    /// Adds the partitions of this instance not read yet, starting at `start`.
-    fn discover(&mut self, start: &StartOffsets) -> Result {
+    /// Adds the partitions of this instance not read yet, starting at `start`, waiting
+    /// at most `timeout` for each topic's metadata.
+    fn discover(&mut self, start: &StartOffsets, timeout: Duration) -> Result {
         self.last_discovery = Instant::now();
         let mut found = Vec::new();
         for (topic, consumer) in self.s.source.topics.iter().zip(&self.consumers) {
-            let metadata = consumer
-                .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
-                .map_err(|e| {
-                    kafka_error(
-                        format!(
-                            "cannot read the partitions of topic `{topic}` from `{}`",
-                            self.s.source.client.brokers
-                        ),
-                        e,
-                    )
-                })?;
+            let metadata = consumer.fetch_metadata(Some(topic), timeout).map_err(|e| {
+                kafka_error(
+                    format!(
+                        "cannot read the partitions of topic `{topic}` from `{}`",
+                        self.s.source.client.brokers
+                    ),
+                    e,
+                )
+            })?;
             for t in metadata.topics() {
                 if let Some(code) = t.error() {
                     return Err(StreamError::new(
@@ -246,11 +248,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
                             e,
                         )
                     })?;
-                match committed
-                    .find_partition(topic, partition)
-                    .map(|e| e.offset())
-                {
-                    Some(Offset::Offset(o)) => return Ok(o.clamp(low, high)),
+                match answer(&committed, topic, partition, "the committed offset")? {
+                    Offset::Offset(o) => return Ok(o.clamp(low, high)),
                     _ if *reset_to_latest => return Ok(high),
                     _ => return Ok(low),
                 }
@@ -258,8 +257,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
         };
         // A time after every record gives no offset: start at the end.
         Ok(
-            match asked.find_partition(topic, partition).map(|e| e.offset()) {
-                Some(Offset::Offset(o)) => o.clamp(low, high),
+            match answer(&asked, topic, partition, "the offset of the start time")? {
+                Offset::Offset(o) => o.clamp(low, high),
                 _ => high,
             },
         )
@@ -358,22 +357,44 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
         if fatal {
             return Err(kafka_error("the Kafka source failed", error));
         }
+        self.note_failure(error.to_string());
+        Ok(())
+    }
+
+    /// Starts or extends a spell of failures (see [`Self::check_unreachable`]).
+    fn note_failure(&mut self, error: String) {
         let since = self
             .failing
-            .get_or_insert_with(|| (Instant::now(), error.clone()));
+            .get_or_insert_with(|| (Instant::now(), String::new()));
         since.1 = error;
-        if since.0.elapsed() >= BROKER_GONE_AFTER {
-            return Err(StreamError::new(
+    }
+
+    /// After errors for longer than the source's limit, asks the brokers directly: an
+    /// answer ends the failing spell (a topic without data gives no other sign), none
+    /// fails the source with the last error.
+    fn check_unreachable(&mut self) -> Result {
+        let limit = self.s.source.unreachable_for;
+        let Some((since, last)) = &self.failing else {
+            return Ok(());
+        };
+        if since.elapsed() < limit {
+            return Ok(());
+        }
+        let topic = &self.s.source.topics[0];
+        match self.consumers[0].fetch_metadata(Some(topic), Duration::from_secs(5)) {
+            Ok(_) => {
+                self.failing = None;
+                Ok(())
+            }
+            Err(e) => Err(StreamError::new(
                 ErrorKind::Io,
                 format!(
-                    "the Kafka brokers at `{}` have not answered for {} s: {}",
+                    "the Kafka brokers at `{}` have not answered for {} s: {last} ({e})",
                     self.s.source.client.brokers,
-                    BROKER_GONE_AFTER.as_secs(),
-                    since.1
+                    limit.as_secs_f64(),
                 ),
-            ));
+            )),
         }
-        Ok(())
     }
 }
 
@@ -448,10 +469,9 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             self.reassign = true;
             return Ok(None);
         }
-        p.next = offset + 1;
-        if p.finished() {
-            self.reassign = true;
-        }
+        // The record's offset counts as read once the record itself is handed on (an
+        // idleness change may go first): a barrier in between must not claim it.
+        let advance = Some((i, offset + 1));
         let record = KafkaRecord {
             topic,
             partition,
@@ -464,6 +484,7 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             Ok(item) => item,
             Err(reason) => {
                 self.on_malformed(&record, &reason)?;
+                self.advance(advance);
                 return Ok(None);
             }
         };
@@ -474,24 +495,41 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             self.partitions[i].clock.on_record(&item, ts, now);
             if self.idle {
                 self.idle = false;
-                events.push(SourceEvent::Idle(false));
+                events.push((SourceEvent::Idle(false), None));
             }
         }
         let event = match record.timestamp {
             Some(ts) => SourceEvent::Stamped(ts, item),
             None => SourceEvent::Record(item),
         };
-        events.push(event);
+        events.push((event, advance));
         self.since_watermark += 1;
         if W::ENABLED && self.since_watermark >= WATERMARK_EVERY {
             if let Some(w) = self.watermark(cx.processing_time()) {
-                events.push(w);
+                events.push((w, None));
             }
         }
         let mut events = events.into_iter();
-        let first = events.next();
+        let first = events.next().map(|queued| self.hand_on(queued));
         self.queued.extend(events);
         Ok(first)
+    }
+
+    /// An event about to be handed on, with the read offset it moves (a record's).
+    fn hand_on(&mut self, (event, advance): Queued<T>) -> SourceEvent<T> {
+        self.advance(advance);
+        event
+    }
+
+    /// Moves partition `i`'s next offset to `next`.
+    fn advance(&mut self, advance: Option<(usize, i64)>) {
+        if let Some((i, next)) = advance {
+            let p = &mut self.partitions[i];
+            p.next = next;
+            if p.finished() {
+                self.reassign = true;
+            }
+        }
     }
 
     fn on_malformed(&mut self, record: &KafkaRecord<'_>, reason: &str) -> Result {
@@ -552,6 +590,9 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
 
     /// The source's watermark or idleness change, if any, from its partitions'.
     fn watermark(&mut self, now: Timestamp) -> Option<SourceEvent<T>> {
+        if !W::ENABLED {
+            return None;
+        }
         self.since_watermark = 0;
         let idle_after = self.source.idle_after.map(|d| d.as_millis() as i64);
         let mut combined: Option<Timestamp> = None;
@@ -568,7 +609,11 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             combined = Some(combined.map_or(p.clock.watermark, |w| w.min(p.clock.watermark)));
         }
         match combined {
-            None if unfinished && !self.idle && idle_after.is_some() => {
+            // Every partition idle, or none to read at all (more instances than
+            // partitions: Flink marks such a reader idle too).
+            None if !self.idle
+                && (unfinished && idle_after.is_some() || self.partitions.is_empty()) =>
+            {
                 self.idle = true;
                 Some(SourceEvent::Idle(true))
             }
@@ -576,13 +621,27 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
                 self.emitted_watermark = w;
                 if self.idle {
                     self.idle = false;
-                    self.queued.push_back(SourceEvent::Watermark(w));
+                    self.queued.push_back((SourceEvent::Watermark(w), None));
                     return Some(SourceEvent::Idle(false));
                 }
                 Some(SourceEvent::Watermark(w))
             }
             _ => None,
         }
+    }
+}
+
+/// The offset an offsets request answered for one partition, or its error.
+fn answer(list: &TopicPartitionList, topic: &str, partition: i32, what: &str) -> Result<Offset> {
+    match list.find_partition(topic, partition) {
+        None => Ok(Offset::Invalid),
+        Some(element) => match element.error() {
+            Ok(()) => Ok(element.offset()),
+            Err(e) => Err(kafka_error(
+                format!("cannot read {what} of Kafka partition {topic}/{partition}"),
+                e,
+            )),
+        },
     }
 }
 
@@ -600,8 +659,8 @@ where
     type Item = T;
 
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Result<SourceEvent<T>> {
-        if let Some(event) = self.s.queued.pop_front() {
-            return Ok(event);
+        if let Some(queued) = self.s.queued.pop_front() {
+            return Ok(self.s.hand_on(queued));
         }
         if !self.s.source.bounded
             && self
@@ -610,14 +669,21 @@ where
                 .discovery_interval
                 .is_some_and(|every| self.last_discovery.elapsed() >= every)
         {
-            self.discover(&StartOffsets::Earliest)?;
+            // On the worker's thread: a short wait, and a failure is one more sign of
+            // unreachable brokers, not the end of the source.
+            if let Err(e) = self.discover(&StartOffsets::Earliest, Duration::from_secs(1)) {
+                self.note_failure(e.to_string());
+            }
         }
         if self.s.reassign {
             self.assign()?;
         }
+        // Records passed over (malformed, stale, past a bounded end) count against a
+        // budget, so a long run of them cannot hold off barriers.
+        let mut passed_over = 0;
         for k in 0..self.consumers.len() {
             let t = (self.next_consumer + k) % self.consumers.len();
-            loop {
+            while passed_over < PASS_OVER_AT_MOST {
                 let error = match self.consumers[t].poll(Duration::ZERO) {
                     None => break,
                     Some(Err(KafkaError::PartitionEOF(partition))) => {
@@ -633,7 +699,10 @@ where
                                 self.next_consumer = t;
                                 return Ok(event);
                             }
-                            None => continue,
+                            None => {
+                                passed_over += 1;
+                                continue;
+                            }
                         }
                     }
                 };
@@ -641,6 +710,7 @@ where
                 break;
             }
         }
+        self.check_unreachable()?;
         if self.s.source.bounded && self.s.partitions.iter().all(Partition::finished) {
             if let Some(producer) = &mut self.s.dead_letters {
                 producer.flush("the dead-letter records")?;
