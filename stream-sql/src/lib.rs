@@ -53,6 +53,7 @@ mod join;
 mod lower;
 mod parse;
 mod plan;
+mod rank;
 mod session;
 mod time;
 mod types;

@@ -39,13 +39,28 @@ use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin};
-use crate::plan::{AggPlan, Input, QueryPlan, SourcePlan, Step, WindowKind};
+use crate::plan::{AggPlan, Input, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
+use crate::rank::TopN;
 use crate::types::{Change, Row, Value};
 
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
     let env = StreamEnv::new(name);
-    if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
+    if let Some(rank) = &plan.rank {
+        let Some(limit) = rank.limit else {
+            return Err(internal("a Top-N without its bound"));
+        };
+        input_rows(
+            &env,
+            plan,
+            ToTopN {
+                plan,
+                rank,
+                limit,
+                sink,
+            },
+        )?;
+    } else if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
         input_rows(
             &env,
             plan,
@@ -394,16 +409,46 @@ impl Then<Row> for ToGroupAggregate<'_> {
 
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
         let (plan, aggregate) = (self.plan, self.aggregate);
-        let calc = Calc::new(&plan.post);
-        let description = calc.description();
-        key_by_group(rows, plan, aggregate)
+        let changes = key_by_group(rows, plan, aggregate)
             .process(GroupAggregate::new(aggregate.calls.clone()))
-            .describe(format!("group_aggregate({})", aggregate.calls_text))
-            .try_map(move |change: Change| calc.apply_change(change))
-            .describe(description)
-            .flat_map(|change: Option<Change>| change)
-            .describe("flatten")
-            .sink(self.sink);
+            .describe(format!("group_aggregate({})", aggregate.calls_text));
+        into_sink(changes, &plan.post, self.sink);
+    }
+}
+
+/// The row steps `post` applied to each change, then the sink.
+fn into_sink<P: Pipe<Out = Change>>(changes: DataStream<Change, P>, post: &[Step], sink: RowSink) {
+    let calc = Calc::new(post);
+    let description = calc.description();
+    changes
+        .try_map(move |change: Change| calc.apply_change(change))
+        .describe(description)
+        .flat_map(|change: Option<Change>| change)
+        .describe("flatten")
+        .sink(sink);
+}
+
+/// The end of a Top-N job: the rows keyed by their partition, the first rows of each
+/// kept (a changelog), the row steps after it applied to each change, and the sink.
+struct ToTopN<'p> {
+    plan: &'p QueryPlan,
+    rank: &'p RankPlan,
+    limit: usize,
+    sink: RowSink,
+}
+
+impl Then<Row> for ToTopN<'_> {
+    type Output = ();
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
+        let (plan, rank) = (self.plan, self.rank);
+        let partition: Arc<[usize]> = rank.partition.as_slice().into();
+        let changes = calc(rows, &plan.pre, std::convert::identity)
+            .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
+            .describe("key_by(partition)")
+            .process(TopN::new(rank.order.clone(), self.limit, rank.numbered))
+            .describe(format!("rank(top {}, {})", self.limit, rank.text));
+        into_sink(changes, &plan.post, self.sink);
     }
 }
 

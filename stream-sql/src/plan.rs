@@ -14,12 +14,14 @@ use sqlparser::tokenizer::Span;
 
 use crate::agg::AggCall;
 use crate::catalog::{Catalog, Entry, Table, Watermark};
-use crate::compile::{contains_aggregate, interval_literal, Aggregation, Column, Compiler, Scope};
+use crate::compile::{
+    contains_aggregate, interval_literal, Aggregation, Column, Compiler, Scope, Typed,
+};
 use crate::connectors::Connector;
 use crate::error::SqlError;
-use crate::expr::Expr;
+use crate::expr::{CmpOp, Expr};
 use crate::time::format_interval;
-use crate::types::{DataType, Field, Schema};
+use crate::types::{DataType, Field, Schema, Value};
 
 /// How deep views and subqueries may nest.
 const MAX_QUERY_DEPTH: usize = 32;
@@ -159,6 +161,26 @@ pub(crate) struct AggPlan {
     pub keys_text: String,
 }
 
+/// `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` with the enclosing query's
+/// `WHERE rn <= N`: the first `limit` rows per partition (Flink's Top-N; one row is
+/// deduplication), a changelog. Its rows are the input's after `pre`, with the row
+/// number appended as their last column.
+#[derive(Clone, Debug)]
+pub(crate) struct RankPlan {
+    /// The partition columns.
+    pub partition: Vec<usize>,
+    /// The order keys: a column and whether it sorts descending.
+    pub order: Vec<(usize, bool)>,
+    /// Set by the enclosing query's condition on the row number.
+    pub limit: Option<usize>,
+    /// True if the row number reaches the result.
+    pub numbered: bool,
+    /// Where the `ROW_NUMBER()` is, for errors.
+    pub at: Span,
+    /// `partitionBy=[..], orderBy=[..]` for plans.
+    pub text: String,
+}
+
 /// Where a query's rows come from.
 #[derive(Clone, Debug)]
 pub(crate) enum Input {
@@ -195,7 +217,9 @@ pub(crate) struct QueryPlan {
     /// Row steps before the window (all of them without one).
     pub pre: Vec<Step>,
     pub aggregate: Option<AggPlan>,
-    /// Row steps after the aggregation.
+    /// A Top-N instead of an aggregation.
+    pub rank: Option<RankPlan>,
+    /// Row steps after the aggregation or the Top-N.
     pub post: Vec<Step>,
     /// The result's columns.
     pub schema: Schema,
@@ -229,6 +253,7 @@ impl QueryPlan {
             input: Input::Scan(source),
             pre: Vec::new(),
             aggregate: None,
+            rank: None,
             post: Vec::new(),
             schema,
         }
@@ -272,13 +297,13 @@ impl QueryPlan {
     }
 
     /// True if the query's result is a changelog with updates (a non-windowed
-    /// aggregation), not only insertions.
+    /// aggregation or a Top-N), not only insertions.
     pub fn updates(&self) -> bool {
-        self.aggregate.as_ref().is_some_and(|a| a.window.is_none())
+        self.aggregate.as_ref().is_some_and(|a| a.window.is_none()) || self.rank.is_some()
     }
 
     fn push(&mut self, step: Step) {
-        if self.aggregate.is_some() {
+        if self.aggregate.is_some() || self.rank.is_some() {
             self.post.push(step);
         } else {
             self.pre.push(step);
@@ -355,6 +380,16 @@ impl QueryPlan {
             Some(AggPlan { text, .. }) => node = above(format!("GroupAggregate({text})"), node),
             None => {}
         }
+        if let Some(rank) = &self.rank {
+            let end = rank.limit.map_or("?".to_string(), |n| n.to_string());
+            node = above(
+                format!(
+                    "Rank(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd={end}], {}, outputRankNumber=[{}])",
+                    rank.text, rank.numbered
+                ),
+                node,
+            );
+        }
         for s in &self.post {
             node = above(step(s), node);
         }
@@ -372,6 +407,8 @@ struct Planned {
     /// groups by the window, else window columns per row. The scope already holds the
     /// window columns after the input's `width` columns.
     tvf: Option<(WindowKind, usize)>,
+    /// The column holding a `ROW_NUMBER()`'s number, while the query can still filter it.
+    rank_column: Option<usize>,
 }
 
 /// Plans queries against a catalog.
@@ -383,6 +420,13 @@ impl Planner<'_> {
     /// Plans `query`.
     pub fn plan(&self, query: &Query) -> Result<QueryPlan, SqlError> {
         let planned = self.query(query, 0)?;
+        if let Some(rank) = planned.plan.rank.as_ref().filter(|r| r.limit.is_none()) {
+            return Err(SqlError::at(
+                rank.at,
+                "ROW_NUMBER() OVER (...) is supported as Top-N only: an enclosing query must keep the first rows",
+            )
+            .help("SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) AS rn FROM t) WHERE rn <= 3"));
+        }
         Ok(planned.plan)
     }
 
@@ -511,6 +555,7 @@ impl Planner<'_> {
                 input: Input::Union(plans),
                 pre: Vec::new(),
                 aggregate: None,
+                rank: None,
                 post: Vec::new(),
                 schema,
             },
@@ -525,6 +570,7 @@ impl Planner<'_> {
             },
             rowtime,
             tvf: None,
+            rank_column: None,
         })
     }
 
@@ -595,13 +641,185 @@ impl Planner<'_> {
             None => {}
         }
         if let Some(w) = &s.selection {
-            let t = Compiler::new(&from.scope).condition(w, "WHERE")?;
-            from.plan.push(Step::Filter {
-                expr: t.expr,
-                text: w.to_string(),
-            });
+            let mut conditions = Vec::new();
+            split_and(w, &mut conditions);
+            let conditions = self.rank_limit(&mut from, conditions, w.span())?;
+            if !conditions.is_empty() {
+                let mut compiler = Compiler::new(&from.scope);
+                let mut expr = None;
+                for c in &conditions {
+                    let t = compiler.condition(c, "WHERE")?.expr;
+                    expr = Some(match expr {
+                        None => t,
+                        Some(e) => Expr::And(Box::new(e), Box::new(t)),
+                    });
+                }
+                let text = conditions
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                from.plan.push(Step::Filter {
+                    expr: expr.expect("at least one condition"),
+                    text,
+                });
+            }
+        }
+        let mut row_numbers = s.projection.iter().filter_map(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                row_number(e).map(|f| (f, e.span()))
+            }
+            _ => None,
+        });
+        if let Some((f, at)) = row_numbers.next() {
+            if let Some((_, second)) = row_numbers.next() {
+                return Err(SqlError::unsupported(
+                    second,
+                    "two ROW_NUMBER()s in one query",
+                ));
+            }
+            self.rank(&mut from, f, at)?;
         }
         self.project(from, &s.projection, None)
+    }
+
+    /// Starts a Top-N over `from` for `ROW_NUMBER() OVER (..)` at `at`: the row number
+    /// becomes a new last column, and the enclosing query's `WHERE` must bound it.
+    fn rank(&self, from: &mut Planned, f: &ast::Function, at: Span) -> Result<(), SqlError> {
+        if from.plan.aggregate.is_some() {
+            return Err(SqlError::unsupported(
+                at,
+                "ROW_NUMBER() over an aggregation's results (window Top-N)",
+            ));
+        }
+        if from.plan.rank.is_some() {
+            return Err(SqlError::unsupported(at, "a Top-N over a Top-N"));
+        }
+        if from.plan.updates() {
+            return Err(SqlError::unsupported(at, "ROW_NUMBER() over a changelog"));
+        }
+        if !matches!(&f.args, ast::FunctionArguments::None)
+            && !matches!(&f.args, ast::FunctionArguments::List(l) if l.args.is_empty())
+        {
+            return Err(SqlError::at(at, "ROW_NUMBER() takes no arguments"));
+        }
+        let Some(ast::WindowType::WindowSpec(spec)) = &f.over else {
+            return Err(SqlError::unsupported(at, "named windows (OVER w)"));
+        };
+        if spec.window_frame.is_some() {
+            return Err(SqlError::unsupported(
+                at,
+                "a window frame with ROW_NUMBER()",
+            ));
+        }
+        let column = |e: &Ast, what: &str| -> Result<usize, SqlError> {
+            match Compiler::new(&from.scope).compile(e)?.expr {
+                Expr::Column(i) => Ok(i),
+                _ => Err(SqlError::unsupported(
+                    e.span(),
+                    format!("an expression in {what} (name a column of the inner query)"),
+                )),
+            }
+        };
+        let mut partition = Vec::new();
+        for e in &spec.partition_by {
+            partition.push(column(e, "PARTITION BY")?);
+        }
+        if spec.order_by.is_empty() {
+            return Err(
+                SqlError::at(at, "ROW_NUMBER() needs ORDER BY in its OVER (...)")
+                    .help("e.g. OVER (PARTITION BY auction ORDER BY price DESC)"),
+            );
+        }
+        let mut order = Vec::new();
+        for o in &spec.order_by {
+            let descending = match &o.options.sort {
+                None | Some(ast::OrderBySort::Asc) => false,
+                Some(ast::OrderBySort::Desc) => true,
+                Some(_) => return Err(SqlError::unsupported(o.expr.span(), "ORDER BY ... USING")),
+            };
+            order.push((column(&o.expr, "ORDER BY")?, descending));
+        }
+        let names = |cols: &mut dyn Iterator<Item = String>| cols.collect::<Vec<_>>().join(", ");
+        let text = format!(
+            "partitionBy=[{}], orderBy=[{}]",
+            names(
+                &mut partition
+                    .iter()
+                    .map(|&i| from.scope.columns[i].name.clone())
+            ),
+            names(&mut order.iter().map(|&(i, d)| {
+                format!(
+                    "{}{}",
+                    from.scope.columns[i].name,
+                    if d { " DESC" } else { " ASC" }
+                )
+            }))
+        );
+        from.plan.rank = Some(RankPlan {
+            partition,
+            order,
+            limit: None,
+            numbered: false,
+            at,
+            text,
+        });
+        from.scope.columns.push(Column {
+            qualifier: None,
+            name: ROW_NUMBER_COLUMN.into(),
+            ty: DataType::BigInt,
+        });
+        from.rank_column = Some(from.scope.columns.len() - 1);
+        Ok(())
+    }
+
+    /// Takes the bound on a pending Top-N's row number out of `conditions` (`rn <= N`,
+    /// `rn < N`, `rn = 1`, either way round) and returns the others.
+    fn rank_limit<'e>(
+        &self,
+        from: &mut Planned,
+        conditions: Vec<&'e Ast>,
+        at: Span,
+    ) -> Result<Vec<&'e Ast>, SqlError> {
+        let Some(rank_column) = from.rank_column else {
+            return Ok(conditions);
+        };
+        let Some(rank) = from.plan.rank.as_mut().filter(|r| r.limit.is_none()) else {
+            return Ok(conditions);
+        };
+        let mut rest = Vec::new();
+        for c in conditions {
+            let limit = match Compiler::new(&from.scope).compile(c).map(|t| t.expr) {
+                Ok(Expr::Compare(op, a, b)) => match (*a, *b) {
+                    (Expr::Column(col), Expr::Literal(Value::Int(n))) if col == rank_column => {
+                        bound(op, n)
+                    }
+                    (Expr::Literal(Value::Int(n)), Expr::Column(col)) if col == rank_column => {
+                        bound(op.flipped(), n)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            match limit {
+                Some(n) if rank.limit.is_none() => rank.limit = Some(n),
+                Some(_) => {
+                    return Err(SqlError::unsupported(
+                        c.span(),
+                        "a second bound on the row number",
+                    ))
+                }
+                None => rest.push(c),
+            }
+        }
+        if rank.limit.is_none() {
+            return Err(SqlError::at(
+                at,
+                "this WHERE must bound the row number of the inner ROW_NUMBER() (Top-N)",
+            )
+            .help("e.g. WHERE rn <= 3 (or rn < 4, or rn = 1 to deduplicate)"));
+        }
+        Ok(rest)
     }
 
     /// The projection `items` over `from` (in an aggregating query, `agg` compiles them
@@ -658,6 +876,10 @@ impl Planner<'_> {
                         if qualifier.is_some() && c.qualifier != qualifier {
                             continue;
                         }
+                        // The row number is named by its ROW_NUMBER() item, not by `*`.
+                        if c.name == ROW_NUMBER_COLUMN {
+                            continue;
+                        }
                         any = true;
                         if from.rowtime == Some(i) {
                             rowtime = Some(exprs.len());
@@ -680,9 +902,17 @@ impl Planner<'_> {
                     continue;
                 }
             };
-            let mut compiler = Compiler::new(&from.scope);
-            compiler.aggregation = agg.as_deref_mut();
-            let t = compiler.compile(e)?;
+            let t = match (row_number(e), from.rank_column) {
+                (Some(_), Some(c)) => Typed {
+                    expr: Expr::Column(c),
+                    ty: DataType::BigInt,
+                },
+                _ => {
+                    let mut compiler = Compiler::new(&from.scope);
+                    compiler.aggregation = agg.as_deref_mut();
+                    compiler.compile(e)?
+                }
+            };
             let name = match (alias, e) {
                 (Some(a), _) => a.value.clone(),
                 (None, Ast::Identifier(i)) => i.value.clone(),
@@ -723,6 +953,16 @@ impl Planner<'_> {
                     format!("{}{n}", columns[i].name.trim_end_matches(char::is_numeric));
                 n += 1;
             }
+        }
+        if let Some(c) = from.rank_column {
+            // Once the Top-N is bounded, a projection that keeps the number numbers the
+            // result; the number stays filterable only as a plain column.
+            if let Some(rank) = from.plan.rank.as_mut().filter(|r| r.limit.is_some()) {
+                rank.numbered |= exprs.iter().any(|e| references(e, c));
+            }
+            from.rank_column = exprs
+                .iter()
+                .position(|e| matches!(e, Expr::Column(i) if *i == c));
         }
         let identity = identity && exprs.len() == from.scope.columns.len();
         if !identity {
@@ -1051,6 +1291,7 @@ impl Planner<'_> {
             })),
             pre: Vec::new(),
             aggregate: None,
+            rank: None,
             post: Vec::new(),
             schema,
         };
@@ -1068,6 +1309,7 @@ impl Planner<'_> {
             // time attribute any more.
             rowtime: None,
             tvf: None,
+            rank_column: None,
         })
     }
 
@@ -1496,6 +1738,38 @@ fn time_bounds(
     })
 }
 
+/// The name of the column a Top-N appends for the row number (not a name SQL can write).
+const ROW_NUMBER_COLUMN: &str = "$row_number";
+
+/// The `ROW_NUMBER() OVER (..)` call `e` is, if it is one.
+fn row_number(e: &Ast) -> Option<&ast::Function> {
+    match e {
+        Ast::Function(f)
+            if f.over.is_some() && f.name.to_string().eq_ignore_ascii_case("row_number") =>
+        {
+            Some(f)
+        }
+        _ => None,
+    }
+}
+
+/// The number of rows `rn <op> n` keeps, if it is a Top-N bound.
+fn bound(op: CmpOp, n: i64) -> Option<usize> {
+    match op {
+        CmpOp::LtEq if n >= 1 => Some(n as usize),
+        CmpOp::Lt if n >= 2 => Some(n as usize - 1),
+        CmpOp::Eq if n == 1 => Some(1),
+        _ => None,
+    }
+}
+
+/// True if `e` reads column `column`.
+fn references(e: &Expr, column: usize) -> bool {
+    let mut found = false;
+    e.for_each_column(&mut |c| found |= c == column);
+    found
+}
+
 /// True if `e` reads a column at index `from` or later.
 fn references_from(e: &Expr, from: usize) -> bool {
     let mut found = false;
@@ -1529,6 +1803,7 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
         scope: Scope { columns },
         rowtime: table.watermark.as_ref().map(|w| w.column),
         tvf: None,
+        rank_column: None,
     }
 }
 

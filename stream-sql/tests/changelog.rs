@@ -4,13 +4,11 @@
 //! parallelism 2 with checkpoints taken.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 mod common;
 
-use common::{temp_dir, BIDS};
+use common::{bids_session, changes_at_parallelism_2, kvw_session, temp_dir};
 use stream_sql::{Change, Row, RowKind, SqlResult, SqlSession, Value};
-use strom::Config;
 
 struct Bids {
     dir: PathBuf,
@@ -20,15 +18,7 @@ struct Bids {
 impl Bids {
     fn new(name: &str) -> Bids {
         let dir = temp_dir(&format!("changelog-{name}"));
-        std::fs::write(dir.join("bids.csv"), BIDS).unwrap();
-        let mut session = SqlSession::new();
-        session
-            .execute(&format!(
-                "CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, ts TIMESTAMP(3))
-                 WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
-                dir.join("bids.csv").display()
-            ))
-            .unwrap();
+        let session = bids_session(&dir);
         Bids { dir, session }
     }
 
@@ -112,36 +102,9 @@ fn having_filters_each_change_and_an_unchanged_result_emits_nothing() {
 #[test]
 fn group_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
     let dir = temp_dir("changelog-chk");
-    let input = dir.join("many.csv");
-    let mut csv = String::new();
-    for i in 0..20_000u64 {
-        csv.push_str(&format!("{},{},{}\n", i % 17, i % 100, i % 7));
-    }
-    std::fs::write(&input, csv).unwrap();
-    let mut session = SqlSession::new();
-    session
-        .execute(&format!(
-            "CREATE TABLE t (k BIGINT, v BIGINT, w BIGINT)
-             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
-            input.display()
-        ))
-        .unwrap();
+    let mut session = kvw_session(&dir, |i| (i % 17, i % 100, i % 7));
     let sql = "SELECT k, COUNT(*), SUM(v), MAX(w), COUNT(DISTINCT w) FROM t GROUP BY k";
-    let SqlResult::Query(query) = session.execute(sql).unwrap() else {
-        panic!()
-    };
-    let rows = query.rows.clone();
-    let report = query
-        .job
-        .run_with(
-            Config::default()
-                .parallelism(2)
-                .checkpoint_dir(dir.join("chk"))
-                .checkpoint_every(Duration::from_millis(5)),
-        )
-        .unwrap();
-    assert!(!report.checkpoints.is_empty());
-    let changes: Vec<Change> = rows.take();
+    let changes: Vec<Change> = changes_at_parallelism_2(&mut session, sql, &dir);
     // Every group's last `+U` (or only `+I`) is its final result.
     let mut last = std::collections::BTreeMap::new();
     for change in &changes {

@@ -63,3 +63,62 @@ pub fn published(dir: &Path) -> Vec<String> {
     lines.sort();
     lines
 }
+
+/// The changes of the query `sql`, run at parallelism 2 with a checkpoint every 5 ms into
+/// `dir/chk` (at least one taken).
+pub fn changes_at_parallelism_2(
+    session: &mut stream_sql::SqlSession,
+    sql: &str,
+    dir: &Path,
+) -> Vec<stream_sql::Change> {
+    let stream_sql::SqlResult::Query(query) = session.execute(sql).unwrap() else {
+        panic!("not a query: {sql}")
+    };
+    let rows = query.rows.clone();
+    let report = query
+        .job
+        .run_with(
+            strom::Config::default()
+                .parallelism(2)
+                .checkpoint_dir(dir.join("chk"))
+                .checkpoint_every(std::time::Duration::from_millis(5)),
+        )
+        .unwrap();
+    assert!(!report.checkpoints.is_empty());
+    rows.take()
+}
+
+/// A session with `bids` (no watermark) over a CSV file of [`BIDS`] in `dir`.
+pub fn bids_session(dir: &Path) -> stream_sql::SqlSession {
+    std::fs::write(dir.join("bids.csv"), BIDS).unwrap();
+    let mut session = stream_sql::SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, ts TIMESTAMP(3))
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            dir.join("bids.csv").display()
+        ))
+        .unwrap();
+    session
+}
+
+/// A session with `t (k, v, w)` over a CSV file in `dir` of 20,000 rows, row `i` being
+/// `row(i)`.
+pub fn kvw_session(dir: &Path, row: impl Fn(u64) -> (u64, u64, u64)) -> stream_sql::SqlSession {
+    let input = dir.join("many.csv");
+    let mut csv = String::new();
+    for i in 0..20_000u64 {
+        let (k, v, w) = row(i);
+        csv.push_str(&format!("{k},{v},{w}\n"));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let mut session = stream_sql::SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE t (k BIGINT, v BIGINT, w BIGINT)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            input.display()
+        ))
+        .unwrap();
+    session
+}

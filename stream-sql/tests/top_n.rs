@@ -1,0 +1,180 @@
+//! Top-N and deduplication: `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` bounded
+//! by the enclosing query's `WHERE rn <= N`, a changelog as in Flink (a row that enters
+//! the first N is inserted, the row it pushes out deleted; with the row number selected,
+//! the rows it moves down are updated), checked change by change over a small input and
+//! as the final table at parallelism 2 with checkpoints taken.
+
+mod common;
+
+use common::{bids_session, changes_at_parallelism_2, kvw_session, temp_dir};
+use stream_sql::{Change, Row, RowKind, SqlResult, SqlSession, Value};
+
+fn changes(session: &mut SqlSession, sql: &str) -> Vec<String> {
+    let SqlResult::Query(query) = session.execute(sql).unwrap() else {
+        panic!("not a query")
+    };
+    assert!(query.updates);
+    let changes = query.collect_changes().unwrap();
+    changes.iter().map(ToString::to_string).collect()
+}
+
+fn error(session: &mut SqlSession, sql: &str) -> String {
+    session.execute(sql).expect_err("refused").to_string()
+}
+
+const TOP2: &str = "SELECT auction, bidder, price FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM bids)
+    WHERE rn <= 2";
+
+#[test]
+fn top_n_inserts_what_enters_and_deletes_what_it_pushes_out() {
+    let dir = temp_dir("top-n");
+    let mut s = bids_session(&dir);
+    assert_eq!(
+        changes(&mut s, TOP2),
+        [
+            "+I[1, 100, 10]",
+            "+I[2, 101, 20]",
+            "+I[1, 102, 30]",
+            "-D[1, 100, 10]",
+            "+I[1, 103, 40]",
+            "+I[2, 104, 50]",
+            "-D[1, 102, 30]",
+            "+I[1, 105, 60]",
+            "+I[3, 106, 70]",
+        ]
+    );
+    // `rn < 3` is the same bound, written the other way round too.
+    let flipped = TOP2.replace("rn <= 2", "3 > rn");
+    assert_eq!(changes(&mut s, &flipped).len(), 9);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn with_the_row_number_selected_the_rows_a_newcomer_moves_down_are_updated() {
+    let dir = temp_dir("top-n-numbered");
+    let mut s = bids_session(&dir);
+    let sql = "SELECT auction, price, rn FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+            FROM bids)
+        WHERE rn <= 2";
+    assert_eq!(
+        changes(&mut s, sql),
+        [
+            "+I[1, 10, 1]",
+            "+I[2, 20, 1]",
+            "-U[1, 10, 1]",
+            "+U[1, 10, 2]",
+            "+I[1, 30, 1]",
+            "-D[1, 10, 2]",
+            "-U[1, 30, 1]",
+            "+U[1, 30, 2]",
+            "+I[1, 40, 1]",
+            "-U[2, 20, 1]",
+            "+U[2, 20, 2]",
+            "+I[2, 50, 1]",
+            "-D[1, 30, 2]",
+            "-U[1, 40, 1]",
+            "+U[1, 40, 2]",
+            "+I[1, 60, 1]",
+            "+I[3, 70, 1]",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn row_number_1_by_time_ascending_keeps_each_keys_first_row() {
+    let dir = temp_dir("dedup");
+    let mut s = bids_session(&dir);
+    let sql = "SELECT auction, bidder FROM (
+            SELECT auction, bidder,
+                   ROW_NUMBER() OVER (PARTITION BY auction ORDER BY ts ASC) AS rn
+            FROM bids WHERE price > 10)
+        WHERE rn = 1";
+    // The inner WHERE runs before the ranking: bid 100 (price 10) never competes.
+    assert_eq!(
+        changes(&mut s, sql),
+        ["+I[2, 101]", "+I[1, 102]", "+I[3, 106]"]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn explain_shows_the_rank_and_its_range() {
+    let dir = temp_dir("top-n-explain");
+    let mut s = bids_session(&dir);
+    let plan = s.explain(TOP2).unwrap();
+    assert!(
+        plan.contains(
+            "Rank(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=2], partitionBy=[auction], orderBy=[price DESC], outputRankNumber=[false])"
+        ),
+        "{plan}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn row_numbers_that_are_not_a_top_n_are_refused_with_the_fix() {
+    let dir = temp_dir("top-n-errors");
+    let mut s = bids_session(&dir);
+    let inner =
+        "SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM bids";
+    let e = error(&mut s, inner);
+    assert!(e.contains("supported as Top-N only"), "{e}");
+    assert!(e.contains("WHERE rn <= 3"), "{e}");
+    let e = error(&mut s, &format!("SELECT * FROM ({inner}) WHERE price > 10"));
+    assert!(e.contains("must bound the row number"), "{e}");
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction) AS rn FROM bids) WHERE rn <= 2",
+    );
+    assert!(e.contains("needs ORDER BY"), "{e}");
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY auction ORDER BY price) AS r FROM bids) WHERE r <= 2",
+    );
+    assert!(e.contains("OVER"), "{e}");
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY COUNT(*)) AS rn
+         FROM bids GROUP BY auction) WHERE rn <= 2",
+    );
+    assert!(!e.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn top_n_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
+    let dir = temp_dir("top-n-chk");
+    let mut session = kvw_session(&dir, |i| (i % 17, i, i % 7));
+    let sql = "SELECT k, v, w FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM t)
+        WHERE rn <= 3";
+    let mut table: Vec<Row> = Vec::new();
+    for Change { kind, row } in changes_at_parallelism_2(&mut session, sql, &dir) {
+        match kind {
+            RowKind::Insert | RowKind::UpdateAfter => table.push(row),
+            RowKind::Delete | RowKind::UpdateBefore => {
+                let at = table
+                    .iter()
+                    .position(|r| *r == row)
+                    .expect("removes a row it added");
+                table.swap_remove(at);
+            }
+        }
+    }
+    table.sort();
+    let mut expected: Vec<Row> = (0..17i64)
+        .flat_map(|k| {
+            let mut ids: Vec<i64> = (0..20_000i64).filter(|i| i % 17 == k).collect();
+            ids.reverse();
+            ids.truncate(3);
+            ids.into_iter()
+                .map(move |i| Row(vec![Value::Int(k), Value::Int(i), Value::Int(i % 7)]))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(table, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
