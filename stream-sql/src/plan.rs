@@ -420,6 +420,17 @@ impl Planner<'_> {
     /// Plans `query`.
     pub fn plan(&self, query: &Query) -> Result<QueryPlan, SqlError> {
         let planned = self.query(query, 0)?;
+        Self::bounded(planned)
+    }
+
+    /// Plans the query of a view: a `ROW_NUMBER()` may wait for the query over the view
+    /// to bound it (Flink's usual Top-N view).
+    pub fn plan_view(&self, query: &Query) -> Result<QueryPlan, SqlError> {
+        Ok(self.query(query, 0)?.plan)
+    }
+
+    /// `planned`'s plan, refused if it holds a `ROW_NUMBER()` nothing bounded.
+    fn bounded(planned: Planned) -> Result<QueryPlan, SqlError> {
         if let Some(rank) = planned.plan.rank.as_ref().filter(|r| r.limit.is_none()) {
             return Err(SqlError::at(
                 rank.at,
@@ -497,7 +508,7 @@ impl Planner<'_> {
             if planned.plan.updates() {
                 return Err(SqlError::unsupported(
                     side.span(),
-                    "UNION ALL of a changelog (a non-windowed aggregation)",
+                    "UNION ALL of a changelog (a non-windowed aggregation or a Top-N)",
                 ));
             }
             branches.push((side, planned));
@@ -733,6 +744,13 @@ impl Planner<'_> {
         }
         let mut order = Vec::new();
         for o in &spec.order_by {
+            if o.options.nulls_first.is_some() {
+                return Err(SqlError::unsupported(
+                    o.expr.span(),
+                    "NULLS FIRST/LAST in a ROW_NUMBER() order",
+                )
+                .help("NULLs sort first ascending and last descending"));
+            }
             let descending = match &o.options.sort {
                 None | Some(ast::OrderBySort::Asc) => false,
                 Some(ast::OrderBySort::Desc) => true,
@@ -770,6 +788,8 @@ impl Planner<'_> {
             ty: DataType::BigInt,
         });
         from.rank_column = Some(from.scope.columns.len() - 1);
+        // A Top-N's rows are a changelog: no column of it is a time attribute.
+        from.rowtime = None;
         Ok(())
     }
 
@@ -812,6 +832,13 @@ impl Planner<'_> {
                 None => rest.push(c),
             }
         }
+        // A condition left on the number (`rn > 1`) needs the number's updates.
+        let mut compiler = Compiler::new(&from.scope);
+        for c in &rest {
+            if let Ok(t) = compiler.compile(c) {
+                rank.numbered |= references(&t.expr, rank_column);
+            }
+        }
         if rank.limit.is_none() {
             return Err(SqlError::at(
                 at,
@@ -835,6 +862,10 @@ impl Planner<'_> {
         let mut texts = Vec::new();
         let mut rowtime = None;
         let mut identity = agg.is_none();
+        // The hidden row-number column of a Top-N not bounded yet.
+        let pending_rank = from
+            .rank_column
+            .filter(|_| from.plan.rank.as_ref().is_some_and(|r| r.limit.is_none()));
         for item in items {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
@@ -877,7 +908,7 @@ impl Planner<'_> {
                             continue;
                         }
                         // The row number is named by its ROW_NUMBER() item, not by `*`.
-                        if c.name == ROW_NUMBER_COLUMN {
+                        if Some(i) == pending_rank {
                             continue;
                         }
                         any = true;
@@ -996,6 +1027,12 @@ impl Planner<'_> {
             return Err(SqlError::unsupported(
                 span,
                 "an aggregation over the result of another one (cascading aggregations)",
+            ));
+        }
+        if from.plan.rank.is_some() {
+            return Err(SqlError::unsupported(
+                span,
+                "an aggregation over a Top-N (its result is a changelog)",
             ));
         }
         let window = tvf.map(|(w, _)| w);
@@ -1196,7 +1233,7 @@ impl Planner<'_> {
             if side.plan.updates() {
                 return Err(SqlError::unsupported(
                     span,
-                    "a join with a changelog (a non-windowed aggregation)",
+                    "a join with a changelog (a non-windowed aggregation or a Top-N)",
                 ));
             }
         }
@@ -1475,6 +1512,12 @@ impl Planner<'_> {
                 .help(format!("write {usage}")))
             }
         };
+        if input.plan.updates() {
+            return Err(SqlError::unsupported(
+                data.span(),
+                "a window TVF over a changelog (a non-windowed aggregation or a Top-N)",
+            ));
+        }
         if input.tvf.is_some() || input.plan.aggregate.is_some() && input.rowtime.is_none() {
             return Err(SqlError::unsupported(
                 data.span(),
@@ -1738,7 +1781,7 @@ fn time_bounds(
     })
 }
 
-/// The name of the column a Top-N appends for the row number (not a name SQL can write).
+/// The name of the column a Top-N appends for the row number (hidden from `*`).
 const ROW_NUMBER_COLUMN: &str = "$row_number";
 
 /// The `ROW_NUMBER() OVER (..)` call `e` is, if it is one.

@@ -291,7 +291,7 @@ impl SqlSession {
                 source.span(),
                 format!(
                     "table `{name}` ({}) takes only insertions, and the query updates its \
-                     earlier results (a non-windowed GROUP BY makes a changelog)",
+                     earlier results (a non-windowed GROUP BY or a Top-N makes a changelog)",
                     table.connector.name()
                 ),
             )
@@ -482,7 +482,10 @@ impl SqlSession {
             ));
         }
         // Planned now, so that mistakes are reported where the view is declared.
-        let plan = self.plan_query(&cv.query)?;
+        let plan = Planner {
+            catalog: &self.catalog,
+        }
+        .plan_view(&cv.query)?;
         let done = format!("view `{name}` {} created", plan.schema);
         self.catalog.insert(
             name,

@@ -101,6 +101,46 @@ fn row_number_1_by_time_ascending_keeps_each_keys_first_row() {
 }
 
 #[test]
+fn a_view_holds_the_row_number_and_the_query_over_it_bounds_it() {
+    let dir = temp_dir("top-n-view");
+    let mut s = bids_session(&dir);
+    s.execute(
+        "CREATE VIEW ranked AS SELECT auction, price,
+             ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM bids",
+    )
+    .unwrap();
+    let direct = changes(&mut s, TOP2.replace("bidder, ", "").as_str());
+    assert_eq!(
+        changes(&mut s, "SELECT auction, price FROM ranked WHERE rn <= 2"),
+        direct
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn another_condition_on_the_number_follows_the_numbers_updates() {
+    let dir = temp_dir("top-n-rank-range");
+    let mut s = bids_session(&dir);
+    // Only second places: a row is there once it is moved down, until pushed out.
+    let sql = "SELECT auction, price FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+            FROM bids)
+        WHERE rn <= 2 AND rn > 1";
+    assert_eq!(
+        changes(&mut s, sql),
+        [
+            "+U[1, 10]",
+            "-D[1, 10]",
+            "+U[1, 30]",
+            "+U[2, 20]",
+            "-D[1, 30]",
+            "+U[1, 40]",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn explain_shows_the_rank_and_its_range() {
     let dir = temp_dir("top-n-explain");
     let mut s = bids_session(&dir);
@@ -141,6 +181,22 @@ fn row_numbers_that_are_not_a_top_n_are_refused_with_the_fix() {
          FROM bids GROUP BY auction) WHERE rn <= 2",
     );
     assert!(!e.is_empty());
+    let top2 = format!("({TOP2})");
+    let e = error(
+        &mut s,
+        &format!("SELECT auction, COUNT(*) FROM {top2} GROUP BY auction"),
+    );
+    assert!(e.contains("an aggregation over a Top-N"), "{e}");
+    let e = error(
+        &mut s,
+        &format!("SELECT * FROM TABLE(TUMBLE(TABLE {top2}, DESCRIPTOR(ts), INTERVAL '1' SECOND))"),
+    );
+    assert!(!e.is_empty());
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price NULLS FIRST) AS rn FROM bids) WHERE rn <= 2",
+    );
+    assert!(e.contains("NULLS FIRST/LAST"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
