@@ -40,13 +40,13 @@ use crate::error::SqlError;
 use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin};
 use crate::plan::{AggPlan, Input, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
-use crate::rank::TopN;
+use crate::rank::{TopN, WindowTopN};
 use crate::types::{Change, Row, Value};
 
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
     let env = StreamEnv::new(name);
-    if let Some(rank) = &plan.rank {
+    if let Some(rank) = plan.rank.as_ref().filter(|_| plan.updates()) {
         let Some(limit) = rank.limit else {
             return Err(internal("a Top-N without its bound"));
         };
@@ -238,35 +238,95 @@ impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for Steps<'_, O, K> {
 
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
         let Steps { plan, wrap, next } = self;
-        let Some(aggregate) = &plan.aggregate else {
-            return next.then(calc(rows, &plan.pre, wrap));
-        };
-        let keyed = key_by_group(rows, plan, aggregate);
-        let ms = |ms: i64| Duration::from_millis(ms as u64);
-        let windowed = Windowed {
-            aggregate,
-            plan,
-            wrap,
-            next,
-        };
-        let Some(window) = aggregate.window else {
-            unreachable!("plan_rows lowers only append-only plans: their aggregations have windows")
-        };
-        match window {
-            WindowKind::Tumble { size, offset } => {
-                windowed.over(keyed, tumbling(ms(size)).with_offset(ms(offset)))
+        match &plan.rank {
+            // A Window Top-N after the rows (and their window aggregation, if any).
+            Some(rank) => {
+                let ranked = WindowRanked {
+                    plan,
+                    rank,
+                    wrap,
+                    next,
+                };
+                match &plan.aggregate {
+                    None => ranked.then(calc(rows, &plan.pre, std::convert::identity)),
+                    Some(aggregate) => {
+                        aggregate_windows(rows, plan, aggregate, std::convert::identity, ranked)
+                    }
+                }
             }
-            WindowKind::Hop {
-                size,
-                slide,
-                offset,
-            } => windowed.over(keyed, sliding(ms(size), ms(slide)).with_offset(ms(offset))),
-            WindowKind::Cumulate { size, step, offset } => windowed.over(
-                keyed,
-                cumulating(ms(size), ms(step)).with_offset(ms(offset)),
-            ),
-            WindowKind::Session { gap } => windowed.over(keyed, session(ms(gap))),
+            None => match &plan.aggregate {
+                None => next.then(calc(rows, &plan.pre, wrap)),
+                Some(aggregate) => aggregate_windows(rows, plan, aggregate, wrap, next),
+            },
         }
+    }
+}
+
+/// The window aggregation of an append-only plan and the row steps after it.
+fn aggregate_windows<P, O, K>(
+    rows: DataStream<Row, P>,
+    plan: &QueryPlan,
+    aggregate: &AggPlan,
+    wrap: fn(Row) -> O,
+    next: K,
+) -> K::Output
+where
+    P: Pipe<Out = Row>,
+    O: Send + Clone + 'static,
+    K: Then<O>,
+{
+    let keyed = key_by_group(rows, plan, aggregate);
+    let ms = |ms: i64| Duration::from_millis(ms as u64);
+    let windowed = Windowed {
+        aggregate,
+        plan,
+        wrap,
+        next,
+    };
+    let Some(window) = aggregate.window else {
+        unreachable!("plan_rows lowers only append-only plans: their aggregations have windows")
+    };
+    match window {
+        WindowKind::Tumble { size, offset } => {
+            windowed.over(keyed, tumbling(ms(size)).with_offset(ms(offset)))
+        }
+        WindowKind::Hop {
+            size,
+            slide,
+            offset,
+        } => windowed.over(keyed, sliding(ms(size), ms(slide)).with_offset(ms(offset))),
+        WindowKind::Cumulate { size, step, offset } => windowed.over(
+            keyed,
+            cumulating(ms(size), ms(step)).with_offset(ms(offset)),
+        ),
+        WindowKind::Session { gap } => windowed.over(keyed, session(ms(gap))),
+    }
+}
+
+/// A Window Top-N over the rows, then the row steps after it.
+struct WindowRanked<'p, O, K> {
+    plan: &'p QueryPlan,
+    rank: &'p RankPlan,
+    wrap: fn(Row) -> O,
+    next: K,
+}
+
+impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for WindowRanked<'_, O, K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
+        let rank = self.rank;
+        let (Some(limit), Some(window_end)) = (rank.limit, rank.window_end) else {
+            unreachable!("the planner bounds every Top-N, and this one is windowed")
+        };
+        let partition: Arc<[usize]> = rank.partition.as_slice().into();
+        let ranked = rows
+            .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
+            .describe("key_by(partition)")
+            .process(WindowTopN::new(rank.order.clone(), limit, window_end))
+            .describe(format!("window_rank(top {limit}, {})", rank.text));
+        self.next
+            .then(calc(ranked, &self.plan.after_rank, self.wrap))
     }
 }
 
@@ -448,7 +508,7 @@ impl Then<Row> for ToTopN<'_> {
             .describe("key_by(partition)")
             .process(TopN::new(rank.order.clone(), self.limit, rank.numbered))
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
-        into_sink(changes, &plan.post, self.sink);
+        into_sink(changes, &plan.after_rank, self.sink);
     }
 }
 

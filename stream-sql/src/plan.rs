@@ -175,6 +175,9 @@ pub(crate) struct RankPlan {
     pub limit: Option<usize>,
     /// True if the row number reaches the result.
     pub numbered: bool,
+    /// For a Window Top-N (partitioned by a window's bounds): the column of the window's
+    /// end. Its rows are emitted once, when the window ends: append-only.
+    pub window_end: Option<usize>,
     /// Where the `ROW_NUMBER()` is, for errors.
     pub at: Span,
     /// `partitionBy=[..], orderBy=[..]` for plans.
@@ -217,10 +220,12 @@ pub(crate) struct QueryPlan {
     /// Row steps before the window (all of them without one).
     pub pre: Vec<Step>,
     pub aggregate: Option<AggPlan>,
-    /// A Top-N instead of an aggregation.
-    pub rank: Option<RankPlan>,
-    /// Row steps after the aggregation or the Top-N.
+    /// Row steps after the aggregation.
     pub post: Vec<Step>,
+    /// A Top-N over the rows so far.
+    pub rank: Option<RankPlan>,
+    /// Row steps after the Top-N.
+    pub after_rank: Vec<Step>,
     /// The result's columns.
     pub schema: Schema,
 }
@@ -253,8 +258,9 @@ impl QueryPlan {
             input: Input::Scan(source),
             pre: Vec::new(),
             aggregate: None,
-            rank: None,
             post: Vec::new(),
+            rank: None,
+            after_rank: Vec::new(),
             schema,
         }
     }
@@ -299,11 +305,14 @@ impl QueryPlan {
     /// True if the query's result is a changelog with updates (a non-windowed
     /// aggregation or a Top-N), not only insertions.
     pub fn updates(&self) -> bool {
-        self.aggregate.as_ref().is_some_and(|a| a.window.is_none()) || self.rank.is_some()
+        self.aggregate.as_ref().is_some_and(|a| a.window.is_none())
+            || self.rank.as_ref().is_some_and(|r| r.window_end.is_none())
     }
 
     fn push(&mut self, step: Step) {
-        if self.aggregate.is_some() || self.rank.is_some() {
+        if self.rank.is_some() {
+            self.after_rank.push(step);
+        } else if self.aggregate.is_some() {
             self.post.push(step);
         } else {
             self.pre.push(step);
@@ -380,17 +389,25 @@ impl QueryPlan {
             Some(AggPlan { text, .. }) => node = above(format!("GroupAggregate({text})"), node),
             None => {}
         }
+        for s in &self.post {
+            node = above(step(s), node);
+        }
         if let Some(rank) = &self.rank {
             let end = rank.limit.map_or("?".to_string(), |n| n.to_string());
+            let kind = if rank.window_end.is_some() {
+                "WindowRank"
+            } else {
+                "Rank"
+            };
             node = above(
                 format!(
-                    "Rank(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd={end}], {}, outputRankNumber=[{}])",
+                    "{kind}(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd={end}], {}, outputRankNumber=[{}])",
                     rank.text, rank.numbered
                 ),
                 node,
             );
         }
-        for s in &self.post {
+        for s in &self.after_rank {
             node = above(step(s), node);
         }
         node
@@ -554,7 +571,8 @@ impl Planner<'_> {
                 Input::Union(inner)
                     if planned.plan.pre.is_empty()
                         && planned.plan.aggregate.is_none()
-                        && planned.plan.post.is_empty() =>
+                        && planned.plan.post.is_empty()
+                        && planned.plan.rank.is_none() =>
                 {
                     plans.extend(inner)
                 }
@@ -566,8 +584,9 @@ impl Planner<'_> {
                 input: Input::Union(plans),
                 pre: Vec::new(),
                 aggregate: None,
-                rank: None,
                 post: Vec::new(),
+                rank: None,
+                after_rank: Vec::new(),
                 schema,
             },
             scope: Scope {
@@ -697,12 +716,6 @@ impl Planner<'_> {
     /// Starts a Top-N over `from` for `ROW_NUMBER() OVER (..)` at `at`: the row number
     /// becomes a new last column, and the enclosing query's `WHERE` must bound it.
     fn rank(&self, from: &mut Planned, f: &ast::Function, at: Span) -> Result<(), SqlError> {
-        if from.plan.aggregate.is_some() {
-            return Err(SqlError::unsupported(
-                at,
-                "ROW_NUMBER() over an aggregation's results (window Top-N)",
-            ));
-        }
         if from.plan.rank.is_some() {
             return Err(SqlError::unsupported(at, "a Top-N over a Top-N"));
         }
@@ -774,11 +787,41 @@ impl Planner<'_> {
                 )
             }))
         );
+        // Partitioned by a window's bounds (of a window TVF, or of a window aggregation's
+        // results), the ranking is per window: a Window Top-N.
+        let windowed = from
+            .plan
+            .aggregate
+            .as_ref()
+            .is_some_and(|a| a.window.is_some())
+            || from
+                .plan
+                .pre
+                .iter()
+                .any(|s| matches!(s, Step::Expand { .. }));
+        let bound = |name: &str| {
+            partition.iter().copied().find(|&i| {
+                let c = &from.scope.columns[i];
+                c.name.eq_ignore_ascii_case(name) && c.ty == DataType::Timestamp
+            })
+        };
+        let window_end = match (bound("window_start"), bound("window_end")) {
+            (Some(_), Some(end)) if windowed => Some(end),
+            _ => None,
+        };
+        if from.plan.aggregate.is_some() && window_end.is_none() {
+            return Err(SqlError::unsupported(
+                at,
+                "ROW_NUMBER() over an aggregation's results not partitioned by its window",
+            )
+            .help("rank each window's results: PARTITION BY window_start, window_end, ..."));
+        }
         from.plan.rank = Some(RankPlan {
             partition,
             order,
             limit: None,
             numbered: false,
+            window_end,
             at,
             text,
         });
@@ -1328,8 +1371,9 @@ impl Planner<'_> {
             })),
             pre: Vec::new(),
             aggregate: None,
-            rank: None,
             post: Vec::new(),
+            rank: None,
+            after_rank: Vec::new(),
             schema,
         };
         for c in residual {

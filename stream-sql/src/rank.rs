@@ -94,3 +94,61 @@ impl KeyedProcessFunction<Row, Row> for TopN {
         }
     }
 }
+
+/// Window Top-N: the first `limit` rows per partition of one window (the partition holds
+/// the window's bounds), emitted once, when the watermark passes the window's end, as
+/// insertions (Flink's `WindowRank`): append-only, and the window's state is freed then.
+/// A row that arrives after its window was emitted is late and dropped, as a window
+/// table function drops it.
+#[derive(Clone, Debug)]
+pub(crate) struct WindowTopN {
+    top: TopN,
+    /// The column holding the window's end.
+    window_end: usize,
+}
+
+impl WindowTopN {
+    pub fn new(order: Vec<(usize, bool)>, limit: usize, window_end: usize) -> Self {
+        WindowTopN {
+            top: TopN::new(order, limit, true),
+            window_end,
+        }
+    }
+}
+
+impl KeyedProcessFunction<Row, Row> for WindowTopN {
+    /// The window's top rows so far, best first.
+    type State = ValueState<Vec<Row>>;
+    type Out = Row;
+
+    fn process_element(&mut self, row: Row, ctx: &mut KeyedContext<'_, Row, Self::State, Row>) {
+        let Value::Timestamp(end) = *row.get(self.window_end) else {
+            return;
+        };
+        let fires_at = end - 1;
+        if fires_at <= ctx.current_watermark() {
+            return;
+        }
+        let limit = self.top.limit;
+        if ctx.state().value().is_none() {
+            ctx.register_event_time_timer(fires_at);
+        }
+        let top = ctx.state().get_or_insert_with(Vec::new);
+        let at = top.partition_point(|kept| self.top.compare(kept, &row) != Ordering::Greater);
+        if at < limit {
+            top.insert(at, row);
+            top.truncate(limit);
+        }
+    }
+
+    fn on_timer(
+        &mut self,
+        _timestamp: stream_core::Timestamp,
+        _domain: stream_core::time::TimeDomain,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
+    ) {
+        for (i, row) in ctx.state().take().unwrap_or_default().iter().enumerate() {
+            ctx.collect(numbered(row, i + 1));
+        }
+    }
+}

@@ -234,3 +234,93 @@ fn top_n_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
     assert_eq!(table, expected);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A session with `bids` and its watermark 5 s behind, over [`BIDS`] in `dir`.
+fn timed_bids(dir: &std::path::Path) -> SqlSession {
+    std::fs::write(dir.join("bids.csv"), common::BIDS).unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, ts TIMESTAMP(3),
+                WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            dir.join("bids.csv").display()
+        ))
+        .unwrap();
+    session
+}
+
+/// An append-only query's rows, sorted.
+fn rows(session: &mut SqlSession, sql: &str) -> Vec<Row> {
+    let SqlResult::Query(query) = session.execute(sql).unwrap() else {
+        panic!("not a query")
+    };
+    assert!(!query.updates, "a Window Top-N only inserts");
+    let mut rows = query.collect().unwrap();
+    rows.sort();
+    rows
+}
+
+fn window_row(start: i64, values: &[i64]) -> Row {
+    let mut row = vec![
+        Value::Timestamp(start * 1000),
+        Value::Timestamp((start + 10) * 1000),
+    ];
+    row.extend(values.iter().map(|&v| Value::Int(v)));
+    Row(row)
+}
+
+#[test]
+fn a_window_top_n_over_a_window_tvf_emits_each_windows_first_rows_once() {
+    let dir = temp_dir("window-top-n");
+    let mut s = timed_bids(&dir);
+    let sql = "SELECT window_start, window_end, auction, price, rn FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY price DESC) AS rn
+            FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND)))
+        WHERE rn <= 2";
+    assert_eq!(
+        rows(&mut s, sql),
+        [
+            window_row(0, &[1, 30, 2]),
+            window_row(0, &[1, 60, 1]),
+            window_row(10, &[1, 40, 2]),
+            window_row(10, &[2, 50, 1]),
+            window_row(20, &[3, 70, 1]),
+        ]
+    );
+    let plan = s.explain(sql).unwrap();
+    assert!(plan.contains("WindowRank(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=2], partitionBy=[window_start, window_end], orderBy=[price DESC]"), "{plan}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_window_top_n_over_a_window_aggregation_ranks_each_windows_results() {
+    let dir = temp_dir("window-top-n-agg");
+    let mut s = timed_bids(&dir);
+    let sql = "SELECT window_start, window_end, auction, n FROM (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY window_start, window_end ORDER BY n DESC, auction ASC) AS rn
+            FROM (
+                SELECT window_start, window_end, auction, COUNT(*) AS n
+                FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                GROUP BY window_start, window_end, auction))
+        WHERE rn = 1";
+    assert_eq!(
+        rows(&mut s, sql),
+        [
+            window_row(0, &[1, 3]),
+            window_row(10, &[1, 1]),
+            window_row(20, &[3, 1])
+        ]
+    );
+    // Ranking an aggregation's results needs the window in the partition.
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY n DESC) AS rn
+         FROM (SELECT window_start, window_end, auction, COUNT(*) AS n
+               FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+               GROUP BY window_start, window_end, auction)) WHERE rn = 1",
+    );
+    assert!(e.contains("PARTITION BY window_start, window_end"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
