@@ -309,7 +309,8 @@ impl QueryPlan {
             || self.rank.as_ref().is_some_and(|r| r.window_end.is_none())
     }
 
-    fn push(&mut self, step: Step) {
+    /// Adds a row step at the end of the plan (after its Top-N or aggregation, if any).
+    pub(crate) fn push(&mut self, step: Step) {
         if self.rank.is_some() {
             self.after_rank.push(step);
         } else if self.aggregate.is_some() {
@@ -426,6 +427,9 @@ struct Planned {
     tvf: Option<(WindowKind, usize)>,
     /// The column holding a `ROW_NUMBER()`'s number, while the query can still filter it.
     rank_column: Option<usize>,
+    /// The columns of a window's start and end (of a window TVF, or of a window
+    /// aggregation's results), while they are passed on as plain columns.
+    window_bounds: Option<(usize, usize)>,
 }
 
 /// Plans queries against a catalog.
@@ -522,6 +526,7 @@ impl Planner<'_> {
         let mut branches = Vec::new();
         for side in [left, right] {
             let planned = self.body(side, side.span(), depth)?;
+            unbounded_rank(&planned.plan, side.span())?;
             if planned.plan.updates() {
                 return Err(SqlError::unsupported(
                     side.span(),
@@ -601,6 +606,7 @@ impl Planner<'_> {
             rowtime,
             tvf: None,
             rank_column: None,
+            window_bounds: None,
         })
     }
 
@@ -665,7 +671,7 @@ impl Planner<'_> {
                 from.plan.push(Step::Expand { window, rowtime });
                 // After a window TVF the input's time column is a plain timestamp.
                 from.rowtime = None;
-                let _ = width;
+                from.window_bounds = Some((width, width + 1));
             }
             None if aggregating => return self.aggregate(from, None, s, &group_by),
             None => {}
@@ -788,25 +794,11 @@ impl Planner<'_> {
             }))
         );
         // Partitioned by a window's bounds (of a window TVF, or of a window aggregation's
-        // results), the ranking is per window: a Window Top-N.
-        let windowed = from
-            .plan
-            .aggregate
-            .as_ref()
-            .is_some_and(|a| a.window.is_some())
-            || from
-                .plan
-                .pre
-                .iter()
-                .any(|s| matches!(s, Step::Expand { .. }));
-        let bound = |name: &str| {
-            partition.iter().copied().find(|&i| {
-                let c = &from.scope.columns[i];
-                c.name.eq_ignore_ascii_case(name) && c.ty == DataType::Timestamp
-            })
-        };
-        let window_end = match (bound("window_start"), bound("window_end")) {
-            (Some(_), Some(end)) if windowed => Some(end),
+        // results, passed on as they are), the ranking is per window: a Window Top-N.
+        let window_end = match from.window_bounds {
+            Some((start, end)) if partition.contains(&start) && partition.contains(&end) => {
+                Some(end)
+            }
             _ => None,
         };
         if from.plan.aggregate.is_some() && window_end.is_none() {
@@ -1028,6 +1020,14 @@ impl Planner<'_> {
                 n += 1;
             }
         }
+        if let Some((start, end)) = from.window_bounds {
+            let at = |c: usize| {
+                exprs
+                    .iter()
+                    .position(|e| matches!(e, Expr::Column(i) if *i == c))
+            };
+            from.window_bounds = at(start).zip(at(end));
+        }
         if let Some(c) = from.rank_column {
             // Once the Top-N is bounded, a projection that keeps the number numbers the
             // result; the number stays filterable only as a plain column.
@@ -1073,10 +1073,7 @@ impl Planner<'_> {
             ));
         }
         if from.plan.rank.is_some() {
-            return Err(SqlError::unsupported(
-                span,
-                "an aggregation over a Top-N (its result is a changelog)",
-            ));
+            return Err(SqlError::unsupported(span, "an aggregation over a Top-N"));
         }
         let window = tvf.map(|(w, _)| w);
         let window_columns = tvf.map(|(_, width)| [width, width + 1, width + 2]);
@@ -1168,6 +1165,8 @@ impl Planner<'_> {
                 text: h.to_string(),
             });
         }
+        // The aggregate's rows: keys, then the window's start, end and time, if any.
+        from.window_bounds = window_columns.map(|_| (keys.len(), keys.len() + 1));
         let mut out = self.project(from, &s.projection, Some(&mut agg))?;
         // Before the window: the keys, then every call's argument.
         let mut pre = Vec::new();
@@ -1279,6 +1278,7 @@ impl Planner<'_> {
                     "a join with a changelog (a non-windowed aggregation or a Top-N)",
                 ));
             }
+            unbounded_rank(&side.plan, span)?;
         }
         let width = left.scope.columns.len();
         let mut columns = left.scope.columns.clone();
@@ -1391,6 +1391,7 @@ impl Planner<'_> {
             rowtime: None,
             tvf: None,
             rank_column: None,
+            window_bounds: None,
         })
     }
 
@@ -1828,6 +1829,19 @@ fn time_bounds(
 /// The name of the column a Top-N appends for the row number (hidden from `*`).
 const ROW_NUMBER_COLUMN: &str = "$row_number";
 
+/// Refuses a `ROW_NUMBER()` no query bounded yet where nothing can bound it any more (a
+/// side of a join or of `UNION ALL`).
+fn unbounded_rank(plan: &QueryPlan, at: Span) -> Result<(), SqlError> {
+    match &plan.rank {
+        Some(rank) if rank.limit.is_none() => Err(SqlError::at(
+            at,
+            "this side's ROW_NUMBER() must be bounded within it (Top-N)",
+        )
+        .help("bound it in its own query: SELECT * FROM (... ROW_NUMBER() ... AS rn ...) WHERE rn <= 3")),
+        _ => Ok(()),
+    }
+}
+
 /// The `ROW_NUMBER() OVER (..)` call `e` is, if it is one.
 fn row_number(e: &Ast) -> Option<&ast::Function> {
     match e {
@@ -1891,6 +1905,7 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
         rowtime: table.watermark.as_ref().map(|w| w.column),
         tvf: None,
         rank_column: None,
+        window_bounds: None,
     }
 }
 

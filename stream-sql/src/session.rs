@@ -350,11 +350,7 @@ impl SqlSession {
                 exprs: casts,
                 text: texts.join(", "),
             };
-            if plan.aggregate.is_some() {
-                plan.post.push(step);
-            } else {
-                plan.pre.push(step);
-            }
+            plan.push(step);
         }
         plan.schema = table.schema.clone();
         Ok((plan, sink, name))

@@ -324,3 +324,69 @@ fn a_window_top_n_over_a_window_aggregation_ranks_each_windows_results() {
     assert!(e.contains("PARTITION BY window_start, window_end"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_insert_casts_the_window_top_n_result_after_the_ranking() {
+    let dir = temp_dir("window-top-n-insert");
+    let mut s = timed_bids(&dir);
+    let out = dir.join("out");
+    s.execute(&format!(
+        "CREATE TABLE out (window_end TIMESTAMP(3), auction BIGINT, n DOUBLE, rn BIGINT)
+         WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+        out.display()
+    ))
+    .unwrap();
+    let SqlResult::Insert(job) = s
+        .execute(
+            "INSERT INTO out SELECT window_end, auction, n, rn FROM (
+                SELECT *, ROW_NUMBER() OVER (
+                    PARTITION BY window_start, window_end ORDER BY n DESC, auction) AS rn
+                FROM (
+                    SELECT window_start, window_end, auction, COUNT(*) AS n
+                    FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                    GROUP BY window_start, window_end, auction))
+            WHERE rn <= 1",
+        )
+        .unwrap()
+    else {
+        panic!("not an insert")
+    };
+    job.run().unwrap();
+    assert_eq!(
+        common::published(&out),
+        [
+            "1970-01-01 00:00:10.000,1,3.0,1",
+            "1970-01-01 00:00:20.000,1,1.0,1",
+            "1970-01-01 00:00:30.000,3,1.0,1",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_window_top_n_needs_the_windows_own_bounds_and_a_bound_in_its_branch() {
+    let dir = temp_dir("window-top-n-bounds");
+    let mut s = timed_bids(&dir);
+    // Shifted bounds are no longer the window's: ranking the results is refused.
+    let e = error(
+        &mut s,
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY window_start, window_end ORDER BY n DESC) AS rn
+            FROM (SELECT window_start - INTERVAL '1' HOUR AS window_start,
+                         window_end - INTERVAL '1' HOUR AS window_end, auction, COUNT(*) AS n
+                  FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                  GROUP BY window_start, window_end, auction))
+        WHERE rn <= 3",
+    );
+    assert!(e.contains("not partitioned by its window"), "{e}");
+    // A branch of UNION ALL must bound its own row number.
+    let ranked = "SELECT auction, window_start, window_end,
+            ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY price DESC) AS rn
+        FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))";
+    let e = error(
+        &mut s,
+        &format!("SELECT * FROM ({ranked} UNION ALL {ranked}) WHERE rn <= 3"),
+    );
+    assert!(e.contains("must be bounded within it"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
