@@ -225,8 +225,9 @@ fn row_watermarks(delay: i64) -> RowWatermarks {
     }
 }
 
-/// Runs an append-only plan's steps over its input's rows: `calc`, and a window
-/// aggregation and the `calc` after it if there is one.
+/// Runs an append-only plan's steps over its input's rows: `calc`, a window aggregation
+/// and the `calc` after it if there is one, and a Window Top-N and the `calc` after it if
+/// there is one.
 struct Steps<'p, O, K> {
     plan: &'p QueryPlan,
     wrap: fn(Row) -> O,

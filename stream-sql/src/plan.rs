@@ -163,8 +163,9 @@ pub(crate) struct AggPlan {
 
 /// `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` with the enclosing query's
 /// `WHERE rn <= N`: the first `limit` rows per partition (Flink's Top-N; one row is
-/// deduplication), a changelog. Its rows are the input's after `pre`, with the row
-/// number appended as their last column.
+/// deduplication), a changelog; or, partitioned by a window's bounds, per window, emitted
+/// when it ends (Window Top-N, append-only). Its rows are those before it (after `pre`,
+/// or after the aggregation's `post`), with the row number appended as their last column.
 #[derive(Clone, Debug)]
 pub(crate) struct RankPlan {
     /// The partition columns.

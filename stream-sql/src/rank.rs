@@ -1,5 +1,6 @@
 //! Top-N: `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` kept to its first rows per
-//! partition (Flink's `Rank` over an append-only input; one row is deduplication).
+//! partition (Flink's `Rank` over an append-only input; one row is deduplication), and
+//! per window ([`WindowTopN`], Flink's `WindowRank`, at the end of this file).
 //!
 //! The input only inserts, so a row that is not among the first `limit` of its partition
 //! when it arrives never will be: each partition keeps just its top rows, sorted. A row

@@ -1,6 +1,6 @@
 //! SQL jobs on the runtime's exactly-once machinery: checkpoints of row state while a
-//! window aggregation runs, and a stop with a savepoint and a resumption that write every
-//! row into the transactional file sink once.
+//! window aggregation or a Window Top-N runs, and a stop with a savepoint and a
+//! resumption that write every row into the transactional file sink once.
 
 use std::path::Path;
 use std::time::Duration;

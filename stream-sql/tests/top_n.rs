@@ -2,7 +2,8 @@
 //! by the enclosing query's `WHERE rn <= N`, a changelog as in Flink (a row that enters
 //! the first N is inserted, the row it pushes out deleted; with the row number selected,
 //! the rows it moves down are updated), checked change by change over a small input and
-//! as the final table at parallelism 2 with checkpoints taken.
+//! as the final table at parallelism 2 with checkpoints taken; and Window Top-N, which
+//! emits each window's first rows once when the window ends.
 
 mod common;
 

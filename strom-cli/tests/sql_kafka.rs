@@ -1,6 +1,6 @@
 //! SQL over Kafka: `'connector' = 'kafka'` tables read and written by a window
 //! aggregation, against librdkafka's mock cluster (the sink's transactions against a
-//! real broker are tested in `strom-kafka/tests/tansu.rs`).
+//! real cluster are in `strom-kafka/tests/real_broker.rs`).
 
 use std::time::Duration;
 

@@ -12,10 +12,11 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The brokers to reach and any librdkafka properties (`security.protocol`,
 /// `sasl.mechanisms`, `compression.type`, ...), as Flink's `properties.*` options.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClientOptions {
+pub(crate) struct ClientOptions {
     /// `host:port,host:port`: the bootstrap servers.
     pub brokers: String,
-    /// librdkafka properties, set after the connector's own (so they win).
+    /// librdkafka properties, set after the connector's defaults (so they win), before
+    /// what the connector requires.
     pub properties: Vec<(String, String)>,
 }
 
@@ -31,6 +32,16 @@ impl ClientOptions {
     /// A librdkafka client configuration: the connector's `defaults`, then the user's
     /// properties.
     pub(crate) fn config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        self.config_with(defaults, &[])
+    }
+
+    /// As [`config`](Self::config), then the `required` settings, which the user's
+    /// properties cannot change (a transactional id, a recovery consumer's group).
+    pub(crate) fn config_with(
+        &self,
+        defaults: &[(&str, &str)],
+        required: &[(&str, &str)],
+    ) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.brokers);
         for (key, value) in defaults {
@@ -38,6 +49,9 @@ impl ClientOptions {
         }
         for (key, value) in &self.properties {
             config.set(key, value);
+        }
+        for (key, value) in required {
+            config.set(*key, *value);
         }
         config
     }

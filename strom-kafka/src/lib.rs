@@ -18,6 +18,5 @@ mod client;
 pub mod sink;
 pub mod source;
 
-pub use client::ClientOptions;
 pub use sink::{kafka_sink, DeliveryGuarantee, KafkaSink};
 pub use source::{kafka_source, KafkaRecord, KafkaSource, Malformed, StartOffsets};

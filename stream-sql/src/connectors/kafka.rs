@@ -88,18 +88,25 @@ pub(crate) fn kafka(mut options: Options) -> Result<Kafka, SqlError> {
         None => Some(Duration::from_secs(10)),
         Some((v, span)) => {
             let ms = parse_duration(&v).ok_or_else(|| {
-                SqlError::at(span, format!("'{v}' is not a duration such as '30 s'"))
+                SqlError::at(
+                    span,
+                    format!("'scan.topic-partition-discovery.interval' must be a duration such as '30 s', not '{v}'"),
+                )
             })?;
             (ms > 0).then(|| Duration::from_millis(ms as u64))
         }
     };
+    // 0 switches it off, as in Flink.
     let idle_timeout = match options.get("scan.watermark.idle-timeout") {
         None => None,
         Some((v, span)) => {
-            let ms = parse_duration(&v).filter(|ms| *ms > 0).ok_or_else(|| {
-                SqlError::at(span, format!("'{v}' is not a duration such as '30 s'"))
+            let ms = parse_duration(&v).ok_or_else(|| {
+                SqlError::at(
+                    span,
+                    format!("'scan.watermark.idle-timeout' must be a duration such as '30 s', not '{v}'"),
+                )
             })?;
-            Some(Duration::from_millis(ms as u64))
+            (ms > 0).then(|| Duration::from_millis(ms as u64))
         }
     };
     let guarantee = guarantee(&mut options)?;
@@ -145,8 +152,11 @@ fn startup(options: &mut Options, topic: &str, has_group: bool) -> Result<StartO
                     "'group-offsets' needs 'properties.group.id'",
                 ));
             }
+            // Partitions without a committed offset start where librdkafka's
+            // `auto.offset.reset` says, as in Flink (earliest by default).
+            let reset = options.get("properties.auto.offset.reset").map(|(v, _)| v);
             StartOffsets::Committed {
-                reset_to_latest: false,
+                reset_to_latest: reset.is_some_and(|r| r.eq_ignore_ascii_case("latest")),
             }
         }
         "timestamp" => {

@@ -1,6 +1,7 @@
 //! Table connectors: what `WITH ('connector' = ...)` maps onto among Strom's sources and
 //! sinks. `datagen` (the generator source), `filesystem` (text file and directory sources,
-//! the transactional file sink; CSV or JSON), `print` and `blackhole`. A query's rows are
+//! the transactional file sink; CSV or JSON), `kafka` (with the feature `kafka`), `print`
+//! and `blackhole`. A query's rows are
 //! read through one source type ([`RowSource`]) and written through one sink type
 //! ([`RowSink`]) whatever the connector, so the job is built by one code path.
 

@@ -63,7 +63,7 @@ impl Options {
         }
     }
 
-    /// The keys that start with `prefix`, not yet read.
+    /// The keys that start with `prefix` (read or not).
     pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
         self.entries
             .iter()

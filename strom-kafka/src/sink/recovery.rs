@@ -78,11 +78,14 @@ fn committed(client: &ClientOptions, unsettled: &Unsettled) -> Result<bool> {
         unsettled.checkpoint, unsettled.group
     );
     let consumer: BaseConsumer = client
-        .config(&[
-            ("group.id", unsettled.group.as_str()),
-            ("isolation.level", "read_committed"),
-            ("enable.auto.commit", "false"),
-        ])
+        .config_with(
+            &[],
+            &[
+                ("group.id", unsettled.group.as_str()),
+                ("isolation.level", "read_committed"),
+                ("enable.auto.commit", "false"),
+            ],
+        )
         .create()
         .map_err(|e| kafka_error("cannot create a consumer to check a transaction", e))?;
     let deadline = Instant::now() + SETTLE_WITHIN;

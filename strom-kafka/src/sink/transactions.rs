@@ -68,15 +68,17 @@ pub(crate) fn transactional_id(prefix: &str, instance: usize, slot: usize) -> St
 /// with that id and settles what it left open.
 pub(crate) fn transactional_producer(client: &ClientOptions, id: &str) -> Result<DeliveryProducer> {
     let producer = client
-        .config(&[
-            ("transactional.id", id),
-            ("partitioner", "murmur2_random"),
-            // A transaction stays open for a checkpoint interval and until the checkpoint
-            // completes; librdkafka's default (60 s) would abort it under checkpoints a
-            // minute apart. 15 min is the brokers' default maximum
-            // (`transaction.max.timeout.ms`); set a shorter one with `.property(..)`.
-            ("transaction.timeout.ms", "900000"),
-        ])
+        .config_with(
+            &[
+                ("partitioner", "murmur2_random"),
+                // A transaction stays open for a checkpoint interval and until the
+                // checkpoint completes; librdkafka's default (60 s) would abort it under
+                // checkpoints a minute apart. 15 min is the brokers' default maximum
+                // (`transaction.max.timeout.ms`); set a shorter one with `.property(..)`.
+                ("transaction.timeout.ms", "900000"),
+            ],
+            &[("transactional.id", id)],
+        )
         .create_with_context(DeliveryTracker::default())
         .map_err(|e| {
             kafka_error(
@@ -130,7 +132,7 @@ impl Transactions {
             .collect::<Result<Vec<_>>>()?;
         let group = marker_group(prefix, instance);
         let consumer: BaseConsumer = client
-            .config(&[("group.id", group.as_str())])
+            .config_with(&[], &[("group.id", group.as_str())])
             .create()
             .map_err(|e| kafka_error("cannot create the Kafka sink's group client", e))?;
         let markers = consumer

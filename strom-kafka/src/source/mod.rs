@@ -26,7 +26,7 @@ use stream_core::{Result, Timestamp};
 
 use crate::client::ClientOptions;
 pub use reader::KafkaReader;
-pub use watermarks::{NoWatermarks, PerPartition};
+pub use watermarks::{NoWatermarks, PartitionWatermarks, PerPartition};
 
 /// Where a partition starts when there is no checkpoint to resume from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,7 +187,11 @@ impl<T, W> KafkaSource<T, W> {
     }
 
     /// Sets a librdkafka consumer property (`security.protocol`, `fetch.max.bytes`, ...).
+    /// `group.id` is the same as [`group_id`](Self::group_id).
     pub fn property(mut self, key: &str, value: &str) -> Self {
+        if key == "group.id" {
+            self.group_id = Some(value.to_string());
+        }
         self.client
             .properties
             .push((key.to_string(), value.to_string()));

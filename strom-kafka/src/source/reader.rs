@@ -87,18 +87,18 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
         } else {
             "read_uncommitted"
         };
-        let mut config = source.client.config(&[
-            ("enable.auto.commit", "false"),
-            ("enable.auto.offset.store", "false"),
-            ("enable.partition.eof", "true"),
-            ("auto.offset.reset", "earliest"),
-            ("isolation.level", isolation),
-        ]);
         // librdkafka wants a group even for assigned partitions; without the user's,
         // offsets are never committed to it.
-        config.set(
-            "group.id",
-            source.group_id.as_deref().unwrap_or("strom-kafka-source"),
+        let group = source.group_id.as_deref().unwrap_or("strom-kafka-source");
+        let config = source.client.config_with(
+            &[
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("auto.offset.reset", "earliest"),
+                ("isolation.level", isolation),
+            ],
+            // Ends of partitions finish bounded reading and idleness relies on them.
+            &[("enable.partition.eof", "true"), ("group.id", group)],
         );
         let consumers = source
             .topics
@@ -290,8 +290,8 @@ impl<T, W: PartitionWatermarks<T>> KafkaReader<T, W> {
         Ok(())
     }
 
-    /// Continues the partitions named at their offsets; `all_ours` says whether every
-    /// entry is this instance's (the same parallelism) or they must be filtered.
+    /// Continues this instance's partitions among `entries` at their offsets (entries of
+    /// other instances, after rescaling, are left to them).
     fn resume(&mut self, entries: Vec<Entry>) -> Result {
         let restored: Vec<Entry> = entries
             .into_iter()
