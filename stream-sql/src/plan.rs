@@ -613,12 +613,13 @@ impl Planner<'_> {
 
     fn select(&self, s: &Select, depth: usize) -> Result<Planned, SqlError> {
         let span = s.span();
-        if s.distinct.is_some() {
-            return Err(SqlError::unsupported(
-                span,
-                "SELECT DISTINCT (deduplication)",
-            ));
-        }
+        let distinct = match &s.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(ast::Distinct::On(_)) => {
+                return Err(SqlError::unsupported(span, "SELECT DISTINCT ON"))
+            }
+        };
         if s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() {
             return Err(SqlError::unsupported(span, "TOP, INTO and LATERAL VIEW"));
         }
@@ -646,6 +647,38 @@ impl Planner<'_> {
                 exprs.clone()
             }
             GroupByExpr::All(_) => return Err(SqlError::unsupported(span, "GROUP BY ALL")),
+        };
+        // SELECT DISTINCT is a GROUP BY of everything selected, without aggregates.
+        let group_by = if distinct {
+            if !group_by.is_empty() || s.having.is_some() {
+                return Err(SqlError::unsupported(
+                    span,
+                    "SELECT DISTINCT with GROUP BY or HAVING",
+                ));
+            }
+            let mut keys = Vec::new();
+            for item in &s.projection {
+                match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        if contains_aggregate(e) || row_number(e).is_some() {
+                            return Err(SqlError::unsupported(
+                                e.span(),
+                                "an aggregate or ROW_NUMBER() in SELECT DISTINCT",
+                            ));
+                        }
+                        keys.push(e.clone());
+                    }
+                    other => {
+                        return Err(
+                            SqlError::unsupported(other.span(), "`*` in SELECT DISTINCT")
+                                .help("name the columns: SELECT DISTINCT a, b FROM t"),
+                        )
+                    }
+                }
+            }
+            keys
+        } else {
+            group_by
         };
         let aggregating = !group_by.is_empty()
             || s.having.is_some()

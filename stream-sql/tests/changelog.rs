@@ -124,3 +124,29 @@ fn group_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
     assert_eq!(last.into_values().collect::<Vec<_>>(), expected);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn select_distinct_inserts_each_new_row_once() {
+    let mut bids = Bids::new("distinct");
+    // A GROUP BY of everything selected without aggregates: a repeated row changes
+    // nothing, so only insertions come.
+    assert_eq!(
+        bids.changes("SELECT DISTINCT auction, price > 25 AS high FROM bids"),
+        [
+            "+I[1, false]",
+            "+I[2, false]",
+            "+I[1, true]",
+            "+I[2, true]",
+            "+I[3, true]",
+        ]
+    );
+    let e = bids
+        .session
+        .execute("SELECT DISTINCT auction, COUNT(*) FROM bids")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("an aggregate or ROW_NUMBER() in SELECT DISTINCT"),
+        "{e}"
+    );
+}

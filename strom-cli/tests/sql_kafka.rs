@@ -156,3 +156,43 @@ fn kafka_tables_refuse_bad_options_by_name() {
     );
     assert!(e.contains("did you mean 'scan.startup.mode'"), "{e}");
 }
+
+#[test]
+fn a_malformed_record_names_the_table_option_that_skips_it() {
+    let cluster = MockCluster::new(1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    cluster.create_topic("raw", 1, 1).unwrap();
+    produce(
+        &brokers,
+        "raw",
+        &[(0, "1,10,2020-04-15 08:05:01"), (0, "two,20,x")],
+    );
+    let mut session = SqlSession::new();
+    let table = |ignore: bool| {
+        format!(
+            "CREATE TABLE raw{ignore} (auction BIGINT, price BIGINT, ts TIMESTAMP(3))
+             WITH ('connector' = 'kafka', 'topic' = 'raw',
+                   'properties.bootstrap.servers' = '{brokers}', 'scan.bounded.mode' = 'latest-offset',
+                   'format' = 'csv', 'csv.ignore-parse-errors' = '{ignore}')"
+        )
+    };
+    session.execute(&table(false)).unwrap();
+    session.execute(&table(true)).unwrap();
+    let rows = |session: &mut SqlSession, sql: &str| match session.execute(sql).unwrap() {
+        SqlResult::Query(q) => q.collect().map_err(|e| e.to_string()),
+        other => panic!("{other:?}"),
+    };
+    let error = rows(&mut session, "SELECT auction FROM rawfalse").unwrap_err();
+    assert!(error.contains("raw/0 at offset 1"), "{error}");
+    assert!(
+        error.contains("'csv.ignore-parse-errors' = 'true'"),
+        "{error}"
+    );
+    assert!(!error.contains("on_malformed"), "{error}");
+    assert_eq!(
+        rows(&mut session, "SELECT auction FROM rawtrue")
+            .unwrap()
+            .len(),
+        1
+    );
+}

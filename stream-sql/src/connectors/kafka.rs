@@ -261,6 +261,10 @@ impl Kafka {
             source = source.idle_after(idle);
         }
         let parser = RowParser::new(self.format.clone(), schema).reading(read);
+        source = source.malformed_fix(&format!(
+            "set '{}.ignore-parse-errors' = 'true' to skip such records",
+            self.format.name()
+        ));
         let format = self.format.name();
         let table = name.to_string();
         let (column, generator) = match watermarks {
@@ -275,10 +279,7 @@ impl Kafka {
                 parser
                     .parse(line.trim_end_matches(['\n', '\r']))
                     .map_err(|why| {
-                        format!(
-                            "table `{table}`: cannot read `{line}` as {format}: {why} (set \
-                         '{format}.ignore-parse-errors' = 'true' to skip such records)"
-                        )
+                        format!("table `{table}`: cannot read `{line}` as {format}: {why}")
                     })
             })
             .watermarks(ColumnWatermarks { column, generator })

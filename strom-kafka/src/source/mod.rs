@@ -95,6 +95,8 @@ pub struct KafkaSource<T, W = NoWatermarks> {
     pub(crate) discovery_interval: Option<Duration>,
     pub(crate) deserializer: Deserializer<T>,
     pub(crate) malformed: Malformed,
+    /// What the error of a refused record suggests instead of the `Malformed` policies.
+    pub(crate) malformed_fix: Option<String>,
     pub(crate) watermarks: W,
     pub(crate) idle_after: Option<Duration>,
     pub(crate) unreachable_for: Duration,
@@ -112,6 +114,7 @@ impl<T, W: Clone> Clone for KafkaSource<T, W> {
             discovery_interval: self.discovery_interval,
             deserializer: self.deserializer.clone(),
             malformed: self.malformed.clone(),
+            malformed_fix: self.malformed_fix.clone(),
             watermarks: self.watermarks.clone(),
             idle_after: self.idle_after,
             unreachable_for: self.unreachable_for,
@@ -139,6 +142,7 @@ pub fn kafka_source(brokers: &str, topic: &str) -> KafkaSource<String> {
                 .map_err(|e| format!("the value is not UTF-8 ({e})")),
         }),
         malformed: Malformed::Fail,
+        malformed_fix: None,
         watermarks: NoWatermarks,
         idle_after: None,
         unreachable_for: Duration::from_secs(60),
@@ -212,6 +216,13 @@ impl<T, W> KafkaSource<T, W> {
         self
     }
 
+    /// What the error of a record the deserializer refuses suggests (by default, the
+    /// [`on_malformed`](Self::on_malformed) policies; a SQL table names its own option).
+    pub fn malformed_fix(mut self, fix: &str) -> Self {
+        self.malformed_fix = Some(fix.to_string());
+        self
+    }
+
     /// Marks a partition idle after `timeout` without records, so it does not hold back
     /// the source's watermark (Flink's `withIdleness`); it is active again with its next
     /// record. Only with [`watermarks`](Self::watermarks).
@@ -236,6 +247,7 @@ impl<T, W> KafkaSource<T, W> {
             discovery_interval: self.discovery_interval,
             deserializer: Arc::new(deserialize),
             malformed: self.malformed,
+            malformed_fix: self.malformed_fix,
             watermarks: NoWatermarks,
             idle_after: self.idle_after,
             unreachable_for: self.unreachable_for,
@@ -261,6 +273,7 @@ impl<T, W> KafkaSource<T, W> {
             discovery_interval: self.discovery_interval,
             deserializer: self.deserializer,
             malformed: self.malformed,
+            malformed_fix: self.malformed_fix,
             watermarks: PerPartition(generator),
             idle_after: self.idle_after,
             unreachable_for: self.unreachable_for,

@@ -538,14 +538,17 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             record.topic, record.partition, record.offset
         );
         match &self.source.malformed {
-            Malformed::Fail => Err(StreamError::new(
-                ErrorKind::MalformedRecord,
-                format!(
-                    "{at} cannot be read: {reason} (send such records to a dead-letter \
-                     topic with `.on_malformed(Malformed::DeadLetter(topic))`, or skip \
-                     them with `Malformed::Skip`)"
-                ),
-            )),
+            Malformed::Fail => {
+                let fix = self.source.malformed_fix.as_deref().unwrap_or(
+                    "send such records to a dead-letter topic with \
+                     `.on_malformed(Malformed::DeadLetter(topic))`, or skip them with \
+                     `Malformed::Skip`",
+                );
+                Err(StreamError::new(
+                    ErrorKind::MalformedRecord,
+                    format!("{at} cannot be read: {reason} ({fix})"),
+                ))
+            }
             Malformed::Skip => Ok(()),
             Malformed::DeadLetter(topic) => {
                 let producer = self.dead_letters.as_mut().expect("opened with the policy");

@@ -1,1 +1,0 @@
-SELECT DISTINCT auction FROM bids

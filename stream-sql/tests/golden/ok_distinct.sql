@@ -1,0 +1,1 @@
+EXPLAIN SELECT DISTINCT auction, price > 10 AS high FROM bids

@@ -1,0 +1,1 @@
+EXPLAIN SELECT DISTINCT window_start, window_end, auction FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
