@@ -66,6 +66,43 @@ fn start_positions_latest_and_offsets() {
 }
 
 #[test]
+fn committed_start_offsets_are_the_groups_and_reset_where_it_has_none() {
+    let broker = Broker::mock();
+    fill(&broker, "orders", 2, 10);
+    let brokers = broker.brokers();
+    // The group has committed offset 8 on partition 0, nothing on partition 1.
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &brokers)
+        .set("group.id", "billing")
+        .create()
+        .unwrap();
+    let mut offsets = rdkafka::TopicPartitionList::new();
+    offsets
+        .add_partition_offset("orders", 0, rdkafka::Offset::Offset(8))
+        .unwrap();
+    rdkafka::consumer::Consumer::commit(&consumer, &offsets, rdkafka::consumer::CommitMode::Sync)
+        .unwrap();
+    let read = |reset_to_latest: bool| {
+        let env = StreamEnv::new("committed");
+        let out = collect_sink();
+        env.source(
+            kafka_source(&brokers, "orders")
+                .bounded()
+                .property("group.id", "billing")
+                .start_at(StartOffsets::Committed { reset_to_latest }),
+        )
+        .sink(out.clone());
+        env.build().unwrap().run().unwrap();
+        out.take_sorted()
+    };
+    let mut expected: Vec<String> = vec!["p0-8".into(), "p0-9".into()];
+    expected.extend((0..10).map(|i| format!("p1-{i}")));
+    expected.sort();
+    assert_eq!(read(false), expected);
+    assert_eq!(read(true), ["p0-8", "p0-9"]);
+}
+
+#[test]
 fn watermarks_per_partition_fire_windows_by_kafka_timestamps() {
     let broker = Broker::mock();
     // Partition 0 runs far ahead of partition 1 in event time: with one generator for

@@ -45,6 +45,7 @@ mod writer;
 
 use std::sync::Arc;
 
+use rdkafka::producer::BaseRecord;
 use stream_core::operator::InstanceInfo;
 use stream_core::sink::Sink;
 use stream_core::{Result, Timestamp};
@@ -190,10 +191,25 @@ impl<T: Send + 'static> Sink<T> for KafkaSink<T> {
     }
 }
 
-/// A record kept for a transaction that may have to be written again.
+/// A record as the sink sends it; an exactly-once sink keeps it with its transaction, in
+/// case it must be written again.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct KeptRecord {
     pub(crate) ts: Option<Timestamp>,
     pub(crate) key: Option<Vec<u8>>,
     pub(crate) value: Vec<u8>,
+}
+
+impl KeptRecord {
+    /// The record for librdkafka, to `topic`.
+    pub(crate) fn to<'a>(&'a self, topic: &'a str) -> BaseRecord<'a, [u8], [u8]> {
+        let mut record = BaseRecord::to(topic).payload(&self.value[..]);
+        if let Some(key) = &self.key {
+            record = record.key(&key[..]);
+        }
+        if let Some(ts) = self.ts {
+            record = record.timestamp(ts);
+        }
+        record
+    }
 }

@@ -3,7 +3,7 @@
 //! complete.
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
-use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::producer::Producer;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use stream_core::{ErrorKind, Result, StreamError};
@@ -163,12 +163,17 @@ impl Transactions {
     }
 
     /// Writes a record into the open transaction and keeps a copy.
-    pub(crate) fn write(&mut self, record: BaseRecord<'_, [u8], [u8]>, kept: KeptRecord) -> Result {
+    pub(crate) fn write(&mut self, record: KeptRecord) -> Result {
         self.settle()?;
+        self.send(record)
+    }
+
+    /// Sends `record` in the open transaction and keeps it with the transaction.
+    fn send(&mut self, record: KeptRecord) -> Result {
         self.pool[self.current]
-            .send(record)
-            .map_err(|e| kafka_error("cannot write to Kafka", e))?;
-        self.open.push(kept);
+            .send(record.to(&self.topic))
+            .map_err(|e| kafka_error(format!("cannot write to Kafka topic `{}`", self.topic), e))?;
+        self.open.push(record);
         Ok(())
     }
 
@@ -301,18 +306,7 @@ impl Transactions {
         }
         for unsettled in std::mem::take(&mut self.unsettled) {
             for record in recovery::records_to_write_again(&self.client, unsettled)? {
-                let mut out: BaseRecord<'_, [u8], [u8]> =
-                    BaseRecord::to(&self.topic).payload(&record.value[..]);
-                if let Some(key) = &record.key {
-                    out = out.key(&key[..]);
-                }
-                if let Some(ts) = record.ts {
-                    out = out.timestamp(ts);
-                }
-                self.pool[self.current]
-                    .send(out)
-                    .map_err(|e| kafka_error("cannot write a recovered record to Kafka", e))?;
-                self.open.push(record);
+                self.send(record)?;
             }
         }
         Ok(())

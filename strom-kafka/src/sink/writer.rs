@@ -1,6 +1,5 @@
 //! The writer of one sink instance.
 
-use rdkafka::producer::BaseRecord;
 use stream_core::operator::InstanceInfo;
 use stream_core::sink::SinkWriter;
 use stream_core::{ErrorKind, Result, StreamError, Timestamp};
@@ -81,27 +80,17 @@ impl<T: Send> SinkWriter<T> for KafkaWriter<T> {
                 ),
             )
         })?;
-        let ts = kafka_timestamp(ts);
-        let mut record: BaseRecord<'_, [u8], [u8]> =
-            BaseRecord::to(&self.topic).payload(&message.value[..]);
-        if let Some(key) = &message.key {
-            record = record.key(&key[..]);
-        }
-        if let Some(ts) = ts {
-            record = record.timestamp(ts);
-        }
+        let record = KeptRecord {
+            ts: kafka_timestamp(ts),
+            key: message.key,
+            value: message.value,
+        };
         match &mut self.mode {
-            Mode::Plain { producer, .. } => producer.send(record).map_err(|e| {
+            Mode::Plain { producer, .. } => producer.send(record.to(&self.topic)).map_err(|e| {
                 kafka_error(format!("cannot write to Kafka topic `{}`", self.topic), e)
             }),
-            Mode::ExactlyOnce(transactions) => transactions.write(
-                record,
-                KeptRecord {
-                    ts,
-                    key: message.key.clone(),
-                    value: message.value.clone(),
-                },
-            ),
+            // Sent, then kept (moved, not copied) in case it must be written again.
+            Mode::ExactlyOnce(transactions) => transactions.write(record),
         }
     }
 

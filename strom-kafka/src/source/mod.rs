@@ -237,21 +237,7 @@ impl<T, W> KafkaSource<T, W> {
         self,
         deserialize: impl Fn(&KafkaRecord<'_>) -> std::result::Result<U, String> + Send + Sync + 'static,
     ) -> KafkaSource<U, NoWatermarks> {
-        KafkaSource {
-            client: self.client,
-            topics: self.topics,
-            group_id: self.group_id,
-            start: self.start,
-            bounded: self.bounded,
-            read_committed: self.read_committed,
-            discovery_interval: self.discovery_interval,
-            deserializer: Arc::new(deserialize),
-            malformed: self.malformed,
-            malformed_fix: self.malformed_fix,
-            watermarks: NoWatermarks,
-            idle_after: self.idle_after,
-            unreachable_for: self.unreachable_for,
-        }
+        self.retyped(Arc::new(deserialize), NoWatermarks)
     }
 
     /// Generates watermarks per partition with a copy of `generator` each (e.g.
@@ -263,6 +249,12 @@ impl<T, W> KafkaSource<T, W> {
         self,
         generator: G,
     ) -> KafkaSource<T, PerPartition<G>> {
+        let deserializer = self.deserializer.clone();
+        self.retyped(deserializer, PerPartition(generator))
+    }
+
+    /// The same source with another record type or watermarks.
+    fn retyped<U, V>(self, deserializer: Deserializer<U>, watermarks: V) -> KafkaSource<U, V> {
         KafkaSource {
             client: self.client,
             topics: self.topics,
@@ -271,10 +263,10 @@ impl<T, W> KafkaSource<T, W> {
             bounded: self.bounded,
             read_committed: self.read_committed,
             discovery_interval: self.discovery_interval,
-            deserializer: self.deserializer,
+            deserializer,
             malformed: self.malformed,
             malformed_fix: self.malformed_fix,
-            watermarks: PerPartition(generator),
+            watermarks,
             idle_after: self.idle_after,
             unreachable_for: self.unreachable_for,
         }

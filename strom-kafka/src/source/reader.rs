@@ -489,30 +489,33 @@ impl<T, W: PartitionWatermarks<T>> State<T, W> {
             }
         };
         let ts = record.timestamp.unwrap_or(MIN_TIMESTAMP);
-        let mut events = Vec::new();
-        if W::ENABLED {
-            let now = cx.processing_time();
-            self.partitions[i].clock.on_record(&item, ts, now);
-            if self.idle {
-                self.idle = false;
-                events.push((SourceEvent::Idle(false), None));
-            }
-        }
         let event = match record.timestamp {
             Some(ts) => SourceEvent::Stamped(ts, item),
             None => SourceEvent::Record(item),
         };
-        events.push((event, advance));
-        self.since_watermark += 1;
-        if W::ENABLED && self.since_watermark >= WATERMARK_EVERY {
-            if let Some(w) = self.watermark(cx.processing_time()) {
-                events.push((w, None));
+        // The record goes first unless an idleness change must precede it; whatever
+        // follows waits in the queue (which keeps its capacity: no allocation per record).
+        let mut first = (event, advance);
+        if W::ENABLED {
+            let now = cx.processing_time();
+            if let (SourceEvent::Stamped(_, item) | SourceEvent::Record(item), _) = &first {
+                self.partitions[i].clock.on_record(item, ts, now);
+            }
+            if self.idle {
+                self.idle = false;
+                self.queued.push_back(std::mem::replace(
+                    &mut first,
+                    (SourceEvent::Idle(false), None),
+                ));
+            }
+            self.since_watermark += 1;
+            if self.since_watermark >= WATERMARK_EVERY {
+                if let Some(w) = self.watermark(now) {
+                    self.queued.push_back((w, None));
+                }
             }
         }
-        let mut events = events.into_iter();
-        let first = events.next().map(|queued| self.hand_on(queued));
-        self.queued.extend(events);
-        Ok(first)
+        Ok(Some(self.hand_on(first)))
     }
 
     /// An event about to be handed on, with the read offset it moves (a record's).
