@@ -30,6 +30,12 @@ pub use strom_cluster as cluster;
 #[cfg(feature = "kafka")]
 pub use strom_kafka as kafka;
 
+/// Checkpoints and savepoints in S3 (the opt-in feature `object-store`):
+/// [`object_store::checkpoint_storage`]`("s3://bucket/prefix")` for
+/// [`Config::checkpoint_storage`].
+#[cfg(feature = "object-store")]
+pub use strom_object_store as object_store;
+
 pub use stream_runtime::{Config, Job, JobError, JobHandle, JobReport, Plan, RestartStrategy};
 
 pub use stream_macros::stream;

@@ -2,8 +2,9 @@
 //! TaskManager processes, `strom run` submits jobs to its REST interface, and the jobs'
 //! parts exchange records over TCP between the TaskManagers. A compiled job and a SQL job
 //! give the results of one process; a TaskManager killed with SIGKILL mid-run restarts
-//! the job from its last checkpoint on the TaskManagers left, and the output is still
-//! exactly once; the REST interface answers as documented.
+//! the job from its last checkpoint (in a directory, or in S3: a moto server on loopback)
+//! on the TaskManagers left, and the output is still exactly once; the REST interface
+//! answers as documented.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -20,6 +21,12 @@ use strom_cluster::client::RestClient;
 mod faults;
 
 use faults::{assert_exactly_once, published};
+
+#[path = "../../strom-object-store/tests/support/moto.rs"]
+mod moto;
+
+use moto::Moto;
+use strom_object_store::{CheckpointStorage, ObjectStorage};
 
 fn strom() -> Command {
     Command::new(env!("CARGO_BIN_EXE_strom"))
@@ -67,7 +74,13 @@ struct Cluster {
 
 impl Cluster {
     fn start(taskmanagers: usize) -> Cluster {
+        Cluster::start_with_env(taskmanagers, &[])
+    }
+
+    /// A cluster whose processes see `env` (their TaskManagers inherit it).
+    fn start_with_env(taskmanagers: usize, env: &[(String, String)]) -> Cluster {
         let mut process = strom()
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["cluster", "--bind", "127.0.0.1:0", "--rest", "127.0.0.1:0"])
             .args(["--slot-timeout", "1s", "--heartbeat-timeout", "3s"])
             .arg("--taskmanagers")
@@ -284,8 +297,46 @@ fn a_sql_job_on_the_cluster_publishes_what_it_publishes_in_one_process() {
 #[test]
 fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_once() {
     let dir = scratch("failover");
+    let checkpoints = dir.join("chk");
     let cluster = Cluster::start(3);
-    let (out, checkpoints) = (dir.join("out"), dir.join("chk"));
+    kill_a_taskmanager_mid_run(&cluster, &dir, checkpoints.to_str().unwrap(), || {
+        std::fs::read_dir(&checkpoints)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_job_checkpointing_to_s3_survives_a_taskmanager_kill_exactly_once() {
+    let moto = Moto::start();
+    moto.create_bucket("cluster");
+    let dir = scratch("failover-s3");
+    let location = "s3://cluster/jobs/window-counts";
+    let cluster = Cluster::start_with_env(3, &moto.env());
+    let storage = ObjectStorage::s3(location, &moto.options()).unwrap();
+    kill_a_taskmanager_mid_run(&cluster, &dir, location, || {
+        storage.folders().map(|f| f.len()).unwrap_or(0)
+    });
+    // The job's checkpoints are in the bucket, and nothing of them on the local disk.
+    assert!(!storage.folders().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `window-counts` on `cluster` checkpointing to `checkpoints`, kills a TaskManager
+/// with SIGKILL once `checkpoints_taken()` reaches 2, and checks that the job restarted
+/// and published every count exactly once.
+fn kill_a_taskmanager_mid_run(
+    cluster: &Cluster,
+    dir: &Path,
+    checkpoints: &str,
+    mut checkpoints_taken: impl FnMut() -> usize,
+) {
+    let out = dir.join("out");
     // 900,000 events at 60,000 per second in each of 2 source instances: 7.5 s.
     let output = cluster.run(
         &[
@@ -293,7 +344,7 @@ fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_on
             "3",
             "--detached",
             "--checkpoints",
-            checkpoints.to_str().unwrap(),
+            checkpoints,
             "--checkpoint-interval",
             "100ms",
         ],
@@ -301,16 +352,7 @@ fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_on
     );
     succeeded(&output);
     let client = cluster.client();
-    wait_for("two checkpoints", || {
-        std::fs::read_dir(&checkpoints)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
-                    .count()
-                    >= 2
-            })
-            .unwrap_or(false)
-    });
+    wait_for("two checkpoints", || checkpoints_taken() >= 2);
     let victim = cluster.taskmanagers[1];
     let killed = Command::new("kill")
         .args(["-KILL", &victim.to_string()])
@@ -330,7 +372,6 @@ fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_on
         overview["taskmanagers"], 2,
         "the killed TaskManager is gone: {overview}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

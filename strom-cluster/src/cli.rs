@@ -3,7 +3,6 @@
 //! and the client commands (`run`, `list`, `savepoint`, `stop`, `cancel`, `rescale`) that
 //! talk to a JobManager's REST interface.
 
-use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -161,11 +160,12 @@ pub struct JobOptions {
     /// Instances of every operator.
     #[arg(short = 'p', long, default_value_t = 1, value_name = "N")]
     pub parallelism: usize,
-    /// Checkpoints into this directory, and resumes from it: a job started again with the
-    /// same directory continues where it stopped, exactly once. On a cluster every
-    /// process must reach it, and a failed run restarts from its latest checkpoint.
-    #[arg(long, value_name = "DIR")]
-    pub checkpoints: Option<PathBuf>,
+    /// Checkpoints into this directory or object store location (`s3://bucket/prefix`,
+    /// configured by the `AWS_*` environment), and resumes from it: a job started again
+    /// with the same location continues where it stopped, exactly once. On a cluster
+    /// every process must reach it, and a failed run restarts from its latest checkpoint.
+    #[arg(long, value_name = "DIR|URL")]
+    pub checkpoints: Option<String>,
     /// How often to checkpoint, with `--checkpoints` (e.g. 500ms, 10s, 1min).
     #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
     pub checkpoint_interval: Duration,
@@ -173,6 +173,23 @@ pub struct JobOptions {
     /// one.
     #[arg(long, value_name = "ID", requires = "checkpoints")]
     pub resume_from: Option<u64>,
+}
+
+impl JobOptions {
+    /// `--checkpoints` as every process finds it: a directory made absolute (processes
+    /// start in other directories), a URL as it is.
+    pub fn checkpoint_location(&self) -> Result<Option<String>, String> {
+        let Some(location) = &self.checkpoints else {
+            return Ok(None);
+        };
+        match strom_object_store::Location::parse(location).map_err(|e| e.to_string())? {
+            strom_object_store::Location::Directory(dir) if !location.contains("://") => {
+                let dir = std::path::absolute(&dir).map_err(|e| format!("{location}: {e}"))?;
+                Ok(Some(dir.to_string_lossy().into_owned()))
+            }
+            _ => Ok(Some(location.clone())),
+        }
+    }
 }
 
 /// Parses `500ms`, `10s`, `2min`, `1h` or a number of milliseconds.
@@ -330,7 +347,7 @@ fn wait_forever(_jobmanager: Arc<JobManager>, mut children: Vec<Child>) -> Resul
 fn run_here(catalog: &JobCatalog, spec: &JobSpec) -> Result<(), String> {
     let job = catalog.build(spec)?;
     let report = job
-        .run_with(spec.settings.config())
+        .run_with(spec.settings.config()?)
         .map_err(|e| e.to_string())?;
     println!(
         "Job FINISHED after {} restarts in {:.3} s (in this process; peak RSS {} KiB)",
@@ -373,11 +390,7 @@ fn submit_and_follow(catalog: &JobCatalog, args: RunArgs) -> Result<(), String> 
         })
         .collect::<Result<Vec<_>, _>>()?;
     let options = &args.job;
-    let checkpoint_dir = match &options.checkpoints {
-        // Every process must find it under the same name.
-        Some(dir) => Some(std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?),
-        None => None,
-    };
+    let checkpoint_dir = options.checkpoint_location()?;
     let spec = JobSpec {
         entry,
         args: job_args,

@@ -5,7 +5,6 @@
 //! hold the same job graph.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -82,8 +81,10 @@ pub struct JobSettings {
     /// Key groups (the most instances keyed state can be rescaled to).
     pub max_parallelism: Option<usize>,
     /// Where checkpoints go: a directory every process of the cluster reaches under this
-    /// name. Without it, a job is not checkpointed and not restarted.
-    pub checkpoint_dir: Option<PathBuf>,
+    /// name, or an object store location (`s3://bucket/prefix`, S3 settings from each
+    /// process's `AWS_*` environment). Without it, a job is not checkpointed and not
+    /// restarted.
+    pub checkpoint_dir: Option<String>,
     /// How often a checkpoint is taken, in milliseconds.
     pub checkpoint_interval_ms: u64,
     /// How many times a failed run is restarted (from the latest checkpoint).
@@ -109,18 +110,16 @@ impl Default for JobSettings {
 }
 
 impl JobSettings {
-    /// The configuration every process of the job runs with.
-    pub fn config(&self) -> Config {
-        let mut config = Config::default()
-            .parallelism(self.parallelism.max(1))
-            // Processes share their machine with others: do not pin.
-            .pin_workers(false);
-        if let Some(max) = self.max_parallelism {
-            config = config.max_parallelism(max);
-        }
-        if let Some(dir) = &self.checkpoint_dir {
+    /// The configuration every process of the job runs with. Opens the checkpoint
+    /// location, so an unusable one (a directory that cannot be created, a URL that is not
+    /// a location) is an error here.
+    pub fn config(&self) -> Result<Config, String> {
+        let mut config = self.without_checkpoints();
+        if let Some(location) = &self.checkpoint_dir {
+            let storage =
+                strom_object_store::checkpoint_storage(location).map_err(|e| e.to_string())?;
             config = config
-                .checkpoint_dir(dir)
+                .checkpoint_storage(storage)
                 .checkpoint_every(Duration::from_millis(self.checkpoint_interval_ms.max(1)))
                 .restart_strategy(RestartStrategy::FixedDelay {
                     attempts: self.restart_attempts,
@@ -130,6 +129,22 @@ impl JobSettings {
                 config = config.resume_from(id);
             }
         }
-        config
+        Ok(config)
+    }
+
+    /// The most instances the job's keyed state can be rescaled to (its key groups).
+    pub fn max_parallelism(&self) -> usize {
+        self.without_checkpoints().get_max_parallelism()
+    }
+
+    fn without_checkpoints(&self) -> Config {
+        let config = Config::default()
+            .parallelism(self.parallelism.max(1))
+            // Processes share their machine with others: do not pin.
+            .pin_workers(false);
+        match self.max_parallelism {
+            Some(max) => config.max_parallelism(max),
+            None => config,
+        }
     }
 }

@@ -243,7 +243,7 @@ fn deploy(
     };
     let started = catalog.build(&spec).and_then(|job| {
         job.start_part(
-            spec.settings.config(),
+            spec.settings.config()?,
             deployment,
             me,
             Arc::clone(endpoint),

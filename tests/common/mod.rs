@@ -91,7 +91,7 @@ where
     fn folders(&self) -> strom::core::Result<Vec<String>> {
         self.inner.folders()
     }
-    fn exists(&self, name: &str) -> bool {
+    fn exists(&self, name: &str) -> strom::core::Result<bool> {
         self.inner.exists(name)
     }
     fn delete_folder(&self, folder: &str) -> strom::core::Result {

@@ -127,10 +127,11 @@ impl Coordinator {
         retain: usize,
     ) -> Self {
         let tasks = stages.iter().map(|s| s.parallelism).sum();
-        // Savepoints are not subject to retention.
+        // Savepoints are not subject to retention; one that cannot be told apart (the
+        // store did not answer) is kept like a savepoint rather than risk deleting it.
         let completed = completed
             .into_iter()
-            .filter(|&id| !storage.exists(&savepoint_file(id)))
+            .filter(|&id| storage.exists(&savepoint_file(id)).ok() == Some(false))
             .collect();
         Coordinator {
             storage,
@@ -280,7 +281,7 @@ impl Coordinator {
             let abandoned = |old: u64| {
                 old < id
                     && !self.completed.contains(&old)
-                    && !self.storage.exists(&metadata_file(old))
+                    && self.storage.exists(&metadata_file(old)).ok() == Some(false)
             };
             if id_of(&name).is_some_and(abandoned) {
                 let _ = self.storage.delete_folder(&name);
@@ -359,8 +360,9 @@ mod tests {
             assert_eq!((meta.id, meta.bytes), (id, 30));
         }
         // Two retained: checkpoint 1 is gone.
-        assert!(!storage.exists(&metadata_file(1)));
-        assert!(storage.exists(&metadata_file(2)) && storage.exists(&metadata_file(3)));
+        assert!(!storage.exists(&metadata_file(1)).unwrap());
+        assert!(storage.exists(&metadata_file(2)).unwrap());
+        assert!(storage.exists(&metadata_file(3)).unwrap());
         assert_eq!(c.stats().len(), 3);
     }
 
@@ -380,7 +382,7 @@ mod tests {
             .ack(1, 1, Duration::ZERO, Duration::ZERO)
             .unwrap()
             .is_none());
-        assert!(!storage.exists(&metadata_file(1)));
+        assert!(!storage.exists(&metadata_file(1)).unwrap());
     }
 
     #[test]
@@ -403,9 +405,9 @@ mod tests {
         for _ in 0..3 {
             c.ack(2, 1, Duration::ZERO, Duration::ZERO).unwrap();
         }
-        assert!(storage.exists(&metadata_file(2)));
+        assert!(storage.exists(&metadata_file(2)).unwrap());
         assert!(
-            !storage.exists(&task_file(1, 0, 0)),
+            !storage.exists(&task_file(1, 0, 0)).unwrap(),
             "{:?}",
             storage.names()
         );
@@ -426,9 +428,9 @@ mod tests {
             }
             assert_eq!(c.outcome(id), Some(true));
         }
-        assert!(storage.exists(&savepoint_file(2)));
+        assert!(storage.exists(&savepoint_file(2)).unwrap());
         let kept: Vec<bool> = (1..=4)
-            .map(|id| storage.exists(&metadata_file(id)))
+            .map(|id| storage.exists(&metadata_file(id)).unwrap())
             .collect();
         assert_eq!(kept, vec![false, true, false, true]);
         // A new run's coordinator does not count the savepoint among its checkpoints.
@@ -437,7 +439,10 @@ mod tests {
         for _ in 0..3 {
             c.ack(5, 1, Duration::ZERO, Duration::ZERO).unwrap();
         }
-        assert!(storage.exists(&metadata_file(2)) && !storage.exists(&metadata_file(4)));
+        assert!(
+            storage.exists(&metadata_file(2)).unwrap()
+                && !storage.exists(&metadata_file(4)).unwrap()
+        );
     }
 
     #[test]

@@ -88,10 +88,12 @@ pub fn checkpoint_ids(storage: &dyn CheckpointStorage) -> Result<(u64, Vec<u64>)
     let mut ids: Vec<u64> = storage.folders()?.iter().filter_map(|f| id_of(f)).collect();
     ids.sort_unstable();
     let last_id = ids.last().copied().unwrap_or(0);
-    let complete = ids
-        .into_iter()
-        .filter(|&id| storage.exists(&metadata_file(id)))
-        .collect();
+    let mut complete = Vec::with_capacity(ids.len());
+    for id in ids {
+        if storage.exists(&metadata_file(id))? {
+            complete.push(id);
+        }
+    }
     Ok((last_id, complete))
 }
 
@@ -274,7 +276,7 @@ pub fn mark_finished(storage: &dyn CheckpointStorage) -> Result<()> {
 /// resume from ([`recover`]), and deletes the folders of checkpoints a dead run never
 /// completed.
 pub fn prepare_run(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Result<Recovery> {
-    if storage.exists(FINISHED) && wanted.is_none() {
+    if storage.exists(FINISHED)? && wanted.is_none() {
         return Err(StreamError::new(
             ErrorKind::Config,
             "this job already went through all of its input (its checkpoint directory \
@@ -284,7 +286,8 @@ pub fn prepare_run(storage: &dyn CheckpointStorage, wanted: Option<u64>) -> Resu
     }
     let recovery = recover(storage, wanted)?;
     for folder in storage.folders()? {
-        if id_of(&folder).is_some_and(|id| !storage.exists(&metadata_file(id))) {
+        let Some(id) = id_of(&folder) else { continue };
+        if !storage.exists(&metadata_file(id))? {
             storage.delete_folder(&folder)?;
         }
     }

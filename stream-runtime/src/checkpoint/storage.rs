@@ -1,5 +1,5 @@
-//! Where checkpoints are kept: a small key-value interface over whole files, so object
-//! storage can be added beside the local file system, and an in-memory store for tests.
+//! Where checkpoints are kept: a small key-value interface over whole files, the local
+//! file system and an in-memory store behind it (object storage is `strom-object-store`).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -18,8 +18,9 @@ pub trait CheckpointStorage: Send + Sync + std::fmt::Debug {
     fn read(&self, name: &str) -> Result<Vec<u8>>;
     /// The names of the top-level folders (one per checkpoint), in any order.
     fn folders(&self) -> Result<Vec<String>>;
-    /// True if `name` exists.
-    fn exists(&self, name: &str) -> bool;
+    /// True if `name` exists. An error (an unreachable store) is not an answer: callers
+    /// that delete what does not exist must not mistake it for `false`.
+    fn exists(&self, name: &str) -> Result<bool>;
     /// Deletes a folder and everything in it.
     fn delete_folder(&self, folder: &str) -> Result;
 }
@@ -109,8 +110,14 @@ impl CheckpointStorage for LocalStorage {
             .collect())
     }
 
-    fn exists(&self, name: &str) -> bool {
-        self.path(name).exists()
+    fn exists(&self, name: &str) -> Result<bool> {
+        let path = self.path(name);
+        path.try_exists().map_err(|e| {
+            StreamError::io(
+                format!("cannot look for checkpoint file `{}`", path.display()),
+                e,
+            )
+        })
     }
 
     fn delete_folder(&self, folder: &str) -> Result {
@@ -183,8 +190,8 @@ impl CheckpointStorage for MemoryStorage {
         Ok(folders)
     }
 
-    fn exists(&self, name: &str) -> bool {
-        self.files().contains_key(name)
+    fn exists(&self, name: &str) -> Result<bool> {
+        Ok(self.files().contains_key(name))
     }
 
     fn delete_folder(&self, folder: &str) -> Result {

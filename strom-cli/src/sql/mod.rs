@@ -147,36 +147,50 @@ impl Client {
                 &format!("[INFO] Execute statement succeeded ({what}).\n"),
             )?,
             SqlResult::Explain(plan) => print(&mut out, &plan)?,
-            SqlResult::Query(query) => {
+            SqlResult::Query(_) | SqlResult::Insert(_) => {
+                let config = match self.config() {
+                    Ok(config) => config,
+                    Err(e) => {
+                        print(&mut out, &format!("[ERROR] Could not start the job: {e}\n"))?;
+                        return Err(Failure::Statement);
+                    }
+                };
                 drop(out);
-                jobs::query(query, self.config(), &self.interrupted)?;
-            }
-            SqlResult::Insert(job) => {
-                drop(out);
-                jobs::insert(
-                    job,
-                    self.config(),
-                    self.args.job.checkpoints.is_some(),
-                    &self.interrupted,
-                )?;
+                self.run_job(result, config)?;
             }
         }
         Ok(Flow::Continue)
     }
 
-    /// The configuration every job runs with.
-    fn config(&self) -> Config {
+    /// Runs the job of a query or an `INSERT`.
+    fn run_job(&self, result: SqlResult, config: Config) -> Result<(), Failure> {
+        match result {
+            SqlResult::Query(query) => jobs::query(query, config, &self.interrupted),
+            SqlResult::Insert(job) => jobs::insert(
+                job,
+                config,
+                self.args.job.checkpoints.is_some(),
+                &self.interrupted,
+            ),
+            SqlResult::Done(_) | SqlResult::Explain(_) => Ok(()),
+        }
+    }
+
+    /// The configuration every job runs with; opens the checkpoint location.
+    fn config(&self) -> Result<Config, String> {
         let options = &self.args.job;
         let mut config = Config::default().parallelism(options.parallelism.max(1));
-        if let Some(dir) = &options.checkpoints {
+        if let Some(location) = options.checkpoint_location()? {
+            let storage =
+                strom_object_store::checkpoint_storage(&location).map_err(|e| e.to_string())?;
             config = config
-                .checkpoint_dir(dir)
+                .checkpoint_storage(storage)
                 .checkpoint_every(options.checkpoint_interval);
             if let Some(id) = options.resume_from {
                 config = config.resume_from(id);
             }
         }
-        config
+        Ok(config)
     }
 }
 

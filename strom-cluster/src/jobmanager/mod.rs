@@ -236,7 +236,7 @@ impl JobManager {
     /// Submits a job; returns its id once it is started (its runs wait for slots).
     pub fn submit(&self, spec: JobSpec) -> Result<u64, String> {
         let parallelism = spec.settings.parallelism;
-        let max = spec.settings.config().get_max_parallelism();
+        let max = spec.settings.max_parallelism();
         if parallelism == 0 || parallelism > max {
             return Err(format!(
                 "a parallelism of {parallelism} is not possible: it must be between 1 and the \
@@ -244,15 +244,14 @@ impl JobManager {
             ));
         }
         let job = self.catalog.build(&spec)?;
+        let config = spec.settings.config()?;
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
         let plan = job.plan();
         let graph = PlanGraph::from(&plan);
         let plan = plan.to_string();
         let runs = self.registry.runs_of(id, spec.clone());
         let name = format!("{}#{id}", spec.entry);
-        let handle = job
-            .named(name.clone())
-            .start_distributed(spec.settings.config(), runs);
+        let handle = job.named(name.clone()).start_distributed(config, runs);
         let handle = Arc::new(Mutex::new(Some(Arc::new(handle))));
         let outcome = Arc::new(Mutex::new(None));
         let checkpoints = Arc::new(Mutex::new(Vec::new()));
@@ -450,7 +449,7 @@ impl JobManager {
                 "stop it with a savepoint and resume it rescaled",
             ));
         }
-        let max = spec.settings.config().get_max_parallelism();
+        let max = spec.settings.max_parallelism();
         if parallelism == 0 || parallelism > max {
             return Err(format!(
                 "job {id} cannot run at parallelism {parallelism}: it must be between 1 and \
@@ -574,7 +573,8 @@ fn watch(
 fn no_checkpoints(id: u64, what: &str) -> String {
     format!(
         "job {id} has no checkpoint directory, so nothing can {what}: submit it with one \
-         (`strom run --checkpoints DIR`, or `checkpoint_dir` in its settings)"
+         (`strom run --checkpoints DIR|s3://BUCKET/PREFIX`, or `checkpoint_dir` in its \
+         settings)"
     )
 }
 
