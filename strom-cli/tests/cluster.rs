@@ -6,7 +6,6 @@
 //! on the TaskManagers left, and the output is still exactly once; the REST interface
 //! answers as documented.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,29 +15,18 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use strom_cluster::client::RestClient;
 
-#[path = "../../tests/common/faults.rs"]
-#[allow(dead_code)] // The random moments are the fault-injection tests'.
-mod faults;
+mod support;
 
-use faults::{assert_exactly_once, published};
+use support::{
+    assert_published_exactly, expected_window_counts, published, scratch, strom, succeeded,
+    wait_for,
+};
 
 #[path = "../../strom-object-store/tests/support/moto.rs"]
 mod moto;
 
 use moto::Moto;
 use strom_object_store::{CheckpointStorage, ObjectStorage};
-
-fn strom() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_strom"))
-}
-
-/// A scratch directory of this test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strom-cluster-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The lines `process` prints on its standard output, as they come.
 fn lines_of(process: &mut Child) -> mpsc::Receiver<String> {
@@ -142,44 +130,6 @@ impl Drop for Cluster {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn succeeded(output: &Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{text}");
-    text
-}
-
-/// What the catalog's `window-counts` publishes for `events` events: `key,window,count`
-/// of event `i` at `(i / 1000) * 10` ms with key `i % 10`, in 1 s windows.
-fn expected_window_counts(events: u64) -> BTreeMap<String, u32> {
-    let mut counts: BTreeMap<(u64, i64), u64> = BTreeMap::new();
-    for i in 0..events {
-        let ts = (i / 1000) as i64 * 10;
-        *counts.entry((i % 10, ts - ts % 1000)).or_default() += 1;
-    }
-    counts
-        .into_iter()
-        .map(|((key, start), n)| (format!("/{key},{start},{n}"), 1))
-        .collect()
-}
-
-fn assert_published_exactly(out: &Path, expected: &BTreeMap<String, u32>) {
-    let (got, strays) = published(out);
-    assert!(strays.is_empty(), "stray files: {strays:?}");
-    assert_exactly_once(&got, expected, "published");
 }
 
 #[test]

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use crate::client::RestClient;
+use crate::ha::etcd::EtcdHa;
+use crate::ha::{HaServices, Leadership};
 use crate::job::{JobCatalog, JobSettings, JobSpec};
 use crate::jobmanager::{rest, JobManager, JobManagerOptions};
 use crate::taskmanager::{run_taskmanager, TaskManagerOptions};
@@ -71,6 +73,46 @@ pub struct JobManagerArgs {
     /// that it starts on the slots there are, several instances to a slot (e.g. 10s).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub slot_timeout: Duration,
+    /// High availability.
+    #[command(flatten)]
+    pub ha: HaArgs,
+}
+
+/// High availability: several JobManagers, one leader elected in etcd.
+#[derive(Args, Clone, Debug)]
+pub struct HaArgs {
+    /// etcd's client URLs (comma-separated, e.g. http://127.0.0.1:2379): JobManagers
+    /// stand by until elected leader there, and TaskManagers register with the leader.
+    #[arg(long = "ha-etcd", value_delimiter = ',', value_name = "URL")]
+    pub etcd: Vec<String>,
+    /// The cluster's name in etcd: the JobManagers and TaskManagers of one cluster share
+    /// it.
+    #[arg(long = "ha-cluster-id", default_value = "default", value_name = "ID")]
+    pub cluster_id: String,
+    /// A leader that could not renew its lease for this long ends itself, and a standby
+    /// takes over (e.g. 10s; at least 2s).
+    #[arg(long = "ha-lease", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lease: Duration,
+}
+
+impl HaArgs {
+    /// The services these options name, if any.
+    pub fn services(&self) -> Result<Option<Arc<dyn HaServices>>, String> {
+        if self.etcd.is_empty() {
+            return Ok(None);
+        }
+        let etcd = EtcdHa::new(&self.etcd, &self.cluster_id, self.lease)?;
+        Ok(Some(Arc::new(etcd)))
+    }
+
+    /// The same options as arguments, for the TaskManagers a local cluster starts.
+    fn to_args(&self) -> Vec<String> {
+        vec![
+            format!("--ha-etcd={}", self.etcd.join(",")),
+            format!("--ha-cluster-id={}", self.cluster_id),
+            format!("--ha-lease={}ms", self.lease.as_millis()),
+        ]
+    }
 }
 
 /// Options of `taskmanager`.
@@ -93,6 +135,10 @@ pub struct TaskManagerArgs {
     /// or after losing it) before ending (e.g. 30s, 5min).
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub reconnect: Duration,
+    /// High availability: with `--ha-etcd`, the TaskManager registers with whichever
+    /// JobManager leads, and `--jobmanager` is not used.
+    #[command(flatten)]
+    pub ha: HaArgs,
 }
 
 /// Options of `cluster`.
@@ -232,6 +278,7 @@ impl ClusterCommand {
                     bind: args.bind,
                     advertise: args.advertise,
                     reconnect: args.reconnect,
+                    ha: args.ha.services()?,
                 },
             ),
             ClusterCommand::Cluster(args) => {
@@ -240,10 +287,16 @@ impl ClusterCommand {
                     .map_err(|e| format!("cannot find this program to start TaskManagers: {e}"))?;
                 let mut children = Vec::new();
                 for _ in 0..args.taskmanagers {
-                    let child = Command::new(&exe)
-                        .arg("taskmanager")
-                        .arg("--jobmanager")
-                        .arg(jobmanager.taskmanager_address().to_string())
+                    let mut command = Command::new(&exe);
+                    command.arg("taskmanager");
+                    if args.jobmanager.ha.etcd.is_empty() {
+                        command
+                            .arg("--jobmanager")
+                            .arg(jobmanager.taskmanager_address().to_string());
+                    } else {
+                        command.args(args.jobmanager.ha.to_args());
+                    }
+                    let child = command
                         .arg("--slots")
                         .arg(args.slots.to_string())
                         // Their JobManager is this process: when it is gone, so are they.
@@ -313,6 +366,7 @@ fn start_jobmanager(
         rest: args.rest.clone(),
         heartbeat_timeout: args.heartbeat_timeout,
         slot_timeout: args.slot_timeout,
+        ha: args.ha.services()?,
         ..JobManagerOptions::default()
     };
     let jobmanager = JobManager::start(catalog, &options)?;
@@ -324,7 +378,33 @@ fn start_jobmanager(
         jobmanager.taskmanager_address()
     );
     println!("strom: web UI at http://{rest}/");
+    if options.ha.is_some() {
+        println!("strom: JobManager standing by for leadership");
+        let leadership = jobmanager.lead(&format!("http://{rest}"))?;
+        if let Some(leadership) = leadership {
+            println!(
+                "strom: JobManager leads (fencing token {})",
+                leadership.token()
+            );
+            fence_on_loss(leadership);
+        }
+    }
     Ok(jobmanager)
+}
+
+/// Ends the process at once when `leadership` is lost: another JobManager may lead now,
+/// and this one's jobs, checkpoints and commits must stop (its TaskManagers see the
+/// connection end and register with the new leader).
+fn fence_on_loss(leadership: Arc<Leadership>) {
+    let _ = std::thread::Builder::new()
+        .name("strom-jm-fence".into())
+        .spawn(move || {
+            while !leadership.is_lost() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            eprintln!("strom: this JobManager lost its leadership; ending");
+            std::process::exit(3);
+        });
 }
 
 /// Serves until the process is killed; TaskManager processes started here end with it

@@ -29,6 +29,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod ha;
 pub mod job;
 pub mod jobmanager;
 pub mod protocol;

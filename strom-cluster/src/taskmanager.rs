@@ -18,6 +18,7 @@ use stream_runtime::channel::net::{NetworkConfig, NetworkEndpoint};
 use stream_runtime::control::TaskCommand;
 use stream_runtime::distributed::{PartControl, PartLink, RunDeployment};
 
+use crate::ha::HaServices;
 use crate::job::{JobCatalog, JobSpec};
 use crate::lock;
 use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
@@ -37,6 +38,10 @@ pub struct TaskManagerOptions {
     /// How long it goes on trying to register when it has no JobManager (at the start,
     /// or after losing it) before it gives up and ends.
     pub reconnect: Duration,
+    /// High availability: the JobManager is whichever leads in these services (and
+    /// `jobmanager` is not used); when another one takes over, the TaskManager leaves the
+    /// old one and registers with it.
+    pub ha: Option<Arc<dyn HaServices>>,
 }
 
 /// The parts a TaskManager runs: where each one's commands go, and its control.
@@ -67,19 +72,41 @@ pub fn run_taskmanager(
         NetworkEndpoint::bind_with(options.bind.as_str(), network)
             .map_err(|e| format!("cannot listen for data channels on {}: {e}", options.bind))?,
     );
-    let address = options
-        .jobmanager
-        .to_socket_addrs()
-        .map_err(|e| format!("`{}` is not an address: {e}", options.jobmanager))?
-        .next()
-        .ok_or_else(|| format!("`{}` resolves to no address", options.jobmanager))?;
+    let fixed = match &options.ha {
+        Some(_) => None,
+        None => Some(
+            options
+                .jobmanager
+                .to_socket_addrs()
+                .map_err(|e| format!("`{}` is not an address: {e}", options.jobmanager))?
+                .next()
+                .ok_or_else(|| format!("`{}` resolves to no address", options.jobmanager))?,
+        ),
+    };
     // Since when the TaskManager has had no JobManager.
     let mut alone_since: Option<Instant> = None;
     loop {
-        let why = match register(&options, address, &endpoint) {
-            Ok(session) => {
+        let address = match (&options.ha, fixed) {
+            (Some(ha), _) => match ha.leader() {
+                Ok(Some(leader)) => Ok(leader.taskmanagers),
+                Ok(None) => Err("no JobManager leads".to_owned()),
+                Err(e) => Err(format!("cannot find the leading JobManager: {e}")),
+            },
+            (None, Some(address)) => Ok(address),
+            (None, None) => Err("no JobManager address".to_owned()),
+        };
+        let why = match address.and_then(|a| Ok((a, register(&options, a, &endpoint)?))) {
+            Ok((address, session)) => {
                 alone_since = None;
-                serve(&catalog, &endpoint, session)
+                let following = options
+                    .ha
+                    .as_ref()
+                    .map(|ha| follow_leader(Arc::clone(ha), address, &session));
+                let why = serve(&catalog, &endpoint, session);
+                if let Some(following) = following {
+                    following.store(false, Ordering::SeqCst);
+                }
+                why
             }
             Err(why) => why,
         };
@@ -93,6 +120,46 @@ pub fn run_taskmanager(
 
 /// How often a TaskManager without a JobManager tries to register again.
 const RECONNECT_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a TaskManager waits for the JobManager to answer its registration.
+const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a TaskManager under high availability checks who leads.
+const FOLLOW_LEADER_EVERY: Duration = Duration::from_millis(500);
+
+/// Ends `session` (as a lost connection would) once the JobManager at `address` no
+/// longer leads: a deposed leader's parts must not go on. Returns the flag that ends the
+/// following when the session ends by itself.
+fn follow_leader(
+    ha: Arc<dyn HaServices>,
+    address: SocketAddr,
+    session: &Session,
+) -> Arc<AtomicBool> {
+    let following = Arc::new(AtomicBool::new(true));
+    let Ok(connection) = session.reader.get_ref().try_clone() else {
+        return following;
+    };
+    let still = Arc::clone(&following);
+    let _ = std::thread::Builder::new()
+        .name("strom-tm-leader".into())
+        .spawn(move || {
+            while still.load(Ordering::SeqCst) {
+                std::thread::sleep(FOLLOW_LEADER_EVERY);
+                match ha.leader() {
+                    Ok(Some(leader)) if leader.taskmanagers == address => {}
+                    // Unknown for now (etcd unreachable): the JobManager fences itself
+                    // if it is the one cut off.
+                    Err(_) => {}
+                    Ok(_) => {
+                        eprintln!("strom: the JobManager at {address} no longer leads");
+                        let _ = connection.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                }
+            }
+        });
+    following
+}
 
 /// A registered connection to the JobManager.
 struct Session {
@@ -121,8 +188,18 @@ fn register(
             slots: options.slots.max(1),
         })
         .map_err(|e| format!("cannot register with the JobManager at {address}: {e}"))?;
+    // A JobManager that accepts but never answers (paused, say) must not hold the
+    // TaskManager: it tries again, and finds the leader anew.
+    stream
+        .set_read_timeout(Some(REGISTRATION_TIMEOUT))
+        .map_err(|e| e.to_string())?;
     let mut reader = BufReader::new(stream);
-    let (id, heartbeat) = match receive::<ToTaskManager>(&mut reader) {
+    let welcome = receive::<ToTaskManager>(&mut reader);
+    reader
+        .get_ref()
+        .set_read_timeout(None)
+        .map_err(|e| e.to_string())?;
+    let (id, heartbeat) = match welcome {
         Ok(Some(ToTaskManager::Welcome { id, heartbeat_ms })) => {
             (id, Duration::from_millis(heartbeat_ms.max(1)))
         }

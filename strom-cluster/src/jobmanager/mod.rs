@@ -9,13 +9,14 @@ pub mod rest;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use stream_runtime::checkpoint::CheckpointStats;
 use stream_runtime::{JobHandle, JobStatus, Plan};
 
+use crate::ha::{HaServices, LeaderInfo, Leadership};
 use crate::job::{JobCatalog, JobSpec};
 use crate::lock;
 use registry::Registry;
@@ -34,6 +35,9 @@ pub struct JobManagerOptions {
     /// How long a run waits for enough slots before it starts on fewer (at least one
     /// TaskManager must have registered by then).
     pub slot_timeout: Duration,
+    /// High availability: this JobManager stands by until it is elected, keeps its jobs
+    /// in these services, and resumes theirs when it takes over.
+    pub ha: Option<Arc<dyn HaServices>>,
 }
 
 impl Default for JobManagerOptions {
@@ -44,6 +48,7 @@ impl Default for JobManagerOptions {
             heartbeat: Duration::from_millis(500),
             heartbeat_timeout: Duration::from_secs(5),
             slot_timeout: Duration::from_secs(10),
+            ha: None,
         }
     }
 }
@@ -174,6 +179,31 @@ pub struct JobManager {
     jobs: Mutex<BTreeMap<u64, JobEntry>>,
     next_job: AtomicU64,
     taskmanagers: SocketAddr,
+    ha: Option<Ha>,
+}
+
+/// A JobManager's high availability: its services, and its leadership once elected.
+struct Ha {
+    services: Arc<dyn HaServices>,
+    leadership: OnceLock<Arc<Leadership>>,
+}
+
+impl Ha {
+    /// The leadership, or why this JobManager cannot act.
+    fn leading(&self) -> Result<&Arc<Leadership>, String> {
+        match self.leadership.get() {
+            Some(leadership) if !leadership.is_lost() => Ok(leadership),
+            Some(_) => Err("this JobManager has lost its leadership and is ending".into()),
+            None => {
+                let leader = match self.services.leader() {
+                    Ok(Some(leader)) => format!("the leader's REST interface is {}", leader.rest),
+                    Ok(None) => "no JobManager leads right now".into(),
+                    Err(e) => format!("the leader is unknown: {e}"),
+                };
+                Err(format!("this JobManager is a standby; {leader}"))
+            }
+        }
+    }
 }
 
 impl JobManager {
@@ -217,7 +247,44 @@ impl JobManager {
             jobs: Mutex::new(BTreeMap::new()),
             next_job: AtomicU64::new(1),
             taskmanagers,
+            ha: options.ha.clone().map(|services| Ha {
+                services,
+                leadership: OnceLock::new(),
+            }),
         }))
+    }
+
+    /// With high availability: stands by until this JobManager is elected leader (with
+    /// its REST interface at `rest`), then resumes the jobs the previous leader left
+    /// running, each from its latest checkpoint. Returns the leadership, which the caller
+    /// must watch: once it is lost, the process must end at once. Without high
+    /// availability, returns `None` at once.
+    pub fn lead(&self, rest: &str) -> Result<Option<Arc<Leadership>>, String> {
+        let Some(ha) = &self.ha else {
+            return Ok(None);
+        };
+        let me = LeaderInfo {
+            name: format!("jobmanager-{}", std::process::id()),
+            taskmanagers: self.taskmanagers,
+            rest: rest.to_owned(),
+        };
+        let leadership = ha.services.campaign(&me)?;
+        let _ = ha.leadership.set(Arc::clone(&leadership));
+        for (id, mut spec) in ha.services.jobs()? {
+            self.next_job.fetch_max(id + 1, Ordering::SeqCst);
+            // From the newest complete checkpoint in its storage, not from where it was
+            // first started (a savepoint, say).
+            spec.settings.resume_from = None;
+            let latest = ha.services.latest_checkpoint(id).ok().flatten();
+            let job = self.catalog.build(&spec)?;
+            let config = spec.settings.config()?;
+            self.start_job(id, spec, job, config)?;
+            eprintln!(
+                "strom: resumed job {id} of the previous leader (its latest checkpoint                  recorded: {})",
+                latest.map_or("none".into(), |c| c.to_string())
+            );
+        }
+        Ok(Some(leadership))
     }
 
     /// Where TaskManagers connect.
@@ -245,7 +312,28 @@ impl JobManager {
         }
         let job = self.catalog.build(&spec)?;
         let config = spec.settings.config()?;
+        let leadership = match &self.ha {
+            Some(ha) => Some(ha.leading()?),
+            None => None,
+        };
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
+        if let (Some(ha), Some(leadership)) = (&self.ha, leadership) {
+            ha.services
+                .put_job(leadership, id, &spec)
+                .map_err(|e| format!("cannot record the job for the standby JobManagers: {e}"))?;
+        }
+        self.start_job(id, spec, job, config)?;
+        Ok(id)
+    }
+
+    /// Starts job `id`: its runs wait for slots.
+    fn start_job(
+        &self,
+        id: u64,
+        spec: JobSpec,
+        job: stream_runtime::Job,
+        config: stream_runtime::Config,
+    ) -> Result<(), String> {
         let plan = job.plan();
         let graph = PlanGraph::from(&plan);
         let plan = plan.to_string();
@@ -256,11 +344,19 @@ impl JobManager {
         let outcome = Arc::new(Mutex::new(None));
         let checkpoints = Arc::new(Mutex::new(Vec::new()));
         let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let record = self.ha.as_ref().and_then(|ha| {
+            Some(HaRecord {
+                services: Arc::clone(&ha.services),
+                leadership: Arc::clone(ha.leadership.get()?),
+                job: id,
+            })
+        });
         watch(
             Arc::clone(&handle),
             Arc::clone(&outcome),
             Arc::clone(&checkpoints),
             Arc::clone(&cancelled),
+            record,
         )?;
         let submitted_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -279,7 +375,7 @@ impl JobManager {
                 cancelled,
             },
         );
-        Ok(id)
+        Ok(())
     }
 
     /// Every job, oldest first.
@@ -513,60 +609,121 @@ fn watch(
     outcome: Arc<Mutex<Option<JobOutcome>>>,
     checkpoints: Arc<Mutex<Vec<CheckpointStats>>>,
     cancelled: Arc<std::sync::atomic::AtomicBool>,
+    record: Option<HaRecord>,
 ) -> Result<(), String> {
+    let watching = move || {
+        follow(&handle, &outcome, &checkpoints, &cancelled, record.as_ref());
+        if let Some(record) = &record {
+            record.ended();
+        }
+    };
     std::thread::Builder::new()
         .name("strom-jm-job".into())
-        .spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(20));
-            if lock(&outcome).is_some() {
-                return;
-            }
-            let mut slot = lock(&handle);
-            let Some(shared) = slot.take_if(|h| h.is_finished()) else {
-                continue;
-            };
-            let running = match Arc::try_unwrap(shared) {
-                Ok(running) => running,
-                // A savepoint request still holds it; it returns soon, the job has ended.
-                Err(shared) => {
-                    *slot = Some(shared);
-                    continue;
-                }
-            };
-            drop(slot);
-            *lock(&checkpoints) = running.checkpoints();
-            let status = status_name(running.status());
-            let ended = running.join();
-            if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
-                *lock(&outcome) = Some(JobOutcome {
-                    status: "CANCELED".into(),
-                    error: None,
-                    restarts: ended.as_ref().map_or(0, |r| r.restarts),
-                    savepoint: None,
-                    duration_ms: None,
-                });
-                return;
-            }
-            *lock(&outcome) = Some(match ended {
-                Ok(report) => JobOutcome {
-                    status: status.into(),
-                    error: None,
-                    restarts: report.restarts,
-                    savepoint: None,
-                    duration_ms: Some(report.duration.as_millis() as u64),
-                },
-                Err(e) => JobOutcome {
-                    status: "FAILED".into(),
-                    error: Some(e.to_string()),
-                    restarts: 0,
-                    savepoint: None,
-                    duration_ms: None,
-                },
-            });
-            return;
-        })
+        .spawn(watching)
         .map(|_| ())
         .map_err(|e| format!("cannot watch the job: {e}"))
+}
+
+/// How often a watch records a job's latest checkpoint for the standby JobManagers.
+const RECORD_CHECKPOINTS_EVERY: u32 = 25;
+
+/// [`watch`]'s loop: returns once the job's end is recorded.
+fn follow(
+    handle: &HandleSlot,
+    outcome: &Mutex<Option<JobOutcome>>,
+    checkpoints: &Mutex<Vec<CheckpointStats>>,
+    cancelled: &std::sync::atomic::AtomicBool,
+    record: Option<&HaRecord>,
+) {
+    let mut ticks = 0u32;
+    let mut recorded = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        if lock(outcome).is_some() {
+            return;
+        }
+        ticks = ticks.wrapping_add(1);
+        if let Some(record) = record.filter(|_| ticks.is_multiple_of(RECORD_CHECKPOINTS_EVERY)) {
+            let latest = lock(handle)
+                .as_ref()
+                .and_then(|running| running.checkpoints().last().map(|c| c.id));
+            // Recorded without the slot's lock: a stop must not wait for etcd.
+            if let Some(latest) = latest.filter(|&l| Some(l) != recorded) {
+                recorded = Some(latest);
+                record.checkpoint(latest);
+            }
+        }
+        let mut slot = lock(handle);
+        let Some(shared) = slot.take_if(|h| h.is_finished()) else {
+            continue;
+        };
+        let running = match Arc::try_unwrap(shared) {
+            Ok(running) => running,
+            // A savepoint request still holds it; it returns soon, the job has ended.
+            Err(shared) => {
+                *slot = Some(shared);
+                continue;
+            }
+        };
+        drop(slot);
+        *lock(checkpoints) = running.checkpoints();
+        let status = status_name(running.status());
+        let ended = running.join();
+        if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+            *lock(outcome) = Some(JobOutcome {
+                status: "CANCELED".into(),
+                error: None,
+                restarts: ended.as_ref().map_or(0, |r| r.restarts),
+                savepoint: None,
+                duration_ms: None,
+            });
+            return;
+        }
+        *lock(outcome) = Some(match ended {
+            Ok(report) => JobOutcome {
+                status: status.into(),
+                error: None,
+                restarts: report.restarts,
+                savepoint: None,
+                duration_ms: Some(report.duration.as_millis() as u64),
+            },
+            Err(e) => JobOutcome {
+                status: "FAILED".into(),
+                error: Some(e.to_string()),
+                restarts: 0,
+                savepoint: None,
+                duration_ms: None,
+            },
+        });
+        return;
+    }
+}
+
+/// What a leader records of one job for the standby JobManagers.
+struct HaRecord {
+    services: Arc<dyn HaServices>,
+    leadership: Arc<Leadership>,
+    job: u64,
+}
+
+impl HaRecord {
+    /// The job completed `checkpoint`. Best effort: a standby that takes over resumes
+    /// from the newest checkpoint in the job's storage either way.
+    fn checkpoint(&self, checkpoint: u64) {
+        let _ = self
+            .services
+            .put_latest_checkpoint(&self.leadership, self.job, checkpoint);
+    }
+
+    /// The job ended: a standby that takes over must not resume it.
+    fn ended(&self) {
+        if let Err(e) = self.services.remove_job(&self.leadership, self.job) {
+            eprintln!(
+                "strom: job {} ended, but cannot be forgotten: {e}",
+                self.job
+            );
+        }
+    }
 }
 
 /// Why job `id` cannot `what`: it has no checkpoint directory.

@@ -1,0 +1,241 @@
+//! High availability as processes on loopback, over a real etcd started by the test: two
+//! JobManagers (one leads, one stands by) and three TaskManagers that register with the
+//! leader. The leader killed with SIGKILL mid-job: the standby takes over, resumes the
+//! job from its last checkpoint, and the output is exactly once. A leader paused past
+//! its lease (SIGSTOP) is replaced, and ends itself when it runs again: two JobManagers
+//! never both lead.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use strom_cluster::client::RestClient;
+use strom_cluster::ha::etcd::EtcdHa;
+use strom_cluster::ha::HaServices;
+
+#[path = "../../strom-cluster/tests/support/etcd.rs"]
+mod etcd;
+mod support;
+
+use etcd::Etcd;
+use support::{assert_published_exactly, expected_window_counts, scratch, strom, wait_for};
+
+/// The lease of the tests' JobManagers: a standby takes over within about this long.
+const LEASE: &str = "2s";
+
+/// A process of the cluster, killed when dropped, with its output lines as they come.
+struct Process {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Process {
+    fn start(command: &mut Command) -> Process {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (sent, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sent.send(line);
+            }
+        });
+        Process { child, lines }
+    }
+
+    /// The rest of the next line that starts with `prefix`, within `within`.
+    fn line_after(&self, prefix: &str, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).ok()?;
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return Some(rest.to_owned());
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ha_args(etcd: &Etcd, cluster: &str) -> [String; 3] {
+    [
+        format!("--ha-etcd={}", etcd.endpoint),
+        format!("--ha-cluster-id={cluster}"),
+        format!("--ha-lease={LEASE}"),
+    ]
+}
+
+/// A JobManager under HA; returns it and its REST address.
+fn jobmanager(etcd: &Etcd, cluster: &str) -> (Process, String) {
+    let process = Process::start(
+        strom()
+            .args([
+                "jobmanager",
+                "--bind",
+                "127.0.0.1:0",
+                "--rest",
+                "127.0.0.1:0",
+            ])
+            .args(["--slot-timeout", "1s", "--heartbeat-timeout", "3s"])
+            .args(ha_args(etcd, cluster)),
+    );
+    let rest = process
+        .line_after(
+            "strom: JobManager REST interface at ",
+            Duration::from_secs(20),
+        )
+        .expect("the JobManager did not start");
+    (process, rest)
+}
+
+fn leads(process: &Process, within: Duration) -> bool {
+    process
+        .line_after("strom: JobManager leads", within)
+        .is_some()
+}
+
+fn taskmanagers(etcd: &Etcd, cluster: &str, n: usize) -> Vec<Process> {
+    (0..n)
+        .map(|_| {
+            Process::start(
+                strom()
+                    .args(["taskmanager", "--slots", "1"])
+                    .args(ha_args(etcd, cluster)),
+            )
+        })
+        .collect()
+}
+
+fn registered(rest: &str) -> u64 {
+    let overview: Result<Value, _> = RestClient::new(rest).get("/v1/overview");
+    overview.map_or(0, |o| o["taskmanagers"].as_u64().unwrap_or(0))
+}
+
+#[test]
+fn the_leader_killed_mid_job_is_replaced_by_the_standby_and_the_output_stays_exactly_once() {
+    let etcd = Etcd::start();
+    let dir = scratch("failover");
+    let (leader, leader_rest) = jobmanager(&etcd, "failover");
+    assert!(
+        leads(&leader, Duration::from_secs(20)),
+        "the first did not lead"
+    );
+    let (standby, standby_rest) = jobmanager(&etcd, "failover");
+    let _taskmanagers = taskmanagers(&etcd, "failover", 3);
+    wait_for("3 TaskManagers", || registered(&leader_rest) == 3);
+    assert!(!leads(&standby, Duration::from_millis(500)), "two leaders");
+
+    // The standby refuses jobs and names the leader.
+    let out = dir.join("out");
+    let checkpoints = dir.join("chk");
+    let run = |rest: &str| {
+        strom()
+            .args(["run", "--jobmanager", rest, "-p", "3", "--detached"])
+            .arg("--checkpoints")
+            .arg(&checkpoints)
+            .args(["--checkpoint-interval", "100ms"])
+            // 900,000 events at 60,000 per second in each of 2 source instances: 7.5 s.
+            .args(["window-counts", out.to_str().unwrap(), "900000", "60000"])
+            .output()
+            .unwrap()
+    };
+    let refused = run(&standby_rest);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        said.contains("standby") && said.contains(&leader_rest),
+        "{said}"
+    );
+
+    let submitted = run(&leader_rest);
+    assert!(submitted.status.success(), "{submitted:?}");
+    wait_for("two checkpoints", || {
+        std::fs::read_dir(&checkpoints).is_ok_and(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
+                .count()
+                >= 2
+        })
+    });
+    leader.signal("-KILL");
+
+    assert!(
+        leads(&standby, Duration::from_secs(20)),
+        "the standby did not take over"
+    );
+    let client = RestClient::new(&standby_rest);
+    wait_for("the job to end", || {
+        let job: Result<Value, _> = client.get("/v1/jobs/1");
+        job.is_ok_and(|job| job["outcome"].is_object())
+    });
+    let job: Value = client.get("/v1/jobs/1").unwrap();
+    assert_eq!(job["status"], "FINISHED", "{job}");
+    assert_eq!(registered(&standby_rest), 3, "the TaskManagers followed");
+    assert_published_exactly(&out, &expected_window_counts(900_000));
+    // A job that ended is not resumed by the next leader.
+    let ha = EtcdHa::new(
+        std::slice::from_ref(&etcd.endpoint),
+        "failover",
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    assert!(ha.jobs().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_paused_leader_is_replaced_and_ends_itself_when_it_runs_again() {
+    let etcd = Etcd::start();
+    let (mut first, first_rest) = jobmanager(&etcd, "paused");
+    assert!(leads(&first, Duration::from_secs(20)));
+    let (second, second_rest) = jobmanager(&etcd, "paused");
+    let _taskmanagers = taskmanagers(&etcd, "paused", 2);
+    wait_for("2 TaskManagers", || registered(&first_rest) == 2);
+
+    first.signal("-STOP");
+    assert!(
+        leads(&second, Duration::from_secs(20)),
+        "no takeover from a paused leader"
+    );
+    wait_for("the TaskManagers to follow", || {
+        registered(&second_rest) == 2
+    });
+    first.signal("-CONT");
+    // Its lease ran out while it was paused: it ends before acting as leader again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = first.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the deposed leader goes on");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3), "{status}");
+    let ha = EtcdHa::new(
+        std::slice::from_ref(&etcd.endpoint),
+        "paused",
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    assert_eq!(ha.leader().unwrap().unwrap().rest, second_rest);
+    assert_eq!(registered(&second_rest), 2);
+}
