@@ -73,6 +73,10 @@ pub struct JobManagerArgs {
     /// that it starts on the slots there are, several instances to a slot (e.g. 10s).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub slot_timeout: Duration,
+    /// The host TaskManagers and clients reach this JobManager at, if not `--bind`'s (a
+    /// listener on 0.0.0.0, a pod's address): what it publishes when it leads.
+    #[arg(long, value_name = "HOST")]
+    pub advertise: Option<String>,
     /// High availability.
     #[command(flatten)]
     pub ha: HaArgs,
@@ -277,7 +281,12 @@ impl ClusterCommand {
                     slots: args.slots,
                     bind: args.bind,
                     advertise: args.advertise,
-                    reconnect: args.reconnect,
+                    // Under HA, long enough for a standby to take over.
+                    reconnect: if args.ha.etcd.is_empty() {
+                        args.reconnect
+                    } else {
+                        args.reconnect.max(args.ha.lease * 3)
+                    },
                     ha: args.ha.services()?,
                 },
             ),
@@ -367,6 +376,7 @@ fn start_jobmanager(
         heartbeat_timeout: args.heartbeat_timeout,
         slot_timeout: args.slot_timeout,
         ha: args.ha.services()?,
+        advertise: args.advertise.clone(),
         ..JobManagerOptions::default()
     };
     let jobmanager = JobManager::start(catalog, &options)?;
@@ -380,13 +390,13 @@ fn start_jobmanager(
     println!("strom: web UI at http://{rest}/");
     if options.ha.is_some() {
         println!("strom: JobManager standing by for leadership");
-        let leadership = jobmanager.lead(&format!("http://{rest}"))?;
+        let leadership = jobmanager.lead(rest)?;
         if let Some(leadership) = leadership {
             println!(
                 "strom: JobManager leads (fencing token {})",
                 leadership.token()
             );
-            fence_on_loss(leadership);
+            fence_on_loss(leadership)?;
         }
     }
     Ok(jobmanager)
@@ -395,8 +405,8 @@ fn start_jobmanager(
 /// Ends the process at once when `leadership` is lost: another JobManager may lead now,
 /// and this one's jobs, checkpoints and commits must stop (its TaskManagers see the
 /// connection end and register with the new leader).
-fn fence_on_loss(leadership: Arc<Leadership>) {
-    let _ = std::thread::Builder::new()
+fn fence_on_loss(leadership: Arc<Leadership>) -> Result<(), String> {
+    std::thread::Builder::new()
         .name("strom-jm-fence".into())
         .spawn(move || {
             while !leadership.is_lost() {
@@ -404,7 +414,9 @@ fn fence_on_loss(leadership: Arc<Leadership>) {
             }
             eprintln!("strom: this JobManager lost its leadership; ending");
             std::process::exit(3);
-        });
+        })
+        .map(drop)
+        .map_err(|e| format!("cannot watch the leadership: {e}"))
 }
 
 /// Serves until the process is killed; TaskManager processes started here end with it

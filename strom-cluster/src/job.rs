@@ -5,9 +5,11 @@
 //! hold the same job graph.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use stream_runtime::checkpoint::CheckpointStorage;
 use stream_runtime::{Config, Job, RestartStrategy};
 
 /// Builds a job from its arguments, or says why it cannot.
@@ -130,6 +132,15 @@ impl JobSettings {
             }
         }
         Ok(config)
+    }
+
+    /// The job's checkpoint storage, opened, if it has one.
+    pub fn checkpoint_storage(&self) -> Result<Option<Arc<dyn CheckpointStorage>>, String> {
+        self.checkpoint_dir
+            .as_deref()
+            .map(strom_object_store::checkpoint_storage)
+            .transpose()
+            .map_err(|e| e.to_string())
     }
 
     /// The most instances the job's keyed state can be rescaled to (its key groups).

@@ -86,27 +86,26 @@ pub fn run_taskmanager(
     // Since when the TaskManager has had no JobManager.
     let mut alone_since: Option<Instant> = None;
     loop {
-        let address = match (&options.ha, fixed) {
-            (Some(ha), _) => match ha.leader() {
-                Ok(Some(leader)) => Ok(leader.taskmanagers),
-                Ok(None) => Err("no JobManager leads".to_owned()),
-                Err(e) => Err(format!("cannot find the leading JobManager: {e}")),
-            },
-            (None, Some(address)) => Ok(address),
+        let registered = match (&options.ha, fixed) {
+            (Some(ha), _) => registered_with_leader(ha.as_ref(), &options, &endpoint),
+            (None, Some(address)) => register(&options, address, &endpoint).map(|s| (s, None)),
             (None, None) => Err("no JobManager address".to_owned()),
         };
-        let why = match address.and_then(|a| Ok((a, register(&options, a, &endpoint)?))) {
-            Ok((address, session)) => {
+        let why = match registered {
+            Ok((session, leader)) => {
                 alone_since = None;
-                let following = options
-                    .ha
-                    .as_ref()
-                    .map(|ha| follow_leader(Arc::clone(ha), address, &session));
-                let why = serve(&catalog, &endpoint, session);
-                if let Some(following) = following {
-                    following.store(false, Ordering::SeqCst);
+                let following = match (&options.ha, leader) {
+                    (Some(ha), Some(leader)) => follow_leader(Arc::clone(ha), leader, &session),
+                    _ => Ok(Arc::new(AtomicBool::new(true))),
+                };
+                match following {
+                    Ok(following) => {
+                        let why = serve(&catalog, &endpoint, session);
+                        following.store(false, Ordering::SeqCst);
+                        why
+                    }
+                    Err(why) => why,
                 }
-                why
             }
             Err(why) => why,
         };
@@ -127,38 +126,62 @@ const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a TaskManager under high availability checks who leads.
 const FOLLOW_LEADER_EVERY: Duration = Duration::from_millis(500);
 
-/// Ends `session` (as a lost connection would) once the JobManager at `address` no
-/// longer leads: a deposed leader's parts must not go on. Returns the flag that ends the
-/// following when the session ends by itself.
+/// Registers with the JobManager that leads now; returns the session and the leader's
+/// address as published.
+fn registered_with_leader(
+    ha: &dyn HaServices,
+    options: &TaskManagerOptions,
+    endpoint: &NetworkEndpoint,
+) -> Result<(Session, Option<String>), String> {
+    let leader = match ha.leader() {
+        Ok(Some(leader)) => leader.taskmanagers,
+        Ok(None) => return Err("no JobManager leads".to_owned()),
+        Err(e) => return Err(format!("cannot find the leading JobManager: {e}")),
+    };
+    let address = leader
+        .to_socket_addrs()
+        .map_err(|e| format!("the leader's address `{leader}` does not resolve: {e}"))?
+        .next()
+        .ok_or_else(|| format!("the leader's address `{leader}` resolves to nothing"))?;
+    let session = register(options, address, endpoint)?;
+    Ok((session, Some(leader)))
+}
+
+/// Ends `session` (as a lost connection would) once the JobManager published as `leader`
+/// no longer leads: a deposed leader's parts must not go on. Returns the flag that ends
+/// the following when the session ends by itself.
 fn follow_leader(
     ha: Arc<dyn HaServices>,
-    address: SocketAddr,
+    leader: String,
     session: &Session,
-) -> Arc<AtomicBool> {
+) -> Result<Arc<AtomicBool>, String> {
     let following = Arc::new(AtomicBool::new(true));
-    let Ok(connection) = session.reader.get_ref().try_clone() else {
-        return following;
-    };
+    let connection = session
+        .reader
+        .get_ref()
+        .try_clone()
+        .map_err(|e| format!("cannot follow the leader: {e}"))?;
     let still = Arc::clone(&following);
-    let _ = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("strom-tm-leader".into())
         .spawn(move || {
             while still.load(Ordering::SeqCst) {
                 std::thread::sleep(FOLLOW_LEADER_EVERY);
                 match ha.leader() {
-                    Ok(Some(leader)) if leader.taskmanagers == address => {}
+                    Ok(Some(now)) if now.taskmanagers == leader => {}
                     // Unknown for now (etcd unreachable): the JobManager fences itself
                     // if it is the one cut off.
                     Err(_) => {}
                     Ok(_) => {
-                        eprintln!("strom: the JobManager at {address} no longer leads");
+                        eprintln!("strom: the JobManager at {leader} no longer leads");
                         let _ = connection.shutdown(std::net::Shutdown::Both);
                         return;
                     }
                 }
             }
-        });
-    following
+        })
+        .map_err(|e| format!("cannot follow the leader: {e}"))?;
+    Ok(following)
 }
 
 /// A registered connection to the JobManager.

@@ -18,8 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{HaServices, LeaderInfo, Leadership};
-use crate::job::JobSpec;
+use super::{HaServices, LeaderInfo, Leadership, StoredJob};
 
 /// High availability over an etcd cluster. Cheap to clone: clones share the gateway.
 #[derive(Clone, Debug)]
@@ -68,24 +67,41 @@ impl EtcdHa {
         self.key(&format!("checkpoints/{id:020}"))
     }
 
-    /// Grants a lease of this store's time to live; returns its id.
-    fn grant(&self) -> Result<String, String> {
-        let ttl = self.ttl.as_secs().max(2);
+    /// Grants a lease of this store's time to live (in whole seconds, rounded up).
+    fn grant(&self) -> Result<Lease, String> {
+        let ttl = (self.ttl.as_millis().div_ceil(1000) as u64).max(2);
+        let asked = Instant::now();
         let granted = self
             .gateway
             .call("/v3/lease/grant", json!({ "TTL": ttl }))?;
-        granted["ID"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("etcd granted no lease: {granted}"))
+        let granted_ttl = number(&granted["TTL"]);
+        match granted["ID"].as_str() {
+            Some(id) if granted_ttl > 0 => Ok(Lease {
+                id: id.to_owned(),
+                valid_until: asked + Duration::from_secs(granted_ttl),
+            }),
+            _ => Err(format!("etcd granted no lease: {granted}")),
+        }
     }
 
-    /// Renews `lease`; false if it has expired.
-    fn renew(&self, lease: &str) -> Result<bool, String> {
-        let renewed = self
-            .gateway
-            .call("/v3/lease/keepalive", json!({ "ID": lease }))?;
-        Ok(number(&renewed["result"]["TTL"]) > 0)
+    /// Renews `lease`; false if it has expired (or would before etcd could answer).
+    fn renew(&self, lease: &mut Lease) -> Result<bool, String> {
+        let asked = Instant::now();
+        let left = lease.valid_until.saturating_duration_since(asked);
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let renewed = self.gateway.call_within(
+            "/v3/lease/keepalive",
+            json!({ "ID": lease.id }),
+            left.min(REQUEST_TIMEOUT),
+        )?;
+        let ttl = number(&renewed["result"]["TTL"]);
+        if ttl == 0 {
+            return Ok(false);
+        }
+        lease.valid_until = asked + Duration::from_secs(ttl);
+        Ok(true)
     }
 
     /// The leader key's create revision and value, if it exists.
@@ -138,24 +154,20 @@ impl EtcdHa {
         }
     }
 
-    /// Renews `lease` until the leadership is lost; marks it lost once a renewal has not
-    /// succeeded within the time to live, or the leader key is no longer ours.
-    fn keep(&self, lease: String, leadership: Arc<Leadership>) {
+    /// Renews `lease` every sixth of the time to live until the leadership is lost,
+    /// moving its validity on with each renewal; checks that the leader key is still
+    /// ours. The leadership lapses by itself when renewals stop succeeding (see
+    /// [`Leadership::is_lost`]), however long a request hangs here.
+    fn keep(&self, mut lease: Lease, leadership: Arc<Leadership>) -> Result<(), String> {
         let ha = self.clone();
         let held = Arc::clone(&leadership);
         let spawned = std::thread::Builder::new()
             .name("strom-ha-lease".into())
             .spawn(move || {
-                let mut renewed = Instant::now();
                 while !held.is_lost() {
                     std::thread::sleep(ha.ttl / 6);
-                    // Measured from before the request: etcd counts from when it got it.
-                    let asked = Instant::now();
-                    if asked.duration_since(renewed) >= ha.ttl {
-                        break;
-                    }
-                    match ha.renew(&lease) {
-                        Ok(true) => renewed = asked,
+                    match ha.renew(&mut lease) {
+                        Ok(true) => held.extend(lease.valid_until),
                         Ok(false) => break,
                         Err(_) => continue,
                     }
@@ -167,18 +179,41 @@ impl EtcdHa {
                 }
                 held.lose();
             });
-        if spawned.is_err() {
-            // Without renewals the lease runs out: the leadership must not be used.
+        spawned.map(drop).map_err(|e| {
             leadership.lose();
-        }
+            format!("cannot renew the leader's lease: {e}")
+        })
     }
 }
+
+/// A lease, and until when it is surely valid: counted from before the request that
+/// granted or last renewed it, as etcd counts from when the request arrived.
+struct Lease {
+    id: String,
+    valid_until: Instant,
+}
+
+/// The longest an etcd request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a standby waits after etcd did not answer before it asks again.
+const STANDBY_RETRY: Duration = Duration::from_secs(1);
 
 impl HaServices for EtcdHa {
     fn campaign(&self, me: &LeaderInfo) -> Result<Arc<Leadership>, String> {
         let value = serde_json::to_vec(me).map_err(|e| e.to_string())?;
         let leader = encode(&self.key("leader"));
-        let mut lease = self.grant()?;
+        // A standby waits out an unreachable etcd rather than end.
+        let retry = |e: String| {
+            eprintln!("strom: standing by: {e}; trying again");
+            std::thread::sleep(STANDBY_RETRY);
+        };
+        let mut lease = loop {
+            match self.grant() {
+                Ok(lease) => break lease,
+                Err(e) => retry(e),
+            }
+        };
         loop {
             let attempt = self.gateway.call(
                 "/v3/kv/txn",
@@ -192,20 +227,31 @@ impl HaServices for EtcdHa {
                     "success": [{ "request_put": {
                         "key": leader,
                         "value": STANDARD.encode(&value),
-                        "lease": lease,
+                        "lease": lease.id,
                     }}],
                 }),
-            )?;
-            if attempt["succeeded"].as_bool() == Some(true) {
-                let token = number(&attempt["responses"][0]["response_put"]["header"]["revision"]);
-                let leadership = Arc::new(Leadership::new(token));
-                self.keep(lease, Arc::clone(&leadership));
-                return Ok(leadership);
+            );
+            match attempt {
+                Ok(won) if won["succeeded"].as_bool() == Some(true) => {
+                    let token = number(&won["responses"][0]["response_put"]["header"]["revision"]);
+                    if token == 0 {
+                        return Err(format!("etcd elected us without a revision: {won}"));
+                    }
+                    let leadership = Arc::new(Leadership::new(token, lease.valid_until));
+                    self.keep(lease, Arc::clone(&leadership))?;
+                    return Ok(leadership);
+                }
+                Ok(_) => std::thread::sleep((self.ttl / 8).min(Duration::from_millis(500))),
+                Err(e) => retry(e),
             }
-            std::thread::sleep((self.ttl / 8).min(Duration::from_millis(500)));
             // The standby's own lease must outlive its wait.
-            if !self.renew(&lease)? {
-                lease = self.grant()?;
+            if !matches!(self.renew(&mut lease), Ok(true)) {
+                lease = loop {
+                    match self.grant() {
+                        Ok(lease) => break lease,
+                        Err(e) => retry(e),
+                    }
+                };
             }
         }
     }
@@ -219,15 +265,33 @@ impl HaServices for EtcdHa {
         }
     }
 
-    fn put_job(&self, leadership: &Leadership, id: u64, spec: &JobSpec) -> Result<(), String> {
-        let value = serde_json::to_vec(spec).map_err(|e| e.to_string())?;
+    fn put_job(&self, leadership: &Leadership, job: &StoredJob) -> Result<(), String> {
+        let id = job.id;
+        let value = serde_json::to_vec(job).map_err(|e| e.to_string())?;
         self.fenced(
             leadership,
-            vec![json!({ "request_put": {
-                "key": encode(&self.job_key(id)),
-                "value": STANDARD.encode(value),
-            }})],
+            vec![
+                json!({ "request_put": {
+                    "key": encode(&self.job_key(id)),
+                    "value": STANDARD.encode(value),
+                }}),
+                // Ids are never given twice, also after the job ended and was forgotten.
+                json!({ "request_put": {
+                    "key": encode(&self.key("next-job")),
+                    "value": STANDARD.encode((id + 1).to_string()),
+                }}),
+            ],
         )
+    }
+
+    fn next_job_id(&self) -> Result<u64, String> {
+        let found = self.range(&self.key("next-job"), None)?;
+        match found.into_iter().next() {
+            Some((_, _, value)) => String::from_utf8_lossy(&value)
+                .parse()
+                .map_err(|_| "the next job id in etcd is not a number".to_owned()),
+            None => Ok(1),
+        }
     }
 
     fn remove_job(&self, leadership: &Leadership, id: u64) -> Result<(), String> {
@@ -240,17 +304,13 @@ impl HaServices for EtcdHa {
         )
     }
 
-    fn jobs(&self) -> Result<Vec<(u64, JobSpec)>, String> {
+    fn jobs(&self) -> Result<Vec<StoredJob>, String> {
         let (from, to) = (self.key("jobs/"), self.key("jobs0"));
         self.range(&from, Some(&to))?
             .into_iter()
             .map(|(key, _, value)| {
-                let id = key[from.len()..]
-                    .parse()
-                    .map_err(|_| format!("`{key}` is not a job's key"))?;
-                let spec = serde_json::from_slice(&value)
-                    .map_err(|e| format!("job {id}'s submission cannot be read: {e}"))?;
-                Ok((id, spec))
+                serde_json::from_slice(&value)
+                    .map_err(|e| format!("the job stored at `{key}` cannot be read: {e}"))
             })
             .collect()
     }
@@ -294,7 +354,7 @@ struct Gateway {
 impl Gateway {
     fn new(endpoints: &[String]) -> Self {
         let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(5)))
+            .timeout_global(Some(REQUEST_TIMEOUT))
             .http_status_as_error(false)
             .build()
             .into();
@@ -309,11 +369,21 @@ impl Gateway {
 
     /// `POST path` with `body` to the first endpoint that answers.
     fn call(&self, path: &str, body: Value) -> Result<Value, String> {
+        self.call_within(path, body, REQUEST_TIMEOUT)
+    }
+
+    /// As [`Gateway::call`], each endpoint given at most `timeout`. An endpoint that
+    /// cannot be reached, fails (5xx) or answers no JSON is skipped for the next one; a
+    /// refusal (4xx) is the answer.
+    fn call_within(&self, path: &str, body: Value, timeout: Duration) -> Result<Value, String> {
         let mut failures = Vec::new();
         for endpoint in &self.endpoints {
             let response = self
                 .agent
                 .post(format!("{endpoint}{path}"))
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
                 .send_json(&body);
             let mut response = match response {
                 Ok(response) => response,
@@ -323,10 +393,17 @@ impl Gateway {
                 }
             };
             let status = response.status();
-            let answer: Value = response
-                .body_mut()
-                .read_json()
-                .map_err(|e| format!("etcd at {endpoint} answered {path} with no JSON: {e}"))?;
+            let answer: Value = match response.body_mut().read_json() {
+                Ok(answer) => answer,
+                Err(e) => {
+                    failures.push(format!("{endpoint} answered {path} with no JSON: {e}"));
+                    continue;
+                }
+            };
+            if status.is_server_error() {
+                failures.push(format!("{endpoint} failed {path}: {answer}"));
+                continue;
+            }
             if !status.is_success() {
                 let message = answer["message"].as_str().unwrap_or("no reason given");
                 return Err(format!("etcd at {endpoint} refused {path}: {message}"));

@@ -13,8 +13,9 @@
 
 pub mod etcd;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +28,15 @@ pub trait HaServices: Send + Sync + std::fmt::Debug {
     fn campaign(&self, me: &LeaderInfo) -> Result<std::sync::Arc<Leadership>, String>;
     /// The JobManager that leads now, if one does.
     fn leader(&self) -> Result<Option<LeaderInfo>, String>;
-    /// Stores job `id`'s submission, if `leadership` still holds.
-    fn put_job(&self, leadership: &Leadership, id: u64, spec: &JobSpec) -> Result<(), String>;
+    /// Stores a job's submission, if `leadership` still holds; the next job id is then
+    /// above its id.
+    fn put_job(&self, leadership: &Leadership, job: &StoredJob) -> Result<(), String>;
+    /// The id the next job gets: above every job ever stored, ended ones too.
+    fn next_job_id(&self) -> Result<u64, String>;
     /// Forgets job `id` (it ended), if `leadership` still holds.
     fn remove_job(&self, leadership: &Leadership, id: u64) -> Result<(), String>;
     /// The jobs submitted and not ended, by id.
-    fn jobs(&self) -> Result<Vec<(u64, JobSpec)>, String>;
+    fn jobs(&self) -> Result<Vec<StoredJob>, String>;
     /// Records `checkpoint` as job `id`'s latest complete one, if `leadership` still
     /// holds.
     fn put_latest_checkpoint(
@@ -45,30 +49,49 @@ pub trait HaServices: Send + Sync + std::fmt::Debug {
     fn latest_checkpoint(&self, id: u64) -> Result<Option<u64>, String>;
 }
 
+/// A running job as the leader stores it for the next one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredJob {
+    /// Its id.
+    pub id: u64,
+    /// Its submission.
+    pub spec: JobSpec,
+    /// The largest checkpoint id in its storage when it was submitted: checkpoints above
+    /// it are its own, so a new leader resumes it from the newest of those, or else from
+    /// where it started (`spec.settings.resume_from`).
+    pub started_after: u64,
+}
+
 /// What the others find of the leader: where TaskManagers and clients reach it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaderInfo {
     /// Its name (host and process).
     pub name: String,
-    /// Where TaskManagers register.
-    pub taskmanagers: SocketAddr,
+    /// Where TaskManagers register (`host:port`).
+    pub taskmanagers: String,
     /// Its REST interface (`http://host:port`).
     pub rest: String,
 }
 
-/// A JobManager's leadership.
+/// A JobManager's leadership. It lapses by itself: once the lease behind it has not been
+/// renewed in time, [`Leadership::is_lost`] says so without asking anyone, however long
+/// a request to the store hangs, so the leader always gives up before the store can elect
+/// another.
 #[derive(Debug)]
 pub struct Leadership {
     token: u64,
     lost: AtomicBool,
+    valid_until: Mutex<Instant>,
 }
 
 impl Leadership {
-    /// A leadership with fencing token `token`.
-    pub(crate) fn new(token: u64) -> Self {
+    /// A leadership with fencing token `token`, valid until `valid_until` unless
+    /// extended.
+    pub(crate) fn new(token: u64, valid_until: Instant) -> Self {
         Leadership {
             token,
             lost: AtomicBool::new(false),
+            valid_until: Mutex::new(valid_until),
         }
     }
 
@@ -79,10 +102,23 @@ impl Leadership {
 
     /// True once another JobManager may lead: this one must stop acting at once.
     pub fn is_lost(&self) -> bool {
-        self.lost.load(Ordering::SeqCst)
+        if self.lost.load(Ordering::SeqCst) {
+            return true;
+        }
+        if Instant::now() >= *crate::lock(&self.valid_until) {
+            self.lose();
+            return true;
+        }
+        false
     }
 
-    /// Marks the leadership as lost.
+    /// The lease was renewed: valid until `until`.
+    pub(crate) fn extend(&self, until: Instant) {
+        let mut valid_until = crate::lock(&self.valid_until);
+        *valid_until = (*valid_until).max(until);
+    }
+
+    /// Marks the leadership as lost, for good.
     pub(crate) fn lose(&self) {
         self.lost.store(true, Ordering::SeqCst);
     }

@@ -13,10 +13,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use stream_runtime::checkpoint::recovery::checkpoint_ids;
 use stream_runtime::checkpoint::CheckpointStats;
 use stream_runtime::{JobHandle, JobStatus, Plan};
 
-use crate::ha::{HaServices, LeaderInfo, Leadership};
+use crate::ha::{HaServices, LeaderInfo, Leadership, StoredJob};
 use crate::job::{JobCatalog, JobSpec};
 use crate::lock;
 use registry::Registry;
@@ -38,6 +39,9 @@ pub struct JobManagerOptions {
     /// High availability: this JobManager stands by until it is elected, keeps its jobs
     /// in these services, and resumes theirs when it takes over.
     pub ha: Option<Arc<dyn HaServices>>,
+    /// The host others reach this JobManager at, if not the one it binds (a listener on
+    /// `0.0.0.0`, a pod's address): what it publishes when it leads.
+    pub advertise: Option<String>,
 }
 
 impl Default for JobManagerOptions {
@@ -49,6 +53,7 @@ impl Default for JobManagerOptions {
             heartbeat_timeout: Duration::from_secs(5),
             slot_timeout: Duration::from_secs(10),
             ha: None,
+            advertise: None,
         }
     }
 }
@@ -180,6 +185,7 @@ pub struct JobManager {
     next_job: AtomicU64,
     taskmanagers: SocketAddr,
     ha: Option<Ha>,
+    advertise: Option<String>,
 }
 
 /// A JobManager's high availability: its services, and its leadership once elected.
@@ -251,40 +257,82 @@ impl JobManager {
                 services,
                 leadership: OnceLock::new(),
             }),
+            advertise: options.advertise.clone(),
         }))
     }
 
     /// With high availability: stands by until this JobManager is elected leader (with
     /// its REST interface at `rest`), then resumes the jobs the previous leader left
-    /// running, each from its latest checkpoint. Returns the leadership, which the caller
+    /// running, and only then takes submissions. Returns the leadership, which the caller
     /// must watch: once it is lost, the process must end at once. Without high
     /// availability, returns `None` at once.
-    pub fn lead(&self, rest: &str) -> Result<Option<Arc<Leadership>>, String> {
+    pub fn lead(&self, rest: SocketAddr) -> Result<Option<Arc<Leadership>>, String> {
         let Some(ha) = &self.ha else {
             return Ok(None);
         };
+        let host = match &self.advertise {
+            Some(host) => host.clone(),
+            None => self.taskmanagers.ip().to_string(),
+        };
         let me = LeaderInfo {
             name: format!("jobmanager-{}", std::process::id()),
-            taskmanagers: self.taskmanagers,
-            rest: rest.to_owned(),
+            taskmanagers: format!("{host}:{}", self.taskmanagers.port()),
+            rest: format!("http://{host}:{}", rest.port()),
         };
         let leadership = ha.services.campaign(&me)?;
-        let _ = ha.leadership.set(Arc::clone(&leadership));
-        for (id, mut spec) in ha.services.jobs()? {
-            self.next_job.fetch_max(id + 1, Ordering::SeqCst);
-            // From the newest complete checkpoint in its storage, not from where it was
-            // first started (a savepoint, say).
-            spec.settings.resume_from = None;
-            let latest = ha.services.latest_checkpoint(id).ok().flatten();
-            let job = self.catalog.build(&spec)?;
-            let config = spec.settings.config()?;
-            self.start_job(id, spec, job, config)?;
-            eprintln!(
-                "strom: resumed job {id} of the previous leader (its latest checkpoint                  recorded: {})",
-                latest.map_or("none".into(), |c| c.to_string())
-            );
+        // An error here ends the process, and a standby takes over and tries again.
+        let jobs = ha.services.jobs()?;
+        // Ids above every job ever submitted, before any job starts here.
+        let next = ha.services.next_job_id()?;
+        let above_stored = jobs.iter().map(|j| j.id + 1).max().unwrap_or(1);
+        self.next_job
+            .fetch_max(next.max(above_stored), Ordering::SeqCst);
+        for stored in jobs {
+            let id = stored.id;
+            if let Err(e) = self.resume(stored, &leadership) {
+                // One job that cannot start must not stop the others, nor every leader in
+                // turn: it is given up.
+                eprintln!("strom: job {id} of the previous leader cannot be resumed, and is given up: {e}");
+                let _ = ha.services.remove_job(&leadership, id);
+            }
         }
+        let _ = ha.leadership.set(Arc::clone(&leadership));
         Ok(Some(leadership))
+    }
+
+    /// Starts a job the previous leader left running: from the newest complete
+    /// checkpoint in its storage if it took one, else from where it first started (a
+    /// savepoint, say).
+    fn resume(&self, stored: StoredJob, leadership: &Arc<Leadership>) -> Result<(), String> {
+        let StoredJob {
+            id,
+            mut spec,
+            started_after,
+        } = stored;
+        let newest = match spec.settings.checkpoint_storage()? {
+            Some(storage) => checkpoint_ids(&*storage)
+                .map_err(|e| e.to_string())?
+                .1
+                .last()
+                .copied(),
+            None => None,
+        };
+        // Checkpoints above `started_after` are this job's own.
+        let from = match newest.filter(|&n| n > started_after) {
+            Some(newest) => {
+                spec.settings.resume_from = None;
+                format!("its newest checkpoint, {newest}")
+            }
+            None => match spec.settings.resume_from {
+                Some(start) => format!("checkpoint {start}, where it started"),
+                None => "the beginning (it took no checkpoint)".into(),
+            },
+        };
+        let job = self.catalog.build(&spec)?;
+        let config = spec.settings.config()?;
+        self.start_job(id, spec, job, config, Some(Arc::clone(leadership)))?;
+        eprintln!("strom: resumed job {id} of the previous leader from {from}");
+        Ok(())
     }
 
     /// Where TaskManagers connect.
@@ -313,27 +361,60 @@ impl JobManager {
         let job = self.catalog.build(&spec)?;
         let config = spec.settings.config()?;
         let leadership = match &self.ha {
-            Some(ha) => Some(ha.leading()?),
+            Some(ha) => Some(Arc::clone(ha.leading()?)),
             None => None,
         };
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
-        if let (Some(ha), Some(leadership)) = (&self.ha, leadership) {
+        if let (Some(ha), Some(leadership)) = (&self.ha, &leadership) {
+            // Where a job started from a savepoint leaves off: what is in its storage now.
+            let started_after = match (
+                &spec.settings.resume_from,
+                spec.settings.checkpoint_storage()?,
+            ) {
+                (Some(_), Some(storage)) => checkpoint_ids(&*storage).map_err(|e| e.to_string())?.0,
+                _ => 0,
+            };
+            let stored = StoredJob {
+                id,
+                spec: spec.clone(),
+                started_after,
+            };
             ha.services
-                .put_job(leadership, id, &spec)
+                .put_job(leadership, &stored)
                 .map_err(|e| format!("cannot record the job for the standby JobManagers: {e}"))?;
         }
-        self.start_job(id, spec, job, config)?;
+        if let Err(e) = self.start_job(id, spec, job, config, leadership) {
+            self.forget(id);
+            return Err(e);
+        }
         Ok(id)
     }
 
-    /// Starts job `id`: its runs wait for slots.
+    /// Removes job `id` from the HA store (it ended, or never started), so that no later
+    /// leader resumes it.
+    fn forget(&self, id: u64) {
+        let Some(ha) = &self.ha else { return };
+        let Some(leadership) = ha.leadership.get() else {
+            return;
+        };
+        if let Err(e) = ha.services.remove_job(leadership, id) {
+            eprintln!("strom: job {id} ended, but cannot be forgotten: {e}");
+        }
+    }
+
+    /// Starts job `id`: its runs wait for slots. Under high availability, `leadership` is
+    /// the leader's, under which the job's checkpoints and end are recorded.
     fn start_job(
         &self,
         id: u64,
         spec: JobSpec,
         job: stream_runtime::Job,
         config: stream_runtime::Config,
+        leadership: Option<Arc<Leadership>>,
     ) -> Result<(), String> {
+        if lock(&self.jobs).contains_key(&id) {
+            return Err(format!("there is a job {id} already"));
+        }
         let plan = job.plan();
         let graph = PlanGraph::from(&plan);
         let plan = plan.to_string();
@@ -344,13 +425,15 @@ impl JobManager {
         let outcome = Arc::new(Mutex::new(None));
         let checkpoints = Arc::new(Mutex::new(Vec::new()));
         let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let record = self.ha.as_ref().and_then(|ha| {
-            Some(HaRecord {
+        let record = self
+            .ha
+            .as_ref()
+            .zip(leadership)
+            .map(|(ha, leadership)| HaRecord {
                 services: Arc::clone(&ha.services),
-                leadership: Arc::clone(ha.leadership.get()?),
+                leadership,
                 job: id,
-            })
-        });
+            });
         watch(
             Arc::clone(&handle),
             Arc::clone(&outcome),
@@ -449,6 +532,9 @@ impl JobManager {
     }
 
     fn entry<R>(&self, id: u64, f: impl FnOnce(&JobEntry) -> R) -> Result<R, String> {
+        if let Some(ha) = &self.ha {
+            ha.leading()?;
+        }
         lock(&self.jobs)
             .get(&id)
             .map(f)
@@ -511,6 +597,8 @@ impl JobManager {
                     savepoint: Some(savepoint),
                     duration_ms: Some(report.duration.as_millis() as u64),
                 });
+                // Before the answer: a leader that dies after it must not resume the job.
+                self.forget(id);
                 Ok(savepoint)
             }
             // The job ended while it was being stopped: its handle is joined, and the
@@ -590,6 +678,7 @@ impl JobManager {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+        self.forget(id);
         Ok(())
     }
 }

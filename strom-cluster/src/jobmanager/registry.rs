@@ -395,7 +395,7 @@ impl RemoteRuns for JobRuns {
             if now >= deadline {
                 let why = if state.taskmanagers.is_empty() {
                     "no TaskManager registered; start one with `strom taskmanager --jobmanager \
-                     ADDR`"
+                     ADDR` (or `--ha-etcd URL` under high availability)"
                         .to_owned()
                 } else {
                     let slots: usize = state.taskmanagers.values().map(|tm| tm.slots).sum();

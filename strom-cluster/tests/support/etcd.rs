@@ -60,6 +60,16 @@ impl Etcd {
         etcd
     }
 
+    /// Pauses etcd (SIGSTOP): it accepts connections and answers nothing.
+    #[allow(dead_code)] // Not every test pauses it.
+    pub fn pause(&self) {
+        let paused = Command::new("kill")
+            .args(["-STOP", &self.process.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(paused, "cannot pause etcd");
+    }
+
     /// True once etcd serves its API (its health endpoint says so).
     fn answers(&self) -> bool {
         let host = self.endpoint.trim_start_matches("http://");
