@@ -193,7 +193,12 @@ fn the_leader_killed_mid_job_is_replaced_by_the_standby_and_the_output_stays_exa
     wait_for("3 TaskManagers", || registered(&leader_rest) == 3);
     assert!(!leads(&standby, Duration::from_millis(500)), "two leaders");
 
-    // The standby refuses jobs and names the leader.
+    // Only the leader is ready (a Kubernetes Service reaches it alone); the standby
+    // refuses jobs and names the leader.
+    let ready = |rest: &str| RestClient::new(rest).get::<Value>("/v1/ready");
+    assert_eq!(ready(&leader_rest).unwrap()["ready"], true);
+    let standing_by = ready(&standby_rest).unwrap_err();
+    assert!(standing_by.contains("HTTP 503"), "{standing_by}");
     let refused = run_window_counts(&standby_rest, &dir, 3);
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());

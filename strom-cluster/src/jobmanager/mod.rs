@@ -335,6 +335,15 @@ impl JobManager {
         Ok(())
     }
 
+    /// Whether this JobManager acts on jobs: always without high availability, and only
+    /// while it leads with it. The error says why not, naming the leader.
+    pub fn ready(&self) -> Result<(), String> {
+        match &self.ha {
+            Some(ha) => ha.leading().map(drop),
+            None => Ok(()),
+        }
+    }
+
     /// Where TaskManagers connect.
     pub fn taskmanager_address(&self) -> SocketAddr {
         self.taskmanagers

@@ -121,6 +121,7 @@ pub fn router(jobmanager: Arc<JobManager>) -> Router {
     Router::new()
         .route("/", get(ui))
         .route("/v1/overview", get(overview))
+        .route("/v1/ready", get(ready))
         .route("/v1/taskmanagers", get(taskmanagers))
         .route("/v1/catalog", get(catalog))
         .route("/v1/jobs", get(jobs).post(submit))
@@ -205,9 +206,24 @@ async fn submit(
         Ok(spec) => spec,
         Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
     };
-    match tokio::task::spawn_blocking(move || jm.submit(spec)).await {
+    let submitted = tokio::task::spawn_blocking(move || {
+        jm.ready()
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e))?;
+        jm.submit(spec).map_err(|e| (StatusCode::BAD_REQUEST, e))
+    });
+    match submitted.await {
         Ok(Ok(id)) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
-        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e),
+        Ok(Err((status, e))) => error(status, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// 200 while this JobManager takes jobs; 503, naming the leader, while it stands by
+/// (a readiness probe: a Service then reaches the leader alone).
+async fn ready(State(jm): Shared) -> Response {
+    match tokio::task::spawn_blocking(move || jm.ready()).await {
+        Ok(Ok(())) => Json(json!({ "ready": true })).into_response(),
+        Ok(Err(e)) => error(StatusCode::SERVICE_UNAVAILABLE, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -240,12 +256,17 @@ async fn act<T: Serialize + Send + 'static>(
     key: &'static str,
     action: impl FnOnce(&JobManager, u64) -> Result<T, String> + Send + 'static,
 ) -> Response {
-    if jm.job(id).is_none() {
-        return error(StatusCode::NOT_FOUND, format!("there is no job {id}"));
-    }
-    match tokio::task::spawn_blocking(move || action(&jm, id)).await {
+    let acted = tokio::task::spawn_blocking(move || {
+        jm.ready()
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e))?;
+        if jm.job(id).is_none() {
+            return Err((StatusCode::NOT_FOUND, format!("there is no job {id}")));
+        }
+        action(&jm, id).map_err(|e| (StatusCode::CONFLICT, e))
+    });
+    match acted.await {
         Ok(Ok(value)) => Json(json!({ key: value })).into_response(),
-        Ok(Err(e)) => error(StatusCode::CONFLICT, e),
+        Ok(Err((status, e))) => error(status, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

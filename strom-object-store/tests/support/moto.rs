@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The moto version the tests were written against.
@@ -107,25 +106,11 @@ impl Drop for Moto {
 
 /// The path of `moto_server`, installing it on first use.
 fn installed() -> PathBuf {
-    if let Some(server) = std::env::var_os("STROM_MOTO_SERVER") {
-        return server.into();
+    match std::env::var_os("STROM_MOTO_SERVER") {
+        Some(server) => server.into(),
+        None => pypi::installed("moto-venv", MOTO, "moto_server"),
     }
-    // Tests of one binary run in parallel: one installs, the others wait.
-    static INSTALLING: Mutex<()> = Mutex::new(());
-    let _installing = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
-    let home = std::env::var_os("HOME").expect("HOME is not set");
-    let venv = PathBuf::from(home).join(".cache/strom/moto-venv");
-    let server = venv.join("bin/moto_server");
-    if server.exists() {
-        return server;
-    }
-    let run = |command: &mut Command| {
-        let status = command
-            .status()
-            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-        assert!(status.success(), "{command:?} failed: {status}");
-    };
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", MOTO]));
-    server
 }
+
+#[path = "../../../tests/common/pypi.rs"]
+mod pypi;

@@ -1,0 +1,124 @@
+//! The Kubernetes manifests in `deploy/kubernetes`: valid for Kubernetes (checked by
+//! kubernetes-validate from PyPI, strictly: no unknown fields, against the schemas of
+//! Kubernetes 1.37; installed into `~/.cache/strom` on first use), and the arguments they
+//! give `strom` are ones its command line takes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser;
+use strom_cluster::ClusterCommand;
+
+/// The kubernetes-validate version the manifests were checked with.
+const VALIDATOR: &str = "kubernetes-validate==1.37.0";
+
+fn manifests() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes")
+}
+
+/// The manifests of Kubernetes resources (the kustomization is kustomize's, not the
+/// API server's).
+fn resources() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifests())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| !p.ends_with("kustomization.yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    files
+}
+
+/// kubernetes-validate, installed into a virtual environment on first use.
+fn validator() -> PathBuf {
+    pypi::installed("kubernetes-validate-venv", VALIDATOR, "kubernetes-validate")
+}
+
+#[path = "../../tests/common/pypi.rs"]
+mod pypi;
+
+#[test]
+fn the_manifests_are_valid_kubernetes_resources() {
+    let output = Command::new(validator())
+        .args(["--strict", "--kubernetes-version", "1.37"])
+        .args(resources())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(!said.contains("ERROR"), "{said}");
+    // Every resource was checked against a schema.
+    for kind in [
+        "statefulset/strom-etcd",
+        "deployment/strom-jobmanager",
+        "deployment/strom-taskmanager",
+        "service/strom-jobmanager",
+    ] {
+        assert!(
+            said.contains(&format!("passed for resource {kind}")),
+            "{kind}: {said}"
+        );
+    }
+}
+
+#[test]
+fn the_validator_rejects_a_broken_manifest() {
+    let broken = std::env::temp_dir().join(format!("strom-broken-{}.yaml", std::process::id()));
+    let text = std::fs::read_to_string(manifests().join("taskmanager.yaml")).unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("containerPort: 6124", "containerPort: data"),
+    )
+    .unwrap();
+    let output = Command::new(validator())
+        .arg("--strict")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&broken);
+    assert!(
+        !output.status.success(),
+        "a port that is not a number passed"
+    );
+}
+
+/// The command line of the `strom` container in `manifest`, as the kubelet gives it
+/// (with `$(POD_IP)` as a pod's address).
+fn strom_args(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let mut args = vec!["strom".to_owned()];
+    let mut lines = text.lines().skip_while(|l| l.trim() != "args:").skip(1);
+    while let Some(arg) = lines.next().and_then(|l| l.trim().strip_prefix("- ")) {
+        args.push(arg.replace("$(POD_IP)", "10.1.2.3"));
+    }
+    assert!(args.len() > 2, "no args in {}", manifest.display());
+    args
+}
+
+#[derive(Parser)]
+struct Strom {
+    #[command(subcommand)]
+    command: ClusterCommand,
+}
+
+#[test]
+fn the_manifests_give_strom_arguments_it_takes() {
+    for role in ["jobmanager.yaml", "taskmanager.yaml"] {
+        let args = strom_args(&manifests().join(role));
+        let parsed =
+            Strom::try_parse_from(&args).unwrap_or_else(|e| panic!("{role}: {args:?}: {e}"));
+        match (role, parsed.command) {
+            ("jobmanager.yaml", ClusterCommand::Jobmanager(jm)) => {
+                assert_eq!(jm.advertise.as_deref(), Some("10.1.2.3"));
+                assert!(jm.ha.services().unwrap().is_some(), "HA is on");
+            }
+            ("taskmanager.yaml", ClusterCommand::Taskmanager(tm)) => {
+                assert_eq!(tm.advertise, Some("10.1.2.3:6124".parse().unwrap()));
+                assert!(tm.ha.services().unwrap().is_some(), "HA is on");
+            }
+            _ => panic!("{role} does not start its role"),
+        }
+    }
+}
