@@ -87,8 +87,18 @@ pub struct JobManagerArgs {
 pub struct HaArgs {
     /// etcd's client URLs (comma-separated, e.g. http://127.0.0.1:2379): JobManagers
     /// stand by until elected leader there, and TaskManagers register with the leader.
-    #[arg(long = "ha-etcd", value_delimiter = ',', value_name = "URL")]
+    #[arg(
+        long = "ha-etcd",
+        value_delimiter = ',',
+        value_name = "URL",
+        conflicts_with = "kubernetes"
+    )]
     pub etcd: Vec<String>,
+    /// Elects the leader with a Kubernetes Lease, and keeps the jobs in a ConfigMap, in
+    /// the pod's namespace (`strom-{cluster id}`, `strom-{cluster id}-jobs`; the pod's
+    /// service account must get, create and update both).
+    #[arg(long = "ha-kubernetes")]
+    pub kubernetes: bool,
     /// The cluster's name in etcd: the JobManagers and TaskManagers of one cluster share
     /// it.
     #[arg(long = "ha-cluster-id", default_value = "default", value_name = "ID")]
@@ -102,6 +112,9 @@ pub struct HaArgs {
 impl HaArgs {
     /// The services these options name, if any.
     pub fn services(&self) -> Result<Option<Arc<dyn HaServices>>, String> {
+        if self.kubernetes {
+            return kubernetes_ha(&self.cluster_id, self.lease).map(Some);
+        }
         if self.etcd.is_empty() {
             return Ok(None);
         }
@@ -109,14 +122,34 @@ impl HaArgs {
         Ok(Some(Arc::new(etcd)))
     }
 
+    /// True if these options turn high availability on.
+    pub fn enabled(&self) -> bool {
+        self.kubernetes || !self.etcd.is_empty()
+    }
+
     /// The same options as arguments, for the TaskManagers a local cluster starts.
     fn to_args(&self) -> Vec<String> {
+        let elected = match self.kubernetes {
+            true => "--ha-kubernetes".to_owned(),
+            false => format!("--ha-etcd={}", self.etcd.join(",")),
+        };
         vec![
-            format!("--ha-etcd={}", self.etcd.join(",")),
+            elected,
             format!("--ha-cluster-id={}", self.cluster_id),
             format!("--ha-lease={}ms", self.lease.as_millis()),
         ]
     }
+}
+
+#[cfg(feature = "kubernetes")]
+fn kubernetes_ha(cluster_id: &str, lease: Duration) -> Result<Arc<dyn HaServices>, String> {
+    let ha = crate::ha::kubernetes::KubernetesHa::new(cluster_id, lease)?;
+    Ok(Arc::new(ha))
+}
+
+#[cfg(not(feature = "kubernetes"))]
+fn kubernetes_ha(_: &str, _: Duration) -> Result<Arc<dyn HaServices>, String> {
+    Err("this binary was built without Kubernetes (strom-cluster's feature `kubernetes`)".into())
 }
 
 /// Options of `taskmanager`.
@@ -282,7 +315,7 @@ impl ClusterCommand {
                     bind: args.bind,
                     advertise: args.advertise,
                     // Under HA, long enough for a standby to take over.
-                    reconnect: if args.ha.etcd.is_empty() {
+                    reconnect: if !args.ha.enabled() {
                         args.reconnect
                     } else {
                         args.reconnect.max(args.ha.lease * 3)
@@ -298,7 +331,7 @@ impl ClusterCommand {
                 for _ in 0..args.taskmanagers {
                     let mut command = Command::new(&exe);
                     command.arg("taskmanager");
-                    if args.jobmanager.ha.etcd.is_empty() {
+                    if !args.jobmanager.ha.enabled() {
                         command
                             .arg("--jobmanager")
                             .arg(jobmanager.taskmanager_address().to_string());

@@ -51,10 +51,12 @@ fn the_manifests_are_valid_kubernetes_resources() {
     assert!(!said.contains("ERROR"), "{said}");
     // Every resource was checked against a schema.
     for kind in [
-        "statefulset/strom-etcd",
         "deployment/strom-jobmanager",
         "deployment/strom-taskmanager",
         "service/strom-jobmanager",
+        "serviceaccount/strom",
+        "role/strom",
+        "rolebinding/strom",
     ] {
         assert!(
             said.contains(&format!("passed for resource {kind}")),
@@ -112,11 +114,11 @@ fn the_manifests_give_strom_arguments_it_takes() {
         match (role, parsed.command) {
             ("jobmanager.yaml", ClusterCommand::Jobmanager(jm)) => {
                 assert_eq!(jm.advertise.as_deref(), Some("10.1.2.3"));
-                assert!(jm.ha.services().unwrap().is_some(), "HA is on");
+                assert!(jm.ha.kubernetes, "HA on Kubernetes Leases");
             }
             ("taskmanager.yaml", ClusterCommand::Taskmanager(tm)) => {
                 assert_eq!(tm.advertise, Some("10.1.2.3:6124".parse().unwrap()));
-                assert!(tm.ha.services().unwrap().is_some(), "HA is on");
+                assert!(tm.ha.kubernetes, "HA on Kubernetes Leases");
             }
             _ => panic!("{role} does not start its role"),
         }

@@ -1,7 +1,8 @@
 //! High availability: several JobManagers, one leader, the others standing by (Flink's
 //! `HighAvailabilityServices`). One trait, [`HaServices`], holds the leader election and
 //! the metadata a new leader needs: the submitted jobs and their latest checkpoints.
-//! [`etcd::EtcdHa`] implements it over etcd.
+//! [`etcd::EtcdHa`] implements it over etcd, and `kubernetes::KubernetesHa` (feature
+//! `kubernetes`) over a Kubernetes Lease and ConfigMap.
 //!
 //! A leader holds a [`Leadership`]: a fencing token (in etcd, the revision at which its
 //! leader key was created) that every write of the metadata is conditional on, and a flag
@@ -12,6 +13,8 @@
 //! checkpoint.
 
 pub mod etcd;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
