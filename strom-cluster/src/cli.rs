@@ -99,8 +99,8 @@ pub struct HaArgs {
     /// service account must get, create and update both).
     #[arg(long = "ha-kubernetes")]
     pub kubernetes: bool,
-    /// The cluster's name in etcd: the JobManagers and TaskManagers of one cluster share
-    /// it.
+    /// The cluster's name in etcd or Kubernetes: the JobManagers and TaskManagers of one
+    /// cluster share it.
     #[arg(long = "ha-cluster-id", default_value = "default", value_name = "ID")]
     pub cluster_id: String,
     /// A leader that could not renew its lease for this long ends itself, and a standby
@@ -423,13 +423,12 @@ fn start_jobmanager(
     println!("strom: web UI at http://{rest}/");
     if options.ha.is_some() {
         println!("strom: JobManager standing by for leadership");
-        let leadership = jobmanager.lead(rest)?;
+        let leadership = jobmanager.lead(rest, fence_on_loss)?;
         if let Some(leadership) = leadership {
             println!(
                 "strom: JobManager leads (fencing token {})",
                 leadership.token()
             );
-            fence_on_loss(leadership)?;
         }
     }
     Ok(jobmanager)

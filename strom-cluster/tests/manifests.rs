@@ -57,6 +57,7 @@ fn the_manifests_are_valid_kubernetes_resources() {
         "serviceaccount/strom",
         "role/strom",
         "rolebinding/strom",
+        "role/strom-taskmanager",
     ] {
         assert!(
             said.contains(&format!("passed for resource {kind}")),

@@ -49,7 +49,7 @@ pub struct KubernetesHa {
     /// `strom-{cluster id}`: the Lease's name, and the ConfigMap's with `-jobs`.
     name: String,
     ttl: Duration,
-    runtime: Arc<Runtime>,
+    runtime: Arc<Requests>,
     /// What a candidate last saw of the Lease, and when.
     observed: Arc<Mutex<Option<(String, Instant)>>>,
 }
@@ -97,9 +97,9 @@ impl KubernetesHa {
         Ok(KubernetesHa {
             leases: Api::default_namespaced(client.clone()),
             maps: Api::default_namespaced(client),
-            name: format!("strom-{}", cluster_id.to_ascii_lowercase()),
+            name: format!("strom-{cluster_id}"),
             ttl,
-            runtime: Arc::new(runtime),
+            runtime: Arc::new(Requests(Some(runtime))),
             observed: Arc::default(),
         })
     }
@@ -112,13 +112,30 @@ impl KubernetesHa {
         self.ttl.as_millis().div_ceil(1000) as i32
     }
 
+    /// The lease duration as written in the Lease.
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.ttl_seconds() as u64)
+    }
+
+    /// The token of the leader that last wrote the jobs' map (0 if none did).
+    fn map_token(&self) -> Result<u64, String> {
+        Ok(self
+            .get_map()?
+            .and_then(|m| m.metadata.annotations)
+            .and_then(|a| a.get(TOKEN_ANNOTATION).and_then(|t| t.parse().ok()))
+            .unwrap_or(0))
+    }
+
     /// Runs `request` on this store's runtime, within [`REQUEST_TIMEOUT`].
     fn run<T: Send + 'static>(
         &self,
         request: impl Future<Output = Result<T, kube::Error>> + Send + 'static,
     ) -> Result<T, String> {
         let (done, outcome) = std::sync::mpsc::sync_channel(1);
-        self.runtime.spawn(async move {
+        let Some(runtime) = &self.runtime.0 else {
+            return Err("the Kubernetes client has stopped".into());
+        };
+        runtime.spawn(async move {
             let answer = tokio::time::timeout(REQUEST_TIMEOUT, request).await;
             let _ = done.send(match answer {
                 Ok(answer) => answer.map_err(|e| e.to_string()),
@@ -171,8 +188,9 @@ impl KubernetesHa {
                 let spec = lease.spec.clone().unwrap_or_default();
                 let holder = spec.holder_identity.clone().unwrap_or_default();
                 let version = lease.metadata.resource_version.clone().unwrap_or_default();
-                let free = holder.is_empty() || holder == identity;
-                if !free {
+                // A holder of the same identity is another process (identities carry a
+                // nonce per process): it is waited out like any other.
+                if !holder.is_empty() {
                     let mut observed = crate::lock(&self.observed);
                     let unchanged_since = match observed.as_ref() {
                         Some((seen, since)) if *seen == version => *since,
@@ -191,11 +209,15 @@ impl KubernetesHa {
                 (lease, false)
             }
         };
+        // Above every earlier token, also one kept in the jobs' map when the Lease was
+        // deleted and made anew.
+        let map_token = self.map_token()?;
         let transitions = lease
             .spec
             .as_ref()
             .and_then(|s| s.lease_transitions)
             .unwrap_or(0)
+            .max(i32::try_from(map_token).unwrap_or(i32::MAX))
             + 1;
         let stamp = MicroTime(Timestamp::now());
         lease.metadata.name = Some(self.name.clone());
@@ -239,7 +261,7 @@ impl KubernetesHa {
         spec.renew_time = Some(MicroTime(Timestamp::now()));
         let sent = Instant::now();
         match self.write_lease(lease, false)? {
-            Some(_) => Ok(Some(sent + Duration::from_secs(self.ttl_seconds() as u64))),
+            Some(_) => Ok(Some(sent + counted(self.lease()))),
             // Changed under us: look again next time (another holder is seen then).
             None => Err("the Lease changed while it was renewed".into()),
         }
@@ -281,7 +303,9 @@ impl KubernetesHa {
         leadership: &Leadership,
         change: impl Fn(&mut BTreeMap<String, String>),
     ) -> Result<(), String> {
-        for _ in 0..10 {
+        for attempt in 0..10u32 {
+            // Another writer (a job's checkpoint record) changed the map: back off.
+            std::thread::sleep(Duration::from_millis(20) * attempt);
             if leadership.is_lost() {
                 return Err("this JobManager no longer leads".into());
             }
@@ -329,6 +353,25 @@ impl KubernetesHa {
     }
 }
 
+/// The runtime of the API server's requests; shut down without blocking when dropped
+/// (dropping a runtime blocks, which tokio refuses inside another runtime).
+struct Requests(Option<Runtime>);
+
+impl Drop for Requests {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// How much of a lease a leader counts on: it gives up this much earlier than an
+/// observer may take over (client-go's renew deadline), for clocks that run at slightly
+/// different rates.
+fn counted(lease: Duration) -> Duration {
+    lease * 4 / 5
+}
+
 fn job_key(id: u64) -> String {
     format!("job-{id:020}")
 }
@@ -349,7 +392,14 @@ fn requests_runtime() -> Result<Runtime, String> {
 
 impl HaServices for KubernetesHa {
     fn campaign(&self, me: &LeaderInfo) -> Result<Arc<Leadership>, String> {
-        let identity = format!("{}@{}", me.name, me.taskmanagers);
+        // Unique per process, even where every container's process id is 1.
+        let nonce = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u32(std::process::id());
+            hasher.finish()
+        };
+        let identity = format!("{}@{}#{nonce:016x}", me.name, me.taskmanagers);
         loop {
             match self.try_acquire(me, &identity) {
                 Ok(Some((token, valid_until))) => {

@@ -262,11 +262,14 @@ impl JobManager {
     }
 
     /// With high availability: stands by until this JobManager is elected leader (with
-    /// its REST interface at `rest`), then resumes the jobs the previous leader left
-    /// running, and only then takes submissions. Returns the leadership, which the caller
-    /// must watch: once it is lost, the process must end at once. Without high
-    /// availability, returns `None` at once.
-    pub fn lead(&self, rest: SocketAddr) -> Result<Option<Arc<Leadership>>, String> {
+    /// its REST interface at `rest`), hands the leadership to `fence` (which must end the
+    /// process once it is lost), then resumes the jobs the previous leader left running,
+    /// and only then takes submissions. Without high availability, returns `None` at once.
+    pub fn lead(
+        &self,
+        rest: SocketAddr,
+        fence: impl FnOnce(Arc<Leadership>) -> Result<(), String>,
+    ) -> Result<Option<Arc<Leadership>>, String> {
         let Some(ha) = &self.ha else {
             return Ok(None);
         };
@@ -274,12 +277,19 @@ impl JobManager {
             Some(host) => host.clone(),
             None => self.taskmanagers.ip().to_string(),
         };
+        // A pod's name (every container's process may be 1), else the process id.
+        let name = match std::env::var("HOSTNAME") {
+            Ok(host) if !host.is_empty() => format!("jobmanager-{}@{host}", std::process::id()),
+            _ => format!("jobmanager-{}", std::process::id()),
+        };
         let me = LeaderInfo {
-            name: format!("jobmanager-{}", std::process::id()),
+            name,
             taskmanagers: format!("{host}:{}", self.taskmanagers.port()),
             rest: format!("http://{host}:{}", rest.port()),
         };
         let leadership = ha.services.campaign(&me)?;
+        // Watched from here on: resuming jobs can take long, and must stop if it is lost.
+        fence(Arc::clone(&leadership))?;
         // An error here ends the process, and a standby takes over and tries again.
         let jobs = ha.services.jobs()?;
         // Ids above every job ever submitted, before any job starts here.
@@ -288,12 +298,27 @@ impl JobManager {
         self.next_job
             .fetch_max(next.max(above_stored), Ordering::SeqCst);
         for stored in jobs {
+            if leadership.is_lost() {
+                return Err("the leadership was lost while the jobs were resumed".into());
+            }
             let id = stored.id;
-            if let Err(e) = self.resume(stored, &leadership) {
-                // One job that cannot start must not stop the others, nor every leader in
-                // turn: it is given up.
-                eprintln!("strom: job {id} of the previous leader cannot be resumed, and is given up: {e}");
-                let _ = ha.services.remove_job(&leadership, id);
+            match self.resume(stored, &leadership) {
+                Ok(()) => {}
+                // One job that can never start must not stop the others, nor every
+                // leader in turn: it is given up.
+                Err(Resume::Impossible(e)) => {
+                    eprintln!(
+                        "strom: job {id} of the previous leader cannot be resumed, and is given up: {e}"
+                    );
+                    let _ = ha.services.remove_job(&leadership, id);
+                }
+                // Its storage did not answer: this process ends, and the next leader
+                // tries again.
+                Err(Resume::NotNow(e)) => {
+                    return Err(format!(
+                        "job {id} of the previous leader cannot be resumed now: {e}"
+                    ))
+                }
             }
         }
         let _ = ha.leadership.set(Arc::clone(&leadership));
@@ -303,15 +328,15 @@ impl JobManager {
     /// Starts a job the previous leader left running: from the newest complete
     /// checkpoint in its storage if it took one, else from where it first started (a
     /// savepoint, say).
-    fn resume(&self, stored: StoredJob, leadership: &Arc<Leadership>) -> Result<(), String> {
+    fn resume(&self, stored: StoredJob, leadership: &Arc<Leadership>) -> Result<(), Resume> {
         let StoredJob {
             id,
             mut spec,
             started_after,
         } = stored;
-        let newest = match spec.settings.checkpoint_storage()? {
+        let newest = match spec.settings.checkpoint_storage().map_err(Resume::NotNow)? {
             Some(storage) => checkpoint_ids(&*storage)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| Resume::NotNow(e.to_string()))?
                 .1
                 .last()
                 .copied(),
@@ -328,9 +353,10 @@ impl JobManager {
                 None => "the beginning (it took no checkpoint)".into(),
             },
         };
-        let job = self.catalog.build(&spec)?;
-        let config = spec.settings.config()?;
-        self.start_job(id, spec, job, config, Some(Arc::clone(leadership)))?;
+        let job = self.catalog.build(&spec).map_err(Resume::Impossible)?;
+        let config = spec.settings.config().map_err(Resume::NotNow)?;
+        self.start_job(id, spec, job, config, Some(Arc::clone(leadership)))
+            .map_err(Resume::Impossible)?;
         eprintln!("strom: resumed job {id} of the previous leader from {from}");
         Ok(())
     }
@@ -393,22 +419,27 @@ impl JobManager {
                 .map_err(|e| format!("cannot record the job for the standby JobManagers: {e}"))?;
         }
         if let Err(e) = self.start_job(id, spec, job, config, leadership) {
-            self.forget(id);
-            return Err(e);
+            return Err(match self.forget(id) {
+                Ok(()) => e,
+                Err(forgetting) => format!("{e}; {forgetting}"),
+            });
         }
         Ok(id)
     }
 
     /// Removes job `id` from the HA store (it ended, or never started), so that no later
     /// leader resumes it.
-    fn forget(&self, id: u64) {
-        let Some(ha) = &self.ha else { return };
+    fn forget(&self, id: u64) -> Result<(), String> {
+        let Some(ha) = &self.ha else { return Ok(()) };
         let Some(leadership) = ha.leadership.get() else {
-            return;
+            return Ok(());
         };
-        if let Err(e) = ha.services.remove_job(leadership, id) {
-            eprintln!("strom: job {id} ended, but cannot be forgotten: {e}");
-        }
+        ha.services.remove_job(leadership, id).map_err(|e| {
+            format!(
+                "job {id} ended, but the standby JobManagers were not told (a later leader \
+                 may resume it): {e}"
+            )
+        })
     }
 
     /// Starts job `id`: its runs wait for slots. Under high availability, `leadership` is
@@ -511,9 +542,10 @@ impl JobManager {
 
     /// The checkpoints job `id` completed, oldest first.
     pub fn checkpoints(&self, id: u64) -> Option<Vec<rest::CheckpointView>> {
-        let (handle, seen) = self
-            .entry(id, |e| (Arc::clone(&e.handle), Arc::clone(&e.checkpoints)))
-            .ok()?;
+        // A read: no need to ask who leads (which may wait for the HA store).
+        let (handle, seen) = lock(&self.jobs)
+            .get(&id)
+            .map(|e| (Arc::clone(&e.handle), Arc::clone(&e.checkpoints)))?;
         // Read under the slot's lock: a clone of the handle would hold off a stop.
         if let Some(running) = lock(&handle).as_ref() {
             *lock(&seen) = running.checkpoints();
@@ -607,7 +639,7 @@ impl JobManager {
                     duration_ms: Some(report.duration.as_millis() as u64),
                 });
                 // Before the answer: a leader that dies after it must not resume the job.
-                self.forget(id);
+                self.forget(id)?;
                 Ok(savepoint)
             }
             // The job ended while it was being stopped: its handle is joined, and the
@@ -687,9 +719,16 @@ impl JobManager {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        self.forget(id);
-        Ok(())
+        self.forget(id)
     }
+}
+
+/// Why a stored job did not resume.
+enum Resume {
+    /// It never will (its entry is not in this binary's catalog): it is given up.
+    Impossible(String),
+    /// Its storage did not answer: the next leader tries again.
+    NotNow(String),
 }
 
 /// The slots of a job that is being ended by request.
@@ -722,8 +761,9 @@ fn watch(
         .map_err(|e| format!("cannot watch the job: {e}"))
 }
 
-/// How often a watch records a job's latest checkpoint for the standby JobManagers.
-const RECORD_CHECKPOINTS_EVERY: u32 = 25;
+/// How often (in 20 ms ticks: 5 s) a watch records a job's latest checkpoint for the
+/// standby JobManagers: for information only, so seldom enough not to crowd the store.
+const RECORD_CHECKPOINTS_EVERY: u32 = 250;
 
 /// [`watch`]'s loop: returns once the job's end is recorded.
 fn follow(
