@@ -116,10 +116,14 @@ impl JobSettings {
     /// location, so an unusable one (a directory that cannot be created, a URL that is not
     /// a location) is an error here.
     pub fn config(&self) -> Result<Config, String> {
+        Ok(self.config_with(self.checkpoint_storage()?))
+    }
+
+    /// The configuration, with the checkpoint storage already opened (`None`: the job
+    /// has none).
+    pub fn config_with(&self, storage: Option<Arc<dyn CheckpointStorage>>) -> Config {
         let mut config = self.without_checkpoints();
-        if let Some(location) = &self.checkpoint_dir {
-            let storage =
-                strom_object_store::checkpoint_storage(location).map_err(|e| e.to_string())?;
+        if let Some(storage) = storage {
             config = config
                 .checkpoint_storage(storage)
                 .checkpoint_every(Duration::from_millis(self.checkpoint_interval_ms.max(1)))
@@ -131,7 +135,7 @@ impl JobSettings {
                 config = config.resume_from(id);
             }
         }
-        Ok(config)
+        config
     }
 
     /// The job's checkpoint storage, opened, if it has one.

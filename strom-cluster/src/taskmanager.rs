@@ -87,25 +87,15 @@ pub fn run_taskmanager(
     let mut alone_since: Option<Instant> = None;
     loop {
         let registered = match (&options.ha, fixed) {
-            (Some(ha), _) => registered_with_leader(ha.as_ref(), &options, &endpoint),
+            (Some(ha), _) => registered_with_leader(ha.as_ref(), &options, &endpoint)
+                .map(|(session, leader)| (session, Some((Arc::clone(ha), leader)))),
             (None, Some(address)) => register(&options, address, &endpoint).map(|s| (s, None)),
             (None, None) => Err("no JobManager address".to_owned()),
         };
         let why = match registered {
             Ok((session, leader)) => {
                 alone_since = None;
-                let following = match (&options.ha, leader) {
-                    (Some(ha), Some(leader)) => follow_leader(Arc::clone(ha), leader, &session),
-                    _ => Ok(Arc::new(AtomicBool::new(true))),
-                };
-                match following {
-                    Ok(following) => {
-                        let why = serve(&catalog, &endpoint, session);
-                        following.store(false, Ordering::SeqCst);
-                        why
-                    }
-                    Err(why) => why,
-                }
+                serve_following(&catalog, &endpoint, session, leader)
             }
             Err(why) => why,
         };
@@ -132,7 +122,7 @@ fn registered_with_leader(
     ha: &dyn HaServices,
     options: &TaskManagerOptions,
     endpoint: &NetworkEndpoint,
-) -> Result<(Session, Option<String>), String> {
+) -> Result<(Session, String), String> {
     let leader = match ha.leader() {
         Ok(Some(leader)) => leader.taskmanagers,
         Ok(None) => return Err("no JobManager leads".to_owned()),
@@ -144,7 +134,28 @@ fn registered_with_leader(
         .next()
         .ok_or_else(|| format!("the leader's address `{leader}` resolves to nothing"))?;
     let session = register(options, address, endpoint)?;
-    Ok((session, Some(leader)))
+    Ok((session, leader))
+}
+
+/// Serves `session` ([`serve`]); under high availability (`leader`: the services and
+/// the leader's published address) it also ends the session once that one no longer
+/// leads.
+fn serve_following(
+    catalog: &JobCatalog,
+    endpoint: &Arc<NetworkEndpoint>,
+    session: Session,
+    leader: Option<(Arc<dyn HaServices>, String)>,
+) -> String {
+    let following = match leader.map(|(ha, leader)| follow_leader(ha, leader, &session)) {
+        Some(Ok(following)) => Some(following),
+        Some(Err(why)) => return why,
+        None => None,
+    };
+    let why = serve(catalog, endpoint, session);
+    if let Some(following) = following {
+        following.store(false, Ordering::SeqCst);
+    }
+    why
 }
 
 /// Ends `session` (as a lost connection would) once the JobManager published as `leader`

@@ -325,7 +325,6 @@ fn a_lease_made_anew_gives_a_token_above_the_jobs_last_writer() {
 
 #[test]
 fn a_cluster_id_that_is_not_a_name_is_refused() {
-    let server = Arc::new(ApiServer::default());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = {
         let _inside = runtime.enter();
@@ -334,7 +333,6 @@ fn a_cluster_id_that_is_not_a_name_is_refused() {
         });
         kube::Client::new(service, "default")
     };
-    let _ = server;
     let error =
         KubernetesHa::with_client(client, runtime, "a/b", Duration::from_secs(5)).unwrap_err();
     assert!(error.contains("not a cluster id"), "{error}");

@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{HaServices, LeaderInfo, Leadership, StoredJob};
+use super::{counted, HaServices, LeaderInfo, Leadership, StoredJob};
 
 /// High availability over an etcd cluster. Cheap to clone: clones share the gateway.
 #[derive(Clone, Debug)]
@@ -191,12 +191,6 @@ impl EtcdHa {
 struct Lease {
     id: String,
     valid_until: Instant,
-}
-
-/// How much of a lease the holder counts on: it gives up this much before etcd could
-/// let the lease expire, for clocks that run at slightly different rates.
-fn counted(lease: Duration) -> Duration {
-    lease * 4 / 5
 }
 
 /// The longest an etcd request may take.

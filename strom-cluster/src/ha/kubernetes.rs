@@ -32,7 +32,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, PostParams};
 use tokio::runtime::Runtime;
 
-use super::{HaServices, LeaderInfo, Leadership, StoredJob};
+use super::{counted, HaServices, LeaderInfo, Leadership, StoredJob};
 
 /// The Lease's annotation that holds the leader's addresses.
 const LEADER_ANNOTATION: &str = "strom.io/leader";
@@ -238,12 +238,9 @@ impl KubernetesHa {
             ..LeaseSpec::default()
         });
         let sent = Instant::now();
-        Ok(self.write_lease(lease, create)?.map(|_| {
-            (
-                transitions as u64,
-                sent + Duration::from_secs(self.ttl_seconds() as u64),
-            )
-        }))
+        Ok(self
+            .write_lease(lease, create)?
+            .map(|_| (transitions as u64, sent + counted(self.lease()))))
     }
 
     /// Renews the Lease if it is still `identity`'s with `token`; the new validity, or
@@ -363,13 +360,6 @@ impl Drop for Requests {
             runtime.shutdown_background();
         }
     }
-}
-
-/// How much of a lease a leader counts on: it gives up this much earlier than an
-/// observer may take over (client-go's renew deadline), for clocks that run at slightly
-/// different rates.
-fn counted(lease: Duration) -> Duration {
-    lease * 4 / 5
 }
 
 fn job_key(id: u64) -> String {

@@ -76,6 +76,13 @@ pub struct LeaderInfo {
     pub rest: String,
 }
 
+/// How much of a lease its holder counts on: it gives up this much before the store may
+/// let another take over (client-go's renew deadline), for clocks that run at slightly
+/// different rates.
+pub(crate) fn counted(lease: std::time::Duration) -> std::time::Duration {
+    lease * 4 / 5
+}
+
 /// A JobManager's leadership. It lapses by itself: once the lease behind it has not been
 /// renewed in time, [`Leadership::is_lost`] says so without asking anyone, however long
 /// a request to the store hangs, so the leader always gives up before the store can elect

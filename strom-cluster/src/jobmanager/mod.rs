@@ -334,8 +334,9 @@ impl JobManager {
             mut spec,
             started_after,
         } = stored;
-        let newest = match spec.settings.checkpoint_storage().map_err(Resume::NotNow)? {
-            Some(storage) => checkpoint_ids(&*storage)
+        let storage = spec.settings.checkpoint_storage().map_err(Resume::NotNow)?;
+        let newest = match &storage {
+            Some(storage) => checkpoint_ids(&**storage)
                 .map_err(|e| Resume::NotNow(e.to_string()))?
                 .1
                 .last()
@@ -354,7 +355,7 @@ impl JobManager {
             },
         };
         let job = self.catalog.build(&spec).map_err(Resume::Impossible)?;
-        let config = spec.settings.config().map_err(Resume::NotNow)?;
+        let config = spec.settings.config_with(storage);
         self.start_job(id, spec, job, config, Some(Arc::clone(leadership)))
             .map_err(Resume::Impossible)?;
         eprintln!("strom: resumed job {id} of the previous leader from {from}");
@@ -394,7 +395,7 @@ impl JobManager {
             ));
         }
         let job = self.catalog.build(&spec)?;
-        let config = spec.settings.config()?;
+        let storage = spec.settings.checkpoint_storage()?;
         let leadership = match &self.ha {
             Some(ha) => Some(Arc::clone(ha.leading()?)),
             None => None,
@@ -402,11 +403,10 @@ impl JobManager {
         let id = self.next_job.fetch_add(1, Ordering::SeqCst);
         if let (Some(ha), Some(leadership)) = (&self.ha, &leadership) {
             // Where a job started from a savepoint leaves off: what is in its storage now.
-            let started_after = match (
-                &spec.settings.resume_from,
-                spec.settings.checkpoint_storage()?,
-            ) {
-                (Some(_), Some(storage)) => checkpoint_ids(&*storage).map_err(|e| e.to_string())?.0,
+            let started_after = match (&spec.settings.resume_from, &storage) {
+                (Some(_), Some(storage)) => {
+                    checkpoint_ids(&**storage).map_err(|e| e.to_string())?.0
+                }
                 _ => 0,
             };
             let stored = StoredJob {
@@ -418,6 +418,7 @@ impl JobManager {
                 .put_job(leadership, &stored)
                 .map_err(|e| format!("cannot record the job for the standby JobManagers: {e}"))?;
         }
+        let config = spec.settings.config_with(storage);
         if let Err(e) = self.start_job(id, spec, job, config, leadership) {
             return Err(match self.forget(id) {
                 Ok(()) => e,
