@@ -14,6 +14,7 @@ use crate::ha::etcd::EtcdHa;
 use crate::ha::{HaServices, Leadership};
 use crate::job::{JobCatalog, JobSettings, JobSpec};
 use crate::jobmanager::{rest, JobManager, JobManagerOptions};
+use crate::resources::{ResourceOptions, WorkerDriver};
 use crate::taskmanager::{run_taskmanager, TaskManagerOptions};
 
 /// The JobManager the client commands talk to, unless `--jobmanager` says otherwise.
@@ -70,9 +71,10 @@ pub struct JobManagerArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub heartbeat_timeout: Duration,
     /// How long a run waits for as many slots as its widest stage has instances; after
-    /// that it starts on the slots there are, several instances to a slot (e.g. 10s).
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
-    pub slot_timeout: Duration,
+    /// that it starts on the slots there are, several instances to a slot (default 10s;
+    /// 5min with `--kubernetes-taskmanagers`, as pods take a while to start).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub slot_timeout: Option<Duration>,
     /// The host TaskManagers and clients reach this JobManager at, if not `--bind`'s (a
     /// listener on 0.0.0.0, a pod's address): what it publishes when it leads.
     #[arg(long, value_name = "HOST")]
@@ -80,6 +82,136 @@ pub struct JobManagerArgs {
     /// High availability.
     #[command(flatten)]
     pub ha: HaArgs,
+    /// TaskManagers started on demand.
+    #[command(flatten)]
+    pub workers: WorkerArgs,
+}
+
+/// The active resource manager: TaskManagers in pods started as jobs need slots.
+#[derive(Args, Clone, Debug)]
+pub struct WorkerArgs {
+    /// Starts TaskManagers in pods of the JobManager's namespace as jobs need slots,
+    /// replaces the ones that fail, and stops the ones left idle (Flink's native
+    /// Kubernetes mode). The pods are `strom-{cluster id}-taskmanager-...`; the service
+    /// account must create, list and delete pods.
+    #[arg(long = "kubernetes-taskmanagers")]
+    pub kubernetes: bool,
+    /// The TaskManagers' pod template (a Pod in YAML or JSON: image, service account,
+    /// resources, environment); its container `taskmanager` (else the first) runs the
+    /// TaskManager, with the command line written in.
+    #[arg(
+        long = "taskmanager-pod-template",
+        value_name = "FILE",
+        requires = "kubernetes"
+    )]
+    pub pod_template: Option<std::path::PathBuf>,
+    /// The TaskManagers' image, if not the pod template's.
+    #[arg(
+        long = "taskmanager-image",
+        value_name = "IMAGE",
+        requires = "kubernetes"
+    )]
+    pub image: Option<String>,
+    /// Each TaskManager's slots.
+    #[arg(long = "taskmanager-slots", default_value_t = 1, value_name = "N")]
+    pub slots: usize,
+    /// The port of the TaskManagers' data channels, at their pods' addresses.
+    #[arg(
+        long = "taskmanager-data-port",
+        default_value_t = 6124,
+        value_name = "PORT"
+    )]
+    pub data_port: u16,
+    /// The most TaskManagers at once (default: no limit).
+    #[arg(long = "max-taskmanagers", value_name = "N")]
+    pub max: Option<usize>,
+    /// A TaskManager without a run for this long is stopped.
+    #[arg(long = "taskmanager-idle-timeout", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+    /// A TaskManager's pod whose TaskManager has not registered (or registered again
+    /// after it was lost) within this long is deleted.
+    #[arg(long = "taskmanager-registration-timeout", default_value = "5min", value_parser = parse_duration, value_name = "DURATION")]
+    pub registration_timeout: Duration,
+    /// The Deployment (of the JobManagers) that owns the TaskManagers' pods: deleting it
+    /// deletes them.
+    #[arg(
+        long = "taskmanager-owner",
+        value_name = "DEPLOYMENT",
+        requires = "kubernetes"
+    )]
+    pub owner: Option<String>,
+}
+
+impl WorkerArgs {
+    /// Starts the resource manager on `jobmanager` if these options ask for one; the
+    /// TaskManagers find the JobManager through `ha`, or at its advertised address.
+    fn start(&self, jobmanager: &Arc<JobManager>, ha: &HaArgs) -> Result<(), String> {
+        if !self.kubernetes {
+            return Ok(());
+        }
+        let jobmanager_args = match ha.enabled() {
+            true => {
+                let mut args = ha.to_args();
+                // Long enough for a standby to take over.
+                args.push(format!("--reconnect={}ms", (ha.lease * 3).as_millis()));
+                args
+            }
+            false => vec![format!(
+                "--jobmanager={}",
+                jobmanager.advertised_taskmanager_address()
+            )],
+        };
+        let driver = kubernetes_workers(self, &ha.cluster_id, jobmanager_args)?;
+        let options = ResourceOptions {
+            max_workers: self.max,
+            registration_timeout: self.registration_timeout,
+            idle_timeout: self.idle_timeout,
+            ..ResourceOptions::default()
+        };
+        jobmanager.manage_workers(driver, options)?;
+        println!(
+            "strom: JobManager starts TaskManagers in pods ({} slots each)",
+            self.slots
+        );
+        Ok(())
+    }
+}
+
+#[cfg(feature = "kubernetes")]
+fn kubernetes_workers(
+    args: &WorkerArgs,
+    cluster_id: &str,
+    jobmanager_args: Vec<String>,
+) -> Result<Arc<dyn WorkerDriver>, String> {
+    use crate::resources::kubernetes::{KubernetesWorkerOptions, KubernetesWorkers};
+    let template = match &args.pod_template {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the pod template {}: {e}", path.display()))?;
+            serde_saphyr::from_str(&text)
+                .map_err(|e| format!("the pod template {} is not a Pod: {e}", path.display()))?
+        }
+        None => Default::default(),
+    };
+    let workers = KubernetesWorkers::new(KubernetesWorkerOptions {
+        cluster_id: cluster_id.to_owned(),
+        template,
+        image: args.image.clone(),
+        slots: args.slots,
+        data_port: args.data_port,
+        jobmanager_args,
+        owner: args.owner.clone(),
+    })?;
+    Ok(Arc::new(workers))
+}
+
+#[cfg(not(feature = "kubernetes"))]
+fn kubernetes_workers(
+    _: &WorkerArgs,
+    _: &str,
+    _: Vec<String>,
+) -> Result<Arc<dyn WorkerDriver>, String> {
+    Err("this binary was built without Kubernetes (strom-cluster's feature `kubernetes`)".into())
 }
 
 /// High availability: several JobManagers, one leader elected in etcd.
@@ -155,6 +287,9 @@ fn kubernetes_ha(_: &str, _: Duration) -> Result<Arc<dyn HaServices>, String> {
 /// Options of `taskmanager`.
 #[derive(Args, Debug)]
 pub struct TaskManagerArgs {
+    /// The name it registers with (default `taskmanager-{process id}`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// The JobManager's address for TaskManagers.
     #[arg(long, default_value = "127.0.0.1:6123", value_name = "ADDR")]
     pub jobmanager: String,
@@ -310,6 +445,7 @@ impl ClusterCommand {
             ClusterCommand::Taskmanager(args) => run_taskmanager(
                 catalog,
                 TaskManagerOptions {
+                    name: args.name,
                     jobmanager: args.jobmanager,
                     slots: args.slots,
                     bind: args.bind,
@@ -407,7 +543,10 @@ fn start_jobmanager(
         bind: args.bind.clone(),
         rest: args.rest.clone(),
         heartbeat_timeout: args.heartbeat_timeout,
-        slot_timeout: args.slot_timeout,
+        slot_timeout: args.slot_timeout.unwrap_or(match args.workers.kubernetes {
+            true => Duration::from_secs(300),
+            false => Duration::from_secs(10),
+        }),
         ha: args.ha.services()?,
         advertise: args.advertise.clone(),
         ..JobManagerOptions::default()
@@ -431,6 +570,7 @@ fn start_jobmanager(
             );
         }
     }
+    args.workers.start(&jobmanager, &args.ha)?;
     Ok(jobmanager)
 }
 

@@ -32,7 +32,10 @@ pub mod client;
 pub mod ha;
 pub mod job;
 pub mod jobmanager;
+#[cfg(feature = "kubernetes")]
+mod kubernetes;
 pub mod protocol;
+pub mod resources;
 pub mod taskmanager;
 
 use std::process::ExitCode;

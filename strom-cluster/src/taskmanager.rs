@@ -26,6 +26,9 @@ use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
 /// How a TaskManager starts.
 #[derive(Clone, Debug)]
 pub struct TaskManagerOptions {
+    /// The name it registers with (`taskmanager-{process id}` if none): its pod's, when
+    /// a resource manager started it.
+    pub name: Option<String>,
     /// The JobManager's address for TaskManagers (`host:port`).
     pub jobmanager: String,
     /// How many slots it offers.
@@ -214,7 +217,10 @@ fn register(
     let upstream = Upstream(Arc::new(Mutex::new(
         stream.try_clone().map_err(|e| e.to_string())?,
     )));
-    let name = format!("taskmanager-{}", std::process::id());
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("taskmanager-{}", std::process::id()));
     upstream
         .send(&ToJobManager::Register {
             name: name.clone(),

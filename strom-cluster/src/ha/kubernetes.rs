@@ -32,14 +32,14 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, PostParams};
 use tokio::runtime::Runtime;
 
+use crate::kubernetes::Requests;
+
 use super::{counted, HaServices, LeaderInfo, Leadership, StoredJob};
 
 /// The Lease's annotation that holds the leader's addresses.
 const LEADER_ANNOTATION: &str = "strom.io/leader";
 /// The ConfigMap's annotation that holds the token of the leader that last wrote it.
 const TOKEN_ANNOTATION: &str = "strom.io/leader-token";
-/// The longest a request to the API server may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// High availability on Kubernetes. Cheap to clone.
 #[derive(Clone)]
@@ -67,11 +67,8 @@ impl KubernetesHa {
     /// The cluster `cluster_id` in the pod's namespace, with the in-cluster configuration
     /// (or `KUBECONFIG` outside a cluster).
     pub fn new(cluster_id: &str, ttl: Duration) -> Result<Self, String> {
-        let runtime = requests_runtime()?;
-        let client = runtime
-            .block_on(kube::Client::try_default())
-            .map_err(|e| format!("cannot reach the Kubernetes API server: {e}"))?;
-        Self::with_client(client, runtime, cluster_id, ttl)
+        let (requests, client) = Requests::with_default_client()?;
+        Self::with_requests(client, requests, cluster_id, ttl)
     }
 
     /// As [`KubernetesHa::new`] over `client` (made inside `runtime`, which runs its
@@ -79,6 +76,15 @@ impl KubernetesHa {
     pub fn with_client(
         client: kube::Client,
         runtime: Runtime,
+        cluster_id: &str,
+        ttl: Duration,
+    ) -> Result<Self, String> {
+        Self::with_requests(client, Requests::on(runtime), cluster_id, ttl)
+    }
+
+    fn with_requests(
+        client: kube::Client,
+        requests: Requests,
         cluster_id: &str,
         ttl: Duration,
     ) -> Result<Self, String> {
@@ -99,7 +105,7 @@ impl KubernetesHa {
             maps: Api::default_namespaced(client),
             name: format!("strom-{cluster_id}"),
             ttl,
-            runtime: Arc::new(Requests(Some(runtime))),
+            runtime: Arc::new(requests),
             observed: Arc::default(),
         })
     }
@@ -126,27 +132,12 @@ impl KubernetesHa {
             .unwrap_or(0))
     }
 
-    /// Runs `request` on this store's runtime, within [`REQUEST_TIMEOUT`].
+    /// Runs `request` on this store's runtime.
     fn run<T: Send + 'static>(
         &self,
         request: impl Future<Output = Result<T, kube::Error>> + Send + 'static,
     ) -> Result<T, String> {
-        let (done, outcome) = std::sync::mpsc::sync_channel(1);
-        let Some(runtime) = &self.runtime.0 else {
-            return Err("the Kubernetes client has stopped".into());
-        };
-        runtime.spawn(async move {
-            let answer = tokio::time::timeout(REQUEST_TIMEOUT, request).await;
-            let _ = done.send(match answer {
-                Ok(answer) => answer.map_err(|e| e.to_string()),
-                Err(_) => Err(format!(
-                    "the API server did not answer in {REQUEST_TIMEOUT:?}"
-                )),
-            });
-        });
-        outcome
-            .recv()
-            .unwrap_or_else(|_| Err("the request ended without an answer".into()))
+        self.runtime.run(request)
     }
 
     fn get_lease(&self) -> Result<Option<Lease>, String> {
@@ -350,34 +341,12 @@ impl KubernetesHa {
     }
 }
 
-/// The runtime of the API server's requests; shut down without blocking when dropped
-/// (dropping a runtime blocks, which tokio refuses inside another runtime).
-struct Requests(Option<Runtime>);
-
-impl Drop for Requests {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
 fn job_key(id: u64) -> String {
     format!("job-{id:020}")
 }
 
 fn checkpoint_key(id: u64) -> String {
     format!("checkpoint-{id:020}")
-}
-
-/// A one-thread runtime for the API server's requests.
-fn requests_runtime() -> Result<Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("strom-kubernetes")
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the Kubernetes client: {e}"))
 }
 
 impl HaServices for KubernetesHa {

@@ -3,7 +3,7 @@
 //! restart loop and checkpoint controller here while its parts run on the
 //! TaskManagers), and the REST interface ([`rest`]).
 
-mod registry;
+pub(crate) mod registry;
 pub mod rest;
 
 use std::collections::BTreeMap;
@@ -20,6 +20,7 @@ use stream_runtime::{JobHandle, JobStatus, Plan};
 use crate::ha::{HaServices, LeaderInfo, Leadership, StoredJob};
 use crate::job::{JobCatalog, JobSpec};
 use crate::lock;
+use crate::resources::{self, ResourceOptions, WorkerDriver};
 use registry::Registry;
 
 /// How a JobManager starts.
@@ -273,10 +274,7 @@ impl JobManager {
         let Some(ha) = &self.ha else {
             return Ok(None);
         };
-        let host = match &self.advertise {
-            Some(host) => host.clone(),
-            None => self.taskmanagers.ip().to_string(),
-        };
+        let host = self.advertised_host();
         // A pod's name (every container's process may be 1), else the process id.
         let name = match std::env::var("HOSTNAME") {
             Ok(host) if !host.is_empty() => format!("jobmanager-{}@{host}", std::process::id()),
@@ -284,7 +282,7 @@ impl JobManager {
         };
         let me = LeaderInfo {
             name,
-            taskmanagers: format!("{host}:{}", self.taskmanagers.port()),
+            taskmanagers: self.advertised_taskmanager_address(),
             rest: format!("http://{host}:{}", rest.port()),
         };
         let leadership = ha.services.campaign(&me)?;
@@ -374,6 +372,41 @@ impl JobManager {
     /// Where TaskManagers connect.
     pub fn taskmanager_address(&self) -> SocketAddr {
         self.taskmanagers
+    }
+
+    /// The host others reach this JobManager at.
+    fn advertised_host(&self) -> String {
+        match &self.advertise {
+            Some(host) => host.clone(),
+            None => self.taskmanagers.ip().to_string(),
+        }
+    }
+
+    /// Where TaskManagers elsewhere reach this JobManager (`host:port`).
+    pub fn advertised_taskmanager_address(&self) -> String {
+        format!("{}:{}", self.advertised_host(), self.taskmanagers.port())
+    }
+
+    /// Starts the active resource manager ([`crate::resources`]): from now on, while
+    /// this JobManager leads, `driver` starts TaskManagers as jobs need slots, replaces
+    /// the ones that fail and stops the idle ones.
+    pub fn manage_workers(
+        self: &Arc<Self>,
+        driver: Arc<dyn WorkerDriver>,
+        options: ResourceOptions,
+    ) -> Result<(), String> {
+        self.registry.workers_managed.store(true, Ordering::Relaxed);
+        let registry = Arc::clone(&self.registry);
+        let me = Arc::downgrade(self);
+        std::thread::Builder::new()
+            .name("strom-jm-resources".into())
+            .spawn(move || {
+                resources::manage(registry, driver, options, || {
+                    me.upgrade().is_some_and(|jm| jm.ready().is_ok())
+                })
+            })
+            .map(drop)
+            .map_err(|e| format!("cannot start the resource manager: {e}"))
     }
 
     /// The jobs this binary can run: name and description.

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufReader;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -50,6 +50,8 @@ pub(crate) struct TaskManagerEntry {
     connection: Arc<Mutex<TcpStream>>,
     /// The same socket, to shut it down without waiting for a writer.
     closer: TcpStream,
+    /// The resource manager is stopping it: it gets no new runs.
+    retiring: bool,
 }
 
 impl TaskManagerEntry {
@@ -62,6 +64,39 @@ impl TaskManagerEntry {
         }
         sent
     }
+}
+
+/// What the resource manager sees of the registry: see [`Registry::capacity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Capacity {
+    /// The slots that allocations waiting for more want in all.
+    pub wanted: usize,
+    /// The registered TaskManagers.
+    pub taskmanagers: Vec<TaskManagerLoad>,
+}
+
+impl Capacity {
+    /// The slots that runs can be given now.
+    pub fn free(&self) -> usize {
+        self.taskmanagers
+            .iter()
+            .filter(|tm| !tm.retiring)
+            .map(|tm| tm.slots - tm.held)
+            .sum()
+    }
+}
+
+/// A registered TaskManager's load.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TaskManagerLoad {
+    /// The name it registered with (a pod's, when the resource manager started it).
+    pub name: String,
+    /// Its slots.
+    pub slots: usize,
+    /// How many of them runs hold.
+    pub held: usize,
+    /// The resource manager is stopping it.
+    pub retiring: bool,
 }
 
 /// A part of a run, on a TaskManager.
@@ -88,6 +123,10 @@ struct State {
     /// The slots each run holds, per TaskManager, from its allocation to its end.
     reserved: HashMap<u64, Vec<(u64, usize)>>,
     next_taskmanager: u64,
+    /// The slots each allocation that waits for more wants, by ticket: the demand the
+    /// resource manager starts TaskManagers for.
+    waiting: HashMap<u64, usize>,
+    next_ticket: u64,
 }
 
 /// The TaskManagers and the runs on them.
@@ -103,6 +142,9 @@ pub(crate) struct Registry {
     pub heartbeat_timeout: Duration,
     /// How long a run waits for enough slots before it starts on fewer.
     pub slot_timeout: Duration,
+    /// A resource manager starts TaskManagers (for the error of an allocation that finds
+    /// none).
+    pub workers_managed: AtomicBool,
 }
 
 impl TaskManagerEntry {
@@ -113,8 +155,16 @@ impl TaskManagerEntry {
 }
 
 impl State {
-    /// The slots of TaskManager `id` that no run holds.
+    /// The slots of TaskManager `id` that no run holds (none of one that retires).
     fn free_slots(&self, id: u64, tm: &TaskManagerEntry) -> usize {
+        if tm.retiring {
+            return 0;
+        }
+        self.unheld_slots(id, tm)
+    }
+
+    /// The slots of TaskManager `id` that no run holds, whether or not it retires.
+    fn unheld_slots(&self, id: u64, tm: &TaskManagerEntry) -> usize {
         let held: usize = self
             .reserved
             .values()
@@ -152,6 +202,7 @@ impl Registry {
             heartbeat,
             heartbeat_timeout,
             slot_timeout,
+            workers_managed: AtomicBool::new(false),
         })
     }
 
@@ -162,9 +213,60 @@ impl Registry {
         let listed = state
             .taskmanagers
             .iter()
-            .map(|(&id, tm)| (id, tm, tm.slots - state.free_slots(id, tm)))
+            .map(|(&id, tm)| (id, tm, tm.slots - state.unheld_slots(id, tm)))
             .collect();
         f(listed)
+    }
+
+    /// What the resource manager needs to know: the slots that waiting allocations want,
+    /// and each registered TaskManager's load.
+    pub fn capacity(&self) -> Capacity {
+        let state = lock(&self.state);
+        Capacity {
+            wanted: state.waiting.values().sum(),
+            taskmanagers: state
+                .taskmanagers
+                .iter()
+                .map(|(&id, tm)| TaskManagerLoad {
+                    name: tm.name.clone(),
+                    slots: tm.slots,
+                    held: tm.slots - state.unheld_slots(id, tm),
+                    retiring: tm.retiring,
+                })
+                .collect(),
+        }
+    }
+
+    /// Marks the TaskManager named `name` retiring, so no run is given its slots, if no
+    /// run holds any now; true if it did (then it can be stopped).
+    pub fn retire_if_idle(&self, name: &str) -> bool {
+        let mut state = lock(&self.state);
+        let Some(id) = state
+            .taskmanagers
+            .iter()
+            .find(|(_, tm)| tm.name == name)
+            .map(|(&id, _)| id)
+        else {
+            return false;
+        };
+        let tm = &state.taskmanagers[&id];
+        if state.unheld_slots(id, tm) < tm.slots {
+            return false;
+        }
+        if let Some(tm) = state.taskmanagers.get_mut(&id) {
+            tm.retiring = true;
+        }
+        true
+    }
+
+    /// Takes back [`Registry::retire_if_idle`] (its TaskManager could not be stopped).
+    pub fn unretire(&self, name: &str) {
+        let mut state = lock(&self.state);
+        for tm in state.taskmanagers.values_mut().filter(|tm| tm.name == name) {
+            tm.retiring = false;
+        }
+        drop(state);
+        self.changed.notify_all();
     }
 
     /// The latest counters of the instances of `job`'s runs in progress, from every
@@ -232,6 +334,7 @@ impl Registry {
                 metrics: Vec::new(),
                 connection: Arc::clone(&connection),
                 closer,
+                retiring: false,
             };
             let welcome = ToTaskManager::Welcome {
                 id,
@@ -380,6 +483,9 @@ impl RemoteRuns for JobRuns {
         let registry = &self.registry;
         let deadline = Instant::now() + registry.slot_timeout;
         let mut state = lock(&registry.state);
+        state.next_ticket += 1;
+        let ticket = state.next_ticket;
+        state.waiting.insert(ticket, wanted);
         let free = loop {
             let free: Vec<(u64, usize)> = state
                 .taskmanagers
@@ -390,10 +496,19 @@ impl RemoteRuns for JobRuns {
             let total: usize = free.iter().map(|(_, n)| n).sum();
             let now = Instant::now();
             if total >= wanted || (now >= deadline && total > 0) {
+                state.waiting.remove(&ticket);
                 break free;
             }
             if now >= deadline {
-                let why = if state.taskmanagers.is_empty() {
+                state.waiting.remove(&ticket);
+                let why = if registry.workers_managed.load(Ordering::Relaxed) {
+                    let slots: usize = state.taskmanagers.values().map(|tm| tm.slots).sum();
+                    format!(
+                        "the resource manager did not start enough TaskManagers in time (there \
+                         are {} with {slots} slots; see the JobManager's log for why)",
+                        state.taskmanagers.len()
+                    )
+                } else if state.taskmanagers.is_empty() {
                     "no TaskManager registered; start one with `strom taskmanager --jobmanager \
                      ADDR` (or `--ha-etcd URL` under high availability)"
                         .to_owned()
