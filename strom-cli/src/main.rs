@@ -34,7 +34,7 @@ enum Command {
     Sql(sql::SqlArgs),
     /// The cluster's roles and client commands.
     #[command(flatten)]
-    Cluster(strom_cluster::ClusterCommand),
+    Cluster(Box<strom_cluster::ClusterCommand>),
 }
 
 fn main() -> ExitCode {

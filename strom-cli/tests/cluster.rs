@@ -18,8 +18,8 @@ use strom_cluster::client::RestClient;
 mod support;
 
 use support::{
-    assert_published_exactly, expected_window_counts, published, scratch, strom, succeeded,
-    wait_for,
+    assert_published_exactly, assert_recovered_exactly_once, checkpoints_in,
+    expected_window_counts, kill_hard, published, scratch, strom, succeeded, wait_for,
 };
 
 #[path = "../../strom-object-store/tests/support/moto.rs"]
@@ -250,13 +250,7 @@ fn a_taskmanager_killed_mid_run_restarts_the_job_and_its_output_stays_exactly_on
     let checkpoints = dir.join("chk");
     let cluster = Cluster::start(3);
     kill_a_taskmanager_mid_run(&cluster, &dir, checkpoints.to_str().unwrap(), || {
-        std::fs::read_dir(&checkpoints)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
-                    .count()
-            })
-            .unwrap_or(0)
+        checkpoints_in(&checkpoints)
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -303,20 +297,8 @@ fn kill_a_taskmanager_mid_run(
     succeeded(&output);
     let client = cluster.client();
     wait_for("two checkpoints", || checkpoints_taken() >= 2);
-    let victim = cluster.taskmanagers[1];
-    let killed = Command::new("kill")
-        .args(["-KILL", &victim.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    wait_for("the job to end", || {
-        let job: Value = client.get("/v1/jobs/1").unwrap();
-        job["outcome"].is_object()
-    });
-    let job: Value = client.get("/v1/jobs/1").unwrap();
-    assert_eq!(job["status"], "FINISHED", "{job}");
-    assert!(job["outcome"]["restarts"].as_u64().unwrap() >= 1, "{job}");
-    assert_published_exactly(&out, &expected_window_counts(900_000));
+    kill_hard(cluster.taskmanagers[1]);
+    assert_recovered_exactly_once(&client, &out, 900_000);
     let overview: Value = client.get("/v1/overview").unwrap();
     assert_eq!(
         overview["taskmanagers"], 2,

@@ -21,7 +21,10 @@ mod etcd;
 mod support;
 
 use etcd::Etcd;
-use support::{assert_published_exactly, expected_window_counts, scratch, strom, wait_for};
+use support::{
+    assert_published_exactly, expected_window_counts, jobmanager_on_loopback, scratch, strom,
+    wait_for,
+};
 
 /// The lease of the tests' JobManagers: a standby takes over within about this long.
 const LEASE: &str = "3s";
@@ -88,14 +91,7 @@ fn ha_args(etcd: &Etcd, cluster: &str) -> [String; 3] {
 /// A JobManager under HA; returns it and its REST address.
 fn jobmanager(etcd: &Etcd, cluster: &str) -> (Process, String) {
     let process = Process::start(
-        strom()
-            .args([
-                "jobmanager",
-                "--bind",
-                "127.0.0.1:0",
-                "--rest",
-                "127.0.0.1:0",
-            ])
+        jobmanager_on_loopback()
             .args(["--slot-timeout", "1s", "--heartbeat-timeout", "3s"])
             .args(ha_args(etcd, cluster)),
     );

@@ -95,26 +95,22 @@ pub struct WorkerArgs {
     /// Kubernetes mode). The pods are `strom-{cluster id}-taskmanager-...`; the service
     /// account must create, list and delete pods.
     #[arg(long = "kubernetes-taskmanagers")]
-    pub kubernetes: bool,
+    pub pods: bool,
     /// The TaskManagers' pod template (a Pod in YAML or JSON: image, service account,
     /// resources, environment); its container `taskmanager` (else the first) runs the
     /// TaskManager, with the command line written in.
     #[arg(
         long = "taskmanager-pod-template",
         value_name = "FILE",
-        requires = "kubernetes"
+        requires = "pods"
     )]
     pub pod_template: Option<std::path::PathBuf>,
     /// The TaskManagers' image, if not the pod template's.
-    #[arg(
-        long = "taskmanager-image",
-        value_name = "IMAGE",
-        requires = "kubernetes"
-    )]
+    #[arg(long = "taskmanager-image", value_name = "IMAGE", requires = "pods")]
     pub image: Option<String>,
     /// Each TaskManager's slots.
     #[arg(long = "taskmanager-slots", default_value_t = 1, value_name = "N")]
-    pub slots: usize,
+    pub taskmanager_slots: usize,
     /// The port of the TaskManagers' data channels, at their pods' addresses.
     #[arg(
         long = "taskmanager-data-port",
@@ -137,7 +133,7 @@ pub struct WorkerArgs {
     #[arg(
         long = "taskmanager-owner",
         value_name = "DEPLOYMENT",
-        requires = "kubernetes"
+        requires = "pods"
     )]
     pub owner: Option<String>,
 }
@@ -146,7 +142,7 @@ impl WorkerArgs {
     /// Starts the resource manager on `jobmanager` if these options ask for one; the
     /// TaskManagers find the JobManager through `ha`, or at its advertised address.
     fn start(&self, jobmanager: &Arc<JobManager>, ha: &HaArgs) -> Result<(), String> {
-        if !self.kubernetes {
+        if !self.pods {
             return Ok(());
         }
         let jobmanager_args = match ha.enabled() {
@@ -171,7 +167,7 @@ impl WorkerArgs {
         jobmanager.manage_workers(driver, options)?;
         println!(
             "strom: JobManager starts TaskManagers in pods ({} slots each)",
-            self.slots
+            self.taskmanager_slots
         );
         Ok(())
     }
@@ -183,21 +179,18 @@ fn kubernetes_workers(
     cluster_id: &str,
     jobmanager_args: Vec<String>,
 ) -> Result<Arc<dyn WorkerDriver>, String> {
-    use crate::resources::kubernetes::{KubernetesWorkerOptions, KubernetesWorkers};
+    use crate::resources::kubernetes::{
+        read_pod_template, KubernetesWorkerOptions, KubernetesWorkers,
+    };
     let template = match &args.pod_template {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the pod template {}: {e}", path.display()))?;
-            serde_saphyr::from_str(&text)
-                .map_err(|e| format!("the pod template {} is not a Pod: {e}", path.display()))?
-        }
+        Some(path) => read_pod_template(path)?,
         None => Default::default(),
     };
     let workers = KubernetesWorkers::new(KubernetesWorkerOptions {
         cluster_id: cluster_id.to_owned(),
         template,
         image: args.image.clone(),
-        slots: args.slots,
+        slots: args.taskmanager_slots,
         data_port: args.data_port,
         jobmanager_args,
         owner: args.owner.clone(),
@@ -543,7 +536,7 @@ fn start_jobmanager(
         bind: args.bind.clone(),
         rest: args.rest.clone(),
         heartbeat_timeout: args.heartbeat_timeout,
-        slot_timeout: args.slot_timeout.unwrap_or(match args.workers.kubernetes {
+        slot_timeout: args.slot_timeout.unwrap_or(match args.workers.pods {
             true => Duration::from_secs(300),
             false => Duration::from_secs(10),
         }),

@@ -58,6 +58,7 @@ fn the_manifests_are_valid_kubernetes_resources() {
         "role/strom",
         "rolebinding/strom",
         "role/strom-taskmanager",
+        "pod/strom-taskmanager-template",
     ] {
         assert!(
             said.contains(&format!("passed for resource {kind}")),
@@ -116,6 +117,13 @@ fn the_manifests_give_strom_arguments_it_takes() {
             ("jobmanager.yaml", ClusterCommand::Jobmanager(jm)) => {
                 assert_eq!(jm.advertise.as_deref(), Some("10.1.2.3"));
                 assert!(jm.ha.kubernetes, "HA on Kubernetes Leases");
+                assert!(jm.workers.pods, "TaskManagers in pods on demand");
+                let template = jm.workers.pod_template.unwrap();
+                assert_eq!(
+                    template.file_name(),
+                    Some("taskmanager-pod.yaml".as_ref()),
+                    "the template is mounted from the ConfigMap made of taskmanager-pod.yaml"
+                );
             }
             ("taskmanager.yaml", ClusterCommand::Taskmanager(tm)) => {
                 assert_eq!(tm.advertise, Some("10.1.2.3:6124".parse().unwrap()));
@@ -123,5 +131,87 @@ fn the_manifests_give_strom_arguments_it_takes() {
             }
             _ => panic!("{role} does not start its role"),
         }
+    }
+}
+
+#[test]
+fn no_two_options_of_a_command_share_an_id() {
+    // clap's own check of this runs in debug builds only, and the tests run in release.
+    use clap::CommandFactory;
+    for command in Strom::command().get_subcommands() {
+        let mut ids: Vec<&str> = command
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .collect();
+        ids.sort();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(
+            before,
+            ids.len(),
+            "`{}` has two options with one id",
+            command.get_name()
+        );
+    }
+}
+
+/// The pod the resource manager makes of `deploy/kubernetes/taskmanager-pod.yaml`, with
+/// the options `jobmanager.yaml` gives it, is a valid Kubernetes Pod, and its command
+/// line is one `strom taskmanager` takes.
+#[test]
+fn the_taskmanager_pods_made_from_the_template_are_valid() {
+    use strom_cluster::resources::kubernetes::{read_pod_template, KubernetesWorkerOptions};
+    let options = KubernetesWorkerOptions {
+        cluster_id: "strom".into(),
+        template: read_pod_template(&manifests().join("taskmanager-pod.yaml")).unwrap(),
+        image: None,
+        slots: 2,
+        data_port: 6124,
+        jobmanager_args: vec![
+            "--ha-kubernetes".into(),
+            "--ha-cluster-id=strom".into(),
+            "--ha-lease=10000ms".into(),
+            "--reconnect=30000ms".into(),
+        ],
+        owner: None,
+    };
+    let pod = options.pod("strom-strom-taskmanager-abc-1").unwrap();
+    let file = std::env::temp_dir().join(format!("strom-pod-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec_pretty(&pod).unwrap()).unwrap();
+    let output = Command::new(validator())
+        .args(["--strict", "--kubernetes-version", "1.37"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("passed for resource pod/strom-strom-taskmanager-abc-1"),
+        "{said}"
+    );
+
+    let container = &pod.spec.as_ref().unwrap().containers[0];
+    assert_eq!(container.image.as_deref(), Some("strom:0.1.0"));
+    let mut args = vec!["strom".to_owned()];
+    args.extend(
+        container
+            .args
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.replace("$(POD_IP)", "10.1.2.4")),
+    );
+    match Strom::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}")) {
+        Strom {
+            command: ClusterCommand::Taskmanager(tm),
+        } => {
+            assert_eq!(tm.name.as_deref(), Some("strom-strom-taskmanager-abc-1"));
+            assert_eq!(tm.slots, 2);
+            assert_eq!(tm.advertise, Some("10.1.2.4:6124".parse().unwrap()));
+            assert!(tm.ha.kubernetes);
+        }
+        _ => panic!("{args:?} does not start a TaskManager"),
     }
 }

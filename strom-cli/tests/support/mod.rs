@@ -18,6 +18,63 @@ pub fn strom() -> Command {
     Command::new(env!("CARGO_BIN_EXE_strom"))
 }
 
+/// `strom jobmanager`, listening for TaskManagers and REST clients on loopback ports of
+/// its choosing.
+#[allow(dead_code)] // Not every test binary starts a JobManager of its own.
+pub fn jobmanager_on_loopback() -> Command {
+    let mut command = strom();
+    command.args([
+        "jobmanager",
+        "--bind",
+        "127.0.0.1:0",
+        "--rest",
+        "127.0.0.1:0",
+    ]);
+    command
+}
+
+/// How many checkpoints (`chk-N` folders) are in directory `dir`.
+#[allow(dead_code)] // Not every test binary checkpoints to a directory.
+pub fn checkpoints_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("chk-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Kills process `pid` with SIGKILL.
+#[allow(dead_code)] // Not every test binary kills a process.
+pub fn kill_hard(pid: u32) {
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "cannot kill process {pid}");
+}
+
+/// Waits for job 1 of the JobManager `client` talks to to end, and checks that it
+/// finished after restarting at least once and that `out` holds every count of the
+/// `window-counts` of `events` events exactly once.
+#[allow(dead_code)] // Not every test binary fails a job.
+pub fn assert_recovered_exactly_once(
+    client: &strom_cluster::client::RestClient,
+    out: &Path,
+    events: u64,
+) {
+    use serde_json::Value;
+    wait_for("the job to end", || {
+        let job: Value = client.get("/v1/jobs/1").unwrap();
+        job["outcome"].is_object()
+    });
+    let job: Value = client.get("/v1/jobs/1").unwrap();
+    assert_eq!(job["status"], "FINISHED", "{job}");
+    assert!(job["outcome"]["restarts"].as_u64().unwrap() >= 1, "{job}");
+    assert_published_exactly(out, &expected_window_counts(events));
+}
+
 /// A fresh scratch directory of this test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("strom-cluster-{name}-{}", std::process::id()));

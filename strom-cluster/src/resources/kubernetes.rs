@@ -5,6 +5,7 @@
 //! its predecessor started, and may be owned by the JobManagers' Deployment, so they are
 //! deleted with it.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -48,6 +49,90 @@ pub struct KubernetesWorkerOptions {
     /// The Deployment (in the same namespace) that owns the pods: deleting it deletes
     /// them.
     pub owner: Option<String>,
+}
+
+impl KubernetesWorkerOptions {
+    /// The pod of TaskManager `name`: the template, with its labels and the
+    /// TaskManager's command line, address and port.
+    pub fn pod(&self, name: &str) -> Result<Pod, String> {
+        let options = self;
+        let mut pod = options.template.clone();
+        pod.metadata.name = Some(name.to_owned());
+        pod.metadata.namespace = None;
+        pod.metadata.generate_name = None;
+        let labels = pod.metadata.labels.get_or_insert_with(Default::default);
+        labels.insert("app.kubernetes.io/name".into(), "strom".into());
+        labels.insert(COMPONENT_LABEL.into(), "taskmanager".into());
+        labels.insert(CLUSTER_LABEL.into(), options.cluster_id.clone());
+        let spec = pod.spec.get_or_insert_with(PodSpec::default);
+        // A failed TaskManager's pod is replaced by the resource manager, not restarted
+        // in place (unless the template says otherwise).
+        spec.restart_policy.get_or_insert_with(|| "Never".into());
+        let at = spec
+            .containers
+            .iter()
+            .position(|c| c.name == CONTAINER)
+            .unwrap_or(0);
+        if spec.containers.is_empty() {
+            spec.containers.push(Container {
+                name: CONTAINER.into(),
+                ..Container::default()
+            });
+        }
+        let container = &mut spec.containers[at];
+        if let Some(image) = &options.image {
+            container.image = Some(image.clone());
+        }
+        if container.image.as_deref().is_none_or(str::is_empty) {
+            return Err(
+                "the TaskManagers' pod template names no image: give it one, or \
+                 `--taskmanager-image`"
+                    .into(),
+            );
+        }
+        let port = options.data_port;
+        let mut args = vec![
+            "taskmanager".to_owned(),
+            format!("--name={name}"),
+            format!("--slots={}", options.slots),
+            format!("--bind=$(POD_IP):{port}"),
+            format!("--advertise=$(POD_IP):{port}"),
+        ];
+        args.extend(options.jobmanager_args.iter().cloned());
+        container.args = Some(args);
+        let env = container.env.get_or_insert_with(Vec::new);
+        env.retain(|v| v.name != "POD_IP");
+        env.insert(
+            0,
+            EnvVar {
+                name: "POD_IP".into(),
+                value_from: Some(EnvVarSource {
+                    field_ref: Some(ObjectFieldSelector {
+                        field_path: "status.podIP".into(),
+                        ..ObjectFieldSelector::default()
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            },
+        );
+        let ports = container.ports.get_or_insert_with(Vec::new);
+        ports.retain(|p| p.name.as_deref() != Some("data"));
+        ports.push(ContainerPort {
+            name: Some("data".into()),
+            container_port: i32::from(port),
+            ..ContainerPort::default()
+        });
+        Ok(pod)
+    }
+}
+
+/// Reads a pod template: a Pod in YAML (or JSON).
+pub fn read_pod_template(path: &Path) -> Result<Pod, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the pod template {}: {e}", path.display()))?;
+    serde_saphyr::from_str(&text)
+        .map_err(|e| format!("the pod template {} is not a Pod: {e}", path.display()))
 }
 
 /// TaskManagers in pods. Cheap to share.
@@ -152,80 +237,12 @@ impl KubernetesWorkers {
         )
     }
 
-    /// The pod of TaskManager `name`: the template, with its labels, owner, and the
-    /// TaskManager's command line, address and port.
+    /// The pod of TaskManager `name`: [`KubernetesWorkerOptions::pod`], owned.
     fn pod(&self, name: &str) -> Result<Pod, String> {
-        let options = &self.options;
-        let mut pod = options.template.clone();
-        pod.metadata.name = Some(name.to_owned());
-        pod.metadata.namespace = None;
-        pod.metadata.generate_name = None;
-        let labels = pod.metadata.labels.get_or_insert_with(Default::default);
-        labels.insert("app.kubernetes.io/name".into(), "strom".into());
-        labels.insert(COMPONENT_LABEL.into(), "taskmanager".into());
-        labels.insert(CLUSTER_LABEL.into(), options.cluster_id.clone());
+        let mut pod = self.options.pod(name)?;
         if let Some(owner) = &self.owner {
             pod.metadata.owner_references = Some(vec![owner.clone()]);
         }
-        let spec = pod.spec.get_or_insert_with(PodSpec::default);
-        // A failed TaskManager's pod is replaced by the resource manager, not restarted
-        // in place (unless the template says otherwise).
-        spec.restart_policy.get_or_insert_with(|| "Never".into());
-        let at = spec
-            .containers
-            .iter()
-            .position(|c| c.name == CONTAINER)
-            .unwrap_or(0);
-        if spec.containers.is_empty() {
-            spec.containers.push(Container {
-                name: CONTAINER.into(),
-                ..Container::default()
-            });
-        }
-        let container = &mut spec.containers[at];
-        if let Some(image) = &options.image {
-            container.image = Some(image.clone());
-        }
-        if container.image.as_deref().is_none_or(str::is_empty) {
-            return Err(
-                "the TaskManagers' pod template names no image: give it one, or \
-                 `--taskmanager-image`"
-                    .into(),
-            );
-        }
-        let port = options.data_port;
-        let mut args = vec![
-            "taskmanager".to_owned(),
-            format!("--name={name}"),
-            format!("--slots={}", options.slots),
-            format!("--bind=$(POD_IP):{port}"),
-            format!("--advertise=$(POD_IP):{port}"),
-        ];
-        args.extend(options.jobmanager_args.iter().cloned());
-        container.args = Some(args);
-        let env = container.env.get_or_insert_with(Vec::new);
-        env.retain(|v| v.name != "POD_IP");
-        env.insert(
-            0,
-            EnvVar {
-                name: "POD_IP".into(),
-                value_from: Some(EnvVarSource {
-                    field_ref: Some(ObjectFieldSelector {
-                        field_path: "status.podIP".into(),
-                        ..ObjectFieldSelector::default()
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            },
-        );
-        let ports = container.ports.get_or_insert_with(Vec::new);
-        ports.retain(|p| p.name.as_deref() != Some("data"));
-        ports.push(ContainerPort {
-            name: Some("data".into()),
-            container_port: i32::from(port),
-            ..ContainerPort::default()
-        });
         Ok(pod)
     }
 }
