@@ -1,6 +1,7 @@
 //! The control plane under faults: a checkpoint storage that panics or fails while the
-//! controller or the uploader writes, a failure while a stop's savepoint is taken, and a
-//! stop right after the start. Each must end in a clear outcome, never a hang.
+//! controller or the uploader writes, a failure while a stop's savepoint is taken, a
+//! stop right after the start, a cancel while a restart waits out its delay, and a job
+//! that runs out of restarts. Each must end in a clear outcome, never a hang.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -118,4 +119,54 @@ fn a_stop_with_savepoint_right_after_the_start_stops_on_it() {
         assert_eq!(report.checkpoints.len(), 1, "stopped on its savepoint");
         assert!(report.checkpoints[0].savepoint);
     }
+}
+
+#[test]
+fn a_cancel_during_a_restarts_backoff_ends_the_job_at_once_and_counts_its_restarts() {
+    // Every run fails at its first record; each restart waits a minute.
+    let job = stream! {
+        source(generator(|i| i).chunk(1).rate_limit(1_000.0))
+            .map(|i: u64| -> u64 { panic!("an injected failure at {i}") })
+            .sink(for_each(|_x: u64| {}));
+    };
+    let handle = job.start(
+        Config::default()
+            .parallelism(1)
+            .checkpoint_storage(faulty_storage(None, Arc::default()))
+            .restart_strategy(RestartStrategy::FixedDelay {
+                attempts: 5,
+                delay: Duration::from_secs(60),
+            }),
+    );
+    while !matches!(handle.status(), JobStatus::Restarting { .. }) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let outcome = within(Duration::from_secs(10), move || handle.cancel())
+        .expect("the cancel waited for the restart's backoff");
+    let error = outcome.expect_err("a cancelled job reports its cancel");
+    assert_eq!(error.error().kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(error.restarts(), 0, "it never restarted: {error}");
+}
+
+#[test]
+fn a_job_that_fails_after_its_last_restart_reports_how_many_it_had() {
+    let job = stream! {
+        source(generator(|i| i).chunk(1).rate_limit(1_000.0))
+            .map(|i: u64| -> u64 { panic!("an injected failure at {i}") })
+            .sink(for_each(|_x: u64| {}));
+    };
+    let handle = job.start(
+        Config::default()
+            .parallelism(1)
+            .checkpoint_storage(faulty_storage(None, Arc::default()))
+            .restart_strategy(RestartStrategy::FixedDelay {
+                attempts: 2,
+                delay: Duration::from_millis(10),
+            }),
+    );
+    let error = within(Duration::from_secs(10), move || handle.join())
+        .expect("no hang")
+        .expect_err("every run fails");
+    assert!(error.to_string().contains("an injected failure"), "{error}");
+    assert_eq!(error.restarts(), 2, "{error}");
 }

@@ -3,7 +3,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use stream_core::operator::Context;
@@ -42,6 +42,9 @@ pub(crate) struct JobControl {
     first_checkpoint_id: Mutex<Option<u64>>,
     /// The job was cancelled: no restart.
     cancelled: AtomicBool,
+    /// Signalled (with `failure`'s lock) when the job is cancelled, to end a restart's
+    /// wait.
+    cancel_signal: Condvar,
 }
 
 impl Default for JobControl {
@@ -57,6 +60,7 @@ impl Default for JobControl {
             checkpoints: CheckpointHistory::default(),
             first_checkpoint_id: Mutex::new(None),
             cancelled: AtomicBool::new(false),
+            cancel_signal: Condvar::new(),
         }
     }
 }
@@ -163,6 +167,30 @@ impl JobControl {
     pub fn cancel(&self, error: JobError) {
         self.cancelled.store(true, Ordering::SeqCst);
         self.fail(error);
+        // After `fail` took and released the lock: a sleeper either saw the flag or
+        // waits on the signal by now.
+        self.cancel_signal.notify_all();
+    }
+
+    /// Waits `delay` (a restart's backoff), or less if the job is cancelled meanwhile;
+    /// true if it was.
+    pub fn sleep_unless_cancelled(&self, delay: Duration) -> bool {
+        let deadline = Instant::now() + delay;
+        let mut failure = lock(&self.failure);
+        loop {
+            if self.is_cancelled() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            failure = self
+                .cancel_signal
+                .wait_timeout(failure, deadline - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
     }
 
     /// True once the job was cancelled.

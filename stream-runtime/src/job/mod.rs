@@ -153,11 +153,10 @@ fn run(
                 let restart = delay.map(|_| restarts + 1);
                 let status = control.transition(JobEvent::RunFailed { restart });
                 let (Some(delay), Ok(JobStatus::Restarting { .. })) = (delay, status) else {
-                    return Err(error);
+                    return Err(error.after_restarts(restarts));
                 };
-                restarts += 1;
-                std::thread::sleep(delay);
-                if control.is_cancelled() {
+                // A cancel ends the wait at once.
+                if control.sleep_unless_cancelled(delay) {
                     let _ = control.transition(JobEvent::RunFailed { restart: None });
                     return Err(JobError::new(
                         graph.name(),
@@ -166,8 +165,10 @@ fn run(
                             stream_core::ErrorKind::Cancelled,
                             "the job was cancelled while it waited to restart",
                         ),
-                    ));
+                    )
+                    .after_restarts(restarts));
                 }
+                restarts += 1;
                 control.reset_failure();
             }
         }
@@ -504,6 +505,7 @@ pub struct JobError {
     job: String,
     task: Option<(usize, usize, String)>,
     error: StreamError,
+    restarts: u32,
 }
 
 impl JobError {
@@ -512,7 +514,19 @@ impl JobError {
             job: job.to_owned(),
             task,
             error,
+            restarts: 0,
         }
+    }
+
+    /// The same error, of a job that had restarted `restarts` times before it.
+    fn after_restarts(mut self, restarts: u32) -> Self {
+        self.restarts = restarts;
+        self
+    }
+
+    /// How many times the job had restarted before this failure ended it.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
     }
 
     pub(crate) fn of_task(job: &str, task: &crate::executor::Task, error: StreamError) -> Self {

@@ -845,7 +845,7 @@ fn follow(
             *lock(outcome) = Some(JobOutcome {
                 status: "CANCELED".into(),
                 error: None,
-                restarts: ended.as_ref().map_or(0, |r| r.restarts),
+                restarts: ended.as_ref().map_or_else(|e| e.restarts(), |r| r.restarts),
                 savepoint: None,
                 duration_ms: None,
             });
@@ -862,7 +862,7 @@ fn follow(
             Err(e) => JobOutcome {
                 status: "FAILED".into(),
                 error: Some(e.to_string()),
-                restarts: 0,
+                restarts: e.restarts(),
                 savepoint: None,
                 duration_ms: None,
             },
