@@ -121,23 +121,26 @@ fn a_stop_with_savepoint_right_after_the_start_stops_on_it() {
     }
 }
 
-#[test]
-fn a_cancel_during_a_restarts_backoff_ends_the_job_at_once_and_counts_its_restarts() {
-    // Every run fails at its first record; each restart waits a minute.
+/// A job whose every run fails at its first record, restarted `attempts` times after
+/// `delay` each.
+fn always_failing_job(attempts: u32, delay: Duration) -> JobHandle {
     let job = stream! {
         source(generator(|i| i).chunk(1).rate_limit(1_000.0))
             .map(|i: u64| -> u64 { panic!("an injected failure at {i}") })
             .sink(for_each(|_x: u64| {}));
     };
-    let handle = job.start(
+    job.start(
         Config::default()
             .parallelism(1)
             .checkpoint_storage(faulty_storage(None, Arc::default()))
-            .restart_strategy(RestartStrategy::FixedDelay {
-                attempts: 5,
-                delay: Duration::from_secs(60),
-            }),
-    );
+            .restart_strategy(RestartStrategy::FixedDelay { attempts, delay }),
+    )
+}
+
+#[test]
+fn a_cancel_during_a_restarts_backoff_ends_the_job_at_once_and_counts_its_restarts() {
+    // Each restart waits a minute.
+    let handle = always_failing_job(5, Duration::from_secs(60));
     while !matches!(handle.status(), JobStatus::Restarting { .. }) {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -150,20 +153,7 @@ fn a_cancel_during_a_restarts_backoff_ends_the_job_at_once_and_counts_its_restar
 
 #[test]
 fn a_job_that_fails_after_its_last_restart_reports_how_many_it_had() {
-    let job = stream! {
-        source(generator(|i| i).chunk(1).rate_limit(1_000.0))
-            .map(|i: u64| -> u64 { panic!("an injected failure at {i}") })
-            .sink(for_each(|_x: u64| {}));
-    };
-    let handle = job.start(
-        Config::default()
-            .parallelism(1)
-            .checkpoint_storage(faulty_storage(None, Arc::default()))
-            .restart_strategy(RestartStrategy::FixedDelay {
-                attempts: 2,
-                delay: Duration::from_millis(10),
-            }),
-    );
+    let handle = always_failing_job(2, Duration::from_millis(10));
     let error = within(Duration::from_secs(10), move || handle.join())
         .expect("no hang")
         .expect_err("every run fails");
