@@ -664,3 +664,33 @@ fn connect_brings_the_connection_up_before_any_channel() {
         "{e}"
     );
 }
+
+#[test]
+fn a_released_run_frees_its_channels_and_its_late_frames_are_dropped() {
+    let (a, b) = pair();
+    let old = id(0, 0, 0);
+    let new = ChannelId { run: 2, ..old };
+    let nobody = || Arc::new(Counter::default());
+    let mut late = a.sender::<u64>(b.local_addr(), old, nobody()).unwrap();
+    let gone = b.receiver::<u64>(a.local_addr(), old, 4, nobody()).unwrap();
+    wait_for("the initial credit", || late.credits() == 4);
+    assert_eq!(b.channel_count(), 1);
+    // Run 1 ended on b (its part failed, say) while a's part of it still sends.
+    drop(gone);
+    b.release_run(1);
+    assert_eq!(b.channel_count(), 0, "the run's channels are freed");
+    for i in 0..4 {
+        assert!(late.try_send(batch([(i, i as u64)])).is_ok());
+    }
+    // The frames are dropped, not a protocol error: run 2 shares the connection.
+    let mut tx = a.sender::<u64>(b.local_addr(), new, nobody()).unwrap();
+    let rx = b.receiver::<u64>(a.local_addr(), new, 4, nobody()).unwrap();
+    let mut reader = Reader::<u64>::new(Box::new(rx));
+    send_all(&mut tx, vec![batch([(1, 7)]), Message::End(None)]);
+    reader.read_to_end().unwrap();
+    assert_eq!(reader.log[0], Seen::Records(vec![(1, 7)]));
+    assert!(b.is_connected(a.local_addr()));
+    // No channel of a released run registers again.
+    let again = b.receiver::<u64>(a.local_addr(), old, 4, nobody());
+    assert!(again.is_err());
+}

@@ -382,6 +382,7 @@ fn deploy(
     lock(parts).insert(run, (commands, handle.control()));
     let upstream = upstream.clone();
     let parts = Arc::clone(parts);
+    let endpoint = Arc::clone(endpoint);
     std::thread::Builder::new()
         .name(format!("strom-tm-run{run}"))
         .spawn(move || {
@@ -389,6 +390,8 @@ fn deploy(
                 kind: e.error().kind(),
                 message: e.to_string(),
             });
+            // The run's channels are done here: their buffers go.
+            endpoint.release_run(run);
             lock(&parts).remove(&run);
             let _ = upstream.send(&ToJobManager::PartEnded { run, outcome });
         })

@@ -15,10 +15,10 @@
 //! see it.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -99,6 +99,9 @@ struct Channels {
     receivers: HashMap<ChannelId, Arc<ReceiverState>>,
     /// Routes of receivers registered since the reader last looked.
     new_routes: HashMap<ChannelId, Route>,
+    /// Runs whose channels were released: frames of theirs that still arrive (a peer's
+    /// part that ended later) are discarded, not a protocol error.
+    released: HashSet<u64>,
 }
 
 /// A connection to one peer (see the module documentation).
@@ -110,6 +113,8 @@ pub(super) struct Connection {
     /// for the connection to come up (up, failed).
     wake_driver: Condvar,
     channels: Mutex<Channels>,
+    /// Counts releases, so the reader drops its cached routes of released runs.
+    releases: AtomicU64,
     failure: OnceLock<String>,
     driver: Mutex<Option<JoinHandle<()>>>,
 }
@@ -134,6 +139,7 @@ impl Connection {
             outgoing: Mutex::new(Outgoing::default()),
             wake_driver: Condvar::new(),
             channels: Mutex::new(Channels::default()),
+            releases: AtomicU64::new(0),
             failure: OnceLock::new(),
             driver: Mutex::new(None),
         });
@@ -233,6 +239,9 @@ impl Connection {
         if let Some(failure) = self.failure() {
             return Err(failure.to_owned());
         }
+        if channels.released.contains(&channel.run) {
+            return Err(format!("run {} has ended here", channel.run));
+        }
         let state = Arc::clone(channels.senders.entry(channel).or_default());
         if state.registered.swap(true, Ordering::AcqRel) {
             return Err("a sender of this channel is registered already".into());
@@ -258,6 +267,9 @@ impl Connection {
         if channels.receivers.contains_key(&channel) {
             return Err("a receiver of this channel is registered already".into());
         }
+        if channels.released.contains(&channel.run) {
+            return Err(format!("run {} has ended here", channel.run));
+        }
         let (ring_tx, ring_rx) = RingBuffer::new(capacity);
         let (recycle_tx, recycle_rx) = RingBuffer::new(capacity + 2);
         let state = Arc::new(ReceiverState {
@@ -281,6 +293,25 @@ impl Connection {
             recycle: recycle_tx,
             state,
         })
+    }
+
+    /// How many channel halves are registered on this connection.
+    pub fn channel_count(&self) -> usize {
+        let channels = lock(&self.channels);
+        channels.senders.len() + channels.receivers.len()
+    }
+
+    /// Forgets the channels of `run`, which has ended in this process: their states and
+    /// buffers are freed, and frames of theirs that still arrive are discarded.
+    pub fn release_run(&self, run: u64) {
+        let mut channels = lock(&self.channels);
+        if !channels.released.insert(run) {
+            return;
+        }
+        channels.senders.retain(|c, _| c.run != run);
+        channels.receivers.retain(|c, _| c.run != run);
+        channels.new_routes.retain(|c, _| c.run != run);
+        self.releases.fetch_add(1, Ordering::Release);
     }
 
     /// Fails the connection with `cause` (the first cause sticks): the socket is shut
@@ -467,7 +498,14 @@ impl Connection {
         let buffered = BufReader::with_capacity(64 * 1024, socket);
         let mut reader = FrameReader::new(buffered, self.config.max_frame);
         let mut routes: HashMap<ChannelId, Route> = HashMap::new();
+        let mut releases_seen = 0;
         let cause = loop {
+            let releases = self.releases.load(Ordering::Acquire);
+            if releases != releases_seen {
+                releases_seen = releases;
+                let channels = lock(&self.channels);
+                routes.retain(|c, _| !channels.released.contains(&c.run));
+            }
             let (channel, len_or_control) = match reader.next() {
                 Ok(Frame::Data(channel, len)) => (channel, Ok(len)),
                 Ok(Frame::Control(channel, control)) => (channel, Err(control)),
@@ -479,7 +517,15 @@ impl Connection {
                 Err(e) => break e.to_string(),
             };
             let Some(route) = self.route(&mut routes, channel) else {
-                break format!("a message for {channel}, which no receiver registered");
+                if !lock(&self.channels).released.contains(&channel.run) {
+                    break format!("a message for {channel}, which no receiver registered");
+                }
+                if let Ok(len) = len_or_control {
+                    if let Err(e) = reader.skip_payload(len) {
+                        break e.to_string();
+                    }
+                }
+                continue;
             };
             // A dropped receiver's messages are read and discarded.
             let closed = route.state.closed.load(Ordering::Acquire);
@@ -521,7 +567,13 @@ impl Connection {
 
     /// Credit for the sender of `channel` (which may not be registered yet).
     fn credit(&self, channel: ChannelId, credits: u32) {
-        let state = Arc::clone(lock(&self.channels).senders.entry(channel).or_default());
+        let state = {
+            let mut channels = lock(&self.channels);
+            if channels.released.contains(&channel.run) {
+                return;
+            }
+            Arc::clone(channels.senders.entry(channel).or_default())
+        };
         if state.closed.load(Ordering::Acquire) {
             return;
         }

@@ -157,6 +157,23 @@ impl NetworkEndpoint {
             .map_err(|cause| connection_error(peer, &cause))
     }
 
+    /// How many channel halves (senders and receivers) are registered, over every
+    /// connection: what [`release_run`](Self::release_run) frees.
+    pub fn channel_count(&self) -> usize {
+        let peers: Vec<_> = lock(&self.inner.peers).values().cloned().collect();
+        peers.iter().map(|c| c.channel_count()).sum()
+    }
+
+    /// Forgets the channels of `run` on every connection, once its parts in this process
+    /// have ended: their buffers are freed, and frames of theirs that peers still send
+    /// are discarded (a run id is never reused).
+    pub fn release_run(&self, run: u64) {
+        let peers: Vec<_> = lock(&self.inner.peers).values().cloned().collect();
+        for connection in peers {
+            connection.release_run(run);
+        }
+    }
+
     /// True if the connection to `peer` is up.
     pub fn is_connected(&self, peer: SocketAddr) -> bool {
         lock(&self.inner.peers)

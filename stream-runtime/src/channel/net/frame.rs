@@ -229,6 +229,18 @@ impl<R: Read> FrameReader<R> {
         }
         Ok(())
     }
+
+    /// Reads the `len` bytes of a data frame's payload and drops them.
+    pub fn skip_payload(&mut self, len: usize) -> Result<(), FrameError> {
+        let read = std::io::copy(
+            &mut (&mut self.inner).take(len as u64),
+            &mut std::io::sink(),
+        )?;
+        if read < len as u64 {
+            return Err(FrameError::Truncated);
+        }
+        Ok(())
+    }
 }
 
 /// Appends the frames a connection sends to a byte buffer.
