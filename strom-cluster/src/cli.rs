@@ -109,24 +109,30 @@ pub struct WorkerArgs {
     #[arg(long = "taskmanager-image", value_name = "IMAGE", requires = "pods")]
     pub image: Option<String>,
     /// Each TaskManager's slots.
-    #[arg(long = "taskmanager-slots", default_value_t = 1, value_name = "N")]
+    #[arg(
+        long = "taskmanager-slots",
+        requires = "pods",
+        default_value_t = 1,
+        value_name = "N"
+    )]
     pub taskmanager_slots: usize,
     /// The port of the TaskManagers' data channels, at their pods' addresses.
     #[arg(
         long = "taskmanager-data-port",
+        requires = "pods",
         default_value_t = 6124,
         value_name = "PORT"
     )]
     pub data_port: u16,
     /// The most TaskManagers at once (default: no limit).
-    #[arg(long = "max-taskmanagers", value_name = "N")]
+    #[arg(long = "max-taskmanagers", requires = "pods", value_name = "N")]
     pub max: Option<usize>,
     /// A TaskManager without a run for this long is stopped.
-    #[arg(long = "taskmanager-idle-timeout", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long = "taskmanager-idle-timeout", requires = "pods", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub idle_timeout: Duration,
     /// A TaskManager's pod whose TaskManager has not registered (or registered again
     /// after it was lost) within this long is deleted.
-    #[arg(long = "taskmanager-registration-timeout", default_value = "5min", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long = "taskmanager-registration-timeout", requires = "pods", default_value = "5min", value_parser = parse_duration, value_name = "DURATION")]
     pub registration_timeout: Duration,
     /// The Deployment (of the JobManagers) that owns the TaskManagers' pods: deleting it
     /// deletes them.
@@ -138,12 +144,21 @@ pub struct WorkerArgs {
     pub owner: Option<String>,
 }
 
+/// A resource manager made, not yet started: it starts once the JobManager leads.
+struct Workers {
+    driver: Arc<dyn WorkerDriver>,
+    options: ResourceOptions,
+    slots: usize,
+}
+
 impl WorkerArgs {
-    /// Starts the resource manager on `jobmanager` if these options ask for one; the
+    /// The resource manager these options ask for, if any, for `jobmanager`: made (and
+    /// its pod template and access to the API server checked) before it stands for
+    /// leadership, so a mistake ends it at once rather than after a takeover. The
     /// TaskManagers find the JobManager through `ha`, or at its advertised address.
-    fn start(&self, jobmanager: &Arc<JobManager>, ha: &HaArgs) -> Result<(), String> {
+    fn make(&self, jobmanager: &JobManager, ha: &HaArgs) -> Result<Option<Workers>, String> {
         if !self.pods {
-            return Ok(());
+            return Ok(None);
         }
         let jobmanager_args = match ha.enabled() {
             true => {
@@ -152,22 +167,50 @@ impl WorkerArgs {
                 args.push(format!("--reconnect={}ms", (ha.lease * 3).as_millis()));
                 args
             }
-            false => vec![format!(
-                "--jobmanager={}",
-                jobmanager.advertised_taskmanager_address()
-            )],
+            false => {
+                let address = jobmanager.advertised_taskmanager_address();
+                let host = address.rsplit_once(':').map_or("", |(host, _)| host);
+                match host.parse::<std::net::IpAddr>() {
+                    Ok(ip) if ip.is_unspecified() => {
+                        return Err(format!(
+                            "TaskManager pods cannot reach this JobManager at {address}: give \
+                             `--advertise` the pod's address (`--advertise=$(POD_IP)`)"
+                        ))
+                    }
+                    Ok(ip) if ip.is_loopback() => eprintln!(
+                        "strom: warning: TaskManager pods are told to reach this JobManager at \
+                         {address}, a loopback address that only this host reaches; give \
+                         `--advertise` the pod's address"
+                    ),
+                    _ => {}
+                }
+                vec![format!("--jobmanager={address}")]
+            }
         };
         let driver = kubernetes_workers(self, &ha.cluster_id, jobmanager_args)?;
         let options = ResourceOptions {
             max_workers: self.max,
             registration_timeout: self.registration_timeout,
             idle_timeout: self.idle_timeout,
+            // Under HA an earlier leader's TaskManagers register with this one; without
+            // it they look for a JobManager that is gone.
+            adopt: ha.enabled(),
             ..ResourceOptions::default()
         };
-        jobmanager.manage_workers(driver, options)?;
+        Ok(Some(Workers {
+            driver,
+            options,
+            slots: self.taskmanager_slots,
+        }))
+    }
+}
+
+impl Workers {
+    fn start(self, jobmanager: &Arc<JobManager>) -> Result<(), String> {
+        jobmanager.manage_workers(self.driver, self.options)?;
         println!(
             "strom: JobManager starts TaskManagers in pods ({} slots each)",
-            self.taskmanager_slots
+            self.slots
         );
         Ok(())
     }
@@ -280,7 +323,7 @@ fn kubernetes_ha(_: &str, _: Duration) -> Result<Arc<dyn HaServices>, String> {
 /// Options of `taskmanager`.
 #[derive(Args, Debug)]
 pub struct TaskManagerArgs {
-    /// The name it registers with (default `taskmanager-{process id}`).
+    /// The name it registers with (default `taskmanager-{host}-{process id}`).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// The JobManager's address for TaskManagers.
@@ -545,6 +588,7 @@ fn start_jobmanager(
         ..JobManagerOptions::default()
     };
     let jobmanager = JobManager::start(catalog, &options)?;
+    let workers = args.workers.make(&jobmanager, &args.ha)?;
     let rest = rest::serve(Arc::clone(&jobmanager), &options.rest)?;
     // Scripts and tests read these two lines to find the JobManager.
     println!("strom: JobManager REST interface at http://{rest}");
@@ -563,7 +607,9 @@ fn start_jobmanager(
             );
         }
     }
-    args.workers.start(&jobmanager, &args.ha)?;
+    if let Some(workers) = workers {
+        workers.start(&jobmanager)?;
+    }
     Ok(jobmanager)
 }
 

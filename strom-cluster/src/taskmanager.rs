@@ -26,8 +26,8 @@ use crate::protocol::{receive, send, RemoteError, ToJobManager, ToTaskManager};
 /// How a TaskManager starts.
 #[derive(Clone, Debug)]
 pub struct TaskManagerOptions {
-    /// The name it registers with (`taskmanager-{process id}` if none): its pod's, when
-    /// a resource manager started it.
+    /// The name it registers with (`taskmanager-{host}-{process id}` if none): its
+    /// pod's, when a resource manager started it.
     pub name: Option<String>,
     /// The JobManager's address for TaskManagers (`host:port`).
     pub jobmanager: String,
@@ -205,6 +205,15 @@ struct Session {
     heartbeat: Duration,
 }
 
+/// `taskmanager-{host}-{process id}`: in containers, where every process id may be 1,
+/// the host (a pod's name) tells them apart.
+fn default_name() -> String {
+    match std::env::var("HOSTNAME") {
+        Ok(host) if !host.is_empty() => format!("taskmanager-{host}-{}", std::process::id()),
+        _ => format!("taskmanager-{}", std::process::id()),
+    }
+}
+
 /// Connects to the JobManager at `address` and registers.
 fn register(
     options: &TaskManagerOptions,
@@ -217,10 +226,7 @@ fn register(
     let upstream = Upstream(Arc::new(Mutex::new(
         stream.try_clone().map_err(|e| e.to_string())?,
     )));
-    let name = options
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("taskmanager-{}", std::process::id()));
+    let name = options.name.clone().unwrap_or_else(default_name);
     upstream
         .send(&ToJobManager::Register {
             name: name.clone(),

@@ -215,3 +215,68 @@ fn the_taskmanager_pods_made_from_the_template_are_valid() {
         _ => panic!("{args:?} does not start a TaskManager"),
     }
 }
+
+#[test]
+fn the_resource_managers_options_need_kubernetes_taskmanagers() {
+    let alone = Strom::try_parse_from(["strom", "jobmanager", "--taskmanager-slots=4"]);
+    let error = alone
+        .err()
+        .expect("refused without --kubernetes-taskmanagers");
+    assert!(
+        error.to_string().contains("--kubernetes-taskmanagers"),
+        "{error}"
+    );
+    let with = Strom::try_parse_from([
+        "strom",
+        "jobmanager",
+        "--kubernetes-taskmanagers",
+        "--taskmanager-slots=4",
+    ]);
+    assert!(with.is_ok());
+}
+
+#[test]
+fn a_template_exported_from_a_live_pod_loses_what_the_api_server_set() {
+    use strom_cluster::resources::kubernetes::KubernetesWorkerOptions;
+    let exported = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": "strom-strom-taskmanager-old-3", "namespace": "streams",
+            "uid": "4c1f", "resourceVersion": "81", "creationTimestamp": "2026-12-01T10:00:00Z",
+            "labels": { "team": "streams" },
+            "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "Deployment",
+                                  "name": "old", "uid": "9a" }]
+        },
+        "spec": {
+            "nodeName": "node-7",
+            "containers": [{ "name": "taskmanager", "image": "strom:0.1.0",
+                             "command": ["/opt/jobs/my-jobs"], "args": ["--help"] }]
+        },
+        "status": { "phase": "Running", "podIP": "10.0.0.9" }
+    });
+    let options = KubernetesWorkerOptions {
+        cluster_id: "strom".into(),
+        template: serde_json::from_value(exported).unwrap(),
+        slots: 1,
+        data_port: 6124,
+        jobmanager_args: vec!["--jobmanager=10.0.0.1:6123".into()],
+        ..KubernetesWorkerOptions::default()
+    };
+    let pod = options.pod("strom-strom-taskmanager-new-1").unwrap();
+    let meta = &pod.metadata;
+    assert_eq!(meta.name.as_deref(), Some("strom-strom-taskmanager-new-1"));
+    assert!(meta.uid.is_none() && meta.resource_version.is_none());
+    assert!(meta.namespace.is_none() && meta.creation_timestamp.is_none());
+    assert!(meta.owner_references.is_none(), "the old owner is not kept");
+    assert_eq!(meta.labels.as_ref().unwrap()["team"], "streams");
+    assert!(pod.status.is_none());
+    let spec = pod.spec.unwrap();
+    assert!(spec.node_name.is_none(), "the scheduler places it anew");
+    let container = &spec.containers[0];
+    assert_eq!(
+        container.command,
+        Some(vec!["/opt/jobs/my-jobs".to_owned()]),
+        "a user's own binary stays the command"
+    );
+    assert_eq!(container.args.as_ref().unwrap()[0], "taskmanager");
+}

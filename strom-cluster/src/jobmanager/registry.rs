@@ -237,24 +237,31 @@ impl Registry {
         }
     }
 
-    /// Marks the TaskManager named `name` retiring, so no run is given its slots, if no
-    /// run holds any now; true if it did (then it can be stopped).
+    /// Marks the TaskManager(s) named `name` retiring, so no run is given their slots,
+    /// if no run holds any of them and no allocation waits (it might want them); true
+    /// if it did (then they can be stopped).
     pub fn retire_if_idle(&self, name: &str) -> bool {
         let mut state = lock(&self.state);
-        let Some(id) = state
-            .taskmanagers
-            .iter()
-            .find(|(_, tm)| tm.name == name)
-            .map(|(&id, _)| id)
-        else {
-            return false;
-        };
-        let tm = &state.taskmanagers[&id];
-        if state.unheld_slots(id, tm) < tm.slots {
+        if !state.waiting.is_empty() {
             return false;
         }
-        if let Some(tm) = state.taskmanagers.get_mut(&id) {
-            tm.retiring = true;
+        let named: Vec<u64> = state
+            .taskmanagers
+            .iter()
+            .filter(|(_, tm)| tm.name == name)
+            .map(|(&id, _)| id)
+            .collect();
+        let idle = |id: &u64| {
+            let tm = &state.taskmanagers[id];
+            state.unheld_slots(*id, tm) == tm.slots
+        };
+        if named.is_empty() || !named.iter().all(idle) {
+            return false;
+        }
+        for id in named {
+            if let Some(tm) = state.taskmanagers.get_mut(&id) {
+                tm.retiring = true;
+            }
         }
         true
     }

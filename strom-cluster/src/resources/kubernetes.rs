@@ -14,7 +14,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, EnvVarSource, ObjectFieldSelector, Pod, PodSpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use tokio::runtime::Runtime;
 
@@ -35,7 +35,8 @@ pub struct KubernetesWorkerOptions {
     /// `strom.io/cluster={id}`.
     pub cluster_id: String,
     /// The pod template; its container `taskmanager` (else its first) runs the
-    /// TaskManager, and its command line is replaced.
+    /// TaskManager: its `args` are replaced, its `command` kept (the binary: the image's
+    /// entrypoint unless the template names one, a user's own binary say).
     pub template: Pod,
     /// The image, if not the template's.
     pub image: Option<String>,
@@ -57,14 +58,21 @@ impl KubernetesWorkerOptions {
     pub fn pod(&self, name: &str) -> Result<Pod, String> {
         let options = self;
         let mut pod = options.template.clone();
-        pod.metadata.name = Some(name.to_owned());
-        pod.metadata.namespace = None;
-        pod.metadata.generate_name = None;
+        // A template exported from a live pod carries what the API server set; a create
+        // with those is refused.
+        pod.metadata = ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: pod.metadata.labels.take(),
+            annotations: pod.metadata.annotations.take(),
+            ..ObjectMeta::default()
+        };
+        pod.status = None;
         let labels = pod.metadata.labels.get_or_insert_with(Default::default);
         labels.insert("app.kubernetes.io/name".into(), "strom".into());
         labels.insert(COMPONENT_LABEL.into(), "taskmanager".into());
         labels.insert(CLUSTER_LABEL.into(), options.cluster_id.clone());
         let spec = pod.spec.get_or_insert_with(PodSpec::default);
+        spec.node_name = None;
         // A failed TaskManager's pod is replaced by the resource manager, not restarted
         // in place (unless the template says otherwise).
         spec.restart_policy.get_or_insert_with(|| "Never".into());
@@ -181,13 +189,17 @@ impl KubernetesWorkers {
         options: KubernetesWorkerOptions,
     ) -> Result<Self, String> {
         let id = &options.cluster_id;
-        if id.is_empty()
-            || !id
+        // In pod names and a label value: a DNS label, with room for the rest of a name.
+        let valid = (1..=40).contains(&id.len())
+            && id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+            && !id.starts_with('-')
+            && !id.ends_with('-');
+        if !valid {
             return Err(format!(
-                "`{id}` cannot name pods: use lower-case letters, digits and `-`"
+                "`{id}` cannot name pods: use up to 40 lower-case letters, digits and `-`, \
+                 not at either end"
             ));
         }
         if options.slots == 0 {
@@ -223,7 +235,8 @@ impl KubernetesWorkers {
                 kind: "Deployment".into(),
                 name: owner.metadata.name.unwrap_or_default(),
                 uid: owner.metadata.uid.unwrap_or_default(),
-                block_owner_deletion: Some(true),
+                // Blocking the owner's deletion would need the finalizers' permission.
+                block_owner_deletion: None,
                 controller: Some(false),
             });
         }

@@ -27,7 +27,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::jobmanager::registry::{Capacity, Registry};
+use crate::jobmanager::registry::{Capacity, Registry, TaskManagerLoad};
 
 /// Starts and stops the processes TaskManagers run in (Flink's ResourceManagerDriver).
 pub trait WorkerDriver: Send + Sync + Debug {
@@ -81,6 +81,10 @@ pub struct ResourceOptions {
     pub max_start_failures: usize,
     /// How often it looks.
     pub interval: Duration,
+    /// Keep the workers an earlier JobManager started (under high availability they
+    /// register with the new leader); else they are stopped, since they look for a
+    /// JobManager that is gone.
+    pub adopt: bool,
 }
 
 impl Default for ResourceOptions {
@@ -91,6 +95,7 @@ impl Default for ResourceOptions {
             idle_timeout: Duration::from_secs(30),
             max_start_failures: 10,
             interval: Duration::from_millis(500),
+            adopt: true,
         }
     }
 }
@@ -123,6 +128,9 @@ pub struct Plan {
     /// When each worker was last seen registered, or first seen if it never was.
     registered: HashMap<String, (Instant, bool)>,
     idle_since: HashMap<String, Instant>,
+    /// The workers this plan started that have not registered yet: only these count as
+    /// start failures when they end or time out (not an earlier leader's).
+    unproven: HashSet<String>,
     start_failures: VecDeque<Instant>,
     /// Start failures have held off new workers since this look (said once).
     holding_off: bool,
@@ -139,6 +147,7 @@ impl Plan {
             slots_per_worker: slots_per_worker.max(1),
             registered: HashMap::new(),
             idle_since: HashMap::new(),
+            unproven: HashSet::new(),
             start_failures: VecDeque::new(),
             holding_off: false,
         }
@@ -149,6 +158,11 @@ impl Plan {
         self.start_failures.push_back(now);
     }
 
+    /// Notes that this plan started worker `name`.
+    pub fn started(&mut self, name: String) {
+        self.unproven.insert(name);
+    }
+
     /// What to do, at `now`, about `workers` and the registry's `capacity`.
     pub(crate) fn decide(
         &mut self,
@@ -157,11 +171,21 @@ impl Plan {
         now: Instant,
     ) -> Vec<Action> {
         let mut actions = Vec::new();
-        let registered: HashMap<&str, _> = capacity
-            .taskmanagers
-            .iter()
-            .map(|tm| (tm.name.as_str(), tm))
-            .collect();
+        // By name, summed: a name registered twice (a TaskManager that came back before
+        // its old connection was noticed lost) is one worker.
+        let mut registered: HashMap<&str, TaskManagerLoad> = HashMap::new();
+        for tm in &capacity.taskmanagers {
+            let load = registered
+                .entry(tm.name.as_str())
+                .or_insert_with(|| TaskManagerLoad {
+                    slots: 0,
+                    held: 0,
+                    ..tm.clone()
+                });
+            load.slots += tm.slots;
+            load.held += tm.held;
+            load.retiring |= tm.retiring;
+        }
         let mut live = Vec::new();
         for worker in workers {
             let seen = self
@@ -170,9 +194,13 @@ impl Plan {
                 .or_insert((now, false));
             if registered.contains_key(worker.name.as_str()) {
                 *seen = (now, true);
+                self.unproven.remove(&worker.name);
             }
             let (since, ever_registered) = *seen;
+            let adopted =
+                self.options.adopt || self.unproven.contains(&worker.name) || ever_registered;
             let why = match &worker.phase {
+                _ if !adopted => Some("an earlier JobManager started it".to_owned()),
                 WorkerPhase::Ended(why) => Some(format!("it ended: {why}")),
                 _ if now.duration_since(since) > self.options.registration_timeout => {
                     Some(match ever_registered {
@@ -190,7 +218,8 @@ impl Plan {
             };
             match why {
                 Some(why) => {
-                    if !ever_registered {
+                    // Counted once: a worker of this plan's that never registered.
+                    if self.unproven.remove(&worker.name) {
                         self.start_failures.push_back(now);
                     }
                     actions.push(Action::Stop {
@@ -279,6 +308,10 @@ pub(crate) fn manage(
                 unreachable = false;
                 let actions = plan.decide(&workers, &registry.capacity(), Instant::now());
                 for action in actions {
+                    // A request can take seconds: one that lost the lead meanwhile stops.
+                    if !leading() {
+                        return;
+                    }
                     act(&registry, driver.as_ref(), &mut plan, action);
                 }
             }
@@ -297,7 +330,10 @@ fn act(registry: &Registry, driver: &dyn WorkerDriver, plan: &mut Plan, action: 
         Action::Start(n) => {
             for _ in 0..n {
                 match driver.start_worker() {
-                    Ok(name) => eprintln!("strom: started TaskManager {name}"),
+                    Ok(name) => {
+                        eprintln!("strom: started TaskManager {name}");
+                        plan.started(name);
+                    }
                     Err(e) => {
                         plan.start_failed(Instant::now());
                         eprintln!("strom: cannot start a TaskManager: {e}");

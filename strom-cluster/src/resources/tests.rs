@@ -12,6 +12,7 @@ fn options() -> ResourceOptions {
         idle_timeout: Duration::from_secs(30),
         max_start_failures: 3,
         interval: Duration::from_millis(10),
+        adopt: true,
     }
 }
 
@@ -119,6 +120,7 @@ fn an_ended_worker_is_stopped_and_its_demand_starts_a_replacement() {
 fn a_worker_that_never_registers_is_stopped_and_counts_as_a_start_failure() {
     let mut plan = Plan::new(options(), 1);
     let t0 = Instant::now();
+    plan.started("a".into());
     let stuck = [worker("a", WorkerPhase::Starting)];
     assert_eq!(plan.decide(&stuck, &capacity(1, vec![]), t0), vec![]);
     let late = t0 + Duration::from_secs(61);
@@ -191,5 +193,67 @@ fn idle_workers_are_retired_after_the_idle_timeout_unless_an_allocation_waits() 
     assert_eq!(
         plan.decide(&workers, &idle, t0 + Duration::from_secs(50)),
         vec![Action::Retire { name: "b".into() }]
+    );
+}
+
+#[test]
+fn an_earlier_leaders_workers_are_adopted_and_their_ends_are_no_start_failures() {
+    let mut plan = Plan::new(options(), 1);
+    let t0 = Instant::now();
+    // Three pods of the previous leader end before they register with this one.
+    let ended: Vec<Worker> = ["x", "y", "z"]
+        .map(|n| worker(n, WorkerPhase::Ended("Completed, exit code 0".into())))
+        .to_vec();
+    let actions = plan.decide(&ended, &capacity(1, vec![]), t0);
+    assert_eq!(actions.len(), 4, "{actions:?}");
+    assert_eq!(actions[3], Action::Start(1), "no hold-off: {actions:?}");
+    // One of this plan's own that ends unregistered counts, once.
+    plan.started("mine".into());
+    let failed = [worker(
+        "mine",
+        WorkerPhase::Ended("Error, exit code 1".into()),
+    )];
+    plan.decide(&failed, &capacity(0, vec![]), t0);
+    plan.decide(&failed, &capacity(0, vec![]), t0);
+    plan.start_failed(t0);
+    assert_eq!(
+        plan.decide(&[], &capacity(1, vec![]), t0),
+        vec![Action::Start(1)],
+        "two failures of three allowed"
+    );
+}
+
+#[test]
+fn without_adoption_an_earlier_jobmanagers_workers_are_stopped() {
+    let mut plan = Plan::new(
+        ResourceOptions {
+            adopt: false,
+            ..options()
+        },
+        1,
+    );
+    let t0 = Instant::now();
+    plan.started("new".into());
+    let workers = [running("old"), worker("new", WorkerPhase::Starting)];
+    assert_eq!(
+        plan.decide(&workers, &capacity(1, vec![]), t0),
+        vec![Action::Stop {
+            name: "old".into(),
+            why: "an earlier JobManager started it".into()
+        }]
+    );
+}
+
+#[test]
+fn a_name_registered_twice_is_one_worker_busy_if_either_entry_is() {
+    let mut plan = Plan::new(options(), 1);
+    let t0 = Instant::now();
+    let a = [running("a")];
+    let twice = capacity(0, vec![load("a", 1, 0), load("a", 1, 1)]);
+    assert_eq!(plan.decide(&a, &twice, t0), vec![]);
+    assert_eq!(
+        plan.decide(&a, &twice, t0 + Duration::from_secs(31)),
+        vec![],
+        "not idle: one of its entries holds a slot"
     );
 }
