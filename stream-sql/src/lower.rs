@@ -324,7 +324,12 @@ impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for WindowRanked<'_, O, K>
         let ranked = rows
             .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
             .describe("key_by(partition)")
-            .process(WindowTopN::new(rank.order.clone(), limit, window_end))
+            .process(WindowTopN::new(
+                rank.order.clone(),
+                limit,
+                window_end,
+                rank.kind,
+            ))
             .describe(format!("window_rank(top {limit}, {})", rank.text));
         self.next
             .then(calc(ranked, &self.plan.after_rank, self.wrap))
@@ -507,7 +512,12 @@ impl Then<Row> for ToTopN<'_> {
         let changes = calc(rows, &plan.pre, std::convert::identity)
             .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
             .describe("key_by(partition)")
-            .process(TopN::new(rank.order.clone(), self.limit, rank.numbered))
+            .process(TopN::new(
+                rank.order.clone(),
+                self.limit,
+                rank.numbered,
+                rank.kind,
+            ))
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
         into_sink(changes, &plan.after_rank, self.sink);
     }

@@ -20,6 +20,7 @@ use crate::compile::{
 use crate::connectors::Connector;
 use crate::error::SqlError;
 use crate::expr::{CmpOp, Expr};
+use crate::rank::RankKind;
 use crate::time::format_interval;
 use crate::types::{DataType, Field, Schema, Value};
 
@@ -161,8 +162,8 @@ pub(crate) struct AggPlan {
     pub keys_text: String,
 }
 
-/// `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` with the enclosing query's
-/// `WHERE rn <= N`: the first `limit` rows per partition (Flink's Top-N; one row is
+/// `ROW_NUMBER()` (or `RANK()`, `DENSE_RANK()`) `OVER (PARTITION BY .. ORDER BY ..)` with
+/// the enclosing query's `WHERE rn <= N`: the rows numbered up to `limit` per partition (Flink's Top-N; one row is
 /// deduplication), a changelog; or, partitioned by a window's bounds, per window, emitted
 /// when it ends (Window Top-N, append-only). Its rows are those before it (after `pre`,
 /// or after the aggregation's `post`), with the row number appended as their last column.
@@ -179,6 +180,8 @@ pub(crate) struct RankPlan {
     /// For a Window Top-N (partitioned by a window's bounds): the column of the window's
     /// end. Its rows are emitted once, when the window ends: append-only.
     pub window_end: Option<usize>,
+    /// `ROW_NUMBER`, `RANK` or `DENSE_RANK`.
+    pub kind: RankKind,
     /// Where the `ROW_NUMBER()` is, for errors.
     pub at: Span,
     /// `partitionBy=[..], orderBy=[..]` for plans.
@@ -403,8 +406,8 @@ impl QueryPlan {
             };
             node = above(
                 format!(
-                    "{kind}(rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd={end}], {}, outputRankNumber=[{}])",
-                    rank.text, rank.numbered
+                    "{kind}(rankType=[{}], rankRange=[rankStart=1, rankEnd={end}], {}, outputRankNumber=[{}])",
+                    rank.kind.name(), rank.text, rank.numbered
                 ),
                 node,
             );
@@ -456,7 +459,7 @@ impl Planner<'_> {
         if let Some(rank) = planned.plan.rank.as_ref().filter(|r| r.limit.is_none()) {
             return Err(SqlError::at(
                 rank.at,
-                "ROW_NUMBER() OVER (...) is supported as Top-N only: an enclosing query must keep the first rows",
+                format!("{}() OVER (...) is supported as Top-N only: an enclosing query must keep the first rows", rank.kind.name()),
             )
             .help("SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) AS rn FROM t) WHERE rn <= 3"));
         }
@@ -737,35 +740,46 @@ impl Planner<'_> {
         }
         let mut row_numbers = s.projection.iter().filter_map(|item| match item {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                row_number(e).map(|f| (f, e.span()))
+                row_number(e).map(|(f, kind)| (f, kind, e.span()))
             }
             _ => None,
         });
-        if let Some((f, at)) = row_numbers.next() {
-            if let Some((_, second)) = row_numbers.next() {
+        if let Some((f, kind, at)) = row_numbers.next() {
+            if let Some((_, _, second)) = row_numbers.next() {
                 return Err(SqlError::unsupported(
                     second,
-                    "two ROW_NUMBER()s in one query",
+                    "two ROW_NUMBER(), RANK() or DENSE_RANK() in one query",
                 ));
             }
-            self.rank(&mut from, f, at)?;
+            self.rank(&mut from, f, kind, at)?;
         }
         self.project(from, &s.projection, None)
     }
 
-    /// Starts a Top-N over `from` for `ROW_NUMBER() OVER (..)` at `at`: the row number
-    /// becomes a new last column, and the enclosing query's `WHERE` must bound it.
-    fn rank(&self, from: &mut Planned, f: &ast::Function, at: Span) -> Result<(), SqlError> {
+    /// Starts a Top-N over `from` for `ROW_NUMBER() OVER (..)` (or `RANK()`,
+    /// `DENSE_RANK()`: `kind`) at `at`: the number becomes a new last column, and the
+    /// enclosing query's `WHERE` must bound it.
+    fn rank(
+        &self,
+        from: &mut Planned,
+        f: &ast::Function,
+        kind: RankKind,
+        at: Span,
+    ) -> Result<(), SqlError> {
+        let name = kind.name();
         if from.plan.rank.is_some() {
             return Err(SqlError::unsupported(at, "a Top-N over a Top-N"));
         }
         if from.plan.updates() {
-            return Err(SqlError::unsupported(at, "ROW_NUMBER() over a changelog"));
+            return Err(SqlError::unsupported(
+                at,
+                format!("{name}() over a changelog"),
+            ));
         }
         if !matches!(&f.args, ast::FunctionArguments::None)
             && !matches!(&f.args, ast::FunctionArguments::List(l) if l.args.is_empty())
         {
-            return Err(SqlError::at(at, "ROW_NUMBER() takes no arguments"));
+            return Err(SqlError::at(at, format!("{name}() takes no arguments")));
         }
         let Some(ast::WindowType::WindowSpec(spec)) = &f.over else {
             return Err(SqlError::unsupported(at, "named windows (OVER w)"));
@@ -773,7 +787,7 @@ impl Planner<'_> {
         if spec.window_frame.is_some() {
             return Err(SqlError::unsupported(
                 at,
-                "a window frame with ROW_NUMBER()",
+                format!("a window frame with {name}()"),
             ));
         }
         let column = |e: &Ast, what: &str| -> Result<usize, SqlError> {
@@ -791,7 +805,7 @@ impl Planner<'_> {
         }
         if spec.order_by.is_empty() {
             return Err(
-                SqlError::at(at, "ROW_NUMBER() needs ORDER BY in its OVER (...)")
+                SqlError::at(at, format!("{name}() needs ORDER BY in its OVER (...)"))
                     .help("e.g. OVER (PARTITION BY auction ORDER BY price DESC)"),
             );
         }
@@ -800,7 +814,7 @@ impl Planner<'_> {
             if o.options.nulls_first.is_some() {
                 return Err(SqlError::unsupported(
                     o.expr.span(),
-                    "NULLS FIRST/LAST in a ROW_NUMBER() order",
+                    format!("NULLS FIRST/LAST in a {name}() order"),
                 )
                 .help("NULLs sort first ascending and last descending"));
             }
@@ -838,7 +852,7 @@ impl Planner<'_> {
         if from.plan.aggregate.is_some() && window_end.is_none() {
             return Err(SqlError::unsupported(
                 at,
-                "ROW_NUMBER() over an aggregation's results not partitioned by its window",
+                format!("{name}() over an aggregation's results not partitioned by its window"),
             )
             .help("rank each window's results: PARTITION BY window_start, window_end, ..."));
         }
@@ -848,6 +862,7 @@ impl Planner<'_> {
             limit: None,
             numbered: false,
             window_end,
+            kind,
             at,
             text,
         });
@@ -1876,13 +1891,11 @@ fn unbounded_rank(plan: &QueryPlan, at: Span) -> Result<(), SqlError> {
     }
 }
 
-/// The `ROW_NUMBER() OVER (..)` call `e` is, if it is one.
-fn row_number(e: &Ast) -> Option<&ast::Function> {
+/// The `ROW_NUMBER()`, `RANK()` or `DENSE_RANK() OVER (..)` call `e` is, if it is one.
+fn row_number(e: &Ast) -> Option<(&ast::Function, RankKind)> {
     match e {
-        Ast::Function(f)
-            if f.over.is_some() && f.name.to_string().eq_ignore_ascii_case("row_number") =>
-        {
-            Some(f)
+        Ast::Function(f) if f.over.is_some() => {
+            RankKind::of_function(&f.name.to_string()).map(|kind| (f, kind))
         }
         _ => None,
     }

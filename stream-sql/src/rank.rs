@@ -1,12 +1,14 @@
-//! Top-N: `ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..)` kept to its first rows per
-//! partition (Flink's `Rank` over an append-only input; one row is deduplication), and
-//! per window ([`WindowTopN`], Flink's `WindowRank`, at the end of this file).
+//! Top-N: `ROW_NUMBER()`, `RANK()` or `DENSE_RANK() OVER (PARTITION BY .. ORDER BY ..)`
+//! kept to the rows numbered up to N per partition (Flink's `Rank` over an append-only
+//! input; one row is deduplication), and per window ([`WindowTopN`], Flink's
+//! `WindowRank`, at the end of this file). With `RANK` and `DENSE_RANK` equals share a
+//! number, so N may keep more than N rows.
 //!
-//! The input only inserts, so a row that is not among the first `limit` of its partition
-//! when it arrives never will be: each partition keeps just its top rows, sorted. A row
-//! that enters is inserted (`+I`); the row it pushes out is deleted (`-D`). When the row
-//! number reaches the result, the rows whose number a newcomer moves are updated
-//! (`-U`/`+U`) too. Rows equal in the order keys keep their order of arrival (the first
+//! The input only inserts, so numbers only grow: a row not numbered within `limit` when
+//! it arrives never will be, and each partition keeps just its rows within the limit,
+//! sorted. A row that enters is inserted (`+I`); the rows it pushes past the limit are
+//! deleted (`-D`). When the number reaches the result, the rows whose number a newcomer
+//! changes are updated (`-U`/`+U`) too. Rows equal in the order keys keep their order of arrival (the first
 //! wins), as Flink's `ROW_NUMBER` does.
 //!
 //! Flink keys the changes of a numbered Top-N by rank (`-U` of the row that held rank 2,
@@ -20,23 +22,58 @@ use stream_core::state::ValueState;
 
 use crate::types::{Change, Row, RowKind, Value};
 
+/// How rows are numbered: Flink's `rankType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RankKind {
+    /// `ROW_NUMBER()`: 1, 2, 3, ..., equals in their order of arrival.
+    RowNumber,
+    /// `RANK()`: equals share a number, and the next row's number skips as many (1, 1, 3).
+    Rank,
+    /// `DENSE_RANK()`: equals share a number, and the next row's is one more (1, 1, 2).
+    DenseRank,
+}
+
+impl RankKind {
+    /// The function that asks for it, case-insensitively.
+    pub fn of_function(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "row_number" => Some(RankKind::RowNumber),
+            "rank" => Some(RankKind::Rank),
+            "dense_rank" => Some(RankKind::DenseRank),
+            _ => None,
+        }
+    }
+
+    /// Its name in SQL and in plans.
+    pub fn name(self) -> &'static str {
+        match self {
+            RankKind::RowNumber => "ROW_NUMBER",
+            RankKind::Rank => "RANK",
+            RankKind::DenseRank => "DENSE_RANK",
+        }
+    }
+}
+
 /// The rows to keep per partition and how to number them.
 #[derive(Clone, Debug)]
 pub(crate) struct TopN {
     /// The order keys: a column of the input row and whether it sorts descending.
     order: Vec<(usize, bool)>,
-    /// How many rows per partition.
+    /// Rows numbered up to this are kept.
     limit: usize,
-    /// True if the row number reaches the result (moved rows are then updated).
+    /// True if the number reaches the result (rows whose number changes are then
+    /// updated).
     numbered: bool,
+    kind: RankKind,
 }
 
 impl TopN {
-    pub fn new(order: Vec<(usize, bool)>, limit: usize, numbered: bool) -> Self {
+    pub fn new(order: Vec<(usize, bool)>, limit: usize, numbered: bool, kind: RankKind) -> Self {
         TopN {
             order,
             limit,
             numbered,
+            kind,
         }
     }
 
@@ -50,9 +87,58 @@ impl TopN {
         }
         Ordering::Equal
     }
+
+    /// The number of each of `rows` (sorted, best first).
+    fn numbers(&self, rows: &[Row]) -> Vec<usize> {
+        let mut numbers: Vec<usize> = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let tied = i > 0 && self.compare(&rows[i - 1], row) == Ordering::Equal;
+            numbers.push(match (self.kind, tied) {
+                (RankKind::RowNumber, _) | (RankKind::Rank, false) => i + 1,
+                (_, true) => numbers[i - 1],
+                (RankKind::DenseRank, false) => numbers.last().map_or(1, |n| n + 1),
+            });
+        }
+        numbers
+    }
+
+    /// Adds `row` to the partition's kept rows `top` (sorted, best first, every one
+    /// numbered within the limit) and returns the changes: the rows it pushes past the
+    /// limit deleted, the rows whose number it changes updated (if numbered), and itself
+    /// inserted, in that order; none if it is not within the limit itself. The input only
+    /// inserts, so numbers only grow: a row past the limit never comes back.
+    fn add(&self, top: &mut Vec<Row>, row: Row) -> Vec<Change> {
+        let before = self.numbers(top);
+        // After every row it does not sort before: the earlier of equals stays first.
+        let at = top.partition_point(|kept| self.compare(kept, &row) != Ordering::Greater);
+        top.insert(at, row);
+        let after = self.numbers(top);
+        if after[at] > self.limit {
+            top.remove(at);
+            return Vec::new();
+        }
+        let mut deleted = Vec::new();
+        let mut updated = Vec::new();
+        for (i, kept) in top.iter().enumerate().filter(|&(i, _)| i != at) {
+            let old = before[if i < at { i } else { i - 1 }];
+            if after[i] > self.limit {
+                deleted.push(change(RowKind::Delete, numbered(kept, old)));
+            } else if self.numbered && old != after[i] {
+                updated.push(change(RowKind::UpdateBefore, numbered(kept, old)));
+                updated.push(change(RowKind::UpdateAfter, numbered(kept, after[i])));
+            }
+        }
+        // Numbers grow down the list: the rows past the limit are its tail.
+        let kept = after.iter().take_while(|&&n| n <= self.limit).count();
+        top.truncate(kept);
+        let mut out = deleted;
+        out.append(&mut updated);
+        out.push(change(RowKind::Insert, numbered(&top[at], after[at])));
+        out
+    }
 }
 
-/// `row` with its row number appended (the rank operator's output column).
+/// `row` with its number appended (the rank operator's output column).
 fn numbered(row: &Row, number: usize) -> Row {
     let mut values = row.0.clone();
     values.push(Value::Int(number as i64));
@@ -64,33 +150,13 @@ fn change(kind: RowKind, row: Row) -> Change {
 }
 
 impl KeyedProcessFunction<Row, Row> for TopN {
-    /// The partition's top rows, best first.
+    /// The partition's kept rows, best first.
     type State = ValueState<Vec<Row>>;
     type Out = Change;
 
     fn process_element(&mut self, row: Row, ctx: &mut KeyedContext<'_, Row, Self::State, Change>) {
-        let limit = self.limit;
         let top = ctx.state().get_or_insert_with(Vec::new);
-        // After every row it does not sort before: the earlier of equals stays first.
-        let at = top.partition_point(|kept| self.compare(kept, &row) != Ordering::Greater);
-        if at >= limit {
-            return;
-        }
-        top.insert(at, row);
-        let mut out = Vec::new();
-        if top.len() > limit {
-            let pushed_out = top.pop().expect("longer than the limit");
-            out.push(change(RowKind::Delete, numbered(&pushed_out, limit)));
-        }
-        if self.numbered {
-            // Each row after the newcomer moves one down.
-            for (i, moved) in top.iter().enumerate().skip(at + 1) {
-                out.push(change(RowKind::UpdateBefore, numbered(moved, i)));
-                out.push(change(RowKind::UpdateAfter, numbered(moved, i + 1)));
-            }
-        }
-        out.push(change(RowKind::Insert, numbered(&top[at], at + 1)));
-        for c in out {
+        for c in self.add(top, row) {
             ctx.collect(c);
         }
     }
@@ -109,9 +175,9 @@ pub(crate) struct WindowTopN {
 }
 
 impl WindowTopN {
-    pub fn new(order: Vec<(usize, bool)>, limit: usize, window_end: usize) -> Self {
+    pub fn new(order: Vec<(usize, bool)>, limit: usize, window_end: usize, kind: RankKind) -> Self {
         WindowTopN {
-            top: TopN::new(order, limit, true),
+            top: TopN::new(order, limit, true, kind),
             window_end,
         }
     }
@@ -130,16 +196,12 @@ impl KeyedProcessFunction<Row, Row> for WindowTopN {
         if fires_at <= ctx.current_watermark() {
             return;
         }
-        let limit = self.top.limit;
         if ctx.state().value().is_none() {
             ctx.register_event_time_timer(fires_at);
         }
         let top = ctx.state().get_or_insert_with(Vec::new);
-        let at = top.partition_point(|kept| self.top.compare(kept, &row) != Ordering::Greater);
-        if at < limit {
-            top.insert(at, row);
-            top.truncate(limit);
-        }
+        // Only the rows kept matter here: they are emitted when the window ends.
+        self.top.add(top, row);
     }
 
     fn on_timer(
@@ -148,8 +210,9 @@ impl KeyedProcessFunction<Row, Row> for WindowTopN {
         _domain: stream_core::time::TimeDomain,
         ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
     ) {
-        for (i, row) in ctx.state().take().unwrap_or_default().iter().enumerate() {
-            ctx.collect(numbered(row, i + 1));
+        let top = ctx.state().take().unwrap_or_default();
+        for (row, number) in top.iter().zip(self.top.numbers(&top)) {
+            ctx.collect(numbered(row, number));
         }
     }
 }

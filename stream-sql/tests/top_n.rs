@@ -3,7 +3,9 @@
 //! the first N is inserted, the row it pushes out deleted; with the row number selected,
 //! the rows it moves down are updated), checked change by change over a small input and
 //! as the final table at parallelism 2 with checkpoints taken; and Window Top-N, which
-//! emits each window's first rows once when the window ends.
+//! emits each window's first rows once when the window ends. `RANK()` and `DENSE_RANK()`
+//! number equals alike, so their bound may keep more rows than it says, and a newcomer
+//! can push several rows out at once.
 
 mod common;
 
@@ -173,9 +175,9 @@ fn row_numbers_that_are_not_a_top_n_are_refused_with_the_fix() {
     assert!(e.contains("needs ORDER BY"), "{e}");
     let e = error(
         &mut s,
-        "SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY auction ORDER BY price) AS r FROM bids) WHERE r <= 2",
+        "SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY auction) AS r FROM bids) WHERE r <= 2",
     );
-    assert!(e.contains("OVER"), "{e}");
+    assert!(e.contains("RANK() needs ORDER BY"), "{e}");
     let e = error(
         &mut s,
         "SELECT * FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY COUNT(*)) AS rn
@@ -201,15 +203,10 @@ fn row_numbers_that_are_not_a_top_n_are_refused_with_the_fix() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn top_n_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
-    let dir = temp_dir("top-n-chk");
-    let mut session = kvw_session(&dir, |i| (i % 17, i, i % 7));
-    let sql = "SELECT k, v, w FROM (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM t)
-        WHERE rn <= 3";
+/// The table `sql`'s changes leave, run at parallelism 2 with checkpoints.
+fn final_table(session: &mut SqlSession, sql: &str, dir: &std::path::Path) -> Vec<Row> {
     let mut table: Vec<Row> = Vec::new();
-    for Change { kind, row } in changes_at_parallelism_2(&mut session, sql, &dir) {
+    for Change { kind, row } in changes_at_parallelism_2(session, sql, dir) {
         match kind {
             RowKind::Insert | RowKind::UpdateAfter => table.push(row),
             RowKind::Delete | RowKind::UpdateBefore => {
@@ -222,18 +219,84 @@ fn top_n_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
         }
     }
     table.sort();
-    let mut expected: Vec<Row> = (0..17i64)
-        .flat_map(|k| {
-            let mut ids: Vec<i64> = (0..20_000i64).filter(|i| i % 17 == k).collect();
-            ids.reverse();
-            ids.truncate(3);
-            ids.into_iter()
-                .map(move |i| Row(vec![Value::Int(k), Value::Int(i), Value::Int(i % 7)]))
-        })
-        .collect();
+    table
+}
+
+/// The rows `(k, v, w)` of `row(i)` for `i` below 20,000 that `number` (the numbers of a
+/// partition's values, sorted descending) keeps within 3, per `k`: worked out directly.
+fn expected_top(
+    row: impl Fn(i64) -> (i64, i64, i64),
+    number: impl Fn(&[i64]) -> Vec<usize>,
+) -> Vec<Row> {
+    let mut expected: Vec<Row> = Vec::new();
+    for k in 0..17i64 {
+        let mut rows: Vec<(i64, i64, i64)> =
+            (0..20_000i64).map(&row).filter(|r| r.0 == k).collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
+        let values: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        for (r, n) in rows.iter().zip(number(&values)) {
+            if n <= 3 {
+                expected.push(Row(vec![Value::Int(r.0), Value::Int(r.1), Value::Int(r.2)]));
+            }
+        }
+    }
     expected.sort();
-    assert_eq!(table, expected);
+    expected
+}
+
+#[test]
+fn top_n_state_is_checkpointed_at_parallelism_2_and_the_final_table_is_right() {
+    let dir = temp_dir("top-n-chk");
+    let mut session = kvw_session(&dir, |i| (i % 17, i, i % 7));
+    let sql = "SELECT k, v, w FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM t)
+        WHERE rn <= 3";
+    let row_numbers = |values: &[i64]| (1..=values.len()).collect();
+    assert_eq!(
+        final_table(&mut session, sql, &dir),
+        expected_top(|i| (i % 17, i, i % 7), row_numbers)
+    );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn rank_and_dense_rank_with_many_ties_leave_the_right_table_at_parallelism_2() {
+    let row = |i: i64| (i % 17, i % 100, i % 7);
+    let ranks = |values: &[i64]| -> Vec<usize> {
+        (0..values.len())
+            .map(|i| values.iter().take_while(|&&v| v > values[i]).count() + 1)
+            .collect()
+    };
+    let dense_ranks = |values: &[i64]| -> Vec<usize> {
+        (0..values.len())
+            .map(|i| {
+                let mut above: Vec<i64> =
+                    values.iter().copied().filter(|&v| v > values[i]).collect();
+                above.dedup();
+                above.len() + 1
+            })
+            .collect()
+    };
+    for (function, numbers) in [
+        ("RANK", &ranks as &dyn Fn(&[i64]) -> Vec<usize>),
+        ("DENSE_RANK", &dense_ranks),
+    ] {
+        let dir = temp_dir(&format!("{function}-chk"));
+        let mut session = kvw_session(&dir, |i| {
+            let (k, v, w) = row(i as i64);
+            (k as u64, v as u64, w as u64)
+        });
+        let sql = format!(
+            "SELECT k, v, w FROM (
+                SELECT *, {function}() OVER (PARTITION BY k ORDER BY v DESC) AS r FROM t)
+            WHERE r <= 3"
+        );
+        let table = final_table(&mut session, &sql, &dir);
+        let expected = expected_top(row, numbers);
+        assert!(expected.len() > 3 * 17, "ties keep more than 3 rows a key");
+        assert_eq!(table, expected, "{function}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
 
 /// A session with `bids` and its watermark 5 s behind, over [`BIDS`] in `dir`.
@@ -389,5 +452,130 @@ fn a_window_top_n_needs_the_windows_own_bounds_and_a_bound_in_its_branch() {
         &format!("SELECT * FROM ({ranked} UNION ALL {ranked}) WHERE rn <= 3"),
     );
     assert!(e.contains("must be bounded within it"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A session with `scores (p, id, score)`: in partition 1, scores 50, 70, 50, 70, 90, 60
+/// arriving in that order (ids 1 to 6), ties included.
+fn scores_session(dir: &std::path::Path) -> SqlSession {
+    let csv = "1,1,50\n1,2,70\n1,3,50\n1,4,70\n1,5,90\n1,6,60\n";
+    std::fs::write(dir.join("scores.csv"), csv).unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE scores (p BIGINT, id BIGINT, score BIGINT)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            dir.join("scores.csv").display()
+        ))
+        .unwrap();
+    session
+}
+
+fn ranked(function: &str) -> String {
+    format!(
+        "SELECT id, score, r FROM (
+            SELECT *, {function}() OVER (PARTITION BY p ORDER BY score DESC) AS r FROM scores)
+         WHERE r <= 2"
+    )
+}
+
+#[test]
+fn rank_numbers_equals_alike_and_skips_after_them() {
+    let dir = temp_dir("rank");
+    let mut s = scores_session(&dir);
+    assert_eq!(
+        changes(&mut s, &ranked("RANK")),
+        [
+            "+I[1, 50, 1]",
+            // 70 comes first: 50 moves to 2.
+            "-U[1, 50, 1]",
+            "+U[1, 50, 2]",
+            "+I[2, 70, 1]",
+            // A tie at 2: both 50s are within the bound.
+            "+I[3, 50, 2]",
+            // A second 70 ranks 1 too: the 50s rank 3 now, and both go at once.
+            "-D[1, 50, 2]",
+            "-D[3, 50, 2]",
+            "+I[4, 70, 1]",
+            // 90: both 70s move to 2, still within the bound.
+            "-U[2, 70, 1]",
+            "+U[2, 70, 2]",
+            "-U[4, 70, 1]",
+            "+U[4, 70, 2]",
+            "+I[5, 90, 1]",
+            // 60 would rank 4.
+        ]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dense_rank_numbers_equals_alike_without_gaps() {
+    let dir = temp_dir("dense-rank");
+    let mut s = scores_session(&dir);
+    assert_eq!(
+        changes(&mut s, &ranked("DENSE_RANK")),
+        [
+            "+I[1, 50, 1]",
+            "-U[1, 50, 1]",
+            "+U[1, 50, 2]",
+            "+I[2, 70, 1]",
+            "+I[3, 50, 2]",
+            // A second 70 is a tie: the 50s keep their 2.
+            "+I[4, 70, 1]",
+            // 90: the 70s move to 2, the 50s to 3, past the bound.
+            "-D[1, 50, 2]",
+            "-D[3, 50, 2]",
+            "-U[2, 70, 1]",
+            "+U[2, 70, 2]",
+            "-U[4, 70, 1]",
+            "+U[4, 70, 2]",
+            "+I[5, 90, 1]",
+            // 60 would be 3.
+        ]
+    );
+    // Without the number selected: only what enters and leaves.
+    let unnumbered = ranked("DENSE_RANK").replace("SELECT id, score, r FROM", "SELECT id FROM");
+    assert_eq!(
+        changes(&mut s, &unnumbered),
+        ["+I[1]", "+I[2]", "+I[3]", "+I[4]", "-D[1]", "-D[3]", "+I[5]"]
+    );
+    let SqlResult::Explain(plan) = s
+        .execute(&format!("EXPLAIN {}", ranked("DENSE_RANK")))
+        .unwrap()
+    else {
+        panic!("no plan")
+    };
+    assert!(plan.contains("Rank(rankType=[DENSE_RANK]"), "{plan}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_window_top_n_by_rank_keeps_every_tie_of_a_window() {
+    let dir = temp_dir("window-rank");
+    let mut s = timed_bids(&dir);
+    // Window 10 s holds one bid of auction 1 and one of auction 2: tied at one bid each.
+    let sql = "SELECT window_start, window_end, auction, n, r FROM (
+            SELECT *, RANK() OVER (PARTITION BY window_start, window_end ORDER BY n DESC) AS r
+            FROM (
+                SELECT window_start, window_end, auction, COUNT(*) AS n
+                FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                GROUP BY window_start, window_end, auction))
+        WHERE r = 1";
+    let mut got = rows(&mut s, sql);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            window_row(0, &[1, 3, 1]),
+            window_row(10, &[1, 1, 1]),
+            window_row(10, &[2, 1, 1]),
+            window_row(20, &[3, 1, 1]),
+        ]
+    );
+    assert!(s
+        .explain(sql)
+        .unwrap()
+        .contains("WindowRank(rankType=[RANK]"));
     let _ = std::fs::remove_dir_all(dir);
 }
