@@ -160,12 +160,18 @@ fn two_checkpoints(dir: &Path) {
 /// Waits until job 1 ends on the JobManager at `rest`; checks that it finished and
 /// published every count exactly once into `dir/out`.
 fn finished_exactly_once(rest: &str, dir: &Path) {
+    job_finished_exactly_once(rest, 1, dir);
+}
+
+/// As [`finished_exactly_once`], for job `id`.
+fn job_finished_exactly_once(rest: &str, id: u64, dir: &Path) {
     let client = RestClient::new(rest);
+    let path = format!("/v1/jobs/{id}");
     wait_for("the job to end", || {
-        let job: Result<Value, _> = client.get("/v1/jobs/1");
+        let job: Result<Value, _> = client.get(&path);
         job.is_ok_and(|job| job["outcome"].is_object())
     });
-    let job: Value = client.get("/v1/jobs/1").unwrap();
+    let job: Value = client.get(&path).unwrap();
     assert_eq!(job["status"], "FINISHED", "{job}");
     assert_published_exactly(&dir.join("out"), &expected_window_counts(900_000));
 }
@@ -266,5 +272,60 @@ fn a_leader_paused_mid_job_is_replaced_and_ends_itself_when_it_runs_again() {
     assert_eq!(ha.leader().unwrap().unwrap().rest, second_rest);
     // The job, resumed by the new leader, ends with every count published once.
     finished_exactly_once(&second_rest, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_job_started_from_a_savepoint_is_resumed_from_it_by_the_next_leader() {
+    let etcd = Etcd::start();
+    let dir = scratch("savepoint-failover");
+    let (leader, leader_rest) = jobmanager(&etcd, "resumed");
+    assert!(
+        leads(&leader, Duration::from_secs(20)),
+        "the first did not lead"
+    );
+    let (standby, standby_rest) = jobmanager(&etcd, "resumed");
+    let _taskmanagers = taskmanagers(&etcd, "resumed", 3);
+    wait_for("3 TaskManagers", || registered(&leader_rest) == 3);
+
+    // The first job stops with a savepoint part of the way through its input.
+    assert!(run_window_counts(&leader_rest, &dir, 3).status.success());
+    two_checkpoints(&dir);
+    let stopped: Value = RestClient::new(&leader_rest)
+        .post("/v1/jobs/1/stop", &())
+        .unwrap();
+    let savepoint = stopped["savepoint"].as_u64().unwrap().to_string();
+    // Started again from it, checkpointing too rarely to take a checkpoint of its own
+    // before the leader dies: the next leader must start it from the savepoint again,
+    // not from the beginning (which would publish the first job's counts twice).
+    let resumed = strom()
+        .args(["run", "--jobmanager", &leader_rest, "-p", "3", "--detached"])
+        .arg("--checkpoints")
+        .arg(dir.join("chk"))
+        .args([
+            "--checkpoint-interval",
+            "10min",
+            "--resume-from",
+            &savepoint,
+        ])
+        .arg("window-counts")
+        .arg(dir.join("out"))
+        .args(["900000", "60000"])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{resumed:?}");
+    let client = RestClient::new(&leader_rest);
+    wait_for("the second job to run", || {
+        let job: Result<Value, _> = client.get("/v1/jobs/2");
+        job.is_ok_and(|job| job["status"] == "RUNNING")
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    leader.signal("-KILL");
+
+    assert!(
+        leads(&standby, Duration::from_secs(20)),
+        "the standby did not take over"
+    );
+    job_finished_exactly_once(&standby_rest, 2, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
