@@ -690,7 +690,16 @@ fn a_released_run_frees_its_channels_and_its_late_frames_are_dropped() {
     reader.read_to_end().unwrap();
     assert_eq!(reader.log[0], Seen::Records(vec![(1, 7)]));
     assert!(b.is_connected(a.local_addr()));
-    // No channel of a released run registers again.
+    // No channel of a released run registers again, also over a connection made later.
     let again = b.receiver::<u64>(a.local_addr(), old, 4, nobody());
     assert!(again.is_err());
+    b.release_run(3);
+    let c = NetworkEndpoint::bind("127.0.0.1:0").unwrap();
+    let fresh = ChannelId { run: 3, ..old };
+    // b has no connection to c yet: the one this makes knows run 3 is released.
+    assert!(b
+        .receiver::<u64>(c.local_addr(), fresh, 4, nobody())
+        .is_err());
+    let theirs = c.receiver::<u64>(b.local_addr(), fresh, 4, nobody());
+    assert!(theirs.is_ok(), "another endpoint's runs are its own");
 }

@@ -50,8 +50,8 @@ impl SqlError {
     pub(crate) fn unsupported(span: Span, feature: impl fmt::Display) -> Self {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
             "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
-             CUMULATE, SESSION), GROUP BY changelogs, Top-N (ROW_NUMBER), UNION ALL and \
-             inner joins; see docs/architecture.md, \"Table / SQL\"",
+             CUMULATE, SESSION), GROUP BY changelogs, Top-N (ROW_NUMBER, RANK, DENSE_RANK), \
+             UNION ALL and inner joins; see docs/architecture.md, \"Table / SQL\"",
         )
     }
 

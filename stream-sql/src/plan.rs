@@ -664,9 +664,10 @@ impl Planner<'_> {
                 match item {
                     SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
                         if contains_aggregate(e) || row_number(e).is_some() {
+                            let ranking = row_number(e).map_or(RankKind::RowNumber, |(_, k)| k);
                             return Err(SqlError::unsupported(
                                 e.span(),
-                                "an aggregate or ROW_NUMBER() in SELECT DISTINCT",
+                                format!("an aggregate or {}() in SELECT DISTINCT", ranking.name()),
                             ));
                         }
                         keys.push(e.clone());
@@ -926,7 +927,10 @@ impl Planner<'_> {
         if rank.limit.is_none() {
             return Err(SqlError::at(
                 at,
-                "this WHERE must bound the row number of the inner ROW_NUMBER() (Top-N)",
+                format!(
+                    "this WHERE must bound the number of the inner {}() (Top-N)",
+                    rank.kind.name()
+                ),
             )
             .help("e.g. WHERE rn <= 3 (or rn < 4, or rn = 1 to deduplicate)"));
         }
@@ -1884,7 +1888,10 @@ fn unbounded_rank(plan: &QueryPlan, at: Span) -> Result<(), SqlError> {
     match &plan.rank {
         Some(rank) if rank.limit.is_none() => Err(SqlError::at(
             at,
-            "this side's ROW_NUMBER() must be bounded within it (Top-N)",
+            format!(
+                "this side's {}() must be bounded within it (Top-N)",
+                rank.kind.name()
+            ),
         )
         .help("bound it in its own query: SELECT * FROM (... ROW_NUMBER() ... AS rn ...) WHERE rn <= 3")),
         _ => Ok(()),

@@ -88,53 +88,94 @@ impl TopN {
         Ordering::Equal
     }
 
+    fn tied(&self, a: &Row, b: &Row) -> bool {
+        self.compare(a, b) == Ordering::Equal
+    }
+
     /// The number of each of `rows` (sorted, best first).
     fn numbers(&self, rows: &[Row]) -> Vec<usize> {
-        let mut numbers: Vec<usize> = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let tied = i > 0 && self.compare(&rows[i - 1], row) == Ordering::Equal;
-            numbers.push(match (self.kind, tied) {
-                (RankKind::RowNumber, _) | (RankKind::Rank, false) => i + 1,
-                (_, true) => numbers[i - 1],
-                (RankKind::DenseRank, false) => numbers.last().map_or(1, |n| n + 1),
-            });
+        self.numbers_from(rows, 0, None)
+    }
+
+    /// The numbers of `rows[from..]`, given `previous`, the number of `rows[from - 1]`.
+    fn numbers_from(&self, rows: &[Row], from: usize, previous: Option<usize>) -> Vec<usize> {
+        let mut numbers: Vec<usize> = Vec::with_capacity(rows.len() - from);
+        let mut previous = previous;
+        for i in from..rows.len() {
+            let number = self.next_number(rows, i, previous, &rows[i]);
+            numbers.push(number);
+            previous = Some(number);
         }
         numbers
     }
 
-    /// Adds `row` to the partition's kept rows `top` (sorted, best first, every one
-    /// numbered within the limit) and returns the changes: the rows it pushes past the
-    /// limit deleted, the rows whose number it changes updated (if numbered), and itself
-    /// inserted, in that order; none if it is not within the limit itself. The input only
-    /// inserts, so numbers only grow: a row past the limit never comes back.
-    fn add(&self, top: &mut Vec<Row>, row: Row) -> Vec<Change> {
-        let before = self.numbers(top);
-        // After every row it does not sort before: the earlier of equals stays first.
-        let at = top.partition_point(|kept| self.compare(kept, &row) != Ordering::Greater);
-        top.insert(at, row);
-        let after = self.numbers(top);
-        if after[at] > self.limit {
-            top.remove(at);
-            return Vec::new();
+    /// The number `row` takes at index `i` of `rows` (after `rows[i - 1]`, numbered
+    /// `previous`).
+    fn next_number(&self, rows: &[Row], i: usize, previous: Option<usize>, row: &Row) -> usize {
+        match (self.kind, previous) {
+            (RankKind::RowNumber, _) | (_, None) => i + 1,
+            (_, Some(p)) if self.tied(&rows[i - 1], row) => p,
+            (RankKind::Rank, Some(_)) => i + 1,
+            (RankKind::DenseRank, Some(p)) => p + 1,
         }
-        let mut deleted = Vec::new();
-        let mut updated = Vec::new();
-        for (i, kept) in top.iter().enumerate().filter(|&(i, _)| i != at) {
-            let old = before[if i < at { i } else { i - 1 }];
-            if after[i] > self.limit {
-                deleted.push(change(RowKind::Delete, numbered(kept, old)));
-            } else if self.numbered && old != after[i] {
-                updated.push(change(RowKind::UpdateBefore, numbered(kept, old)));
-                updated.push(change(RowKind::UpdateAfter, numbered(kept, after[i])));
+    }
+
+    /// The number of `rows[i]`, without numbering the rows before it one by one: a binary
+    /// search for the start of its ties, and for `DENSE_RANK` one per distinct value
+    /// before it (at most the limit).
+    fn number_at(&self, rows: &[Row], i: usize) -> usize {
+        let first_tie = rows[..i].partition_point(|r| !self.tied(r, &rows[i]));
+        match self.kind {
+            RankKind::RowNumber => i + 1,
+            RankKind::Rank => first_tie + 1,
+            RankKind::DenseRank => {
+                let (mut groups, mut start) = (0, 0);
+                while start <= first_tie {
+                    groups += 1;
+                    start += rows[start..].partition_point(|r| self.tied(r, &rows[start]));
+                }
+                groups
             }
         }
-        // Numbers grow down the list: the rows past the limit are its tail.
-        let kept = after.iter().take_while(|&&n| n <= self.limit).count();
-        top.truncate(kept);
-        let mut out = deleted;
+    }
+
+    /// Adds `row` to the partition's kept rows `top` (sorted, best first, every one
+    /// numbered within the limit); with `changes`, records them: the rows it pushes past
+    /// the limit deleted, the rows whose number it changes updated (if numbered), and
+    /// itself inserted, in that order; none if it is not within the limit itself. The
+    /// input only inserts, so numbers only grow: a row past the limit never comes back,
+    /// and the rows before the newcomer keep theirs. A newcomer past the limit costs a
+    /// binary search or two, not a renumbering.
+    fn add(&self, top: &mut Vec<Row>, row: Row, changes: Option<&mut Vec<Change>>) {
+        // After every row it does not sort before: the earlier of equals stays first.
+        let at = top.partition_point(|kept| self.compare(kept, &row) != Ordering::Greater);
+        let previous = (at > 0).then(|| self.number_at(top, at - 1));
+        if self.next_number(top, at, previous, &row) > self.limit {
+            return;
+        }
+        let before = self.numbers_from(top, at, previous);
+        top.insert(at, row);
+        let after = self.numbers_from(top, at, previous);
+        let Some(out) = changes else {
+            let kept = at + after.iter().take_while(|&&n| n <= self.limit).count();
+            top.truncate(kept);
+            return;
+        };
+        let mut updated = Vec::new();
+        for (i, kept) in top.iter().enumerate().skip(at + 1) {
+            let (old, new) = (before[i - 1 - at], after[i - at]);
+            if new > self.limit {
+                out.push(change(RowKind::Delete, numbered(kept, old)));
+            } else if self.numbered && old != new {
+                updated.push(change(RowKind::UpdateBefore, numbered(kept, old)));
+                updated.push(change(RowKind::UpdateAfter, numbered(kept, new)));
+            }
+        }
         out.append(&mut updated);
-        out.push(change(RowKind::Insert, numbered(&top[at], after[at])));
-        out
+        out.push(change(RowKind::Insert, numbered(&top[at], after[0])));
+        // Numbers grow down the list: the rows past the limit are its tail.
+        let kept = at + after.iter().take_while(|&&n| n <= self.limit).count();
+        top.truncate(kept);
     }
 }
 
@@ -156,7 +197,9 @@ impl KeyedProcessFunction<Row, Row> for TopN {
 
     fn process_element(&mut self, row: Row, ctx: &mut KeyedContext<'_, Row, Self::State, Change>) {
         let top = ctx.state().get_or_insert_with(Vec::new);
-        for c in self.add(top, row) {
+        let mut changes = Vec::new();
+        self.add(top, row, Some(&mut changes));
+        for c in changes {
             ctx.collect(c);
         }
     }
@@ -201,7 +244,7 @@ impl KeyedProcessFunction<Row, Row> for WindowTopN {
         }
         let top = ctx.state().get_or_insert_with(Vec::new);
         // Only the rows kept matter here: they are emitted when the window ends.
-        self.top.add(top, row);
+        self.top.add(top, row, None);
     }
 
     fn on_timer(

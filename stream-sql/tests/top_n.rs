@@ -167,7 +167,10 @@ fn row_numbers_that_are_not_a_top_n_are_refused_with_the_fix() {
     assert!(e.contains("supported as Top-N only"), "{e}");
     assert!(e.contains("WHERE rn <= 3"), "{e}");
     let e = error(&mut s, &format!("SELECT * FROM ({inner}) WHERE price > 10"));
-    assert!(e.contains("must bound the row number"), "{e}");
+    assert!(
+        e.contains("must bound the number of the inner ROW_NUMBER()"),
+        "{e}"
+    );
     let e = error(
         &mut s,
         "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction) AS rn FROM bids) WHERE rn <= 2",

@@ -115,9 +115,17 @@ impl JobControl {
     }
 
     /// Clears the failure of a previous run before a restart.
-    pub fn reset_failure(&self) {
+    /// Clears the failure for the next run; false, clearing nothing, if the job was
+    /// cancelled (a cancel sets its flag before it takes the failure's lock, so one that
+    /// comes while this runs is never wiped out).
+    pub fn reset_failure(&self) -> bool {
+        let mut failure = lock(&self.failure);
+        if self.is_cancelled() {
+            return false;
+        }
         self.failed.store(false, Ordering::SeqCst);
-        *lock(&self.failure) = None;
+        *failure = None;
+        true
     }
 
     /// True once the sources were told to stop (no restart after that).

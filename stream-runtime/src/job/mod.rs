@@ -131,7 +131,9 @@ fn run(
                     .unwrap_or(JobStatus::Stopped);
                 if status == JobStatus::Finished {
                     // Resuming a job that read all its input would repeat its output.
-                    mark_finished(&config).map_err(|e| JobError::new(graph.name(), None, e))?;
+                    mark_finished(&config).map_err(|e| {
+                        JobError::new(graph.name(), None, e).after_restarts(restarts)
+                    })?;
                 }
                 return Ok(JobReport {
                     job: graph.name().to_owned(),
@@ -155,8 +157,9 @@ fn run(
                 let (Some(delay), Ok(JobStatus::Restarting { .. })) = (delay, status) else {
                     return Err(error.after_restarts(restarts));
                 };
-                // A cancel ends the wait at once.
-                if control.sleep_unless_cancelled(delay) {
+                // A cancel ends the wait at once; one that comes after it, before the
+                // next run, is not lost either.
+                if control.sleep_unless_cancelled(delay) || !control.reset_failure() {
                     let _ = control.transition(JobEvent::RunFailed { restart: None });
                     return Err(JobError::new(
                         graph.name(),
@@ -169,7 +172,6 @@ fn run(
                     .after_restarts(restarts));
                 }
                 restarts += 1;
-                control.reset_failure();
             }
         }
     }

@@ -683,7 +683,7 @@ impl JobManager {
                 *lock(&ending.outcome) = Some(JobOutcome {
                     status: status.into(),
                     error: (status != "FINISHED").then(|| error.to_string()),
-                    restarts: 0,
+                    restarts: error.restarts(),
                     savepoint: None,
                     duration_ms: None,
                 });

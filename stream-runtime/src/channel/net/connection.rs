@@ -99,10 +99,13 @@ struct Channels {
     receivers: HashMap<ChannelId, Arc<ReceiverState>>,
     /// Routes of receivers registered since the reader last looked.
     new_routes: HashMap<ChannelId, Route>,
-    /// Runs whose channels were released: frames of theirs that still arrive (a peer's
-    /// part that ended later) are discarded, not a protocol error.
-    released: HashSet<u64>,
 }
+
+/// The runs whose channels an endpoint released, shared by all its connections (also
+/// those made later): frames of theirs that still arrive (a peer's part that ended
+/// later) are discarded, not a protocol error, and none of their channels registers
+/// again.
+pub(super) type ReleasedRuns = Arc<Mutex<HashSet<u64>>>;
 
 /// A connection to one peer (see the module documentation).
 pub(super) struct Connection {
@@ -113,6 +116,7 @@ pub(super) struct Connection {
     /// for the connection to come up (up, failed).
     wake_driver: Condvar,
     channels: Mutex<Channels>,
+    released: ReleasedRuns,
     /// Counts releases, so the reader drops its cached routes of released runs.
     releases: AtomicU64,
     failure: OnceLock<String>,
@@ -132,6 +136,7 @@ impl Connection {
         peer: SocketAddr,
         config: NetworkConfig,
         role: Role,
+        released: ReleasedRuns,
     ) -> std::io::Result<Arc<Self>> {
         let connection = Arc::new(Connection {
             peer,
@@ -139,6 +144,7 @@ impl Connection {
             outgoing: Mutex::new(Outgoing::default()),
             wake_driver: Condvar::new(),
             channels: Mutex::new(Channels::default()),
+            released,
             releases: AtomicU64::new(0),
             failure: OnceLock::new(),
             driver: Mutex::new(None),
@@ -239,7 +245,7 @@ impl Connection {
         if let Some(failure) = self.failure() {
             return Err(failure.to_owned());
         }
-        if channels.released.contains(&channel.run) {
+        if self.is_released(channel.run) {
             return Err(format!("run {} has ended here", channel.run));
         }
         let state = Arc::clone(channels.senders.entry(channel).or_default());
@@ -267,7 +273,7 @@ impl Connection {
         if channels.receivers.contains_key(&channel) {
             return Err("a receiver of this channel is registered already".into());
         }
-        if channels.released.contains(&channel.run) {
+        if self.is_released(channel.run) {
             return Err(format!("run {} has ended here", channel.run));
         }
         let (ring_tx, ring_rx) = RingBuffer::new(capacity);
@@ -301,13 +307,15 @@ impl Connection {
         channels.senders.len() + channels.receivers.len()
     }
 
-    /// Forgets the channels of `run`, which has ended in this process: their states and
-    /// buffers are freed, and frames of theirs that still arrive are discarded.
+    fn is_released(&self, run: u64) -> bool {
+        lock(&self.released).contains(&run)
+    }
+
+    /// Forgets the channels of `run`, which has ended in this process (and is in the
+    /// endpoint's released runs): their states go now, and the reader drops its route
+    /// (the receiving buffers) before the next frame it routes.
     pub fn release_run(&self, run: u64) {
         let mut channels = lock(&self.channels);
-        if !channels.released.insert(run) {
-            return;
-        }
         channels.senders.retain(|c, _| c.run != run);
         channels.receivers.retain(|c, _| c.run != run);
         channels.new_routes.retain(|c, _| c.run != run);
@@ -503,8 +511,8 @@ impl Connection {
             let releases = self.releases.load(Ordering::Acquire);
             if releases != releases_seen {
                 releases_seen = releases;
-                let channels = lock(&self.channels);
-                routes.retain(|c, _| !channels.released.contains(&c.run));
+                let released = lock(&self.released);
+                routes.retain(|c, _| !released.contains(&c.run));
             }
             let (channel, len_or_control) = match reader.next() {
                 Ok(Frame::Data(channel, len)) => (channel, Ok(len)),
@@ -517,7 +525,7 @@ impl Connection {
                 Err(e) => break e.to_string(),
             };
             let Some(route) = self.route(&mut routes, channel) else {
-                if !lock(&self.channels).released.contains(&channel.run) {
+                if !self.is_released(channel.run) {
                     break format!("a message for {channel}, which no receiver registered");
                 }
                 if let Ok(len) = len_or_control {
@@ -567,13 +575,10 @@ impl Connection {
 
     /// Credit for the sender of `channel` (which may not be registered yet).
     fn credit(&self, channel: ChannelId, credits: u32) {
-        let state = {
-            let mut channels = lock(&self.channels);
-            if channels.released.contains(&channel.run) {
-                return;
-            }
-            Arc::clone(channels.senders.entry(channel).or_default())
-        };
+        if self.is_released(channel.run) {
+            return;
+        }
+        let state = Arc::clone(lock(&self.channels).senders.entry(channel).or_default());
         if state.closed.load(Ordering::Acquire) {
             return;
         }

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 use stream_core::{ErrorKind, ExchangeData, StreamError};
 
-use super::connection::{check_hello, configure, lock, Connection, Role};
+use super::connection::{check_hello, configure, lock, Connection, ReleasedRuns, Role};
 use super::frame::{FrameReader, FrameWriter};
 use super::{ChannelId, NetReceiver, NetSender, NetworkConfig};
 use crate::channel::Notify;
@@ -67,6 +67,7 @@ struct Inner {
     peers: Mutex<HashMap<SocketAddr, Arc<Connection>>>,
     refused: Mutex<Vec<String>>,
     shut_down: AtomicBool,
+    released: ReleasedRuns,
 }
 
 impl NetworkEndpoint {
@@ -95,6 +96,7 @@ impl NetworkEndpoint {
             peers: Mutex::new(HashMap::new()),
             refused: Mutex::new(Vec::new()),
             shut_down: AtomicBool::new(false),
+            released: ReleasedRuns::default(),
         });
         let accepting = Arc::clone(&inner);
         let acceptor = std::thread::Builder::new()
@@ -168,6 +170,9 @@ impl NetworkEndpoint {
     /// have ended: their buffers are freed, and frames of theirs that peers still send
     /// are discarded (a run id is never reused).
     pub fn release_run(&self, run: u64) {
+        if !lock(&self.inner.released).insert(run) {
+            return;
+        }
         let peers: Vec<_> = lock(&self.inner.peers).values().cloned().collect();
         for connection in peers {
             connection.release_run(run);
@@ -266,8 +271,9 @@ impl Inner {
         } else {
             Role::Await
         };
-        let connection = Connection::start(peer, self.config.clone(), role)
-            .map_err(|e| error(format!("cannot start its thread: {e}")))?;
+        let connection =
+            Connection::start(peer, self.config.clone(), role, Arc::clone(&self.released))
+                .map_err(|e| error(format!("cannot start its thread: {e}")))?;
         peers.insert(peer, Arc::clone(&connection));
         Ok(connection)
     }
@@ -327,7 +333,12 @@ impl Inner {
                     ));
                 }
             }
-            None => match Connection::start(peer, self.config.clone(), Role::Accepted(socket)) {
+            None => match Connection::start(
+                peer,
+                self.config.clone(),
+                Role::Accepted(socket),
+                Arc::clone(&self.released),
+            ) {
                 Ok(connection) => {
                     peers.insert(peer, connection);
                 }
