@@ -56,8 +56,7 @@ impl KubernetesWorkerOptions {
     /// The pod of TaskManager `name`: the template, with its labels and the
     /// TaskManager's command line, address and port.
     pub fn pod(&self, name: &str) -> Result<Pod, String> {
-        let options = self;
-        let mut pod = options.template.clone();
+        let mut pod = self.template.clone();
         // A template exported from a live pod carries what the API server set; a create
         // with those is refused.
         pod.metadata = ObjectMeta {
@@ -70,7 +69,7 @@ impl KubernetesWorkerOptions {
         let labels = pod.metadata.labels.get_or_insert_with(Default::default);
         labels.insert("app.kubernetes.io/name".into(), "strom".into());
         labels.insert(COMPONENT_LABEL.into(), "taskmanager".into());
-        labels.insert(CLUSTER_LABEL.into(), options.cluster_id.clone());
+        labels.insert(CLUSTER_LABEL.into(), self.cluster_id.clone());
         let spec = pod.spec.get_or_insert_with(PodSpec::default);
         spec.node_name = None;
         // A failed TaskManager's pod is replaced by the resource manager, not restarted
@@ -88,7 +87,7 @@ impl KubernetesWorkerOptions {
             });
         }
         let container = &mut spec.containers[at];
-        if let Some(image) = &options.image {
+        if let Some(image) = &self.image {
             container.image = Some(image.clone());
         }
         if container.image.as_deref().is_none_or(str::is_empty) {
@@ -98,15 +97,15 @@ impl KubernetesWorkerOptions {
                     .into(),
             );
         }
-        let port = options.data_port;
+        let port = self.data_port;
         let mut args = vec![
             "taskmanager".to_owned(),
             format!("--name={name}"),
-            format!("--slots={}", options.slots),
+            format!("--slots={}", self.slots),
             format!("--bind=$(POD_IP):{port}"),
             format!("--advertise=$(POD_IP):{port}"),
         ];
-        args.extend(options.jobmanager_args.iter().cloned());
+        args.extend(self.jobmanager_args.iter().cloned());
         container.args = Some(args);
         let env = container.env.get_or_insert_with(Vec::new);
         env.retain(|v| v.name != "POD_IP");

@@ -235,6 +235,13 @@ impl Plan {
             .retain(|name, _| known.contains(name.as_str()));
         self.idle_since
             .retain(|name, _| known.contains(name.as_str()));
+        // This plan's workers that vanished before they registered (deleted by someone
+        // else, say) failed to start too.
+        let before = self.unproven.len();
+        self.unproven.retain(|name| known.contains(name.as_str()));
+        for _ in self.unproven.len()..before {
+            self.start_failures.push_back(now);
+        }
 
         let starting = live
             .iter()

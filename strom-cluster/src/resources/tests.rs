@@ -257,3 +257,18 @@ fn a_name_registered_twice_is_one_worker_busy_if_either_entry_is() {
         "not idle: one of its entries holds a slot"
     );
 }
+
+#[test]
+fn a_started_worker_that_vanishes_before_registering_is_a_start_failure() {
+    let mut plan = Plan::new(options(), 1);
+    let t0 = Instant::now();
+    for name in ["a", "b", "c"] {
+        plan.started(name.into());
+    }
+    let starting: Vec<Worker> = ["a", "b", "c"]
+        .map(|n| worker(n, WorkerPhase::Starting))
+        .to_vec();
+    assert_eq!(plan.decide(&starting, &capacity(3, vec![]), t0), vec![]);
+    // All three pods were deleted behind its back: three failures, which hold off starts.
+    assert_eq!(plan.decide(&[], &capacity(3, vec![]), t0), vec![]);
+}
