@@ -575,10 +575,16 @@ impl Connection {
 
     /// Credit for the sender of `channel` (which may not be registered yet).
     fn credit(&self, channel: ChannelId, credits: u32) {
-        if self.is_released(channel.run) {
-            return;
-        }
-        let state = Arc::clone(lock(&self.channels).senders.entry(channel).or_default());
+        let state = {
+            let mut channels = lock(&self.channels);
+            match channels.senders.get(&channel) {
+                Some(state) => Arc::clone(state),
+                // Only a credit for a channel not registered here asks whether its run
+                // ended: a live channel's credits take no second lock.
+                None if self.is_released(channel.run) => return,
+                None => Arc::clone(channels.senders.entry(channel).or_default()),
+            }
+        };
         if state.closed.load(Ordering::Acquire) {
             return;
         }
