@@ -14,10 +14,14 @@ pub mod nexmark;
 
 pub use stream_runtime as runtime;
 
-/// SQL at run time: Flink SQL statements planned onto the DataStream API over rows (the
-/// opt-in feature `sql`). Start with [`sql::SqlSession`].
+/// SQL (the opt-in feature `sql`): at run time, Flink SQL statements planned onto the
+/// DataStream API over rows (start with [`sql::SqlSession`]); at compile time, [`sql::sql!`]
+/// planned by the same planner into a typed pipeline.
 #[cfg(feature = "sql")]
-pub use stream_sql as sql;
+pub mod sql {
+    pub use stream_macros::sql;
+    pub use stream_sql::*;
+}
 
 /// The cluster (the opt-in feature `cluster`): run your binary's compiled jobs as a
 /// JobManager and TaskManagers with [`cluster::main`] and a [`cluster::JobCatalog`].

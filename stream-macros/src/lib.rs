@@ -13,6 +13,14 @@ pub fn stream(input: TokenStream) -> TokenStream {
     stream_compiler::expand(input.into(), &facade()).into()
 }
 
+/// Compiles a SQL query over tables bound to Rust streams into a typed pipeline; see
+/// `strom::sql::sql!`.
+#[cfg(feature = "sql")]
+#[proc_macro]
+pub fn sql(input: TokenStream) -> TokenStream {
+    stream_sql::codegen::expand(input.into(), &facade()).into()
+}
+
 /// The name of the `strom` facade in the crate being compiled: as its `Cargo.toml` names
 /// it (it may be renamed there), or `strom` inside strom itself (its library declares
 /// `extern crate self as strom`, and its tests, examples and doctests link it as

@@ -9,6 +9,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::functions::Function;
 use crate::types::{DataType, Value};
 
@@ -28,7 +30,7 @@ impl std::error::Error for EvalError {}
 pub(crate) type Eval = Result<Value, EvalError>;
 
 /// Arithmetic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ArithOp {
     Add,
     Sub,
@@ -39,7 +41,7 @@ pub(crate) enum ArithOp {
 }
 
 /// Comparisons.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CmpOp {
     Eq,
     NotEq,
@@ -62,8 +64,9 @@ impl CmpOp {
     }
 }
 
-/// A compiled expression.
-#[derive(Clone, Debug)]
+/// A compiled expression (serializable: `sql!` embeds the ones it does not generate code
+/// for in the code it generates).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) enum Expr {
     Column(usize),
     Literal(Value),

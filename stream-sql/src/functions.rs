@@ -7,7 +7,7 @@ use crate::time::parse_timestamp;
 use crate::types::{DataType, Value};
 
 /// A scalar function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Function {
     Upper,
     Lower,

@@ -56,7 +56,12 @@ mod plan;
 mod rank;
 mod session;
 mod time;
+#[doc(hidden)]
+pub mod typed;
 mod types;
+
+#[cfg(feature = "codegen")]
+pub mod codegen;
 
 pub use error::SqlError;
 pub use expr::EvalError;

@@ -22,14 +22,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stream_core::time::watermark::{
-    bounded_out_of_orderness, BoundedOutOfOrderness, WatermarkGenerator, WatermarkOutput,
-};
 use stream_core::window::{
     cumulating, session, sliding, tumbling, TimeWindow, Trigger, WindowAssigner,
     Windowed as Windowed_,
 };
-use stream_core::{Timestamp, MIN_TIMESTAMP};
+use stream_core::MIN_TIMESTAMP;
 use stream_runtime::api::pipe::{InputPipe, Pipe};
 use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
@@ -41,6 +38,7 @@ use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin};
 use crate::plan::{AggPlan, Input, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
 use crate::rank::{TopN, WindowTopN};
+use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
 
 /// The job running `plan` into `sink`, named `name`.
@@ -177,7 +175,7 @@ fn scan<K: Then<Row>>(
     // each other's rows late; the others get one generator after the source.
     let per_split = source.connector.watermarks_per_split();
     let split_watermarks = match (&source.watermark, per_split) {
-        (Some(w), true) => Some((w.column, row_watermarks(w.delay))),
+        (Some(w), true) => Some((w.column, SqlWatermarks::new(w.delay))),
         _ => None,
     };
     let row_source = source.connector.source(
@@ -207,22 +205,9 @@ fn scan<K: Then<Row>>(
         return Ok(next.then(stream));
     }
     let stream = stream
-        .watermark(row_watermarks(w.delay))
+        .watermark(SqlWatermarks::new(w.delay))
         .describe(format!("watermark({})", w.text));
     Ok(next.then(stream))
-}
-
-/// The generator of `WATERMARK FOR ts AS ts - INTERVAL ..` with that delay in ms.
-fn row_watermarks(delay: i64) -> RowWatermarks {
-    if delay > 0 {
-        // Strom's generator trails by `bound + 1`: Flink SQL's watermark is exactly the
-        // largest timestamp minus the delay.
-        RowWatermarks::Bounded(bounded_out_of_orderness(Duration::from_millis(
-            (delay - 1) as u64,
-        )))
-    } else {
-        RowWatermarks::Strict { max: MIN_TIMESTAMP }
-    }
 }
 
 /// Runs an append-only plan's steps over its input's rows: `calc`, a window aggregation
@@ -520,33 +505,6 @@ impl Then<Row> for ToTopN<'_> {
             ))
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
         into_sink(changes, &plan.after_rank, self.sink);
-    }
-}
-
-/// Flink SQL's watermarks: `max - delay` (bounded) or `max` (`WATERMARK FOR ts AS ts`).
-#[derive(Clone, Debug)]
-pub(crate) enum RowWatermarks {
-    Bounded(BoundedOutOfOrderness),
-    Strict { max: Timestamp },
-}
-
-impl WatermarkGenerator<Row> for RowWatermarks {
-    fn on_event(&mut self, row: &Row, ts: Timestamp, out: &mut WatermarkOutput) {
-        match self {
-            RowWatermarks::Bounded(g) => g.on_event(row, ts, out),
-            RowWatermarks::Strict { max } => *max = (*max).max(ts),
-        }
-    }
-
-    fn on_periodic_emit(&mut self, out: &mut WatermarkOutput) {
-        match self {
-            RowWatermarks::Bounded(g) => WatermarkGenerator::<Row>::on_periodic_emit(g, out),
-            RowWatermarks::Strict { max } => {
-                if *max > MIN_TIMESTAMP {
-                    out.emit_watermark(*max);
-                }
-            }
-        }
     }
 }
 

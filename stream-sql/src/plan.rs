@@ -135,7 +135,7 @@ pub(crate) enum Step {
 }
 
 impl Step {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Step::Filter { text, .. } => format!("where=[{text}]"),
             Step::Project { text, .. } => format!("select=[{text}]"),

@@ -25,6 +25,8 @@ use crate::types::{Change, DataType, Field, Row, Schema};
 #[derive(Debug, Default)]
 pub struct SqlSession {
     catalog: Catalog,
+    /// True in `sql!`: a table declared without `WITH` is bound to a Rust stream.
+    bound_tables: bool,
 }
 
 /// What a statement did.
@@ -140,6 +142,49 @@ impl SqlSession {
         match self.execute(&format!("EXPLAIN {sql}"))? {
             SqlResult::Explain(text) => Ok(text),
             _ => unreachable!("EXPLAIN explains"),
+        }
+    }
+
+    /// A session for `sql!`, where a table declared without `WITH` is bound to a Rust
+    /// stream.
+    #[cfg(feature = "codegen")]
+    pub(crate) fn binding_rust_streams() -> Self {
+        SqlSession {
+            catalog: Catalog::default(),
+            bound_tables: true,
+        }
+    }
+
+    /// Runs the `CREATE TABLE` and `CREATE VIEW` statements of `script` and plans the
+    /// query that ends it (what `sql!` takes).
+    #[cfg(feature = "codegen")]
+    pub(crate) fn plan_script(&mut self, script: &str) -> Result<QueryPlan, SqlError> {
+        let mut statements = parse_script(script)?;
+        let Some(last) = statements.pop() else {
+            return Err(
+                SqlError::new(Location { line: 1, column: 1 }, "no query to compile")
+                    .help("write CREATE TABLE statements and then a SELECT, separated by `;`"),
+            );
+        };
+        for parsed in statements {
+            match parsed.statement {
+                Statement::CreateTable(_) | Statement::CreateView(_) => {
+                    self.run(parsed)?;
+                }
+                _ => {
+                    return Err(SqlError::new(
+                        parsed.start,
+                        "only CREATE TABLE and CREATE VIEW come before the query",
+                    ))
+                }
+            }
+        }
+        match last.statement {
+            Statement::Query(query) => self.plan_query(&query).map_err(|e| e.or_at(last.start)),
+            _ => Err(
+                SqlError::new(last.start, "the last statement is not a query")
+                    .help("end with the SELECT whose rows the macro's stream carries"),
+            ),
         }
     }
 
@@ -432,6 +477,18 @@ impl SqlSession {
                 .iter()
                 .map(option_entry)
                 .collect::<Result<Vec<_>, _>>()?,
+            CreateTableOptions::None if self.bound_tables => {
+                let not_null = ct
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        c.options
+                            .iter()
+                            .any(|o| matches!(o.option, ColumnOption::NotNull))
+                    })
+                    .collect();
+                return Ok(self.declare(name, schema, watermark, Connector::Bound { not_null }));
+            }
             CreateTableOptions::None => {
                 return Err(SqlError::at(name_span, format!("table `{name}` has no connector"))
                     .help("add WITH ('connector' = 'filesystem', 'path' = '...', 'format' = 'csv') or another connector"))
@@ -439,6 +496,17 @@ impl SqlSession {
             other => return Err(SqlError::unsupported(name_span, format!("table options `{other}`")).help("write WITH ('key' = 'value', ...)")),
         };
         let connector = Connector::new(&schema, Options::new(entries, name_span)?)?;
+        Ok(self.declare(name, schema, watermark, connector))
+    }
+
+    /// Puts a table into the catalog.
+    fn declare(
+        &mut self,
+        name: String,
+        schema: Schema,
+        watermark: Option<Watermark>,
+        connector: Connector,
+    ) -> SqlResult {
         let done = format!("table `{name}` {schema} created");
         self.catalog.insert(
             name.clone(),
@@ -449,7 +517,7 @@ impl SqlSession {
                 connector,
             }),
         );
-        Ok(SqlResult::Done(done))
+        SqlResult::Done(done)
     }
 
     fn create_view(&mut self, cv: &CreateView) -> Result<SqlResult, SqlError> {

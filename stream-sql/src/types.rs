@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::time::{format_interval, format_timestamp};
 
 /// The type of a column or expression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DataType {
     /// `BOOLEAN`.
     Boolean,

@@ -25,7 +25,7 @@ use strom_kafka::{DeliveryGuarantee, KafkaSource, Malformed, StartOffsets};
 use crate::connectors::format::{format_from_options, Format, RowParser, FORMAT_OPTIONS};
 use crate::connectors::options::{parse_duration, Options};
 use crate::error::SqlError;
-use crate::lower::RowWatermarks;
+use crate::typed::SqlWatermarks;
 use crate::types::{Row, Schema, Value};
 
 /// A Kafka table.
@@ -238,7 +238,7 @@ impl Kafka {
         name: &str,
         schema: &Schema,
         read: &[bool],
-        watermarks: Option<(usize, RowWatermarks)>,
+        watermarks: Option<(usize, SqlWatermarks)>,
     ) -> RowsOfTopic {
         let mut source = strom_kafka::kafka_source(&self.brokers, &self.topic)
             .start_at(self.start.clone())
@@ -292,7 +292,7 @@ impl Kafka {
 pub(crate) struct ColumnWatermarks {
     column: usize,
     /// `None`: the table declares no watermark.
-    generator: Option<RowWatermarks>,
+    generator: Option<SqlWatermarks>,
 }
 
 impl WatermarkGenerator<Row> for ColumnWatermarks {

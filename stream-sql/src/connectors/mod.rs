@@ -29,7 +29,7 @@ use stream_runtime::connectors::source::{
 };
 
 use crate::error::SqlError;
-use crate::lower::RowWatermarks;
+use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, RowKind, Schema};
 pub(crate) use datagen::Datagen;
 pub(crate) use filesystem::Filesystem;
@@ -50,6 +50,21 @@ pub(crate) enum Connector {
     Blackhole,
     #[cfg(feature = "kafka")]
     Kafka(Box<kafka::Kafka>),
+    /// A table `sql!` reads from a Rust stream (declared without `WITH`): which of its
+    /// columns are declared `NOT NULL`.
+    Bound {
+        #[cfg_attr(not(feature = "codegen"), allow(dead_code))]
+        not_null: Vec<bool>,
+    },
+}
+
+/// The error for a table only `sql!` has rows for, used at run time.
+fn bound_only(name: &str, at: Span) -> SqlError {
+    SqlError::at(
+        at,
+        format!("table `{name}` is bound to a Rust stream, which only `sql!` reads"),
+    )
+    .help("give the table a connector: WITH ('connector' = ...)")
 }
 
 /// The connectors there are, for messages.
@@ -93,6 +108,7 @@ impl Connector {
             Connector::Blackhole => "blackhole",
             #[cfg(feature = "kafka")]
             Connector::Kafka(_) => "kafka",
+            Connector::Bound { .. } => "a Rust stream",
         }
     }
 
@@ -116,7 +132,7 @@ impl Connector {
         schema: &Schema,
         read: &[bool],
         at: Span,
-        watermarks: Option<(usize, RowWatermarks)>,
+        watermarks: Option<(usize, SqlWatermarks)>,
     ) -> Result<RowSource, SqlError> {
         #[cfg(not(feature = "kafka"))]
         let _ = watermarks;
@@ -165,6 +181,7 @@ impl Connector {
             Connector::Kafka(k) => Ok(RowSource::Kafka {
                 source: k.source(name, schema, read, watermarks),
             }),
+            Connector::Bound { .. } => Err(bound_only(name, at)),
             _ => Err(SqlError::at(
                 at,
                 format!(
@@ -227,6 +244,7 @@ impl Connector {
                 format!("table `{name}` uses connector 'datagen', which can only be read"),
             )
             .help("write into a 'filesystem', 'print' or 'blackhole' table")),
+            Connector::Bound { .. } => Err(bound_only(name, at)),
         }
     }
 }
