@@ -18,7 +18,18 @@ pub fn stream(input: TokenStream) -> TokenStream {
 #[cfg(feature = "sql")]
 #[proc_macro]
 pub fn sql(input: TokenStream) -> TokenStream {
-    stream_sql::codegen::expand(input.into(), &facade()).into()
+    stream_sql::codegen::expand(input.into(), &sql_support()).into()
+}
+
+/// The path of `stream_sql::typed`, which the code of `sql!` calls: through `stream-sql`
+/// if the crate depends on it directly (as its own tests do), else through the facade.
+#[cfg(feature = "sql")]
+fn sql_support() -> String {
+    match proc_macro_crate::crate_name("stream-sql") {
+        Ok(FoundCrate::Itself) => String::from("::stream_sql::typed"),
+        Ok(FoundCrate::Name(name)) => format!("::{name}::typed"),
+        Err(_) => format!("::{}::sql::typed", facade()),
+    }
 }
 
 /// The name of the `strom` facade in the crate being compiled: as its `Cargo.toml` names

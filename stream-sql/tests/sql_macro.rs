@@ -1,8 +1,9 @@
 //! `sql!`: a query planned at compile time and generated as a typed pipeline gives the
 //! rows run-time SQL gives for the same query over the same input.
 
+use stream_macros::sql;
+use stream_sql::{Change, Row, SqlResult, SqlSession, Value};
 use strom::prelude::*;
-use strom::sql::{sql, SqlResult, SqlSession, Value};
 
 #[derive(Clone, Debug)]
 struct Bid {
@@ -110,7 +111,7 @@ impl<T: Printed> Printed for Option<T> {
 }
 
 fn row(values: Vec<Value>) -> String {
-    strom::sql::Change::insert(strom::sql::Row(values)).to_string()
+    Change::insert(Row(values)).to_string()
 }
 
 fn ts(ms: i64) -> Value {
@@ -162,4 +163,175 @@ fn a_tumbling_window_aggregation_gives_run_time_sqls_rows() {
     compiled.sort();
     assert!(compiled.len() > 20, "{compiled:?}");
     assert_eq!(compiled, runtime_rows(TUMBLE));
+}
+
+/// Runs `$query` with `sql!` over the bids and returns its rows printed as run-time SQL
+/// prints them: `$printed` makes a row's values of a result tuple.
+macro_rules! compiled {
+    ($query:literal, |$row:pat_param| $printed:expr) => {{
+        let env = StreamEnv::new("sql-macro");
+        let out = collect_sink();
+        let input = env.source(from_vec(bids()));
+        sql!(
+            concat!(
+                "CREATE TABLE bids (auction BIGINT NOT NULL, bidder BIGINT, price BIGINT NOT NULL,
+                    channel STRING NOT NULL, ts TIMESTAMP(3) NOT NULL,
+                    WATERMARK FOR ts AS ts - INTERVAL '1' SECOND);",
+                $query
+            ),
+            bids = input
+        )
+        .sink(out.clone());
+        env.build().unwrap().run().map(|_| {
+            let mut rows: Vec<String> = out.take().into_iter().map(|$row| row($printed)).collect();
+            rows.sort();
+            rows
+        })
+    }};
+}
+
+#[test]
+fn expressions_filters_and_nulls_give_run_time_sqls_rows() {
+    const QUERY: &str = "SELECT auction * 2 + 1, bidder, price / 3, price * 1.5, -bidder,
+            bidder IS NULL, price > 500 AND bidder < 5, price > 500 OR bidder < 5,
+            UPPER(channel), channel LIKE '%eb', CASE WHEN bidder > 5 THEN 'high' ELSE 'low' END,
+            CAST(price AS STRING) || '!', COALESCE(bidder, -1), ts + INTERVAL '1' SECOND
+         FROM bids WHERE price % 3 <> 0 AND (bidder IS NULL OR bidder <> 4)";
+    let compiled = compiled!(
+        "SELECT auction * 2 + 1, bidder, price / 3, price * 1.5, -bidder,
+            bidder IS NULL, price > 500 AND bidder < 5, price > 500 OR bidder < 5,
+            UPPER(channel), channel LIKE '%eb', CASE WHEN bidder > 5 THEN 'high' ELSE 'low' END,
+            CAST(price AS STRING) || '!', COALESCE(bidder, -1), ts + INTERVAL '1' SECOND
+         FROM bids WHERE price % 3 <> 0 AND (bidder IS NULL OR bidder <> 4)",
+        |(a, b, c, d, e, f, g, h, i, j, k, l, m, n)| {
+            // The types say which results can be NULL.
+            let (_, _, _, _, _, _, _, _, _, _, _, _, _, _): (
+                i64,
+                Option<i64>,
+                i64,
+                f64,
+                Option<i64>,
+                bool,
+                Option<bool>,
+                Option<bool>,
+                Option<String>,
+                Option<bool>,
+                Option<String>,
+                Option<String>,
+                Option<i64>,
+                i64,
+            ) = (
+                a,
+                b,
+                c,
+                d,
+                e,
+                f,
+                g,
+                h,
+                i.clone(),
+                j,
+                k.clone(),
+                l.clone(),
+                m,
+                n,
+            );
+            vec![
+                a.printed(),
+                b.printed(),
+                c.printed(),
+                d.printed(),
+                e.printed(),
+                f.printed(),
+                g.printed(),
+                h.printed(),
+                i.printed(),
+                j.printed(),
+                k.printed(),
+                l.printed(),
+                m.printed(),
+                ts(n),
+            ]
+        }
+    )
+    .unwrap();
+    assert!(compiled.len() > 100, "{}", compiled.len());
+    assert_eq!(compiled, runtime_rows(QUERY));
+}
+
+#[test]
+fn hop_cumulate_and_session_windows_give_run_time_sqls_rows() {
+    const HOP: &str = "SELECT channel, window_start, window_end, COUNT(*), SUM(bidder), MAX(price)
+         FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '20' SECOND))
+         GROUP BY channel, window_start, window_end";
+    let hop = compiled!(
+        "SELECT channel, window_start, window_end, COUNT(*), SUM(bidder), MAX(price)
+         FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '20' SECOND))
+         GROUP BY channel, window_start, window_end",
+        |(c, s, e, n, sum, top)| vec![
+            c.printed(),
+            ts(s),
+            ts(e),
+            n.printed(),
+            sum.printed(),
+            top.printed()
+        ]
+    )
+    .unwrap();
+    assert_eq!(hop, runtime_rows(HOP));
+
+    const CUMULATE: &str = "SELECT window_start, window_end, COUNT(*), AVG(price), MIN(channel)
+         FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+         GROUP BY window_start, window_end";
+    let cumulate = compiled!(
+        "SELECT window_start, window_end, COUNT(*), AVG(price), MIN(channel)
+         FROM TABLE(CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+         GROUP BY window_start, window_end",
+        |(s, e, n, mean, first)| vec![ts(s), ts(e), n.printed(), mean.printed(), first.printed()]
+    )
+    .unwrap();
+    assert_eq!(cumulate, runtime_rows(CUMULATE));
+
+    const SESSION: &str =
+        "SELECT auction, window_start, window_end, COUNT(*), SUM(price) / COUNT(*)
+         FROM TABLE(SESSION(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+         GROUP BY auction, window_start, window_end";
+    let session = compiled!(
+        "SELECT auction, window_start, window_end, COUNT(*), SUM(price) / COUNT(*)
+         FROM TABLE(SESSION(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+         GROUP BY auction, window_start, window_end",
+        |(a, s, e, n, mean)| vec![a.printed(), ts(s), ts(e), n.printed(), mean.printed()]
+    )
+    .unwrap();
+    assert_eq!(session, runtime_rows(SESSION));
+}
+
+#[test]
+fn a_view_and_an_expression_after_the_window() {
+    let compiled = compiled!(
+        "CREATE VIEW cheap AS SELECT auction, price, ts FROM bids WHERE price < 300;
+         SELECT auction, window_end, COUNT(*) * 10, CAST(SUM(price) AS DOUBLE) / COUNT(*)
+         FROM TABLE(TUMBLE(TABLE cheap, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+         GROUP BY auction, window_start, window_end",
+        |(a, e, n, mean)| vec![a.printed(), ts(e), n.printed(), mean.printed()]
+    )
+    .unwrap();
+    let mut session_rows = {
+        let q = "SELECT auction, window_end, COUNT(*) * 10, CAST(SUM(price) AS DOUBLE) / COUNT(*)
+         FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
+         WHERE price < 300
+         GROUP BY auction, window_start, window_end";
+        runtime_rows(q)
+    };
+    session_rows.sort();
+    assert_eq!(compiled, session_rows);
+}
+
+#[test]
+fn an_error_of_an_expression_fails_the_job() {
+    let err = compiled!("SELECT price / (auction - auction) FROM bids", |(x,)| vec![
+        x.printed()
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
 }

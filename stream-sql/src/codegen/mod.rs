@@ -16,9 +16,10 @@ mod expr;
 mod query;
 mod row;
 
-use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use proc_macro2::{Ident, Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{LitStr, Token};
 
 use crate::session::SqlSession;
@@ -29,20 +30,41 @@ pub(crate) struct Binding {
     pub stream: syn::Expr,
 }
 
-/// What `sql!` takes: the SQL, then the bindings.
+/// What `sql!` takes: the SQL (a string literal, or `concat!` of string literals), then
+/// the bindings.
 struct MacroInput {
-    sql: LitStr,
+    sql: String,
+    /// The SQL's tokens, where its errors are reported.
+    at: Span,
     bindings: Vec<Binding>,
+}
+
+/// The SQL of `sql!` and its span.
+fn sql_text(input: ParseStream) -> syn::Result<(String, Span)> {
+    let expected = |span| {
+        syn::Error::new(
+            span,
+            "`sql!` takes the SQL as a string literal (or `concat!` of string literals), then `table = stream` bindings",
+        )
+    };
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok((lit.value(), lit.span()));
+    }
+    let call: syn::Macro = input.parse().map_err(|e| expected(e.span()))?;
+    if !call.path.is_ident("concat") {
+        return Err(expected(call.path.span()));
+    }
+    let parts = call.parse_body_with(Punctuated::<LitStr, Token![,]>::parse_terminated)?;
+    Ok((
+        parts.iter().map(LitStr::value).collect(),
+        call.delimiter.span().join(),
+    ))
 }
 
 impl Parse for MacroInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let sql: LitStr = input.parse().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "`sql!` takes the SQL as a string literal, then `table = stream` bindings",
-            )
-        })?;
+        let (sql, at) = sql_text(input)?;
         let mut bindings = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -54,24 +76,25 @@ impl Parse for MacroInput {
             let stream: syn::Expr = input.parse()?;
             bindings.push(Binding { name, stream });
         }
-        Ok(MacroInput { sql, bindings })
+        Ok(MacroInput { sql, at, bindings })
     }
 }
 
-/// Expands `sql!`: `facade` is the name of the `strom` crate where the macro is used.
-pub fn expand(input: TokenStream, facade: &str) -> TokenStream {
-    match try_expand(input, facade) {
+/// Expands `sql!`: `typed` is the path of `stream_sql::typed` where the macro is used
+/// (`::strom::sql::typed` through the facade).
+pub fn expand(input: TokenStream, typed: &str) -> TokenStream {
+    match try_expand(input, typed) {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     }
 }
 
-fn try_expand(input: TokenStream, facade: &str) -> syn::Result<TokenStream> {
+fn try_expand(input: TokenStream, typed: &str) -> syn::Result<TokenStream> {
     let input: MacroInput = syn::parse2(input)?;
-    let at_sql = |message: String| syn::Error::new(input.sql.span(), message);
+    let at_sql = |message: String| syn::Error::new(input.at, message);
     let mut session = SqlSession::binding_rust_streams();
     let plan = session
-        .plan_script(&input.sql.value())
+        .plan_script(&input.sql)
         .map_err(|e| at_sql(e.to_string()))?;
     for binding in &input.bindings {
         let name = binding.name.to_string();
@@ -82,12 +105,10 @@ fn try_expand(input: TokenStream, facade: &str) -> syn::Result<TokenStream> {
             ));
         }
     }
-    let facade: TokenStream = format!("::{facade}")
+    let typed: TokenStream = typed
         .parse()
-        .map_err(|_| at_sql(format!("`{facade}` is not a crate name")))?;
-    let typed = quote!(#facade::sql::typed);
+        .map_err(|_| at_sql(format!("`{typed}` is not a path")))?;
     let mut pipeline = query::Pipeline {
-        facade,
         typed,
         bindings: &input.bindings,
         dynamics: Vec::new(),

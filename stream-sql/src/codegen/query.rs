@@ -15,9 +15,7 @@ use crate::types::DataType;
 
 /// The generator of one query's pipeline.
 pub(super) struct Pipeline<'a> {
-    /// `::strom` as the user's crate names it.
-    pub facade: TokenStream,
-    /// `::strom::sql::typed`.
+    /// The path of `stream_sql::typed` in the user's crate.
     pub typed: TokenStream,
     pub bindings: &'a [Binding],
     /// The expressions handed to the evaluator, declared before the pipeline.
@@ -121,9 +119,8 @@ impl Pipeline<'_> {
         if let Some(w) = &source.watermark {
             let row = row_type(&columns)?;
             let index = syn::Index::from(w.column);
-            let facade = &self.facade;
             let time = if columns[w.column].nullable {
-                quote!(row.#index.unwrap_or(#facade::core::MIN_TIMESTAMP))
+                quote!(row.#index.unwrap_or(#typed::MIN_TIMESTAMP))
             } else {
                 quote!(row.#index)
             };
@@ -254,7 +251,7 @@ impl Pipeline<'_> {
         if aggregate.calls.len() > 8 {
             return Err(unsupported("more than 8 aggregate calls in one query"));
         }
-        let (facade, typed) = (&self.facade, &self.typed);
+        let typed = &self.typed;
         let input = row_type(&columns)?;
         let Some(key_columns) = columns.get(..aggregate.keys) else {
             return Err("internal error: more group keys than columns".into());
@@ -273,7 +270,7 @@ impl Pipeline<'_> {
         let assigner = match window {
             WindowKind::Tumble { size, offset } => {
                 let (size, offset) = (ms(size), ms(offset));
-                quote!(#facade::core::window::tumbling(#size).with_offset(#offset))
+                quote!(#typed::tumbling(#size).with_offset(#offset))
             }
             WindowKind::Hop {
                 size,
@@ -281,15 +278,15 @@ impl Pipeline<'_> {
                 offset,
             } => {
                 let (size, slide, offset) = (ms(size), ms(slide), ms(offset));
-                quote!(#facade::core::window::sliding(#size, #slide).with_offset(#offset))
+                quote!(#typed::sliding(#size, #slide).with_offset(#offset))
             }
             WindowKind::Cumulate { size, step, offset } => {
                 let (size, step, offset) = (ms(size), ms(step), ms(offset));
-                quote!(#facade::core::window::cumulating(#size, #step).with_offset(#offset))
+                quote!(#typed::cumulating(#size, #step).with_offset(#offset))
             }
             WindowKind::Session { gap } => {
                 let gap = ms(gap);
-                quote!(#facade::core::window::session(#gap))
+                quote!(#typed::session(#gap))
             }
         };
         let mut calls = Vec::new();

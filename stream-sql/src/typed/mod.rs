@@ -15,9 +15,11 @@ use std::time::Duration;
 use stream_core::time::watermark::{
     bounded_out_of_orderness, BoundedOutOfOrderness, WatermarkGenerator, WatermarkOutput,
 };
-use stream_core::{Timestamp, MIN_TIMESTAMP};
+use stream_core::Timestamp;
 
 pub use agg::{Avg, Count, CountStar, Max, Min, Sum};
+pub use stream_core::window::{cumulating, session, sliding, tumbling};
+pub use stream_core::MIN_TIMESTAMP;
 
 pub use crate::expr::EvalError;
 use crate::expr::Expr;
