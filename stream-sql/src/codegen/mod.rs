@@ -98,10 +98,15 @@ fn try_expand(input: TokenStream, typed: &str) -> syn::Result<TokenStream> {
         .map_err(|e| at_sql(e.to_string()))?;
     for binding in &input.bindings {
         let name = binding.name.to_string();
-        if !session.tables().iter().any(|(table, _)| *table == name) {
+        let tables = session.tables();
+        if !tables.iter().any(|(table, _)| *table == name) {
+            let declared: Vec<&str> = tables.iter().map(|(t, _)| t.as_str()).collect();
             return Err(syn::Error::new(
                 binding.name.span(),
-                format!("no table `{name}` is declared in the SQL: declare it with CREATE TABLE {name} (...)"),
+                format!(
+                    "no table `{name}` is declared in the SQL (the tables and views are: {}); bind a table declared with CREATE TABLE, or declare `{name}`",
+                    declared.join(", ")
+                ),
             ));
         }
     }
