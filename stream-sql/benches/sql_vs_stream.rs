@@ -1,7 +1,8 @@
-//! Run-time SQL beside the same query in `stream!` and beside a hand-written loop, all
-//! three reading the same CSV file of Nexmark bids (so each parses its input: SQL with its
-//! CSV and timestamp parser into rows, the other two with one typed parser), each run in a
-//! fresh process so its peak RSS is its own. Medians of `--runs` runs.
+//! Run-time SQL and `sql!` beside the same query in `stream!` and beside a hand-written
+//! loop, all four reading the same CSV file of Nexmark bids (so each parses its input:
+//! run-time SQL with its CSV and timestamp parser into rows, the others with one typed
+//! parser), each run in a fresh process so its peak RSS is its own. Medians of `--runs`
+//! runs.
 //!
 //! ```text
 //! cargo bench -p stream-sql --bench sql_vs_stream                  # 2M bids, 3 runs
@@ -19,6 +20,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use rss::peak_rss_kib;
+use stream_macros::sql;
 use stream_sql::{SqlResult, SqlSession, Value};
 use strom::nexmark::NexmarkConfig;
 use strom::prelude::*;
@@ -27,7 +29,7 @@ use strom::prelude::*;
 mod rss;
 
 const QUERIES: [&str; 2] = ["q2", "q5"];
-const SYSTEMS: [&str; 3] = ["hand", "stream", "sql"];
+const SYSTEMS: [&str; 4] = ["hand", "stream", "sql!", "sql"];
 
 /// One bid as the typed versions parse it.
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
@@ -164,6 +166,51 @@ fn stream(query: &str, input: &Path) -> Checksum {
     result.result().unwrap_or_default()
 }
 
+/// The query compiled by `sql!` over the typed bids `stream!` reads.
+fn sql_macro(query: &str, input: &Path) -> Checksum {
+    let sink = fold(
+        Checksum::default,
+        |c: &mut Checksum, row: Vec<i64>| c.add(&row),
+        |a: &mut Checksum, b: Checksum| {
+            a.rows += b.rows;
+            a.sum = a.sum.wrapping_add(b.sum);
+        },
+    );
+    let result = sink.clone();
+    let env = StreamEnv::new("sql!");
+    let bids = env
+        .source(text_file(input))
+        .flat_map(|line: String| parse(&line));
+    match query {
+        "q2" => {
+            sql!(
+                "CREATE TABLE bid (auction BIGINT NOT NULL, price BIGINT NOT NULL,
+                   ts TIMESTAMP(3) NOT NULL);
+                 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0",
+                bid = bids
+            )
+            .map(|(auction, price)| vec![auction, price])
+            .sink(sink);
+        }
+        _ => {
+            sql!(
+                "CREATE TABLE bid (auction BIGINT NOT NULL, price BIGINT NOT NULL,
+                   ts TIMESTAMP(3) NOT NULL, WATERMARK FOR ts AS ts - INTERVAL '0.1' SECOND);
+                 SELECT auction, window_end, COUNT(*) FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts),
+                   INTERVAL '2' SECOND, INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end",
+                bid = bids
+            )
+            .map(|(auction, end, n)| vec![auction, end, n])
+            .sink(sink);
+        }
+    }
+    env.build()
+        .expect("the sql! job builds")
+        .run()
+        .expect("the sql! job runs");
+    result.result().unwrap_or_default()
+}
+
 fn sql(query: &str, input: &Path) -> Checksum {
     let mut session = SqlSession::new();
     session
@@ -266,6 +313,7 @@ fn main() {
         let out = match system.as_str() {
             "hand" => hand(query, &input),
             "stream" => stream(query, &input),
+            "sql!" => sql_macro(query, &input),
             _ => sql(query, &input),
         };
         let seconds = started.elapsed().as_secs_f64();

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 
 use super::row::Column;
 use crate::expr::{ArithOp, CmpOp, Expr};
-use crate::functions::common_type;
+use crate::functions::{common_type, Function};
 use crate::types::{DataType, Value};
 
 /// Generated code of one expression: its tokens, SQL type and whether it may be NULL
@@ -95,6 +95,15 @@ impl Exprs<'_> {
                     return Ok(None);
                 }
                 unary(a, quote!(!v))
+            }
+            // `MOD(a, b)` is `a % b`.
+            Expr::Call(Function::Mod, args) if args.len() == 2 => {
+                let arith = Expr::Arith(
+                    ArithOp::Mod,
+                    Box::new(args[0].clone()),
+                    Box::new(args[1].clone()),
+                );
+                return self.native(&arith, row, columns);
             }
             Expr::Arith(op, a, b) => {
                 let (Some(a), Some(b)) =
