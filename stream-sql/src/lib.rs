@@ -40,6 +40,43 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## At compile time: `sql!`
+//!
+//! `strom::sql::sql!` (the facade's feature `sql`) plans a query with the same planner
+//! when your crate compiles, over tables bound to Rust streams (declared without `WITH`),
+//! and generates it as a typed pipeline: a mistake in the SQL is a compile error, and the
+//! result is a stream of tuples (`Option` for a column that may be NULL).
+//!
+//! ```
+//! # use stream_macros::sql;
+//! use strom::prelude::*;
+//!
+//! #[derive(Clone)]
+//! struct Bid { auction: i64, price: i64, ts: i64 }
+//!
+//! let env = StreamEnv::new("bids");
+//! let bids = env.source(from_vec(vec![
+//!     Bid { auction: 1, price: 10, ts: 1_000 },
+//!     Bid { auction: 1, price: 30, ts: 4_000 },
+//!     Bid { auction: 2, price: 20, ts: 12_000 },
+//! ]));
+//! let out = collect_sink();
+//! sql!(
+//!     "CREATE TABLE bids (auction BIGINT NOT NULL, price BIGINT NOT NULL,
+//!        ts TIMESTAMP(3) NOT NULL, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND);
+//!      SELECT auction, window_end, COUNT(*), MAX(price)
+//!      FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+//!      GROUP BY auction, window_start, window_end",
+//!     bids = bids,
+//! )
+//! .sink(out.clone());
+//! env.build()?.run()?;
+//! let mut rows: Vec<(i64, i64, i64, i64)> = out.take();
+//! rows.sort();
+//! assert_eq!(rows, vec![(1, 10_000, 2, 30), (2, 20_000, 1, 20)]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! What is accepted, what is refused and why: see `docs/architecture.md`, "Table / SQL".
 
 mod agg;
