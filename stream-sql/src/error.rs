@@ -14,7 +14,8 @@ use sqlparser::tokenizer::{Location, Span};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SqlError {
-    /// The line of the mistake, from 1.
+    /// The line of the mistake, from 1; 0 for a mistake in SQL the caller did not write
+    /// (a Table API step), whose help shows that SQL.
     pub line: u64,
     /// The column of the mistake, from 1.
     pub column: u64,
@@ -67,11 +68,16 @@ impl SqlError {
 
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )?;
+        if self.line == 0 {
+            // Not in text the user wrote (a Table API step): its help shows the query.
+            f.write_str(&self.message)?;
+        } else {
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )?;
+        }
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }

@@ -92,6 +92,7 @@ mod parse;
 mod plan;
 mod rank;
 mod session;
+pub mod table;
 mod time;
 #[doc(hidden)]
 pub mod typed;

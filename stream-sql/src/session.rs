@@ -22,7 +22,7 @@ use crate::types::{Change, DataType, Field, Row, Schema};
 
 /// A SQL session (Flink's `TableEnvironment`): a catalog of tables and views, and
 /// statements executed against it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SqlSession {
     catalog: Catalog,
     /// True in `sql!`: a table declared without `WITH` is bound to a Rust stream.
@@ -186,6 +186,11 @@ impl SqlSession {
                     .help("end with the SELECT whose rows the macro's stream carries"),
             ),
         }
+    }
+
+    /// The catalog of tables and views.
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// The declared tables and views, by name, each with a short description.

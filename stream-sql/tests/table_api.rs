@@ -1,0 +1,231 @@
+//! The Table API gives the rows of the same query in SQL, and its mistakes are errors of
+//! the step that makes them.
+
+use stream_sql::table::{call, col, count_star, hop, lit, tumble, window_end, window_start};
+use stream_sql::{SqlResult, SqlSession};
+
+/// A session with `bids` (a CSV file) and `big_bids` (a print sink).
+fn session(dir: &std::path::Path) -> SqlSession {
+    std::fs::create_dir_all(dir).unwrap();
+    let input = dir.join("bids.csv");
+    let lines: String = (0..300i64)
+        .map(|i| {
+            let bidder = if i % 6 == 0 {
+                String::new()
+            } else {
+                (i % 13).to_string()
+            };
+            let channel = ["web", "app", "partner"][(i % 3) as usize];
+            let ts = stream_sql::Value::Timestamp(i * 300 + (i % 4) * 200);
+            format!("{},{bidder},{},{channel},{ts}\n", i % 5, (i * 53) % 700)
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel STRING,
+                ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            input.display()
+        ))
+        .unwrap();
+    session
+}
+
+fn rows_of_sql(session: &SqlSession, sql: &str) -> Vec<String> {
+    let SqlResult::Query(q) = session.clone().execute(sql).unwrap() else {
+        panic!("a query")
+    };
+    let mut rows: Vec<String> = q.collect().unwrap().iter().map(|r| r.to_string()).collect();
+    rows.sort();
+    rows
+}
+
+fn rows_of_table(table: &stream_sql::table::Table) -> Vec<String> {
+    let mut rows: Vec<String> = table
+        .execute()
+        .unwrap()
+        .collect()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("strom-table-api-{name}-{}", std::process::id()))
+}
+
+#[test]
+fn filter_select_and_a_tumbling_window_give_sqls_rows() {
+    let dir = temp("tumble");
+    let session = session(&dir);
+    let table = session
+        .from("bids")
+        .unwrap()
+        .filter(col("price").gt(100).and(col("bidder").is_not_null()))
+        .unwrap()
+        .select([
+            col("auction"),
+            (col("price") * 2).as_("double_price"),
+            call("UPPER", [col("channel")]).as_("channel"),
+            col("ts"),
+        ])
+        .unwrap();
+    assert_eq!(table.schema().names(), "auction, double_price, channel, ts");
+    assert_eq!(
+        rows_of_table(&table),
+        rows_of_sql(
+            &session,
+            "SELECT auction, price * 2, UPPER(channel), ts FROM bids
+             WHERE price > 100 AND bidder IS NOT NULL"
+        )
+    );
+    let windowed = table
+        .window(tumble(10_000).on("ts"))
+        .group_by([col("auction")])
+        .select([
+            col("auction"),
+            window_start(),
+            window_end(),
+            count_star(),
+            col("double_price").sum(),
+            col("channel").max(),
+        ])
+        .unwrap();
+    let expected = rows_of_sql(
+        &session,
+        "SELECT auction, window_start, window_end, COUNT(*), SUM(price * 2), MAX(UPPER(channel))
+         FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+         WHERE price > 100 AND bidder IS NOT NULL
+         GROUP BY auction, window_start, window_end",
+    );
+    assert!(expected.len() > 10, "{expected:?}");
+    assert_eq!(rows_of_table(&windowed), expected);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn hop_union_all_and_a_changelog_group_by() {
+    let dir = temp("hop");
+    let session = session(&dir);
+    let bids = session.from("bids").unwrap();
+    let hopped = bids
+        .window(hop(5_000, 20_000).on("ts"))
+        .group_by([col("channel")])
+        .select([col("channel"), window_end(), col("bidder").count().as_("n")])
+        .unwrap();
+    assert_eq!(
+        rows_of_table(&hopped),
+        rows_of_sql(
+            &session,
+            "SELECT channel, window_end, COUNT(bidder) AS n
+             FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '20' SECOND))
+             GROUP BY channel, window_start, window_end"
+        )
+    );
+
+    let web = bids.filter(col("channel").eq(lit("web"))).unwrap();
+    let app = bids.filter(col("channel").eq(lit("app"))).unwrap();
+    let both = web.union_all(&app).unwrap();
+    let totals = both
+        .group_by([col("channel")])
+        .select([col("channel"), col("price").sum().as_("total")])
+        .unwrap();
+    let result = totals.execute().unwrap();
+    assert!(result.updates, "a GROUP BY without a window is a changelog");
+    let mut rows: Vec<String> = result
+        .collect()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        rows_of_sql(
+            &session,
+            "SELECT channel, SUM(price) AS total FROM bids
+             WHERE channel = 'web' OR channel = 'app' GROUP BY channel"
+        )
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn insert_into_a_sink_declared_later_and_explain() {
+    let dir = temp("insert");
+    let mut session = session(&dir);
+    let table = session
+        .from("bids")
+        .unwrap()
+        .window(tumble(30_000).on("ts"))
+        .group_by([])
+        .select([window_end(), count_star().as_("bids")])
+        .unwrap();
+    let out = dir.join("out");
+    session
+        .execute(&format!(
+            "CREATE TABLE counts (window_end TIMESTAMP(3), bids BIGINT)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            out.display()
+        ))
+        .unwrap();
+    let explained = table.explain().unwrap();
+    assert!(explained.contains("TUMBLE(size=[30s])"), "{explained}");
+    table
+        .execute_insert(&session, "counts")
+        .unwrap()
+        .run()
+        .unwrap();
+    let mut written = String::new();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
+            written.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 4, "{written}");
+    assert!(lines.contains(&"1970-01-01 00:01:00.000,100"), "{written}");
+    let total: i64 = lines
+        .iter()
+        .map(|l| l.rsplit(',').next().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(total, 300, "every bid in one window: {written}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_mistake_is_an_error_of_its_step_with_the_planners_message() {
+    let dir = temp("errors");
+    let session = session(&dir);
+    let bids = session.from("bids").unwrap();
+    let err = bids.select([col("pricee")]).unwrap_err();
+    assert_eq!(err.message, "unknown column `pricee`");
+    let text = err.to_string();
+    assert!(text.starts_with("unknown column `pricee`"), "{text}");
+    assert!(text.contains("did you mean `price`?"), "{text}");
+    assert!(
+        text.contains("in the Table API's query: SELECT `pricee` FROM"),
+        "{text}"
+    );
+
+    let err = bids.filter(col("channel").gt(5)).unwrap_err().to_string();
+    assert!(err.contains("cannot compare STRING with BIGINT"), "{err}");
+
+    let err = bids
+        .window(tumble(1_000).on("price"))
+        .group_by([])
+        .select([count_star()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("time attribute"), "{err}");
+
+    let err = session.from("bidz").unwrap_err().to_string();
+    assert!(err.contains("unknown table `bidz`"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
