@@ -22,7 +22,7 @@
 //!     .group_by([col("auction")])
 //!     .select([col("auction"), window_end(), count_star().as_("bids"), col("price").sum()])?;
 //! let rows = per_auction.execute()?.collect()?;
-//! assert_eq!(rows.len(), 2);
+//! assert_eq!(rows.len(), 3); // auction 1 in two windows, auction 2 in one
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
