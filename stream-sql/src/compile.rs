@@ -514,7 +514,7 @@ impl<'s, 'a> Compiler<'s, 'a> {
             };
             let r = self.expr(&when.result, d)?;
             types.push(r.ty);
-            branches.push((condition, r.expr));
+            branches.push((condition, r));
         }
         let otherwise = else_result.map(|e| self.expr(e, d)).transpose()?;
         if let Some(o) = &otherwise {
@@ -536,8 +536,11 @@ impl<'s, 'a> Compiler<'s, 'a> {
         })?;
         Ok(Typed {
             expr: Expr::Case {
-                branches,
-                otherwise: otherwise.map(|o| Box::new(o.expr)),
+                branches: branches
+                    .into_iter()
+                    .map(|(c, r)| (c, widened(r, ty)))
+                    .collect(),
+                otherwise: otherwise.map(|o| Box::new(widened(o, ty))),
             },
             ty,
         })
@@ -757,10 +760,36 @@ fn call(f: Function, args: Vec<Typed>, span: Span) -> Result<Typed, SqlError> {
     let ty = f
         .result_type(&types)
         .map_err(|m| SqlError::at(span, m).help("CAST the argument to the type it needs"))?;
+    // The arguments a COALESCE or IF may return are of its (common) result type.
+    let returned = |i: usize| match f {
+        Function::Coalesce => true,
+        Function::If => i > 0,
+        _ => false,
+    };
     Ok(Typed {
-        expr: Expr::Call(f, args.into_iter().map(|a| a.expr).collect()),
+        expr: Expr::Call(
+            f,
+            args.into_iter()
+                .enumerate()
+                .map(|(i, a)| if returned(i) { widened(a, ty) } else { a.expr })
+                .collect(),
+        ),
         ty,
     })
+}
+
+/// `t` as a value of `ty` where that is a BIGINT made a DOUBLE (a branch of a CASE whose
+/// others are DOUBLEs), so a DOUBLE column never holds a BIGINT.
+fn widened(t: Typed, ty: DataType) -> Expr {
+    if t.ty == DataType::BigInt && ty == DataType::Double {
+        Expr::Cast {
+            expr: Box::new(t.expr),
+            to: DataType::Double,
+            lenient: false,
+        }
+    } else {
+        t.expr
+    }
 }
 
 fn binary(op: &BinaryOperator, l: Typed, r: Typed, span: Span) -> Result<Typed, SqlError> {

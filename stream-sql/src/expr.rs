@@ -112,6 +112,40 @@ pub(crate) enum Expr {
 }
 
 impl Expr {
+    /// Replaces every column `i` the expression reads with `f(i)`.
+    #[cfg(feature = "codegen")]
+    pub fn map_columns(&mut self, f: &mut dyn FnMut(usize) -> usize) {
+        let children: Vec<&mut Expr> = match self {
+            Expr::Column(i) => {
+                *i = f(*i);
+                return;
+            }
+            Expr::Literal(_) => return,
+            Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => vec![a],
+            Expr::Cast { expr, .. } => vec![expr],
+            Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                vec![a, b]
+            }
+            Expr::Like { expr, pattern, .. } => vec![expr, pattern],
+            Expr::InList { expr, list, .. } => std::iter::once(&mut **expr).chain(list).collect(),
+            Expr::Between {
+                expr, low, high, ..
+            } => vec![expr, low, high],
+            Expr::Case {
+                branches,
+                otherwise,
+            } => branches
+                .iter_mut()
+                .flat_map(|(condition, result)| [condition, result])
+                .chain(otherwise.as_deref_mut())
+                .collect(),
+            Expr::Call(_, args) => args.iter_mut().collect(),
+        };
+        for child in children {
+            child.map_columns(f);
+        }
+    }
+
     /// Calls `f` with every column the expression reads.
     pub fn for_each_column(&self, f: &mut dyn FnMut(usize)) {
         let children: Vec<&Expr> = match self {

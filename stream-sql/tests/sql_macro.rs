@@ -335,3 +335,63 @@ fn an_error_of_an_expression_fails_the_job() {
     .unwrap_err();
     assert!(err.to_string().contains("division by zero"), "{err}");
 }
+
+#[test]
+fn double_results_of_mixed_branches_non_finite_literals_and_a_window_without_aggregates() {
+    const QUERY: &str = "SELECT COALESCE(bidder, 0.0), CASE WHEN price > 500 THEN 1 ELSE 0.5 END,
+            CAST(1e400 AS STRING), COALESCE(bidder, 0.5) * 2
+         FROM bids WHERE auction = 3";
+    let compiled = compiled!(
+        "SELECT COALESCE(bidder, 0.0), CASE WHEN price > 500 THEN 1 ELSE 0.5 END,
+            CAST(1e400 AS STRING), COALESCE(bidder, 0.5) * 2
+         FROM bids WHERE auction = 3",
+        |(a, b, c, d)| vec![a.printed(), b.printed(), c.printed(), d.printed()]
+    )
+    .unwrap();
+    assert!(
+        compiled.iter().any(|r| r.starts_with("+I[7.0, ")),
+        "{compiled:?}"
+    );
+    assert_eq!(compiled, runtime_rows(QUERY));
+
+    const DISTINCT: &str = "SELECT auction, window_end
+         FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+         GROUP BY auction, window_start, window_end";
+    let compiled = compiled!(
+        "SELECT auction, window_end
+         FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+         GROUP BY auction, window_start, window_end",
+        |(a, e)| vec![a.printed(), ts(e)]
+    )
+    .unwrap();
+    assert_eq!(compiled, runtime_rows(DISTINCT));
+}
+
+#[test]
+fn a_column_named_after_a_rust_keyword_reads_its_raw_field() {
+    #[derive(Clone)]
+    struct Event {
+        r#type: String,
+        _unread: (),
+    }
+    let env = StreamEnv::new("keyword");
+    let out = collect_sink();
+    let events = env.source(from_vec(vec![
+        Event {
+            r#type: "click".into(),
+            _unread: (),
+        },
+        Event {
+            r#type: "view".into(),
+            _unread: (),
+        },
+    ]));
+    sql!(
+        "CREATE TABLE events (`type` STRING NOT NULL, `not a field` BIGINT);
+         SELECT UPPER(`type`) FROM events WHERE `type` <> 'view'",
+        events = events
+    )
+    .sink(out.clone());
+    env.build().unwrap().run().unwrap();
+    assert_eq!(out.take(), vec![(Some("CLICK".to_string()),)]);
+}

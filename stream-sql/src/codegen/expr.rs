@@ -23,8 +23,8 @@ pub(super) struct Code {
 pub(super) struct Exprs<'a> {
     /// The path of `stream_sql::typed` in the user's crate.
     pub typed: &'a TokenStream,
-    /// The expressions for the evaluator: the name of each and its JSON.
-    pub dynamics: &'a mut Vec<(Ident, String)>,
+    /// The expressions for the evaluator: the name of each and its serialized form.
+    pub dynamics: &'a mut Vec<(Ident, Vec<u8>)>,
     /// True once code that can fail (`?`) is generated.
     pub fallible: bool,
 }
@@ -184,10 +184,12 @@ impl Exprs<'_> {
                 read.push(c);
             }
         });
-        let mut json = serde_json::to_value(expr).map_err(|e| e.to_string())?;
-        renumber_columns(&mut json, &read);
+        let mut renumbered = expr.clone();
+        renumbered.map_columns(&mut |c| read.iter().position(|&r| r == c).unwrap_or(c));
+        // postcard keeps every double's bits (JSON would turn NaN and infinities to null).
+        let bytes = postcard::to_stdvec(&renumbered).map_err(|e| e.to_string())?;
         let name = format_ident!("__strom_sql_expr_{}", self.dynamics.len());
-        self.dynamics.push((name.clone(), json.to_string()));
+        self.dynamics.push((name.clone(), bytes));
         let typed = self.typed;
         let mut args = Vec::new();
         for &c in &read {
@@ -458,27 +460,4 @@ fn type_of(expr: &Expr, columns: &[Column]) -> Result<DataType, String> {
             f.result_type(&types)?
         }
     })
-}
-
-/// Rewrites every `{"Column": i}` of a serialized expression to the position of `i` in
-/// `read`.
-fn renumber_columns(json: &mut serde_json::Value, read: &[usize]) {
-    match json {
-        serde_json::Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some(serde_json::Value::Number(n)) = map.get("Column") {
-                    if let Some(at) = n
-                        .as_u64()
-                        .and_then(|i| read.iter().position(|&c| c as u64 == i))
-                    {
-                        map.insert("Column".into(), serde_json::Value::from(at));
-                    }
-                    return;
-                }
-            }
-            map.values_mut().for_each(|v| renumber_columns(v, read));
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| renumber_columns(v, read)),
-        _ => {}
-    }
 }

@@ -96,20 +96,7 @@ fn try_expand(input: TokenStream, typed: &str) -> syn::Result<TokenStream> {
     let plan = session
         .plan_script(&input.sql)
         .map_err(|e| at_sql(e.to_string()))?;
-    for binding in &input.bindings {
-        let name = binding.name.to_string();
-        let tables = session.tables();
-        if !tables.iter().any(|(table, _)| *table == name) {
-            let declared: Vec<&str> = tables.iter().map(|(t, _)| t.as_str()).collect();
-            return Err(syn::Error::new(
-                binding.name.span(),
-                format!(
-                    "no table `{name}` is declared in the SQL (the tables and views are: {}); bind a table declared with CREATE TABLE, or declare `{name}`",
-                    declared.join(", ")
-                ),
-            ));
-        }
-    }
+    check_bindings(&session, &plan, &input.bindings)?;
     let typed: TokenStream = typed
         .parse()
         .map_err(|_| at_sql(format!("`{typed}` is not a path")))?;
@@ -119,4 +106,47 @@ fn try_expand(input: TokenStream, typed: &str) -> syn::Result<TokenStream> {
         dynamics: Vec::new(),
     };
     pipeline.generate(&plan).map_err(at_sql)
+}
+
+/// Each binding names a table declared without `WITH`, once, and the query reads it.
+fn check_bindings(
+    session: &SqlSession,
+    plan: &crate::plan::QueryPlan,
+    bindings: &[Binding],
+) -> syn::Result<()> {
+    let read = match &plan.input {
+        crate::plan::Input::Scan(source) => Some(source.table.as_str()),
+        _ => None,
+    };
+    let bound: Vec<String> = session
+        .tables()
+        .into_iter()
+        .filter(|(name, _)| {
+            matches!(
+                session.catalog().get(name, sqlparser::tokenizer::Span::empty()),
+                Ok(crate::catalog::Entry::Table(t))
+                    if matches!(t.connector, crate::connectors::Connector::Bound { .. })
+            )
+        })
+        .map(|(name, _)| name)
+        .collect();
+    for (i, binding) in bindings.iter().enumerate() {
+        let name = binding.name.to_string();
+        let error = |message: String| Err(syn::Error::new(binding.name.span(), message));
+        if !bound.contains(&name) {
+            return error(format!(
+                "no table `{name}` without a connector is declared in the SQL (those are: {}); bind a table declared with CREATE TABLE {name} (...) and no WITH",
+                bound.join(", ")
+            ));
+        }
+        if bindings[..i].iter().any(|b| b.name == binding.name) {
+            return error(format!("table `{name}` is bound twice"));
+        }
+        if read.is_some_and(|r| r != name) {
+            return error(format!(
+                "the query does not read table `{name}`: remove the binding"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -19,7 +19,7 @@ pub(super) struct Pipeline<'a> {
     pub typed: TokenStream,
     pub bindings: &'a [Binding],
     /// The expressions handed to the evaluator, declared before the pipeline.
-    pub dynamics: Vec<(Ident, String)>,
+    pub dynamics: Vec<(Ident, Vec<u8>)>,
 }
 
 impl Pipeline<'_> {
@@ -46,9 +46,10 @@ impl Pipeline<'_> {
         for c in &columns {
             rust_type(c.ty)?;
         }
-        let dynamics = self.dynamics.iter().map(|(name, json)| {
+        let dynamics = self.dynamics.iter().map(|(name, bytes)| {
             let typed = &self.typed;
-            quote!(let #name = #typed::Dynamic::new(#json);)
+            let bytes = proc_macro2::Literal::byte_string(bytes);
+            quote!(let #name = #typed::Dynamic::new(#bytes);)
         });
         Ok(quote!({
             #(#dynamics)*
@@ -88,23 +89,26 @@ impl Pipeline<'_> {
                 nullable,
                 used,
             };
-            let name = syn::parse_str::<Ident>(&field.name)
-                .or_else(|_| syn::parse_str::<Ident>(&format!("r#{}", field.name)))
-                .map_err(|_| {
+            fields.push(if !used {
+                quote!(())
+            } else {
+                let name = field_name(&field.name, span).ok_or_else(|| {
                     format!(
                         "column `{}` of table `{}` is not the name of a Rust field",
                         field.name, source.table
                     )
                 })?;
-            let name = Ident::new(&name.to_string(), span);
-            fields.push(if !used {
-                quote!(())
-            } else {
                 let t = rust_type(field.data_type)?;
+                // The field's name carries the binding's span: a record without the field,
+                // or with one of another type, is an error there.
+                let value = quote_spanned!(span=> value);
                 if nullable {
-                    quote_spanned!(span=> #typed::Nullable::<#t>::nullable(record.#name))
+                    quote!({
+                        let #value = record.#name;
+                        #typed::Nullable::<#t>::nullable(#value)
+                    })
                 } else {
-                    quote_spanned!(span=> { let value: #t = record.#name; value })
+                    quote!({ let #value: #t = record.#name; #value })
                 }
             });
             columns.push(column);
@@ -313,6 +317,11 @@ impl Pipeline<'_> {
             let index = syn::Index::from(i);
             quote!(w.key.#index)
         });
+        if calls.is_empty() {
+            // Grouping without aggregates (`SELECT DISTINCT` over a window): a count
+            // nothing reads.
+            calls.push(quote!(#typed::CountStar));
+        }
         let described = format!("window({window}).aggregate({})", aggregate.calls_text);
         let keyed = format!("key_by({})", aggregate.keys_text);
         let tokens = quote!(
@@ -330,6 +339,18 @@ impl Pipeline<'_> {
             ))
         );
         Ok((tokens, after))
+    }
+}
+
+/// The Rust field called `name` (a raw identifier for a keyword: `r#type`), with `span`;
+/// `None` if `name` is no identifier at all.
+fn field_name(name: &str, span: proc_macro2::Span) -> Option<Ident> {
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Some(Ident::new(name, span))
+    } else if syn::parse_str::<Ident>(&format!("r#{name}")).is_ok() {
+        Some(Ident::new_raw(name, span))
+    } else {
+        None
     }
 }
 

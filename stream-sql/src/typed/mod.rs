@@ -2,8 +2,8 @@
 //! here may change with the macro.
 //!
 //! `sql!` generates typed Rust for the common expressions (columns, literals, arithmetic,
-//! comparisons, `AND`/`OR`/`NOT`, `IS NULL`, `BETWEEN`, `CASE`) and hands the rest (`LIKE`,
-//! `IN`, `CAST`, `||` and the scalar functions) to [`Dynamic`]: the same evaluator run-time
+//! comparisons, `AND`/`OR`/`NOT`, `IS NULL`, `MOD`) and hands the rest (`CASE`, `BETWEEN`,
+//! `LIKE`, `IN`, `CAST`, `||` and the other scalar functions) to [`Dynamic`]: the same evaluator run-time
 //! SQL uses, over the few values such an expression reads, so both levels compute the same
 //! result. A NULL-able column is an `Option<T>`; a `NOT NULL` one is a plain `T`.
 
@@ -134,8 +134,27 @@ macro_rules! value_conversions {
 
 value_conversions! {
     bool => |b| Value::Bool(*b), Value::Bool(b) => b;
-    f64 => |x| Value::Double(*x), Value::Double(x) => x;
     String => |s| Value::String(Arc::from(s.as_str())), Value::String(s) => s.to_string();
+}
+
+impl ToValue for f64 {
+    #[inline]
+    fn to_value(&self) -> Value {
+        Value::Double(*self)
+    }
+}
+
+/// A DOUBLE: the evaluator leaves a BIGINT a branch of a DOUBLE-typed `CASE` or
+/// `COALESCE` picked as it is, and run-time SQL then uses it as the number it is.
+impl FromValue for f64 {
+    #[inline]
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Double(x) => Some(x),
+            Value::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
 }
 
 /// `BIGINT`, `TIMESTAMP(3)` and `INTERVAL` are all an `i64` in generated code; its SQL type
@@ -186,13 +205,13 @@ impl ToValue for Typed {
 pub struct Dynamic(Arc<Expr>);
 
 impl Dynamic {
-    /// The expression `sql!` serialized at compile time.
+    /// The expression `sql!` serialized at compile time (postcard).
     ///
     /// # Panics
-    /// If `json` is not what `sql!` wrote (it is a literal in the generated code; the
+    /// If `bytes` is not what `sql!` wrote (it is a literal in the generated code; the
     /// panic would be a bug of the macro, found where the pipeline is built).
-    pub fn new(json: &str) -> Self {
-        match serde_json::from_str(json) {
+    pub fn new(bytes: &[u8]) -> Self {
+        match postcard::from_bytes(bytes) {
             Ok(expr) => Dynamic(Arc::new(expr)),
             Err(e) => panic!("sql!: a generated expression does not deserialize: {e}"),
         }
@@ -264,7 +283,7 @@ mod tests {
             Box::new(Expr::Column(0)),
             Box::new(Expr::Column(1)),
         );
-        let d = Dynamic::new(&serde_json::to_string(&e).unwrap());
+        let d = Dynamic::new(&postcard::to_stdvec(&e).unwrap());
         let out: Option<String> = d
             .eval(&[Some("a".to_string()).to_value(), "b".to_string().to_value()])
             .unwrap();
