@@ -113,7 +113,6 @@ pub(crate) enum Expr {
 
 impl Expr {
     /// Replaces every column `i` the expression reads with `f(i)`.
-    #[cfg(feature = "codegen")]
     pub fn map_columns(&mut self, f: &mut dyn FnMut(usize) -> usize) {
         let children: Vec<&mut Expr> = match self {
             Expr::Column(i) => {
@@ -146,37 +145,13 @@ impl Expr {
         }
     }
 
-    /// Calls `f` with every column the expression reads.
+    /// Calls `f` with every column the expression reads (at planning time: it walks a
+    /// copy, so one walk serves reading and renumbering).
     pub fn for_each_column(&self, f: &mut dyn FnMut(usize)) {
-        let children: Vec<&Expr> = match self {
-            Expr::Column(i) => {
-                f(*i);
-                return;
-            }
-            Expr::Literal(_) => return,
-            Expr::Neg(a) | Expr::Not(a) | Expr::IsNull(a, _) | Expr::IsBool(a, _, _) => vec![a],
-            Expr::Cast { expr, .. } => vec![expr],
-            Expr::Arith(_, a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
-                vec![a, b]
-            }
-            Expr::Like { expr, pattern, .. } => vec![expr, pattern],
-            Expr::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
-            Expr::Between {
-                expr, low, high, ..
-            } => vec![expr, low, high],
-            Expr::Case {
-                branches,
-                otherwise,
-            } => branches
-                .iter()
-                .flat_map(|(condition, result)| [condition, result])
-                .chain(otherwise.as_deref())
-                .collect(),
-            Expr::Call(_, args) => args.iter().collect(),
-        };
-        for child in children {
-            child.for_each_column(f);
-        }
+        self.clone().map_columns(&mut |c| {
+            f(c);
+            c
+        });
     }
 
     /// Evaluates the expression over `row`.
