@@ -305,7 +305,7 @@ impl WatermarkGenerator<Row> for ColumnWatermarks {
 
     fn on_periodic_emit(&mut self, out: &mut WatermarkOutput) {
         if let Some(generator) = &mut self.generator {
-            generator.on_periodic_emit(out);
+            WatermarkGenerator::<Row>::on_periodic_emit(generator, out);
         }
     }
 }
