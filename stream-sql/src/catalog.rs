@@ -79,6 +79,15 @@ impl Catalog {
         self.entries.insert(name, entry);
     }
 
+    /// Declares the entries of `other` this catalog has not.
+    pub fn adopt_missing(&mut self, other: &Catalog) {
+        for (name, entry) in &other.entries {
+            if !self.entries.contains_key(name) {
+                self.entries.insert(name.clone(), entry.clone());
+            }
+        }
+    }
+
     /// Forgets `name`; false if it was not declared.
     pub fn remove(&mut self, name: &str) -> bool {
         self.entries.remove(name).is_some()

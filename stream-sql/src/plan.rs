@@ -1820,7 +1820,12 @@ fn time_term(e: &Ast, scope: &Scope, times: (Option<usize>, Option<usize>)) -> O
                 _ => return None,
             };
             let (side, offset) = time_term(left, scope, times)?;
-            let Ast::Interval(i) = right.as_ref() else {
+            // `(INTERVAL ..)` as the Table API writes it is the interval.
+            let mut right = right.as_ref();
+            while let Ast::Nested(inner) = right {
+                right = inner;
+            }
+            let Ast::Interval(i) = right else {
                 return None;
             };
             let ms = interval_literal(i, right.span()).ok()?;

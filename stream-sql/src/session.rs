@@ -193,6 +193,12 @@ impl SqlSession {
         &self.catalog
     }
 
+    /// Declares what `other` has and this session has not (for the Table API, whose
+    /// tables keep copies of their session).
+    pub(crate) fn adopt_missing(&mut self, other: &SqlSession) {
+        self.catalog.adopt_missing(&other.catalog);
+    }
+
     /// The declared tables and views, by name, each with a short description.
     pub fn tables(&self) -> Vec<(String, String)> {
         self.catalog.list()

@@ -1,7 +1,9 @@
 //! The Table API gives the rows of the same query in SQL, and its mistakes are errors of
 //! the step that makes them.
 
-use stream_sql::table::{call, col, count_star, hop, lit, tumble, window_end, window_start};
+use stream_sql::table::{
+    call, col, count_star, hop, interval_ms, lit, tumble, window_end, window_start,
+};
 use stream_sql::{SqlResult, SqlSession};
 
 /// A session with `bids` (a CSV file) and `big_bids` (a print sink).
@@ -227,5 +229,70 @@ fn a_mistake_is_an_error_of_its_step_with_the_planners_message() {
 
     let err = session.from("bidz").unwrap_err().to_string();
     assert!(err.contains("unknown table `bidz`"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn distinct_and_an_interval_join_with_a_table_declared_later() {
+    let dir = temp("join");
+    let mut session = session(&dir);
+    let bids = session.from("bids").unwrap();
+    let channels = bids
+        .select([col("channel").as_("c")])
+        .unwrap()
+        .distinct()
+        .unwrap();
+    let mut rows: Vec<String> = channels
+        .execute()
+        .unwrap()
+        .collect()
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    rows.sort();
+    assert_eq!(rows, ["+I[app]", "+I[partner]", "+I[web]"]);
+
+    // A second table over the same file, declared after `bids` was taken.
+    session
+        .execute(&format!(
+            "CREATE TABLE offers (o_auction BIGINT, o_bidder BIGINT, o_price BIGINT,
+                o_channel STRING, o_ts TIMESTAMP(3),
+                WATERMARK FOR o_ts AS o_ts - INTERVAL '1' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            dir.join("bids.csv").display()
+        ))
+        .unwrap();
+    let offers = session.from("offers").unwrap();
+    let joined = bids
+        .join(
+            &offers,
+            col("auction")
+                .eq(col("o_auction"))
+                .and(col("ts").between(col("o_ts") - interval_ms(1_500), col("o_ts"))),
+        )
+        .unwrap();
+    let plan = joined.explain().unwrap();
+    assert!(
+        plan.contains("interval_join"),
+        "an interval join, not a regular one: {plan}"
+    );
+    let n = joined.execute().unwrap().collect().unwrap().len();
+    // The same pairs, counted by hand: equal auctions, a bid at most 1.5 s before an offer.
+    let times: Vec<(i64, i64)> = (0..300i64)
+        .map(|i| (i % 5, i * 300 + (i % 4) * 200))
+        .collect();
+    let expected = times
+        .iter()
+        .flat_map(|a| times.iter().map(move |o| (a, o)))
+        .filter(|(a, o)| a.0 == o.0 && a.1 >= o.1 - 1_500 && a.1 <= o.1)
+        .count();
+    assert!(expected > 300, "{expected}");
+    assert_eq!(n, expected);
+
+    let Err(err) = bids.execute_insert(&session, "nowhere") else {
+        panic!("an unknown sink is an error")
+    };
+    assert!(err.to_string().contains("unknown table `nowhere`"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

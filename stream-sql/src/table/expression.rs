@@ -8,8 +8,9 @@ use std::ops::{Add, Div, Mul, Neg, Not, Rem, Sub};
 
 use crate::types::DataType;
 
-/// A Table API expression.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A Table API expression. (Not `PartialEq`: `a == b` would compare SQL texts, where
+/// `a.eq(b)` is meant.)
+#[derive(Clone, Debug)]
 pub struct Expression {
     sql: String,
     /// `AS name`, set by [`as_`](Self::as_).
@@ -27,6 +28,11 @@ impl Expression {
             Some(name) => format!("{} AS {}", self.sql, quote_name(name)),
             None => self.sql.clone(),
         }
+    }
+
+    /// The SQL of the expression without its alias (for conditions and keys).
+    pub(crate) fn unaliased(&self) -> &str {
+        &self.sql
     }
 
     /// Names the expression's column in a `select`.
@@ -191,11 +197,14 @@ pub(crate) fn quote_name(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-/// `INTERVAL '<seconds>' SECOND` for a number of milliseconds.
+/// An interval literal of `ms` milliseconds: whole seconds where exact, else
+/// milliseconds (a decimal second would be read through a double).
 pub(crate) fn interval_sql(ms: i64) -> String {
-    let sign = if ms < 0 { "-" } else { "" };
-    let ms = ms.unsigned_abs();
-    format!("INTERVAL '{sign}{}.{:03}' SECOND", ms / 1000, ms % 1000)
+    if ms % 1000 == 0 {
+        format!("INTERVAL '{}' SECOND", ms / 1000)
+    } else {
+        format!("INTERVAL '{ms}' MILLISECOND")
+    }
 }
 
 impl From<i64> for Expression {
@@ -299,10 +308,8 @@ mod tests {
             "SUM(`price`) AS `total`"
         );
         assert_eq!(lit("it's").to_sql(), "'it''s'");
-        assert_eq!(
-            interval_ms(1500),
-            Expression::new("INTERVAL '1.500' SECOND".into())
-        );
+        assert_eq!(interval_ms(1500).to_sql(), "INTERVAL '1500' MILLISECOND");
+        assert_eq!(interval_ms(-60_000).to_sql(), "INTERVAL '-60' SECOND");
         assert_eq!(lit(-3).to_sql(), "(-3)");
     }
 }

@@ -138,12 +138,14 @@ impl Table {
 
     /// `SELECT * FROM this WHERE condition`.
     pub fn filter(&self, condition: Expression) -> Result<Table, SqlError> {
+        let condition = condition.unaliased();
         self.then(|from| format!("SELECT * FROM {from} WHERE {condition}"))
     }
 
-    /// `SELECT DISTINCT * FROM this`: a changelog.
+    /// `SELECT DISTINCT <every column> FROM this`: a changelog.
     pub fn distinct(&self) -> Result<Table, SqlError> {
-        self.then(|from| format!("SELECT DISTINCT * FROM {from}"))
+        let columns = list(self.schema.fields.iter().map(|f| col(&f.name)));
+        self.then(|from| format!("SELECT DISTINCT {columns} FROM {from}"))
     }
 
     /// `UNION ALL` of this table's rows and `other`'s (the same column types).
@@ -162,12 +164,15 @@ impl Table {
         merged.then(|from| format!("SELECT * FROM {from} JOIN {other} ON {condition}"))
     }
 
-    /// This table with `other`'s views in its session, for a step over both.
+    /// This table with what `other` reads in its session, for a step over both: the
+    /// tables and views `other`'s session has and this one's has not (declared after this
+    /// table was made), and `other`'s steps. Both are to come from one session: a name
+    /// both sessions know is taken to be the same table.
     fn merged_with(&self, other: &Table) -> Result<Table, SqlError> {
         let mut merged = self.clone();
+        merged.session.adopt_missing(&other.session);
         for view in &other.views {
             if !merged.views.contains(view) {
-                merged.session.execute(view)?;
                 merged.views.push(view.clone());
             }
         }
@@ -200,13 +205,13 @@ impl Table {
     }
 
     /// The job writing the table's rows into the table `sink` of `session` (Flink's
-    /// `executeInsert`): the steps' views are added to a copy of `session`, so sink tables
-    /// declared after [`SqlSession::from`] are found.
+    /// `executeInsert`): the steps' views (and what else only the table's copy of the
+    /// session knows) are added to a copy of `session`, so sink tables declared after
+    /// [`SqlSession::from`] are found.
     pub fn execute_insert(&self, session: &SqlSession, sink: &str) -> Result<Job, SqlError> {
         let mut session = session.clone();
-        for view in &self.views {
-            session.execute(view)?;
-        }
+        session.catalog().get(sink, Span::empty())?;
+        session.adopt_missing(&self.session);
         let insert = format!("INSERT INTO {sink} {}", self.select_all());
         match session.execute(&insert)? {
             SqlResult::Insert(job) => Ok(job),
@@ -238,9 +243,15 @@ impl GroupedTable {
         &self,
         exprs: impl IntoIterator<Item = impl Into<Expression>>,
     ) -> Result<Table, SqlError> {
-        let (exprs, keys) = (list(exprs), list(self.keys.iter().cloned()));
-        self.table
-            .then(|from| format!("SELECT {exprs} FROM {from} GROUP BY {keys}"))
+        let exprs = list(exprs);
+        let keys = keys(&self.keys);
+        self.table.then(|from| {
+            if keys.is_empty() {
+                format!("SELECT {exprs} FROM {from}")
+            } else {
+                format!("SELECT {exprs} FROM {from} GROUP BY {keys}")
+            }
+        })
     }
 }
 
@@ -278,7 +289,7 @@ impl WindowGroupedTable {
     ) -> Result<Table, SqlError> {
         let mut keys: Vec<Expression> = self.keys.clone();
         keys.extend([window_start(), window_end()]);
-        let (exprs, keys) = (list(exprs), list(keys));
+        let (exprs, keys) = (list(exprs), self::keys(&keys));
         let window = &self.windowed.window;
         self.windowed.table.then(|from| {
             format!(
@@ -287,6 +298,14 @@ impl WindowGroupedTable {
             )
         })
     }
+}
+
+/// Group keys as a comma-separated list (without aliases).
+fn keys(keys: &[Expression]) -> String {
+    keys.iter()
+        .map(Expression::unaliased)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Expressions as a comma-separated list.

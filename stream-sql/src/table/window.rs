@@ -61,9 +61,11 @@ impl Window {
         self
     }
 
-    /// Shifts window starts by `offset_ms` (not for sessions).
+    /// Shifts window starts by `offset_ms`. Sessions have no offset: theirs is ignored.
     pub fn offset(mut self, offset_ms: i64) -> Self {
-        self.offset = Some(offset_ms);
+        if !matches!(self.kind, Kind::Session { .. }) {
+            self.offset = Some(offset_ms);
+        }
         self
     }
 
