@@ -242,16 +242,10 @@ fn distinct_and_an_interval_join_with_a_table_declared_later() {
         .unwrap()
         .distinct()
         .unwrap();
-    let mut rows: Vec<String> = channels
-        .execute()
-        .unwrap()
-        .collect()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    rows.sort();
-    assert_eq!(rows, ["+I[app]", "+I[partner]", "+I[web]"]);
+    assert_eq!(
+        rows_of_table(&channels),
+        ["+I[app]", "+I[partner]", "+I[web]"]
+    );
 
     // A second table over the same file, declared after `bids` was taken.
     session
