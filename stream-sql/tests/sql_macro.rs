@@ -2,7 +2,9 @@
 //! rows run-time SQL gives for the same query over the same input.
 
 use stream_macros::sql;
-use stream_sql::{Change, Row, SqlResult, SqlSession, Value};
+use stream_sql::{Change, Row, SqlSession, Value};
+
+mod common;
 use strom::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -42,14 +44,9 @@ fn bids_csv(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// Run-time SQL's rows of `query` over the bids, each as its printed form.
+/// Run-time SQL's rows of `query` over the bids, each as its printed form, sorted.
 fn runtime_rows(query: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!(
-        "strom-sql-macro-{}-{}",
-        std::process::id(),
-        query.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir(&format!("sql-macro-{}", query.len()));
     let csv = bids_csv(&dir);
     let mut session = SqlSession::new();
     session
@@ -61,16 +58,7 @@ fn runtime_rows(query: &str) -> Vec<String> {
             csv.display()
         ))
         .unwrap();
-    let SqlResult::Query(result) = session.execute(query).unwrap() else {
-        panic!("a query")
-    };
-    let mut rows: Vec<String> = result
-        .collect()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    rows.sort();
+    let rows = common::printed_rows(&mut session, query);
     std::fs::remove_dir_all(&dir).ok();
     rows
 }
@@ -316,14 +304,12 @@ fn a_view_and_an_expression_after_the_window() {
         |(a, e, n, mean)| vec![a.printed(), ts(e), n.printed(), mean.printed()]
     )
     .unwrap();
-    let mut session_rows = {
-        let q = "SELECT auction, window_end, COUNT(*) * 10, CAST(SUM(price) AS DOUBLE) / COUNT(*)
+    let session_rows = runtime_rows(
+        "SELECT auction, window_end, COUNT(*) * 10, CAST(SUM(price) AS DOUBLE) / COUNT(*)
          FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '30' SECOND))
          WHERE price < 300
-         GROUP BY auction, window_start, window_end";
-        runtime_rows(q)
-    };
-    session_rows.sort();
+         GROUP BY auction, window_start, window_end",
+    );
     assert_eq!(compiled, session_rows);
 }
 

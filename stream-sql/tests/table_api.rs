@@ -4,11 +4,12 @@
 use stream_sql::table::{
     call, col, count_star, hop, interval_ms, lit, tumble, window_end, window_start,
 };
-use stream_sql::{SqlResult, SqlSession};
+use stream_sql::SqlSession;
+
+mod common;
 
 /// A session with `bids` (a CSV file) and `big_bids` (a print sink).
 fn session(dir: &std::path::Path) -> SqlSession {
-    std::fs::create_dir_all(dir).unwrap();
     let input = dir.join("bids.csv");
     let lines: String = (0..300i64)
         .map(|i| {
@@ -36,29 +37,15 @@ fn session(dir: &std::path::Path) -> SqlSession {
 }
 
 fn rows_of_sql(session: &SqlSession, sql: &str) -> Vec<String> {
-    let SqlResult::Query(q) = session.clone().execute(sql).unwrap() else {
-        panic!("a query")
-    };
-    let mut rows: Vec<String> = q.collect().unwrap().iter().map(|r| r.to_string()).collect();
-    rows.sort();
-    rows
+    common::printed_rows(&mut session.clone(), sql)
 }
 
 fn rows_of_table(table: &stream_sql::table::Table) -> Vec<String> {
-    let mut rows: Vec<String> = table
-        .execute()
-        .unwrap()
-        .collect()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    rows.sort();
-    rows
+    common::printed(table.execute().unwrap())
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("strom-table-api-{name}-{}", std::process::id()))
+    common::temp_dir(&format!("table-api-{name}"))
 }
 
 #[test]
@@ -139,15 +126,8 @@ fn hop_union_all_and_a_changelog_group_by() {
         .unwrap();
     let result = totals.execute().unwrap();
     assert!(result.updates, "a GROUP BY without a window is a changelog");
-    let mut rows: Vec<String> = result
-        .collect()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    rows.sort();
     assert_eq!(
-        rows,
+        common::printed(result),
         rows_of_sql(
             &session,
             "SELECT channel, SUM(price) AS total FROM bids
@@ -183,21 +163,17 @@ fn insert_into_a_sink_declared_later_and_explain() {
         .unwrap()
         .run()
         .unwrap();
-    let mut written = String::new();
-    for entry in std::fs::read_dir(&out).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
-            written.push_str(&std::fs::read_to_string(path).unwrap());
-        }
-    }
-    let lines: Vec<&str> = written.lines().collect();
-    assert_eq!(lines.len(), 4, "{written}");
-    assert!(lines.contains(&"1970-01-01 00:01:00.000,100"), "{written}");
+    let lines = common::published(&out);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l == "1970-01-01 00:01:00.000,100"),
+        "{lines:?}"
+    );
     let total: i64 = lines
         .iter()
         .map(|l| l.rsplit(',').next().unwrap().parse::<i64>().unwrap())
         .sum();
-    assert_eq!(total, 300, "every bid in one window: {written}");
+    assert_eq!(total, 300, "every bid in one window: {lines:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

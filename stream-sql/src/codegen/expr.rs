@@ -57,10 +57,12 @@ impl Exprs<'_> {
                     return Err(format!("internal error: column {i} is not in the row"));
                 };
                 let index = syn::Index::from(*i);
-                let read = if c.ty == DataType::String {
-                    quote!(#row.#index.clone())
-                } else {
-                    quote!(#row.#index)
+                // A string is borrowed: a comparison needs no copy, and a projection makes
+                // one (`owned`).
+                let read = match (c.ty, c.nullable) {
+                    (DataType::String, false) => quote!((&#row.#index)),
+                    (DataType::String, true) => quote!(#row.#index.as_ref()),
+                    _ => quote!(#row.#index),
                 };
                 Code {
                     tokens: read,
@@ -226,6 +228,16 @@ impl Exprs<'_> {
     }
 }
 
+/// The code of `c` as the value a row holds: a string owned (typed code borrows strings).
+pub(super) fn owned(c: Code) -> TokenStream {
+    let t = c.tokens;
+    match (c.ty, c.nullable) {
+        (DataType::String, false) => quote!(::std::string::String::from(#t)),
+        (DataType::String, true) => quote!((#t).map(::std::string::String::from)),
+        _ => t,
+    }
+}
+
 /// The Rust type of a non-NULL value of `ty`.
 pub(super) fn rust_type(ty: DataType) -> Result<TokenStream, String> {
     Ok(match ty {
@@ -251,7 +263,7 @@ fn literal(v: &Value) -> Option<(TokenStream, DataType)> {
         }
         Value::String(s) => {
             let s: &str = s;
-            (quote!(::std::string::String::from(#s)), DataType::String)
+            (quote!(#s), DataType::String)
         }
         Value::Timestamp(t) => (quote!(#t), DataType::Timestamp),
         Value::Interval(i) => (quote!(#i), DataType::Interval),
@@ -373,6 +385,13 @@ fn comparison(
         (Double, BigInt | Double) | (BigInt, Double) => Some((
             quote!(#typed::compare_f64(a as f64, b as f64).map(|o| o.#method())),
             true,
+        )),
+        // Strings are borrowed or owned (`&String`, `&str`, `String`): compared as `str`.
+        (String, String) => Some((
+            quote!(::std::convert::AsRef::<str>::as_ref(&a)
+                .cmp(::std::convert::AsRef::<str>::as_ref(&b))
+                .#method()),
+            false,
         )),
         (x, y) if x == y && x != Null => Some((quote!(a.cmp(&b).#method()), false)),
         _ => None,

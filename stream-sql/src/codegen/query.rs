@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::expr::{rust_type, Exprs};
+use super::expr::{owned, rust_type, Exprs};
 use super::row::{row_type, Column};
 use super::Binding;
 use crate::agg::{AggCall, AggKind};
@@ -178,7 +178,7 @@ impl Pipeline<'_> {
                     for e in list {
                         let c = exprs.generate(e, &row, &columns)?;
                         next.push(Column::new(c.ty, c.nullable));
-                        fields.push(c.tokens);
+                        fields.push(owned(c));
                     }
                     pieces.push((quote!(let #row = (#(#fields,)*);), false));
                     columns = next;

@@ -31,6 +31,11 @@ pub fn printed_rows(session: &mut stream_sql::SqlSession, sql: &str) -> Vec<Stri
     else {
         panic!("not a query: {sql}")
     };
+    printed(query)
+}
+
+/// The rows of a query's result, run to its end, printed as Flink prints them, sorted.
+pub fn printed(query: stream_sql::QueryResult) -> Vec<String> {
     let mut rows: Vec<String> = query
         .collect()
         .unwrap()
