@@ -1,14 +1,27 @@
-//! The regular inner join of two append-only inputs (Flink's `Join` without time bounds):
-//! per join key both inputs' rows are kept in keyed state, and each new row meets every
-//! row of the other input kept so far. Its result is append-only, like its inputs; its
-//! state grows with its inputs for as long as the job runs (Flink bounds it with a state
-//! time-to-live, which Strom's SQL does not have yet).
+//! The joins of two append-only inputs keyed by their join keys, each a keyed co-process
+//! function over both inputs' rows:
+//!
+//! - [`RegularJoin`] (Flink's `Join` without time bounds): per join key both inputs' rows
+//!   are kept, and each new row meets every row of the other input kept so far. Its state
+//!   grows with its inputs for as long as the job runs (Flink bounds it with a state
+//!   time-to-live, which Strom's SQL does not have yet).
+//! - [`WindowJoin`] (Flink's `WindowJoin`): the key holds the window's bounds, so a key's
+//!   rows are one window's; they meet when the watermark passes the window's end, the
+//!   outer sides' rows without a partner padded with NULLs, and the window's rows are
+//!   dropped then. A row of a window already joined is late and dropped.
+//!
+//! Both results are append-only, like their inputs. A key with a NULL never meets
+//! anything (`NULL = NULL` is not true in SQL).
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
 use stream_core::state::ListState;
+use stream_core::time::TimeDomain;
+use stream_core::Timestamp;
 
-use crate::types::Row;
+use crate::expr::Expr;
+use crate::plan::JoinKind;
+use crate::types::{Row, Value};
 
 /// The joined row: the left row's columns, then the right row's.
 pub(crate) fn joined(left: &Row, right: &Row) -> Row {
@@ -32,6 +45,9 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for RegularJoin {
         row: Either<Row, Row>,
         ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
     ) {
+        if has_null(ctx.key()) {
+            return;
+        }
         let (lefts, rights) = ctx.state();
         let out: Vec<Row> = match &row {
             Either::Left(left) => rights.get().iter().map(|r| joined(left, r)).collect(),
@@ -47,10 +63,251 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for RegularJoin {
     }
 }
 
+/// True if a join key has a NULL column: it equals nothing.
+fn has_null(key: &Row) -> bool {
+    key.0.iter().any(|v| matches!(v, Value::Null))
+}
+
+/// A row of NULLs, for the missing side of an outer join's row.
+fn nulls(width: usize) -> Row {
+    Row(vec![Value::Null; width])
+}
+
+/// The window join's operator.
+#[derive(Clone, Debug)]
+pub(crate) struct WindowJoin {
+    kind: JoinKind,
+    /// The column of each input's window end.
+    left_end: usize,
+    right_end: usize,
+    /// The inputs' widths, for padding.
+    left_width: usize,
+    right_width: usize,
+    /// The other conditions of `ON`, over the joined row.
+    condition: Option<Expr>,
+}
+
+impl WindowJoin {
+    pub fn new(
+        kind: JoinKind,
+        (left_end, right_end): (usize, usize),
+        (left_width, right_width): (usize, usize),
+        condition: Option<Expr>,
+    ) -> Self {
+        WindowJoin {
+            kind,
+            left_end,
+            right_end,
+            left_width,
+            right_width,
+            condition,
+        }
+    }
+
+    /// Joins one window's rows of a key: every pair the condition holds for, then the
+    /// kept sides' rows without a partner.
+    fn join(&self, key: &Row, lefts: &[Row], rights: &[Row]) -> Result<Vec<Row>, String> {
+        let mut out = Vec::new();
+        let mut right_met = vec![false; rights.len()];
+        let comparable = !has_null(key);
+        for left in lefts {
+            let mut met = false;
+            for (r, right) in rights.iter().enumerate().filter(|_| comparable) {
+                let row = joined(left, right);
+                let holds = match &self.condition {
+                    None => true,
+                    Some(c) => matches!(
+                        c.eval(&row.0).map_err(|e| e.to_string())?,
+                        Value::Bool(true)
+                    ),
+                };
+                if holds {
+                    met = true;
+                    right_met[r] = true;
+                    out.push(row);
+                }
+            }
+            if !met && self.kind.keeps_left() {
+                out.push(joined(left, &nulls(self.right_width)));
+            }
+        }
+        if self.kind.keeps_right() {
+            for (right, _) in rights.iter().zip(&right_met).filter(|(_, &met)| !met) {
+                out.push(joined(&nulls(self.left_width), right));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl KeyedProcessFunction<Row, Either<Row, Row>> for WindowJoin {
+    /// The window's left rows and right rows (the key holds the window).
+    type State = (ListState<Row>, ListState<Row>);
+    type Out = Row;
+
+    fn process_element(
+        &mut self,
+        row: Either<Row, Row>,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
+    ) {
+        let end = match &row {
+            Either::Left(left) => left.get(self.left_end),
+            Either::Right(right) => right.get(self.right_end),
+        };
+        let Value::Timestamp(end) = *end else {
+            // No window (a NULL end, of an outer join's padding): it meets nothing, so
+            // an outer side's row is complete now.
+            match row {
+                Either::Left(left) if self.kind.keeps_left() => {
+                    ctx.collect(joined(&left, &nulls(self.right_width)))
+                }
+                Either::Right(right) if self.kind.keeps_right() => {
+                    ctx.collect(joined(&nulls(self.left_width), &right))
+                }
+                _ => {}
+            }
+            return;
+        };
+        let fires_at = end - 1;
+        if fires_at <= ctx.current_watermark() {
+            return;
+        }
+        let (lefts, rights) = ctx.state();
+        if lefts.get().is_empty() && rights.get().is_empty() {
+            ctx.register_event_time_timer(fires_at);
+        }
+        let (lefts, rights) = ctx.state();
+        match row {
+            Either::Left(left) => lefts.add(left),
+            Either::Right(right) => rights.add(right),
+        }
+    }
+
+    fn on_timer(
+        &mut self,
+        _timestamp: Timestamp,
+        _domain: TimeDomain,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
+    ) {
+        let (lefts, rights) = ctx.state();
+        let (lefts, rights) = (lefts.take(), rights.take());
+        match self.join(&ctx.key().clone(), &lefts, &rights) {
+            Ok(rows) => rows.into_iter().for_each(|row| ctx.collect(row)),
+            Err(e) => ctx.fail(format!("window join ON condition: {e}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expr::CmpOp;
     use crate::types::Value;
+    use stream_core::operator::keyed::KeyedProcess;
+    use stream_core::testing::{Collect, Harness};
+    use stream_core::OpLabel;
+
+    type Op = KeyedProcess<Row, Either<Row, Row>, WindowJoin, Collect<Row>>;
+
+    /// A window join of rows `[key, window_end]` on both sides.
+    fn window_join(kind: JoinKind, condition: Option<Expr>) -> (Harness<Op>, Collect<Row>) {
+        let out = Collect::new();
+        let op = KeyedProcess::new(
+            WindowJoin::new(kind, (1, 1), (2, 2), condition),
+            "window_join".into(),
+            OpLabel::new("window_join"),
+            out.clone(),
+        );
+        (Harness::new(op), out)
+    }
+
+    fn row(key: Option<i64>, end: i64) -> Row {
+        Row(vec![
+            key.map_or(Value::Null, Value::Int),
+            Value::Timestamp(end),
+        ])
+    }
+
+    /// The harness's input: the key is the join key and the window end, as the planner
+    /// keys a window join.
+    fn keyed(side: Either<Row, Row>) -> (Row, Either<Row, Row>) {
+        let r = match &side {
+            Either::Left(r) | Either::Right(r) => r.clone(),
+        };
+        (r, side)
+    }
+
+    /// What the operator emitted, printed, sorted.
+    fn printed(out: &Collect<Row>) -> Vec<(i64, String)> {
+        let mut rows: Vec<_> = out
+            .take_records()
+            .into_iter()
+            .map(|(ts, r)| (ts, r.to_string()))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn a_window_joins_when_the_watermark_passes_its_end_and_later_rows_are_late() {
+        let (mut h, out) = window_join(JoinKind::Full, None);
+        h.push(10, keyed(Either::Left(row(Some(1), 100)))).unwrap();
+        h.push(20, keyed(Either::Right(row(Some(1), 100)))).unwrap();
+        h.push(30, keyed(Either::Right(row(Some(2), 100)))).unwrap();
+        h.watermark(98).unwrap();
+        assert!(
+            out.take_records().is_empty(),
+            "nothing before the window ends"
+        );
+        h.watermark(99).unwrap();
+        assert_eq!(
+            printed(&out),
+            [
+                (
+                    99,
+                    "+I[1, 1970-01-01 00:00:00.100, 1, 1970-01-01 00:00:00.100]".into()
+                ),
+                (99, "+I[NULL, NULL, 2, 1970-01-01 00:00:00.100]".into()),
+            ]
+        );
+        // The window is joined: its rows are late, and its state is gone.
+        h.push(50, keyed(Either::Left(row(Some(2), 100)))).unwrap();
+        h.watermark(1000).unwrap();
+        assert!(out.take_records().is_empty());
+    }
+
+    #[test]
+    fn a_null_key_meets_nothing_and_outer_sides_keep_their_rows() {
+        let (mut h, out) = window_join(JoinKind::Left, None);
+        h.push(10, keyed(Either::Left(row(None, 100)))).unwrap();
+        h.push(20, keyed(Either::Right(row(None, 100)))).unwrap();
+        h.watermark(99).unwrap();
+        assert_eq!(
+            printed(&out),
+            [(99, "+I[NULL, 1970-01-01 00:00:00.100, NULL, NULL]".into())]
+        );
+    }
+
+    #[test]
+    fn the_condition_decides_which_pairs_meet() {
+        // left.key < right.key never holds for equal keys: both rows are padded.
+        let never = Expr::Compare(
+            CmpOp::Lt,
+            Box::new(Expr::Column(0)),
+            Box::new(Expr::Column(2)),
+        );
+        let (mut h, out) = window_join(JoinKind::Full, Some(never));
+        h.push(10, keyed(Either::Left(row(Some(1), 100)))).unwrap();
+        h.push(20, keyed(Either::Right(row(Some(1), 100)))).unwrap();
+        h.watermark(99).unwrap();
+        assert_eq!(
+            printed(&out),
+            [
+                (99, "+I[1, 1970-01-01 00:00:00.100, NULL, NULL]".into()),
+                (99, "+I[NULL, NULL, 1, 1970-01-01 00:00:00.100]".into()),
+            ]
+        );
+    }
 
     #[test]
     fn joined_rows_are_the_left_columns_then_the_right() {

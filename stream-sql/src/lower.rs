@@ -8,7 +8,7 @@
 //!        => window(tumbling|sliding|cumulating|session).aggregate -> calc -> flatten -> sink
 //! source -> ... -> key_by => group_aggregate -> calc -> flatten -> sink      (a changelog)
 //! (query a) => union <= (query b)                                             (UNION ALL)
-//! (query a) -> key_by => interval_join <= key_by <- (query b)                (a JOIN)
+//! (query a) -> key_by => interval_join | join | window_join <= key_by <- (query b)  (a JOIN)
 //! ```
 //!
 //! A `calc` is one `try_map` running the query's row steps (filters, projections, window
@@ -35,8 +35,8 @@ use crate::agg::{GroupAggregate, RowAggregate};
 use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{joined, RegularJoin};
-use crate::plan::{AggPlan, Input, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
+use crate::join::{joined, RegularJoin, WindowJoin};
+use crate::plan::{AggPlan, Input, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
 use crate::rank::{TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
@@ -136,20 +136,37 @@ fn input_rows<K: Then<Row>>(
                 KeyBy(&join.right_keys),
             )?;
             let connected = left.connect(right);
-            Ok(match join.bounds {
-                Some((lower, upper)) => next.then(
+            Ok(match &join.time {
+                JoinTime::Interval { lower, upper } => next.then(
                     connected
-                        .interval_join(lower, upper)
+                        .interval_join(*lower, *upper)
                         .apply(joined)
                         .describe(format!(
                             "interval_join([{lower} ms, {upper} ms], {})",
                             join.text
                         )),
                 ),
-                None => next.then(
+                JoinTime::Unbounded => next.then(
                     connected
                         .process(RegularJoin)
                         .describe(format!("join({})", join.text)),
+                ),
+                JoinTime::Window {
+                    left_end,
+                    right_end,
+                    condition,
+                } => next.then(
+                    connected
+                        .process(WindowJoin::new(
+                            join.kind,
+                            (*left_end, *right_end),
+                            (
+                                join.left.schema.fields.len(),
+                                join.right.schema.fields.len(),
+                            ),
+                            condition.clone(),
+                        ))
+                        .describe(format!("window_join({}, {})", join.kind.name(), join.text)),
                 ),
             })
         }

@@ -202,19 +202,78 @@ pub(crate) enum Input {
 /// `a JOIN b ON a.k = b.k [AND a.ts BETWEEN b.ts - INTERVAL .. AND b.ts + INTERVAL ..]`:
 /// each left row meets the right rows of its key, with the time bounds only those whose
 /// time is within them (Flink's interval join), without them all of them (a regular
-/// join); the result row is the left row's columns and then the right row's.
+/// join); with `a.window_start = b.window_start AND a.window_end = b.window_end` the rows of
+/// one window (a window join, inner or outer). The result row is the left row's columns
+/// and then the right row's.
 #[derive(Clone, Debug)]
 pub(crate) struct JoinPlan {
     pub left: QueryPlan,
     pub right: QueryPlan,
-    /// The equality keys: columns of the left and of the right result.
+    /// The equality keys: columns of the left and of the right result (a window join's
+    /// include the window bounds).
     pub left_keys: Vec<usize>,
     pub right_keys: Vec<usize>,
-    /// `right.time - left.time` within `[lower, upper]` (ms) for an interval join; `None`
-    /// for a regular join, which keeps every row of both inputs.
-    pub bounds: Option<(i64, i64)>,
-    /// `joinType=[..], where=[..]` for plans.
+    /// Inner or outer (outer only for a window join).
+    pub kind: JoinKind,
+    /// Which rows of the two inputs meet.
+    pub time: JoinTime,
+    /// `where=[..]` for plans.
     pub text: String,
+}
+
+/// Which of two joined inputs' rows are kept without a partner (padded with NULLs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JoinKind {
+    /// Neither: only pairs.
+    Inner,
+    /// The left input's.
+    Left,
+    /// The right input's.
+    Right,
+    /// Both inputs'.
+    Full,
+}
+
+impl JoinKind {
+    /// Flink's name in plans (`joinType=[..]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "InnerJoin",
+            JoinKind::Left => "LeftOuterJoin",
+            JoinKind::Right => "RightOuterJoin",
+            JoinKind::Full => "FullOuterJoin",
+        }
+    }
+
+    /// True if the left input's rows without a partner are kept.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// True if the right input's rows without a partner are kept.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+}
+
+/// The time dimension of a join.
+#[derive(Clone, Debug)]
+pub(crate) enum JoinTime {
+    /// None: every row of both inputs is kept (a regular join).
+    Unbounded,
+    /// `right.time - left.time` within `[lower, upper]` (ms): an interval join.
+    Interval { lower: i64, upper: i64 },
+    /// A window join: the rows of one window (their window bounds are among the keys)
+    /// meet when the watermark passes the window's end, and the window's rows are
+    /// dropped then.
+    Window {
+        /// The column of each input's window end.
+        left_end: usize,
+        right_end: usize,
+        /// The `ON` conditions other than equalities, over the joined row: a pair meets
+        /// only if they hold (for an outer join, a row no pair holds for is padded).
+        condition: Option<Expr>,
+    },
 }
 
 /// A planned query.
@@ -364,12 +423,17 @@ impl QueryPlan {
                 inputs: branches.iter().map(QueryPlan::tree).collect(),
             },
             Input::Join(join) => PlanNode {
-                label: match join.bounds {
-                    Some((lower, upper)) => format!(
+                label: match join.time {
+                    JoinTime::Interval { lower, upper } => format!(
                         "IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
                         -upper, -lower, join.text
                     ),
-                    None => format!("Join(joinType=[InnerJoin], {})", join.text),
+                    JoinTime::Window { .. } => format!(
+                        "WindowJoin(joinType=[{}], {})",
+                        join.kind.name(),
+                        join.text
+                    ),
+                    JoinTime::Unbounded => format!("Join(joinType=[InnerJoin], {})", join.text),
                 },
                 inputs: vec![join.left.tree(), join.right.tree()],
             },
@@ -694,22 +758,9 @@ impl Planner<'_> {
             });
         match from.tvf.take() {
             Some(tvf) if aggregating => return self.aggregate(from, Some(tvf), s, &group_by),
-            Some((WindowKind::Session { .. }, _)) => {
+            Some(tvf) => {
                 let at = s.from.first().map_or(span, |f| f.relation.span());
-                return Err(SqlError::unsupported(
-                    at,
-                    "a SESSION window without aggregation (its rows are known only once the session closes)",
-                )
-                .help("aggregate over it: GROUP BY window_start, window_end, ..."));
-            }
-            Some((window, width)) => {
-                let rowtime = from.rowtime.ok_or_else(|| {
-                    SqlError::at(span, "the window table function has no time attribute")
-                })?;
-                from.plan.push(Step::Expand { window, rowtime });
-                // After a window TVF the input's time column is a plain timestamp.
-                from.rowtime = None;
-                from.window_bounds = Some((width, width + 1));
+                expand_windows(&mut from, tvf, at)?;
             }
             None if aggregating => return self.aggregate(from, None, s, &group_by),
             None => {}
@@ -1300,30 +1351,19 @@ impl Planner<'_> {
         Ok(planned)
     }
 
-    /// `left JOIN right ON ...`: an interval join (equality keys, bounds between the two
-    /// time attributes, and any other condition as a filter after it).
-    fn join(&self, left: Planned, join: &ast::Join, depth: usize) -> Result<Planned, SqlError> {
+    /// `left [LEFT|RIGHT|FULL] JOIN right ON ...`: equality keys, then by the time
+    /// dimension a window join (both inputs windowed and their bounds equal), an interval
+    /// join (bounds between the two time attributes) or a regular join (neither); other
+    /// conditions filter the pairs.
+    fn join(&self, mut left: Planned, join: &ast::Join, depth: usize) -> Result<Planned, SqlError> {
         let span = join.relation.span();
-        let on = match &join.join_operator {
-            ast::JoinOperator::Join(ast::JoinConstraint::On(on))
-            | ast::JoinOperator::Inner(ast::JoinConstraint::On(on)) => on,
-            ast::JoinOperator::Join(_) | ast::JoinOperator::Inner(_) => {
-                return Err(SqlError::unsupported(span, "a JOIN without ON")
-                    .help("write JOIN t ON a.k = t.k AND a.ts BETWEEN t.ts - INTERVAL '1' MINUTE AND t.ts"))
-            }
-            other => {
-                let kind = other_join_kind(other);
-                return Err(SqlError::unsupported(span, format!("{kind} JOIN"))
-                    .help("inner interval joins are supported: JOIN ... ON keys AND time bounds"));
-            }
-        };
-        let right = self.relation(&join.relation, depth)?;
-        for side in [&left, &right] {
-            if side.tvf.is_some() {
-                return Err(SqlError::unsupported(
-                    span,
-                    "a join of window table functions (a window join)",
-                ));
+        let (kind, on) = join_kind(&join.join_operator, span)?;
+        let mut right = self.relation(&join.relation, depth)?;
+        for side in [&mut left, &mut right] {
+            // A window TVF joined as it is: its rows once per window (Flink's window join
+            // reads `SELECT * FROM TABLE(TUMBLE(..))`).
+            if let Some(tvf) = side.tvf.take() {
+                expand_windows(side, tvf, span)?;
             }
             if side.plan.updates() {
                 return Err(SqlError::unsupported(
@@ -1384,16 +1424,49 @@ impl Planner<'_> {
             }
             residual.push(c);
         }
-        let bounds = match (lower, upper) {
-            (Some(lower), Some(upper)) if lower > upper => {
+        let keyed = |l: usize, r: usize| {
+            left_keys
+                .iter()
+                .zip(&right_keys)
+                .any(|(&a, &b)| a == l && b == r)
+        };
+        // Flink's rule: a window join names both inputs' starts and ends as equal.
+        let window = match (left.window_bounds, right.window_bounds) {
+            (Some((ls, le)), Some((rs, re))) if keyed(ls, rs) && keyed(le, re) => Some((le, re)),
+            _ => None,
+        };
+        let time = match (window, lower, upper) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(SqlError::unsupported(
+                    on.span(),
+                    "a window join with time bounds besides its windows",
+                )
+                .help("join on the windows (window_start and window_end) or on time bounds, not both"))
+            }
+            (Some((left_end, right_end)), None, None) => {
+                let mut condition = None;
+                for c in residual.drain(..) {
+                    let t = Compiler::new(&scope).condition(c, "ON")?.expr;
+                    condition = Some(match condition {
+                        None => t,
+                        Some(e) => Expr::And(Box::new(e), Box::new(t)),
+                    });
+                }
+                JoinTime::Window {
+                    left_end,
+                    right_end,
+                    condition,
+                }
+            }
+            (None, Some(lower), Some(upper)) if lower > upper => {
                 return Err(SqlError::at(
                     on.span(),
                     format!("the time bounds leave no room: right time - left time must be in [{lower} ms, {upper} ms]"),
                 ))
             }
-            (Some(lower), Some(upper)) => Some((lower, upper)),
-            (None, None) => None,
-            _ => {
+            (None, Some(lower), Some(upper)) => JoinTime::Interval { lower, upper },
+            (None, None, None) => JoinTime::Unbounded,
+            (None, _, _) => {
                 return Err(SqlError::unsupported(
                     on.span(),
                     "a join bounded in time on one side only",
@@ -1404,6 +1477,17 @@ impl Planner<'_> {
                 ))
             }
         };
+        if kind != JoinKind::Inner && window.is_none() {
+            return Err(SqlError::unsupported(
+                span,
+                format!("an outer join ({}) other than a window join", kind.name()),
+            )
+            .help(
+                "outer joins are supported as window joins: both inputs windowed (window TVFs \
+                 or window aggregations) and ON L.window_start = R.window_start AND \
+                 L.window_end = R.window_end AND ...",
+            ));
+        }
         let schema = Schema::new(
             left.plan
                 .schema
@@ -1413,13 +1497,21 @@ impl Planner<'_> {
                 .cloned()
                 .collect(),
         );
+        // The window bounds stay columns of the result where every row has them (for a
+        // Window Top-N or another window join after it).
+        let window_bounds = match (window.is_some(), kind) {
+            (true, JoinKind::Inner | JoinKind::Left) => left.window_bounds,
+            (true, JoinKind::Right) => right.window_bounds.map(|(s, e)| (s + width, e + width)),
+            _ => None,
+        };
         let mut plan = QueryPlan {
             input: Input::Join(Box::new(JoinPlan {
                 left: left.plan,
                 right: right.plan,
                 left_keys,
                 right_keys,
-                bounds,
+                kind,
+                time,
                 text: format!("where=[{on}]"),
             })),
             pre: Vec::new(),
@@ -1439,12 +1531,12 @@ impl Planner<'_> {
         Ok(Planned {
             plan,
             scope,
-            // The joined rows carry the larger of the two times, so neither column is a
-            // time attribute any more.
+            // The joined rows carry the larger of the two times (a window join's: its
+            // window's last moment), so neither time column is a time attribute any more.
             rowtime: None,
             tvf: None,
             rank_column: None,
-            window_bounds: None,
+            window_bounds,
         })
     }
 
@@ -1766,14 +1858,66 @@ impl Planner<'_> {
     }
 }
 
-/// The name of a join type this planner refuses.
-fn other_join_kind(op: &ast::JoinOperator) -> &'static str {
-    match op {
-        ast::JoinOperator::Left(_) | ast::JoinOperator::LeftOuter(_) => "LEFT",
-        ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_) => "RIGHT",
-        ast::JoinOperator::FullOuter(_) => "FULL OUTER",
-        ast::JoinOperator::CrossJoin(_) => "CROSS",
-        _ => "this kind of",
+/// A window TVF without aggregation: each row once per window it falls in, with the
+/// window's columns.
+fn expand_windows(
+    from: &mut Planned,
+    (window, width): (WindowKind, usize),
+    span: Span,
+) -> Result<(), SqlError> {
+    if let WindowKind::Session { .. } = window {
+        return Err(SqlError::unsupported(
+            span,
+            "a SESSION window without aggregation (its rows are known only once the session closes)",
+        )
+        .help("aggregate over it: GROUP BY window_start, window_end, ..."));
+    }
+    let rowtime = from
+        .rowtime
+        .ok_or_else(|| SqlError::at(span, "the window table function has no time attribute"))?;
+    from.plan.push(Step::Expand { window, rowtime });
+    // The rows now have the window's columns too.
+    from.plan.schema = Schema::new(
+        from.scope
+            .columns
+            .iter()
+            .map(|c| Field::new(c.name.clone(), c.ty))
+            .collect(),
+    );
+    // After a window TVF the input's time column is a plain timestamp.
+    from.rowtime = None;
+    from.window_bounds = Some((width, width + 1));
+    Ok(())
+}
+
+/// The kind of a join and its `ON` condition, or the refusal of one this planner has not
+/// got.
+fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), SqlError> {
+    use ast::{JoinConstraint::On, JoinOperator as Op};
+    let (kind, constraint, name) = match op {
+        Op::Join(c) | Op::Inner(c) => (JoinKind::Inner, c, "JOIN"),
+        Op::Left(c) | Op::LeftOuter(c) => (JoinKind::Left, c, "LEFT JOIN"),
+        Op::Right(c) | Op::RightOuter(c) => (JoinKind::Right, c, "RIGHT JOIN"),
+        Op::FullOuter(c) => (JoinKind::Full, c, "FULL JOIN"),
+        other => {
+            let name = match other {
+                Op::CrossJoin(_) => "CROSS JOIN",
+                Op::LeftSemi(_) | Op::RightSemi(_) | Op::Semi(_) => "a SEMI JOIN",
+                Op::LeftAnti(_) | Op::RightAnti(_) | Op::Anti(_) => "an ANTI JOIN",
+                _ => "this kind of join",
+            };
+            return Err(SqlError::unsupported(span, name).help(
+                "inner joins (regular, interval or window) and LEFT, RIGHT and FULL window joins are supported",
+            ));
+        }
+    };
+    match constraint {
+        On(on) => Ok((kind, on)),
+        _ => Err(
+            SqlError::unsupported(span, format!("a {name} without ON")).help(
+                "write JOIN t ON a.k = t.k AND a.ts BETWEEN t.ts - INTERVAL '1' MINUTE AND t.ts",
+            ),
+        ),
     }
 }
 

@@ -352,22 +352,22 @@ fn q3_local_item_suggestion() {
 
 /// q8, monitor new users: people who opened an auction in the 10 s window in which they
 /// registered, as the suite's Flink SQL writes it (two window aggregations joined on the
-/// window bounds; here a regular join over the window columns), against `stream!`'s
-/// window join.
+/// window bounds: a window join, whose state goes when its window has been joined),
+/// against `stream!`'s window join.
 #[test]
 fn q8_new_users_who_sell() {
     let (events, mut s, dir) = people_and_auctions(50_000, "q8");
-    let sql = rows(
-        &mut s,
-        "SELECT P.id, P.name, P.starttime
+    let q8 = "SELECT P.id, P.name, P.starttime
          FROM (SELECT id, name, window_start AS starttime, window_end AS endtime
                FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(date_time), INTERVAL '10' SECOND))
                GROUP BY id, name, window_start, window_end) P
          JOIN (SELECT seller, window_start AS starttime, window_end AS endtime
                FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(date_time), INTERVAL '10' SECOND))
                GROUP BY seller, window_start, window_end) A
-         ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime",
-    );
+         ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime";
+    let plan = s.explain(q8).unwrap();
+    assert!(plan.contains("WindowJoin(joinType=[InnerJoin]"), "{plan}");
+    let sql = rows(&mut s, q8);
     let out = collect_sink();
     queries::q8(from_vec(events), out.clone()).run().unwrap();
     let mut expected: Vec<Row> = out

@@ -114,7 +114,7 @@ fn an_interval_join_meets_rows_of_one_key_within_the_time_bounds() {
         ),
         (
             "SELECT * FROM bids b LEFT JOIN asks a ON b.auction = a.auction AND a.ts BETWEEN b.ts AND b.ts",
-            "LEFT JOIN is not supported yet",
+            "an outer join (LeftOuterJoin) other than a window join is not supported yet",
         ),
         (
             "SELECT * FROM bids b JOIN asks a ON a.ts BETWEEN b.ts + INTERVAL '5' SECOND AND b.ts",
@@ -157,6 +157,15 @@ fn a_regular_join_meets_every_earlier_row_of_the_other_input() {
              JOIN (SELECT * FROM asks WHERE price < 40) AS a ON a.auction = b.auction"
         ),
         ["+I[104, 25]", "+I[105, 15]", "+I[105, 35]"]
+    );
+    // A NULL key equals nothing, not even another NULL (auction 1 is NULL on both sides).
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT b.k, b.price, a.price FROM (SELECT NULLIF(auction, 1) AS k, price FROM bids) b
+             JOIN (SELECT NULLIF(auction, 1) AS k, price FROM asks) a ON b.k = a.k"
+        ),
+        ["+I[2, 20, 25]", "+I[2, 50, 25]"]
     );
     let explain = s
         .explain("SELECT * FROM bids b JOIN asks a ON b.auction = a.auction")
