@@ -123,11 +123,17 @@ pub(crate) struct Aggregation<'a> {
     pub window_columns: Option<[usize; 3]>,
     /// The aggregate calls found so far, with their compiled arguments.
     pub calls: Vec<(Ast, AggCall, Option<Typed>)>,
+    /// True for OVER aggregations: their output is each input row's columns, then the
+    /// calls' results, and every call has an `OVER` window (the planner checks which).
+    pub over: bool,
 }
 
 impl Aggregation<'_> {
     /// The output column of the aggregate call `index`.
     fn call_column(&self, index: usize) -> usize {
+        if self.over {
+            return self.input.columns.len() + index;
+        }
         let window = if self.window_columns.is_some() { 3 } else { 0 };
         self.keys.len() + window + index
     }
@@ -466,6 +472,13 @@ impl<'s, 'a> Compiler<'s, 'a> {
             }
             Some(agg) => {
                 let (i, c) = agg.input.resolve(parts, span)?;
+                if agg.over {
+                    // An OVER aggregation passes every row on with its columns.
+                    return Ok(Typed {
+                        expr: Expr::Column(i),
+                        ty: c.ty,
+                    });
+                }
                 if let Some(w) = agg
                     .window_columns
                     .and_then(|columns| columns.iter().position(|&wc| wc == i))
@@ -548,11 +561,45 @@ impl<'s, 'a> Compiler<'s, 'a> {
 
     fn function(&mut self, f: &ast::Function, span: Span, d: usize) -> Result<Typed, SqlError> {
         let name = f.name.to_string();
-        if f.over.is_some() {
-            return Err(SqlError::unsupported(
-                span,
-                "OVER (window functions and OVER aggregations)",
-            ));
+        let over = self.aggregation.as_deref().is_some_and(|a| a.over);
+        let aggregate = AggKind::lookup(&name).is_some();
+        match (&f.over, over) {
+            (Some(_), true) if aggregate => {}
+            (Some(_), true) => {
+                return Err(SqlError::unsupported(
+                    span,
+                    format!("{name}() OVER (..) beside OVER aggregations"),
+                ))
+            }
+            (Some(_), false) if aggregate && self.aggregation.is_some() => {
+                return Err(SqlError::unsupported(
+                    span,
+                    "an OVER aggregation in a query with GROUP BY or aggregates",
+                )
+                .help("aggregate over the OVER aggregation's results in an outer query"))
+            }
+            (Some(_), false) if aggregate => {
+                return Err(SqlError::at(
+                    span,
+                    format!("the OVER aggregation {name}(..) OVER (..) outside SELECT"),
+                )
+                .help("OVER aggregations go in SELECT; filter their results in an outer query"))
+            }
+            (Some(_), false) => {
+                return Err(SqlError::unsupported(
+                    span,
+                    format!("the window function {name}() OVER (..)"),
+                )
+                .help("ROW_NUMBER(), RANK() and DENSE_RANK() make a Top-N; COUNT, SUM, MIN, MAX and AVG OVER (..) aggregate"))
+            }
+            (None, true) if aggregate => {
+                return Err(SqlError::unsupported(
+                    span,
+                    format!("{name}(..) without OVER beside OVER aggregations"),
+                )
+                .help("give it the same OVER window, or aggregate in another query"))
+            }
+            _ => {}
         }
         if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
             return Err(SqlError::unsupported(
@@ -646,6 +693,12 @@ impl<'s, 'a> Compiler<'s, 'a> {
             )
             .help("aggregates go in SELECT and HAVING; filter aggregated rows with HAVING"));
         };
+        if distinct && agg.over {
+            return Err(SqlError::unsupported(
+                span,
+                format!("{name}(DISTINCT ..) in an OVER aggregation"),
+            ));
+        }
         if distinct && !matches!(args, [FunctionArg::Unnamed(FunctionArgExpr::Expr(_))]) {
             return Err(
                 SqlError::at(span, format!("{name}(DISTINCT ...) takes one argument"))

@@ -52,7 +52,8 @@ impl SqlError {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
             "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
              CUMULATE, SESSION), GROUP BY changelogs, Top-N (ROW_NUMBER, RANK, DENSE_RANK), \
-             UNION ALL and inner joins; see docs/architecture.md, \"Table / SQL\"",
+             OVER aggregations, UNION ALL, inner joins and window joins; see \
+             docs/architecture.md, \"Table / SQL\"",
         )
     }
 

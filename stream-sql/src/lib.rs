@@ -88,6 +88,7 @@ mod expr;
 mod functions;
 mod join;
 mod lower;
+mod over;
 mod parse;
 mod plan;
 mod rank;

@@ -7,6 +7,7 @@
 //! source -> event_time -> watermark -> calc -> flatten -> key_by
 //!        => window(tumbling|sliding|cumulating|session).aggregate -> calc -> flatten -> sink
 //! source -> ... -> key_by => group_aggregate -> calc -> flatten -> sink      (a changelog)
+//! source -> ... -> key_by(partition) => over_aggregate -> calc -> flatten -> sink
 //! (query a) => union <= (query b)                                             (UNION ALL)
 //! (query a) -> key_by => interval_join | join | window_join <= key_by <- (query b)  (a JOIN)
 //! ```
@@ -36,6 +37,7 @@ use crate::connectors::RowSink;
 use crate::error::SqlError;
 use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin, WindowJoin};
+use crate::over::OverAggregate;
 use crate::plan::{AggPlan, Input, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
 use crate::rank::{TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
@@ -265,7 +267,7 @@ impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for Steps<'_, O, K> {
     }
 }
 
-/// The window aggregation of an append-only plan and the row steps after it.
+/// The window (or OVER) aggregation of an append-only plan and the row steps after it.
 fn aggregate_windows<P, O, K>(
     rows: DataStream<Row, P>,
     plan: &QueryPlan,
@@ -279,6 +281,17 @@ where
     K: Then<O>,
 {
     let keyed = key_by_group(rows, plan, aggregate);
+    if let Some((frame, width)) = aggregate.over {
+        let over = keyed
+            .process(OverAggregate::new(
+                aggregate.calls.clone(),
+                frame,
+                aggregate.keys,
+                width,
+            ))
+            .describe(format!("over_aggregate({frame}, {})", aggregate.calls_text));
+        return next.then(calc(over, &plan.post, wrap));
+    }
     let ms = |ms: i64| Duration::from_millis(ms as u64);
     let windowed = Windowed {
         aggregate,
@@ -287,7 +300,9 @@ where
         next,
     };
     let Some(window) = aggregate.window else {
-        unreachable!("plan_rows lowers only append-only plans: their aggregations have windows")
+        unreachable!(
+            "plan_rows lowers only append-only plans: their aggregations have windows or OVER"
+        )
     };
     match window {
         WindowKind::Tumble { size, offset } => {

@@ -20,9 +20,12 @@ use crate::compile::{
 use crate::connectors::Connector;
 use crate::error::SqlError;
 use crate::expr::{CmpOp, Expr};
+use crate::over::OverFrame;
 use crate::rank::RankKind;
 use crate::time::format_interval;
 use crate::types::{DataType, Field, Schema, Value};
+
+mod over;
 
 /// How deep views and subqueries may nest.
 const MAX_QUERY_DEPTH: usize = 32;
@@ -160,6 +163,10 @@ pub(crate) struct AggPlan {
     pub calls_text: String,
     /// The group keys as written.
     pub keys_text: String,
+    /// For an OVER aggregation (append-only, no window): its frame. Its rows arrive as
+    /// `[partition keys..., the row's columns (`width`)..., arguments...]` and leave as the
+    /// row's columns and the results.
+    pub over: Option<(OverFrame, usize)>,
 }
 
 /// `ROW_NUMBER()` (or `RANK()`, `DENSE_RANK()`) `OVER (PARTITION BY .. ORDER BY ..)` with
@@ -368,7 +375,9 @@ impl QueryPlan {
     /// True if the query's result is a changelog with updates (a non-windowed
     /// aggregation or a Top-N), not only insertions.
     pub fn updates(&self) -> bool {
-        self.aggregate.as_ref().is_some_and(|a| a.window.is_none())
+        self.aggregate
+            .as_ref()
+            .is_some_and(|a| a.window.is_none() && a.over.is_none())
             || self.rank.as_ref().is_some_and(|r| r.window_end.is_none())
     }
 
@@ -450,6 +459,11 @@ impl QueryPlan {
             node = above(step(s), node);
         }
         match &self.aggregate {
+            Some(AggPlan {
+                over: Some(_),
+                text,
+                ..
+            }) => node = above(format!("OverAggregate({text})"), node),
             Some(AggPlan {
                 window: Some(window),
                 text,
@@ -690,11 +704,8 @@ impl Planner<'_> {
         if s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() {
             return Err(SqlError::unsupported(span, "TOP, INTO and LATERAL VIEW"));
         }
-        if s.qualify.is_some() || !s.named_window.is_empty() {
-            return Err(SqlError::unsupported(
-                span,
-                "QUALIFY and WINDOW clauses (OVER)",
-            ));
+        if s.qualify.is_some() {
+            return Err(SqlError::unsupported(span, "QUALIFY"));
         }
         if !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty() {
             return Err(SqlError::unsupported(
@@ -789,6 +800,21 @@ impl Planner<'_> {
                     text,
                 });
             }
+        }
+        if let Some((window, at)) = over::over_window(s)? {
+            if s.projection.iter().any(|item| match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                    row_number(e).is_some()
+                }
+                _ => false,
+            }) {
+                return Err(SqlError::unsupported(
+                    at,
+                    "ROW_NUMBER(), RANK() or DENSE_RANK() beside OVER aggregations",
+                )
+                .help("rank in an outer query over the OVER aggregation's results"));
+            }
+            return self.over(from, &s.projection, &window, at);
         }
         let mut row_numbers = s.projection.iter().filter_map(|item| match item {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
@@ -1037,7 +1063,7 @@ impl Planner<'_> {
                             "`*` with EXCLUDE, EXCEPT, RENAME or REPLACE",
                         ));
                     }
-                    if agg.is_some() {
+                    if agg.as_ref().is_some_and(|a| !a.over) {
                         return Err(SqlError::at(item.span(), "`*` in an aggregating query")
                             .help("name the grouped columns and aggregates"));
                     }
@@ -1093,6 +1119,8 @@ impl Planner<'_> {
             };
             if let Expr::Column(i) = t.expr {
                 let is_rowtime = match &agg {
+                    // An OVER aggregation passes rows on at their times.
+                    Some(a) if a.over => from.rowtime == Some(i),
                     // `window_time` stays a time attribute; nothing else does.
                     Some(a) => a.window_columns.is_some() && i == a.keys.len() + 2,
                     None => from.rowtime == Some(i),
@@ -1249,6 +1277,7 @@ impl Planner<'_> {
             keys: &keys,
             window_columns,
             calls: Vec::new(),
+            over: false,
         };
         // From here on steps run after the window; the window itself is filled in below,
         // once HAVING and the projection have registered their aggregate calls.
@@ -1259,6 +1288,7 @@ impl Planner<'_> {
             text: String::new(),
             calls_text: String::new(),
             keys_text: String::new(),
+            over: None,
         });
         if let Some(h) = &s.having {
             let mut c = Compiler::new(&scope);
@@ -1279,30 +1309,7 @@ impl Planner<'_> {
             pre.push(t.expr.clone());
             pre_text.push(k.to_string());
         }
-        let mut calls = Vec::new();
-        let mut calls_text = Vec::new();
-        let mut arg_columns: Vec<(String, usize)> = Vec::new();
-        for (e, call, arg) in &agg.calls {
-            let mut call = call.clone();
-            if let (Some(arg), Ast::Function(f)) = (arg, e) {
-                // Calls of one argument (`MAX(price)`, `AVG(price)`) read one column.
-                let text = f.args.to_string();
-                let text = text.trim_matches(['(', ')']);
-                let text = text.strip_prefix("DISTINCT ").unwrap_or(text).to_string();
-                let column = match arg_columns.iter().find(|(t, _)| *t == text) {
-                    Some((_, c)) => *c,
-                    None => {
-                        arg_columns.push((text.clone(), pre.len()));
-                        pre.push(arg.expr.clone());
-                        pre_text.push(text);
-                        pre.len() - 1
-                    }
-                };
-                call.arg = Some(column);
-            }
-            calls.push(call);
-            calls_text.push(e.to_string());
-        }
+        let (calls, calls_text) = lay_out_arguments(&agg.calls, 0, &mut pre, &mut pre_text);
         out.plan.pre.push(Step::Project {
             exprs: pre,
             text: pre_text.join(", "),
@@ -1329,6 +1336,7 @@ impl Planner<'_> {
             text,
             calls_text: calls_text.join(", "),
             keys_text,
+            over: None,
         });
         Ok(out)
     }
@@ -1856,6 +1864,51 @@ impl Planner<'_> {
         input.tvf = Some((window, width));
         Ok(input)
     }
+}
+
+/// Adds the aggregate `calls`' arguments to the row computed before the aggregation
+/// (`pre`, written as `pre_text`), one column per distinct argument, and returns the calls
+/// reading them (numbered from `base`) and how they are written.
+fn lay_out_arguments(
+    calls: &[(Ast, AggCall, Option<Typed>)],
+    base: usize,
+    pre: &mut Vec<Expr>,
+    pre_text: &mut Vec<String>,
+) -> (Vec<AggCall>, Vec<String>) {
+    let mut laid_out = Vec::new();
+    let mut texts = Vec::new();
+    let mut arg_columns: Vec<(String, usize)> = Vec::new();
+    for (e, call, arg) in calls {
+        let mut call = call.clone();
+        let mut text = e.to_string();
+        if let Ast::Function(f) = e {
+            if f.over.is_some() {
+                text = format!("{}{}", f.name, f.args);
+            }
+            if let Some(arg) = arg {
+                // Calls of one argument (`MAX(price)`, `AVG(price)`) read one column.
+                let arg_text = f.args.to_string();
+                let arg_text = arg_text.trim_matches(['(', ')']);
+                let arg_text = arg_text
+                    .strip_prefix("DISTINCT ")
+                    .unwrap_or(arg_text)
+                    .to_string();
+                let column = match arg_columns.iter().find(|(t, _)| *t == arg_text) {
+                    Some((_, c)) => *c,
+                    None => {
+                        arg_columns.push((arg_text.clone(), pre.len()));
+                        pre.push(arg.expr.clone());
+                        pre_text.push(arg_text);
+                        pre.len() - 1
+                    }
+                };
+                call.arg = Some(column - base);
+            }
+        }
+        laid_out.push(call);
+        texts.push(text);
+    }
+    (laid_out, texts)
 }
 
 /// A window TVF without aggregation: each row once per window it falls in, with the

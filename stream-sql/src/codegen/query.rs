@@ -33,6 +33,9 @@ impl Pipeline<'_> {
         if plan.rank.is_some() {
             return Err(unsupported("a Top-N (ROW_NUMBER, RANK, DENSE_RANK)"));
         }
+        if plan.aggregate.as_ref().is_some_and(|a| a.over.is_some()) {
+            return Err(unsupported("an OVER aggregation"));
+        }
         let (mut stream, columns) = self.scan(source, &plan.scan_columns())?;
         let (calc, mut columns) = self.calc(&plan.pre, columns)?;
         stream.extend(calc);

@@ -1,1 +1,0 @@
-SELECT auction, SUM(price) OVER (PARTITION BY auction ORDER BY ts) FROM bids
