@@ -20,6 +20,8 @@
 //! so the lowering hands each stream on to what comes next (a [`Then`]) instead of
 //! returning it: continuation-passing, where one generic method takes any pipe.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,12 +30,12 @@ use stream_core::window::{
     Windowed as Windowed_,
 };
 use stream_core::MIN_TIMESTAMP;
-use stream_runtime::api::pipe::{InputPipe, Pipe};
+use stream_runtime::api::pipe::{BranchPipe, InputPipe, Pipe};
 use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
 use crate::agg::{GroupAggregate, RowAggregate};
-use crate::connectors::RowSink;
+use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin, WindowJoin};
@@ -43,42 +45,94 @@ use crate::rank::{TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
 
+/// Where a plan is lowered: a job's environment, and the DataStreams of the tables over
+/// streams (`StreamTableEnv::create_temporary_view`), each taken by the scan that reads it
+/// (`None` once taken).
+pub(crate) struct Target<'a> {
+    pub env: &'a StreamEnv,
+    pub streams: &'a RefCell<HashMap<String, Option<RowStream>>>,
+}
+
+/// A stream of rows whose type names no operators (`boxed`).
+pub(crate) type RowStream = DataStream<Row, BranchPipe<Row>>;
+
 /// The job running `plan` into `sink`, named `name`.
 pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<Job, SqlError> {
     let env = StreamEnv::new(name);
-    if let Some(rank) = plan.rank.as_ref().filter(|_| plan.updates()) {
-        let Some(limit) = rank.limit else {
-            return Err(internal("a Top-N without its bound"));
-        };
-        input_rows(
-            &env,
-            plan,
-            ToTopN {
-                plan,
-                rank,
-                limit,
-                sink,
-            },
-        )?;
-    } else if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
-        input_rows(
-            &env,
-            plan,
-            ToGroupAggregate {
-                plan,
-                aggregate,
-                sink,
-            },
-        )?;
-    } else {
-        plan_rows(&env, plan, Change::insert, ToSink(sink))?;
-    }
+    let streams = RefCell::default();
+    let target = Target {
+        env: &env,
+        streams: &streams,
+    };
+    lower_changes(&target, plan, ToSink(sink))?;
     env.build().map_err(|e| {
         SqlError::new(
             sqlparser::tokenizer::Location { line: 1, column: 1 },
             format!("internal error building the job: {e}"),
         )
     })
+}
+
+/// The rows of an append-only `plan`, lowered into `target`, as a stream of their own
+/// type (`StreamTableEnv::to_data_stream`).
+pub(crate) fn lower_rows(target: &Target<'_>, plan: &QueryPlan) -> Result<RowStream, SqlError> {
+    plan_rows(target, plan, std::convert::identity, Boxed)
+}
+
+/// The changes of `plan`, lowered into `target`, as a stream of their own type
+/// (`StreamTableEnv::to_changelog_stream`).
+pub(crate) fn lower_change_stream(
+    target: &Target<'_>,
+    plan: &QueryPlan,
+) -> Result<DataStream<Change, BranchPipe<Change>>, SqlError> {
+    lower_changes(target, plan, Boxed)
+}
+
+/// `plan` lowered into `target`, its changes (insertions only, unless it is a
+/// changelog) handed to `next`.
+fn lower_changes<K: Then<Change>>(
+    target: &Target<'_>,
+    plan: &QueryPlan,
+    next: K,
+) -> Result<K::Output, SqlError> {
+    if let Some(rank) = plan.rank.as_ref().filter(|_| plan.updates()) {
+        let Some(limit) = rank.limit else {
+            return Err(internal("a Top-N without its bound"));
+        };
+        input_rows(
+            target,
+            plan,
+            ToTopN {
+                plan,
+                rank,
+                limit,
+                next,
+            },
+        )
+    } else if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
+        input_rows(
+            target,
+            plan,
+            ToGroupAggregate {
+                plan,
+                aggregate,
+                next,
+            },
+        )
+    } else {
+        plan_rows(target, plan, Change::insert, next)
+    }
+}
+
+/// The stream behind one dynamic call, so its type names no operators.
+struct Boxed;
+
+impl<T: Clone + Send + 'static> Then<T> for Boxed {
+    type Output = DataStream<T, BranchPipe<T>>;
+
+    fn then<P: Pipe<Out = T>>(self, stream: DataStream<T, P>) -> Self::Output {
+        stream.boxed()
+    }
 }
 
 /// What to do next with a stream of `T`, whatever its pipe.
@@ -90,7 +144,7 @@ trait Then<T> {
 
 /// The rows of an append-only `plan`, each made a `O` by `wrap`, handed to `next`.
 fn plan_rows<O, K>(
-    env: &StreamEnv,
+    target: &Target<'_>,
     plan: &QueryPlan,
     wrap: fn(Row) -> O,
     next: K,
@@ -103,17 +157,17 @@ where
         // The planner lets a changelog only reach a sink, never a union or a join.
         return Err(internal("a changelog where rows are only appended"));
     }
-    input_rows(env, plan, Steps { plan, wrap, next })
+    input_rows(target, plan, Steps { plan, wrap, next })
 }
 
 /// The rows of `plan`'s input, handed to `next`.
 fn input_rows<K: Then<Row>>(
-    env: &StreamEnv,
+    target: &Target<'_>,
     plan: &QueryPlan,
     next: K,
 ) -> Result<K::Output, SqlError> {
     match &plan.input {
-        Input::Scan(source) => scan(env, source, &plan.scan_columns(), next),
+        Input::Scan(source) => scan(target, source, &plan.scan_columns(), next),
         Input::Union(branches) => {
             let Some((first, rest)) = branches.split_first() else {
                 return Err(internal("a UNION without inputs"));
@@ -121,18 +175,23 @@ fn input_rows<K: Then<Row>>(
             // The union's stream has one type whatever its branches are (its own stage's
             // input), so the continuations below do not depend on `next`, and nested
             // unions do not make ever longer types.
-            let merged = plan_rows(env, first, std::convert::identity, UnionFirst { env, rest })??;
+            let merged = plan_rows(
+                target,
+                first,
+                std::convert::identity,
+                UnionFirst { target, rest },
+            )??;
             Ok(next.then(merged))
         }
         Input::Join(join) => {
             let left = plan_rows(
-                env,
+                target,
                 &join.left,
                 std::convert::identity,
                 KeyBy(&join.left_keys),
             )?;
             let right = plan_rows(
-                env,
+                target,
                 &join.right,
                 std::convert::identity,
                 KeyBy(&join.right_keys),
@@ -184,11 +243,24 @@ fn internal(what: &str) -> SqlError {
 
 /// A table's rows, with event time and watermarks if it declares them.
 fn scan<K: Then<Row>>(
-    env: &StreamEnv,
+    target: &Target<'_>,
     source: &SourcePlan,
     read: &[bool],
     next: K,
 ) -> Result<K::Output, SqlError> {
+    if let Connector::Stream = source.connector {
+        // The stream's rows as they are: their timestamps and watermarks are the stream's
+        // (Flink's `SOURCE_WATERMARK()`).
+        let stream = target
+            .streams
+            .borrow_mut()
+            .get_mut(&source.table)
+            .and_then(Option::take);
+        return match stream {
+            Some(stream) => Ok(next.then(stream)),
+            None => Err(stream_only(&source.table, source.span)),
+        };
+    }
     // A connector that reads splits (Kafka partitions) generates the table's watermarks
     // per split inside its source, so splits read at different event times do not make
     // each other's rows late; the others get one generator after the source.
@@ -209,7 +281,7 @@ fn scan<K: Then<Row>>(
         source.table,
         stream_core::source::Source::describe(&row_source)
     );
-    let stream = env.source(row_source).describe(described);
+    let stream = target.env.source(row_source).describe(described);
     let Some(w) = &source.watermark else {
         return Ok(next.then(stream));
     };
@@ -437,7 +509,7 @@ type Merged = DataStream<Row, InputPipe<Row>>;
 
 /// Takes a union's first branch and merges the `rest` into it.
 struct UnionFirst<'p> {
-    env: &'p StreamEnv,
+    target: &'p Target<'p>,
     rest: &'p [QueryPlan],
 }
 
@@ -449,14 +521,14 @@ impl Then<Row> for UnionFirst<'_> {
             return Err(internal("a UNION of one input"));
         };
         let mut merged = plan_rows(
-            self.env,
+            self.target,
             second,
             std::convert::identity,
             UnionWith { merged: first },
         )?;
         for branch in rest {
             merged = plan_rows(
-                self.env,
+                self.target,
                 branch,
                 std::convert::identity,
                 UnionWith { merged },
@@ -480,50 +552,56 @@ impl<P0: Pipe<Out = Row>> Then<Row> for UnionWith<P0> {
 }
 
 /// The end of a job whose result is a changelog: the non-windowed aggregation, the row
-/// steps after it applied to each change, and the sink.
-struct ToGroupAggregate<'p> {
+/// steps after it applied to each change, and what takes the changes.
+struct ToGroupAggregate<'p, K> {
     plan: &'p QueryPlan,
     aggregate: &'p AggPlan,
-    sink: RowSink,
+    next: K,
 }
 
-impl Then<Row> for ToGroupAggregate<'_> {
-    type Output = ();
+impl<K: Then<Change>> Then<Row> for ToGroupAggregate<'_, K> {
+    type Output = K::Output;
 
-    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
         let (plan, aggregate) = (self.plan, self.aggregate);
         let changes = key_by_group(rows, plan, aggregate)
             .process(GroupAggregate::new(aggregate.calls.clone()))
             .describe(format!("group_aggregate({})", aggregate.calls_text));
-        into_sink(changes, &plan.post, self.sink);
+        each_change(changes, &plan.post, self.next)
     }
 }
 
-/// The row steps `post` applied to each change, then the sink.
-fn into_sink<P: Pipe<Out = Change>>(changes: DataStream<Change, P>, post: &[Step], sink: RowSink) {
+/// The row steps `post` applied to each change, then `next`.
+fn each_change<P: Pipe<Out = Change>, K: Then<Change>>(
+    changes: DataStream<Change, P>,
+    post: &[Step],
+    next: K,
+) -> K::Output {
     let calc = Calc::new(post);
     let description = calc.description();
-    changes
-        .try_map(move |change: Change| calc.apply_change(change))
-        .describe(description)
-        .flat_map(|change: Option<Change>| change)
-        .describe("flatten")
-        .sink(sink);
+    next.then(
+        changes
+            .try_map(move |change: Change| calc.apply_change(change))
+            .describe(description)
+            .flat_map(|change: Option<Change>| change)
+            .describe("flatten"),
+    )
 }
 
 /// The end of a Top-N job: the rows keyed by their partition, the first rows of each
-/// kept (a changelog), the row steps after it applied to each change, and the sink.
-struct ToTopN<'p> {
+/// kept (a changelog), the row steps after it applied to each change, and what takes
+/// the changes.
+struct ToTopN<'p, K> {
     plan: &'p QueryPlan,
     rank: &'p RankPlan,
     limit: usize,
-    sink: RowSink,
+    next: K,
 }
 
-impl Then<Row> for ToTopN<'_> {
-    type Output = ();
+impl<K: Then<Change>> Then<Row> for ToTopN<'_, K> {
+    type Output = K::Output;
 
-    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) {
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
         let (plan, rank) = (self.plan, self.rank);
         let partition: Arc<[usize]> = rank.partition.as_slice().into();
         let changes = calc(rows, &plan.pre, std::convert::identity)
@@ -536,7 +614,7 @@ impl Then<Row> for ToTopN<'_> {
                 rank.kind,
             ))
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
-        into_sink(changes, &plan.after_rank, self.sink);
+        each_change(changes, &plan.after_rank, self.next)
     }
 }
 

@@ -372,6 +372,19 @@ impl QueryPlan {
         used
     }
 
+    /// The tables the query scans, once per scan.
+    pub fn scans(&self) -> Vec<&SourcePlan> {
+        match &self.input {
+            Input::Scan(source) => vec![source],
+            Input::Union(branches) => branches.iter().flat_map(QueryPlan::scans).collect(),
+            Input::Join(join) => {
+                let mut scans = join.left.scans();
+                scans.extend(join.right.scans());
+                scans
+            }
+        }
+    }
+
     /// True if the query's result is a changelog with updates (a non-windowed
     /// aggregation or a Top-N), not only insertions.
     pub fn updates(&self) -> bool {

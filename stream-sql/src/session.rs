@@ -188,6 +188,49 @@ impl SqlSession {
         }
     }
 
+    /// Declares `name`, a table over a DataStream of rows of `schema` whose column
+    /// `rowtime` (if any) is each row's timestamp, with the stream's watermarks.
+    pub(crate) fn declare_stream(
+        &mut self,
+        name: &str,
+        schema: Schema,
+        rowtime: Option<usize>,
+    ) -> Result<(), SqlError> {
+        let here = Location { line: 0, column: 0 };
+        if self.catalog.contains(name) {
+            return Err(SqlError::new(
+                here,
+                format!("a table or view `{name}` exists already"),
+            ));
+        }
+        let watermark = rowtime.map(|column| Watermark {
+            column,
+            delay: 0,
+            text: "SOURCE_WATERMARK()".into(),
+        });
+        self.declare(name.to_string(), schema, watermark, Connector::Stream);
+        Ok(())
+    }
+
+    /// Plans the one query `sql`.
+    pub(crate) fn plan_select(&self, sql: &str) -> Result<QueryPlan, SqlError> {
+        let mut statements = parse_script(sql)?;
+        match (statements.pop(), statements.is_empty()) {
+            (
+                Some(Parsed {
+                    statement: Statement::Query(query),
+                    start,
+                    ..
+                }),
+                true,
+            ) => self.plan_query(&query).map_err(|e| e.or_at(start)),
+            _ => Err(SqlError::new(
+                Location { line: 1, column: 1 },
+                "not one SELECT",
+            )),
+        }
+    }
+
     /// The catalog of tables and views.
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.catalog

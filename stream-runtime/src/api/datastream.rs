@@ -142,6 +142,42 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
         DataStream::new(env, InputPipe::new(), witness, Tail::at(node))
     }
 
+    /// The same stream behind one dynamic call per record: its type no longer names the
+    /// operators before it (`DataStream<T, BranchPipe<T>>` whatever they are), so streams
+    /// built in different ways have one type, e.g. to be returned from one function or
+    /// kept in one collection. It stays in this stage (no exchange).
+    ///
+    /// ```
+    /// use strom::prelude::*;
+    /// use strom::runtime::api::pipe::BranchPipe;
+    ///
+    /// fn doubled(env: &StreamEnv, odd: bool) -> DataStream<i64, BranchPipe<i64>> {
+    ///     let numbers = env.source(from_vec(vec![1, 2, 3]));
+    ///     if odd {
+    ///         numbers.filter(|x: &i64| x % 2 == 1).map(|x: i64| x * 2).boxed()
+    ///     } else {
+    ///         numbers.map(|x: i64| x * 2).boxed()
+    ///     }
+    /// }
+    /// let env = StreamEnv::new("example");
+    /// let out = collect_sink();
+    /// doubled(&env, true).sink(out.clone());
+    /// env.build()?.run()?;
+    /// assert_eq!(out.take(), [2, 6]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn boxed(self) -> DataStream<T, BranchPipe<T>>
+    where
+        T: Clone,
+    {
+        let branch = self.env.branch::<T>();
+        let open = branch.clone();
+        self.pipe.finish(&self.env, self.tail.node, move |build| {
+            Ok(BranchTee::new(open.build(build)?.into_iter().collect()))
+        });
+        DataStream::new(self.env, BranchPipe::new(branch), self.witness, self.tail)
+    }
+
     /// Splits the stream in two: both get every record. Both branches stay in this
     /// stage, as fan-out in `stream!` does.
     pub fn fork(self) -> (DataStream<T, BranchPipe<T>>, DataStream<T, BranchPipe<T>>)

@@ -56,6 +56,19 @@ pub(crate) enum Connector {
         #[cfg_attr(not(feature = "codegen"), allow(dead_code))]
         not_null: Vec<bool>,
     },
+    /// A table over a `DataStream` of rows, registered with
+    /// [`StreamTableEnv::create_temporary_view`](crate::table::StreamTableEnv::create_temporary_view):
+    /// only a query lowered into that stream's environment reads it.
+    Stream,
+}
+
+/// The error for a table over a DataStream, read where it is not.
+pub(crate) fn stream_only(name: &str, at: Span) -> SqlError {
+    SqlError::at(
+        at,
+        format!("table `{name}` is a DataStream's, which only its own environment reads"),
+    )
+    .help("read it with StreamTableEnv::to_data_stream or to_changelog_stream, in the environment of its stream")
 }
 
 /// The error for a table only `sql!` has rows for, used at run time.
@@ -109,6 +122,7 @@ impl Connector {
             #[cfg(feature = "kafka")]
             Connector::Kafka(_) => "kafka",
             Connector::Bound { .. } => "a Rust stream",
+            Connector::Stream => "a DataStream",
         }
     }
 
@@ -182,6 +196,7 @@ impl Connector {
                 source: k.source(name, schema, read, watermarks),
             }),
             Connector::Bound { .. } => Err(bound_only(name, at)),
+            Connector::Stream => Err(stream_only(name, at)),
             _ => Err(SqlError::at(
                 at,
                 format!(
@@ -245,6 +260,11 @@ impl Connector {
             )
             .help("write into a 'filesystem', 'print' or 'blackhole' table")),
             Connector::Bound { .. } => Err(bound_only(name, at)),
+            Connector::Stream => Err(SqlError::at(
+                at,
+                format!("table `{name}` is a DataStream's, which can only be read"),
+            )
+            .help("turn the query into a DataStream with StreamTableEnv::to_data_stream and give that a sink")),
         }
     }
 }

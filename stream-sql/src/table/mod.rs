@@ -32,11 +32,13 @@
 //! the step that makes it, with the planner's message; the views are inlined where they
 //! are used, so the job is the one the same query in SQL gives.
 
+mod convert;
 mod expression;
 mod window;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use convert::StreamTableEnv;
 pub use expression::{
     call, col, count_star, interval_ms, lit, window_end, window_start, window_time, Expression,
 };
@@ -44,6 +46,7 @@ pub use window::{cumulate, hop, session, tumble, Window};
 
 use crate::catalog::Entry;
 use crate::error::SqlError;
+use crate::plan::QueryPlan;
 use crate::session::{QueryResult, SqlResult, SqlSession};
 use crate::types::Schema;
 use sqlparser::tokenizer::Span;
@@ -51,6 +54,11 @@ use stream_runtime::Job;
 
 /// Names the views of the Table API's steps, unique in the process.
 static NEXT_VIEW: AtomicU64 = AtomicU64::new(0);
+
+/// A name for the view of a step.
+fn next_view_name() -> String {
+    format!("__table_{}", NEXT_VIEW.fetch_add(1, Ordering::Relaxed))
+}
 
 /// A table of the Table API: a query over the session's tables, built step by step.
 #[derive(Clone, Debug)]
@@ -96,7 +104,7 @@ impl Table {
 
     /// The next step: the table whose rows `query(this table's quoted name)` gives.
     fn then(&self, query: impl FnOnce(&str) -> String) -> Result<Table, SqlError> {
-        let name = format!("__table_{}", NEXT_VIEW.fetch_add(1, Ordering::Relaxed));
+        let name = next_view_name();
         // Table and view names go in as the catalog knows them (it keys them by the name
         // as written, quotes included).
         let statement = format!("CREATE VIEW {name} AS {}", query(&self.name));
@@ -226,6 +234,11 @@ impl Table {
 
     fn select_all(&self) -> String {
         format!("SELECT * FROM {}", self.name)
+    }
+
+    /// The plan of the table's rows.
+    pub(crate) fn plan(&self) -> Result<QueryPlan, SqlError> {
+        self.session.plan_select(&self.select_all())
     }
 }
 
