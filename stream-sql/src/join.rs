@@ -168,7 +168,7 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for WindowJoin {
             }
             return;
         };
-        let fires_at = end - 1;
+        let fires_at = end.saturating_sub(1);
         if fires_at <= ctx.current_watermark() {
             return;
         }

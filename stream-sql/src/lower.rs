@@ -40,7 +40,9 @@ use crate::error::SqlError;
 use crate::expr::EvalError;
 use crate::join::{joined, RegularJoin, WindowJoin};
 use crate::over::OverAggregate;
-use crate::plan::{AggPlan, Input, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind};
+use crate::plan::{
+    AggPlan, Input, JoinKind, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
+};
 use crate::rank::{TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
@@ -188,13 +190,19 @@ fn input_rows<K: Then<Row>>(
                 target,
                 &join.left,
                 std::convert::identity,
-                KeyBy(&join.left_keys),
+                KeyBy {
+                    keys: &join.left_keys,
+                    inner: join.kind == JoinKind::Inner,
+                },
             )?;
             let right = plan_rows(
                 target,
                 &join.right,
                 std::convert::identity,
-                KeyBy(&join.right_keys),
+                KeyBy {
+                    keys: &join.right_keys,
+                    inner: join.kind == JoinKind::Inner,
+                },
             )?;
             let connected = left.connect(right);
             Ok(match &join.time {
@@ -249,17 +257,20 @@ fn scan<K: Then<Row>>(
     next: K,
 ) -> Result<K::Output, SqlError> {
     if let Connector::Stream = source.connector {
-        // The stream's rows as they are: their timestamps and watermarks are the stream's
-        // (Flink's `SOURCE_WATERMARK()`).
+        // The stream's rows, timed by the rowtime column (as Flink's rowtime is the
+        // column's value), with the stream's own watermarks (Flink's `SOURCE_WATERMARK()`).
         let stream = target
             .streams
             .borrow_mut()
             .get_mut(&source.table)
             .and_then(Option::take);
-        return match stream {
-            Some(stream) => Ok(next.then(stream)),
-            None => Err(stream_only(&source.table, source.span)),
+        let Some(stream) = stream else {
+            return Err(stream_only(&source.table, source.span));
         };
+        return Ok(match &source.watermark {
+            None => next.then(stream),
+            Some(w) => next.then(timed_by(stream, w.column, &source.schema)),
+        });
     }
     // A connector that reads splits (Kafka partitions) generates the table's watermarks
     // per split inside its source, so splits read at different event times do not make
@@ -285,13 +296,7 @@ fn scan<K: Then<Row>>(
     let Some(w) = &source.watermark else {
         return Ok(next.then(stream));
     };
-    let column = w.column;
-    let stream = stream
-        .event_time(move |row: &Row| match row.get(column) {
-            Value::Timestamp(t) => *t,
-            _ => MIN_TIMESTAMP,
-        })
-        .describe(format!("event_time({})", source.schema.fields[column].name));
+    let stream = timed_by(stream, w.column, &source.schema);
     if per_split {
         return Ok(next.then(stream));
     }
@@ -299,6 +304,19 @@ fn scan<K: Then<Row>>(
         .watermark(SqlWatermarks::new(w.delay))
         .describe(format!("watermark({})", w.text));
     Ok(next.then(stream))
+}
+
+/// The rows, each at the time in its column `column` (a NULL: the earliest time).
+fn timed_by<P: Pipe<Out = Row>>(
+    rows: DataStream<Row, P>,
+    column: usize,
+    schema: &crate::types::Schema,
+) -> DataStream<Row, impl Pipe<Out = Row>> {
+    rows.event_time(move |row: &Row| match row.get(column) {
+        Value::Timestamp(t) => *t,
+        _ => MIN_TIMESTAMP,
+    })
+    .describe(format!("event_time({})", schema.fields[column].name))
 }
 
 /// Runs an append-only plan's steps over its input's rows: `calc`, a window aggregation
@@ -491,16 +509,28 @@ impl Then<Change> for ToSink {
     }
 }
 
-/// A join side: its rows keyed by the join's equality columns.
-struct KeyBy<'p>(&'p [usize]);
+/// A join side: its rows keyed by the join's equality columns. A row with a NULL key
+/// meets nothing (`NULL = NULL` is not true), so an inner join drops it here.
+struct KeyBy<'p> {
+    keys: &'p [usize],
+    inner: bool,
+}
 
 impl Then<Row> for KeyBy<'_> {
     type Output = KeyedStream<Row, Row, InputPipe<(Row, Row)>>;
 
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> Self::Output {
-        let keys: Arc<[usize]> = self.0.into();
-        rows.key_by(move |row: &Row| Row(keys.iter().map(|&k| row.get(k).clone()).collect()))
-            .describe("key_by(join keys)")
+        let keys: Arc<[usize]> = self.keys.into();
+        let key = move |row: &Row| Row(keys.iter().map(|&k| row.get(k).clone()).collect());
+        if self.inner {
+            let keys: Arc<[usize]> = self.keys.into();
+            rows.filter(move |row: &Row| keys.iter().all(|&k| !row.get(k).is_null()))
+                .describe("filter(join keys IS NOT NULL)")
+                .key_by(key)
+                .describe("key_by(join keys)")
+        } else {
+            rows.key_by(key).describe("key_by(join keys)")
+        }
     }
 }
 

@@ -108,15 +108,17 @@ impl OverAggregate {
         Row(values)
     }
 
-    /// Removes the frame's oldest row from the accumulators: taken back out if every call
-    /// can be, else recomputed from the rows left.
-    fn evict_front(&self, p: &mut Partition) {
-        let Some((_, leaving)) = p.frame.pop_front() else {
+    /// Removes the frame's `n` oldest rows from the accumulators: taken back out if
+    /// every call can be, else the frame left is recomputed (once, however many leave).
+    fn evict_front(&self, p: &mut Partition, n: usize) {
+        if n == 0 {
             return;
-        };
-        let acc = p.acc.get_or_insert_with(|| self.aggregate.create());
+        }
         let mut gone = self.aggregate.create();
-        self.aggregate.add(&mut gone, &leaving);
+        for (_, leaving) in p.frame.drain(..n.min(p.frame.len())) {
+            self.aggregate.add(&mut gone, &leaving);
+        }
+        let acc = p.acc.get_or_insert_with(|| self.aggregate.create());
         if !self.aggregate.retract(acc, &gone) {
             let mut fresh = self.aggregate.create();
             for (_, args) in &p.frame {
@@ -140,9 +142,9 @@ impl OverAggregate {
                     self.add(p, time, self.arguments(row));
                 }
                 if let Some(preceding) = preceding {
-                    while p.frame.front().is_some_and(|(t, _)| *t < time - preceding) {
-                        self.evict_front(p);
-                    }
+                    let oldest = time.saturating_sub(preceding);
+                    let leaving = p.frame.iter().take_while(|(t, _)| *t < oldest).count();
+                    self.evict_front(p, leaving);
                 }
                 let results = self.results(p);
                 out.extend(rows.iter().map(|row| (time, self.output(row, &results))));
@@ -151,9 +153,9 @@ impl OverAggregate {
                 for row in &rows {
                     self.add(p, time, self.arguments(row));
                     if let Some(preceding) = preceding {
-                        while p.frame.len() as u64 > preceding + 1 {
-                            self.evict_front(p);
-                        }
+                        let keep =
+                            usize::try_from(preceding.saturating_add(1)).unwrap_or(usize::MAX);
+                        self.evict_front(p, p.frame.len().saturating_sub(keep));
                     }
                     out.push((time, self.output(row, &self.results(p))));
                 }
@@ -315,6 +317,23 @@ mod tests {
                 (103, ints([2, 6, 4])),
             ]
         );
+    }
+
+    #[test]
+    fn a_partition_survives_a_snapshot_and_restore() {
+        let (mut h, _) = over(OverFrame::Range(Some(10)));
+        push(&mut h, 100, 1, 5);
+        h.watermark(100).unwrap(); // 5 is in the frame now
+        push(&mut h, 105, 1, 7); // waiting for the watermark
+        let snapshot = h.snapshot().unwrap();
+        let (mut restored, out) = over(OverFrame::Range(Some(10)));
+        restored.restore(&snapshot).unwrap();
+        restored.watermark(200).unwrap();
+        assert_eq!(emitted(&out), [(105, ints([7, 12, 7]))]);
+        push(&mut restored, 150, 1, 1); // after the restored time emitted last
+        push(&mut restored, 104, 1, 9); // late: 105 was emitted
+        restored.watermark(300).unwrap();
+        assert_eq!(emitted(&out), [(150, ints([1, 1, 1]))]);
     }
 
     #[test]

@@ -83,6 +83,45 @@ fn a_stream_becomes_a_table_with_its_time_and_a_window_aggregation_a_typed_strea
 }
 
 #[test]
+fn the_rowtime_column_times_the_rows_of_a_stream_without_timestamps() {
+    // `from_vec` gives records no timestamps: the rowtime column does.
+    let env = StreamEnv::new("rowtime");
+    let mut tables = StreamTableEnv::new(&env);
+    let rows = env
+        .source(from_vec(vec![(1, 5_000), (1, 6_000), (1, 15_000)]))
+        .map(|(auction, ts): (i64, i64)| {
+            Row::new(vec![
+                Value::Int(auction),
+                Value::Int(1),
+                Value::Timestamp(ts),
+            ])
+        });
+    tables
+        .create_temporary_view("bids", rows, bids_schema(), Some("ts"))
+        .unwrap();
+    let counts = tables
+        .sql_query(
+            "SELECT window_end, COUNT(*), SUM(price) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+             GROUP BY window_start, window_end",
+        )
+        .unwrap();
+    let out = collect_sink();
+    tables
+        .to_data_stream(&counts)
+        .unwrap()
+        .map(|row: Row| row.to_string())
+        .sink(out.clone());
+    env.build().unwrap().run().unwrap();
+    assert_eq!(
+        out.take_sorted(),
+        [
+            "+I[1970-01-01 00:00:10.000, 2, 2]",
+            "+I[1970-01-01 00:00:20.000, 1, 1]"
+        ]
+    );
+}
+
+#[test]
 fn a_changelog_becomes_a_stream_of_changes() {
     let env = StreamEnv::new("changelog");
     let mut tables = StreamTableEnv::new(&env);

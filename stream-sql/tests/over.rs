@@ -215,6 +215,11 @@ fn what_flink_refuses_is_refused_with_the_fix() {
             "needs an interval",
         ),
         (
+            "SELECT SUM(amount) OVER (ORDER BY order_time
+               RANGE BETWEEN INTERVAL '-1' HOUR PRECEDING AND CURRENT ROW) FROM Orders",
+            "a negative RANGE interval",
+        ),
+        (
             "SELECT SUM(amount) OVER w FROM Orders",
             "no window named `w`",
         ),

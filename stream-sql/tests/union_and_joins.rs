@@ -167,6 +167,16 @@ fn a_regular_join_meets_every_earlier_row_of_the_other_input() {
         ),
         ["+I[2, 20, 25]", "+I[2, 50, 25]"]
     );
+    // So in an interval join.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT b.k, b.price, a.price FROM (SELECT NULLIF(auction, 1) AS k, price, ts FROM bids) b
+             JOIN (SELECT NULLIF(auction, 1) AS k, price, ts FROM asks) a ON b.k = a.k
+             AND a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts + INTERVAL '1' MINUTE"
+        ),
+        ["+I[2, 20, 25]", "+I[2, 50, 25]"]
+    );
     let explain = s
         .explain("SELECT * FROM bids b JOIN asks a ON b.auction = a.auction")
         .unwrap();

@@ -145,7 +145,8 @@ impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
     /// The same stream behind one dynamic call per record: its type no longer names the
     /// operators before it (`DataStream<T, BranchPipe<T>>` whatever they are), so streams
     /// built in different ways have one type, e.g. to be returned from one function or
-    /// kept in one collection. It stays in this stage (no exchange).
+    /// kept in one collection. It stays in this stage (no exchange). Like a `fork()`'s
+    /// branch, a boxed stream nothing reads fails the build.
     ///
     /// ```
     /// use strom::prelude::*;

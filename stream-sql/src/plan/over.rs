@@ -121,7 +121,13 @@ fn frame(spec: &WindowSpec, at: Span) -> Result<OverFrame, SqlError> {
             }
         }
         WindowFrameBound::Preceding(Some(e)) => match e.as_ref() {
-            Ast::Interval(i) => Some(interval_literal(i, e.span())?),
+            Ast::Interval(i) => match interval_literal(i, e.span())? {
+                ms if ms >= 0 => Some(ms),
+                _ => {
+                    return Err(SqlError::at(e.span(), "a negative RANGE interval")
+                        .help("the frame reaches back: RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW"))
+                }
+            },
             _ => {
                 return Err(
                     SqlError::at(e.span(), "RANGE .. PRECEDING needs an interval").help(

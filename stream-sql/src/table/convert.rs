@@ -91,9 +91,11 @@ impl StreamTableEnv {
                 let found = schema.fields.iter().position(|f| f.name == time);
                 match found.map(|i| (i, schema.fields[i].data_type)) {
                     Some((i, DataType::Timestamp)) => Some(i),
-                    Some((_, other)) => return Err(error(format!(
+                    Some((_, other)) => {
+                        return Err(error(format!(
                         "the rowtime column `{time}` of `{name}` is a {other}, not a TIMESTAMP(3)"
-                    ))),
+                    )))
+                    }
                     None => {
                         return Err(error(format!(
                             "`{name}` has no column `{time}` (its columns: {})",
