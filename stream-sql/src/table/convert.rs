@@ -22,7 +22,7 @@ use crate::types::{Change, DataType, Row, Schema};
 ///
 /// ```
 /// use strom::prelude::*;
-/// use stream_sql::table::{col, tumble, StreamTableEnv};
+/// use stream_sql::table::StreamTableEnv;
 /// use stream_sql::{DataType, Field, Row, Schema, Value};
 ///
 /// let env = StreamEnv::new("mixed");
