@@ -468,12 +468,6 @@ impl SqlSession {
                 "CREATE TABLE with OR REPLACE, AS, LIKE or CLONE",
             ));
         }
-        if !ct.constraints.is_empty() {
-            return Err(SqlError::unsupported(
-                ct.constraints[0].span(),
-                "a PRIMARY KEY (or another table constraint)",
-            ));
-        }
         if ct.partition_by.is_some() || ct.cluster_by.is_some() || ct.order_by.is_some() {
             return Err(SqlError::unsupported(
                 name_span,
@@ -509,7 +503,7 @@ impl SqlSession {
             }
             for option in &column.options {
                 match &option.option {
-                    ColumnOption::Null | ColumnOption::NotNull => {}
+                    ColumnOption::Null | ColumnOption::NotNull | ColumnOption::PrimaryKey(_) => {}
                     other => return Err(SqlError::unsupported(
                         span,
                         format!("the column option `{other}`"),
@@ -525,6 +519,7 @@ impl SqlSession {
             ));
         }
         let schema = Schema::new(fields);
+        let key = primary_key(ct, &schema)?;
         let watermark = watermark.map(|w| table_watermark(&schema, w)).transpose()?;
         let entries = match &ct.table_options {
             CreateTableOptions::With(options) => options
@@ -549,7 +544,7 @@ impl SqlSession {
             }
             other => return Err(SqlError::unsupported(name_span, format!("table options `{other}`")).help("write WITH ('key' = 'value', ...)")),
         };
-        let connector = Connector::new(&schema, Options::new(entries, name_span)?)?;
+        let connector = Connector::new(&schema, key, Options::new(entries, name_span)?)?;
         Ok(self.declare(name, schema, watermark, connector))
     }
 
@@ -697,6 +692,80 @@ fn option_entry(option: &SqlOption) -> Result<(String, String, Span), SqlError> 
                 .help("write WITH ('key' = 'value', ...)"),
         ),
     }
+}
+
+/// The columns of the table's `PRIMARY KEY (..) NOT ENFORCED`, declared on the table or
+/// on one column, as Flink takes it: metadata that upsert sinks write by (Flink, like
+/// Strom, does not check it; `ENFORCED` is refused).
+fn primary_key(ct: &CreateTable, schema: &Schema) -> Result<Option<Vec<usize>>, SqlError> {
+    let mut keys = Vec::new();
+    for constraint in &ct.constraints {
+        match constraint {
+            ast::TableConstraint::PrimaryKey(pk) => {
+                let mut columns = Vec::new();
+                for column in &pk.columns {
+                    let at = column.column.expr.span();
+                    let Ast::Identifier(ident) = &column.column.expr else {
+                        return Err(SqlError::at(at, "a PRIMARY KEY names columns")
+                            .help("write PRIMARY KEY (column, ...) NOT ENFORCED"));
+                    };
+                    let i = schema.index_of(&ident.value).ok_or_else(|| {
+                        SqlError::at(
+                            at,
+                            format!(
+                                "the PRIMARY KEY names `{}`, which is not a column of the table",
+                                ident.value
+                            ),
+                        )
+                    })?;
+                    columns.push(i);
+                }
+                keys.push((columns, pk.characteristics, constraint.span()));
+            }
+            other => {
+                return Err(SqlError::unsupported(
+                    other.span(),
+                    "a table constraint other than PRIMARY KEY",
+                ))
+            }
+        }
+    }
+    for column in &ct.columns {
+        for option in &column.options {
+            if let ColumnOption::PrimaryKey(pk) = &option.option {
+                let i = schema.index_of(&column.name.value).expect("declared above");
+                keys.push((vec![i], pk.characteristics, column.name.span));
+            }
+        }
+    }
+    let mut keys = keys.into_iter();
+    let Some((columns, characteristics, at)) = keys.next() else {
+        return Ok(None);
+    };
+    if let Some((_, _, second)) = keys.next() {
+        return Err(SqlError::at(second, "a table has at most one PRIMARY KEY")
+            .help("declare one key of several columns: PRIMARY KEY (a, b) NOT ENFORCED"));
+    }
+    if characteristics.and_then(|c| c.enforced) != Some(false) {
+        // Flink: "Flink doesn't support ENFORCED mode for PRIMARY KEY constraint."
+        return Err(SqlError::at(
+            at,
+            "a PRIMARY KEY is not checked against the data, so it must say NOT ENFORCED",
+        )
+        .help("write PRIMARY KEY (..) NOT ENFORCED"));
+    }
+    if let Some(&i) = columns
+        .iter()
+        .enumerate()
+        .find(|(n, c)| columns[..*n].contains(c))
+        .map(|(_, c)| c)
+    {
+        return Err(SqlError::at(
+            at,
+            format!("the PRIMARY KEY names `{}` twice", schema.fields[i].name),
+        ));
+    }
+    Ok(Some(columns))
 }
 
 /// `WATERMARK FOR ts AS ts [- INTERVAL ...]` checked against the table's columns.

@@ -1,13 +1,16 @@
 //! Table connectors: what `WITH ('connector' = ...)` maps onto among Strom's sources and
 //! sinks. `datagen` (the generator source), `filesystem` (text file and directory sources,
-//! the transactional file sink; CSV or JSON), `kafka` (with the feature `kafka`), `print`
-//! and `blackhole`. A query's rows are
+//! the transactional file sink; CSV or JSON), `jdbc` (SQLite tables, the upsert sink of
+//! changelogs; with the feature `jdbc`), `kafka` (with the feature `kafka`), `print` and
+//! `blackhole`. A query's rows are
 //! read through one source type ([`RowSource`]) and written through one sink type
 //! ([`RowSink`]) whatever the connector, so the job is built by one code path.
 
 mod datagen;
 mod filesystem;
 mod format;
+#[cfg(feature = "jdbc")]
+mod jdbc;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod options;
@@ -48,6 +51,8 @@ pub(crate) enum Connector {
         stderr: bool,
     },
     Blackhole,
+    #[cfg(feature = "jdbc")]
+    Jdbc(Box<jdbc::Jdbc>),
     #[cfg(feature = "kafka")]
     Kafka(Box<kafka::Kafka>),
     /// A table `sql!` reads from a Rust stream (declared without `WITH`): which of its
@@ -81,11 +86,18 @@ fn bound_only(name: &str, at: Span) -> SqlError {
 }
 
 /// The connectors there are, for messages.
-const CONNECTORS: &str = "'datagen', 'filesystem', 'kafka', 'print', 'blackhole'";
+const CONNECTORS: &str = "'datagen', 'filesystem', 'jdbc', 'kafka', 'print', 'blackhole'";
 
 impl Connector {
-    /// The connector `'connector'` names, configured by the other options.
-    pub fn new(schema: &Schema, mut options: Options) -> Result<Connector, SqlError> {
+    /// The connector `'connector'` names, configured by the other options, for a table
+    /// of `schema` whose primary key is `key` (column indices).
+    pub fn new(
+        schema: &Schema,
+        key: Option<Vec<usize>>,
+        mut options: Options,
+    ) -> Result<Connector, SqlError> {
+        #[cfg(not(feature = "jdbc"))]
+        let _ = key;
         let (name, span) = options.require("connector", "filesystem")?;
         match name.as_str() {
             "datagen" => datagen::datagen(schema, options).map(Connector::Datagen),
@@ -100,6 +112,11 @@ impl Connector {
                 options.finish("blackhole", &[])?;
                 Ok(Connector::Blackhole)
             }
+            #[cfg(feature = "jdbc")]
+            "jdbc" => jdbc::jdbc(schema, key, options).map(|j| Connector::Jdbc(Box::new(j))),
+            #[cfg(not(feature = "jdbc"))]
+            "jdbc" => Err(SqlError::at(span, "connector 'jdbc' is not built in")
+                .help("build Strom with the feature `jdbc` (it adds SQLite)")),
             #[cfg(feature = "kafka")]
             "kafka" => kafka::kafka(options).map(|k| Connector::Kafka(Box::new(k))),
             #[cfg(not(feature = "kafka"))]
@@ -119,6 +136,8 @@ impl Connector {
             Connector::Filesystem(_) => "filesystem",
             Connector::Print { .. } => "print",
             Connector::Blackhole => "blackhole",
+            #[cfg(feature = "jdbc")]
+            Connector::Jdbc(_) => "jdbc",
             #[cfg(feature = "kafka")]
             Connector::Kafka(_) => "kafka",
             Connector::Bound { .. } => "a Rust stream",
@@ -191,6 +210,8 @@ impl Connector {
                     .help("create it, or change the table's 'path' option"))
                 }
             }
+            #[cfg(feature = "jdbc")]
+            Connector::Jdbc(j) => Ok(RowSource::Jdbc(j.source())),
             #[cfg(feature = "kafka")]
             Connector::Kafka(k) => Ok(RowSource::Kafka {
                 source: k.source(name, schema, read, watermarks),
@@ -204,7 +225,7 @@ impl Connector {
                     self.name()
                 ),
             )
-            .help("read from a 'datagen', 'filesystem' or 'kafka' table")),
+            .help("read from a 'datagen', 'filesystem', 'jdbc' or 'kafka' table")),
         }
     }
 
@@ -216,6 +237,11 @@ impl Connector {
                 stderr: *stderr,
             }),
             Connector::Blackhole => Ok(RowSink::Blackhole),
+            #[cfg(feature = "jdbc")]
+            Connector::Jdbc(j) => Ok(RowSink::Jdbc {
+                sink: j.sink(),
+                upserts: j.upserts(),
+            }),
             Connector::Filesystem(fs) => {
                 let lines = RowLines {
                     format: fs.format.clone(),
@@ -258,7 +284,7 @@ impl Connector {
                 at,
                 format!("table `{name}` uses connector 'datagen', which can only be read"),
             )
-            .help("write into a 'filesystem', 'print' or 'blackhole' table")),
+            .help("write into a 'filesystem', 'jdbc', 'print' or 'blackhole' table")),
             Connector::Bound { .. } => Err(bound_only(name, at)),
             Connector::Stream => Err(SqlError::at(
                 at,
@@ -318,6 +344,8 @@ pub(crate) enum RowSource {
         source: TextFilesSource,
         parser: LineParser,
     },
+    #[cfg(feature = "jdbc")]
+    Jdbc(jdbc::JdbcSource),
     #[cfg(feature = "kafka")]
     Kafka { source: kafka::RowsOfTopic },
 }
@@ -340,6 +368,8 @@ impl Source for RowSource {
                 reader: source.open(cx)?,
                 parser: parser.clone(),
             },
+            #[cfg(feature = "jdbc")]
+            RowSource::Jdbc(source) => RowReader::Jdbc(source.open(cx)?),
             #[cfg(feature = "kafka")]
             RowSource::Kafka { source } => RowReader::Kafka(source.open(cx)?),
         })
@@ -367,6 +397,8 @@ impl Source for RowSource {
                     .trim_start_matches("text_files(")
                     .trim_end_matches(')')
             ),
+            #[cfg(feature = "jdbc")]
+            RowSource::Jdbc(source) => source.describe(),
             #[cfg(feature = "kafka")]
             RowSource::Kafka { source } => source.describe(),
         }
@@ -377,6 +409,8 @@ impl Source for RowSource {
             RowSource::Datagen { source, .. } => source.is_bounded(),
             RowSource::File { source, .. } => source.is_bounded(),
             RowSource::Files { source, .. } => source.is_bounded(),
+            #[cfg(feature = "jdbc")]
+            RowSource::Jdbc(source) => source.is_bounded(),
             #[cfg(feature = "kafka")]
             RowSource::Kafka { source, .. } => source.is_bounded(),
         }
@@ -387,6 +421,8 @@ impl Source for RowSource {
             RowSource::Datagen { source, .. } => source.max_parallelism(),
             RowSource::File { source, .. } => source.max_parallelism(),
             RowSource::Files { source, .. } => source.max_parallelism(),
+            #[cfg(feature = "jdbc")]
+            RowSource::Jdbc(source) => source.max_parallelism(),
             #[cfg(feature = "kafka")]
             RowSource::Kafka { source, .. } => source.max_parallelism(),
         }
@@ -407,6 +443,8 @@ pub(crate) enum RowReader {
         reader: TextFilesReader,
         parser: LineParser,
     },
+    #[cfg(feature = "jdbc")]
+    Jdbc(jdbc::JdbcReader),
     #[cfg(feature = "kafka")]
     Kafka(<kafka::RowsOfTopic as Source>::Reader),
 }
@@ -454,6 +492,8 @@ impl SourceReader for RowReader {
             }),
             RowReader::File { reader, parser } => next_row(reader, parser, cx),
             RowReader::Files { reader, parser } => next_row(reader, parser, cx),
+            #[cfg(feature = "jdbc")]
+            RowReader::Jdbc(reader) => reader.poll_next(cx),
             #[cfg(feature = "kafka")]
             RowReader::Kafka(reader) => reader.poll_next(cx),
         }
@@ -489,6 +529,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.position(),
             RowReader::File { reader, .. } => reader.position(),
             RowReader::Files { reader, .. } => reader.position(),
+            #[cfg(feature = "jdbc")]
+            RowReader::Jdbc(reader) => reader.position(),
             #[cfg(feature = "kafka")]
             RowReader::Kafka(reader) => reader.position(),
         }
@@ -499,6 +541,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.seek(position),
             RowReader::File { reader, .. } => reader.seek(position),
             RowReader::Files { reader, .. } => reader.seek(position),
+            #[cfg(feature = "jdbc")]
+            RowReader::Jdbc(reader) => reader.seek(position),
             #[cfg(feature = "kafka")]
             RowReader::Kafka(reader) => reader.seek(position),
         }
@@ -509,6 +553,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.seek_rescaled(positions),
             RowReader::File { reader, .. } => reader.seek_rescaled(positions),
             RowReader::Files { reader, .. } => reader.seek_rescaled(positions),
+            #[cfg(feature = "jdbc")]
+            RowReader::Jdbc(reader) => reader.seek_rescaled(positions),
             #[cfg(feature = "kafka")]
             RowReader::Kafka(reader) => reader.seek_rescaled(positions),
         }
@@ -542,6 +588,8 @@ impl SourceReader for RowReader {
             RowReader::Datagen { reader, .. } => reader.skip(cx, records),
             RowReader::File { reader, .. } => reader.skip(cx, records),
             RowReader::Files { reader, .. } => reader.skip(cx, records),
+            #[cfg(feature = "jdbc")]
+            RowReader::Jdbc(reader) => reader.skip(cx, records),
             #[cfg(feature = "kafka")]
             RowReader::Kafka(reader) => reader.skip(cx, records),
         }
@@ -563,6 +611,12 @@ pub(crate) enum RowSink {
     },
     /// A `SELECT`'s results, for the caller.
     Collect(CollectSink<Change>),
+    /// Takes updates if it `upserts` (the table has a primary key).
+    #[cfg(feature = "jdbc")]
+    Jdbc {
+        sink: jdbc::JdbcSink,
+        upserts: bool,
+    },
     /// Append-only, like `Files`.
     #[cfg(feature = "kafka")]
     Kafka {
@@ -576,6 +630,8 @@ impl RowSink {
     pub fn takes_updates(&self) -> bool {
         match self {
             RowSink::Files { .. } => false,
+            #[cfg(feature = "jdbc")]
+            RowSink::Jdbc { upserts, .. } => *upserts,
             #[cfg(feature = "kafka")]
             RowSink::Kafka { .. } => false,
             _ => true,
@@ -597,6 +653,8 @@ impl Sink<Change> for RowSink {
                 what: what.clone(),
             }),
             RowSink::Collect(sink) => Box::new(sink.open(instance)?),
+            #[cfg(feature = "jdbc")]
+            RowSink::Jdbc { sink, .. } => sink.open(instance)?,
             #[cfg(feature = "kafka")]
             RowSink::Kafka { sink, what } => Box::new(InsertsOnly {
                 writer: sink.open(instance)?,
@@ -611,6 +669,8 @@ impl Sink<Change> for RowSink {
             RowSink::Blackhole => "blackhole".into(),
             RowSink::Files { what, .. } => what.clone(),
             RowSink::Collect(_) => "collect".into(),
+            #[cfg(feature = "jdbc")]
+            RowSink::Jdbc { sink, .. } => sink.describe(),
             #[cfg(feature = "kafka")]
             RowSink::Kafka { what, .. } => what.clone(),
         }

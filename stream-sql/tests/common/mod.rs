@@ -80,8 +80,14 @@ pub fn changes_at_parallelism_2(
         panic!("not a query: {sql}")
     };
     let rows = query.rows.clone();
-    let report = query
-        .job
+    run_at_parallelism_2(query.job, dir);
+    rows.take()
+}
+
+/// Runs `job` at parallelism 2 with a checkpoint every 5 ms into `dir/chk` (at least one
+/// taken).
+pub fn run_at_parallelism_2(job: strom::Job, dir: &Path) {
+    let report = job
         .run_with(
             strom::Config::default()
                 .parallelism(2)
@@ -90,7 +96,6 @@ pub fn changes_at_parallelism_2(
         )
         .unwrap();
     assert!(!report.checkpoints.is_empty());
-    rows.take()
 }
 
 /// A session with `bids` (no watermark) over a CSV file of [`BIDS`] in `dir`.

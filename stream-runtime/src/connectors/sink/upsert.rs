@@ -8,11 +8,14 @@
 //! the newest value per key since its last flush (so a hot key costs one write per
 //! checkpoint, not one per record) and flushes it to the store on every checkpoint barrier
 //! (so a completed checkpoint implies the store holds everything before it), when the
-//! buffer reaches its size limit, and at the end of the input.
+//! buffer reaches its size limit, at the end of a batch once its flush interval has
+//! passed (so a job without checkpoints still shows its results), and at the end of the
+//! input.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use stream_core::operator::InstanceInfo;
 use stream_core::sink::{Sink, SinkWriter};
@@ -101,25 +104,51 @@ where
     }
 }
 
+/// How an upsert sink splits a record into the key it is stored under and its value:
+/// any `Fn(T) -> (K, V)` closure, or a type of its own where the split needs a name.
+pub trait SplitRecord<T>: Clone + Send + 'static {
+    /// The key the store replaces values by.
+    type Key;
+    /// What is stored under the key.
+    type Value;
+    /// The key and value of `record`.
+    fn split(&self, record: T) -> (Self::Key, Self::Value);
+}
+
+impl<T, K, V, F> SplitRecord<T> for F
+where
+    F: Fn(T) -> (K, V) + Clone + Send + 'static,
+{
+    type Key = K;
+    type Value = V;
+    fn split(&self, record: T) -> (K, V) {
+        self(record)
+    }
+}
+
 /// The upsert sink: `row` splits a record into its key and value.
 #[derive(Clone, Debug)]
 pub struct UpsertSink<S, R> {
     store: S,
     row: R,
     max_buffered: usize,
+    flush_interval: Option<Duration>,
+    what: String,
 }
 
 /// An idempotent sink writing `row(record) = (key, value)` into `store` (see the module
 /// documentation).
-pub fn upsert_sink<T, K, V, S, R>(store: S, row: R) -> UpsertSink<S, R>
+pub fn upsert_sink<T, S, R>(store: S, row: R) -> UpsertSink<S, R>
 where
-    S: UpsertStore<K, V>,
-    R: Fn(T) -> (K, V) + Clone + Send + 'static,
+    R: SplitRecord<T>,
+    S: UpsertStore<R::Key, R::Value>,
 {
     UpsertSink {
         store,
         row,
         max_buffered: 10_000,
+        flush_interval: None,
+        what: "upsert".into(),
     }
 }
 
@@ -130,28 +159,43 @@ impl<S, R> UpsertSink<S, R> {
         self.max_buffered = keys.max(1);
         self
     }
+
+    /// Also flushes at the end of a batch once `interval` has passed since the last flush
+    /// (by default only on barriers, a full buffer and the end of the input).
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = Some(interval);
+        self
+    }
+
+    /// What plans call the sink (default "upsert").
+    pub fn describe_as(mut self, what: impl Into<String>) -> Self {
+        self.what = what.into();
+        self
+    }
 }
 
-impl<T, K, V, S, R> Sink<T> for UpsertSink<S, R>
+impl<T, S, R> Sink<T> for UpsertSink<S, R>
 where
-    K: Eq + Hash + Send + 'static,
-    V: Send + 'static,
-    S: UpsertStore<K, V>,
-    R: Fn(T) -> (K, V) + Clone + Send + 'static,
+    R: SplitRecord<T>,
+    R::Key: Eq + Hash + Send + 'static,
+    R::Value: Send + 'static,
+    S: UpsertStore<R::Key, R::Value>,
 {
-    type Writer = UpsertWriter<K, V, S, R>;
+    type Writer = UpsertWriter<R::Key, R::Value, S, R>;
 
     fn open(&self, _instance: &InstanceInfo) -> Result<Self::Writer> {
         Ok(UpsertWriter {
             store: self.store.clone(),
             row: self.row.clone(),
             max_buffered: self.max_buffered,
+            flush_interval: self.flush_interval,
+            last_flush: Instant::now(),
             buffered: HashMap::new(),
         })
     }
 
     fn describe(&self) -> String {
-        "upsert".into()
+        self.what.clone()
     }
 }
 
@@ -160,12 +204,15 @@ pub struct UpsertWriter<K, V, S, R> {
     store: S,
     row: R,
     max_buffered: usize,
+    flush_interval: Option<Duration>,
+    last_flush: Instant,
     /// The newest value per key since the last flush.
     buffered: HashMap<K, V>,
 }
 
 impl<K, V, S: UpsertStore<K, V>, R> UpsertWriter<K, V, S, R> {
     fn flush_to_store(&mut self) -> Result {
+        self.last_flush = Instant::now();
         if self.buffered.is_empty() {
             return Ok(());
         }
@@ -174,20 +221,27 @@ impl<K, V, S: UpsertStore<K, V>, R> UpsertWriter<K, V, S, R> {
     }
 }
 
-impl<T, K, V, S, R> SinkWriter<T> for UpsertWriter<K, V, S, R>
+impl<T, S, R> SinkWriter<T> for UpsertWriter<R::Key, R::Value, S, R>
 where
-    K: Eq + Hash + Send,
-    V: Send,
-    S: UpsertStore<K, V>,
-    R: Fn(T) -> (K, V) + Send,
+    R: SplitRecord<T>,
+    R::Key: Eq + Hash + Send,
+    R::Value: Send,
+    S: UpsertStore<R::Key, R::Value>,
 {
     fn write(&mut self, _ts: Timestamp, item: T) -> Result {
-        let (key, value) = (self.row)(item);
+        let (key, value) = self.row.split(item);
         self.buffered.insert(key, value);
         if self.buffered.len() >= self.max_buffered {
             self.flush_to_store()?;
         }
         Ok(())
+    }
+
+    fn flush(&mut self) -> Result {
+        match self.flush_interval {
+            Some(interval) if self.last_flush.elapsed() >= interval => self.flush_to_store(),
+            _ => Ok(()),
+        }
     }
 
     fn pre_commit(&mut self, _checkpoint: u64) -> Result<Vec<u8>> {

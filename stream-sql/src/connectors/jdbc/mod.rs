@@ -1,0 +1,430 @@
+//! `'connector' = 'jdbc'`: Flink's JDBC connector, over SQLite databases
+//! (`'url' = 'jdbc:sqlite:/path/to/file.db'`).
+//!
+//! As a sink it runs in one of Flink's two modes:
+//! - **Upsert**, when the table declares `PRIMARY KEY (..) NOT ENFORCED`. It takes a
+//!   changelog: `+I` and `+U` replace the row of their key, `-U` and `-D` delete it. Each
+//!   instance keeps the newest change per key and writes them in one transaction when
+//!   `'sink.buffer-flush.max-rows'` keys are buffered, when `'sink.buffer-flush.interval'`
+//!   has passed, on every checkpoint barrier and at the end. Writing by key is idempotent,
+//!   so after a restore the replayed changes leave the table as an uninterrupted run
+//!   would: exactly once.
+//! - **Append**, without a primary key. It takes only insertions (a query that updates
+//!   its results is refused when it is planned), written in the same batches; rows
+//!   written after the last checkpoint are written again after a failure (at least once,
+//!   as in Flink).
+//!
+//! The table is created (with the declared columns and key) if the database does not
+//! have it; if it does, it must have every declared column.
+//!
+//! As a source it reads the table once, in pages of `'scan.fetch-size'` rows in `rowid`
+//! order, and resumes after the last row a checkpoint saw; it is bounded and read by one
+//! instance.
+//!
+//! Options: `'url'`, `'table-name'`, `'sink.buffer-flush.max-rows'` (default 100),
+//! `'sink.buffer-flush.interval'` (default `'1 s'`; `'0'` flushes only on checkpoints,
+//! full buffers and at the end), `'sink.max-retries'` (default 3), `'scan.fetch-size'`
+//! (default 1000).
+
+mod sqlite;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use stream_core::operator::{Context, InstanceInfo};
+use stream_core::sink::{Sink, SinkWriter};
+use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
+use stream_core::{ErrorKind, Result, StreamError, Timestamp};
+use stream_runtime::connectors::sink::{upsert_sink, SplitRecord, UpsertSink, UpsertStore};
+
+use crate::connectors::options::{parse_duration, Options};
+use crate::error::SqlError;
+use crate::types::{Change, Row, RowKind, Schema};
+use sqlite::{missing_directory, Database, TableOf};
+
+const KNOWN: &[&str] = &[
+    "url",
+    "table-name",
+    "sink.buffer-flush.max-rows",
+    "sink.buffer-flush.interval",
+    "sink.max-retries",
+    "scan.fetch-size",
+];
+
+/// A table of a database, and how it is written and read.
+#[derive(Clone, Debug)]
+pub(crate) struct Jdbc {
+    table: Arc<TableOf>,
+    max_rows: usize,
+    flush_interval: Option<Duration>,
+    fetch_size: usize,
+}
+
+/// The jdbc connector for a table of `schema` with the primary key `key`, with `options`.
+pub(crate) fn jdbc(
+    schema: &Schema,
+    key: Option<Vec<usize>>,
+    mut options: Options,
+) -> Result<Jdbc, SqlError> {
+    let (url, url_at) = options.require("url", "jdbc:sqlite:/data/results.db")?;
+    let path = match url.strip_prefix("jdbc:sqlite:") {
+        Some(path) if !path.is_empty() => PathBuf::from(path.strip_prefix("file:").unwrap_or(path)),
+        _ => {
+            return Err(SqlError::at(
+                url_at,
+                format!("'url' must be a SQLite URL such as 'jdbc:sqlite:/data/results.db', not '{url}'"),
+            )
+            .help("Strom's jdbc connector writes SQLite database files; other databases are not supported yet"))
+        }
+    };
+    if let Some(dir) = missing_directory(&path) {
+        return Err(SqlError::at(
+            url_at,
+            format!(
+                "the directory '{}' of the database does not exist",
+                dir.display()
+            ),
+        )
+        .help("create it, or change the table's 'url'"));
+    }
+    let (table, _) = options.require("table-name", "results")?;
+    let max_rows = count_option(&mut options, "sink.buffer-flush.max-rows", 100)?;
+    let max_retries = count_option(&mut options, "sink.max-retries", 3)?;
+    let fetch_size = count_option(&mut options, "scan.fetch-size", 1000)?;
+    let flush_interval = match options.get("sink.buffer-flush.interval") {
+        None => Some(Duration::from_secs(1)),
+        Some((v, at)) => match parse_duration(&v) {
+            Some(0) => None,
+            Some(ms) if ms > 0 => Some(Duration::from_millis(ms as u64)),
+            _ => {
+                return Err(SqlError::at(
+                    at,
+                    format!(
+                        "'sink.buffer-flush.interval' must be a duration such as '1 s', not '{v}'"
+                    ),
+                ))
+            }
+        },
+    };
+    options.finish("jdbc", KNOWN)?;
+    Ok(Jdbc {
+        table: Arc::new(TableOf {
+            path,
+            table,
+            columns: schema.fields.clone(),
+            key,
+            max_retries: max_retries.min(u32::MAX as usize) as u32,
+        }),
+        max_rows: max_rows.max(1),
+        flush_interval,
+        fetch_size: fetch_size.max(1),
+    })
+}
+
+/// A whole-number option, `default` if absent.
+fn count_option(options: &mut Options, key: &str, default: usize) -> Result<usize, SqlError> {
+    match options.get(key) {
+        None => Ok(default),
+        Some((v, at)) => v
+            .trim()
+            .parse()
+            .map_err(|_| SqlError::at(at, format!("'{key}' must be a whole number, not '{v}'"))),
+    }
+}
+
+impl Jdbc {
+    /// True if the table has a primary key, so the sink takes updates.
+    pub fn upserts(&self) -> bool {
+        self.table.key.is_some()
+    }
+
+    /// "jdbc(sqlite: PATH, table T, upsert on (K))", for plans.
+    pub fn describe(&self) -> String {
+        let table = &self.table;
+        let mode = match &table.key {
+            Some(key) => format!(
+                ", upsert on ({})",
+                key.iter()
+                    .map(|&i| table.columns[i].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        };
+        format!(
+            "jdbc(sqlite: {}, table {}{mode})",
+            table.path.display(),
+            table.table
+        )
+    }
+
+    /// The source reading the table.
+    pub fn source(&self) -> JdbcSource {
+        JdbcSource {
+            database: Database::new(Arc::clone(&self.table)),
+            fetch_size: self.fetch_size,
+            what: self.describe(),
+        }
+    }
+
+    /// The sink writing into the table.
+    pub fn sink(&self) -> JdbcSink {
+        let database = Database::new(Arc::clone(&self.table));
+        match &self.table.key {
+            Some(key) => {
+                let mut sink = upsert_sink(
+                    database,
+                    ChangeByKey {
+                        key: key.clone().into(),
+                    },
+                )
+                .max_buffered(self.max_rows)
+                .describe_as(self.describe());
+                if let Some(interval) = self.flush_interval {
+                    sink = sink.flush_interval(interval);
+                }
+                JdbcSink::Upsert(sink)
+            }
+            None => JdbcSink::Append(AppendSink {
+                database,
+                max_rows: self.max_rows,
+                flush_interval: self.flush_interval,
+                what: self.describe(),
+            }),
+        }
+    }
+}
+
+/// Splits a change into its primary key and what becomes of the key's row: the row of an
+/// insertion or update, `None` (deleted) for a retraction.
+#[derive(Clone, Debug)]
+pub(crate) struct ChangeByKey {
+    key: Arc<[usize]>,
+}
+
+impl SplitRecord<Change> for ChangeByKey {
+    type Key = Row;
+    type Value = Option<Row>;
+
+    fn split(&self, change: Change) -> (Row, Option<Row>) {
+        let key = Row::new(
+            self.key
+                .iter()
+                .map(|&i| change.row.get(i).clone())
+                .collect(),
+        );
+        match change.kind {
+            RowKind::Insert | RowKind::UpdateAfter => (key, Some(change.row)),
+            RowKind::UpdateBefore | RowKind::Delete => (key, None),
+        }
+    }
+}
+
+impl UpsertStore<Row, Option<Row>> for Database {
+    fn upsert(&mut self, rows: Vec<(Row, Option<Row>)>) -> Result {
+        Database::upsert(self, &rows)
+    }
+}
+
+/// The sink of a jdbc table.
+#[derive(Clone)]
+pub(crate) enum JdbcSink {
+    /// With a primary key: a changelog, written by key.
+    Upsert(UpsertSink<Database, ChangeByKey>),
+    /// Without: insertions.
+    Append(AppendSink),
+}
+
+impl JdbcSink {
+    /// The writer of one instance, taking changes (only insertions when appending).
+    pub fn open(&self, instance: &InstanceInfo) -> Result<Box<dyn SinkWriter<Change>>> {
+        Ok(match self {
+            JdbcSink::Upsert(sink) => Box::new(sink.open(instance)?),
+            JdbcSink::Append(sink) => Box::new(super::InsertsOnly {
+                writer: sink.open(instance)?,
+                what: sink.what.clone(),
+            }),
+        })
+    }
+
+    /// The sink, for plans.
+    pub fn describe(&self) -> String {
+        match self {
+            JdbcSink::Upsert(sink) => Sink::<Change>::describe(sink),
+            JdbcSink::Append(sink) => sink.what.clone(),
+        }
+    }
+}
+
+/// Inserts rows in batches.
+#[derive(Clone)]
+pub(crate) struct AppendSink {
+    database: Database,
+    max_rows: usize,
+    flush_interval: Option<Duration>,
+    what: String,
+}
+
+impl Sink<Row> for AppendSink {
+    type Writer = AppendWriter;
+
+    fn open(&self, _instance: &InstanceInfo) -> Result<AppendWriter> {
+        Ok(AppendWriter {
+            database: self.database.clone(),
+            max_rows: self.max_rows,
+            flush_interval: self.flush_interval,
+            last_flush: Instant::now(),
+            buffered: Vec::new(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        self.what.clone()
+    }
+}
+
+/// One instance of [`AppendSink`].
+pub(crate) struct AppendWriter {
+    database: Database,
+    max_rows: usize,
+    flush_interval: Option<Duration>,
+    last_flush: Instant,
+    buffered: Vec<Row>,
+}
+
+impl AppendWriter {
+    fn flush_to_database(&mut self) -> Result {
+        self.last_flush = Instant::now();
+        if self.buffered.is_empty() {
+            return Ok(());
+        }
+        self.database.append(&self.buffered)?;
+        self.buffered.clear();
+        Ok(())
+    }
+}
+
+impl SinkWriter<Row> for AppendWriter {
+    fn write(&mut self, _ts: Timestamp, row: Row) -> Result {
+        self.buffered.push(row);
+        if self.buffered.len() >= self.max_rows {
+            self.flush_to_database()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result {
+        match self.flush_interval {
+            Some(interval) if self.last_flush.elapsed() >= interval => self.flush_to_database(),
+            _ => Ok(()),
+        }
+    }
+
+    fn pre_commit(&mut self, _checkpoint: u64) -> Result<Vec<u8>> {
+        self.flush_to_database()?;
+        Ok(Vec::new())
+    }
+
+    fn finish(&mut self) -> Result {
+        self.flush_to_database()
+    }
+
+    fn abort_after_stop(&mut self) -> Result {
+        // Rows after the stop's checkpoint: the resumed job inserts them.
+        self.buffered.clear();
+        Ok(())
+    }
+}
+
+/// Reads a jdbc table once, in `rowid` order.
+#[derive(Clone, Debug)]
+pub(crate) struct JdbcSource {
+    database: Database,
+    fetch_size: usize,
+    what: String,
+}
+
+impl Source for JdbcSource {
+    type Item = Row;
+    type Reader = JdbcReader;
+
+    fn open(&self, _cx: &SourceContext) -> Result<JdbcReader> {
+        Ok(JdbcReader {
+            database: self.database.clone(),
+            fetch_size: self.fetch_size,
+            last: 0,
+            page: VecDeque::new(),
+            exhausted: false,
+        })
+    }
+
+    fn describe(&self) -> String {
+        self.what.clone()
+    }
+
+    fn is_bounded(&self) -> bool {
+        true
+    }
+}
+
+/// The reader of [`JdbcSource`]; its position is the `rowid` of the last row it gave.
+pub(crate) struct JdbcReader {
+    database: Database,
+    fetch_size: usize,
+    last: i64,
+    page: VecDeque<(i64, Row)>,
+    exhausted: bool,
+}
+
+impl SourceReader for JdbcReader {
+    type Item = Row;
+
+    fn poll_next(&mut self, _cx: &mut Context<'_>) -> Result<SourceEvent<Row>> {
+        if self.page.is_empty() && !self.exhausted {
+            let page = self.database.page(self.last, self.fetch_size)?;
+            self.exhausted = page.len() < self.fetch_size;
+            self.page = page.into();
+        }
+        Ok(match self.page.pop_front() {
+            Some((rowid, row)) => {
+                self.last = rowid;
+                SourceEvent::Record(row)
+            }
+            None => SourceEvent::End,
+        })
+    }
+
+    fn position(&self) -> Option<Vec<u8>> {
+        Some(self.last.to_le_bytes().to_vec())
+    }
+
+    fn seek(&mut self, position: &[u8]) -> Result {
+        let rowid = <[u8; 8]>::try_from(position).map_err(|_| {
+            StreamError::new(
+                ErrorKind::State,
+                format!(
+                    "the checkpoint's position in {} is not a rowid ({} bytes)",
+                    self.database.table().describe(),
+                    position.len()
+                ),
+            )
+        })?;
+        self.last = i64::from_le_bytes(rowid);
+        self.page.clear();
+        self.exhausted = false;
+        Ok(())
+    }
+
+    fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
+        // One instance reads the table, and the others never moved from rowid 0.
+        let mut last = 0;
+        for position in positions {
+            self.seek(position)?;
+            last = last.max(self.last);
+        }
+        self.last = last;
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! The 'jdbc' connector over SQLite: a changelog upserted by primary key (updates replace
+//! a key's row, retractions delete it), insertions appended, the table read back as a
+//! source, state checkpointed at parallelism 2, and the mistakes a user makes refused.
+//! The database is read back with SQLite itself (rusqlite), not through Strom.
+
+#![cfg(feature = "jdbc")]
+
+use std::path::{Path, PathBuf};
+
+mod common;
+
+use common::{bids_session, kvw_session, run_at_parallelism_2, temp_dir};
+use stream_sql::{SqlResult, SqlSession};
+
+struct Db {
+    dir: PathBuf,
+    session: SqlSession,
+}
+
+impl Db {
+    fn new(name: &str) -> Db {
+        let dir = temp_dir(&format!("jdbc-{name}"));
+        let session = bids_session(&dir);
+        Db { dir, session }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join("results.db")
+    }
+
+    /// Declares `name (columns)` as a table of the database.
+    fn table(&mut self, name: &str, columns: &str) {
+        let url = format!("jdbc:sqlite:{}", self.path().display());
+        self.session
+            .execute(&format!(
+                "CREATE TABLE {name} ({columns})
+                 WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = '{name}')"
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn insert(&mut self, sql: &str) -> strom::Job {
+        match self.session.execute(sql) {
+            Ok(SqlResult::Insert(job)) => job,
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+
+    fn run(&mut self, sql: &str) {
+        self.insert(sql)
+            .run()
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn error(&mut self, sql: &str) -> String {
+        match self.session.execute_script(sql) {
+            Err(e) => e.to_string(),
+            Ok(done) => panic!("{sql} was accepted: {done:?}"),
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The rows of `table` in the database at `path`, each as its values joined by `,`,
+/// sorted.
+fn stored(path: &Path, table: &str) -> Vec<String> {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let mut statement = connection
+        .prepare(&format!("SELECT * FROM \"{table}\""))
+        .unwrap();
+    let columns = statement.column_count();
+    let mut rows: Vec<String> = statement
+        .query_map((), |row| {
+            (0..columns)
+                .map(|i| {
+                    Ok(match row.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(x) => format!("{x:?}"),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                        rusqlite::types::ValueRef::Blob(_) => "BLOB".to_owned(),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map(|values| values.join(","))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_group_by_upserts_each_groups_newest_result_by_primary_key() {
+    let mut db = Db::new("group");
+    db.table(
+        "totals",
+        "auction BIGINT, n BIGINT, total BIGINT, PRIMARY KEY (auction) NOT ENFORCED",
+    );
+    db.run("INSERT INTO totals SELECT auction, COUNT(*), SUM(price) FROM bids GROUP BY auction");
+    assert_eq!(
+        stored(&db.path(), "totals"),
+        ["1,4,140", "2,2,70", "3,1,70"]
+    );
+    // Run again over the same input (a replay after a restore writes the same changes):
+    // the table is unchanged, not doubled.
+    db.run("INSERT INTO totals SELECT auction, COUNT(*), SUM(price) FROM bids GROUP BY auction");
+    assert_eq!(
+        stored(&db.path(), "totals"),
+        ["1,4,140", "2,2,70", "3,1,70"]
+    );
+    // And the table reads back as a source, in the declared types.
+    let SqlResult::Query(query) = db
+        .session
+        .execute("SELECT auction, total * 2 FROM totals WHERE n > 1")
+        .unwrap()
+    else {
+        panic!("not a query")
+    };
+    assert!(!query.updates);
+    let mut rows: Vec<String> = query
+        .collect()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    rows.sort();
+    assert_eq!(rows, ["+I[1, 280]", "+I[2, 140]"]);
+}
+
+#[test]
+fn retractions_delete_their_keys_row() {
+    let mut db = Db::new("retract");
+    // HAVING drops a group once it has 3 bids: its `-U` arrives without a `+U`.
+    db.table(
+        "few",
+        "auction BIGINT NOT NULL, n BIGINT, PRIMARY KEY (auction) NOT ENFORCED",
+    );
+    db.run(
+        "INSERT INTO few SELECT auction, COUNT(*) FROM bids GROUP BY auction HAVING COUNT(*) < 3",
+    );
+    assert_eq!(stored(&db.path(), "few"), ["2,2", "3,1"]);
+    // The top bid per auction, keyed by bidder (not the ranking's partition): each new
+    // top bid deletes the old bidder's row.
+    db.table(
+        "top",
+        "bidder BIGINT PRIMARY KEY NOT ENFORCED, auction BIGINT, price BIGINT",
+    );
+    db.run(
+        "INSERT INTO top SELECT bidder, auction, price FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn FROM bids)
+         WHERE rn <= 1",
+    );
+    assert_eq!(
+        stored(&db.path(), "top"),
+        ["104,2,50", "105,1,60", "106,3,70"]
+    );
+}
+
+#[test]
+fn a_table_without_a_key_appends_insertions_and_stores_every_type() {
+    let mut db = Db::new("append");
+    db.table(
+        "high",
+        "auction BIGINT, price DOUBLE, ts TIMESTAMP(3), big BOOLEAN, note STRING",
+    );
+    db.run(
+        "INSERT INTO high SELECT auction, CAST(price AS DOUBLE) / 4, ts, price > 50,
+           CASE WHEN auction = 1 THEN 'one' END
+         FROM bids WHERE price > 25",
+    );
+    assert_eq!(
+        stored(&db.path(), "high"),
+        [
+            "1,10.0,1970-01-01 00:00:11.000,0,one",
+            "1,15.0,1970-01-01 00:00:09.000,1,one",
+            "1,7.5,1970-01-01 00:00:07.000,0,one",
+            "2,12.5,1970-01-01 00:00:12.000,0,NULL",
+            "3,17.5,1970-01-01 00:00:25.000,1,NULL",
+        ]
+    );
+    let SqlResult::Query(query) = db.session.execute("SELECT * FROM high WHERE big").unwrap()
+    else {
+        panic!("not a query")
+    };
+    let rows: Vec<String> = query
+        .collect()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "+I[1, 15.0, 1970-01-01 00:00:09.000, true, one]",
+            "+I[3, 17.5, 1970-01-01 00:00:25.000, true, NULL]"
+        ]
+    );
+}
+
+#[test]
+fn upserts_at_parallelism_2_with_checkpoints_leave_the_final_table() {
+    let dir = temp_dir("jdbc-chk");
+    let mut session = kvw_session(&dir, |i| (i % 17, i % 100, i % 7));
+    let path = dir.join("results.db");
+    session
+        .execute(&format!(
+            "CREATE TABLE per_key (k BIGINT, n BIGINT, total BIGINT, distinct_w BIGINT,
+               PRIMARY KEY (k) NOT ENFORCED)
+             WITH ('connector' = 'jdbc', 'url' = 'jdbc:sqlite:{}', 'table-name' = 'per_key',
+                   'sink.buffer-flush.max-rows' = '5')",
+            path.display()
+        ))
+        .unwrap();
+    let SqlResult::Insert(job) = session
+        .execute(
+            "INSERT INTO per_key SELECT k, COUNT(*), SUM(v), COUNT(DISTINCT w) FROM t GROUP BY k",
+        )
+        .unwrap()
+    else {
+        panic!("not an insert")
+    };
+    run_at_parallelism_2(job, &dir);
+    let expected: Vec<String> = {
+        let mut rows: Vec<String> = (0..17i64)
+            .map(|k| {
+                let ids: Vec<i64> = (0..20_000i64).filter(|i| i % 17 == k).collect();
+                let sum: i64 = ids.iter().map(|i| i % 100).sum();
+                format!("{k},{},{sum},7", ids.len())
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(stored(&path, "per_key"), expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_plan_names_the_table_and_its_mode() {
+    let mut db = Db::new("explain");
+    db.table(
+        "totals",
+        "auction BIGINT, n BIGINT, PRIMARY KEY (auction) NOT ENFORCED",
+    );
+    let job = db.insert("INSERT INTO totals SELECT auction, COUNT(*) FROM bids GROUP BY auction");
+    let plan = job.plan().to_string();
+    assert!(
+        plan.contains(&format!(
+            "jdbc(sqlite: {}, table totals, upsert on (auction))",
+            db.path().display()
+        )),
+        "{plan}"
+    );
+}
+
+#[test]
+fn mistakes_are_refused_with_the_fix() {
+    let mut db = Db::new("refusals");
+    let url = format!("jdbc:sqlite:{}", db.path().display());
+    let with = |extra: &str| {
+        format!("WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 't'{extra})")
+    };
+    db.table("plain", "auction BIGINT, n BIGINT");
+    let cases = [
+        (
+            "INSERT INTO plain SELECT auction, COUNT(*) FROM bids GROUP BY auction".to_owned(),
+            "table `plain` (jdbc) takes only insertions",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT, PRIMARY KEY (k)) {}", with("")),
+            "so it must say NOT ENFORCED",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT, PRIMARY KEY (nope) NOT ENFORCED) {}", with("")),
+            "the PRIMARY KEY names `nope`, which is not a column of the table",
+        ),
+        (
+            format!(
+                "CREATE TABLE a (k BIGINT PRIMARY KEY NOT ENFORCED, v BIGINT, PRIMARY KEY (v) NOT ENFORCED) {}",
+                with("")
+            ),
+            "a table has at most one PRIMARY KEY",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT, PRIMARY KEY (k, k) NOT ENFORCED) {}", with("")),
+            "the PRIMARY KEY names `k` twice",
+        ),
+        (
+            "CREATE TABLE a (k BIGINT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:postgresql://db/x', 'table-name' = 't')".to_owned(),
+            "'url' must be a SQLite URL such as 'jdbc:sqlite:/data/results.db', not 'jdbc:postgresql://db/x'",
+        ),
+        (
+            "CREATE TABLE a (k BIGINT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:sqlite:/no/such/dir/x.db', 'table-name' = 't')".to_owned(),
+            "the directory '/no/such/dir' of the database does not exist",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT) WITH ('connector' = 'jdbc', 'url' = '{url}')"),
+            "option 'table-name' is required",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT) {}", with(", 'sink.parallelism' = '2'")),
+            "the options of 'jdbc' are: url, table-name",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT) {}", with(", 'sink.buffer-flush.max-rows' = 'many'")),
+            "'sink.buffer-flush.max-rows' must be a whole number, not 'many'",
+        ),
+        (
+            format!("CREATE TABLE a (k BIGINT, CHECK (k > 0)) {}", with("")),
+            "a table constraint other than PRIMARY KEY",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let error = db.error(&sql);
+        assert!(error.contains(expected), "{sql}\n{error}");
+    }
+    // Reading a table the database does not have fails the job, naming it.
+    db.table("missing", "k BIGINT");
+    let SqlResult::Query(query) = db.session.execute("SELECT * FROM missing").unwrap() else {
+        panic!("not a query")
+    };
+    let error = query.collect().unwrap_err().to_string();
+    assert!(
+        error.contains("cannot read table `missing` of the SQLite database"),
+        "{error}"
+    );
+    // A stored table without a declared column fails the writing job, naming it.
+    let connection = rusqlite::Connection::open(db.path()).unwrap();
+    connection
+        .execute("CREATE TABLE narrow (auction INTEGER)", ())
+        .unwrap();
+    db.table("narrow", "auction BIGINT, price BIGINT");
+    let error = db
+        .insert("INSERT INTO narrow SELECT auction, price FROM bids")
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("it has no column price (it has auction)"),
+        "{error}"
+    );
+}
