@@ -6,6 +6,10 @@
 //! adding a row cannot fail. Semantics are Flink's: NULL arguments are skipped, `COUNT` is
 //! never NULL, `SUM`/`MIN`/`MAX`/`AVG` of no values are NULL, `SUM` of BIGINT wraps on
 //! overflow, `AVG` of BIGINT is a BIGINT (truncated).
+//!
+//! A `GROUP BY` over a changelog takes values back out too: [`RetractingGroupAggregate`].
+
+mod retract;
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -18,6 +22,7 @@ use stream_core::state::ValueState;
 
 use crate::expr::compare;
 use crate::types::{Change, DataType, Row, RowKind, Value};
+pub(crate) use retract::RetractingGroupAggregate;
 
 /// What an aggregate call computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,13 +143,10 @@ fn add(call: &AggCall, acc: &mut Acc, value: &Value) {
             }
         }
         Acc::DoubleSum(sum, n) => {
-            let v = match value {
-                Value::Int(v) => *v as f64,
-                Value::Double(v) => *v,
-                _ => return,
-            };
-            *sum += v;
-            *n += 1;
+            if let Some(v) = as_double(value) {
+                *sum += v;
+                *n += 1;
+            }
         }
         Acc::Extreme(best) => {
             if best.is_null() || compare(value, best) == Some(wanted(call)) {
@@ -156,6 +158,15 @@ fn add(call: &AggCall, acc: &mut Acc, value: &Value) {
                 values.insert(value.clone());
             }
         }
+    }
+}
+
+/// A number as a DOUBLE (what a DOUBLE sum adds).
+fn as_double(value: &Value) -> Option<f64> {
+    match value {
+        Value::Int(v) => Some(*v as f64),
+        Value::Double(v) => Some(*v),
+        _ => None,
     }
 }
 
@@ -178,14 +189,17 @@ fn result(call: &AggCall, acc: &Acc) -> Value {
         (AggKind::Avg, Acc::DoubleSum(s, n)) => Value::Double(s / *n as f64),
         (_, Acc::DoubleSum(s, _)) => Value::Double(*s),
         (_, Acc::Extreme(v)) => v.clone(),
-        (_, Acc::Distinct(values)) => {
-            let mut over = fresh(call);
-            for v in values {
-                add(call, &mut over, v);
-            }
-            result(call, &over)
-        }
+        (_, Acc::Distinct(values)) => result_of_values(call, values.iter()),
     }
+}
+
+/// The call's result over `values` (each counted once: a `DISTINCT` call's).
+fn result_of_values<'a>(call: &AggCall, values: impl Iterator<Item = &'a Value>) -> Value {
+    let mut over = fresh(call);
+    for v in values {
+        add(call, &mut over, v);
+    }
+    result(call, &over)
 }
 
 impl Aggregate<Row> for RowAggregate {
@@ -305,19 +319,25 @@ impl KeyedProcessFunction<Row, Row> for GroupAggregate {
         let acc = ctx.state().get_or_insert_with(|| self.aggregate.create());
         self.aggregate.add(acc, &row);
         let after = self.result_row(&key, acc);
-        match before {
-            None => ctx.collect(Change::insert(after)),
-            Some(before) if before == after => {}
-            Some(before) => {
-                ctx.collect(Change {
-                    kind: RowKind::UpdateBefore,
-                    row: before,
-                });
-                ctx.collect(Change {
-                    kind: RowKind::UpdateAfter,
-                    row: after,
-                });
-            }
+        emit_update(before, after, ctx);
+    }
+}
+
+/// The change from a group's result `before` (none: a new group) to `after`: `+I`, or
+/// `-U` and `+U`, or nothing if the result stayed the same.
+fn emit_update<S>(before: Option<Row>, after: Row, ctx: &mut KeyedContext<'_, Row, S, Change>) {
+    match before {
+        None => ctx.collect(Change::insert(after)),
+        Some(before) if before == after => {}
+        Some(before) => {
+            ctx.collect(Change {
+                kind: RowKind::UpdateBefore,
+                row: before,
+            });
+            ctx.collect(Change {
+                kind: RowKind::UpdateAfter,
+                row: after,
+            });
         }
     }
 }

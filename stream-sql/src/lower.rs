@@ -7,6 +7,8 @@
 //! source -> event_time -> watermark -> calc -> flatten -> key_by
 //!        => window(tumbling|sliding|cumulating|session).aggregate -> calc -> flatten -> sink
 //! source -> ... -> key_by => group_aggregate -> calc -> flatten -> sink      (a changelog)
+//! (changelog query) -> calc -> flatten -> key_by
+//!        => retracting_group_aggregate -> calc -> flatten -> sink            (a changelog)
 //! source -> ... -> key_by(partition) => over_aggregate -> calc -> flatten -> sink
 //! (query a) => union <= (query b)                                             (UNION ALL)
 //! (query a) -> key_by => interval_join | join | window_join <= key_by <- (query b)  (a JOIN)
@@ -34,7 +36,7 @@ use stream_runtime::api::pipe::{BranchPipe, InputPipe, Pipe};
 use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
-use crate::agg::{GroupAggregate, RowAggregate};
+use crate::agg::{GroupAggregate, RetractingGroupAggregate, RowAggregate};
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
@@ -112,15 +114,27 @@ fn lower_changes<K: Then<Change>>(
             },
         )
     } else if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
-        input_rows(
-            target,
-            plan,
-            ToGroupAggregate {
+        match &plan.input {
+            Input::Query(inner) if inner.updates() => {
+                // Boxed, as below.
+                let changes = lower_changes(target, inner, Boxed)?;
+                Ok(ToRetractingAggregate {
+                    plan,
+                    aggregate,
+                    next,
+                }
+                .then(changes))
+            }
+            _ => input_rows(
+                target,
                 plan,
-                aggregate,
-                next,
-            },
-        )
+                ToGroupAggregate {
+                    plan,
+                    aggregate,
+                    next,
+                },
+            ),
+        }
     } else {
         plan_rows(target, plan, Change::insert, next)
     }
@@ -238,6 +252,11 @@ fn input_rows<K: Then<Row>>(
                         .describe(format!("window_join({}, {})", join.kind.name(), join.text)),
                 ),
             })
+        }
+        // A nested query's stream is boxed: were it handed to `next` directly, lowering
+        // would instantiate itself with ever longer continuation types.
+        Input::Query(inner) => {
+            Ok(next.then(plan_rows(target, inner, std::convert::identity, Boxed)?))
         }
     }
 }
@@ -601,21 +620,54 @@ impl<K: Then<Change>> Then<Row> for ToGroupAggregate<'_, K> {
     }
 }
 
+/// The end of a job aggregating a changelog: the row steps before the aggregation applied
+/// to each change, the changes keyed by group, each added to its group or taken back out
+/// of it, the row steps after it applied to each change, and what takes the changes.
+struct ToRetractingAggregate<'p, K> {
+    plan: &'p QueryPlan,
+    aggregate: &'p AggPlan,
+    next: K,
+}
+
+impl<K: Then<Change>> Then<Change> for ToRetractingAggregate<'_, K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) -> K::Output {
+        let (plan, aggregate) = (self.plan, self.aggregate);
+        let keys = aggregate.keys;
+        let changes = calc_changes(changes, &plan.pre)
+            .key_by(move |change: &Change| Row(change.row.0[..keys].to_vec()))
+            .describe(format!("key_by({})", aggregate.keys_text))
+            .process(RetractingGroupAggregate::new(aggregate.calls.clone()))
+            .describe(format!(
+                "retracting_group_aggregate({})",
+                aggregate.calls_text
+            ));
+        each_change(changes, &plan.post, self.next)
+    }
+}
+
 /// The row steps `post` applied to each change, then `next`.
 fn each_change<P: Pipe<Out = Change>, K: Then<Change>>(
     changes: DataStream<Change, P>,
     post: &[Step],
     next: K,
 ) -> K::Output {
-    let calc = Calc::new(post);
+    next.then(calc_changes(changes, post))
+}
+
+/// The row steps applied to each change.
+fn calc_changes<P: Pipe<Out = Change>>(
+    changes: DataStream<Change, P>,
+    steps: &[Step],
+) -> DataStream<Change, impl Pipe<Out = Change>> {
+    let calc = Calc::new(steps);
     let description = calc.description();
-    next.then(
-        changes
-            .try_map(move |change: Change| calc.apply_change(change))
-            .describe(description)
-            .flat_map(|change: Option<Change>| change)
-            .describe("flatten"),
-    )
+    changes
+        .try_map(move |change: Change| calc.apply_change(change))
+        .describe(description)
+        .flat_map(|change: Option<Change>| change)
+        .describe("flatten")
 }
 
 /// The end of a Top-N job: the rows keyed by their partition, the first rows of each

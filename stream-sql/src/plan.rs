@@ -204,6 +204,9 @@ pub(crate) enum Input {
     Union(Vec<QueryPlan>),
     /// An interval join of two append-only queries.
     Join(Box<JoinPlan>),
+    /// The rows (or, if it updates, the changes) of a query whose aggregation or Top-N
+    /// comes before this one's aggregation.
+    Query(Box<QueryPlan>),
 }
 
 /// `a JOIN b ON a.k = b.k [AND a.ts BETWEEN b.ts - INTERVAL .. AND b.ts + INTERVAL ..]`:
@@ -324,8 +327,13 @@ impl PlanNode {
 impl QueryPlan {
     /// The plan over one scan.
     fn scan(source: SourcePlan, schema: Schema) -> QueryPlan {
+        QueryPlan::over(Input::Scan(source), schema)
+    }
+
+    /// The plan over `input`, whose rows have `schema`, with no steps of its own yet.
+    fn over(input: Input, schema: Schema) -> QueryPlan {
         QueryPlan {
-            input: Input::Scan(source),
+            input,
             pre: Vec::new(),
             aggregate: None,
             post: Vec::new(),
@@ -382,7 +390,15 @@ impl QueryPlan {
                 scans.extend(join.right.scans());
                 scans
             }
+            Input::Query(inner) => inner.scans(),
         }
+    }
+
+    /// The plan of a query over the result of `inner` (its rows, or its changes if it
+    /// updates), with no steps of its own yet.
+    fn over_query(inner: QueryPlan) -> QueryPlan {
+        let schema = inner.schema.clone();
+        QueryPlan::over(Input::Query(Box::new(inner)), schema)
     }
 
     /// True if the query's result is a changelog with updates (a non-windowed
@@ -459,6 +475,7 @@ impl QueryPlan {
                 },
                 inputs: vec![join.left.tree(), join.right.tree()],
             },
+            Input::Query(inner) => inner.tree(),
         };
         let step = |step: &Step| match step {
             Step::Expand { .. } => format!("WindowTableFunction({})", step.describe()),
@@ -1211,14 +1228,16 @@ impl Planner<'_> {
         group_by: &[Ast],
     ) -> Result<Planned, SqlError> {
         let span = s.span();
-        if from.plan.aggregate.is_some() {
-            return Err(SqlError::unsupported(
-                span,
-                "an aggregation over the result of another one (cascading aggregations)",
-            ));
-        }
-        if from.plan.rank.is_some() {
-            return Err(SqlError::unsupported(span, "an aggregation over a Top-N"));
+        if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+            if tvf.is_some() {
+                return Err(SqlError::unsupported(
+                    span,
+                    "a window aggregation over the result of another aggregation or a Top-N (cascading window aggregations)",
+                ));
+            }
+            // Its groups take the other's results: a changelog's updates are taken back
+            // out of them (Flink's GroupAggregate with retraction).
+            from.plan = QueryPlan::over_query(from.plan);
         }
         let window = tvf.map(|(w, _)| w);
         let window_columns = tvf.map(|(_, width)| [width, width + 1, width + 2]);

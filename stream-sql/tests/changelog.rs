@@ -150,3 +150,88 @@ fn select_distinct_inserts_each_new_row_once() {
         "{e}"
     );
 }
+
+#[test]
+fn an_aggregation_over_a_changelog_takes_each_retraction_back_out_of_its_group() {
+    let mut bids = Bids::new("cascade");
+    // How many auctions have n bids. Each auction's count moves from one n to the next: its
+    // `-U` leaves the old group (deleting it when it empties), its `+U` enters the new one.
+    let sql = "SELECT n, COUNT(*) AS auctions FROM (
+                 SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction)
+               GROUP BY n";
+    assert_eq!(
+        bids.changes(sql),
+        [
+            "+I[1, 1]", // auction 1's first bid
+            "-U[1, 1]", // auction 2's first bid
+            "+U[1, 2]", "-U[1, 2]", // auction 1 leaves n = 1 ..
+            "+U[1, 1]", "+I[2, 1]", // .. for n = 2
+            "-D[2, 1]", // and leaves that for n = 3
+            "+I[3, 1]", "-D[1, 1]", // auction 2 leaves n = 1, which is empty now
+            "+I[2, 1]", "-D[3, 1]", // auction 1 reaches n = 4
+            "+I[4, 1]", "+I[1, 1]", // auction 3's first bid
+        ]
+    );
+    assert_eq!(
+        bids.query(sql).collect().unwrap(),
+        [row(&[1, 1]), row(&[2, 1]), row(&[4, 1])]
+    );
+    // Every call takes values back: MIN and MAX keep the values that are in.
+    assert_eq!(
+        bids.query(
+            "SELECT MAX(total), MIN(total), AVG(total), SUM(total), COUNT(DISTINCT n), COUNT(*)
+             FROM (SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids GROUP BY auction)"
+        )
+        .collect()
+        .unwrap(),
+        [row(&[140, 70, 93, 280, 3, 3])]
+    );
+}
+
+#[test]
+fn an_aggregation_over_a_top_n_counts_the_rows_in_the_top() {
+    let mut bids = Bids::new("cascade-top-n");
+    bids.session
+        .execute(
+            "CREATE VIEW top2 AS SELECT auction, price FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+               FROM bids)
+             WHERE rn <= 2",
+        )
+        .unwrap();
+    assert_eq!(
+        bids.query(
+            "SELECT auction, COUNT(*), SUM(price) FROM top2 GROUP BY auction HAVING COUNT(*) > 1"
+        )
+        .collect()
+        .unwrap(),
+        [row(&[1, 2, 100]), row(&[2, 2, 70])]
+    );
+    let SqlResult::Explain(plan) = bids
+        .session
+        .execute("EXPLAIN SELECT auction, COUNT(*) FROM top2 GROUP BY auction")
+        .unwrap()
+    else {
+        panic!("not a plan")
+    };
+    assert!(
+        plan.contains("GroupAggregate(groupBy=[auction]")
+            && plan.contains("Rank(")
+            && plan.contains("retracting_group_aggregate(COUNT(*))"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn cascaded_aggregations_at_parallelism_2_with_checkpoints_end_right() {
+    let dir = temp_dir("cascade-chk");
+    let mut session = kvw_session(&dir, |i| (i % 17, i % 100, i % 7));
+    let sql = "SELECT COUNT(*), SUM(total), MAX(n), MIN(n) FROM (
+                 SELECT k, COUNT(*) AS n, SUM(v) AS total FROM t GROUP BY k)";
+    let changes: Vec<Change> = changes_at_parallelism_2(&mut session, sql, &dir);
+    let last = changes.last().unwrap();
+    assert_eq!(last.kind, RowKind::UpdateAfter);
+    // 20,000 = 17 * 1176 + 8: keys 0..8 have 1177 rows, the others 1176.
+    assert_eq!(last.row, row(&[17, 200 * 4950, 1177, 1176]));
+    std::fs::remove_dir_all(dir).unwrap();
+}

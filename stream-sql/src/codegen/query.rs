@@ -29,6 +29,11 @@ impl Pipeline<'_> {
             Input::Scan(source) => source,
             Input::Union(_) => return Err(unsupported("UNION ALL")),
             Input::Join(_) => return Err(unsupported("a join")),
+            Input::Query(_) => {
+                return Err(unsupported(
+                    "an aggregation over the result of another aggregation or a Top-N",
+                ))
+            }
         };
         if plan.rank.is_some() {
             return Err(unsupported("a Top-N (ROW_NUMBER, RANK, DENSE_RANK)"));

@@ -1,1 +1,1 @@
-CREATE TABLE d (x BIGINT, PRIMARY KEY (x) NOT ENFORCED) WITH ('connector' = 'blackhole')
+CREATE TABLE d (x BIGINT, PRIMARY KEY (x)) WITH ('connector' = 'blackhole')

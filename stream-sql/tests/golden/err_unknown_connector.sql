@@ -1,1 +1,1 @@
-CREATE TABLE d (x BIGINT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:postgresql://db/app')
+CREATE TABLE d (x BIGINT) WITH ('connector' = 'hbase-2.2', 'table-name' = 'app')
