@@ -98,6 +98,7 @@ mod time;
 #[doc(hidden)]
 pub mod typed;
 mod types;
+mod upsert;
 
 #[cfg(feature = "codegen")]
 pub mod codegen;

@@ -48,6 +48,7 @@ use crate::plan::{
 use crate::rank::{TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
+use crate::upsert::UpsertMaterializer;
 
 /// Where a plan is lowered: a job's environment, and the DataStreams of the tables over
 /// streams (`StreamTableEnv::create_temporary_view`), each taken by the scan that reads it
@@ -68,7 +69,13 @@ pub(crate) fn build_job(plan: &QueryPlan, sink: RowSink, name: &str) -> Result<J
         env: &env,
         streams: &streams,
     };
-    lower_changes(&target, plan, ToSink(sink))?;
+    // A changelog reaches a sink that writes by primary key through Flink's upsert
+    // materializer, keyed by that key.
+    let materialize = plan
+        .updates()
+        .then(|| sink.primary_key().map(Arc::<[usize]>::from))
+        .flatten();
+    lower_changes(&target, plan, ToSink { sink, materialize })?;
     env.build().map_err(|e| {
         SqlError::new(
             sqlparser::tokenizer::Location { line: 1, column: 1 },
@@ -517,14 +524,27 @@ impl<O: Send + Clone + 'static, K: Then<O>> Windowed<'_, O, K> {
     }
 }
 
-/// The end of an append-only job: its sink.
-struct ToSink(RowSink);
+/// The end of a job: its sink, and before a sink that upserts a changelog, the changes
+/// folded per primary key (`materialize`: the key's columns).
+struct ToSink {
+    sink: RowSink,
+    materialize: Option<Arc<[usize]>>,
+}
 
 impl Then<Change> for ToSink {
     type Output = ();
 
     fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) {
-        changes.sink(self.0);
+        let Some(key) = self.materialize else {
+            changes.sink(self.sink);
+            return;
+        };
+        changes
+            .key_by(move |c: &Change| Row(key.iter().map(|&i| c.row.get(i).clone()).collect()))
+            .describe("key_by(primary key)")
+            .process(UpsertMaterializer)
+            .describe("upsert_materializer")
+            .sink(self.sink);
     }
 }
 

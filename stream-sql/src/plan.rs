@@ -564,14 +564,20 @@ impl Planner<'_> {
 
     /// `planned`'s plan, refused if it holds a `ROW_NUMBER()` nothing bounded.
     fn bounded(planned: Planned) -> Result<QueryPlan, SqlError> {
-        if let Some(rank) = planned.plan.rank.as_ref().filter(|r| r.limit.is_none()) {
-            return Err(SqlError::at(
+        Self::check_bounded(&planned.plan)?;
+        Ok(planned.plan)
+    }
+
+    /// An error if `plan` ends in a Top-N that nothing bounded (`WHERE rn <= N`).
+    fn check_bounded(plan: &QueryPlan) -> Result<(), SqlError> {
+        match plan.rank.as_ref().filter(|r| r.limit.is_none()) {
+            Some(rank) => Err(SqlError::at(
                 rank.at,
                 format!("{}() OVER (...) is supported as Top-N only: an enclosing query must keep the first rows", rank.kind.name()),
             )
-            .help("SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) AS rn FROM t) WHERE rn <= 3"));
+            .help("SELECT * FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..) AS rn FROM t) WHERE rn <= 3")),
+            None => Ok(()),
         }
-        Ok(planned.plan)
     }
 
     fn query(&self, q: &Query, depth: usize) -> Result<Planned, SqlError> {
@@ -810,25 +816,8 @@ impl Planner<'_> {
             let mut conditions = Vec::new();
             split_and(w, &mut conditions);
             let conditions = self.rank_limit(&mut from, conditions, w.span())?;
-            if !conditions.is_empty() {
-                let mut compiler = Compiler::new(&from.scope);
-                let mut expr = None;
-                for c in &conditions {
-                    let t = compiler.condition(c, "WHERE")?.expr;
-                    expr = Some(match expr {
-                        None => t,
-                        Some(e) => Expr::And(Box::new(e), Box::new(t)),
-                    });
-                }
-                let text = conditions
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" AND ");
-                from.plan.push(Step::Filter {
-                    expr: expr.expect("at least one condition"),
-                    text,
-                });
+            if let Some(filter) = where_filter(&from.scope, &conditions)? {
+                from.plan.push(filter);
             }
         }
         if let Some((window, at)) = over::over_window(s)? {
@@ -1228,6 +1217,13 @@ impl Planner<'_> {
         group_by: &[Ast],
     ) -> Result<Planned, SqlError> {
         let span = s.span();
+        // A bound on a Top-N's number in this WHERE belongs to the Top-N, before the
+        // aggregation; the other conditions filter the aggregation's input.
+        let mut conditions = Vec::new();
+        if let Some(w) = &s.selection {
+            split_and(w, &mut conditions);
+            conditions = self.rank_limit(&mut from, conditions, w.span())?;
+        }
         if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
             if tvf.is_some() {
                 return Err(SqlError::unsupported(
@@ -1235,6 +1231,25 @@ impl Planner<'_> {
                     "a window aggregation over the result of another aggregation or a Top-N (cascading window aggregations)",
                 ));
             }
+            if from
+                .plan
+                .aggregate
+                .as_ref()
+                .is_some_and(|a| a.window.is_some())
+                && from.window_bounds.is_some_and(|(start, end)| {
+                    group_by
+                        .iter()
+                        .filter_map(|g| column_of(&from.scope, g))
+                        .any(|c| c == start || c == end)
+                })
+            {
+                // Flink plans this as a window aggregation over the first one's windows.
+                return Err(SqlError::unsupported(
+                    span,
+                    "grouping a window aggregation's results by their window again (cascading window aggregations)",
+                ));
+            }
+            Self::check_bounded(&from.plan)?;
             // Its groups take the other's results: a changelog's updates are taken back
             // out of them (Flink's GroupAggregate with retraction).
             from.plan = QueryPlan::over_query(from.plan);
@@ -1281,16 +1296,14 @@ impl Planner<'_> {
         }
         let reads_window = |e: &Expr| window_columns.is_some_and(|w| references_from(e, w[0]));
         // WHERE runs before the window: it may not read the window's columns.
-        if let Some(w) = &s.selection {
-            let t = Compiler::new(&from.scope).condition(w, "WHERE")?;
-            if reads_window(&t.expr) {
-                return Err(SqlError::unsupported(w.span(), "a WHERE condition on window_start, window_end or window_time of an aggregated window")
-                    .help("filter the aggregated rows with HAVING or in an outer query"));
+        if let Some(filter) = where_filter(&from.scope, &conditions)? {
+            if let Step::Filter { expr, .. } = &filter {
+                if reads_window(expr) {
+                    return Err(SqlError::unsupported(s.selection.as_ref().map_or(span, |w| w.span()), "a WHERE condition on window_start, window_end or window_time of an aggregated window")
+                        .help("filter the aggregated rows with HAVING or in an outer query"));
+                }
             }
-            from.plan.push(Step::Filter {
-                expr: t.expr,
-                text: w.to_string(),
-            });
+            from.plan.push(filter);
         }
         let mut key_exprs = Vec::new();
         for k in &keys {
@@ -2007,6 +2020,35 @@ fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), Sql
 }
 
 /// The conjuncts of `e` (`a AND b AND c`).
+/// The filter of a WHERE's `conditions` (its conjuncts), if there are any.
+fn where_filter(scope: &Scope, conditions: &[&Ast]) -> Result<Option<Step>, SqlError> {
+    let mut compiler = Compiler::new(scope);
+    let mut expr = None;
+    for c in conditions {
+        let t = compiler.condition(c, "WHERE")?.expr;
+        expr = Some(match expr {
+            None => t,
+            Some(e) => Expr::And(Box::new(e), Box::new(t)),
+        });
+    }
+    let text = conditions
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Ok(expr.map(|expr| Step::Filter { expr, text }))
+}
+
+/// The column `e` names in `scope`, if it is a plain column reference.
+fn column_of(scope: &Scope, e: &Ast) -> Option<usize> {
+    let parts = match e {
+        Ast::Identifier(i) => vec![i.clone()],
+        Ast::CompoundIdentifier(p) => p.clone(),
+        _ => return None,
+    };
+    scope.resolve(&parts, e.span()).ok().map(|(i, _)| i)
+}
+
 fn split_and<'e>(e: &'e Ast, out: &mut Vec<&'e Ast>) {
     match e {
         Ast::BinaryOp {

@@ -394,10 +394,13 @@ impl SqlSession {
                     table.connector.name()
                 ),
             )
-            .help(
+            .help(if table.connector.name() == "jdbc" {
+                "declare the table's PRIMARY KEY (..) NOT ENFORCED: the sink then writes each \
+                 key's newest row"
+            } else {
                 "aggregate over a window TVF, whose results are final, or insert into a \
-                 'print' or 'blackhole' table",
-            ));
+                 'jdbc' table with a PRIMARY KEY, or a 'print' or 'blackhole' table"
+            }));
         }
         let (got, want) = (&plan.schema.fields, &table.schema.fields);
         if got.len() != want.len() {

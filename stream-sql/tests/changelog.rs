@@ -235,3 +235,32 @@ fn cascaded_aggregations_at_parallelism_2_with_checkpoints_end_right() {
     assert_eq!(last.row, row(&[17, 200 * 4950, 1177, 1176]));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_top_n_bounded_in_the_aggregating_query_is_bounded_before_the_aggregation() {
+    let mut bids = Bids::new("cascade-bound");
+    assert_eq!(
+        bids.query(
+            "SELECT auction, COUNT(*), MIN(price) FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+               FROM bids)
+             WHERE rn <= 2 AND price > 15
+             GROUP BY auction"
+        )
+        .collect()
+        .unwrap(),
+        [row(&[1, 2, 40]), row(&[2, 2, 20]), row(&[3, 1, 70])]
+    );
+    // Unbounded, it is refused as any Top-N without a bound is.
+    let error = bids
+        .session
+        .execute(
+            "SELECT auction, COUNT(*) FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+               FROM bids)
+             GROUP BY auction",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("is supported as Top-N only"), "{error}");
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{bids_session, kvw_session, run_at_parallelism_2, temp_dir};
+use common::{bids_session, kvw_session, printed, run_at_parallelism_2, temp_dir};
 use stream_sql::{SqlResult, SqlSession};
 
 struct Db {
@@ -126,13 +126,7 @@ fn a_group_by_upserts_each_groups_newest_result_by_primary_key() {
         panic!("not a query")
     };
     assert!(!query.updates);
-    let mut rows: Vec<String> = query
-        .collect()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    rows.sort();
+    let rows = printed(query);
     assert_eq!(rows, ["+I[1, 280]", "+I[2, 140]"]);
 }
 
@@ -166,6 +160,58 @@ fn retractions_delete_their_keys_row() {
 }
 
 #[test]
+fn several_live_rows_under_one_key_leave_the_newest_until_the_last_goes() {
+    let mut db = Db::new("materialize");
+    // Keyed by whether the top bid is high: auction 1's first top bid (10, low) is
+    // replaced while auction 2's (20, low) is still live under the same key. Deleting the
+    // key then would lose auction 2's row; the key keeps it (Flink's upsert materializer).
+    db.table(
+        "leaders",
+        "high BOOLEAN, auction BIGINT, bidder BIGINT, price BIGINT, PRIMARY KEY (high) NOT ENFORCED",
+    );
+    let sql = "INSERT INTO leaders SELECT price > 25, auction, bidder, price FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+           FROM bids WHERE price <> 50)
+         WHERE rn <= 1";
+    let job = db.insert(sql);
+    assert!(
+        job.plan().to_string().contains("key_by(primary key)"),
+        "{}",
+        job.plan()
+    );
+    job.run().unwrap();
+    assert_eq!(stored(&db.path(), "leaders"), ["0,2,101,20", "1,3,106,70"]);
+}
+
+#[test]
+fn a_null_key_fails_the_job_and_keys_below_one_read_back() {
+    let mut db = Db::new("keys");
+    db.table(
+        "shifted",
+        "k BIGINT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED",
+    );
+    db.run("INSERT INTO shifted SELECT auction - 2, COUNT(*) FROM bids GROUP BY auction - 2");
+    assert_eq!(stored(&db.path(), "shifted"), ["-1,4", "0,2", "1,1"]);
+    let SqlResult::Query(query) = db.session.execute("SELECT k, n FROM shifted").unwrap() else {
+        panic!("not a query")
+    };
+    let rows = printed(query);
+    assert_eq!(rows, ["+I[-1, 4]", "+I[0, 2]", "+I[1, 1]"]);
+    let error = db
+        .insert(
+            "INSERT INTO shifted SELECT CASE WHEN auction = 3 THEN NULL ELSE auction END, COUNT(*)
+             FROM bids GROUP BY CASE WHEN auction = 3 THEN NULL ELSE auction END",
+        )
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the primary key column `k` is NULL in a change"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_table_without_a_key_appends_insertions_and_stores_every_type() {
     let mut db = Db::new("append");
     db.table(
@@ -191,12 +237,7 @@ fn a_table_without_a_key_appends_insertions_and_stores_every_type() {
     else {
         panic!("not a query")
     };
-    let rows: Vec<String> = query
-        .collect()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let rows = printed(query);
     assert_eq!(
         rows,
         [
@@ -317,6 +358,10 @@ fn mistakes_are_refused_with_the_fix() {
         (
             format!("CREATE TABLE a (k BIGINT, CHECK (k > 0)) {}", with("")),
             "a table constraint other than PRIMARY KEY",
+        ),
+        (
+            "CREATE TABLE a (k BIGINT) WITH ('connector' = 'jdbc', 'url' = 'jdbc:sqlite::memory:', 'table-name' = 't')".to_owned(),
+            "'url' must name a database file, not 'jdbc:sqlite::memory:'",
         ),
     ];
     for (sql, expected) in cases {

@@ -275,9 +275,8 @@ fn q11_bids_per_session() {
 #[path = "../../examples/nexmark/queries.rs"]
 mod queries;
 
-/// The events of a Nexmark run, and a session with tables `person` and `auction` over CSV
-/// files of them (watermarks 100 ms behind, as the generator's disorder).
-/// The events, and a session with tables `person`, `auction` and `bid` over them.
+/// The events of a Nexmark run, and a session with tables `person`, `auction` and `bid`
+/// over CSV files of them (watermarks 100 ms behind, as the generator's disorder).
 fn people_and_auctions(events: u64, name: &str) -> (Vec<Event>, SqlSession, std::path::PathBuf) {
     let config = NexmarkConfig {
         events_per_second: 1_000,

@@ -240,7 +240,7 @@ impl Connector {
             #[cfg(feature = "jdbc")]
             Connector::Jdbc(j) => Ok(RowSink::Jdbc {
                 sink: j.sink(),
-                upserts: j.upserts(),
+                key: j.primary_key().map(<[usize]>::to_vec),
             }),
             Connector::Filesystem(fs) => {
                 let lines = RowLines {
@@ -611,11 +611,11 @@ pub(crate) enum RowSink {
     },
     /// A `SELECT`'s results, for the caller.
     Collect(CollectSink<Change>),
-    /// Takes updates if it `upserts` (the table has a primary key).
+    /// Takes updates if the table has a primary `key`, writing by it.
     #[cfg(feature = "jdbc")]
     Jdbc {
         sink: jdbc::JdbcSink,
-        upserts: bool,
+        key: Option<Vec<usize>>,
     },
     /// Append-only, like `Files`.
     #[cfg(feature = "kafka")]
@@ -631,10 +631,21 @@ impl RowSink {
         match self {
             RowSink::Files { .. } => false,
             #[cfg(feature = "jdbc")]
-            RowSink::Jdbc { upserts, .. } => *upserts,
+            RowSink::Jdbc { key, .. } => key.is_some(),
             #[cfg(feature = "kafka")]
             RowSink::Kafka { .. } => false,
             _ => true,
+        }
+    }
+}
+
+impl RowSink {
+    /// The columns the sink writes by (its table's primary key), if it upserts.
+    pub fn primary_key(&self) -> Option<&[usize]> {
+        match self {
+            #[cfg(feature = "jdbc")]
+            RowSink::Jdbc { key, .. } => key.as_deref(),
+            _ => None,
         }
     }
 }

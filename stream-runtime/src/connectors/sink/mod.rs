@@ -21,6 +21,6 @@ pub use transactional_file::{
     NoBuckets, TransactionalFileSink,
 };
 pub use upsert::{
-    upsert_sink, upsert_table, upsert_with, SplitRecord, UpsertSink, UpsertStore, UpsertTable,
-    UpsertWith, UpsertWriter,
+    upsert_sink, upsert_sink_by, upsert_table, upsert_with, SplitRecord, UpsertSink, UpsertStore,
+    UpsertTable, UpsertWith, UpsertWriter,
 };

@@ -138,14 +138,26 @@ pub struct UpsertSink<S, R> {
 
 /// An idempotent sink writing `row(record) = (key, value)` into `store` (see the module
 /// documentation).
-pub fn upsert_sink<T, S, R>(store: S, row: R) -> UpsertSink<S, R>
+pub fn upsert_sink<T, K, V, S, R>(store: S, row: R) -> UpsertSink<S, R>
+where
+    S: UpsertStore<K, V>,
+    // The closure's bound, not `SplitRecord`'s: it lets the closure's argument type be
+    // inferred from the stream.
+    R: Fn(T) -> (K, V) + Clone + Send + 'static,
+{
+    upsert_sink_by(store, row)
+}
+
+/// An idempotent sink writing into `store` what `split` makes of each record: for a
+/// splitting type with a name of its own (a closure works with [`upsert_sink`]).
+pub fn upsert_sink_by<T, S, R>(store: S, split: R) -> UpsertSink<S, R>
 where
     R: SplitRecord<T>,
     S: UpsertStore<R::Key, R::Value>,
 {
     UpsertSink {
         store,
-        row,
+        row: split,
         max_buffered: 10_000,
         flush_interval: None,
         what: "upsert".into(),

@@ -37,7 +37,7 @@ use stream_core::operator::{Context, InstanceInfo};
 use stream_core::sink::{Sink, SinkWriter};
 use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
 use stream_core::{ErrorKind, Result, StreamError, Timestamp};
-use stream_runtime::connectors::sink::{upsert_sink, SplitRecord, UpsertSink, UpsertStore};
+use stream_runtime::connectors::sink::{upsert_sink_by, SplitRecord, UpsertSink, UpsertStore};
 
 use crate::connectors::options::{parse_duration, Options};
 use crate::error::SqlError;
@@ -70,6 +70,13 @@ pub(crate) fn jdbc(
 ) -> Result<Jdbc, SqlError> {
     let (url, url_at) = options.require("url", "jdbc:sqlite:/data/results.db")?;
     let path = match url.strip_prefix("jdbc:sqlite:") {
+        Some(path) if path.contains(":memory:") || path.contains('?') => {
+            return Err(SqlError::at(
+                url_at,
+                format!("'url' must name a database file, not '{url}'"),
+            )
+            .help("an in-memory database is one per connection, and URL parameters are not read: write 'jdbc:sqlite:/data/results.db'"))
+        }
         Some(path) if !path.is_empty() => PathBuf::from(path.strip_prefix("file:").unwrap_or(path)),
         _ => {
             return Err(SqlError::at(
@@ -117,7 +124,8 @@ pub(crate) fn jdbc(
             key,
             max_retries: max_retries.min(u32::MAX as usize) as u32,
         }),
-        max_rows: max_rows.max(1),
+        // 0: no limit, as in Flink (flushes come from the interval and checkpoints).
+        max_rows: if max_rows == 0 { usize::MAX } else { max_rows },
         flush_interval,
         fetch_size: fetch_size.max(1),
     })
@@ -135,9 +143,9 @@ fn count_option(options: &mut Options, key: &str, default: usize) -> Result<usiz
 }
 
 impl Jdbc {
-    /// True if the table has a primary key, so the sink takes updates.
-    pub fn upserts(&self) -> bool {
-        self.table.key.is_some()
+    /// The table's primary key (column indices), by which the sink upserts.
+    pub fn primary_key(&self) -> Option<&[usize]> {
+        self.table.key.as_deref()
     }
 
     /// "jdbc(sqlite: PATH, table T, upsert on (K))", for plans.
@@ -174,7 +182,7 @@ impl Jdbc {
         let database = Database::new(Arc::clone(&self.table));
         match &self.table.key {
             Some(key) => {
-                let mut sink = upsert_sink(
+                let mut sink = upsert_sink_by(
                     database,
                     ChangeByKey {
                         key: key.clone().into(),
@@ -354,7 +362,7 @@ impl Source for JdbcSource {
         Ok(JdbcReader {
             database: self.database.clone(),
             fetch_size: self.fetch_size,
-            last: 0,
+            last: None,
             page: VecDeque::new(),
             exhausted: false,
         })
@@ -369,11 +377,12 @@ impl Source for JdbcSource {
     }
 }
 
-/// The reader of [`JdbcSource`]; its position is the `rowid` of the last row it gave.
+/// The reader of [`JdbcSource`]; its position is the `rowid` of the last row it gave
+/// (none before the first).
 pub(crate) struct JdbcReader {
     database: Database,
     fetch_size: usize,
-    last: i64,
+    last: Option<i64>,
     page: VecDeque<(i64, Row)>,
     exhausted: bool,
 }
@@ -389,7 +398,7 @@ impl SourceReader for JdbcReader {
         }
         Ok(match self.page.pop_front() {
             Some((rowid, row)) => {
-                self.last = rowid;
+                self.last = Some(rowid);
                 SourceEvent::Record(row)
             }
             None => SourceEvent::End,
@@ -397,29 +406,38 @@ impl SourceReader for JdbcReader {
     }
 
     fn position(&self) -> Option<Vec<u8>> {
-        Some(self.last.to_le_bytes().to_vec())
+        // Empty before the first row.
+        Some(
+            self.last
+                .map(|rowid| rowid.to_le_bytes().to_vec())
+                .unwrap_or_default(),
+        )
     }
 
     fn seek(&mut self, position: &[u8]) -> Result {
-        let rowid = <[u8; 8]>::try_from(position).map_err(|_| {
-            StreamError::new(
-                ErrorKind::State,
-                format!(
-                    "the checkpoint's position in {} is not a rowid ({} bytes)",
-                    self.database.table().describe(),
-                    position.len()
-                ),
-            )
-        })?;
-        self.last = i64::from_le_bytes(rowid);
+        self.last = match position.len() {
+            0 => None,
+            _ => Some(i64::from_le_bytes(<[u8; 8]>::try_from(position).map_err(
+                |_| {
+                    StreamError::new(
+                        ErrorKind::State,
+                        format!(
+                            "the checkpoint's position in {} is not a rowid ({} bytes)",
+                            self.database.table().describe(),
+                            position.len()
+                        ),
+                    )
+                },
+            )?)),
+        };
         self.page.clear();
         self.exhausted = false;
         Ok(())
     }
 
     fn seek_rescaled(&mut self, positions: &[Vec<u8>]) -> Result {
-        // One instance reads the table, and the others never moved from rowid 0.
-        let mut last = 0;
+        // One instance reads the table; the others never read a row.
+        let mut last = None;
         for position in positions {
             self.seek(position)?;
             last = last.max(self.last);

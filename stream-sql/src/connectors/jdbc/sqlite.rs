@@ -10,14 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{params_from_iter, Connection, OpenFlags};
+use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use stream_core::{ErrorKind, Result, StreamError};
 
 use crate::time::{format_timestamp, parse_timestamp};
 use crate::types::{DataType, Field, Row, Value};
 
-/// How long a writer waits for another connection's lock before the write fails.
-const LOCK_WAIT: Duration = Duration::from_secs(60);
+/// How long a writer waits for another connection's lock before the attempt fails (and
+/// is tried again, up to `max_retries` times).
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Which table of which database file, with what columns.
 #[derive(Clone, Debug)]
@@ -67,11 +68,14 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The SQLite column type a SQL type is stored as.
+/// The SQLite column type a SQL type is stored as. Not `INTEGER`: a single `INTEGER`
+/// primary key would be SQLite's `rowid`, which gives a NULL key a new number instead of
+/// storing NULL; `BIGINT` has the same (integer) affinity without that.
 fn column_type(ty: DataType) -> &'static str {
     match ty {
-        DataType::BigInt | DataType::Boolean | DataType::Interval => "INTEGER",
-        DataType::Double => "REAL",
+        DataType::BigInt | DataType::Interval => "BIGINT",
+        DataType::Boolean => "BOOLEAN",
+        DataType::Double => "DOUBLE",
         // `2024-01-01 00:00:10.000`: SQLite's date functions read it.
         DataType::String | DataType::Timestamp | DataType::Null => "TEXT",
     }
@@ -155,21 +159,21 @@ impl Database {
         let mut pause = Duration::from_millis(100);
         let mut attempt = 0;
         loop {
-            let done = self.connection(true).and_then(|connection| {
-                connection
-                    .transaction()
-                    .and_then(|tx| work(&tx).and_then(|()| tx.commit()))
-                    .map_err(|e| table.error(ErrorKind::Io, what, e))
-            });
+            let connection = self.connection(true)?;
+            // IMMEDIATE: the write lock is taken (or waited for) at the start, so a
+            // transaction does not fail half-way on another writer's lock.
+            let done = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| work(&tx).and_then(|()| tx.commit()));
             match done {
                 Ok(()) => return Ok(()),
-                Err(e) if attempt >= table.max_retries => return Err(e),
-                Err(_) => {
+                Err(e) if attempt < table.max_retries && transient(&e) => {
                     self.connection = None;
                     attempt += 1;
                     std::thread::sleep(pause);
                     pause *= 2;
                 }
+                Err(e) => return Err(table.error(ErrorKind::Io, what, e)),
             }
         }
     }
@@ -178,13 +182,25 @@ impl Database {
     /// row (if any) inserted.
     pub fn upsert(&mut self, rows: &[(Row, Option<Row>)]) -> Result {
         let key = self.table.key.clone().unwrap_or_default();
+        if let Some((n, _)) = rows
+            .iter()
+            .flat_map(|(k, _)| k.0.iter().enumerate())
+            .find(|(_, v)| v.is_null())
+        {
+            // Flink's sink refuses it too ('table.exec.sink.not-null-enforcer').
+            let column = &self.table.columns[key[n]].name;
+            return Err(self.table.error(
+                ErrorKind::MalformedRecord,
+                &format!("the primary key column `{column}` is NULL in a change for"),
+                format!("a primary key is NOT NULL; filter such rows out with WHERE {column} IS NOT NULL"),
+            ));
+        }
         let delete = format!(
             "DELETE FROM {} WHERE {}",
             quoted(&self.table.table),
             key.iter()
                 .enumerate()
-                // `IS`: NULL keys match too.
-                .map(|(n, &i)| format!("{} IS ?{}", quoted(&self.table.columns[i].name), n + 1))
+                .map(|(n, &i)| format!("{} = ?{}", quoted(&self.table.columns[i].name), n + 1))
                 .collect::<Vec<_>>()
                 .join(" AND ")
         );
@@ -231,12 +247,17 @@ impl Database {
         )
     }
 
-    /// Up to `limit` rows after the row `after` (a `rowid`), in `rowid` order, each with
-    /// its `rowid`.
-    pub fn page(&mut self, after: i64, limit: usize) -> Result<Vec<(i64, Row)>> {
+    /// Up to `limit` rows after the row `after` (a `rowid`; `None`: from the first), in
+    /// `rowid` order, each with its `rowid`.
+    pub fn page(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<(i64, Row)>> {
         let table = Arc::clone(&self.table);
+        // From the first row: every rowid (they may be negative) is at least `i64::MIN`.
+        let (from, past) = match after {
+            Some(rowid) => (rowid, ">"),
+            None => (i64::MIN, ">="),
+        };
         let select = format!(
-            "SELECT rowid, {} FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+            "SELECT rowid, {} FROM {} WHERE rowid {past} ?1 ORDER BY rowid LIMIT ?2",
             table
                 .columns
                 .iter()
@@ -248,7 +269,7 @@ impl Database {
         let connection = self.connection(false)?;
         let read = |e: rusqlite::Error| table.error(ErrorKind::Io, "cannot read", e);
         let mut statement = connection.prepare(&select).map_err(read)?;
-        let mut rows = statement.query((after, limit as i64)).map_err(read)?;
+        let mut rows = statement.query((from, limit as i64)).map_err(read)?;
         let mut page = Vec::new();
         while let Some(stored) = rows.next().map_err(read)? {
             let rowid: i64 = stored.get(0).map_err(read)?;
@@ -271,6 +292,15 @@ impl Database {
         }
         Ok(page)
     }
+}
+
+/// True for the errors another attempt can get past: a lock held too long, a failed read
+/// or write of the file. A missing column or a constraint fails the same way again.
+fn transient(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::SystemIoFailure)
+    )
 }
 
 /// Opens the database of `table`: to write (creating the file and the table if they are
@@ -343,10 +373,15 @@ fn quoted_text(text: &str) -> String {
 
 /// `CREATE TABLE IF NOT EXISTS` for the declared columns and primary key.
 fn create_statement(table: &TableOf) -> String {
+    let in_key = |i: usize| table.key.as_ref().is_some_and(|key| key.contains(&i));
     let mut columns: Vec<String> = table
         .columns
         .iter()
-        .map(|f| format!("{} {}", quoted(&f.name), column_type(f.data_type)))
+        .enumerate()
+        .map(|(i, f)| {
+            let not_null = if in_key(i) { " NOT NULL" } else { "" };
+            format!("{} {}{not_null}", quoted(&f.name), column_type(f.data_type))
+        })
         .collect();
     if let Some(key) = &table.key {
         columns.push(format!(
@@ -420,7 +455,7 @@ mod tests {
         db.upsert(&[(key("a"), Some(row("a", 3)))]).unwrap();
         let mut reader = Database::new(table(&dir, None));
         let rows: Vec<Row> = reader
-            .page(0, 10)
+            .page(None, 10)
             .unwrap()
             .into_iter()
             .map(|(_, r)| r)
@@ -435,9 +470,9 @@ mod tests {
         let mut db = Database::new(table(&dir, None));
         let rows: Vec<Row> = (0..5).map(|n| row("x", n)).collect();
         db.append(&rows).unwrap();
-        let first = db.page(0, 2).unwrap();
+        let first = db.page(None, 2).unwrap();
         assert_eq!(first.len(), 2);
-        let rest = db.page(first[1].0, 10).unwrap();
+        let rest = db.page(Some(first[1].0), 10).unwrap();
         let read: Vec<Row> = first.into_iter().chain(rest).map(|(_, r)| r).collect();
         assert_eq!(read, rows);
         std::fs::remove_dir_all(&dir).unwrap();
@@ -460,7 +495,7 @@ mod tests {
             path: dir.join("none.sqlite"),
             ..(*table(&dir, None)).clone()
         }))
-        .page(0, 1)
+        .page(None, 1)
         .unwrap_err()
         .to_string();
         assert!(error.contains("the file does not exist"), "{error}");
@@ -476,7 +511,7 @@ mod tests {
             .unwrap()
             .execute("UPDATE \"out put\" SET n = 'many'", ())
             .unwrap();
-        let error = db.page(0, 10).unwrap_err();
+        let error = db.page(None, 10).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::MalformedRecord);
         assert!(error.to_string().contains("column `n` (row 1)"), "{error}");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -1,0 +1,70 @@
+//! What an upsert sink takes from a changelog (Flink's `SinkUpsertMaterializer`): the
+//! changes keyed by the sink's primary key, folded into one row per key.
+//!
+//! A query's changes come per its own unique key (a group's result, a partition's
+//! rows), and the sink writes per its primary key. Where the two differ, several rows can
+//! be live under one primary key at once (two auctions led by the same bidder), and
+//! instances upstream can send a key's changes in any order. So the changes are keyed by
+//! the primary key here, and each key keeps its live rows in the order they came: the key
+//! holds the newest of them, and is deleted only when none is left.
+
+use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
+use stream_core::state::ValueState;
+
+use crate::types::{Change, Row, RowKind};
+
+/// Folds a primary key's changes into the key's row (see the module documentation).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct UpsertMaterializer;
+
+impl KeyedProcessFunction<Row, Change> for UpsertMaterializer {
+    /// The rows live under the key, oldest first.
+    type State = ValueState<Vec<Row>>;
+    type Out = Change;
+
+    fn process_element(
+        &mut self,
+        change: Change,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Change>,
+    ) {
+        let rows = ctx.state().get_or_insert_with(Vec::new);
+        if change.kind.adds() {
+            rows.push(change.row.clone());
+            let kind = if rows.len() == 1 {
+                RowKind::Insert
+            } else {
+                RowKind::UpdateAfter
+            };
+            ctx.collect(Change {
+                kind,
+                row: change.row,
+            });
+            return;
+        }
+        // A retraction of a row that is not live (its insertion went elsewhere before a
+        // rescale, or never came) changes nothing.
+        let Some(at) = rows.iter().rposition(|row| *row == change.row) else {
+            return;
+        };
+        let newest = at + 1 == rows.len();
+        rows.remove(at);
+        match rows.last() {
+            None => {
+                ctx.state().clear();
+                ctx.collect(Change {
+                    kind: RowKind::Delete,
+                    row: change.row,
+                });
+            }
+            Some(row) if newest => {
+                let row = row.clone();
+                ctx.collect(Change {
+                    kind: RowKind::UpdateAfter,
+                    row,
+                });
+            }
+            // An older row left: the key still holds the newest.
+            Some(_) => {}
+        }
+    }
+}
