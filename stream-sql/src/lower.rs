@@ -45,7 +45,7 @@ use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinKind, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
 };
-use crate::rank::{TopN, WindowTopN};
+use crate::rank::{RetractingTopN, TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, Value};
 use crate::upsert::UpsertMaterializer;
@@ -110,16 +110,20 @@ fn lower_changes<K: Then<Change>>(
         let Some(limit) = rank.limit else {
             return Err(internal("a Top-N without its bound"));
         };
-        input_rows(
-            target,
+        let top = ToTopN {
             plan,
-            ToTopN {
-                plan,
-                rank,
-                limit,
-                next,
-            },
-        )
+            rank,
+            limit,
+            next,
+        };
+        match &plan.input {
+            Input::Query(inner) if inner.updates() => {
+                // Boxed, as a nested query's rows are (`input_rows`).
+                let changes = lower_changes(target, inner, Boxed)?;
+                Ok(top.then(changes))
+            }
+            _ => input_rows(target, plan, top),
+        }
     } else if let Some(aggregate) = plan.aggregate.as_ref().filter(|_| plan.updates()) {
         match &plan.input {
             Input::Query(inner) if inner.updates() => {
@@ -700,6 +704,17 @@ struct ToTopN<'p, K> {
     next: K,
 }
 
+impl<K> ToTopN<'_, K> {
+    fn top_n(&self) -> TopN {
+        TopN::new(
+            self.rank.order.clone(),
+            self.limit,
+            self.rank.numbered,
+            self.rank.kind,
+        )
+    }
+}
+
 impl<K: Then<Change>> Then<Row> for ToTopN<'_, K> {
     type Output = K::Output;
 
@@ -709,14 +724,31 @@ impl<K: Then<Change>> Then<Row> for ToTopN<'_, K> {
         let changes = calc(rows, &plan.pre, std::convert::identity)
             .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
             .describe("key_by(partition)")
-            .process(TopN::new(
-                rank.order.clone(),
-                self.limit,
-                rank.numbered,
-                rank.kind,
-            ))
+            .process(self.top_n())
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
         each_change(changes, &plan.after_rank, self.next)
+    }
+}
+
+/// A Top-N over a changelog: its changes keyed by partition, each row added or taken
+/// back out (every row of a partition kept), the changes of the first rows.
+impl<K: Then<Change>> Then<Change> for ToTopN<'_, K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) -> K::Output {
+        let (plan, rank) = (self.plan, self.rank);
+        let partition: Arc<[usize]> = rank.partition.as_slice().into();
+        let ranked = calc_changes(changes, &plan.pre)
+            .key_by(move |c: &Change| {
+                Row(partition.iter().map(|&k| c.row.get(k).clone()).collect())
+            })
+            .describe("key_by(partition)")
+            .process(RetractingTopN::new(self.top_n()))
+            .describe(format!(
+                "retracting_rank(top {}, {})",
+                self.limit, rank.text
+            ));
+        each_change(ranked, &plan.after_rank, self.next)
     }
 }
 

@@ -401,6 +401,13 @@ impl QueryPlan {
         QueryPlan::over(Input::Query(Box::new(inner)), schema)
     }
 
+    /// Makes this plan the input of a new one, in place (see [`over_query`](Self::over_query)).
+    fn nest(&mut self) {
+        let empty = QueryPlan::over(Input::Union(Vec::new()), Schema::default());
+        let inner = std::mem::replace(self, empty);
+        *self = QueryPlan::over_query(inner);
+    }
+
     /// True if the query's result is a changelog with updates (a non-windowed
     /// aggregation or a Top-N), not only insertions.
     pub fn updates(&self) -> bool {
@@ -867,12 +874,6 @@ impl Planner<'_> {
         if from.plan.rank.is_some() {
             return Err(SqlError::unsupported(at, "a Top-N over a Top-N"));
         }
-        if from.plan.updates() {
-            return Err(SqlError::unsupported(
-                at,
-                format!("{name}() over a changelog"),
-            ));
-        }
         if !matches!(&f.args, ast::FunctionArguments::None)
             && !matches!(&f.args, ast::FunctionArguments::List(l) if l.args.is_empty())
         {
@@ -946,7 +947,12 @@ impl Planner<'_> {
             }
             _ => None,
         };
-        if from.plan.aggregate.is_some() && window_end.is_none() {
+        if from.plan.updates() {
+            // Over a changelog (a non-windowed aggregation's results, another Top-N's
+            // rows), the ranking takes retractions back out: a Top-N of its own over the
+            // other query's changes.
+            from.plan.nest();
+        } else if from.plan.aggregate.is_some() && window_end.is_none() {
             return Err(SqlError::unsupported(
                 at,
                 format!("{name}() over an aggregation's results not partitioned by its window"),

@@ -11,16 +11,21 @@
 //! changes are updated (`-U`/`+U`) too. Rows equal in the order keys keep their order of arrival (the first
 //! wins), as Flink's `ROW_NUMBER` does.
 //!
+//! A Top-N over a changelog keeps every row instead: [`RetractingTopN`].
+//!
 //! Flink keys the changes of a numbered Top-N by rank (`-U` of the row that held rank 2,
 //! `+U` of the row that holds it now); these are keyed by the row, with its number.
 //! Applied in order, both give the same table.
 
 use std::cmp::Ordering;
 
+mod retract;
+
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::state::ValueState;
 
 use crate::types::{Change, Row, RowKind, Value};
+pub(crate) use retract::RetractingTopN;
 
 /// How rows are numbered: Flink's `rankType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

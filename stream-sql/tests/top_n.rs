@@ -577,3 +577,89 @@ fn a_window_top_n_by_rank_keeps_every_tie_of_a_window() {
         .contains("WindowRank(rankType=[RANK]"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The top 2 auctions by their number of bids: a Top-N over the changelog of a
+/// non-windowed aggregation (Flink's retractable Top-N), which keeps every auction's
+/// count so that one falling out lets the next back in.
+const TOP2_BY_COUNT: &str = "SELECT auction, n FROM (
+        SELECT *, ROW_NUMBER() OVER (ORDER BY n DESC) AS rn
+        FROM (SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction))
+    WHERE rn <= 2";
+
+#[test]
+fn a_top_n_over_a_changelog_lets_the_next_row_in_when_one_leaves() {
+    let dir = temp_dir("top-n-changelog");
+    let mut s = bids_session(&dir);
+    // Each of auction 1's new counts replaces its old one: `-U` takes the old row out of
+    // the top, `+U` puts the new one in.
+    assert_eq!(
+        changes(&mut s, TOP2_BY_COUNT),
+        [
+            "+I[1, 1]", "+I[2, 1]", "-D[1, 1]", "+I[1, 2]", "-D[1, 2]", "+I[1, 3]", "-D[2, 1]",
+            "+I[2, 2]", "-D[1, 3]", "+I[1, 4]",
+        ]
+    );
+    // Numbered: the rows a change moves are updated.
+    let numbered = TOP2_BY_COUNT.replace("SELECT auction, n FROM", "SELECT auction, n, rn FROM");
+    let SqlResult::Query(q) = s.execute(&numbered).unwrap() else {
+        panic!("not a query")
+    };
+    let rows: Vec<String> = q
+        .collect()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(rows, ["+I[1, 4, 1]", "+I[2, 2, 2]"]);
+    let plan = s.explain(TOP2_BY_COUNT).unwrap();
+    assert!(plan.contains("retracting_rank(top 2"), "{plan}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_top_n_over_a_changelog_at_parallelism_2_with_checkpoints_ends_right() {
+    let dir = temp_dir("top-n-changelog-chk");
+    let mut s = kvw_session(&dir, |i| (i % 17, i % 100, i % 7));
+    // Per w, the two keys k with the largest sum of v.
+    let sql = "SELECT w, k, total FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY w ORDER BY total DESC, k) AS rn
+            FROM (SELECT w, k, SUM(v) AS total FROM t GROUP BY w, k))
+        WHERE rn <= 2";
+    let changes: Vec<Change> = changes_at_parallelism_2(&mut s, sql, &dir);
+    let mut table: Vec<Row> = Vec::new();
+    for c in changes {
+        if c.kind.adds() {
+            table.push(c.row);
+        } else {
+            let at = table
+                .iter()
+                .position(|r| *r == c.row)
+                .expect("retracts a row it added");
+            table.remove(at);
+        }
+    }
+    table.sort();
+    let mut expected = Vec::new();
+    for w in 0..7i64 {
+        let mut sums: Vec<(i64, i64)> = (0..17i64)
+            .map(|k| {
+                let total = (0..20_000i64)
+                    .filter(|i| i % 17 == k && i % 7 == w)
+                    .map(|i| i % 100)
+                    .sum();
+                (k, total)
+            })
+            .collect();
+        sums.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for &(k, total) in &sums[..2] {
+            expected.push(Row::new(vec![
+                Value::Int(w),
+                Value::Int(k),
+                Value::Int(total),
+            ]));
+        }
+    }
+    expected.sort();
+    assert_eq!(table, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
