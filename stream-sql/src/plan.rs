@@ -948,9 +948,8 @@ impl Planner<'_> {
             _ => None,
         };
         if from.plan.updates() {
-            // Over a changelog (a non-windowed aggregation's results, another Top-N's
-            // rows), the ranking takes retractions back out: a Top-N of its own over the
-            // other query's changes.
+            // Over a changelog (a non-windowed aggregation's results), the ranking takes
+            // retractions back out: a Top-N of its own over the other query's changes.
             from.plan.nest();
         } else if from.plan.aggregate.is_some() && window_end.is_none() {
             return Err(SqlError::unsupported(
@@ -1256,9 +1255,15 @@ impl Planner<'_> {
                 ));
             }
             Self::check_bounded(&from.plan)?;
+            if let Some(rank) = &mut from.plan.rank {
+                // The aggregation may read the row number (GROUP BY rn): a renumbered row
+                // must then be retracted with its old number and added with its new one.
+                rank.numbered = true;
+            }
             // Its groups take the other's results: a changelog's updates are taken back
             // out of them (Flink's GroupAggregate with retraction).
             from.plan = QueryPlan::over_query(from.plan);
+            from.rank_column = None;
         }
         let window = tvf.map(|(w, _)| w);
         let window_columns = tvf.map(|(_, width)| [width, width + 1, width + 2]);
@@ -2025,7 +2030,6 @@ fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), Sql
     }
 }
 
-/// The conjuncts of `e` (`a AND b AND c`).
 /// The filter of a WHERE's `conditions` (its conjuncts), if there are any.
 fn where_filter(scope: &Scope, conditions: &[&Ast]) -> Result<Option<Step>, SqlError> {
     let mut compiler = Compiler::new(scope);
@@ -2037,9 +2041,16 @@ fn where_filter(scope: &Scope, conditions: &[&Ast]) -> Result<Option<Step>, SqlE
             Some(e) => Expr::And(Box::new(e), Box::new(t)),
         });
     }
+    // A conjunct that is an OR keeps its parentheses beside the others.
     let text = conditions
         .iter()
-        .map(|c| c.to_string())
+        .map(|c| match c {
+            Ast::BinaryOp {
+                op: ast::BinaryOperator::Or,
+                ..
+            } if conditions.len() > 1 => format!("({c})"),
+            _ => c.to_string(),
+        })
         .collect::<Vec<_>>()
         .join(" AND ");
     Ok(expr.map(|expr| Step::Filter { expr, text }))
@@ -2055,6 +2066,7 @@ fn column_of(scope: &Scope, e: &Ast) -> Option<usize> {
     scope.resolve(&parts, e.span()).ok().map(|(i, _)| i)
 }
 
+/// The conjuncts of `e` (`a AND b AND c`).
 fn split_and<'e>(e: &'e Ast, out: &mut Vec<&'e Ast>) {
     match e {
         Ast::BinaryOp {

@@ -27,8 +27,8 @@ impl KeyedProcessFunction<Row, Change> for UpsertMaterializer {
         change: Change,
         ctx: &mut KeyedContext<'_, Row, Self::State, Change>,
     ) {
-        let rows = ctx.state().get_or_insert_with(Vec::new);
         if change.kind.adds() {
+            let rows = ctx.state().get_or_insert_with(Vec::new);
             rows.push(change.row.clone());
             let kind = if rows.len() == 1 {
                 RowKind::Insert
@@ -41,9 +41,12 @@ impl KeyedProcessFunction<Row, Change> for UpsertMaterializer {
             });
             return;
         }
-        // A retraction of a row that is not live (its insertion went elsewhere before a
-        // rescale, or never came) changes nothing.
-        let Some(at) = rows.iter().rposition(|row| *row == change.row) else {
+        // A retraction of a row that is not live (its insertion never came: the query
+        // filtered it out) changes nothing. Of equal rows the oldest leaves, as in Flink.
+        let Some(rows) = ctx.state().value_mut() else {
+            return;
+        };
+        let Some(at) = rows.iter().position(|row| *row == change.row) else {
             return;
         };
         let newest = at + 1 == rows.len();
@@ -66,5 +69,58 @@ impl KeyedProcessFunction<Row, Change> for UpsertMaterializer {
             // An older row left: the key still holds the newest.
             Some(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+    use stream_core::operator::keyed::KeyedProcess;
+    use stream_core::testing::{Collect, Harness};
+    use stream_core::OpLabel;
+
+    #[test]
+    fn a_key_holds_its_newest_live_row_and_goes_when_none_is_left() {
+        let out = Collect::new();
+        let mut h = Harness::new(KeyedProcess::new(
+            UpsertMaterializer,
+            "materialize".into(),
+            OpLabel::new("materialize"),
+            out.clone(),
+        ));
+        let key = Row(vec![Value::Int(1)]);
+        let change = |kind, v: i64| {
+            let row = Row(vec![Value::Int(1), Value::Int(v)]);
+            (key.clone(), Change { kind, row })
+        };
+        for c in [
+            change(RowKind::Insert, 10),
+            change(RowKind::Insert, 20),
+            change(RowKind::Insert, 10),
+            // The oldest 10 leaves: the newest row is still the other 10.
+            change(RowKind::Delete, 10),
+            change(RowKind::Delete, 10),
+            change(RowKind::UpdateBefore, 20),
+            // Not live: nothing happens.
+            change(RowKind::Delete, 99),
+        ] {
+            h.push(0, c).unwrap();
+        }
+        let printed: Vec<String> = out
+            .take_records()
+            .into_iter()
+            .map(|(_, c)| c.to_string())
+            .collect();
+        assert_eq!(
+            printed,
+            [
+                "+I[1, 10]",
+                "+U[1, 20]",
+                "+U[1, 10]",
+                "+U[1, 20]",
+                "-D[1, 20]"
+            ]
+        );
     }
 }

@@ -251,6 +251,19 @@ fn a_top_n_bounded_in_the_aggregating_query_is_bounded_before_the_aggregation() 
         .unwrap(),
         [row(&[1, 2, 40]), row(&[2, 2, 20]), row(&[3, 1, 70])]
     );
+    // Grouped by the row number, renumbered rows move between the groups.
+    assert_eq!(
+        bids.query(
+            "SELECT rn, COUNT(*) FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+               FROM bids)
+             WHERE rn <= 2
+             GROUP BY rn"
+        )
+        .collect()
+        .unwrap(),
+        [row(&[1, 3]), row(&[2, 2])]
+    );
     // Unbounded, it is refused as any Top-N without a bound is.
     let error = bids
         .session

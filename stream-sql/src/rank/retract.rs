@@ -1,5 +1,5 @@
 //! Top-N over a changelog (Flink's `RetractableTopNFunction`): the ranking of the results
-//! of a non-windowed aggregation or of another Top-N, whose rows are updated and deleted.
+//! of a non-windowed aggregation, whose rows are updated and deleted.
 //!
 //! A row that leaves the top lets another back in, so each partition keeps all of its
 //! rows, sorted (best first; equals in their order of arrival). An insertion or update
@@ -121,6 +121,10 @@ impl KeyedProcessFunction<Row, Change> for RetractingTopN {
         input: Change,
         ctx: &mut KeyedContext<'_, Row, Self::State, Change>,
     ) {
+        if !input.kind.adds() && ctx.state().value().is_none() {
+            // A retraction for a partition without rows: nothing to take back.
+            return;
+        }
         let rows = ctx.state().get_or_insert_with(Vec::new);
         let before: Vec<(Row, usize)> = self
             .head(rows)
@@ -130,6 +134,9 @@ impl KeyedProcessFunction<Row, Change> for RetractingTopN {
         if input.kind.adds() {
             self.insert(rows, input.row);
         } else if !self.remove(rows, &input.row) {
+            if rows.is_empty() {
+                ctx.state().clear();
+            }
             return;
         }
         let before: Vec<(&Row, usize)> = before.iter().map(|(row, n)| (row, *n)).collect();

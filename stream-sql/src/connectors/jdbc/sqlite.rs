@@ -159,7 +159,17 @@ impl Database {
         let mut pause = Duration::from_millis(100);
         let mut attempt = 0;
         loop {
-            let connection = self.connection(true)?;
+            // Opening can meet another instance's lock too (creating the table, WAL).
+            let connection = match self.connection(true) {
+                Ok(connection) => connection,
+                Err(_) if attempt < table.max_retries => {
+                    attempt += 1;
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             // IMMEDIATE: the write lock is taken (or waited for) at the start, so a
             // transaction does not fail half-way on another writer's lock.
             let done = connection
