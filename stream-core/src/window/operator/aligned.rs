@@ -319,13 +319,15 @@ where
 {
     #[inline]
     fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
-        let windows = self.base.assign(cx, ts, &item)?;
+        self.base.assign(cx, ts, &item)?;
+        // Taken out for the call (adding needs the whole strategy), then put back.
+        let windows = std::mem::take(&mut self.base.assigned);
         let skipped = self.add(cx, &key, ts, &item, &windows);
+        self.base.assigned = windows;
         let lateness = self.timers.lateness;
-        self.base
-            .added(cx, windows, skipped, ts, item, |ts, watermark| {
-                lateness.is_element_late(ts, watermark)
-            })
+        self.base.added(cx, skipped, ts, item, |ts, watermark| {
+            lateness.is_element_late(ts, watermark)
+        })
     }
 
     fn on_event_time(&mut self, cx: &mut Context<'_>, watermark: Timestamp) -> Result {

@@ -88,13 +88,20 @@ where
         }
     }
 
-    /// Adds a record to the key's sessions; returns true if it is late for them all.
+    /// Adds a record to the key's sessions (its windows are in `base.assigned`); returns
+    /// true if it is late for them all.
     #[inline]
-    fn add(&mut self, key: &K, ts: Timestamp, item: &T, windows: &[A::Window]) -> bool {
+    fn add(&mut self, key: &K, ts: Timestamp, item: &T) -> bool {
         let mut late = true;
-        let watermark = self.base.watermark;
-        let function = &mut self.base.function;
-        let key_sessions = self.sessions.entry_ref(key).or_default();
+        let Self {
+            base,
+            sessions,
+            ends,
+            ..
+        } = self;
+        let watermark = base.watermark;
+        let (function, windows) = (&mut base.function, &base.assigned);
+        let key_sessions = sessions.entry_ref(key).or_default();
         for window in windows {
             // A key's sessions are kept sorted and are disjoint, so the sessions a window
             // touches are contiguous: find the first by binary search (a key can have many
@@ -124,7 +131,7 @@ where
                     if window.max_timestamp() <= watermark {
                         continue;
                     }
-                    self.ends.push(window.max_timestamp(), key.clone());
+                    ends.push(window.max_timestamp(), key.clone());
                     key_sessions.insert(
                         first,
                         Session {
@@ -137,7 +144,7 @@ where
                 1 => {
                     let session = &mut key_sessions[first];
                     if window.max_timestamp() > session.window.max_timestamp() {
-                        self.ends.push(window.max_timestamp(), key.clone());
+                        ends.push(window.max_timestamp(), key.clone());
                     }
                     session.window = session.window.cover(window);
                     first
@@ -155,7 +162,7 @@ where
                     // The merged session ends where its last part did (indexed there
                     // already), unless the record reaches further.
                     if window.max_timestamp() > merged.max_timestamp() {
-                        self.ends.push(window.max_timestamp(), key.clone());
+                        ends.push(window.max_timestamp(), key.clone());
                     }
                     key_sessions[first].window = merged.cover(window);
                     first
@@ -165,7 +172,7 @@ where
             function.add(&mut key_sessions[index].contents, ts, item);
         }
         if key_sessions.is_empty() {
-            self.sessions.remove(key);
+            sessions.remove(key);
         }
         late
     }
@@ -202,13 +209,11 @@ where
 {
     #[inline]
     fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
-        let windows = self.base.assign(cx, ts, &item)?;
-        let skipped = self.add(&key, ts, &item, &windows);
+        self.base.assign(cx, ts, &item)?;
+        let skipped = self.add(&key, ts, &item);
         // No allowed lateness: a record is late once the watermark has reached it.
         self.base
-            .added(cx, windows, Ok(skipped), ts, item, |ts, watermark| {
-                ts <= watermark
-            })
+            .added(cx, Ok(skipped), ts, item, |ts, watermark| ts <= watermark)
     }
 
     /// Fires, in end order, every session the watermark has reached.

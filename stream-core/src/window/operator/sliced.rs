@@ -253,8 +253,7 @@ where
     fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
         if ts == MIN_TIMESTAMP {
             // Assigning reports the missing timestamp, as on the per-window path.
-            let windows = self.base.assign(cx, ts, &item)?;
-            self.base.assigned = windows;
+            self.base.assign(cx, ts, &item)?;
         }
         if self.add(&key, ts, &item) {
             self.base.late_record(cx, ts, item)?;
