@@ -51,7 +51,7 @@ impl SqlError {
     pub(crate) fn unsupported(span: Span, feature: impl fmt::Display) -> Self {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
             "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
-             CUMULATE, SESSION), non-windowed GROUP BY (also over a changelog), Top-N \
+             CUMULATE, SESSION; also over another's windows), non-windowed GROUP BY (also over a changelog), Top-N \
              (ROW_NUMBER, RANK, DENSE_RANK), OVER aggregations, UNION ALL, inner joins and \
              window joins; see docs/architecture.md, \"Table / SQL\"",
         )

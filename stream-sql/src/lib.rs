@@ -80,6 +80,7 @@
 //! What is accepted, what is refused and why: see `docs/architecture.md`, "Table / SQL".
 
 mod agg;
+mod attached;
 mod catalog;
 mod compile;
 mod connectors;

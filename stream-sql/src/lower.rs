@@ -37,6 +37,7 @@ use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
 use crate::agg::{GroupAggregate, RetractingGroupAggregate, RowAggregate};
+use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
@@ -419,6 +420,9 @@ where
         wrap,
         next,
     };
+    if let Some(attached) = &aggregate.attached {
+        return windowed.over(keyed, AttachedWindows::new(attached.start, attached.end));
+    }
     let Some(window) = aggregate.window else {
         unreachable!(
             "plan_rows lowers only append-only plans: their aggregations have windows or OVER"
@@ -507,6 +511,8 @@ impl<O: Send + Clone + 'static, K: Then<O>> Windowed<'_, O, K> {
         let calc = Calc::new(&self.plan.post);
         let description = calc.description();
         let wrap = self.wrap;
+        // An attached window's bounds are among the keys already.
+        let window_columns = self.aggregate.attached.is_none();
         let rows = keyed
             .window(assigner)
             .aggregate(RowAggregate::new(self.aggregate.calls.clone()))
@@ -515,9 +521,11 @@ impl<O: Send + Clone + 'static, K: Then<O>> Windowed<'_, O, K> {
                 // [keys..., window_start, window_end, window_time, aggregates...]
                 let mut values = w.key.0;
                 values.reserve(3 + w.value.len());
-                values.push(Value::Timestamp(w.window.start));
-                values.push(Value::Timestamp(w.window.end));
-                values.push(Value::Timestamp(w.window.end - 1));
+                if window_columns {
+                    values.push(Value::Timestamp(w.window.start));
+                    values.push(Value::Timestamp(w.window.end));
+                    values.push(Value::Timestamp(w.window.end - 1));
+                }
                 values.extend(w.value);
                 calc.apply(Row(values))
             })

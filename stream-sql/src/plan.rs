@@ -167,6 +167,21 @@ pub(crate) struct AggPlan {
     /// `[partition keys..., the row's columns (`width`)..., arguments...]` and leave as the
     /// row's columns and the results.
     pub over: Option<(OverFrame, usize)>,
+    /// For a window aggregation grouped by the windows of the window aggregation before
+    /// it (Flink's cascading window aggregation): which group keys carry those windows'
+    /// bounds. `window` is then the first aggregation's, and no window columns are
+    /// appended (the bounds are keys already).
+    pub attached: Option<AttachedWindow>,
+}
+
+/// The window of each row of a window aggregation's result, as its columns give it: the
+/// positions among the next aggregation's group keys of `window_start` and `window_end`,
+/// and their names there.
+#[derive(Clone, Debug)]
+pub(crate) struct AttachedWindow {
+    pub start: usize,
+    pub end: usize,
+    pub names: (String, String),
 }
 
 /// `ROW_NUMBER()` (or `RANK()`, `DENSE_RANK()`) `OVER (PARTITION BY .. ORDER BY ..)` with
@@ -504,8 +519,20 @@ impl QueryPlan {
             Some(AggPlan {
                 window: Some(window),
                 text,
+                attached,
                 ..
-            }) => node = above(format!("WindowAggregate(window=[{window}], {text})"), node),
+            }) => {
+                let mut window = window.to_string();
+                if let Some(AttachedWindow { names, .. }) = attached {
+                    // As Flink shows a window attached to its bounds' columns.
+                    let at = window.find('(').map_or(window.len(), |i| i + 1);
+                    window.insert_str(
+                        at,
+                        &format!("win_start=[{}], win_end=[{}], ", names.0, names.1),
+                    );
+                }
+                node = above(format!("WindowAggregate(window=[{window}], {text})"), node)
+            }
             Some(AggPlan { text, .. }) => node = above(format!("GroupAggregate({text})"), node),
             None => {}
         }
@@ -737,6 +764,11 @@ impl Planner<'_> {
 
     fn select(&self, s: &Select, depth: usize) -> Result<Planned, SqlError> {
         let span = s.span();
+        if s.projection.is_empty() {
+            // The parser takes `FROM t` (with no SELECT) as a query of no columns.
+            return Err(SqlError::at(span, "a query without a SELECT list")
+                .help("name its columns: `SELECT * FROM ..` or `SELECT a, b FROM ..`"));
+        }
         let distinct = match &s.distinct {
             None | Some(ast::Distinct::All) => false,
             Some(ast::Distinct::Distinct) => true,
@@ -1229,30 +1261,44 @@ impl Planner<'_> {
             split_and(w, &mut conditions);
             conditions = self.rank_limit(&mut from, conditions, w.span())?;
         }
+        // Grouped by the windows of the window aggregation before it: a window
+        // aggregation over those windows (Flink's cascading window aggregation).
+        let mut attached = None;
         if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
-            if tvf.is_some() {
-                return Err(SqlError::unsupported(
-                    span,
-                    "a window aggregation over the result of another aggregation or a Top-N (cascading window aggregations)",
-                ));
-            }
-            if from
+            let inner_window = from
                 .plan
                 .aggregate
                 .as_ref()
-                .is_some_and(|a| a.window.is_some())
-                && from.window_bounds.is_some_and(|(start, end)| {
-                    group_by
-                        .iter()
-                        .filter_map(|g| column_of(&from.scope, g))
-                        .any(|c| c == start || c == end)
-                })
-            {
-                // Flink plans this as a window aggregation over the first one's windows.
+                .and_then(|a| a.window)
+                .filter(|_| from.plan.rank.is_none() && !from.plan.updates());
+            if tvf.is_some() && inner_window.is_none() {
                 return Err(SqlError::unsupported(
                     span,
-                    "grouping a window aggregation's results by their window again (cascading window aggregations)",
+                    "a window aggregation over the result of a non-windowed aggregation or a Top-N",
                 ));
+            }
+            // A window TVF over a window aggregation's results windows them by their
+            // `window_time` (Flink's cascading window aggregation, as its documentation
+            // writes it); without one, grouping by their window's bounds keeps their
+            // windows.
+            if let (None, Some(inner_window), Some((start, end))) =
+                (tvf, inner_window, from.window_bounds)
+            {
+                let grouped: Vec<usize> = group_by
+                    .iter()
+                    .filter_map(|g| column_of(&from.scope, g))
+                    .collect();
+                match (grouped.contains(&start), grouped.contains(&end)) {
+                    (true, true) => attached = Some((inner_window, start, end)),
+                    (false, false) => {}
+                    _ => {
+                        return Err(SqlError::unsupported(
+                            span,
+                            "grouping a window aggregation's results by only one of their window's bounds",
+                        )
+                        .help("group by both window_start and window_end for a window aggregation over the same windows"))
+                    }
+                }
             }
             Self::check_bounded(&from.plan)?;
             if let Some(rank) = &mut from.plan.rank {
@@ -1261,7 +1307,8 @@ impl Planner<'_> {
                 rank.numbered = true;
             }
             // Its groups take the other's results: a changelog's updates are taken back
-            // out of them (Flink's GroupAggregate with retraction).
+            // out of them (Flink's GroupAggregate with retraction); windows' results are
+            // final.
             from.plan = QueryPlan::over_query(from.plan);
             from.rank_column = None;
         }
@@ -1327,6 +1374,20 @@ impl Planner<'_> {
             }
             key_exprs.push(t);
         }
+        // The attached window's bounds among the keys (grouped by both, checked above).
+        let attached = attached.and_then(|(inner_window, start, end)| {
+            let key_of = |column| {
+                keys.iter()
+                    .position(|k| column_of(&from.scope, k) == Some(column))
+            };
+            let (start, end) = (key_of(start)?, key_of(end)?);
+            let names = (keys[start].to_string(), keys[end].to_string());
+            Some((inner_window, AttachedWindow { start, end, names }))
+        });
+        let (window, attached) = match attached {
+            Some((inner_window, attached)) => (Some(inner_window), Some(attached)),
+            None => (window, None),
+        };
         let scope = from.scope.clone();
         let mut agg = Aggregation {
             input: &scope,
@@ -1345,6 +1406,7 @@ impl Planner<'_> {
             calls_text: String::new(),
             keys_text: String::new(),
             over: None,
+            attached: attached.clone(),
         });
         if let Some(h) = &s.having {
             let mut c = Compiler::new(&scope);
@@ -1355,8 +1417,12 @@ impl Planner<'_> {
                 text: h.to_string(),
             });
         }
-        // The aggregate's rows: keys, then the window's start, end and time, if any.
-        from.window_bounds = window_columns.map(|_| (keys.len(), keys.len() + 1));
+        // The aggregate's rows: keys, then the window's start, end and time, if any (an
+        // attached window's bounds are among the keys).
+        from.window_bounds = match &attached {
+            Some(a) => Some((a.start, a.end)),
+            None => window_columns.map(|_| (keys.len(), keys.len() + 1)),
+        };
         let mut out = self.project(from, &s.projection, Some(&mut agg))?;
         // Before the window: the keys, then every call's argument.
         let mut pre = Vec::new();
@@ -1380,7 +1446,7 @@ impl Planner<'_> {
             let _ = write!(text, "groupBy=[{keys_text}], ");
         }
         let mut selected: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        if window.is_some() {
+        if window_columns.is_some() {
             selected.extend(["window_start", "window_end", "window_time"].map(String::from));
         }
         selected.extend(calls_text.iter().cloned());
@@ -1393,6 +1459,7 @@ impl Planner<'_> {
             calls_text: calls_text.join(", "),
             keys_text,
             over: None,
+            attached,
         });
         Ok(out)
     }

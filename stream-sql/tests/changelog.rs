@@ -277,3 +277,68 @@ fn a_top_n_bounded_in_the_aggregating_query_is_bounded_before_the_aggregation() 
         .to_string();
     assert!(error.contains("is supported as Top-N only"), "{error}");
 }
+
+/// A window aggregation over another's windows at parallelism 2 with checkpoints: the
+/// per-window maximum and number of keys of the per-key counts, against the counts
+/// computed here.
+#[test]
+fn cascaded_window_aggregations_at_parallelism_2_with_checkpoints() {
+    let dir = temp_dir("changelog-cascade-window");
+    let input = dir.join("timed.csv");
+    let mut csv = String::new();
+    for i in 0..20_000u64 {
+        // 20 rows a second, keys 0..37.
+        csv.push_str(&format!(
+            "{},{}\n",
+            (i * 7) % 37,
+            Value::Timestamp(i as i64 * 50)
+        ));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE ev (k BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            input.display()
+        ))
+        .unwrap();
+    let sql = "SELECT ws, MAX(n), COUNT(*) FROM (
+                 SELECT k, window_start AS ws, window_end AS we, COUNT(*) AS n
+                 FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                 GROUP BY k, window_start, window_end)
+               GROUP BY ws, we";
+    let changes = changes_at_parallelism_2(&mut session, sql, &dir);
+    let mut got: Vec<Row> = changes
+        .into_iter()
+        .map(|c| {
+            assert_eq!(c.kind, RowKind::Insert, "window results are final");
+            c.row
+        })
+        .collect();
+    got.sort();
+    let mut counts = std::collections::BTreeMap::<(i64, u64), i64>::new();
+    for i in 0..20_000u64 {
+        let start = (i as i64 * 50) / 10_000 * 10_000;
+        *counts.entry((start, (i * 7) % 37)).or_default() += 1;
+    }
+    let mut per_window = std::collections::BTreeMap::<i64, (i64, i64)>::new();
+    for ((start, _), n) in counts {
+        let (most, keys) = per_window.entry(start).or_default();
+        *most = (*most).max(n);
+        *keys += 1;
+    }
+    let expected: Vec<Row> = per_window
+        .into_iter()
+        .map(|(start, (most, keys))| {
+            Row::new(vec![
+                Value::Timestamp(start),
+                Value::Int(most),
+                Value::Int(keys),
+            ])
+        })
+        .collect();
+    assert_eq!(got.len(), 100);
+    assert_eq!(got, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}

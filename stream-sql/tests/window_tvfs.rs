@@ -155,3 +155,85 @@ fn distinct_aggregates_count_each_value_once() {
     );
     assert_eq!(rows, ["+I[2, 6]"]);
 }
+
+/// Flink's "Cascading Window Aggregation": a window TVF over the results of a window
+/// aggregation, on their `window_time`, as Flink's documentation writes it. The 5 minute
+/// sums per supplier ([08:05, 08:10): 6.0 and 5.0; [08:10, 08:15): 3.0 and 1.0; [08:15,
+/// 08:20): 6.0), timed at their windows' last instants, summed again per 10 minutes give
+/// the 10 minute sums of the bids themselves.
+#[test]
+fn a_window_tvf_over_window_results_windows_them_by_their_window_time() {
+    let mut bids = Bids::new("cascade-tvf");
+    bids.session
+        .execute(
+            "CREATE VIEW window1 AS
+             SELECT window_start AS window_5mintumble_start, window_end AS window_5mintumble_end,
+                    window_time AS rowtime, SUM(price) AS partial_price
+             FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))
+             GROUP BY supplier_id, window_start, window_end, window_time",
+        )
+        .unwrap();
+    let rows = bids.rows(
+        "SELECT window_start, window_end, SUM(partial_price) AS total_price, COUNT(*) AS partials
+         FROM TABLE(TUMBLE(TABLE window1, DESCRIPTOR(rowtime), INTERVAL '10' MINUTES))
+         GROUP BY window_start, window_end",
+    );
+    assert_eq!(
+        rows,
+        [
+            "+I[2020-04-15 08:00:00.000, 2020-04-15 08:10:00.000, 11.0, 2]",
+            "+I[2020-04-15 08:10:00.000, 2020-04-15 08:20:00.000, 10.0, 3]",
+        ]
+    );
+    // Windows of the first aggregation's own size again: each holds one window's rows.
+    let rows = bids.rows(
+        "SELECT window_start, window_end, window_time, MAX(partial_price), COUNT(*)
+         FROM TABLE(TUMBLE(TABLE window1, DESCRIPTOR(rowtime), INTERVAL '5' MINUTES))
+         GROUP BY window_start, window_end, window_time",
+    );
+    assert_eq!(
+        rows,
+        [
+            "+I[2020-04-15 08:05:00.000, 2020-04-15 08:10:00.000, 2020-04-15 08:09:59.999, 6.0, 2]",
+            "+I[2020-04-15 08:10:00.000, 2020-04-15 08:15:00.000, 2020-04-15 08:14:59.999, 3.0, 2]",
+            "+I[2020-04-15 08:15:00.000, 2020-04-15 08:20:00.000, 2020-04-15 08:19:59.999, 6.0, 1]",
+        ]
+    );
+}
+
+/// Grouping a window aggregation's results by their window's bounds again aggregates
+/// each of its windows (Flink plans it as a window aggregation over the same windows):
+/// here the best supplier's sum and the number of suppliers in each HOP window, emitted
+/// when the window ends, and an error for grouping by one bound only.
+#[test]
+fn grouping_window_results_by_their_bounds_aggregates_each_window() {
+    let mut bids = Bids::new("cascade-attached");
+    let sql = "SELECT s, e, MAX(total) AS best, COUNT(*) AS suppliers FROM (
+                 SELECT supplier_id, window_start AS s, window_end AS e, SUM(price) AS total
+                 FROM TABLE(HOP(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES))
+                 GROUP BY supplier_id, window_start, window_end)
+               GROUP BY s, e";
+    // Per supplier: [08:00, 08:10) s1 6.0, s2 5.0; [08:05, 08:15) s1 7.0, s2 8.0;
+    // [08:10, 08:20) s1 1.0, s2 9.0; [08:15, 08:25) s2 6.0.
+    assert_eq!(
+        bids.rows(sql),
+        [
+            "+I[2020-04-15 08:00:00.000, 2020-04-15 08:10:00.000, 6.0, 2]",
+            "+I[2020-04-15 08:05:00.000, 2020-04-15 08:15:00.000, 8.0, 2]",
+            "+I[2020-04-15 08:10:00.000, 2020-04-15 08:20:00.000, 9.0, 2]",
+            "+I[2020-04-15 08:15:00.000, 2020-04-15 08:25:00.000, 6.0, 1]",
+        ]
+    );
+    let err = bids
+        .session
+        .execute(
+            "SELECT e, COUNT(*) FROM (
+               SELECT supplier_id, window_start AS s, window_end AS e, SUM(price) AS total
+               FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))
+               GROUP BY supplier_id, window_start, window_end)
+             GROUP BY e",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only one of their window's bounds"), "{err}");
+}

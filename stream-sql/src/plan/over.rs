@@ -214,6 +214,7 @@ impl Planner<'_> {
             calls_text: String::new(),
             keys_text: String::new(),
             over: Some((frame, width)),
+            attached: None,
         });
         let mut out = self.project(from, items, Some(&mut agg))?;
         // Before it: the partition keys, the row's columns, then every call's argument.
@@ -273,6 +274,7 @@ impl Planner<'_> {
                 keys_text
             },
             over: Some((frame, width)),
+            attached: None,
         });
         Ok(out)
     }
