@@ -1265,40 +1265,53 @@ impl Planner<'_> {
         // aggregation over those windows (Flink's cascading window aggregation).
         let mut attached = None;
         if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+            // The windows its rows carry: a window TVF's after the aggregation, if one
+            // expanded them, or the aggregation's own.
+            let expanded = from.plan.post.iter().rev().find_map(|step| match step {
+                Step::Expand { window, .. } => Some(*window),
+                _ => None,
+            });
             let inner_window = from
                 .plan
                 .aggregate
                 .as_ref()
-                .and_then(|a| a.window)
+                .and_then(|a| expanded.or(a.window))
                 .filter(|_| from.plan.rank.is_none() && !from.plan.updates());
             if tvf.is_some() && inner_window.is_none() {
                 return Err(SqlError::unsupported(
                     span,
-                    "a window aggregation over the result of a non-windowed aggregation or a Top-N",
+                    "a window aggregation over the result of a query other than a window aggregation",
                 ));
             }
-            // A window TVF over a window aggregation's results windows them by their
-            // `window_time` (Flink's cascading window aggregation, as its documentation
-            // writes it); without one, grouping by their window's bounds keeps their
-            // windows.
-            if let (None, Some(inner_window), Some((start, end))) =
-                (tvf, inner_window, from.window_bounds)
-            {
-                let grouped: Vec<usize> = group_by
-                    .iter()
-                    .filter_map(|g| column_of(&from.scope, g))
-                    .collect();
-                match (grouped.contains(&start), grouped.contains(&end)) {
-                    (true, true) => attached = Some((inner_window, start, end)),
-                    (false, false) => {}
-                    _ => {
-                        return Err(SqlError::unsupported(
-                            span,
-                            "grouping a window aggregation's results by only one of their window's bounds",
-                        )
-                        .help("group by both window_start and window_end for a window aggregation over the same windows"))
-                    }
+            let grouped: Vec<usize> = group_by
+                .iter()
+                .filter_map(|g| column_of(&from.scope, g))
+                .collect();
+            match (tvf, inner_window, from.window_bounds) {
+                // A window TVF over a window aggregation's results windows them by their
+                // `window_time` (Flink's cascading window aggregation, as its
+                // documentation writes it); grouping them by both their window's bounds
+                // keeps their windows. By one bound only, it is a GroupAggregate (as in
+                // Flink).
+                (None, Some(inner_window), Some((start, end)))
+                    if grouped.contains(&start) && grouped.contains(&end) =>
+                {
+                    attached = Some((inner_window, start, end));
                 }
+                (None, None, Some((start, end)))
+                    if from
+                        .plan
+                        .rank
+                        .as_ref()
+                        .is_some_and(|r| r.window_end.is_some())
+                        && (grouped.contains(&start) || grouped.contains(&end)) =>
+                {
+                    return Err(SqlError::unsupported(
+                        span,
+                        "grouping a Window Top-N's results by their window (cascading window aggregations)",
+                    ));
+                }
+                _ => {}
             }
             Self::check_bounded(&from.plan)?;
             if let Some(rank) = &mut from.plan.rank {

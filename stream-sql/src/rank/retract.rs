@@ -68,6 +68,25 @@ impl RetractingTopN {
     }
 }
 
+impl RetractingTopN {
+    /// Adds or takes back `input` in a partition's `rows`: the changes of its top rows
+    /// (none for a retraction of a row it does not hold).
+    fn apply(&self, rows: &mut Vec<Row>, input: Change) -> Vec<Change> {
+        let before: Vec<(Row, usize)> = self
+            .head(rows)
+            .into_iter()
+            .map(|(row, number)| (row.clone(), number))
+            .collect();
+        if input.kind.adds() {
+            self.insert(rows, input.row);
+        } else if !self.remove(rows, &input.row) {
+            return Vec::new();
+        }
+        let before: Vec<(&Row, usize)> = before.iter().map(|(row, n)| (row, *n)).collect();
+        difference(&before, &self.head(rows), self.top.numbered)
+    }
+}
+
 /// The changes from the top rows `before` to `after`, each row with its number.
 fn difference(
     before: &[(&Row, usize)],
@@ -126,21 +145,7 @@ impl KeyedProcessFunction<Row, Change> for RetractingTopN {
             return;
         }
         let rows = ctx.state().get_or_insert_with(Vec::new);
-        let before: Vec<(Row, usize)> = self
-            .head(rows)
-            .into_iter()
-            .map(|(row, number)| (row.clone(), number))
-            .collect();
-        if input.kind.adds() {
-            self.insert(rows, input.row);
-        } else if !self.remove(rows, &input.row) {
-            if rows.is_empty() {
-                ctx.state().clear();
-            }
-            return;
-        }
-        let before: Vec<(&Row, usize)> = before.iter().map(|(row, n)| (row, *n)).collect();
-        let changes = difference(&before, &self.head(rows), self.top.numbered);
+        let changes = self.apply(rows, input);
         if rows.is_empty() {
             ctx.state().clear();
         }
@@ -167,19 +172,13 @@ mod tests {
         let mut rows = Vec::new();
         let mut out = Vec::new();
         for (kind, r) in changes {
-            let before: Vec<(Row, usize)> = ranking
-                .head(&rows)
-                .into_iter()
-                .map(|(row, n)| (row.clone(), n))
-                .collect();
-            if kind.adds() {
-                ranking.insert(&mut rows, r.clone());
-            } else if !ranking.remove(&mut rows, r) {
-                continue;
-            }
-            let before: Vec<(&Row, usize)> = before.iter().map(|(row, n)| (row, *n)).collect();
+            let input = Change {
+                kind: *kind,
+                row: r.clone(),
+            };
             out.extend(
-                difference(&before, &ranking.head(&rows), numbered_out)
+                ranking
+                    .apply(&mut rows, input)
                     .iter()
                     .map(ToString::to_string),
             );

@@ -2,6 +2,7 @@
 
 mod collect;
 mod file;
+mod flush_policy;
 mod fold;
 mod for_each;
 mod stdout;
@@ -13,6 +14,7 @@ pub use collect::{
     TimestampedWriter,
 };
 pub use file::{file_sink, FileSink};
+pub use flush_policy::FlushPolicy;
 pub use fold::{fold, FoldSink, FoldWriter};
 pub use for_each::{for_each, for_each_timestamped, ForEachSink, ForEachTimestampedSink};
 pub use stdout::{print, stdout, PrintSink, StdoutSink};

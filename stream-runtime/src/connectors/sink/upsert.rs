@@ -15,11 +15,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stream_core::operator::InstanceInfo;
 use stream_core::sink::{Sink, SinkWriter};
 use stream_core::{Result, Timestamp};
+
+use super::FlushPolicy;
 
 /// Where an upsert sink writes: a store that replaces the value of a key written again.
 pub trait UpsertStore<K, V>: Clone + Send + 'static {
@@ -199,9 +201,7 @@ where
         Ok(UpsertWriter {
             store: self.store.clone(),
             row: self.row.clone(),
-            max_buffered: self.max_buffered,
-            flush_interval: self.flush_interval,
-            last_flush: Instant::now(),
+            policy: FlushPolicy::new(self.max_buffered, self.flush_interval),
             buffered: HashMap::new(),
         })
     }
@@ -215,16 +215,14 @@ where
 pub struct UpsertWriter<K, V, S, R> {
     store: S,
     row: R,
-    max_buffered: usize,
-    flush_interval: Option<Duration>,
-    last_flush: Instant,
+    policy: FlushPolicy,
     /// The newest value per key since the last flush.
     buffered: HashMap<K, V>,
 }
 
 impl<K, V, S: UpsertStore<K, V>, R> UpsertWriter<K, V, S, R> {
     fn flush_to_store(&mut self) -> Result {
-        self.last_flush = Instant::now();
+        self.policy.flushed();
         if self.buffered.is_empty() {
             return Ok(());
         }
@@ -243,17 +241,17 @@ where
     fn write(&mut self, _ts: Timestamp, item: T) -> Result {
         let (key, value) = self.row.split(item);
         self.buffered.insert(key, value);
-        if self.buffered.len() >= self.max_buffered {
+        if self.policy.is_full(self.buffered.len()) {
             self.flush_to_store()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result {
-        match self.flush_interval {
-            Some(interval) if self.last_flush.elapsed() >= interval => self.flush_to_store(),
-            _ => Ok(()),
+        if self.policy.is_due() {
+            self.flush_to_store()?;
         }
+        Ok(())
     }
 
     fn pre_commit(&mut self, _checkpoint: u64) -> Result<Vec<u8>> {
@@ -302,6 +300,28 @@ mod tests {
         w.write(0, ("a", 2)).unwrap();
         w.finish().unwrap();
         assert_eq!(table.snapshot(), BTreeMap::from([("a", 2), ("b", 1)]));
+    }
+
+    #[test]
+    fn a_batch_end_flushes_only_once_the_flush_interval_has_passed() {
+        let table = upsert_table();
+        let split = |(k, v): (&'static str, u32)| (k, v);
+        let mut w = upsert_sink(table.clone(), split)
+            .flush_interval(Duration::from_millis(30))
+            .open(&instance())
+            .unwrap();
+        w.write(0, ("a", 1)).unwrap();
+        w.flush().unwrap();
+        assert!(table.snapshot().is_empty(), "the interval has not passed");
+        std::thread::sleep(Duration::from_millis(40));
+        w.flush().unwrap();
+        assert_eq!(table.snapshot(), BTreeMap::from([("a", 1)]));
+        // Without an interval a batch end writes nothing.
+        let mut w = upsert_sink(table.clone(), split).open(&instance()).unwrap();
+        w.write(0, ("b", 2)).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        w.flush().unwrap();
+        assert_eq!(table.snapshot(), BTreeMap::from([("a", 1)]));
     }
 
     #[test]

@@ -31,13 +31,15 @@ mod sqlite;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stream_core::operator::{Context, InstanceInfo};
 use stream_core::sink::{Sink, SinkWriter};
 use stream_core::source::{Source, SourceContext, SourceEvent, SourceReader};
 use stream_core::{ErrorKind, Result, StreamError, Timestamp};
-use stream_runtime::connectors::sink::{upsert_sink_by, SplitRecord, UpsertSink, UpsertStore};
+use stream_runtime::connectors::sink::{
+    upsert_sink_by, FlushPolicy, SplitRecord, UpsertSink, UpsertStore,
+};
 
 use crate::connectors::options::{parse_duration, Options};
 use crate::error::SqlError;
@@ -281,9 +283,7 @@ impl Sink<Row> for AppendSink {
     fn open(&self, _instance: &InstanceInfo) -> Result<AppendWriter> {
         Ok(AppendWriter {
             database: self.database.clone(),
-            max_rows: self.max_rows,
-            flush_interval: self.flush_interval,
-            last_flush: Instant::now(),
+            policy: FlushPolicy::new(self.max_rows, self.flush_interval),
             buffered: Vec::new(),
         })
     }
@@ -296,15 +296,13 @@ impl Sink<Row> for AppendSink {
 /// One instance of [`AppendSink`].
 pub(crate) struct AppendWriter {
     database: Database,
-    max_rows: usize,
-    flush_interval: Option<Duration>,
-    last_flush: Instant,
+    policy: FlushPolicy,
     buffered: Vec<Row>,
 }
 
 impl AppendWriter {
     fn flush_to_database(&mut self) -> Result {
-        self.last_flush = Instant::now();
+        self.policy.flushed();
         if self.buffered.is_empty() {
             return Ok(());
         }
@@ -317,17 +315,17 @@ impl AppendWriter {
 impl SinkWriter<Row> for AppendWriter {
     fn write(&mut self, _ts: Timestamp, row: Row) -> Result {
         self.buffered.push(row);
-        if self.buffered.len() >= self.max_rows {
+        if self.policy.is_full(self.buffered.len()) {
             self.flush_to_database()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result {
-        match self.flush_interval {
-            Some(interval) if self.last_flush.elapsed() >= interval => self.flush_to_database(),
-            _ => Ok(()),
+        if self.policy.is_due() {
+            self.flush_to_database()?;
         }
+        Ok(())
     }
 
     fn pre_commit(&mut self, _checkpoint: u64) -> Result<Vec<u8>> {
