@@ -548,6 +548,9 @@ impl JobManager {
         let outcome = lock(&entry.outcome).clone();
         let status = match (&outcome, lock(&entry.handle).as_ref()) {
             (Some(outcome), _) => outcome.status.clone(),
+            // Failed, but its outcome (with the error) not recorded yet: Flink's FAILING,
+            // so FAILED always comes with its error.
+            (None, Some(handle)) if handle.status() == JobStatus::Failed => "FAILING".to_owned(),
             (None, Some(handle)) => status_name(handle.status()).to_owned(),
             (None, None) => "STOPPING".to_owned(),
         };

@@ -343,6 +343,7 @@ async fn prometheus(State(jm): Shared) -> Response {
         "FINISHED",
         "STOPPED",
         "CANCELED",
+        "FAILING",
         "FAILED",
     ] {
         let n = jobs.iter().filter(|j| j.status == status).count();
