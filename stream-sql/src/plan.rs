@@ -1388,17 +1388,20 @@ impl Planner<'_> {
             key_exprs.push(t);
         }
         // The attached window's bounds among the keys (grouped by both, checked above).
-        let attached = attached.and_then(|(inner_window, start, end)| {
-            let key_of = |column| {
-                keys.iter()
-                    .position(|k| column_of(&from.scope, k) == Some(column))
-            };
-            let (start, end) = (key_of(start)?, key_of(end)?);
-            let names = (keys[start].to_string(), keys[end].to_string());
-            Some((inner_window, AttachedWindow { start, end, names }))
-        });
         let (window, attached) = match attached {
-            Some((inner_window, attached)) => (Some(inner_window), Some(attached)),
+            Some((inner_window, start, end)) => {
+                let key_of = |column| {
+                    keys.iter()
+                        .position(|k| column_of(&from.scope, k) == Some(column))
+                        .ok_or_else(|| {
+                            SqlError::at(span, "internal error: a window bound is not a group key")
+                        })
+                };
+                let (start, end) = (key_of(start)?, key_of(end)?);
+                let names = (keys[start].to_string(), keys[end].to_string());
+                let attached = AttachedWindow { start, end, names };
+                (Some(inner_window), Some(attached))
+            }
             None => (window, None),
         };
         let scope = from.scope.clone();

@@ -307,13 +307,13 @@ mod tests {
         let table = upsert_table();
         let split = |(k, v): (&'static str, u32)| (k, v);
         let mut w = upsert_sink(table.clone(), split)
-            .flush_interval(Duration::from_millis(30))
+            .flush_interval(Duration::from_millis(300))
             .open(&instance())
             .unwrap();
         w.write(0, ("a", 1)).unwrap();
         w.flush().unwrap();
         assert!(table.snapshot().is_empty(), "the interval has not passed");
-        std::thread::sleep(Duration::from_millis(40));
+        std::thread::sleep(Duration::from_millis(350));
         w.flush().unwrap();
         assert_eq!(table.snapshot(), BTreeMap::from([("a", 1)]));
         // Without an interval a batch end writes nothing.
