@@ -51,7 +51,7 @@ pub mod prelude {
         aggregate_fn, avg, count, max, min, sum, AggBuilder, Aggregate,
     };
     pub use stream_core::operator::keyed::{process_fn, KeyedContext, KeyedProcessFunction};
-    pub use stream_core::operator::Either;
+    pub use stream_core::operator::{Either, RecordContext};
     /// Your own sinks implement these (the writer of one instance does the work).
     pub use stream_core::sink::{Sink, SinkWriter};
     pub use stream_core::state::{KeyedState, ListState, MapState, NamedState, ValueState};

@@ -489,3 +489,73 @@ fn a_stamping_source_may_be_restamped_and_keeps_its_watermarks() {
     };
     assert_eq!(run(job, &out), vec![(0, 2), (1000, 1)]);
 }
+
+/// Flink's `ProcessFunction` on a stream that is not keyed: each record with its
+/// timestamp, the watermark and processing time; any number of outputs, each at the
+/// record's time or at a time given; a failure stops the job naming the operator.
+#[test]
+fn process_on_a_stream_that_is_not_keyed_sees_time_and_emits_any_number_of_records() {
+    type Seen = (i64, Option<i64>, i64, i64);
+    // (value, timestamp, watermark, processing time) once per unit of the value.
+    let split = |v: i64, ctx: &mut RecordContext<'_, Seen>| {
+        for _ in 0..v {
+            ctx.collect((
+                v,
+                ctx.timestamp(),
+                ctx.current_watermark(),
+                ctx.current_processing_time(),
+            ));
+        }
+    };
+    let check = |out: Vec<(Option<i64>, Seen)>| {
+        let values: Vec<i64> = out.iter().map(|(_, s)| s.0).collect();
+        assert_eq!(values, [1, 2, 2, 3, 3, 3]);
+        for (at, (v, ts, watermark, now)) in out {
+            assert_eq!((at, ts), (Some(v * 100), Some(v * 100)));
+            // The watermark trails the records (monotonous: the largest time seen - 1).
+            assert!(watermark < v * 100, "{watermark}");
+            assert_eq!(now, 42);
+        }
+    };
+    let input = || from_vec(vec![1i64, 0, 2, 3]);
+    let config = || Config::default().parallelism(1).clock(ManualClock::new(42));
+
+    let out = collect_timestamped();
+    stream! {
+        source(input())
+            .event_time(|v| v * 100)
+            .watermark(monotonous())
+            .process(split)
+            .sink(out.clone());
+    }
+    .run_with(config())
+    .unwrap();
+    check(out.take());
+
+    let env = StreamEnv::new("process");
+    let out = collect_timestamped();
+    env.source(input())
+        .event_time(|v| v * 100)
+        .watermark(monotonous())
+        .process(split)
+        .sink(out.clone());
+    env.build().unwrap().run_with(config()).unwrap();
+    check(out.take());
+
+    // `ctx.fail` fails the job with an error naming the operator.
+    let err = stream! {
+        source(from_vec(vec!["1", "x"]))
+            .process(|s: &str, ctx: &mut RecordContext<'_, u32>| match s.parse() {
+                Ok(n) => ctx.collect(n),
+                Err(e) => ctx.fail(e),
+            })
+            .sink(for_each(|_: u32| {}));
+    }
+    .run()
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("process") && err.contains("invalid digit"),
+        "{err}"
+    );
+}

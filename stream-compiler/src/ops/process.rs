@@ -1,4 +1,5 @@
-//! `process(f)`: on a keyed stream, a `KeyedProcessFunction` with keyed state and timers; on a
+//! `process(f)`: on a stream, `|record, ctx| ...` with the record's time and any number of
+//! outputs; on a keyed stream, a `KeyedProcessFunction` with keyed state and timers; on a
 //! windowed stream, `|window, elements, out| ...` over all elements of each window.
 
 use super::{Kind, OpDef, Produces};
@@ -6,11 +7,10 @@ use super::{Kind, OpDef, Produces};
 /// The definition of `process`.
 pub const DEF: OpDef = OpDef {
     name: "process",
-    on: &[Kind::Keyed, Kind::Windowed],
+    on: &[Kind::Data, Kind::Keyed, Kind::Windowed],
     produces: Produces::Data,
     stateful: true,
     usage: "`.process(f)`",
     lower: crate::graph::lower::function,
-    misplaced: super::needs_key,
     ..OpDef::DEFAULT
 };

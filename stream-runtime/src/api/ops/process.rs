@@ -1,4 +1,6 @@
-//! `process(f)`: on a keyed stream, the low-level keyed function with state (value, list,
+//! `process(f)`: on a stream that is not keyed, `|record, ctx| ..` sees each record with
+//! its timestamp, the watermark and processing time, and emits any number of records
+//! (Flink's `ProcessFunction`; timers and state need a key). On a keyed stream, the low-level keyed function with state (value, list,
 //! map) and event- and processing-time timers (Flink's `KeyedProcessFunction`; `process_fn`
 //! builds one from closures). On a windowed stream, `process(|ctx, records, out| ..)` sees
 //! all the records of a window when it fires (Flink's `ProcessWindowFunction`).
@@ -32,18 +34,98 @@
 
 use stream_core::key::Key;
 use stream_core::operator::keyed::{KeyedProcess, KeyedProcessFunction};
+use stream_core::operator::{Process, Push, RecordContext};
 use stream_core::window::function::{
     Collector, Eviction, ProcessFn, ProcessWindow, ProcessWindowFn, WindowContext,
 };
 use stream_core::window::{Evictor, Trigger, WindowAssigner};
+use stream_core::Result;
 
 use crate::api::datastream::{DataStream, KeyedStream, WindowedStream};
 use crate::api::pipe::{Chained, Pipe};
-use crate::api::spec::{keyed_spec, WindowSpec};
+use crate::api::spec::{keyed_spec, label, OperatorSpec, Spec, WindowSpec};
 use crate::api::witness::{KeyedWitness, WindowWitness, Witness};
+use crate::graph::{OperatorInfo, StageBuild};
 
 /// The name of `process` in plans and `stream!`.
 pub const PROCESS: &str = "process";
+
+/// `process` on a stream that is not keyed.
+pub struct ProcessSpec<F, O> {
+    f: F,
+    info: OperatorInfo,
+    _out: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<F: Clone, O> Clone for ProcessSpec<F, O> {
+    fn clone(&self) -> Self {
+        ProcessSpec {
+            f: self.f.clone(),
+            info: self.info.clone(),
+            _out: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T, O, F> Spec<T> for ProcessSpec<F, O>
+where
+    F: FnMut(T, &mut RecordContext<'_, O>) + Clone + Send + 'static,
+    O: Send + 'static,
+{
+    type Out = O;
+    type Op<N: Push<O> + 'static> = Process<F, O, N>;
+
+    fn build<N: Push<O> + 'static>(
+        self,
+        _build: &mut StageBuild<'_>,
+        next: N,
+    ) -> Result<Self::Op<N>> {
+        Ok(Process::new(self.f, label(&self.info), next))
+    }
+}
+
+impl<F, O> OperatorSpec for ProcessSpec<F, O> {
+    fn info(&self) -> &OperatorInfo {
+        &self.info
+    }
+
+    fn info_mut(&mut self) -> &mut OperatorInfo {
+        &mut self.info
+    }
+}
+
+impl<T: Send + 'static> Witness<T> {
+    /// `process(|record, ctx| ..)`: each record with its time; `ctx` emits the outputs.
+    #[track_caller]
+    pub fn process<O, F>(self, f: F) -> (ProcessSpec<F, O>, Witness<O>)
+    where
+        F: FnMut(T, &mut RecordContext<'_, O>) + Clone + Send + 'static,
+        O: Send + 'static,
+    {
+        let spec = ProcessSpec {
+            f,
+            info: self.origin.info(PROCESS),
+            _out: std::marker::PhantomData,
+        };
+        (spec, self.to())
+    }
+}
+
+impl<T: Send + 'static, P: Pipe<Out = T>> DataStream<T, P> {
+    /// The low-level function on a stream that is not keyed (Flink's `ProcessFunction`):
+    /// `f(record, ctx)` sees the record's timestamp, the current watermark and processing
+    /// time, and emits any number of records with `ctx.collect(..)`; `ctx.fail(..)` fails
+    /// the job. Timers and state need a key: `key_by(..).process(..)`.
+    #[track_caller]
+    pub fn process<O, F>(self, f: F) -> DataStream<O, Chained<P, ProcessSpec<F, O>>>
+    where
+        F: FnMut(T, &mut RecordContext<'_, O>) + Clone + Send + 'static,
+        O: Send + 'static,
+    {
+        let (spec, w) = self.witness.process(f);
+        self.then(spec, w)
+    }
+}
 
 keyed_spec!(
     /// Keyed `process`.
