@@ -26,8 +26,12 @@ pub(crate) struct Watermark {
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     pub name: String,
+    /// The columns the connector reads or writes.
     pub schema: Schema,
     pub watermark: Option<Watermark>,
+    /// The computed column `name AS PROCTIME()`, if declared: a processing-time attribute
+    /// after the other columns in queries, never written by an `INSERT`.
+    pub proctime: Option<String>,
     pub connector: Connector,
 }
 

@@ -647,6 +647,14 @@ impl<'s, 'a> Compiler<'s, 'a> {
                 "use it in FROM: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND))",
             ));
         }
+        if upper == "PROCTIME" {
+            // `SELECT .., PROCTIME() AS p` is planned before expressions are compiled.
+            return Err(SqlError::unsupported(
+                span,
+                "PROCTIME() inside an expression, a condition or an aggregating query",
+            )
+            .help("select it as a column of its own over the rows (`SELECT *, PROCTIME() AS p_time FROM t`) and use that column"));
+        }
         let Some(function) = Function::lookup(&name) else {
             let known = names();
             let mut help = format!(

@@ -27,11 +27,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use stream_core::operator::RecordContext;
 use stream_core::window::{
     cumulating, session, sliding, tumbling, TimeWindow, Trigger, WindowAssigner,
     Windowed as Windowed_,
 };
-use stream_core::MIN_TIMESTAMP;
+use stream_core::{Timestamp, MIN_TIMESTAMP};
 use stream_runtime::api::pipe::{BranchPipe, InputPipe, Pipe};
 use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
 use stream_runtime::Job;
@@ -374,14 +375,14 @@ impl<O: Send + Clone + 'static, K: Then<O>> Then<Row> for Steps<'_, O, K> {
                     next,
                 };
                 match &plan.aggregate {
-                    None => ranked.then(calc(rows, &plan.pre, std::convert::identity)),
+                    None => calc_then(rows, &plan.pre, std::convert::identity, ranked),
                     Some(aggregate) => {
                         aggregate_windows(rows, plan, aggregate, std::convert::identity, ranked)
                     }
                 }
             }
             None => match &plan.aggregate {
-                None => next.then(calc(rows, &plan.pre, wrap)),
+                None => calc_then(rows, &plan.pre, wrap, next),
                 Some(aggregate) => aggregate_windows(rows, plan, aggregate, wrap, next),
             },
         }
@@ -428,20 +429,28 @@ where
             "plan_rows lowers only append-only plans: their aggregations have windows or OVER"
         )
     };
+    // Processing-time windows: the same assigners over the job's clock.
+    let processing_time = aggregate.processing_time.is_some();
+    macro_rules! over {
+        ($assigner:expr) => {
+            if processing_time {
+                windowed.over(keyed, $assigner.processing_time())
+            } else {
+                windowed.over(keyed, $assigner)
+            }
+        };
+    }
     match window {
-        WindowKind::Tumble { size, offset } => {
-            windowed.over(keyed, tumbling(ms(size)).with_offset(ms(offset)))
-        }
+        WindowKind::Tumble { size, offset } => over!(tumbling(ms(size)).with_offset(ms(offset))),
         WindowKind::Hop {
             size,
             slide,
             offset,
-        } => windowed.over(keyed, sliding(ms(size), ms(slide)).with_offset(ms(offset))),
-        WindowKind::Cumulate { size, step, offset } => windowed.over(
-            keyed,
-            cumulating(ms(size), ms(step)).with_offset(ms(offset)),
-        ),
-        WindowKind::Session { gap } => windowed.over(keyed, session(ms(gap))),
+        } => over!(sliding(ms(size), ms(slide)).with_offset(ms(offset))),
+        WindowKind::Cumulate { size, step, offset } => {
+            over!(cumulating(ms(size), ms(step)).with_offset(ms(offset)))
+        }
+        WindowKind::Session { gap } => over!(session(ms(gap))),
     }
 }
 
@@ -484,9 +493,28 @@ fn key_by_group<P: Pipe<Out = Row>>(
     aggregate: &AggPlan,
 ) -> KeyedStream<Row, Row, InputPipe<(Row, Row)>> {
     let keys = aggregate.keys;
-    calc(rows, &plan.pre, std::convert::identity)
-        .key_by(move |row: &Row| Row(row.0[..keys].to_vec()))
-        .describe(format!("key_by({})", aggregate.keys_text))
+    let by = KeyedBy {
+        key: move |row: &Row| Row(row.0[..keys].to_vec()),
+        description: format!("key_by({})", aggregate.keys_text),
+    };
+    calc_then(rows, &plan.pre, std::convert::identity, by)
+}
+
+/// Keys rows by `key` (a cut, so the keyed stream's type names no operators before it).
+struct KeyedBy<F> {
+    key: F,
+    description: String,
+}
+
+impl<F> Then<Row> for KeyedBy<F>
+where
+    F: Fn(&Row) -> Row + Clone + Send + 'static,
+{
+    type Output = KeyedStream<Row, Row, InputPipe<(Row, Row)>>;
+
+    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> Self::Output {
+        rows.key_by(self.key).describe(self.description)
+    }
 }
 
 /// A window aggregation and the row steps after it.
@@ -527,7 +555,7 @@ impl<O: Send + Clone + 'static, K: Then<O>> Windowed<'_, O, K> {
                     values.push(Value::Timestamp(w.window.end - 1));
                 }
                 values.extend(w.value);
-                calc.apply(Row(values))
+                calc.apply(Row(values), None)
             })
             .describe(description)
             .flat_map(move |rows: Emit| rows.map(wrap))
@@ -729,9 +757,11 @@ impl<K: Then<Change>> Then<Row> for ToTopN<'_, K> {
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> K::Output {
         let (plan, rank) = (self.plan, self.rank);
         let partition: Arc<[usize]> = rank.partition.as_slice().into();
-        let changes = calc(rows, &plan.pre, std::convert::identity)
-            .key_by(move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()))
-            .describe("key_by(partition)")
+        let by = KeyedBy {
+            key: move |row: &Row| Row(partition.iter().map(|&k| row.get(k).clone()).collect()),
+            description: "key_by(partition)".into(),
+        };
+        let changes = calc_then(rows, &plan.pre, std::convert::identity, by)
             .process(self.top_n())
             .describe(format!("rank(top {}, {})", self.limit, rank.text));
         each_change(changes, &plan.after_rank, self.next)
@@ -770,10 +800,39 @@ fn calc<P: Pipe<Out = Row>, O: Send + Clone + 'static>(
     let calc = Calc::new(steps);
     let description = calc.description();
     stream
-        .try_map(move |row: Row| calc.apply(row))
+        .try_map(move |row: Row| calc.apply(row, None))
         .describe(description)
         .flat_map(move |rows: Emit| rows.map(wrap))
         .describe("flatten")
+}
+
+/// [`calc`], then `next`; steps that read processing time (`PROCTIME()`) run in a process
+/// function, which sees the job's clock.
+fn calc_then<P, O, K>(
+    stream: DataStream<Row, P>,
+    steps: &[Step],
+    wrap: fn(Row) -> O,
+    next: K,
+) -> K::Output
+where
+    P: Pipe<Out = Row>,
+    O: Send + Clone + 'static,
+    K: Then<O>,
+{
+    if !steps.iter().any(|s| matches!(s, Step::ProcTime)) {
+        return next.then(calc(stream, steps, wrap));
+    }
+    let calc = Calc::new(steps);
+    let description = calc.description();
+    let timed = stream
+        .process(move |row: Row, ctx: &mut RecordContext<'_, O>| {
+            match calc.apply(row, Some(ctx.current_processing_time())) {
+                Ok(rows) => rows.for_each(|row| ctx.collect(wrap(row))),
+                Err(e) => ctx.fail(e),
+            }
+        })
+        .describe(description);
+    next.then(timed)
 }
 
 /// Row steps, compiled.
@@ -794,26 +853,19 @@ impl Calc {
         if self.steps.is_empty() {
             return "calc(*)".into();
         }
-        let parts: Vec<String> = self
-            .steps
-            .iter()
-            .map(|s| match s {
-                Step::Filter { text, .. } => format!("where=[{text}]"),
-                Step::Project { text, .. } => format!("select=[{text}]"),
-                Step::Expand { window, .. } => format!("window=[{window}]"),
-            })
-            .collect();
+        let parts: Vec<String> = self.steps.iter().map(Step::describe).collect();
         format!("calc({})", parts.join(", "))
     }
 
-    fn apply(&self, row: Row) -> Result<Emit, EvalError> {
-        apply(&self.steps, row)
+    /// The steps over `row`, at processing time `now` if a step reads it.
+    fn apply(&self, row: Row, now: Option<Timestamp>) -> Result<Emit, EvalError> {
+        apply(&self.steps, row, now)
     }
 
     /// The steps over the row of a change, which keeps its kind (a `HAVING` filters each
     /// change on its own, as Flink's does).
     fn apply_change(&self, change: Change) -> Result<Option<Change>, EvalError> {
-        match apply(&self.steps, change.row)? {
+        match apply(&self.steps, change.row, None)? {
             Emit::None => Ok(None),
             Emit::One(row) => Ok(Some(Change {
                 kind: change.kind,
@@ -826,8 +878,8 @@ impl Calc {
     }
 }
 
-/// Runs `steps` over `row`.
-fn apply(steps: &[Step], mut row: Row) -> Result<Emit, EvalError> {
+/// Runs `steps` over `row` (at processing time `now`, for `PROCTIME()`).
+fn apply(steps: &[Step], mut row: Row, now: Option<Timestamp>) -> Result<Emit, EvalError> {
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step::Filter { expr, .. } => {
@@ -854,9 +906,17 @@ fn apply(steps: &[Step], mut row: Row) -> Result<Emit, EvalError> {
                     r.0.push(Value::Timestamp(start));
                     r.0.push(Value::Timestamp(end));
                     r.0.push(Value::Timestamp(end - 1));
-                    out.extend(apply(&steps[i + 1..], r)?);
+                    out.extend(apply(&steps[i + 1..], r, now)?);
                 }
                 return Ok(Emit::Many(out.into_iter()));
+            }
+            Step::ProcTime => {
+                let Some(now) = now else {
+                    return Err(EvalError(
+                        "internal error: PROCTIME() read where processing time is not known".into(),
+                    ));
+                };
+                row.0.push(Value::Timestamp(now));
             }
         }
     }

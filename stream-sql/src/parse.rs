@@ -6,7 +6,8 @@
 //! WITH ('k' = 'v')`, `INTERVAL '5' SECOND`, `TABLE(TUMBLE(...))` and backquoted
 //! identifiers. The two rewrites:
 //! - `WATERMARK FOR ts AS <expr>` inside `CREATE TABLE`'s column list is taken out and
-//!   parsed on its own ([`Parsed::watermark`]);
+//!   parsed on its own ([`Parsed::watermark`]), and so is a processing-time column
+//!   `name AS PROCTIME()` ([`Parsed::proctime`]);
 //! - `TABLE name` as a function argument (the window TVFs' `TABLE t`) becomes `name`; the
 //!   planner reads the TVF's first argument as a table.
 
@@ -29,6 +30,8 @@ pub(crate) struct Parsed {
     pub statement: Statement,
     /// The `WATERMARK FOR` clause of a `CREATE TABLE`.
     pub watermark: Option<WatermarkClause>,
+    /// The computed column `name AS PROCTIME()` of a `CREATE TABLE`: its name.
+    pub proctime: Option<Ident>,
     /// Where the statement starts.
     pub start: Location,
 }
@@ -129,12 +132,13 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
         .map(|t| t.span.start)
         .unwrap_or(Location { line: 1, column: 1 });
     let watermark = take_watermark(&mut tokens)?;
+    let proctime = take_proctime_column(&mut tokens);
     unwrap_table_arguments(&mut tokens);
     let statement = with_parser_from(tokens, start, |p| p.parse_statement()).map_err(|e| {
         if e.message.contains("after column definition") {
             e.help(
-                "columns are declared `name TYPE`; computed columns (`name AS expr`) and \
-                 METADATA columns are not supported yet",
+                "columns are declared `name TYPE`; computed columns (`name AS expr`) other \
+                 than `name AS PROCTIME()`, and METADATA columns, are not supported yet",
             )
         } else {
             e
@@ -143,6 +147,7 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
     Ok(Parsed {
         statement,
         watermark,
+        proctime,
         start,
     })
 }
@@ -221,15 +226,8 @@ fn parser_error(e: ParserError, fallback: Location) -> SqlError {
 /// Takes `WATERMARK FOR col AS expr` out of a `CREATE TABLE`'s column list, with the comma
 /// that separated it from its neighbour.
 fn take_watermark(tokens: &mut Vec<TokenWithSpan>) -> Result<Option<WatermarkClause>, SqlError> {
-    let words: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !is_blank(&tokens[i].token))
-        .collect();
-    let is_create_table = words.len() > 2
-        && is_word(&tokens[words[0]].token, "CREATE")
-        && (is_word(&tokens[words[1]].token, "TABLE")
-            || (is_word(&tokens[words[1]].token, "TEMPORARY")
-                && is_word(&tokens[words[2]].token, "TABLE")));
-    if !is_create_table {
+    let words = words(tokens);
+    if !is_create_table(tokens, &words) {
         return Ok(None);
     }
     // Find WATERMARK FOR at depth 1 (inside the column list).
@@ -308,19 +306,79 @@ fn take_watermark(tokens: &mut Vec<TokenWithSpan>) -> Result<Option<WatermarkCla
     };
     let expr_tokens: Vec<TokenWithSpan> = tokens[first..words[end]].to_vec();
     let expr = with_parser(expr_tokens, |p| p.parse_expr())?;
-    // Remove the clause and one comma next to it.
+    remove_list_item(tokens, &words, n, end);
+    Ok(Some(WatermarkClause { column, expr, span }))
+}
+
+/// Takes the computed column `name AS PROCTIME()` out of a `CREATE TABLE`'s column list,
+/// with the comma that separated it from its neighbour. Other computed columns stay, for
+/// the parser to refuse.
+fn take_proctime_column(tokens: &mut Vec<TokenWithSpan>) -> Option<Ident> {
+    let words = words(tokens);
+    if !is_create_table(tokens, &words) {
+        return None;
+    }
+    let token = |n: usize| words.get(n).map(|&i| &tokens[i].token);
+    let mut depth = 0;
+    for n in 0..words.len() {
+        match token(n)? {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        // After `(` or `,` in the column list: name AS PROCTIME ( ) followed by `,` or `)`.
+        let starts_item = depth == 1 && matches!(token(n)?, Token::LParen | Token::Comma);
+        if !starts_item {
+            continue;
+        }
+        let Some(Token::Word(name)) = token(n + 1) else {
+            continue;
+        };
+        let matched = matches!(token(n + 2), Some(Token::Word(w)) if w.keyword == Keyword::AS)
+            && token(n + 3).is_some_and(|t| is_word(t, "PROCTIME"))
+            && matches!(token(n + 4), Some(Token::LParen))
+            && matches!(token(n + 5), Some(Token::RParen))
+            && matches!(token(n + 6), Some(Token::Comma | Token::RParen));
+        if matched {
+            let mut ident = Ident::with_span(tokens[words[n + 1]].span, name.value.clone());
+            ident.quote_style = name.quote_style;
+            remove_list_item(tokens, &words, n + 1, n + 6);
+            return Some(ident);
+        }
+    }
+    None
+}
+
+/// The positions of the tokens that are not blank.
+fn words(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    (0..tokens.len())
+        .filter(|&i| !is_blank(&tokens[i].token))
+        .collect()
+}
+
+/// True if the statement is a `CREATE [TEMPORARY] TABLE`.
+fn is_create_table(tokens: &[TokenWithSpan], words: &[usize]) -> bool {
+    words.len() > 2
+        && is_word(&tokens[words[0]].token, "CREATE")
+        && (is_word(&tokens[words[1]].token, "TABLE")
+            || (is_word(&tokens[words[1]].token, "TEMPORARY")
+                && is_word(&tokens[words[2]].token, "TABLE")))
+}
+
+/// Removes the column-list item from word `first` up to word `end` (the `,` or `)` after
+/// it), and one comma next to it.
+fn remove_list_item(tokens: &mut Vec<TokenWithSpan>, words: &[usize], first: usize, end: usize) {
     let (from, to) = if matches!(tokens[words[end]].token, Token::Comma) {
-        (words[n], words[end] + 1)
+        (words[first], words[end] + 1)
     } else {
         // The last item: remove the comma before it.
-        let comma_before = n
+        let comma_before = first
             .checked_sub(1)
             .map(|m| words[m])
             .filter(|&i| matches!(tokens[i].token, Token::Comma));
-        (comma_before.unwrap_or(words[n]), words[end])
+        (comma_before.unwrap_or(words[first]), words[end])
     };
     tokens.drain(from..to);
-    Ok(Some(WatermarkClause { column, expr, span }))
 }
 
 /// `f(TABLE t, ...)` into `f(t, ...)`: drops the keyword `TABLE` where it starts a function
@@ -357,6 +415,28 @@ fn unwrap_table_arguments(tokens: &mut Vec<TokenWithSpan>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proctime_column_is_taken_out_wherever_it_is_declared() {
+        for columns in [
+            "p AS PROCTIME(), a BIGINT",
+            "a BIGINT, p AS PROCTIME()",
+            "a BIGINT, p AS proctime ( ), WATERMARK FOR ts AS ts, ts TIMESTAMP(3)",
+        ] {
+            let sql = format!("CREATE TABLE t ({columns}) WITH ('connector' = 'blackhole')");
+            let parsed = parse_script(&sql).unwrap();
+            assert_eq!(parsed[0].proctime.as_ref().unwrap().value, "p", "{columns}");
+            let Statement::CreateTable(ct) = &parsed[0].statement else {
+                panic!("{columns}")
+            };
+            assert!(ct.columns.iter().all(|c| c.name.value != "p"), "{columns}");
+        }
+        // Other computed columns are left for the parser to refuse.
+        let err =
+            parse_script("CREATE TABLE t (a BIGINT, b AS a + 1) WITH ('connector' = 'blackhole')")
+                .unwrap_err();
+        assert!(err.to_string().contains("PROCTIME()"), "{err}");
+    }
 
     #[test]
     fn watermark_clause_is_taken_out() {

@@ -135,6 +135,9 @@ pub(crate) enum Step {
     /// A window TVF without aggregation: one row per window of the row, with
     /// `window_start`, `window_end` and `window_time` appended.
     Expand { window: WindowKind, rowtime: usize },
+    /// Appends the current processing time as a last column (what `PROCTIME()` in a
+    /// `SELECT` list reads).
+    ProcTime,
 }
 
 impl Step {
@@ -143,6 +146,7 @@ impl Step {
             Step::Filter { text, .. } => format!("where=[{text}]"),
             Step::Project { text, .. } => format!("select=[{text}]"),
             Step::Expand { window, .. } => format!("window=[{window}]"),
+            Step::ProcTime => "proctime=[PROCTIME()]".into(),
         }
     }
 }
@@ -172,6 +176,10 @@ pub(crate) struct AggPlan {
     /// bounds. `window` is then the first aggregation's, and no window columns are
     /// appended (the bounds are keys already).
     pub attached: Option<AttachedWindow>,
+    /// For a window aggregation over processing-time windows (a window TVF over a
+    /// `PROCTIME()` column): that column's name. Its windows follow the job's clock, not
+    /// the rows' times.
+    pub processing_time: Option<String>,
 }
 
 /// The window of each row of a window aggregation's result, as its columns give it: the
@@ -384,6 +392,7 @@ impl QueryPlan {
                     break;
                 }
                 Step::Expand { rowtime, .. } => mark(&Expr::Column(*rowtime)),
+                Step::ProcTime => {}
             }
         }
         if !projected {
@@ -520,12 +529,17 @@ impl QueryPlan {
                 window: Some(window),
                 text,
                 attached,
+                processing_time,
                 ..
             }) => {
                 let mut window = window.to_string();
+                let at = window.find('(').map_or(window.len(), |i| i + 1);
+                if let Some(column) = processing_time {
+                    // As Flink names the time column of a window.
+                    window.insert_str(at, &format!("time_col=[{column}], "));
+                }
                 if let Some(AttachedWindow { names, .. }) = attached {
                     // As Flink shows a window attached to its bounds' columns.
-                    let at = window.find('(').map_or(window.len(), |i| i + 1);
                     window.insert_str(
                         at,
                         &format!("win_start=[{}], win_end=[{}], ", names.0, names.1),
@@ -567,15 +581,28 @@ struct Planned {
     scope: Scope,
     /// The column that is the rows' event time (Flink's time attribute), if any.
     rowtime: Option<usize>,
+    /// The column that is the rows' processing time (a `PROCTIME()` column), if any.
+    proctime: Option<usize>,
     /// A window TVF in FROM, resolved by the SELECT over it: a window aggregation if it
     /// groups by the window, else window columns per row. The scope already holds the
-    /// window columns after the input's `width` columns.
-    tvf: Option<(WindowKind, usize)>,
+    /// window columns after the input's columns.
+    tvf: Option<WindowTvf>,
     /// The column holding a `ROW_NUMBER()`'s number, while the query can still filter it.
     rank_column: Option<usize>,
     /// The columns of a window's start and end (of a window TVF, or of a window
     /// aggregation's results), while they are passed on as plain columns.
     window_bounds: Option<(usize, usize)>,
+}
+
+/// A window TVF in FROM, until the SELECT over it resolves it.
+#[derive(Clone, Debug)]
+struct WindowTvf {
+    window: WindowKind,
+    /// How many columns its input has: the window's columns follow them.
+    width: usize,
+    /// For windows of processing time (`DESCRIPTOR` names a `PROCTIME()` column): the
+    /// column's name; `None` for event time.
+    proctime: Option<String>,
 }
 
 /// Plans queries against a catalog.
@@ -720,6 +747,9 @@ impl Planner<'_> {
         let rowtime = first
             .rowtime
             .filter(|r| branches.iter().all(|(_, p)| p.rowtime == Some(*r)));
+        let proctime = first
+            .proctime
+            .filter(|r| branches.iter().all(|(_, p)| p.proctime == Some(*r)));
         let schema = first.plan.schema.clone();
         let mut plans = Vec::new();
         for (_, planned) in branches {
@@ -756,6 +786,7 @@ impl Planner<'_> {
                     .collect(),
             },
             rowtime,
+            proctime,
             tvf: None,
             rank_column: None,
             window_bounds: None,
@@ -983,6 +1014,17 @@ impl Planner<'_> {
             // Over a changelog (a non-windowed aggregation's results), the ranking takes
             // retractions back out: a Top-N of its own over the other query's changes.
             from.plan.nest();
+        } else if from
+            .plan
+            .aggregate
+            .as_ref()
+            .is_some_and(|a| a.processing_time.is_some())
+        {
+            return Err(SqlError::unsupported(
+                at,
+                format!("{name}() over the results of processing-time windows (a Window Top-N needs event time)"),
+            )
+            .help("window by an event-time attribute (a column with a WATERMARK)"));
         } else if from.plan.aggregate.is_some() && window_end.is_none() {
             return Err(SqlError::unsupported(
                 at,
@@ -1082,7 +1124,30 @@ impl Planner<'_> {
         let mut columns: Vec<Column> = Vec::new();
         let mut texts = Vec::new();
         let mut rowtime = None;
+        let mut proctime = None;
         let mut identity = agg.is_none();
+        // `PROCTIME()` items read the processing time, appended to each row before the
+        // projection (Flink materializes it in its Calc the same way).
+        let stamp = from.scope.columns.len();
+        if agg.is_none()
+            && items
+                .iter()
+                .any(|i| select_expr(i).is_some_and(is_proctime))
+        {
+            if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+                let at = items
+                    .iter()
+                    .filter_map(select_expr)
+                    .find(|e| is_proctime(e))
+                    .map_or(Span::empty(), Ast::span);
+                return Err(SqlError::unsupported(
+                    at,
+                    "PROCTIME() over the results of an aggregation or a Top-N",
+                )
+                .help("select PROCTIME() over the rows they are computed from"));
+            }
+            from.plan.push(Step::ProcTime);
+        }
         // The hidden row-number column of a Top-N not bounded yet.
         let pending_rank = from
             .rank_column
@@ -1136,6 +1201,9 @@ impl Planner<'_> {
                         if from.rowtime == Some(i) {
                             rowtime = Some(exprs.len());
                         }
+                        if agg.is_none() && from.proctime == Some(i) {
+                            proctime = Some(exprs.len());
+                        }
                         identity &= i == exprs.len();
                         exprs.push(Expr::Column(i));
                         columns.push(Column {
@@ -1159,6 +1227,13 @@ impl Planner<'_> {
                     expr: Expr::Column(c),
                     ty: DataType::BigInt,
                 },
+                _ if agg.is_none() && is_proctime(e) => {
+                    proctime = Some(exprs.len());
+                    Typed {
+                        expr: Expr::Column(stamp),
+                        ty: DataType::Timestamp,
+                    }
+                }
                 _ => {
                     let mut compiler = Compiler::new(&from.scope);
                     compiler.aggregation = agg.as_deref_mut();
@@ -1177,12 +1252,23 @@ impl Planner<'_> {
                 let is_rowtime = match &agg {
                     // An OVER aggregation passes rows on at their times.
                     Some(a) if a.over => from.rowtime == Some(i),
-                    // `window_time` stays a time attribute; nothing else does.
-                    Some(a) => a.window_columns.is_some() && i == a.keys.len() + 2,
+                    // An event-time `window_time` stays a time attribute; nothing else does.
+                    Some(a) => {
+                        a.window_columns.is_some()
+                            && i == a.keys.len() + 2
+                            && from
+                                .plan
+                                .aggregate
+                                .as_ref()
+                                .is_some_and(|p| p.processing_time.is_none())
+                    }
                     None => from.rowtime == Some(i),
                 };
                 if is_rowtime {
                     rowtime = Some(exprs.len());
+                }
+                if agg.is_none() && from.proctime == Some(i) {
+                    proctime = Some(exprs.len());
                 }
                 identity &= i == exprs.len();
             } else {
@@ -1241,6 +1327,7 @@ impl Planner<'_> {
         );
         from.scope = Scope { columns };
         from.rowtime = rowtime;
+        from.proctime = proctime;
         Ok(from)
     }
 
@@ -1249,7 +1336,7 @@ impl Planner<'_> {
     fn aggregate(
         &self,
         mut from: Planned,
-        tvf: Option<(WindowKind, usize)>,
+        tvf: Option<WindowTvf>,
         s: &Select,
         group_by: &[Ast],
     ) -> Result<Planned, SqlError> {
@@ -1287,7 +1374,7 @@ impl Planner<'_> {
                 .iter()
                 .filter_map(|g| column_of(&from.scope, g))
                 .collect();
-            match (tvf, inner_window, from.window_bounds) {
+            match (&tvf, inner_window, from.window_bounds) {
                 // A window TVF over a window aggregation's results windows them by their
                 // `window_time` (Flink's cascading window aggregation, as its
                 // documentation writes it); grouping them by both their window's bounds
@@ -1325,8 +1412,9 @@ impl Planner<'_> {
             from.plan = QueryPlan::over_query(from.plan);
             from.rank_column = None;
         }
-        let window = tvf.map(|(w, _)| w);
-        let window_columns = tvf.map(|(_, width)| [width, width + 1, width + 2]);
+        let window = tvf.as_ref().map(|t| t.window);
+        let window_columns = tvf.as_ref().map(|t| [t.width, t.width + 1, t.width + 2]);
+        let processing_time = tvf.and_then(|t| t.proctime);
         let is_window_column = |e: &Ast| -> Result<Option<usize>, SqlError> {
             let Some(window_columns) = window_columns else {
                 return Ok(None);
@@ -1423,6 +1511,7 @@ impl Planner<'_> {
             keys_text: String::new(),
             over: None,
             attached: attached.clone(),
+            processing_time: processing_time.clone(),
         });
         if let Some(h) = &s.having {
             let mut c = Compiler::new(&scope);
@@ -1435,8 +1524,12 @@ impl Planner<'_> {
         }
         // The aggregate's rows: keys, then the window's start, end and time, if any (an
         // attached window's bounds are among the keys).
+        // Processing-time windows' bounds are plain columns: no Window Top-N, window join
+        // or cascading window aggregation reads them as windows (their results would wait
+        // for watermarks that processing time does not have).
         from.window_bounds = match &attached {
             Some(a) => Some((a.start, a.end)),
+            None if processing_time.is_some() => None,
             None => window_columns.map(|_| (keys.len(), keys.len() + 1)),
         };
         let mut out = self.project(from, &s.projection, Some(&mut agg))?;
@@ -1476,6 +1569,7 @@ impl Planner<'_> {
             keys_text,
             over: None,
             attached,
+            processing_time,
         });
         Ok(out)
     }
@@ -1681,6 +1775,8 @@ impl Planner<'_> {
             // The joined rows carry the larger of the two times (a window join's: its
             // window's last moment), so neither time column is a time attribute any more.
             rowtime: None,
+            // As in Flink, a join materializes a processing time: a plain timestamp.
+            proctime: None,
             tvf: None,
             rank_column: None,
             window_bounds,
@@ -1855,6 +1951,17 @@ impl Planner<'_> {
                 "a window TVF over a changelog (a non-windowed aggregation or a Top-N)",
             ));
         }
+        if input
+            .plan
+            .aggregate
+            .as_ref()
+            .is_some_and(|a| a.processing_time.is_some())
+        {
+            return Err(SqlError::unsupported(
+                data.span(),
+                "a window TVF over the results of a processing-time window aggregation",
+            ));
+        }
         if input.tvf.is_some() || input.plan.aggregate.is_some() && input.rowtime.is_none() {
             return Err(SqlError::unsupported(
                 data.span(),
@@ -1887,18 +1994,24 @@ impl Planner<'_> {
         let (index, _) = input
             .scope
             .resolve(std::slice::from_ref(&column), column.span)?;
-        if input.rowtime != Some(index) {
+        let proctime = (input.proctime == Some(index)).then(|| column.value.clone());
+        if input.rowtime != Some(index) && proctime.is_none() {
             let help = match input.rowtime.map(|r| input.scope.columns[r].name.clone()) {
                 Some(r) => format!("the time attribute is `{r}`"),
+                None if input.proctime.is_some() => {
+                    let p = &input.scope.columns[input.proctime.unwrap_or_default()].name;
+                    format!("the processing-time attribute is `{p}`")
+                }
                 None => {
-                    "declare one with WATERMARK FOR ts AS ts - INTERVAL '5' SECOND in CREATE TABLE"
+                    "declare one with WATERMARK FOR ts AS ts - INTERVAL '5' SECOND in CREATE TABLE, \
+                     or window by processing time: SELECT *, PROCTIME() AS p_time FROM t"
                         .into()
                 }
             };
             return Err(SqlError::at(
                 column.span,
                 format!(
-                    "`{}` is not a time attribute (event time with a watermark)",
+                    "`{}` is not a time attribute (event time with a watermark, or PROCTIME())",
                     column.value
                 ),
             )
@@ -2000,7 +2113,11 @@ impl Planner<'_> {
                 ty: DataType::Timestamp,
             });
         }
-        input.tvf = Some((window, width));
+        input.tvf = Some(WindowTvf {
+            window,
+            width,
+            proctime,
+        });
         Ok(input)
     }
 }
@@ -2052,11 +2169,21 @@ fn lay_out_arguments(
 
 /// A window TVF without aggregation: each row once per window it falls in, with the
 /// window's columns.
-fn expand_windows(
-    from: &mut Planned,
-    (window, width): (WindowKind, usize),
-    span: Span,
-) -> Result<(), SqlError> {
+fn expand_windows(from: &mut Planned, tvf: WindowTvf, span: Span) -> Result<(), SqlError> {
+    let WindowTvf {
+        window,
+        width,
+        proctime,
+    } = tvf;
+    if proctime.is_some() {
+        // As in Flink: a row's processing-time windows are known only to the operator
+        // that reads the clock.
+        return Err(SqlError::unsupported(
+            span,
+            "a processing-time window TVF without aggregation (and so in a window join)",
+        )
+        .help("aggregate over it: GROUP BY window_start, window_end, ..."));
+    }
     if let WindowKind::Session { .. } = window {
         return Err(SqlError::unsupported(
             span,
@@ -2276,6 +2403,30 @@ fn unbounded_rank(plan: &QueryPlan, at: Span) -> Result<(), SqlError> {
 }
 
 /// The `ROW_NUMBER()`, `RANK()` or `DENSE_RANK() OVER (..)` call `e` is, if it is one.
+/// The expression of a `SELECT` item (`None` for `*`).
+fn select_expr(item: &SelectItem) -> Option<&Ast> {
+    match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+/// True if `e` is `PROCTIME()`.
+fn is_proctime(e: &Ast) -> bool {
+    match e {
+        Ast::Function(f) => {
+            f.name.to_string().eq_ignore_ascii_case("PROCTIME")
+                && f.over.is_none()
+                && match &f.args {
+                    FunctionArguments::None => true,
+                    FunctionArguments::List(l) => l.args.is_empty(),
+                    FunctionArguments::Subquery(_) => false,
+                }
+        }
+        _ => false,
+    }
+}
+
 fn row_number(e: &Ast) -> Option<(&ast::Function, RankKind)> {
     match e {
         Ast::Function(f) if f.over.is_some() => {
@@ -2309,9 +2460,10 @@ fn references_from(e: &Expr, from: usize) -> bool {
     found
 }
 
-/// A scan of `table`, its columns qualified by `qualifier`.
+/// A scan of `table`, its columns qualified by `qualifier`; a `PROCTIME()` column is
+/// appended to each row after the table's own.
 fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
-    let columns = table
+    let mut columns: Vec<Column> = table
         .schema
         .fields
         .iter()
@@ -2321,19 +2473,40 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
             ty: f.data_type,
         })
         .collect();
+    let width = columns.len();
+    let mut schema = table.schema.clone();
+    if let Some(name) = &table.proctime {
+        columns.push(Column {
+            qualifier: Some(qualifier.to_string()),
+            name: name.clone(),
+            ty: DataType::Timestamp,
+        });
+        schema = Schema::new(
+            schema
+                .fields
+                .into_iter()
+                .chain([Field::new(name.clone(), DataType::Timestamp)])
+                .collect(),
+        );
+    }
+    let mut plan = QueryPlan::scan(
+        SourcePlan {
+            table: table.name.clone(),
+            connector: table.connector.clone(),
+            schema: table.schema.clone(),
+            watermark: table.watermark.clone(),
+            span,
+        },
+        schema,
+    );
+    if table.proctime.is_some() {
+        plan.push(Step::ProcTime);
+    }
     Planned {
-        plan: QueryPlan::scan(
-            SourcePlan {
-                table: table.name.clone(),
-                connector: table.connector.clone(),
-                schema: table.schema.clone(),
-                watermark: table.watermark.clone(),
-                span,
-            },
-            table.schema.clone(),
-        ),
+        plan,
         scope: Scope { columns },
         rowtime: table.watermark.as_ref().map(|w| w.column),
+        proctime: table.proctime.as_ref().map(|_| width),
         tvf: None,
         rank_column: None,
         window_bounds: None,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use sqlparser::ast::{
-    self, ColumnOption, CreateTable, CreateTableOptions, CreateView, Expr as Ast, Insert,
+    self, ColumnOption, CreateTable, CreateTableOptions, CreateView, Expr as Ast, Ident, Insert,
     ObjectType, Query, Spanned, SqlOption, Statement, TableObject,
 };
 use sqlparser::tokenizer::{Location, Span};
@@ -208,7 +208,7 @@ impl SqlSession {
             delay: 0,
             text: "SOURCE_WATERMARK()".into(),
         });
-        self.declare(name.to_string(), schema, watermark, Connector::Stream);
+        self.declare(name.to_string(), schema, watermark, None, Connector::Stream);
         Ok(())
     }
 
@@ -250,7 +250,7 @@ impl SqlSession {
     fn run(&mut self, parsed: Parsed) -> Result<SqlResult, SqlError> {
         let start = parsed.start;
         let result = match parsed.statement {
-            Statement::CreateTable(ct) => self.create_table(&ct, parsed.watermark),
+            Statement::CreateTable(ct) => self.create_table(&ct, parsed.watermark, parsed.proctime),
             Statement::CreateView(cv) => self.create_view(&cv),
             Statement::Insert(insert) => {
                 let (plan, sink, name) = self.plan_insert(&insert)?;
@@ -462,6 +462,7 @@ impl SqlSession {
         &mut self,
         ct: &CreateTable,
         watermark: Option<WatermarkClause>,
+        proctime: Option<Ident>,
     ) -> Result<SqlResult, SqlError> {
         let name_span = ct.name.span();
         let name = ct.name.to_string();
@@ -521,6 +522,22 @@ impl SqlSession {
                 data_type(&column.data_type, span)?,
             ));
         }
+        if let Some(p) = &proctime {
+            if fields.iter().any(|f| f.name == p.value) {
+                return Err(SqlError::at(
+                    p.span,
+                    format!("column `{}` is declared twice", p.value),
+                ));
+            }
+            if let Some(w) = watermark.as_ref().filter(|w| w.column.value == p.value) {
+                return Err(SqlError::at(
+                    w.column.span,
+                    format!("a WATERMARK on the processing-time column `{}`", p.value),
+                )
+                .help("PROCTIME() needs no watermark; declare one on a TIMESTAMP(3) column of event time"));
+            }
+        }
+        let proctime = proctime.map(|p| p.value);
         let schema = Schema::new(fields);
         let key = primary_key(ct, &schema)?;
         let watermark = watermark.map(|w| table_watermark(&schema, w)).transpose()?;
@@ -539,7 +556,8 @@ impl SqlSession {
                             .any(|o| matches!(o.option, ColumnOption::NotNull))
                     })
                     .collect();
-                return Ok(self.declare(name, schema, watermark, Connector::Bound { not_null }));
+                let bound = Connector::Bound { not_null };
+                return Ok(self.declare(name, schema, watermark, proctime, bound));
             }
             CreateTableOptions::None => {
                 return Err(SqlError::at(name_span, format!("table `{name}` has no connector"))
@@ -548,7 +566,7 @@ impl SqlSession {
             other => return Err(SqlError::unsupported(name_span, format!("table options `{other}`")).help("write WITH ('key' = 'value', ...)")),
         };
         let connector = Connector::new(&schema, key, Options::new(entries, name_span)?)?;
-        Ok(self.declare(name, schema, watermark, connector))
+        Ok(self.declare(name, schema, watermark, proctime, connector))
     }
 
     /// Puts a table into the catalog.
@@ -557,15 +575,20 @@ impl SqlSession {
         name: String,
         schema: Schema,
         watermark: Option<Watermark>,
+        proctime: Option<String>,
         connector: Connector,
     ) -> SqlResult {
-        let done = format!("table `{name}` {schema} created");
+        let done = match &proctime {
+            Some(p) => format!("table `{name}` {schema} created, with `{p}` AS PROCTIME()"),
+            None => format!("table `{name}` {schema} created"),
+        };
         self.catalog.insert(
             name.clone(),
             Entry::Table(Table {
                 name,
                 schema,
                 watermark,
+                proctime,
                 connector,
             }),
         );

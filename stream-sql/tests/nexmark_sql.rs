@@ -503,3 +503,91 @@ fn q7_highest_bid() {
     assert_eq!(sql, expected);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// q12, processing-time windows, in the suite's SQL (a view with `PROCTIME()`, a TUMBLE
+/// over it): bids per bidder in 10 s windows of the job's clock, the same counts as the
+/// `stream!` version (`tests/nexmark.rs` in the root crate checks the same way). The
+/// directory is watched, so the job keeps running while the clock is moved.
+#[test]
+fn q12_processing_time_windows() {
+    use std::time::{Duration, Instant};
+
+    let bids = bids(30_000);
+    let (_, dir) = session(&bids, "q12");
+    let mut session = SqlSession::new();
+    session
+        .execute(&format!(
+            "CREATE TABLE bid (
+                auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, date_time TIMESTAMP(3)
+            ) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv',
+                    'source.monitor-interval' = '50 ms')",
+            dir.display()
+        ))
+        .unwrap();
+    session
+        .execute("CREATE VIEW B AS SELECT *, PROCTIME() AS p_time FROM bid")
+        .unwrap();
+    let SqlResult::Query(q) = session
+        .execute(
+            "SELECT bidder, COUNT(*) AS bid_count, window_start AS starttime, window_end AS endtime
+             FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECOND))
+             GROUP BY bidder, window_start, window_end",
+        )
+        .unwrap()
+    else {
+        panic!("not a query")
+    };
+    let mut expected: HashMap<u64, i64> = HashMap::new();
+    for b in &bids {
+        *expected.entry(b.bidder).or_default() += 1;
+    }
+    let clock = ManualClock::new(1_000);
+    let handle = q.job.start(Config::default().clock(clock.clone()));
+    let window_input = || {
+        handle
+            .metrics()
+            .iter()
+            .filter(|m| m.2.starts_with("window"))
+            .map(|m| m.3.records_in)
+            .sum::<u64>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while window_input() < bids.len() as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "the bids never reached the window"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        q.rows.is_empty(),
+        "the window [0 s, 10 s) of processing time is still open"
+    );
+    clock.set(10_000);
+    while q.rows.len() < expected.len() {
+        assert!(Instant::now() < deadline, "the window never fired");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    handle.stop().unwrap();
+    let window = (Value::Timestamp(0), Value::Timestamp(10_000));
+    let got: HashMap<u64, i64> = q
+        .rows
+        .take()
+        .into_iter()
+        .map(|change| {
+            let Value::Int(bidder) = *change.row.get(0) else {
+                panic!("{change:?}")
+            };
+            let Value::Int(n) = *change.row.get(1) else {
+                panic!("{change:?}")
+            };
+            assert_eq!(
+                (change.row.get(2), change.row.get(3)),
+                (&window.0, &window.1)
+            );
+            (bidder as u64, n)
+        })
+        .collect();
+    assert_eq!(got, expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}

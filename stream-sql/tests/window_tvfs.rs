@@ -237,3 +237,60 @@ fn grouping_window_results_by_their_bounds_aggregates_each_window() {
         .unwrap();
     assert!(plan.contains("GroupAggregate(groupBy=[e]"), "{plan}");
 }
+
+/// `PROCTIME()` reads the job's clock; processing-time windows over a bounded input that
+/// ends before they close do not fire (Flink drops the processing-time timers still
+/// pending at the end of the input the same way). `tests/nexmark_sql.rs` (q12) checks
+/// them firing as the clock moves.
+#[test]
+fn proctime_reads_the_jobs_clock_and_open_windows_end_with_the_input() {
+    use stream_sql::{SqlResult, Value};
+    use strom::prelude::{Config, ManualClock};
+
+    let mut bids = Bids::new("proctime");
+    let query = |bids: &mut Bids, sql: &str| {
+        let SqlResult::Query(q) = bids.session.execute(sql).unwrap() else {
+            panic!("not a query")
+        };
+        q.job
+            .run_with(Config::default().clock(ManualClock::new(1_234)))
+            .unwrap();
+        q.rows.take()
+    };
+    let stamped = query(
+        &mut bids,
+        "SELECT item, PROCTIME() AS p FROM Bid WHERE price > 3",
+    );
+    let stamped: Vec<(String, Value)> = stamped
+        .into_iter()
+        .map(|c| (c.row.get(0).to_string(), c.row.get(1).clone()))
+        .collect();
+    let at = || Value::Timestamp(1_234);
+    assert_eq!(
+        stamped,
+        [("C".into(), at()), ("D".into(), at()), ("F".into(), at())]
+    );
+    bids.session
+        .execute("CREATE VIEW b AS SELECT *, PROCTIME() AS p FROM Bid")
+        .unwrap();
+    let windows = query(
+        &mut bids,
+        "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE b, DESCRIPTOR(p), INTERVAL '10' MINUTES))
+         GROUP BY window_start, window_end",
+    );
+    assert!(windows.is_empty(), "{windows:?}");
+    // The same attribute as a computed column of the table (after the table's columns).
+    bids.session
+        .execute(&format!(
+            "CREATE TABLE BidP (bidtime TIMESTAMP(3), price DOUBLE, p AS PROCTIME(), item STRING, supplier_id STRING)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            bids.dir.join("bid.csv").display()
+        ))
+        .unwrap();
+    let rows = query(&mut bids, "SELECT * FROM BidP WHERE price > 5");
+    let rows: Vec<String> = rows.into_iter().map(|c| c.row.to_string()).collect();
+    assert_eq!(
+        rows,
+        ["+I[2020-04-15 08:17:00.000, 6.0, F, supplier2, 1970-01-01 00:00:01.234]"]
+    );
+}

@@ -196,6 +196,7 @@ impl Pipeline<'_> {
                         "a window table-valued function without GROUP BY",
                     ))
                 }
+                Step::ProcTime => return Err(unsupported("PROCTIME()")),
             }
         }
         let fallible = exprs.fallible;
@@ -260,6 +261,9 @@ impl Pipeline<'_> {
                 "a GROUP BY without a window (its result is a changelog)",
             ));
         };
+        if aggregate.processing_time.is_some() {
+            return Err(unsupported("processing-time windows"));
+        }
         if aggregate.calls.len() > 8 {
             return Err(unsupported("more than 8 aggregate calls in one query"));
         }

@@ -163,6 +163,13 @@ impl Planner<'_> {
             ));
         }
         let Some(rowtime) = from.rowtime else {
+            if from.proctime.is_some() {
+                return Err(SqlError::unsupported(
+                    at,
+                    "an OVER aggregation ordered by processing time (a PROCTIME() column)",
+                )
+                .help("order it by an event-time attribute (a column with a WATERMARK)"));
+            }
             return Err(SqlError::at(
                 at,
                 "an OVER aggregation needs a time attribute to order its rows by",
@@ -215,6 +222,7 @@ impl Planner<'_> {
             keys_text: String::new(),
             over: Some((frame, width)),
             attached: None,
+            processing_time: None,
         });
         let mut out = self.project(from, items, Some(&mut agg))?;
         // Before it: the partition keys, the row's columns, then every call's argument.
@@ -232,6 +240,7 @@ impl Planner<'_> {
                 Step::Filter { expr, .. } => mark(expr),
                 Step::Project { exprs, .. } => exprs.iter().for_each(mark),
                 Step::Expand { rowtime, .. } => mark(&Expr::Column(*rowtime)),
+                Step::ProcTime => {}
             }
         }
         let mut pre = key_exprs;
@@ -275,6 +284,7 @@ impl Planner<'_> {
             },
             over: Some((frame, width)),
             attached: None,
+            processing_time: None,
         });
         Ok(out)
     }

@@ -1,0 +1,1 @@
+EXPLAIN SELECT *, PROCTIME() AS p FROM (SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction)

@@ -1,0 +1,1 @@
+EXPLAIN SELECT auction, PROCTIME() AS seen_at FROM bids WHERE price > 10
