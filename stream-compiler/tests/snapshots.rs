@@ -239,6 +239,7 @@ const REFUSED: &[(&str, &str)] = &[
         numbers.parallelism(x).sink(s);
         numbers.parallelism(0).sink(s);
         numbers.map(f).uid("m").sink(s);
+        numbers.process(f).uid("p").sink(s);
         numbers.union(a.b).sink(s);
         numbers.sink(s).map(f);
         numbers.key_by(|x| *x).window(tumbling(secs(1))).late_to("late").reduce(f).sink(s);

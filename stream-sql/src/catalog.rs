@@ -9,7 +9,7 @@ use sqlparser::tokenizer::Span;
 
 use crate::connectors::Connector;
 use crate::error::{did_you_mean, SqlError};
-use crate::types::Schema;
+use crate::types::{DataType, Field, Schema};
 
 /// A table's watermark: `WATERMARK FOR column AS column - delay`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,17 @@ pub(crate) struct Table {
     /// after the other columns in queries, never written by an `INSERT`.
     pub proctime: Option<String>,
     pub connector: Connector,
+}
+
+impl Table {
+    /// The columns a query over the table reads: its own, then the `PROCTIME()` column.
+    pub fn query_schema(&self) -> Schema {
+        let mut fields = self.schema.fields.clone();
+        if let Some(name) = &self.proctime {
+            fields.push(Field::new(name.clone(), DataType::Timestamp));
+        }
+        Schema::new(fields)
+    }
 }
 
 /// A view declared with `CREATE VIEW`.
@@ -103,7 +114,9 @@ impl Catalog {
             .iter()
             .map(|(name, entry)| {
                 let what = match entry {
-                    Entry::Table(t) => format!("table {} ({})", t.schema, t.connector.name()),
+                    Entry::Table(t) => {
+                        format!("table {} ({})", t.query_schema(), t.connector.name())
+                    }
                     Entry::View(v) => format!("view {}", v.schema),
                 };
                 (name.clone(), what)

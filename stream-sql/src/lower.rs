@@ -42,7 +42,7 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{joined, RegularJoin, WindowJoin};
+use crate::join::{joined, OuterIntervalJoin, RegularJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinKind, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
@@ -233,7 +233,33 @@ fn input_rows<K: Then<Row>>(
             )?;
             let connected = left.connect(right);
             Ok(match &join.time {
-                JoinTime::Interval { lower, upper } => next.then(
+                JoinTime::Interval {
+                    lower,
+                    upper,
+                    outer: Some(outer),
+                } => next.then(
+                    connected
+                        .process(OuterIntervalJoin::new(
+                            join.kind,
+                            (*lower, *upper),
+                            outer.times,
+                            (
+                                join.left.schema.fields.len(),
+                                join.right.schema.fields.len(),
+                            ),
+                            outer.condition.clone(),
+                        ))
+                        .describe(format!(
+                            "interval_join({}, [{lower} ms, {upper} ms], {})",
+                            join.kind.name(),
+                            join.text
+                        )),
+                ),
+                JoinTime::Interval {
+                    lower,
+                    upper,
+                    outer: None,
+                } => next.then(
                     connected
                         .interval_join(*lower, *upper)
                         .apply(joined)

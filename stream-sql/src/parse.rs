@@ -132,7 +132,7 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
         .map(|t| t.span.start)
         .unwrap_or(Location { line: 1, column: 1 });
     let watermark = take_watermark(&mut tokens)?;
-    let proctime = take_proctime_column(&mut tokens);
+    let proctime = take_proctime_column(&mut tokens)?;
     unwrap_table_arguments(&mut tokens);
     let statement = with_parser_from(tokens, start, |p| p.parse_statement()).map_err(|e| {
         if e.message.contains("after column definition") {
@@ -312,8 +312,26 @@ fn take_watermark(tokens: &mut Vec<TokenWithSpan>) -> Result<Option<WatermarkCla
 
 /// Takes the computed column `name AS PROCTIME()` out of a `CREATE TABLE`'s column list,
 /// with the comma that separated it from its neighbour. Other computed columns stay, for
-/// the parser to refuse.
-fn take_proctime_column(tokens: &mut Vec<TokenWithSpan>) -> Option<Ident> {
+/// the parser to refuse; a second `PROCTIME()` column is an error.
+fn take_proctime_column(tokens: &mut Vec<TokenWithSpan>) -> Result<Option<Ident>, SqlError> {
+    let Some(first) = take_one_proctime_column(tokens) else {
+        return Ok(None);
+    };
+    if let Some(second) = take_one_proctime_column(tokens) {
+        return Err(SqlError::at(
+            second.span,
+            format!("a second PROCTIME() column `{}`", second.value),
+        )
+        .help(format!(
+            "a table has one processing-time column: use `{}`",
+            first.value
+        )));
+    }
+    Ok(Some(first))
+}
+
+/// Takes the first `name AS PROCTIME()` out of a `CREATE TABLE`'s column list.
+fn take_one_proctime_column(tokens: &mut Vec<TokenWithSpan>) -> Option<Ident> {
     let words = words(tokens);
     if !is_create_table(tokens, &words) {
         return None;
@@ -431,6 +449,14 @@ mod tests {
             };
             assert!(ct.columns.iter().all(|c| c.name.value != "p"), "{columns}");
         }
+        let err = parse_script(
+            "CREATE TABLE t (a BIGINT, p AS PROCTIME(), q AS PROCTIME()) WITH ('connector' = 'blackhole')",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("a second PROCTIME() column `q`"),
+            "{err}"
+        );
         // Other computed columns are left for the parser to refuse.
         let err =
             parse_script("CREATE TABLE t (a BIGINT, b AS a + 1) WITH ('connector' = 'blackhole')")

@@ -289,13 +289,27 @@ impl JoinKind {
     }
 }
 
+/// What an outer interval join needs besides its bounds.
+#[derive(Clone, Debug)]
+pub(crate) struct OuterInterval {
+    pub times: (usize, usize),
+    pub condition: Option<Expr>,
+}
+
 /// The time dimension of a join.
 #[derive(Clone, Debug)]
 pub(crate) enum JoinTime {
     /// None: every row of both inputs is kept (a regular join).
     Unbounded,
     /// `right.time - left.time` within `[lower, upper]` (ms): an interval join.
-    Interval { lower: i64, upper: i64 },
+    Interval {
+        lower: i64,
+        upper: i64,
+        /// For an outer join: each input's time column, and the `ON` conditions other
+        /// than equalities and bounds, over the joined row (a pair meets only if they
+        /// hold; an inner join filters its pairs with them after the join).
+        outer: Option<OuterInterval>,
+    },
     /// A window join: the rows of one window (their window bounds are among the keys)
     /// meet when the watermark passes the window's end, and the window's rows are
     /// dropped then.
@@ -493,9 +507,9 @@ impl QueryPlan {
             },
             Input::Join(join) => PlanNode {
                 label: match join.time {
-                    JoinTime::Interval { lower, upper } => format!(
-                        "IntervalJoin(joinType=[InnerJoin], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
-                        -upper, -lower, join.text
+                    JoinTime::Interval { lower, upper, .. } => format!(
+                        "IntervalJoin(joinType=[{}], windowBounds=[leftLowerBound={}, leftUpperBound={}], {})",
+                        join.kind.name(), -upper, -lower, join.text
                     ),
                     JoinTime::Window { .. } => format!(
                         "WindowJoin(joinType=[{}], {})",
@@ -984,7 +998,17 @@ impl Planner<'_> {
                 Some(ast::OrderBySort::Desc) => true,
                 Some(_) => return Err(SqlError::unsupported(o.expr.span(), "ORDER BY ... USING")),
             };
-            order.push((column(&o.expr, "ORDER BY")?, descending));
+            let c = column(&o.expr, "ORDER BY")?;
+            if from.proctime == Some(c) {
+                // Flink's processing-time deduplication keeps rows by arrival order; rows
+                // of one batch here share one processing time, so ordering by it would not.
+                return Err(SqlError::unsupported(
+                    o.expr.span(),
+                    format!("{name}() ordered by processing time (a PROCTIME() column)"),
+                )
+                .help("order by an event-time attribute (a column with a WATERMARK) or another column"));
+            }
+            order.push((c, descending));
         }
         let names = |cols: &mut dyn Iterator<Item = String>| cols.collect::<Vec<_>>().join(", ");
         let text = format!(
@@ -1142,7 +1166,7 @@ impl Planner<'_> {
                     .map_or(Span::empty(), Ast::span);
                 return Err(SqlError::unsupported(
                     at,
-                    "PROCTIME() over the results of an aggregation or a Top-N",
+                    "PROCTIME() over or beside an aggregation or a Top-N",
                 )
                 .help("select PROCTIME() over the rows they are computed from"));
             }
@@ -1684,28 +1708,32 @@ impl Planner<'_> {
                 )
                 .help("join on the windows (window_start and window_end) or on time bounds, not both"))
             }
-            (Some((left_end, right_end)), None, None) => {
-                let mut condition = None;
-                for c in residual.drain(..) {
-                    let t = Compiler::new(&scope).condition(c, "ON")?.expr;
-                    condition = Some(match condition {
-                        None => t,
-                        Some(e) => Expr::And(Box::new(e), Box::new(t)),
-                    });
-                }
-                JoinTime::Window {
-                    left_end,
-                    right_end,
-                    condition,
-                }
-            }
+            (Some((left_end, right_end)), None, None) => JoinTime::Window {
+                left_end,
+                right_end,
+                condition: conjunction(&scope, &mut residual)?,
+            },
             (None, Some(lower), Some(upper)) if lower > upper => {
                 return Err(SqlError::at(
                     on.span(),
                     format!("the time bounds leave no room: right time - left time must be in [{lower} ms, {upper} ms]"),
                 ))
             }
-            (None, Some(lower), Some(upper)) => JoinTime::Interval { lower, upper },
+            (None, Some(lower), Some(upper)) => {
+                let outer = match (kind, times) {
+                    (JoinKind::Inner, _) => None,
+                    (_, (Some(l), Some(r))) => Some(OuterInterval {
+                        times: (l, r - width),
+                        condition: conjunction(&scope, &mut residual)?,
+                    }),
+                    _ => return Err(SqlError::at(span, "internal error: an interval join without both time attributes")),
+                };
+                JoinTime::Interval {
+                    lower,
+                    upper,
+                    outer,
+                }
+            }
             (None, None, None) => JoinTime::Unbounded,
             (None, _, _) => {
                 return Err(SqlError::unsupported(
@@ -1718,15 +1746,15 @@ impl Planner<'_> {
                 ))
             }
         };
-        if kind != JoinKind::Inner && window.is_none() {
+        if kind != JoinKind::Inner && matches!(time, JoinTime::Unbounded) {
             return Err(SqlError::unsupported(
                 span,
-                format!("an outer join ({}) other than a window join", kind.name()),
+                format!("an outer join ({}) without time bounds or windows (a regular outer join)", kind.name()),
             )
             .help(
-                "outer joins are supported as window joins: both inputs windowed (window TVFs \
-                 or window aggregations) and ON L.window_start = R.window_start AND \
-                 L.window_end = R.window_end AND ...",
+                "outer joins are supported as window joins (both inputs windowed, ON \
+                 L.window_start = R.window_start AND L.window_end = R.window_end AND ...) \
+                 and as interval joins (ON ... AND L.ts BETWEEN R.ts - INTERVAL '1' MINUTE AND R.ts)",
             ));
         }
         let schema = Schema::new(
@@ -2453,6 +2481,20 @@ fn references(e: &Expr, column: usize) -> bool {
     found
 }
 
+/// The conditions `residual` (taken out of it) compiled over `scope` and joined by AND;
+/// `None` if there are none.
+fn conjunction(scope: &Scope, residual: &mut Vec<&Ast>) -> Result<Option<Expr>, SqlError> {
+    let mut condition = None;
+    for c in residual.drain(..) {
+        let t = Compiler::new(scope).condition(c, "ON")?.expr;
+        condition = Some(match condition {
+            None => t,
+            Some(e) => Expr::And(Box::new(e), Box::new(t)),
+        });
+    }
+    Ok(condition)
+}
+
 /// True if `e` reads a column at index `from` or later.
 fn references_from(e: &Expr, from: usize) -> bool {
     let mut found = false;
@@ -2474,20 +2516,12 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
         })
         .collect();
     let width = columns.len();
-    let mut schema = table.schema.clone();
     if let Some(name) = &table.proctime {
         columns.push(Column {
             qualifier: Some(qualifier.to_string()),
             name: name.clone(),
             ty: DataType::Timestamp,
         });
-        schema = Schema::new(
-            schema
-                .fields
-                .into_iter()
-                .chain([Field::new(name.clone(), DataType::Timestamp)])
-                .collect(),
-        );
     }
     let mut plan = QueryPlan::scan(
         SourcePlan {
@@ -2497,7 +2531,7 @@ fn scan(table: &Table, span: Span, qualifier: &str) -> Planned {
             watermark: table.watermark.clone(),
             span,
         },
-        schema,
+        table.query_schema(),
     );
     if table.proctime.is_some() {
         plan.push(Step::ProcTime);

@@ -72,8 +72,8 @@ fn node(graph: &Graph, n: usize, uids: &mut Uids, mode: Mode) -> TokenStream {
             }
             let spec = names::spec(n);
             let call = method_call(&input, name, args);
-            let uid = def
-                .stateful
+            let uid = graph
+                .keeps_state(n)
                 .then(|| set_uid(node, &spec, uids.next(node, def.name)));
             quote_spanned! {span=>
                 let (mut #spec, #w) = #call;

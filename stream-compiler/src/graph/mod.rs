@@ -154,6 +154,20 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// True if node `id` keeps state, and so gets a state id: a window, or a stateful
+    /// operator on a kind of stream it keeps state on.
+    pub fn keeps_state(&self, id: NodeId) -> bool {
+        let node = &self.nodes[id];
+        match &node.kind {
+            NodeKind::Op { def, .. } => {
+                let input = node.inputs.first().and_then(|&i| self.nodes[i].output.kind);
+                def.stateful && !input.is_some_and(|k| def.stateless_on.contains(&k))
+            }
+            NodeKind::Window(_) => true,
+            _ => false,
+        }
+    }
+
     /// Builds the graph, reporting errors into `errors`.
     pub fn build(program: &Program, errors: &mut Errors) -> Graph {
         let mut graph = Graph::default();

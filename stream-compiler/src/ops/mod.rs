@@ -147,6 +147,9 @@ pub struct OpDef {
     pub cut: Option<Cut>,
     /// True if it keeps state (it gets a state id).
     pub stateful: bool,
+    /// The kinds of input stream on which a stateful operator keeps none after all
+    /// (`process` on a stream that is not keyed).
+    pub stateless_on: &'static [Kind],
     /// False for operators that build nothing of their own: they only mark the stream
     /// (`source_time`) or cut it (`rebalance`, `broadcast`), so they have no spec and
     /// are a route in the plan.
@@ -176,6 +179,7 @@ impl OpDef {
         time: Time::Keep,
         cut: None,
         stateful: false,
+        stateless_on: &[],
         spec: true,
         stream_arg: StreamArg::None,
         usage: "",

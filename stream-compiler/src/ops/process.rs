@@ -10,6 +10,7 @@ pub const DEF: OpDef = OpDef {
     on: &[Kind::Data, Kind::Keyed, Kind::Windowed],
     produces: Produces::Data,
     stateful: true,
+    stateless_on: &[Kind::Data],
     usage: "`.process(f)`",
     lower: crate::graph::lower::function,
     ..OpDef::DEFAULT

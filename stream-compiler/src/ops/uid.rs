@@ -4,7 +4,7 @@
 use super::{Kind, OpDef};
 use crate::diagnostics::Errors;
 use crate::graph::lower::Apply;
-use crate::graph::{Graph, NodeId, NodeKind};
+use crate::graph::{Graph, NodeId};
 
 /// The definition of `uid`.
 pub const DEF: OpDef = OpDef {
@@ -17,19 +17,13 @@ pub const DEF: OpDef = OpDef {
 
 /// Sets the state id of the node before it, which must keep state.
 fn lower(graph: &mut Graph, a: &Apply<'_>, errors: &mut Errors) -> Option<NodeId> {
-    let node = &mut graph.nodes[a.cursor];
-    let stateful = match &node.kind {
-        NodeKind::Op { def, .. } => def.stateful,
-        NodeKind::Window(_) => true,
-        _ => false,
-    };
-    if !stateful {
+    if !graph.keeps_state(a.cursor) {
         errors.error(
             a.span(),
-            "`uid` names the state of the operator before it; put it after `reduce`, `aggregate`, `process` or a window",
+            "`uid` names the state of the operator before it; put it after `reduce`, `aggregate`, a keyed `process` or a window",
         );
         return None;
     }
-    node.uid = Some(a.call.args[0].clone());
+    graph.nodes[a.cursor].uid = Some(a.call.args[0].clone());
     Some(a.cursor)
 }

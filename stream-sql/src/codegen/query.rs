@@ -196,7 +196,11 @@ impl Pipeline<'_> {
                         "a window table-valued function without GROUP BY",
                     ))
                 }
-                Step::ProcTime => return Err(unsupported("PROCTIME()")),
+                Step::ProcTime => {
+                    return Err(unsupported(
+                        "PROCTIME() (in a SELECT list or a table's `p AS PROCTIME()` column)",
+                    ))
+                }
             }
         }
         let fallible = exprs.fallible;

@@ -163,7 +163,12 @@ impl Planner<'_> {
             ));
         }
         let Some(rowtime) = from.rowtime else {
-            if from.proctime.is_some() {
+            let by_proctime = window.order_by.iter().any(|o| {
+                Compiler::new(&from.scope)
+                    .compile(&o.expr)
+                    .is_ok_and(|t| matches!(t.expr, Expr::Column(c) if Some(c) == from.proctime))
+            });
+            if by_proctime {
                 return Err(SqlError::unsupported(
                     at,
                     "an OVER aggregation ordered by processing time (a PROCTIME() column)",

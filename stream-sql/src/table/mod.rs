@@ -77,7 +77,7 @@ impl SqlSession {
     /// The table or view `name` as a Table API table (Flink's `TableEnvironment.from`).
     pub fn from(&self, name: &str) -> Result<Table, SqlError> {
         let schema = match self.catalog().get(name, Span::empty())? {
-            Entry::Table(t) => t.schema.clone(),
+            Entry::Table(t) => t.query_schema(),
             Entry::View(v) => v.schema.clone(),
         };
         Ok(Table {
@@ -123,7 +123,7 @@ impl Table {
         })?;
         let schema = match session.catalog().get(&name, Span::empty())? {
             Entry::View(v) => v.schema.clone(),
-            Entry::Table(t) => t.schema.clone(),
+            Entry::Table(t) => t.query_schema(),
         };
         let mut views = self.views.clone();
         views.push(statement);

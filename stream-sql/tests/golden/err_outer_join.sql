@@ -1,2 +1,1 @@
-SELECT * FROM bids b LEFT JOIN gen g
-ON b.auction = g.id AND g.at BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts
+SELECT * FROM bids b FULL JOIN people p ON b.bidder = p.id

@@ -9,9 +9,15 @@
 //!   rows are one window's; they meet when the watermark passes the window's end, the
 //!   outer sides' rows without a partner padded with NULLs, and the window's rows are
 //!   dropped then. A row of a window already joined is late and dropped.
+//! - [`OuterIntervalJoin`]: an interval join with an outer side (`outer_interval.rs`; the
+//!   inner interval join is the DataStream API's `interval_join`).
 //!
-//! Both results are append-only, like their inputs. A key with a NULL never meets
+//! Their results are append-only, like their inputs. A key with a NULL never meets
 //! anything (`NULL = NULL` is not true in SQL).
+
+mod outer_interval;
+
+pub(crate) use outer_interval::OuterIntervalJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -68,6 +74,17 @@ fn has_null(key: &Row) -> bool {
     key.0.iter().any(|v| matches!(v, Value::Null))
 }
 
+/// True if the joined `row` meets the `ON` conditions besides the keys (and bounds).
+fn holds(condition: Option<&Expr>, row: &Row) -> Result<bool, String> {
+    match condition {
+        None => Ok(true),
+        Some(c) => Ok(matches!(
+            c.eval(&row.0).map_err(|e| e.to_string())?,
+            Value::Bool(true)
+        )),
+    }
+}
+
 /// A row of NULLs, for the missing side of an outer join's row.
 fn nulls(width: usize) -> Row {
     Row(vec![Value::Null; width])
@@ -114,14 +131,7 @@ impl WindowJoin {
             let mut met = false;
             for (r, right) in rights.iter().enumerate().filter(|_| comparable) {
                 let row = joined(left, right);
-                let holds = match &self.condition {
-                    None => true,
-                    Some(c) => matches!(
-                        c.eval(&row.0).map_err(|e| e.to_string())?,
-                        Value::Bool(true)
-                    ),
-                };
-                if holds {
+                if holds(self.condition.as_ref(), &row)? {
                     met = true;
                     right_met[r] = true;
                     out.push(row);

@@ -1,0 +1,319 @@
+//! The interval join with an outer side (Flink's `IntervalJoin` of a `LEFT`, `RIGHT` or
+//! `FULL` join bounded in time): a row meets the other input's rows whose time is within
+//! the bounds of its own; a row of an outer side that met none is padded with NULLs once
+//! no partner can arrive any more (the watermark passed the last time one could have),
+//! and then it is dropped. Its result is append-only, like its inputs.
+//!
+//! Each row is kept with whether it met a partner yet, and an event-time timer at the time
+//! it expires: a left row at `tl` can meet right rows up to `tl + upper`, a right row at
+//! `tr` left rows up to `tr - lower`. A row that arrives when it can meet no later partner
+//! (late, or with a NULL time or key) meets the rows kept and, if it met none and its side
+//! is kept, is padded at once (as Flink's does).
+
+use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
+use stream_core::operator::Either;
+use stream_core::state::ListState;
+use stream_core::time::TimeDomain;
+use stream_core::Timestamp;
+
+use super::{has_null, holds, joined, nulls};
+use crate::expr::Expr;
+use crate::plan::JoinKind;
+use crate::types::{Row, Value};
+
+/// The operator of an outer interval join.
+#[derive(Clone, Debug)]
+pub(crate) struct OuterIntervalJoin {
+    kind: JoinKind,
+    /// `right time - left time` must be within `[lower, upper]` (ms).
+    lower: i64,
+    upper: i64,
+    /// The time column of each input.
+    left_time: usize,
+    right_time: usize,
+    /// The inputs' widths, for padding.
+    left_width: usize,
+    right_width: usize,
+    /// The other conditions of `ON`, over the joined row: a pair meets only if they hold.
+    condition: Option<Expr>,
+}
+
+/// A kept row and whether it met a partner yet.
+type Kept = (Row, bool);
+
+/// The key's left rows and right rows.
+type Kepts = (ListState<Kept>, ListState<Kept>);
+
+impl OuterIntervalJoin {
+    pub fn new(
+        kind: JoinKind,
+        (lower, upper): (i64, i64),
+        (left_time, right_time): (usize, usize),
+        (left_width, right_width): (usize, usize),
+        condition: Option<Expr>,
+    ) -> Self {
+        OuterIntervalJoin {
+            kind,
+            lower,
+            upper,
+            left_time,
+            right_time,
+            left_width,
+            right_width,
+            condition,
+        }
+    }
+
+    /// The time of `row` of the left input (`left`) or the right one; `None` if NULL.
+    fn time(&self, row: &Row, left: bool) -> Option<Timestamp> {
+        let column = if left {
+            self.left_time
+        } else {
+            self.right_time
+        };
+        match row.get(column) {
+            Value::Timestamp(t) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// When a row of the left input (`left`) or the right one at `time` can meet no later
+    /// partner: once the watermark reaches it.
+    fn expires_at(&self, time: Timestamp, left: bool) -> Timestamp {
+        if left {
+            time.saturating_add(self.upper)
+        } else {
+            time.saturating_sub(self.lower)
+        }
+    }
+
+    /// True if its side's rows without a partner are kept.
+    fn keeps(&self, left: bool) -> bool {
+        if left {
+            self.kind.keeps_left()
+        } else {
+            self.kind.keeps_right()
+        }
+    }
+
+    /// `row` of one side padded with NULLs for the other.
+    fn padded(&self, row: &Row, left: bool) -> Row {
+        if left {
+            joined(row, &nulls(self.right_width))
+        } else {
+            joined(&nulls(self.left_width), row)
+        }
+    }
+
+    /// A row of one side arrives: it meets the other side's kept rows, and is kept while a
+    /// later partner can still arrive.
+    fn arrive(
+        &self,
+        row: Row,
+        left: bool,
+        ctx: &mut KeyedContext<'_, Row, Kepts, Row>,
+    ) -> Result<(), String> {
+        let time = self.time(&row, left);
+        let comparable = !has_null(ctx.key());
+        let watermark = ctx.current_watermark();
+        let mut out = Vec::new();
+        let mut met = false;
+        if let (Some(t), true) = (time, comparable) {
+            let (lefts, rights) = ctx.state();
+            let others = if left { rights } else { lefts };
+            let mut kept = others.take();
+            for (other, other_met) in &mut kept {
+                let Some(other_time) = self.time(other, !left) else {
+                    continue;
+                };
+                let (tl, tr) = if left {
+                    (t, other_time)
+                } else {
+                    (other_time, t)
+                };
+                let within = (self.lower..=self.upper).contains(&tr.saturating_sub(tl));
+                let pair = if left {
+                    joined(&row, other)
+                } else {
+                    joined(other, &row)
+                };
+                if within && holds(self.condition.as_ref(), &pair)? {
+                    met = true;
+                    *other_met = true;
+                    out.push(pair);
+                }
+            }
+            others.update(kept);
+        }
+        match time.map(|t| self.expires_at(t, left)) {
+            Some(expiry) if comparable && expiry > watermark => {
+                let (lefts, rights) = ctx.state();
+                let own = if left { lefts } else { rights };
+                own.add((row, met));
+                ctx.register_event_time_timer(expiry);
+            }
+            _ if !met && self.keeps(left) => out.push(self.padded(&row, left)),
+            _ => {}
+        }
+        out.into_iter().for_each(|r| ctx.collect(r));
+        Ok(())
+    }
+}
+
+impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
+    /// The key's left rows and right rows, each with whether it met a partner.
+    type State = Kepts;
+    type Out = Row;
+
+    fn process_element(
+        &mut self,
+        row: Either<Row, Row>,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
+    ) {
+        let arrived = match row {
+            Either::Left(row) => self.arrive(row, true, ctx),
+            Either::Right(row) => self.arrive(row, false, ctx),
+        };
+        if let Err(e) = arrived {
+            ctx.fail(format!("interval join ON condition: {e}"));
+        }
+    }
+
+    fn on_timer(
+        &mut self,
+        now: Timestamp,
+        _domain: TimeDomain,
+        ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
+    ) {
+        // The rows that can meet no later partner leave; the outer sides' unmet ones are
+        // padded.
+        let mut out = Vec::new();
+        for left in [true, false] {
+            let (lefts, rights) = ctx.state();
+            let own = if left { lefts } else { rights };
+            let mut kept = own.take();
+            kept.retain(|(row, met)| {
+                let expired = self
+                    .time(row, left)
+                    .is_none_or(|t| self.expires_at(t, left) <= now);
+                if expired && !met && self.keeps(left) {
+                    out.push(self.padded(row, left));
+                }
+                !expired
+            });
+            own.update(kept);
+        }
+        out.into_iter().for_each(|r| ctx.collect(r));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stream_core::operator::keyed::KeyedProcess;
+    use stream_core::testing::{Collect, Harness};
+    use stream_core::OpLabel;
+
+    type Op = KeyedProcess<Row, Either<Row, Row>, OuterIntervalJoin, Collect<Row>>;
+
+    /// Rows `[key, time]` on both sides; `right time - left time` within `[-10, 20]`.
+    fn interval_join(kind: JoinKind, condition: Option<Expr>) -> (Harness<Op>, Collect<Row>) {
+        let out = Collect::new();
+        let join = OuterIntervalJoin::new(kind, (-10, 20), (1, 1), (2, 2), condition);
+        let op = KeyedProcess::new(
+            join,
+            "interval_join".into(),
+            OpLabel::new("interval_join"),
+            out.clone(),
+        );
+        (Harness::new(op), out)
+    }
+
+    fn push(h: &mut Harness<Op>, left: bool, key: Option<i64>, time: i64) {
+        let key = Row(vec![key.map_or(Value::Null, Value::Int)]);
+        let row = Row(vec![key.0[0].clone(), Value::Timestamp(time)]);
+        let side = if left {
+            Either::Left(row)
+        } else {
+            Either::Right(row)
+        };
+        h.push(time, (key, side)).unwrap();
+    }
+
+    /// What the operator emitted, as `[l.key, l.time, r.key, r.time]` with times in ms.
+    fn emitted(out: &Collect<Row>) -> Vec<String> {
+        let mut rows: Vec<String> = out
+            .take_records()
+            .into_iter()
+            .map(|(_, r)| {
+                let v: Vec<String> =
+                    r.0.iter()
+                        .map(|v| match v {
+                            Value::Timestamp(t) => t.to_string(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                v.join(" ")
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn pairs_within_the_bounds_meet_and_unmet_rows_are_padded_once_they_expire() {
+        let (mut h, out) = interval_join(JoinKind::Full, None);
+        push(&mut h, true, Some(1), 100); // meets rights in [90, 120]
+        push(&mut h, false, Some(1), 115); // meets
+        push(&mut h, false, Some(1), 130); // too late for the left at 100
+        push(&mut h, false, Some(2), 100); // another key: no partner
+        assert_eq!(emitted(&out), ["1 100 1 115"]);
+        // The left row at 100 expires at 120; the right at 100 (key 2) at 110.
+        h.watermark(109).unwrap();
+        assert!(emitted(&out).is_empty());
+        h.watermark(110).unwrap();
+        assert_eq!(emitted(&out), ["NULL NULL 2 100"]);
+        // A left row at 125 still meets the right at 130 (and at 115: 115 - 125 = -10).
+        push(&mut h, true, Some(1), 125);
+        assert_eq!(emitted(&out), ["1 125 1 115", "1 125 1 130"]);
+        // Everything met: nothing padded as the rows expire, and the state empties.
+        h.watermark(1_000).unwrap();
+        assert!(emitted(&out).is_empty());
+        push(&mut h, false, Some(1), 1_100);
+        h.end().unwrap();
+        assert_eq!(emitted(&out), ["NULL NULL 1 1100"]);
+    }
+
+    #[test]
+    fn left_join_pads_only_left_rows_and_late_rows_at_once() {
+        let (mut h, out) = interval_join(JoinKind::Left, None);
+        h.watermark(500).unwrap();
+        // Late: it can meet no later right row, so it is padded at once.
+        push(&mut h, true, Some(1), 400);
+        push(&mut h, false, Some(1), 1_000);
+        assert_eq!(emitted(&out), ["1 400 NULL NULL"]);
+        push(&mut h, true, Some(1), 600);
+        h.watermark(620).unwrap();
+        assert_eq!(emitted(&out), ["1 600 NULL NULL"]);
+        // A NULL key meets nothing: padded at once.
+        push(&mut h, true, None, 2_000);
+        assert_eq!(emitted(&out), ["NULL 2000 NULL NULL"]);
+    }
+
+    #[test]
+    fn the_condition_decides_which_pairs_meet() {
+        // l.time < r.time: of two rights, only the later one meets the left row.
+        let later = Expr::Compare(
+            crate::expr::CmpOp::Lt,
+            Box::new(Expr::Column(1)),
+            Box::new(Expr::Column(3)),
+        );
+        let (mut h, out) = interval_join(JoinKind::Right, Some(later));
+        push(&mut h, true, Some(1), 100);
+        push(&mut h, false, Some(1), 95);
+        push(&mut h, false, Some(1), 105);
+        assert_eq!(emitted(&out), ["1 100 1 105"]);
+        h.watermark(200).unwrap();
+        assert_eq!(emitted(&out), ["NULL NULL 1 95"]);
+    }
+}
