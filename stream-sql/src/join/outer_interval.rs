@@ -4,11 +4,14 @@
 //! no partner can arrive any more (the watermark passed the last time one could have),
 //! and then it is dropped. Its result is append-only, like its inputs.
 //!
-//! Each row is kept with whether it met a partner yet, and an event-time timer at the time
-//! it expires: a left row at `tl` can meet right rows up to `tl + upper`, a right row at
-//! `tr` left rows up to `tr - lower`. A row that arrives when it can meet no later partner
-//! (late, or with a NULL time or key) meets the rows kept and, if it met none and its side
-//! is kept, is padded at once (as Flink's does).
+//! Each row is kept with whether it met a partner yet, until the watermark passes the last
+//! time a partner could have: a left row at `tl` can meet right rows up to `tl + upper`, a
+//! right row at `tr` left rows up to `tr - lower`, and a row at the watermark is on time
+//! (the SQL watermark is the largest time seen minus the delay), so an event-time timer one
+//! millisecond after that time drops it (Flink's `TimeIntervalJoin` expires rows the same
+//! way). A row that arrives when it can meet no later partner (late, or with a NULL time
+//! or key) meets the rows kept and, if it met none and its side is kept, is padded at once
+//! (as Flink's does). A pair carries the later of its two times.
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -77,8 +80,8 @@ impl OuterIntervalJoin {
         }
     }
 
-    /// When a row of the left input (`left`) or the right one at `time` can meet no later
-    /// partner: once the watermark reaches it.
+    /// The last time a partner of a row of the left input (`left`) or the right one at
+    /// `time` can have: once the watermark is past it, the row can meet no later partner.
     fn expires_at(&self, time: Timestamp, left: bool) -> Timestamp {
         if left {
             time.saturating_add(self.upper)
@@ -140,22 +143,25 @@ impl OuterIntervalJoin {
                 if within && holds(self.condition.as_ref(), &pair)? {
                     met = true;
                     *other_met = true;
-                    out.push(pair);
+                    out.push((tl.max(tr), pair));
                 }
             }
             others.update(kept);
         }
         match time.map(|t| self.expires_at(t, left)) {
-            Some(expiry) if comparable && expiry > watermark => {
+            Some(expiry) if comparable && expiry >= watermark => {
                 let (lefts, rights) = ctx.state();
                 let own = if left { lefts } else { rights };
                 own.add((row, met));
-                ctx.register_event_time_timer(expiry);
+                ctx.register_event_time_timer(expiry.saturating_add(1));
             }
-            _ if !met && self.keeps(left) => out.push(self.padded(&row, left)),
+            _ if !met && self.keeps(left) => {
+                let at = ctx.timestamp().unwrap_or(watermark);
+                out.push((at, self.padded(&row, left)));
+            }
             _ => {}
         }
-        out.into_iter().for_each(|r| ctx.collect(r));
+        out.into_iter().for_each(|(at, r)| ctx.collect_at(at, r));
         Ok(())
     }
 }
@@ -195,7 +201,7 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
             kept.retain(|(row, met)| {
                 let expired = self
                     .time(row, left)
-                    .is_none_or(|t| self.expires_at(t, left) <= now);
+                    .is_none_or(|t| self.expires_at(t, left) < now);
                 if expired && !met && self.keeps(left) {
                     out.push(self.padded(row, left));
                 }
@@ -268,10 +274,11 @@ mod tests {
         push(&mut h, false, Some(1), 130); // too late for the left at 100
         push(&mut h, false, Some(2), 100); // another key: no partner
         assert_eq!(emitted(&out), ["1 100 1 115"]);
-        // The left row at 100 expires at 120; the right at 100 (key 2) at 110.
-        h.watermark(109).unwrap();
-        assert!(emitted(&out).is_empty());
+        // The left row at 100 can meet rights up to 120; the right at 100 (key 2) lefts up
+        // to 110, which is on time while the watermark is 110.
         h.watermark(110).unwrap();
+        assert!(emitted(&out).is_empty());
+        h.watermark(111).unwrap();
         assert_eq!(emitted(&out), ["NULL NULL 2 100"]);
         // A left row at 125 still meets the right at 130 (and at 115: 115 - 125 = -10).
         push(&mut h, true, Some(1), 125);
@@ -293,8 +300,14 @@ mod tests {
         push(&mut h, false, Some(1), 1_000);
         assert_eq!(emitted(&out), ["1 400 NULL NULL"]);
         push(&mut h, true, Some(1), 600);
+        // A right row at the watermark is on time: at 620 it would still meet the left row.
         h.watermark(620).unwrap();
-        assert_eq!(emitted(&out), ["1 600 NULL NULL"]);
+        assert!(emitted(&out).is_empty());
+        push(&mut h, false, Some(1), 620);
+        assert_eq!(emitted(&out), ["1 600 1 620"]);
+        push(&mut h, true, Some(1), 700);
+        h.watermark(721).unwrap();
+        assert_eq!(emitted(&out), ["1 700 NULL NULL"]);
         // A NULL key meets nothing: padded at once.
         push(&mut h, true, None, 2_000);
         assert_eq!(emitted(&out), ["NULL 2000 NULL NULL"]);
