@@ -52,8 +52,8 @@ impl SqlError {
         SqlError::at(span, format!("{feature} is not supported yet")).help(
             "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
              CUMULATE, SESSION; also over another's windows), non-windowed GROUP BY (also over a changelog), Top-N \
-             (ROW_NUMBER, RANK, DENSE_RANK), OVER aggregations, UNION ALL, inner joins and \
-             window joins; see docs/architecture.md, \"Table / SQL\"",
+             (ROW_NUMBER, RANK, DENSE_RANK), OVER aggregations, UNION ALL, regular, interval \
+             and window joins (inner and outer); see docs/architecture.md, \"Table / SQL\"",
         )
     }
 

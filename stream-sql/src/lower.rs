@@ -12,6 +12,8 @@
 //! source -> ... -> key_by(partition) => over_aggregate -> calc -> flatten -> sink
 //! (query a) => union <= (query b)                                             (UNION ALL)
 //! (query a) -> key_by => interval_join | join | window_join <= key_by <- (query b)  (a JOIN)
+//! (query a) -> key_by => join(outer) -> calc -> flatten <= key_by <- (query b)
+//!                                                 (a regular outer join: a changelog)
 //! ```
 //!
 //! A `calc` is one `try_map` running the query's row steps (filters, projections, window
@@ -34,7 +36,7 @@ use stream_core::window::{
 };
 use stream_core::{Timestamp, MIN_TIMESTAMP};
 use stream_runtime::api::pipe::{BranchPipe, InputPipe, Pipe};
-use stream_runtime::api::{DataStream, KeyedStream, StreamEnv};
+use stream_runtime::api::{DataStream, KeyedConnected, KeyedStream, StreamEnv};
 use stream_runtime::Job;
 
 use crate::agg::{GroupAggregate, RetractingGroupAggregate, RowAggregate};
@@ -42,10 +44,10 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{joined, OuterIntervalJoin, RegularJoin, WindowJoin};
+use crate::join::{joined, OuterIntervalJoin, OuterJoin, RegularJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
-    AggPlan, Input, JoinKind, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
+    AggPlan, Input, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
 };
 use crate::rank::{RetractingTopN, TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
@@ -148,6 +150,8 @@ fn lower_changes<K: Then<Change>>(
                 },
             ),
         }
+    } else if let (Input::Join(join), true) = (&plan.input, plan.updates()) {
+        outer_join_changes(target, plan, join, next)
     } else {
         plan_rows(target, plan, Change::insert, next)
     }
@@ -213,25 +217,7 @@ fn input_rows<K: Then<Row>>(
             Ok(next.then(merged))
         }
         Input::Join(join) => {
-            let left = plan_rows(
-                target,
-                &join.left,
-                std::convert::identity,
-                KeyBy {
-                    keys: &join.left_keys,
-                    inner: join.kind == JoinKind::Inner,
-                },
-            )?;
-            let right = plan_rows(
-                target,
-                &join.right,
-                std::convert::identity,
-                KeyBy {
-                    keys: &join.right_keys,
-                    inner: join.kind == JoinKind::Inner,
-                },
-            )?;
-            let connected = left.connect(right);
+            let connected = join_inputs(target, join)?;
             Ok(match &join.time {
                 JoinTime::Interval {
                     lower,
@@ -268,7 +254,12 @@ fn input_rows<K: Then<Row>>(
                             join.text
                         )),
                 ),
-                JoinTime::Unbounded => next.then(
+                JoinTime::Unbounded { .. } if join.updates() => {
+                    return Err(internal(
+                        "a regular outer join where rows are only appended",
+                    ))
+                }
+                JoinTime::Unbounded { .. } => next.then(
                     connected
                         .process(RegularJoin)
                         .describe(format!("join({})", join.text)),
@@ -298,6 +289,61 @@ fn input_rows<K: Then<Row>>(
             Ok(next.then(plan_rows(target, inner, std::convert::identity, Boxed)?))
         }
     }
+}
+
+/// A join's two inputs, each keyed by its join keys, connected.
+fn join_inputs(
+    target: &Target<'_>,
+    join: &JoinPlan,
+) -> Result<KeyedConnected<Row, Row, Row>, SqlError> {
+    // A side whose rows without a partner are not kept drops those with a NULL key
+    // before the exchange: they meet nothing.
+    let side = |plan: &QueryPlan, keys: &[usize], keeps: bool| {
+        plan_rows(
+            target,
+            plan,
+            std::convert::identity,
+            KeyBy {
+                keys,
+                drop_null_keys: !keeps,
+            },
+        )
+    };
+    let left = side(&join.left, &join.left_keys, join.kind.keeps_left())?;
+    let right = side(&join.right, &join.right_keys, join.kind.keeps_right())?;
+    Ok(left.connect(right))
+}
+
+/// The changes of a regular outer join (`plan`'s input), the plan's row steps applied to
+/// each, handed to `next`.
+fn outer_join_changes<K: Then<Change>>(
+    target: &Target<'_>,
+    plan: &QueryPlan,
+    join: &JoinPlan,
+    next: K,
+) -> Result<K::Output, SqlError> {
+    let JoinTime::Unbounded { condition } = &join.time else {
+        return Err(internal("a changelog join with time bounds"));
+    };
+    if plan.aggregate.is_some() || plan.rank.is_some() {
+        // The planner nests an aggregation or a Top-N over a changelog.
+        return Err(internal("an aggregation or a Top-N over a join's changes"));
+    }
+    let changes = join_inputs(target, join)?
+        .process(OuterJoin::new(
+            join.kind,
+            (
+                join.left.schema.fields.len(),
+                join.right.schema.fields.len(),
+            ),
+            condition.clone(),
+        ))
+        .describe(format!("join({}, {})", join.kind.name(), join.text));
+    Ok(if plan.pre.is_empty() {
+        next.then(changes)
+    } else {
+        each_change(changes, &plan.pre, next)
+    })
 }
 
 fn internal(what: &str) -> SqlError {
@@ -615,10 +661,11 @@ impl Then<Change> for ToSink {
 }
 
 /// A join side: its rows keyed by the join's equality columns. A row with a NULL key
-/// meets nothing (`NULL = NULL` is not true), so an inner join drops it here.
+/// meets nothing (`NULL = NULL` is not true), so a side whose unmet rows are not kept
+/// drops it here.
 struct KeyBy<'p> {
     keys: &'p [usize],
-    inner: bool,
+    drop_null_keys: bool,
 }
 
 impl Then<Row> for KeyBy<'_> {
@@ -627,7 +674,7 @@ impl Then<Row> for KeyBy<'_> {
     fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> Self::Output {
         let keys: Arc<[usize]> = self.keys.into();
         let key = move |row: &Row| Row(keys.iter().map(|&k| row.get(k).clone()).collect());
-        if self.inner {
+        if self.drop_null_keys {
             let keys: Arc<[usize]> = self.keys.into();
             rows.filter(move |row: &Row| keys.iter().all(|&k| !row.get(k).is_null()))
                 .describe("filter(join keys IS NOT NULL)")

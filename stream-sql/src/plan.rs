@@ -246,12 +246,20 @@ pub(crate) struct JoinPlan {
     /// include the window bounds).
     pub left_keys: Vec<usize>,
     pub right_keys: Vec<usize>,
-    /// Inner or outer (outer only for a window join).
+    /// Inner or outer.
     pub kind: JoinKind,
     /// Which rows of the two inputs meet.
     pub time: JoinTime,
     /// `where=[..]` for plans.
     pub text: String,
+}
+
+impl JoinPlan {
+    /// True if the join's result is a changelog: a regular outer join takes a padded row
+    /// back when a partner of it arrives (Flink's `Join` of an outer kind).
+    pub fn updates(&self) -> bool {
+        self.kind != JoinKind::Inner && matches!(self.time, JoinTime::Unbounded { .. })
+    }
 }
 
 /// Which of two joined inputs' rows are kept without a partner (padded with NULLs).
@@ -300,7 +308,12 @@ pub(crate) struct OuterInterval {
 #[derive(Clone, Debug)]
 pub(crate) enum JoinTime {
     /// None: every row of both inputs is kept (a regular join).
-    Unbounded,
+    Unbounded {
+        /// For an outer join: the `ON` conditions other than equalities, over the joined
+        /// row (a pair meets only if they hold; an inner join filters its pairs with them
+        /// after the join).
+        condition: Option<Expr>,
+    },
     /// `right.time - left.time` within `[lower, upper]` (ms): an interval join.
     Interval {
         lower: i64,
@@ -447,12 +460,13 @@ impl QueryPlan {
     }
 
     /// True if the query's result is a changelog with updates (a non-windowed
-    /// aggregation or a Top-N), not only insertions.
+    /// aggregation, a Top-N or a regular outer join), not only insertions.
     pub fn updates(&self) -> bool {
         self.aggregate
             .as_ref()
             .is_some_and(|a| a.window.is_none() && a.over.is_none())
             || self.rank.as_ref().is_some_and(|r| r.window_end.is_none())
+            || matches!(&self.input, Input::Join(join) if join.updates())
     }
 
     /// Adds a row step at the end of the plan (after its Top-N or aggregation, if any).
@@ -516,7 +530,7 @@ impl QueryPlan {
                         join.kind.name(),
                         join.text
                     ),
-                    JoinTime::Unbounded => format!("Join(joinType=[InnerJoin], {})", join.text),
+                    JoinTime::Unbounded { .. } => format!("Join(joinType=[{}], {})", join.kind.name(), join.text),
                 },
                 inputs: vec![join.left.tree(), join.right.tree()],
             },
@@ -723,7 +737,7 @@ impl Planner<'_> {
             if planned.plan.updates() {
                 return Err(SqlError::unsupported(
                     side.span(),
-                    "UNION ALL of a changelog (a non-windowed aggregation or a Top-N)",
+                    "UNION ALL of a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
                 ));
             }
             branches.push((side, planned));
@@ -1158,7 +1172,7 @@ impl Planner<'_> {
                 .iter()
                 .any(|i| select_expr(i).is_some_and(is_proctime))
         {
-            if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+            if from.plan.aggregate.is_some() || from.plan.rank.is_some() || from.plan.updates() {
                 let at = items
                     .iter()
                     .filter_map(select_expr)
@@ -1166,7 +1180,7 @@ impl Planner<'_> {
                     .map_or(Span::empty(), Ast::span);
                 return Err(SqlError::unsupported(
                     at,
-                    "PROCTIME() over or beside an aggregation or a Top-N",
+                    "PROCTIME() over or beside an aggregation, a Top-N or a regular outer join",
                 )
                 .help("select PROCTIME() over the rows they are computed from"));
             }
@@ -1375,7 +1389,7 @@ impl Planner<'_> {
         // Grouped by the windows of the window aggregation before it: a window
         // aggregation over those windows (Flink's cascading window aggregation).
         let mut attached = None;
-        if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+        if from.plan.aggregate.is_some() || from.plan.rank.is_some() || from.plan.updates() {
             // The windows its rows carry: a window TVF's after the aggregation, if one
             // expanded them, or the aggregation's own.
             let expanded = from.plan.post.iter().rev().find_map(|step| match step {
@@ -1633,7 +1647,7 @@ impl Planner<'_> {
             if side.plan.updates() {
                 return Err(SqlError::unsupported(
                     span,
-                    "a join with a changelog (a non-windowed aggregation or a Top-N)",
+                    "a join with a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
                 ));
             }
             unbounded_rank(&side.plan, span)?;
@@ -1734,7 +1748,12 @@ impl Planner<'_> {
                     outer,
                 }
             }
-            (None, None, None) => JoinTime::Unbounded,
+            (None, None, None) => JoinTime::Unbounded {
+                condition: match kind {
+                    JoinKind::Inner => None,
+                    _ => conjunction(&scope, &mut residual)?,
+                },
+            },
             (None, _, _) => {
                 return Err(SqlError::unsupported(
                     on.span(),
@@ -1746,17 +1765,6 @@ impl Planner<'_> {
                 ))
             }
         };
-        if kind != JoinKind::Inner && matches!(time, JoinTime::Unbounded) {
-            return Err(SqlError::unsupported(
-                span,
-                format!("an outer join ({}) without time bounds or windows (a regular outer join)", kind.name()),
-            )
-            .help(
-                "outer joins are supported as window joins (both inputs windowed, ON \
-                 L.window_start = R.window_start AND L.window_end = R.window_end AND ...) \
-                 and as interval joins (ON ... AND L.ts BETWEEN R.ts - INTERVAL '1' MINUTE AND R.ts)",
-            ));
-        }
         let schema = Schema::new(
             left.plan
                 .schema
@@ -1976,7 +1984,7 @@ impl Planner<'_> {
         if input.plan.updates() {
             return Err(SqlError::unsupported(
                 data.span(),
-                "a window TVF over a changelog (a non-windowed aggregation or a Top-N)",
+                "a window TVF over a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
             ));
         }
         if input
@@ -2254,7 +2262,7 @@ fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), Sql
                 _ => "this kind of join",
             };
             return Err(SqlError::unsupported(span, name).help(
-                "inner joins (regular, interval or window) and LEFT, RIGHT and FULL window joins are supported",
+                "inner and LEFT, RIGHT and FULL joins (regular, interval or window) are supported",
             ));
         }
     };

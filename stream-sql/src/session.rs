@@ -63,8 +63,8 @@ pub struct QueryResult {
     pub rows: CollectSink<Change>,
     /// The columns of the rows.
     pub schema: Schema,
-    /// True if the result is a changelog with updates (a non-windowed aggregation), not
-    /// only insertions.
+    /// True if the result is a changelog with updates (a non-windowed aggregation, a Top-N
+    /// or a regular outer join), not only insertions.
     pub updates: bool,
 }
 
@@ -96,7 +96,7 @@ impl QueryResult {
     }
 
     /// Runs the job to the end of its input (it must be bounded) and returns every row it
-    /// emitted with its kind (`+I`, `-U`, `+U`), in order.
+    /// emitted with its kind (`+I`, `-U`, `+U`, `-D`), in order.
     pub fn collect_changes(self) -> Result<Vec<Change>, JobError> {
         self.job.run()?;
         Ok(self.rows.take())
@@ -390,7 +390,7 @@ impl SqlSession {
                 source.span(),
                 format!(
                     "table `{name}` ({}) takes only insertions, and the query updates its \
-                     earlier results (a non-windowed GROUP BY or a Top-N makes a changelog)",
+                     earlier results (a non-windowed GROUP BY, a Top-N or a regular outer join makes a changelog)",
                     table.connector.name()
                 ),
             )

@@ -190,20 +190,22 @@ fn explain_shows_the_window_join() {
 }
 
 #[test]
-fn joins_that_are_not_window_joins_are_refused_with_the_fix() {
-    let (mut s, dir) = session("refused");
-    let mut refused = |sql: &str| s.explain(sql).unwrap_err().to_string();
-    // An outer join without the windows.
-    let e = refused("SELECT * FROM LeftTable L LEFT JOIN RightTable R ON L.num = R.num");
-    assert!(
-        e.contains("an outer join (LeftOuterJoin) without time bounds or windows"),
-        "{e}"
-    );
-    assert!(e.contains("ON L.window_start = R.window_start"), "{e}");
-    // Only the window starts equal: not a window join, so the outer join is refused.
-    let e = refused(&query("FULL JOIN").replace(" AND L.window_end = R.window_end", ""));
-    assert!(e.contains("without time bounds or windows"), "{e}");
-    let e = refused("SELECT * FROM LeftTable L CROSS JOIN RightTable R");
+fn joins_on_fewer_than_both_window_bounds_are_regular_joins() {
+    let (mut s, dir) = session("regular");
+    // Without both bounds equal the windows do not decide the pairs: as in Flink, a
+    // regular join, whose outer kinds make a changelog.
+    for sql in [
+        "SELECT * FROM LeftTable L LEFT JOIN RightTable R ON L.num = R.num".to_string(),
+        query("FULL JOIN").replace(" AND L.window_end = R.window_end", ""),
+    ] {
+        let plan = s.explain(&sql).unwrap();
+        assert!(plan.contains("+- Join(joinType=["), "{plan}");
+        assert!(!plan.contains("WindowJoin"), "{plan}");
+    }
+    let e = s
+        .explain("SELECT * FROM LeftTable L CROSS JOIN RightTable R")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("CROSS JOIN"), "{e}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -31,7 +31,8 @@ impl Pipeline<'_> {
             Input::Join(_) => return Err(unsupported("a join")),
             Input::Query(_) => {
                 return Err(unsupported(
-                    "an aggregation over the result of another aggregation or a Top-N",
+                    "an aggregation or a Top-N over the result of another aggregation, a \
+                     Top-N or a regular outer join",
                 ))
             }
         };

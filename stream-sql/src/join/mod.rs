@@ -11,12 +11,16 @@
 //!   dropped then. A row of a window already joined is late and dropped.
 //! - [`OuterIntervalJoin`]: an interval join with an outer side (`outer_interval.rs`; the
 //!   inner interval join is the DataStream API's `interval_join`).
+//! - [`OuterJoin`]: a regular join with an outer side (`outer.rs`): a padded row is taken
+//!   back when a partner of it arrives, so its result is a changelog.
 //!
-//! Their results are append-only, like their inputs. A key with a NULL never meets
+//! The others' results are append-only, like their inputs. A key with a NULL never meets
 //! anything (`NULL = NULL` is not true in SQL).
 
+mod outer;
 mod outer_interval;
 
+pub(crate) use outer::OuterJoin;
 pub(crate) use outer_interval::OuterIntervalJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
@@ -90,16 +94,72 @@ fn nulls(width: usize) -> Row {
     Row(vec![Value::Null; width])
 }
 
+/// A row an outer join keeps, and whether it met a partner yet.
+type Kept = (Row, bool);
+
+/// A key's kept rows of the left input and of the right one.
+type KeptRows = (ListState<Kept>, ListState<Kept>);
+
+/// A row of either input, and whether it is the left input's.
+fn side(row: Either<Row, Row>) -> (Row, bool) {
+    row.either(|row| (row, true), |row| (row, false))
+}
+
+/// `row` of the left input (`left`) or of the right one, joined with `other` of the other.
+fn paired(row: &Row, other: &Row, left: bool) -> Row {
+    if left {
+        joined(row, other)
+    } else {
+        joined(other, row)
+    }
+}
+
+/// An outer join's inputs as padding sees them: whose rows without a partner are kept,
+/// and how many NULLs stand for a missing row.
+#[derive(Clone, Copy, Debug)]
+struct Sides {
+    kind: JoinKind,
+    left_width: usize,
+    right_width: usize,
+}
+
+impl Sides {
+    fn new(kind: JoinKind, (left_width, right_width): (usize, usize)) -> Self {
+        Sides {
+            kind,
+            left_width,
+            right_width,
+        }
+    }
+
+    /// True if the left input's (`left`) or the right one's rows without a partner are
+    /// kept.
+    fn keeps(self, left: bool) -> bool {
+        if left {
+            self.kind.keeps_left()
+        } else {
+            self.kind.keeps_right()
+        }
+    }
+
+    /// `row` of the left input (`left`) or of the right one, padded with NULLs for the
+    /// other.
+    fn padded(self, row: &Row, left: bool) -> Row {
+        if left {
+            joined(row, &nulls(self.right_width))
+        } else {
+            joined(&nulls(self.left_width), row)
+        }
+    }
+}
+
 /// The window join's operator.
 #[derive(Clone, Debug)]
 pub(crate) struct WindowJoin {
-    kind: JoinKind,
+    sides: Sides,
     /// The column of each input's window end.
     left_end: usize,
     right_end: usize,
-    /// The inputs' widths, for padding.
-    left_width: usize,
-    right_width: usize,
     /// The other conditions of `ON`, over the joined row.
     condition: Option<Expr>,
 }
@@ -108,15 +168,13 @@ impl WindowJoin {
     pub fn new(
         kind: JoinKind,
         (left_end, right_end): (usize, usize),
-        (left_width, right_width): (usize, usize),
+        widths: (usize, usize),
         condition: Option<Expr>,
     ) -> Self {
         WindowJoin {
-            kind,
+            sides: Sides::new(kind, widths),
             left_end,
             right_end,
-            left_width,
-            right_width,
             condition,
         }
     }
@@ -137,13 +195,13 @@ impl WindowJoin {
                     out.push(row);
                 }
             }
-            if !met && self.kind.keeps_left() {
-                out.push(joined(left, &nulls(self.right_width)));
+            if !met && self.sides.keeps(true) {
+                out.push(self.sides.padded(left, true));
             }
         }
-        if self.kind.keeps_right() {
+        if self.sides.keeps(false) {
             for (right, _) in rights.iter().zip(&right_met).filter(|(_, &met)| !met) {
-                out.push(joined(&nulls(self.left_width), right));
+                out.push(self.sides.padded(right, false));
             }
         }
         Ok(out)
@@ -167,14 +225,9 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for WindowJoin {
         let Value::Timestamp(end) = *end else {
             // No window (a NULL end, of an outer join's padding): it meets nothing, so
             // an outer side's row is complete now.
-            match row {
-                Either::Left(left) if self.kind.keeps_left() => {
-                    ctx.collect(joined(&left, &nulls(self.right_width)))
-                }
-                Either::Right(right) if self.kind.keeps_right() => {
-                    ctx.collect(joined(&nulls(self.left_width), &right))
-                }
-                _ => {}
+            let (row, left) = side(row);
+            if self.sides.keeps(left) {
+                ctx.collect(self.sides.padded(&row, left));
             }
             return;
         };

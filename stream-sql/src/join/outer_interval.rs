@@ -15,11 +15,10 @@
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
-use stream_core::state::ListState;
 use stream_core::time::TimeDomain;
 use stream_core::Timestamp;
 
-use super::{has_null, holds, joined, nulls};
+use super::{has_null, holds, paired, side, KeptRows, Sides};
 use crate::expr::Expr;
 use crate::plan::JoinKind;
 use crate::types::{Row, Value};
@@ -27,42 +26,31 @@ use crate::types::{Row, Value};
 /// The operator of an outer interval join.
 #[derive(Clone, Debug)]
 pub(crate) struct OuterIntervalJoin {
-    kind: JoinKind,
+    sides: Sides,
     /// `right time - left time` must be within `[lower, upper]` (ms).
     lower: i64,
     upper: i64,
     /// The time column of each input.
     left_time: usize,
     right_time: usize,
-    /// The inputs' widths, for padding.
-    left_width: usize,
-    right_width: usize,
     /// The other conditions of `ON`, over the joined row: a pair meets only if they hold.
     condition: Option<Expr>,
 }
-
-/// A kept row and whether it met a partner yet.
-type Kept = (Row, bool);
-
-/// The key's left rows and right rows.
-type Kepts = (ListState<Kept>, ListState<Kept>);
 
 impl OuterIntervalJoin {
     pub fn new(
         kind: JoinKind,
         (lower, upper): (i64, i64),
         (left_time, right_time): (usize, usize),
-        (left_width, right_width): (usize, usize),
+        widths: (usize, usize),
         condition: Option<Expr>,
     ) -> Self {
         OuterIntervalJoin {
-            kind,
+            sides: Sides::new(kind, widths),
             lower,
             upper,
             left_time,
             right_time,
-            left_width,
-            right_width,
             condition,
         }
     }
@@ -90,31 +78,13 @@ impl OuterIntervalJoin {
         }
     }
 
-    /// True if its side's rows without a partner are kept.
-    fn keeps(&self, left: bool) -> bool {
-        if left {
-            self.kind.keeps_left()
-        } else {
-            self.kind.keeps_right()
-        }
-    }
-
-    /// `row` of one side padded with NULLs for the other.
-    fn padded(&self, row: &Row, left: bool) -> Row {
-        if left {
-            joined(row, &nulls(self.right_width))
-        } else {
-            joined(&nulls(self.left_width), row)
-        }
-    }
-
     /// A row of one side arrives: it meets the other side's kept rows, and is kept while a
     /// later partner can still arrive.
     fn arrive(
         &self,
         row: Row,
         left: bool,
-        ctx: &mut KeyedContext<'_, Row, Kepts, Row>,
+        ctx: &mut KeyedContext<'_, Row, KeptRows, Row>,
     ) -> Result<(), String> {
         let time = self.time(&row, left);
         let comparable = !has_null(ctx.key());
@@ -135,11 +105,7 @@ impl OuterIntervalJoin {
                     (other_time, t)
                 };
                 let within = (self.lower..=self.upper).contains(&tr.saturating_sub(tl));
-                let pair = if left {
-                    joined(&row, other)
-                } else {
-                    joined(other, &row)
-                };
+                let pair = paired(&row, other, left);
                 if within && holds(self.condition.as_ref(), &pair)? {
                     met = true;
                     *other_met = true;
@@ -155,9 +121,9 @@ impl OuterIntervalJoin {
                 own.add((row, met));
                 ctx.register_event_time_timer(expiry.saturating_add(1));
             }
-            _ if !met && self.keeps(left) => {
+            _ if !met && self.sides.keeps(left) => {
                 let at = ctx.timestamp().unwrap_or(watermark);
-                out.push((at, self.padded(&row, left)));
+                out.push((at, self.sides.padded(&row, left)));
             }
             _ => {}
         }
@@ -168,7 +134,7 @@ impl OuterIntervalJoin {
 
 impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
     /// The key's left rows and right rows, each with whether it met a partner.
-    type State = Kepts;
+    type State = KeptRows;
     type Out = Row;
 
     fn process_element(
@@ -176,11 +142,8 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
         row: Either<Row, Row>,
         ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
     ) {
-        let arrived = match row {
-            Either::Left(row) => self.arrive(row, true, ctx),
-            Either::Right(row) => self.arrive(row, false, ctx),
-        };
-        if let Err(e) = arrived {
+        let (row, left) = side(row);
+        if let Err(e) = self.arrive(row, left, ctx) {
             ctx.fail(format!("interval join ON condition: {e}"));
         }
     }
@@ -202,8 +165,8 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
                 let expired = self
                     .time(row, left)
                     .is_none_or(|t| self.expires_at(t, left) < now);
-                if expired && !met && self.keeps(left) {
-                    out.push(self.padded(row, left));
+                if expired && !met && self.sides.keeps(left) {
+                    out.push(self.sides.padded(row, left));
                 }
                 !expired
             });

@@ -156,10 +156,10 @@ impl Planner<'_> {
         window: &WindowSpec,
         at: Span,
     ) -> Result<Planned, SqlError> {
-        if from.plan.aggregate.is_some() || from.plan.rank.is_some() {
+        if from.plan.aggregate.is_some() || from.plan.rank.is_some() || from.plan.updates() {
             return Err(SqlError::unsupported(
                 at,
-                "an OVER aggregation over an aggregation or a Top-N",
+                "an OVER aggregation over an aggregation, a Top-N or a regular outer join",
             ));
         }
         let Some(rowtime) = from.rowtime else {

@@ -1,1 +1,2 @@
-SELECT * FROM bids b FULL JOIN people p ON b.bidder = p.id
+SELECT * FROM (SELECT b.bidder FROM bids b LEFT JOIN people p ON b.bidder = p.id) AS x
+JOIN people q ON x.bidder = q.id
