@@ -44,7 +44,7 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{joined, OuterIntervalJoin, OuterJoin, RegularJoin, WindowJoin};
+use crate::join::{IntervalJoin, OuterJoin, RegularJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
@@ -222,35 +222,23 @@ fn input_rows<K: Then<Row>>(
                 JoinTime::Interval {
                     lower,
                     upper,
-                    outer: Some(outer),
+                    times,
+                    condition,
                 } => next.then(
                     connected
-                        .process(OuterIntervalJoin::new(
+                        .process(IntervalJoin::new(
                             join.kind,
                             (*lower, *upper),
-                            outer.times,
+                            *times,
                             (
                                 join.left.schema.fields.len(),
                                 join.right.schema.fields.len(),
                             ),
-                            outer.condition.clone(),
+                            condition.clone(),
                         ))
                         .describe(format!(
                             "interval_join({}, [{lower} ms, {upper} ms], {})",
                             join.kind.name(),
-                            join.text
-                        )),
-                ),
-                JoinTime::Interval {
-                    lower,
-                    upper,
-                    outer: None,
-                } => next.then(
-                    connected
-                        .interval_join(*lower, *upper)
-                        .apply(joined)
-                        .describe(format!(
-                            "interval_join([{lower} ms, {upper} ms], {})",
                             join.text
                         )),
                 ),

@@ -297,13 +297,6 @@ impl JoinKind {
     }
 }
 
-/// What an outer interval join needs besides its bounds.
-#[derive(Clone, Debug)]
-pub(crate) struct OuterInterval {
-    pub times: (usize, usize),
-    pub condition: Option<Expr>,
-}
-
 /// The time dimension of a join.
 #[derive(Clone, Debug)]
 pub(crate) enum JoinTime {
@@ -318,10 +311,12 @@ pub(crate) enum JoinTime {
     Interval {
         lower: i64,
         upper: i64,
-        /// For an outer join: each input's time column, and the `ON` conditions other
-        /// than equalities and bounds, over the joined row (a pair meets only if they
-        /// hold; an inner join filters its pairs with them after the join).
-        outer: Option<OuterInterval>,
+        /// Each input's time column.
+        times: (usize, usize),
+        /// For an outer join: the `ON` conditions other than equalities and bounds, over
+        /// the joined row (a pair meets only if they hold; an inner join filters its pairs
+        /// with them after the join).
+        condition: Option<Expr>,
     },
     /// A window join: the rows of one window (their window bounds are among the keys)
     /// meet when the watermark passes the window's end, and the window's rows are
@@ -1734,18 +1729,17 @@ impl Planner<'_> {
                 ))
             }
             (None, Some(lower), Some(upper)) => {
-                let outer = match (kind, times) {
-                    (JoinKind::Inner, _) => None,
-                    (_, (Some(l), Some(r))) => Some(OuterInterval {
-                        times: (l, r - width),
-                        condition: conjunction(&scope, &mut residual)?,
-                    }),
-                    _ => return Err(SqlError::at(span, "internal error: an interval join without both time attributes")),
+                let (Some(left_time), Some(right_time)) = times else {
+                    return Err(SqlError::at(span, "internal error: an interval join without both time attributes"));
                 };
                 JoinTime::Interval {
                     lower,
                     upper,
-                    outer,
+                    times: (left_time, right_time - width),
+                    condition: match kind {
+                        JoinKind::Inner => None,
+                        _ => conjunction(&scope, &mut residual)?,
+                    },
                 }
             }
             (None, None, None) => JoinTime::Unbounded {

@@ -9,19 +9,20 @@
 //!   rows are one window's; they meet when the watermark passes the window's end, the
 //!   outer sides' rows without a partner padded with NULLs, and the window's rows are
 //!   dropped then. A row of a window already joined is late and dropped.
-//! - [`OuterIntervalJoin`]: an interval join with an outer side (`outer_interval.rs`; the
-//!   inner interval join is the DataStream API's `interval_join`).
+//! - [`IntervalJoin`] (Flink's `TimeIntervalJoin`; `interval.rs`): rows meet the other
+//!   input's within time bounds, and leave once the watermark passes the last time a
+//!   partner could have; an outer side's unmet rows are padded then.
 //! - [`OuterJoin`]: a regular join with an outer side (`outer.rs`): a padded row is taken
 //!   back when a partner of it arrives, so its result is a changelog.
 //!
 //! The others' results are append-only, like their inputs. A key with a NULL never meets
 //! anything (`NULL = NULL` is not true in SQL).
 
+mod interval;
 mod outer;
-mod outer_interval;
 
+pub(crate) use interval::IntervalJoin;
 pub(crate) use outer::OuterJoin;
-pub(crate) use outer_interval::OuterIntervalJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;

@@ -1,8 +1,8 @@
-//! The interval join with an outer side (Flink's `IntervalJoin` of a `LEFT`, `RIGHT` or
-//! `FULL` join bounded in time): a row meets the other input's rows whose time is within
-//! the bounds of its own; a row of an outer side that met none is padded with NULLs once
-//! no partner can arrive any more (the watermark passed the last time one could have),
-//! and then it is dropped. Its result is append-only, like its inputs.
+//! The interval join of SQL (Flink's `TimeIntervalJoin`), inner or with an outer side
+//! (`LEFT`, `RIGHT`, `FULL`): a row meets the other input's rows whose time is within the
+//! bounds of its own; a row of an outer side that met none is padded with NULLs once no
+//! partner can arrive any more (the watermark passed the last time one could have), and
+//! then it is dropped. Its result is append-only, like its inputs.
 //!
 //! Each row is kept with whether it met a partner yet, until the watermark passes the last
 //! time a partner could have: a left row at `tl` can meet right rows up to `tl + upper`, a
@@ -10,8 +10,9 @@
 //! (the SQL watermark is the largest time seen minus the delay), so an event-time timer one
 //! millisecond after that time drops it (Flink's `TimeIntervalJoin` expires rows the same
 //! way). A row that arrives when it can meet no later partner (late, or with a NULL time
-//! or key) meets the rows kept and, if it met none and its side is kept, is padded at once
-//! (as Flink's does). A pair carries the later of its two times.
+//! or key) still meets the rows kept and, if it met none and its side is kept, is padded at
+//! once (as Flink's does): so an inner join's pairs are exactly an outer one's. A pair
+//! carries the later of its two times.
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -23,9 +24,9 @@ use crate::expr::Expr;
 use crate::plan::JoinKind;
 use crate::types::{Row, Value};
 
-/// The operator of an outer interval join.
+/// The operator of an interval join.
 #[derive(Clone, Debug)]
-pub(crate) struct OuterIntervalJoin {
+pub(crate) struct IntervalJoin {
     sides: Sides,
     /// `right time - left time` must be within `[lower, upper]` (ms).
     lower: i64,
@@ -37,7 +38,7 @@ pub(crate) struct OuterIntervalJoin {
     condition: Option<Expr>,
 }
 
-impl OuterIntervalJoin {
+impl IntervalJoin {
     pub fn new(
         kind: JoinKind,
         (lower, upper): (i64, i64),
@@ -45,7 +46,7 @@ impl OuterIntervalJoin {
         widths: (usize, usize),
         condition: Option<Expr>,
     ) -> Self {
-        OuterIntervalJoin {
+        IntervalJoin {
             sides: Sides::new(kind, widths),
             lower,
             upper,
@@ -132,7 +133,7 @@ impl OuterIntervalJoin {
     }
 }
 
-impl KeyedProcessFunction<Row, Either<Row, Row>> for OuterIntervalJoin {
+impl KeyedProcessFunction<Row, Either<Row, Row>> for IntervalJoin {
     /// The key's left rows and right rows, each with whether it met a partner.
     type State = KeptRows;
     type Out = Row;
@@ -183,12 +184,12 @@ mod tests {
     use stream_core::testing::{Collect, Harness};
     use stream_core::OpLabel;
 
-    type Op = KeyedProcess<Row, Either<Row, Row>, OuterIntervalJoin, Collect<Row>>;
+    type Op = KeyedProcess<Row, Either<Row, Row>, IntervalJoin, Collect<Row>>;
 
     /// Rows `[key, time]` on both sides; `right time - left time` within `[-10, 20]`.
     fn interval_join(kind: JoinKind, condition: Option<Expr>) -> (Harness<Op>, Collect<Row>) {
         let out = Collect::new();
-        let join = OuterIntervalJoin::new(kind, (-10, 20), (1, 1), (2, 2), condition);
+        let join = IntervalJoin::new(kind, (-10, 20), (1, 1), (2, 2), condition);
         let op = KeyedProcess::new(
             join,
             "interval_join".into(),
@@ -274,6 +275,25 @@ mod tests {
         // A NULL key meets nothing: padded at once.
         push(&mut h, true, None, 2_000);
         assert_eq!(emitted(&out), ["NULL 2000 NULL NULL"]);
+    }
+
+    #[test]
+    fn an_inner_join_pads_nothing_and_its_pairs_are_the_outer_ones() {
+        let (mut h, out) = interval_join(JoinKind::Inner, None);
+        push(&mut h, false, Some(1), 100);
+        h.watermark(500).unwrap();
+        // Late, and no partner kept: nothing.
+        push(&mut h, true, Some(1), 400);
+        push(&mut h, false, Some(1), 1_000);
+        assert!(emitted(&out).is_empty());
+        push(&mut h, true, Some(1), 990);
+        assert_eq!(emitted(&out), ["1 990 1 1000"]);
+        // Late, it still meets the kept right row (as a LEFT join's would).
+        h.watermark(1_005).unwrap();
+        push(&mut h, true, Some(1), 982);
+        assert_eq!(emitted(&out), ["1 982 1 1000"]);
+        h.end().unwrap();
+        assert!(emitted(&out).is_empty());
     }
 
     #[test]
