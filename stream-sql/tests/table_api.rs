@@ -266,3 +266,57 @@ fn distinct_and_an_interval_join_with_a_table_declared_later() {
     assert!(err.to_string().contains("unknown table `nowhere`"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn outer_joins_give_sqls_changelog() {
+    let dir = temp("outer-join");
+    let mut session = session(&dir);
+    session
+        .execute(&format!(
+            "CREATE TABLE offers (o_auction BIGINT, o_bidder BIGINT, o_price BIGINT,
+                o_channel STRING, o_ts TIMESTAMP(3))
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            dir.join("bids.csv").display()
+        ))
+        .unwrap();
+    let bids = session.from("bids").unwrap();
+    let offers = session.from("offers").unwrap();
+    // Each bid with the bidder's dearer offers: a bidder's dearest bid, and the bids
+    // without a bidder (NULL), meet none and are padded.
+    let on = || {
+        col("bidder")
+            .eq(col("o_bidder"))
+            .and(col("price").lt(col("o_price")))
+    };
+    let on_sql = "bidder = o_bidder AND price < o_price";
+    for (joined, kind) in [
+        (bids.left_outer_join(&offers, on()).unwrap(), "LEFT"),
+        (bids.right_outer_join(&offers, on()).unwrap(), "RIGHT"),
+        (bids.full_outer_join(&offers, on()).unwrap(), "FULL"),
+    ] {
+        assert!(joined.execute().unwrap().updates, "{kind}");
+        let sql = rows_of_sql(
+            &session,
+            &format!("SELECT * FROM bids {kind} JOIN offers ON {on_sql}"),
+        );
+        let padded_bids = sql
+            .iter()
+            .any(|r| r.ends_with(", NULL, NULL, NULL, NULL, NULL]"));
+        let padded_offers = sql
+            .iter()
+            .any(|r| r.starts_with("+I[NULL, NULL, NULL, NULL, NULL, "));
+        assert_eq!(
+            (padded_bids, padded_offers),
+            (kind != "RIGHT", kind != "LEFT"),
+            "{kind}"
+        );
+        assert_eq!(rows_of_table(&joined), sql, "{kind}");
+    }
+    let plan = bids
+        .left_outer_join(&offers, on())
+        .unwrap()
+        .explain()
+        .unwrap();
+    assert!(plan.contains("Join(joinType=[LeftOuterJoin]"), "{plan}");
+    std::fs::remove_dir_all(&dir).ok();
+}

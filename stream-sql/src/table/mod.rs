@@ -167,9 +167,40 @@ impl Table {
     /// are its keys; bounds on their time attributes make it an interval join). The
     /// result has this table's columns, then `other`'s; their names must differ.
     pub fn join(&self, other: &Table, condition: Expression) -> Result<Table, SqlError> {
+        self.join_of("JOIN", other, condition)
+    }
+
+    /// A left outer join with `other` on `condition` (Flink's `leftOuterJoin`): as
+    /// [`join`](Self::join), and each row of this table without a partner padded with
+    /// NULLs. Without time bounds or windows its result is a changelog (a padded row is
+    /// taken back when a partner arrives).
+    pub fn left_outer_join(&self, other: &Table, condition: Expression) -> Result<Table, SqlError> {
+        self.join_of("LEFT JOIN", other, condition)
+    }
+
+    /// A right outer join with `other` on `condition` (Flink's `rightOuterJoin`): each row
+    /// of `other` without a partner padded with NULLs (see
+    /// [`left_outer_join`](Self::left_outer_join)).
+    pub fn right_outer_join(
+        &self,
+        other: &Table,
+        condition: Expression,
+    ) -> Result<Table, SqlError> {
+        self.join_of("RIGHT JOIN", other, condition)
+    }
+
+    /// A full outer join with `other` on `condition` (Flink's `fullOuterJoin`): the rows
+    /// of both without a partner padded with NULLs (see
+    /// [`left_outer_join`](Self::left_outer_join)).
+    pub fn full_outer_join(&self, other: &Table, condition: Expression) -> Result<Table, SqlError> {
+        self.join_of("FULL JOIN", other, condition)
+    }
+
+    /// A join (`kind`, as SQL writes it) with `other` on `condition`.
+    fn join_of(&self, kind: &str, other: &Table, condition: Expression) -> Result<Table, SqlError> {
         let merged = self.merged_with(other)?;
         let other = &other.name;
-        merged.then(|from| format!("SELECT * FROM {from} JOIN {other} ON {condition}"))
+        merged.then(|from| format!("SELECT * FROM {from} {kind} {other} ON {condition}"))
     }
 
     /// This table with what `other` reads in its session, for a step over both: the
