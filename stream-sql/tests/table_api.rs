@@ -13,14 +13,10 @@ fn session(dir: &std::path::Path) -> SqlSession {
     let input = dir.join("bids.csv");
     let lines: String = (0..300i64)
         .map(|i| {
-            let bidder = if i % 6 == 0 {
-                String::new()
-            } else {
-                (i % 13).to_string()
-            };
+            let bidder = bidder(i).map_or(String::new(), |b| b.to_string());
             let channel = ["web", "app", "partner"][(i % 3) as usize];
             let ts = stream_sql::Value::Timestamp(i * 300 + (i % 4) * 200);
-            format!("{},{bidder},{},{channel},{ts}\n", i % 5, (i * 53) % 700)
+            format!("{},{bidder},{},{channel},{ts}\n", i % 5, price(i))
         })
         .collect();
     std::fs::write(&input, lines).unwrap();
@@ -34,6 +30,16 @@ fn session(dir: &std::path::Path) -> SqlSession {
         ))
         .unwrap();
     session
+}
+
+/// The bidder of the `session`'s row `i` (NULL for every sixth).
+fn bidder(i: i64) -> Option<i64> {
+    (i % 6 != 0).then_some(i % 13)
+}
+
+/// The price of the `session`'s row `i`.
+fn price(i: i64) -> i64 {
+    (i * 53) % 700
 }
 
 fn rows_of_sql(session: &SqlSession, sql: &str) -> Vec<String> {
@@ -268,7 +274,7 @@ fn distinct_and_an_interval_join_with_a_table_declared_later() {
 }
 
 #[test]
-fn outer_joins_give_sqls_changelog() {
+fn outer_joins_give_sqls_final_tables() {
     let dir = temp("outer-join");
     let mut session = session(&dir);
     session
@@ -281,42 +287,94 @@ fn outer_joins_give_sqls_changelog() {
         .unwrap();
     let bids = session.from("bids").unwrap();
     let offers = session.from("offers").unwrap();
-    // Each bid with the bidder's dearer offers: a bidder's dearest bid, and the bids
-    // without a bidder (NULL), meet none and are padded.
+    // Each bid with the bidder's dearer offers (offers are the same rows).
     let on = || {
         col("bidder")
             .eq(col("o_bidder"))
             .and(col("price").lt(col("o_price")))
     };
     let on_sql = "bidder = o_bidder AND price < o_price";
-    for (joined, kind) in [
-        (bids.left_outer_join(&offers, on()).unwrap(), "LEFT"),
-        (bids.right_outer_join(&offers, on()).unwrap(), "RIGHT"),
-        (bids.full_outer_join(&offers, on()).unwrap(), "FULL"),
+    // By brute force: the partners of each bid, and of each offer. A bidder's dearest bid
+    // meets no offer only because of `price < o_price`; the bids without a bidder (NULL)
+    // meet nothing.
+    let rows: Vec<(Option<i64>, i64)> = (0..300).map(|i| (bidder(i), price(i))).collect();
+    let partners = |(b, p): (Option<i64>, i64), of_bid: bool| {
+        rows.iter()
+            .filter(|&&(ob, op)| b.is_some() && ob == b && if of_bid { p < op } else { op < p })
+            .count()
+    };
+    let pairs: usize = rows.iter().map(|&r| partners(r, true)).sum();
+    let unmet = |of_bid: bool| rows.iter().filter(|&&r| partners(r, of_bid) == 0).count();
+    let unmet_with_bidder = |of_bid: bool| {
+        rows.iter()
+            .filter(|&&r| r.0.is_some() && partners(r, of_bid) == 0)
+            .count()
+    };
+    assert_eq!(
+        (unmet_with_bidder(true), unmet_with_bidder(false)),
+        (13, 13)
+    );
+    // The padded rows on each side whose bidder is not NULL (columns 1 and 6).
+    let padded_with_bidder = |table: &[String]| {
+        let padded = |column: usize| {
+            table
+                .iter()
+                .filter(|r| {
+                    let fields: Vec<&str> = r.trim_start_matches("+I[").split(", ").collect();
+                    let side = if column == 1 {
+                        &fields[5..]
+                    } else {
+                        &fields[..5]
+                    };
+                    side.iter().all(|f| f.trim_end_matches(']') == "NULL")
+                        && fields[column] != "NULL"
+                })
+                .count()
+        };
+        (padded(1), padded(6))
+    };
+    for (joined, kind, keeps_bids, keeps_offers) in [
+        (
+            bids.left_outer_join(&offers, on()).unwrap(),
+            "LEFT",
+            true,
+            false,
+        ),
+        (
+            bids.right_outer_join(&offers, on()).unwrap(),
+            "RIGHT",
+            false,
+            true,
+        ),
+        (
+            bids.full_outer_join(&offers, on()).unwrap(),
+            "FULL",
+            true,
+            true,
+        ),
     ] {
         assert!(joined.execute().unwrap().updates, "{kind}");
-        let sql = rows_of_sql(
-            &session,
-            &format!("SELECT * FROM bids {kind} JOIN offers ON {on_sql}"),
-        );
-        let padded_bids = sql
-            .iter()
-            .any(|r| r.ends_with(", NULL, NULL, NULL, NULL, NULL]"));
-        let padded_offers = sql
-            .iter()
-            .any(|r| r.starts_with("+I[NULL, NULL, NULL, NULL, NULL, "));
+        let table = rows_of_table(&joined);
+        let expected_len = pairs
+            + if keeps_bids { unmet(true) } else { 0 }
+            + if keeps_offers { unmet(false) } else { 0 };
+        assert_eq!(table.len(), expected_len, "{kind}");
         assert_eq!(
-            (padded_bids, padded_offers),
-            (kind != "RIGHT", kind != "LEFT"),
+            padded_with_bidder(&table),
+            (
+                if keeps_bids { 13 } else { 0 },
+                if keeps_offers { 13 } else { 0 }
+            ),
             "{kind}"
         );
-        assert_eq!(rows_of_table(&joined), sql, "{kind}");
+        let sql = format!("SELECT * FROM bids {kind} JOIN offers ON {on_sql}");
+        assert_eq!(table, rows_of_sql(&session, &sql), "{kind}");
     }
     let plan = bids
         .left_outer_join(&offers, on())
         .unwrap()
         .explain()
         .unwrap();
-    assert!(plan.contains("Join(joinType=[LeftOuterJoin]"), "{plan}");
+    assert!(plan.contains("+- Join(joinType=[LeftOuterJoin]"), "{plan}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -9,10 +9,12 @@
 //! right row at `tr` left rows up to `tr - lower`, and a row at the watermark is on time
 //! (the SQL watermark is the largest time seen minus the delay), so an event-time timer one
 //! millisecond after that time drops it (Flink's `TimeIntervalJoin` expires rows the same
-//! way). A row that arrives when it can meet no later partner (late, or with a NULL time
-//! or key) still meets the rows kept and, if it met none and its side is kept, is padded at
-//! once (as Flink's does): so an inner join's pairs are exactly an outer one's. A pair
-//! carries the later of its two times.
+//! way). A row that arrives when it can meet no later partner is not kept: a late one still
+//! meets the rows kept (as Flink's does), one with a NULL time or key meets none, and either
+//! is padded at once if it met none and its side is kept. So an inner join's pairs are
+//! exactly an outer one's. A pair carries the later of its two times (Flink stamps the
+//! arriving row's and holds the watermark back by the larger bound instead), so a late row's
+//! pair can be behind the watermark.
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -292,6 +294,8 @@ mod tests {
         h.watermark(1_005).unwrap();
         push(&mut h, true, Some(1), 982);
         assert_eq!(emitted(&out), ["1 982 1 1000"]);
+        // A NULL key meets nothing.
+        push(&mut h, true, None, 1_000);
         h.end().unwrap();
         assert!(emitted(&out).is_empty());
     }
