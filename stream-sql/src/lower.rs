@@ -12,8 +12,8 @@
 //! source -> ... -> key_by(partition) => over_aggregate -> calc -> flatten -> sink
 //! (query a) => union <= (query b)                                             (UNION ALL)
 //! (query a) -> key_by => interval_join | join | window_join <= key_by <- (query b)  (a JOIN)
-//! (query a) -> key_by => join(outer) -> calc -> flatten <= key_by <- (query b)
-//!                                                 (a regular outer join: a changelog)
+//! (changes a) -> key_by => join(changelog) -> calc -> flatten <= key_by <- (changes b)
+//!                       (a regular outer join, or a join of a changelog: a changelog)
 //! ```
 //!
 //! A `calc` is one `try_map` running the query's row steps (filters, projections, window
@@ -44,7 +44,7 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{IntervalJoin, OuterJoin, RegularJoin, WindowJoin};
+use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
@@ -151,7 +151,7 @@ fn lower_changes<K: Then<Change>>(
             ),
         }
     } else if let (Input::Join(join), true) = (&plan.input, plan.updates()) {
-        outer_join_changes(target, plan, join, next)
+        changelog_join_changes(target, plan, join, next)
     } else {
         plan_rows(target, plan, Change::insert, next)
     }
@@ -302,9 +302,9 @@ fn join_inputs(
     Ok(left.connect(right))
 }
 
-/// The changes of a regular outer join (`plan`'s input), the plan's row steps applied to
-/// each, handed to `next`.
-fn outer_join_changes<K: Then<Change>>(
+/// The changes of a regular join with a changelog result (`plan`'s input: an outer join,
+/// or a join of a changelog), the plan's row steps applied to each, handed to `next`.
+fn changelog_join_changes<K: Then<Change>>(
     target: &Target<'_>,
     plan: &QueryPlan,
     join: &JoinPlan,
@@ -317,8 +317,28 @@ fn outer_join_changes<K: Then<Change>>(
         // The planner nests an aggregation or a Top-N over a changelog.
         return Err(internal("an aggregation or a Top-N over a join's changes"));
     }
-    let changes = join_inputs(target, join)?
-        .process(OuterJoin::new(
+    // Each input's changes (an append-only one's rows inserted), behind one dynamic call
+    // so that both have one type; a side whose rows without a partner are not kept drops
+    // those with a NULL key before the exchange: they meet nothing.
+    let side = |plan: &QueryPlan, keys: &[usize], keeps: bool| {
+        let changes = if plan.updates() {
+            lower_changes(target, plan, Boxed)?
+        } else {
+            plan_rows(target, plan, Change::insert, Boxed)?
+        };
+        Ok::<_, SqlError>(
+            KeyBy {
+                keys,
+                drop_null_keys: !keeps,
+            }
+            .then(changes),
+        )
+    };
+    let left = side(&join.left, &join.left_keys, join.kind.keeps_left())?;
+    let right = side(&join.right, &join.right_keys, join.kind.keeps_right())?;
+    let changes = left
+        .connect(right)
+        .process(ChangelogJoin::new(
             join.kind,
             (
                 join.left.schema.fields.len(),
@@ -656,21 +676,38 @@ struct KeyBy<'p> {
     drop_null_keys: bool,
 }
 
-impl Then<Row> for KeyBy<'_> {
-    type Output = KeyedStream<Row, Row, InputPipe<(Row, Row)>>;
+impl<T: HasRow> Then<T> for KeyBy<'_> {
+    type Output = KeyedStream<Row, T, InputPipe<(Row, T)>>;
 
-    fn then<P: Pipe<Out = Row>>(self, rows: DataStream<Row, P>) -> Self::Output {
+    fn then<P: Pipe<Out = T>>(self, rows: DataStream<T, P>) -> Self::Output {
         let keys: Arc<[usize]> = self.keys.into();
-        let key = move |row: &Row| Row(keys.iter().map(|&k| row.get(k).clone()).collect());
+        let key = move |item: &T| Row(keys.iter().map(|&k| item.row().get(k).clone()).collect());
         if self.drop_null_keys {
             let keys: Arc<[usize]> = self.keys.into();
-            rows.filter(move |row: &Row| keys.iter().all(|&k| !row.get(k).is_null()))
+            rows.filter(move |item: &T| keys.iter().all(|&k| !item.row().get(k).is_null()))
                 .describe("filter(join keys IS NOT NULL)")
                 .key_by(key)
                 .describe("key_by(join keys)")
         } else {
             rows.key_by(key).describe("key_by(join keys)")
         }
+    }
+}
+
+/// What a join keys by its columns: a row, or a change of one.
+trait HasRow: stream_core::ExchangeData {
+    fn row(&self) -> &Row;
+}
+
+impl HasRow for Row {
+    fn row(&self) -> &Row {
+        self
+    }
+}
+
+impl HasRow for Change {
+    fn row(&self) -> &Row {
+        &self.row
     }
 }
 

@@ -256,9 +256,11 @@ pub(crate) struct JoinPlan {
 
 impl JoinPlan {
     /// True if the join's result is a changelog: a regular outer join takes a padded row
-    /// back when a partner of it arrives (Flink's `Join` of an outer kind).
+    /// back when a partner of it arrives (Flink's `Join` of an outer kind), and a regular
+    /// join of a changelog takes a pair back when one of its rows is.
     pub fn updates(&self) -> bool {
-        self.kind != JoinKind::Inner && matches!(self.time, JoinTime::Unbounded { .. })
+        matches!(self.time, JoinTime::Unbounded { .. })
+            && (self.kind != JoinKind::Inner || self.left.updates() || self.right.updates())
     }
 }
 
@@ -1639,14 +1641,9 @@ impl Planner<'_> {
             if let Some(tvf) = side.tvf.take() {
                 expand_windows(side, tvf, span)?;
             }
-            if side.plan.updates() {
-                return Err(SqlError::unsupported(
-                    span,
-                    "a join with a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
-                ));
-            }
             unbounded_rank(&side.plan, span)?;
         }
+        let changelog_input = left.plan.updates() || right.plan.updates();
         let width = left.scope.columns.len();
         let mut columns = left.scope.columns.clone();
         columns.extend(right.scope.columns.iter().cloned());
@@ -1759,6 +1756,18 @@ impl Planner<'_> {
                 ))
             }
         };
+        if changelog_input && !matches!(time, JoinTime::Unbounded { .. }) {
+            // As in Flink: their rows leave with time, which a retraction cannot follow.
+            let what = match time {
+                JoinTime::Window { .. } => "a window join",
+                _ => "an interval join",
+            };
+            return Err(SqlError::unsupported(
+                span,
+                format!("{what} with a changelog (a non-windowed aggregation, a Top-N or a regular outer join)"),
+            )
+            .help("join the changelog without time bounds or windows (a regular join), or join the rows it is computed from"));
+        }
         let schema = Schema::new(
             left.plan
                 .schema

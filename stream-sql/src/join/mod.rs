@@ -12,17 +12,18 @@
 //! - [`IntervalJoin`] (Flink's `TimeIntervalJoin`; `interval.rs`): rows meet the other
 //!   input's within time bounds, and leave once the watermark passes the last time a
 //!   partner could have; an outer side's unmet rows are padded then.
-//! - [`OuterJoin`]: a regular join with an outer side (`outer.rs`): a padded row is taken
-//!   back when a partner of it arrives, so its result is a changelog.
+//! - [`ChangelogJoin`]: a regular join with an outer side or of a changelog
+//!   (`changelog.rs`): a padded row is taken back when a partner of it arrives, and a
+//!   row taken back takes its pairs back, so its result is a changelog.
 //!
-//! The others' results are append-only, like their inputs. A key with a NULL never meets
+//! The others take inputs that only insert, and their results are append-only. A key with a NULL never meets
 //! anything (`NULL = NULL` is not true in SQL).
 
+mod changelog;
 mod interval;
-mod outer;
 
+pub(crate) use changelog::ChangelogJoin;
 pub(crate) use interval::IntervalJoin;
-pub(crate) use outer::OuterJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -101,9 +102,9 @@ type Kept = (Row, bool);
 /// A key's kept rows of the left input and of the right one.
 type KeptRows = (ListState<Kept>, ListState<Kept>);
 
-/// A row of either input, and whether it is the left input's.
-fn side(row: Either<Row, Row>) -> (Row, bool) {
-    row.either(|row| (row, true), |row| (row, false))
+/// A row (or change) of either input, and whether it is the left input's.
+fn side<T>(item: Either<T, T>) -> (T, bool) {
+    item.either(|item| (item, true), |item| (item, false))
 }
 
 /// `row` of the left input (`left`) or of the right one, joined with `other` of the other.
