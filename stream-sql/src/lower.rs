@@ -152,6 +152,8 @@ fn lower_changes<K: Then<Change>>(
         }
     } else if let (Input::Join(join), true) = (&plan.input, plan.updates()) {
         changelog_join_changes(target, plan, join, next)
+    } else if let (Input::Union(branches), true) = (&plan.input, plan.updates()) {
+        union_changes(target, plan, branches, next)
     } else {
         plan_rows(target, plan, Change::insert, next)
     }
@@ -321,11 +323,7 @@ fn changelog_join_changes<K: Then<Change>>(
     // so that both have one type; a side whose rows without a partner are not kept drops
     // those with a NULL key before the exchange: they meet nothing.
     let side = |plan: &QueryPlan, keys: &[usize], keeps: bool| {
-        let changes = if plan.updates() {
-            lower_changes(target, plan, Boxed)?
-        } else {
-            plan_rows(target, plan, Change::insert, Boxed)?
-        };
+        let changes = lower_change_stream(target, plan)?;
         Ok::<_, SqlError>(
             KeyBy {
                 keys,
@@ -347,11 +345,30 @@ fn changelog_join_changes<K: Then<Change>>(
             condition.clone(),
         ))
         .describe(format!("join({}, {})", join.kind.name(), join.text));
-    Ok(if plan.pre.is_empty() {
-        next.then(changes)
-    } else {
-        each_change(changes, &plan.pre, next)
-    })
+    Ok(each_change(changes, &plan.pre, next))
+}
+
+/// The changes of a `UNION ALL` with a changelog among its `branches` (`plan`'s input):
+/// every branch's changes (an append-only one's rows inserted) merged, the plan's row
+/// steps applied to each, handed to `next`.
+fn union_changes<K: Then<Change>>(
+    target: &Target<'_>,
+    plan: &QueryPlan,
+    branches: &[QueryPlan],
+    next: K,
+) -> Result<K::Output, SqlError> {
+    let [first, second, rest @ ..] = branches else {
+        return Err(internal("a UNION of one input"));
+    };
+    let mut merged = lower_change_stream(target, first)?
+        .union(lower_change_stream(target, second)?)
+        .describe("union all");
+    for branch in rest {
+        merged = merged
+            .union(lower_change_stream(target, branch)?)
+            .describe("union all");
+    }
+    Ok(each_change(merged, &plan.pre, next))
 }
 
 fn internal(what: &str) -> SqlError {
@@ -805,13 +822,17 @@ impl<K: Then<Change>> Then<Change> for ToRetractingAggregate<'_, K> {
     }
 }
 
-/// The row steps `post` applied to each change, then `next`.
+/// The row steps `post` applied to each change (if there are any), then `next`.
 fn each_change<P: Pipe<Out = Change>, K: Then<Change>>(
     changes: DataStream<Change, P>,
     post: &[Step],
     next: K,
 ) -> K::Output {
-    next.then(calc_changes(changes, post))
+    if post.is_empty() {
+        next.then(changes)
+    } else {
+        next.then(calc_changes(changes, post))
+    }
 }
 
 /// The row steps applied to each change.

@@ -223,7 +223,7 @@ pub(crate) struct RankPlan {
 pub(crate) enum Input {
     /// A table's source.
     Scan(SourcePlan),
-    /// `UNION ALL` of queries with the same column types, each append-only.
+    /// `UNION ALL` of queries with the same column types (a changelog if any of them is).
     Union(Vec<QueryPlan>),
     /// An interval join of two append-only queries.
     Join(Box<JoinPlan>),
@@ -457,13 +457,19 @@ impl QueryPlan {
     }
 
     /// True if the query's result is a changelog with updates (a non-windowed
-    /// aggregation, a Top-N or a regular outer join), not only insertions.
+    /// aggregation, a Top-N, a regular outer join, or what is computed from one), not
+    /// only insertions.
     pub fn updates(&self) -> bool {
         self.aggregate
             .as_ref()
             .is_some_and(|a| a.window.is_none() && a.over.is_none())
             || self.rank.as_ref().is_some_and(|r| r.window_end.is_none())
-            || matches!(&self.input, Input::Join(join) if join.updates())
+            || match &self.input {
+                Input::Join(join) => join.updates(),
+                Input::Union(branches) => branches.iter().any(QueryPlan::updates),
+                Input::Query(inner) => inner.updates(),
+                Input::Scan(_) => false,
+            }
     }
 
     /// Adds a row step at the end of the plan (after its Top-N or aggregation, if any).
@@ -731,12 +737,6 @@ impl Planner<'_> {
         for side in [left, right] {
             let planned = self.body(side, side.span(), depth)?;
             unbounded_rank(&planned.plan, side.span())?;
-            if planned.plan.updates() {
-                return Err(SqlError::unsupported(
-                    side.span(),
-                    "UNION ALL of a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
-                ));
-            }
             branches.push((side, planned));
         }
         let first = &branches[0].1;

@@ -466,3 +466,46 @@ fn a_regular_join_of_a_changelog_takes_pairs_back_with_their_rows() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `UNION ALL` with a changelog branch is a changelog: each branch's changes merged (an
+/// append-only branch's rows inserted), and what is computed over it takes them.
+#[test]
+fn a_union_with_a_changelog_merges_the_changes_of_its_branches() {
+    let (mut s, dir) = session("changelog-union");
+    let union = "SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction
+                 UNION ALL SELECT auction, price AS n FROM asks";
+    let table = [
+        "+I[1, 15]",
+        "+I[1, 35]",
+        "+I[1, 4]",
+        "+I[2, 25]",
+        "+I[2, 2]",
+        "+I[3, 1]",
+        "+I[4, 45]",
+    ];
+    assert_eq!(final_table(&mut s, union), table);
+    assert_eq!(folded(changes_at_parallelism_2(&mut s, union, &dir)), table);
+    // Summed per auction: the counts' updates are taken back out of the sums.
+    let sums = format!("SELECT auction, SUM(n) AS total FROM ({union}) GROUP BY auction");
+    assert_eq!(
+        final_table(&mut s, &sums),
+        ["+I[1, 54]", "+I[2, 27]", "+I[3, 1]", "+I[4, 45]"]
+    );
+    // The two largest, by a Top-N over the union's changes.
+    assert_eq!(
+        final_table(
+            &mut s,
+            &format!(
+                "SELECT * FROM (SELECT auction, n, ROW_NUMBER() OVER (ORDER BY n DESC) AS rn
+                 FROM ({union})) WHERE rn <= 2"
+            )
+        ),
+        ["+I[1, 35, 2]", "+I[4, 45, 1]"]
+    );
+    let explain = s.explain(&sums).unwrap();
+    assert!(
+        explain.contains("Union(all=[true]") && explain.contains("retracting_group_aggregate"),
+        "{explain}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
