@@ -452,7 +452,12 @@ impl<'s, 'a> Compiler<'s, 'a> {
             }
             Ast::Function(f) => self.function(f, span, d),
             Ast::Subquery(_) | Ast::Exists { .. } | Ast::In { .. } => {
-                Err(SqlError::unsupported(span, "a subquery in an expression"))
+                Err(
+                    SqlError::unsupported(span, "a subquery in an expression").help(
+                        "`x IN (SELECT ..)`, `EXISTS (..)` and `NOT EXISTS (..)` are supported \
+                     as conditions of WHERE, joined to the others by AND",
+                    ),
+                )
             }
             other => Err(SqlError::unsupported(
                 span,

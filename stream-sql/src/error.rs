@@ -53,7 +53,8 @@ impl SqlError {
             "this release plans projections, filters, window aggregations (TUMBLE, HOP, \
              CUMULATE, SESSION; also over another's windows), non-windowed GROUP BY (also over a changelog), Top-N \
              (ROW_NUMBER, RANK, DENSE_RANK), OVER aggregations, UNION ALL, regular, interval \
-             and window joins (inner and outer); see docs/architecture.md, \"Table / SQL\"",
+             and window joins (inner and outer), IN and EXISTS subqueries in WHERE (semi and \
+             anti joins); see docs/architecture.md, \"Table / SQL\"",
         )
     }
 

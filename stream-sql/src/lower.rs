@@ -44,10 +44,10 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, WindowJoin};
+use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, SemiJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
-    AggPlan, Input, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
+    AggPlan, Input, JoinKind, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
 };
 use crate::rank::{RetractingTopN, TopN, WindowTopN};
 use crate::typed::SqlWatermarks;
@@ -189,7 +189,7 @@ where
     K: Then<O>,
 {
     if plan.updates() {
-        // The planner lets a changelog only reach a sink, never a union or a join.
+        // The planner sends a changelog only where changes are taken.
         return Err(internal("a changelog where rows are only appended"));
     }
     input_rows(target, plan, Steps { plan, wrap, next })
@@ -217,6 +217,9 @@ fn input_rows<K: Then<Row>>(
                 UnionFirst { target, rest },
             )??;
             Ok(next.then(merged))
+        }
+        Input::Join(join) if join.kind == JoinKind::Semi => {
+            join_changes(target, join, Inserted { next })
         }
         Input::Join(join) => {
             let connected = join_inputs(target, join)?;
@@ -305,23 +308,42 @@ fn join_inputs(
 }
 
 /// The changes of a regular join with a changelog result (`plan`'s input: an outer join,
-/// or a join of a changelog), the plan's row steps applied to each, handed to `next`.
+/// an anti join, or a join of a changelog), the plan's row steps applied to each, handed
+/// to `next`.
 fn changelog_join_changes<K: Then<Change>>(
     target: &Target<'_>,
     plan: &QueryPlan,
     join: &JoinPlan,
     next: K,
 ) -> Result<K::Output, SqlError> {
-    let JoinTime::Unbounded { condition } = &join.time else {
-        return Err(internal("a changelog join with time bounds"));
-    };
     if plan.aggregate.is_some() || plan.rank.is_some() {
         // The planner nests an aggregation or a Top-N over a changelog.
         return Err(internal("an aggregation or a Top-N over a join's changes"));
     }
-    // Each input's changes (an append-only one's rows inserted), behind one dynamic call
-    // so that both have one type; a side whose rows without a partner are not kept drops
-    // those with a NULL key before the exchange: they meet nothing.
+    join_changes(
+        target,
+        join,
+        EachChange {
+            steps: &plan.pre,
+            next,
+        },
+    )
+}
+
+/// The changes of a regular join over both inputs' changes (an append-only input's rows
+/// inserted), handed to `next`: a semi or anti join's, or the pairs' (with an outer
+/// side's padding).
+fn join_changes<K: Then<Change>>(
+    target: &Target<'_>,
+    join: &JoinPlan,
+    next: K,
+) -> Result<K::Output, SqlError> {
+    let JoinTime::Unbounded { condition } = &join.time else {
+        return Err(internal("a changelog join with time bounds"));
+    };
+    // Each input's changes behind one dynamic call so that both have one type; a side
+    // whose rows without a partner are not kept drops those with a NULL key before the
+    // exchange: they meet nothing.
     let side = |plan: &QueryPlan, keys: &[usize], keeps: bool| {
         let changes = lower_change_stream(target, plan)?;
         Ok::<_, SqlError>(
@@ -334,18 +356,56 @@ fn changelog_join_changes<K: Then<Change>>(
     };
     let left = side(&join.left, &join.left_keys, join.kind.keeps_left())?;
     let right = side(&join.right, &join.right_keys, join.kind.keeps_right())?;
-    let changes = left
-        .connect(right)
-        .process(ChangelogJoin::new(
-            join.kind,
-            (
-                join.left.schema.fields.len(),
-                join.right.schema.fields.len(),
-            ),
-            condition.clone(),
-        ))
-        .describe(format!("join({}, {})", join.kind.name(), join.text));
-    Ok(each_change(changes, &plan.pre, next))
+    let connected = left.connect(right);
+    let description = format!("join({}, {})", join.kind.name(), join.text);
+    Ok(match join.kind {
+        JoinKind::Semi | JoinKind::Anti => next.then(
+            connected
+                .process(SemiJoin::new(join.kind == JoinKind::Anti))
+                .describe(description),
+        ),
+        JoinKind::Inner | JoinKind::Left | JoinKind::Right | JoinKind::Full => next.then(
+            connected
+                .process(ChangelogJoin::new(
+                    join.kind,
+                    (
+                        join.left.schema.fields.len(),
+                        join.right.schema.fields.len(),
+                    ),
+                    condition.clone(),
+                ))
+                .describe(description),
+        ),
+    })
+}
+
+/// The row steps `steps` applied to each change, then `next`.
+struct EachChange<'p, K> {
+    steps: &'p [Step],
+    next: K,
+}
+
+impl<K: Then<Change>> Then<Change> for EachChange<'_, K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) -> K::Output {
+        each_change(changes, self.steps, self.next)
+    }
+}
+
+/// The rows of changes that only insert (a semi join's over inputs that only insert),
+/// handed to `next`.
+struct Inserted<K> {
+    next: K,
+}
+
+impl<K: Then<Row>> Then<Change> for Inserted<K> {
+    type Output = K::Output;
+
+    fn then<P: Pipe<Out = Change>>(self, changes: DataStream<Change, P>) -> K::Output {
+        self.next
+            .then(changes.map(|change: Change| change.row).describe("rows"))
+    }
 }
 
 /// The changes of a `UNION ALL` with a changelog among its `branches` (`plan`'s input):

@@ -26,6 +26,7 @@ use crate::time::format_interval;
 use crate::types::{DataType, Field, Schema, Value};
 
 mod over;
+mod subquery;
 
 /// How deep views and subqueries may nest.
 const MAX_QUERY_DEPTH: usize = 32;
@@ -259,8 +260,13 @@ impl JoinPlan {
     /// back when a partner of it arrives (Flink's `Join` of an outer kind), and a regular
     /// join of a changelog takes a pair back when one of its rows is.
     pub fn updates(&self) -> bool {
+        let changelog_input = self.left.updates() || self.right.updates();
         matches!(self.time, JoinTime::Unbounded { .. })
-            && (self.kind != JoinKind::Inner || self.left.updates() || self.right.updates())
+            && match self.kind {
+                // Over inputs that only insert, rows only get partners.
+                JoinKind::Inner | JoinKind::Semi => changelog_input,
+                JoinKind::Left | JoinKind::Right | JoinKind::Full | JoinKind::Anti => true,
+            }
     }
 }
 
@@ -275,6 +281,12 @@ pub(crate) enum JoinKind {
     Right,
     /// Both inputs'.
     Full,
+    /// The left input's rows that have a partner, without the right's columns (`IN` or
+    /// `EXISTS` with a subquery).
+    Semi,
+    /// The left input's rows that have no partner, without the right's columns (`NOT
+    /// EXISTS`).
+    Anti,
 }
 
 impl JoinKind {
@@ -285,12 +297,14 @@ impl JoinKind {
             JoinKind::Left => "LeftOuterJoin",
             JoinKind::Right => "RightOuterJoin",
             JoinKind::Full => "FullOuterJoin",
+            JoinKind::Semi => "LeftSemiJoin",
+            JoinKind::Anti => "LeftAntiJoin",
         }
     }
 
     /// True if the left input's rows without a partner are kept.
     pub fn keeps_left(self) -> bool {
-        matches!(self, JoinKind::Left | JoinKind::Full)
+        matches!(self, JoinKind::Left | JoinKind::Full | JoinKind::Anti)
     }
 
     /// True if the right input's rows without a partner are kept.
@@ -899,20 +913,26 @@ impl Planner<'_> {
                 _ => false,
             });
         match from.tvf.take() {
-            Some(tvf) if aggregating => return self.aggregate(from, Some(tvf), s, &group_by),
+            Some(tvf) if aggregating => {
+                return self.aggregate(from, Some(tvf), s, &group_by, depth)
+            }
             Some(tvf) => {
                 let at = s.from.first().map_or(span, |f| f.relation.span());
                 expand_windows(&mut from, tvf, at)?;
             }
-            None if aggregating => return self.aggregate(from, None, s, &group_by),
+            None if aggregating => return self.aggregate(from, None, s, &group_by, depth),
             None => {}
         }
         if let Some(w) = &s.selection {
             let mut conditions = Vec::new();
             split_and(w, &mut conditions);
-            let conditions = self.rank_limit(&mut from, conditions, w.span())?;
+            let mut conditions = self.rank_limit(&mut from, conditions, w.span())?;
+            let subqueries = subquery::take_subqueries(&mut conditions);
             if let Some(filter) = where_filter(&from.scope, &conditions)? {
                 from.plan.push(filter);
+            }
+            for c in subqueries {
+                self.semi_join(&mut from, c, depth)?;
             }
         }
         if let Some((window, at)) = over::over_window(s)? {
@@ -1177,7 +1197,7 @@ impl Planner<'_> {
                     .map_or(Span::empty(), Ast::span);
                 return Err(SqlError::unsupported(
                     at,
-                    "PROCTIME() over or beside an aggregation, a Top-N or a regular outer join",
+                    "PROCTIME() over or beside an aggregation, a Top-N, a regular outer join, a NOT EXISTS or a query over one",
                 )
                 .help("select PROCTIME() over the rows they are computed from"));
             }
@@ -1374,6 +1394,7 @@ impl Planner<'_> {
         tvf: Option<WindowTvf>,
         s: &Select,
         group_by: &[Ast],
+        depth: usize,
     ) -> Result<Planned, SqlError> {
         let span = s.span();
         // A bound on a Top-N's number in this WHERE belongs to the Top-N, before the
@@ -1382,6 +1403,25 @@ impl Planner<'_> {
         if let Some(w) = &s.selection {
             split_and(w, &mut conditions);
             conditions = self.rank_limit(&mut from, conditions, w.span())?;
+        }
+        // A subquery's semi join runs before the aggregation, on its input's rows that
+        // the other conditions let through.
+        let subqueries = subquery::take_subqueries(&mut conditions);
+        if let (Some(first), true) = (subqueries.first(), tvf.is_some()) {
+            return Err(SqlError::unsupported(
+                first.span(),
+                "a subquery in the WHERE of a window aggregation",
+            )
+            .help("filter the window TVF's input in a subquery of FROM"));
+        }
+        if !subqueries.is_empty() {
+            if let Some(filter) = where_filter(&from.scope, &conditions)? {
+                from.plan.push(filter);
+            }
+            conditions.clear();
+            for c in subqueries {
+                self.semi_join(&mut from, c, depth)?;
+            }
         }
         // Grouped by the windows of the window aggregation before it: a window
         // aggregation over those windows (Flink's cascading window aggregation).
@@ -1764,7 +1804,7 @@ impl Planner<'_> {
             };
             return Err(SqlError::unsupported(
                 span,
-                format!("{what} with a changelog (a non-windowed aggregation, a Top-N or a regular outer join)"),
+                format!("{what} with a changelog (a non-windowed aggregation, a Top-N, a regular outer join, a NOT EXISTS, or a query over one)"),
             )
             .help("join the changelog without time bounds or windows (a regular join), or join the rows it is computed from"));
         }
@@ -1987,7 +2027,7 @@ impl Planner<'_> {
         if input.plan.updates() {
             return Err(SqlError::unsupported(
                 data.span(),
-                "a window TVF over a changelog (a non-windowed aggregation, a Top-N or a regular outer join)",
+                "a window TVF over a changelog (a non-windowed aggregation, a Top-N, a regular outer join, a NOT EXISTS, or a query over one)",
             ));
         }
         if input
@@ -2265,7 +2305,8 @@ fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), Sql
                 _ => "this kind of join",
             };
             return Err(SqlError::unsupported(span, name).help(
-                "inner and LEFT, RIGHT and FULL joins (regular, interval or window) are supported",
+                "inner and LEFT, RIGHT and FULL joins (regular, interval or window) are supported, \
+                 and semi and anti joins as `IN (SELECT ..)`, `EXISTS` and `NOT EXISTS` in WHERE",
             ));
         }
     };

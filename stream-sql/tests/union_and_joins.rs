@@ -509,3 +509,140 @@ fn a_union_with_a_changelog_merges_the_changes_of_its_branches() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The rows of a query that only inserts, sorted.
+fn appended(session: &mut SqlSession, sql: &str) -> Vec<String> {
+    let stream_sql::SqlResult::Query(query) = session
+        .execute(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    else {
+        panic!("not a query: {sql}")
+    };
+    assert!(!query.updates, "{sql} is a changelog");
+    common::printed(query)
+}
+
+/// Subqueries in WHERE are Flink's semi and anti joins: `IN` and `EXISTS` keep the rows
+/// with a partner in the subquery (append-only over inputs that only insert), `NOT
+/// EXISTS` those without (a changelog: a row goes when its first partner arrives).
+#[test]
+fn subqueries_in_where_are_semi_and_anti_joins() {
+    let (mut s, dir) = session("subqueries");
+    let auctions_1_and_2 = [
+        "+I[1, 10]",
+        "+I[1, 30]",
+        "+I[1, 40]",
+        "+I[1, 60]",
+        "+I[2, 20]",
+        "+I[2, 50]",
+    ];
+    assert_eq!(
+        appended(
+            &mut s,
+            "SELECT auction, price FROM bids WHERE auction IN (SELECT auction FROM asks)"
+        ),
+        auctions_1_and_2
+    );
+    // The subquery's own conditions filter its rows; the query's filter its own.
+    assert_eq!(
+        appended(
+            &mut s,
+            "SELECT auction, price FROM bids
+             WHERE price > 20 AND auction IN (SELECT auction FROM asks WHERE price > 30)"
+        ),
+        ["+I[1, 30]", "+I[1, 40]", "+I[1, 60]"]
+    );
+    assert_eq!(
+        appended(
+            &mut s,
+            "SELECT auction, price FROM bids
+             WHERE (auction, price) IN (SELECT auction, price + 5 FROM asks)"
+        ),
+        ["+I[1, 40]"]
+    );
+    // EXISTS, correlated by an equality; the rest of its WHERE is its own.
+    assert_eq!(
+        appended(
+            &mut s,
+            "SELECT b.auction, b.price FROM bids AS b
+             WHERE EXISTS (SELECT * FROM asks AS a WHERE a.auction = b.auction AND a.price < 20)"
+        ),
+        ["+I[1, 10]", "+I[1, 30]", "+I[1, 40]", "+I[1, 60]"]
+    );
+    let not_exists = "SELECT b.auction, b.price FROM bids AS b
+                      WHERE NOT EXISTS (SELECT 1 FROM asks AS a WHERE a.auction = b.auction)";
+    assert_eq!(final_table(&mut s, not_exists), ["+I[3, 70]"]);
+    assert_eq!(
+        folded(changes_at_parallelism_2(&mut s, not_exists, &dir)),
+        ["+I[3, 70]"]
+    );
+    // Before an aggregation, and over a changelog (the auctions with more than one bid).
+    assert_eq!(
+        final_table(
+            &mut s,
+            "SELECT auction, COUNT(*) AS n FROM bids
+             WHERE auction IN (SELECT auction FROM asks) GROUP BY auction"
+        ),
+        ["+I[1, 4]", "+I[2, 2]"]
+    );
+    assert_eq!(
+        final_table(
+            &mut s,
+            "SELECT auction, price FROM asks
+             WHERE auction IN (SELECT auction FROM bids GROUP BY auction HAVING COUNT(*) > 1)"
+        ),
+        ["+I[1, 15]", "+I[1, 35]", "+I[2, 25]"]
+    );
+    // Over a Top-N whose number it passes on: the numbers are kept up to date.
+    assert_eq!(
+        final_table(
+            &mut s,
+            "SELECT auction, price, rn FROM (
+               SELECT auction, price,
+                 ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rn
+               FROM bids)
+             WHERE rn <= 2 AND auction IN (SELECT auction FROM asks)"
+        ),
+        [
+            "+I[1, 40, 2]",
+            "+I[1, 60, 1]",
+            "+I[2, 20, 2]",
+            "+I[2, 50, 1]"
+        ]
+    );
+    let explain = s.explain(not_exists).unwrap();
+    assert!(
+        explain.contains("Join(joinType=[LeftAntiJoin]"),
+        "{explain}"
+    );
+    assert!(
+        explain.contains("join(LeftAntiJoin, where=[NOT EXISTS"),
+        "{explain}"
+    );
+    for (sql, message) in [
+        (
+            "SELECT * FROM bids WHERE auction NOT IN (SELECT auction FROM asks)",
+            "NOT IN (a subquery) is not supported",
+        ),
+        (
+            "SELECT * FROM bids AS b WHERE EXISTS (SELECT * FROM asks AS a WHERE a.price > b.price)",
+            "a correlated condition other than an equality of columns",
+        ),
+        (
+            "SELECT * FROM bids AS b WHERE EXISTS (SELECT COUNT(*) FROM asks AS a WHERE a.auction = b.auction)",
+            "EXISTS over an aggregation",
+        ),
+        (
+            "SELECT * FROM bids WHERE auction IN (SELECT auction, price FROM asks)",
+            "the subquery of IN has 2 column(s) and 1 compared",
+        ),
+        (
+            "SELECT * FROM bids WHERE auction IN (SELECT ts FROM asks)",
+            "`auction` is BIGINT and the subquery's column 1 is TIMESTAMP(3)",
+        ),
+    ] {
+        let error = s.execute(sql).unwrap_err().to_string();
+        assert!(error.contains(message), "{sql}: {error}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

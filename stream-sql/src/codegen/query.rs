@@ -28,7 +28,7 @@ impl Pipeline<'_> {
         let source = match &plan.input {
             Input::Scan(source) => source,
             Input::Union(_) => return Err(unsupported("UNION ALL")),
-            Input::Join(_) => return Err(unsupported("a join")),
+            Input::Join(_) => return Err(unsupported("a join (or an IN or EXISTS subquery)")),
             Input::Query(_) => {
                 return Err(unsupported(
                     "an aggregation or a Top-N over the result of another aggregation, a \

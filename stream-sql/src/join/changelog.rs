@@ -176,50 +176,21 @@ impl KeyedProcessFunction<Row, Either<Change, Change>> for ChangelogJoin {
 mod tests {
     use super::*;
     use crate::expr::CmpOp;
+    use crate::join::test_changes::{change, emitted, harness, Op};
     use crate::types::Value;
-    use stream_core::operator::keyed::KeyedProcess;
     use stream_core::testing::{Collect, Harness};
-    use stream_core::OpLabel;
-
-    type Op = KeyedProcess<Row, Either<Change, Change>, ChangelogJoin, Collect<Change>>;
 
     /// A join of rows `[key, value]` on both sides.
-    fn changelog_join(kind: JoinKind, condition: Option<Expr>) -> (Harness<Op>, Collect<Change>) {
-        let out = Collect::new();
-        let op = KeyedProcess::new(
-            ChangelogJoin::new(kind, (2, 2), condition),
-            "join".into(),
-            OpLabel::new("join"),
-            out.clone(),
-        );
-        (Harness::new(op), out)
+    fn changelog_join(
+        kind: JoinKind,
+        condition: Option<Expr>,
+    ) -> (Harness<Op<ChangelogJoin>>, Collect<Change>) {
+        harness(ChangelogJoin::new(kind, (2, 2), condition))
     }
 
     /// Inserts `[key, value]` into the left input (`left`) or the right one.
-    fn push(h: &mut Harness<Op>, left: bool, key: Option<i64>, value: i64) {
+    fn push(h: &mut Harness<Op<ChangelogJoin>>, left: bool, key: Option<i64>, value: i64) {
         change(h, RowKind::Insert, left, key, value);
-    }
-
-    /// A change of kind `kind` of `[key, value]` in the left input (`left`) or the right
-    /// one.
-    fn change(h: &mut Harness<Op>, kind: RowKind, left: bool, key: Option<i64>, value: i64) {
-        let key = Row(vec![key.map_or(Value::Null, Value::Int)]);
-        let row = Row(vec![key.0[0].clone(), Value::Int(value)]);
-        let change = Change { kind, row };
-        let change = if left {
-            Either::Left(change)
-        } else {
-            Either::Right(change)
-        };
-        h.push(value, (key, change)).unwrap();
-    }
-
-    /// The changes emitted since the last call, as Flink prints them.
-    fn emitted(out: &Collect<Change>) -> Vec<String> {
-        out.take_records()
-            .into_iter()
-            .map(|(_, c)| c.to_string())
-            .collect()
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The joins of two append-only inputs keyed by their join keys, each a keyed co-process
-//! function over both inputs' rows:
+//! The joins of two inputs keyed by their join keys, each a keyed co-process function
+//! over both inputs' rows (or changes):
 //!
 //! - [`RegularJoin`] (Flink's `Join` without time bounds): per join key both inputs' rows
 //!   are kept, and each new row meets every row of the other input kept so far. Its state
@@ -16,14 +16,19 @@
 //!   (`changelog.rs`): a padded row is taken back when a partner of it arrives, and a
 //!   row taken back takes its pairs back, so its result is a changelog.
 //!
+//! - [`SemiJoin`]: the semi or anti join of a subquery (`semi.rs`): the left rows with a
+//!   partner (`IN`, `EXISTS`) or without one (`NOT EXISTS`).
+//!
 //! The others take inputs that only insert, and their results are append-only. A key with a NULL never meets
 //! anything (`NULL = NULL` is not true in SQL).
 
 mod changelog;
 mod interval;
+mod semi;
 
 pub(crate) use changelog::ChangelogJoin;
 pub(crate) use interval::IntervalJoin;
+pub(crate) use semi::SemiJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -260,6 +265,61 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for WindowJoin {
             Ok(rows) => rows.into_iter().for_each(|row| ctx.collect(row)),
             Err(e) => ctx.fail(format!("window join ON condition: {e}")),
         }
+    }
+}
+
+/// What the changelog joins' tests share: an operator over both inputs' changes of rows
+/// `[key, value]`, and its output as Flink prints it.
+#[cfg(test)]
+mod test_changes {
+    use stream_core::operator::keyed::{KeyedProcess, KeyedProcessFunction};
+    use stream_core::operator::Either;
+    use stream_core::testing::{Collect, Harness};
+    use stream_core::OpLabel;
+
+    use crate::types::{Change, Row, RowKind, Value};
+
+    /// A keyed operator over both inputs' changes.
+    pub type Op<F> = KeyedProcess<Row, Either<Change, Change>, F, Collect<Change>>;
+
+    /// `function` in a harness, and what it emits.
+    pub fn harness<F>(function: F) -> (Harness<Op<F>>, Collect<Change>)
+    where
+        F: KeyedProcessFunction<Row, Either<Change, Change>, Out = Change>,
+    {
+        let out = Collect::new();
+        let op = KeyedProcess::new(function, "join".into(), OpLabel::new("join"), out.clone());
+        (Harness::new(op), out)
+    }
+
+    /// A change of kind `kind` of `[key, value]` in the left input (`left`) or the right
+    /// one, keyed by `key`, at time `value`.
+    pub fn change<F>(
+        h: &mut Harness<Op<F>>,
+        kind: RowKind,
+        left: bool,
+        key: Option<i64>,
+        value: i64,
+    ) where
+        F: KeyedProcessFunction<Row, Either<Change, Change>, Out = Change>,
+    {
+        let key = Row(vec![key.map_or(Value::Null, Value::Int)]);
+        let row = Row(vec![key.0[0].clone(), Value::Int(value)]);
+        let change = Change { kind, row };
+        let change = if left {
+            Either::Left(change)
+        } else {
+            Either::Right(change)
+        };
+        h.push(value, (key, change)).unwrap();
+    }
+
+    /// The changes emitted since the last call, as Flink prints them.
+    pub fn emitted(out: &Collect<Change>) -> Vec<String> {
+        out.take_records()
+            .into_iter()
+            .map(|(_, c)| c.to_string())
+            .collect()
     }
 }
 

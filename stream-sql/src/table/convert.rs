@@ -138,7 +138,7 @@ impl StreamTableEnv {
         let plan = table.plan()?;
         if plan.updates() {
             return Err(error(
-                "the table is a changelog (a non-windowed aggregation, a Top-N or a regular outer join), not only insertions".into(),
+                "the table is a changelog (a non-windowed aggregation, a Top-N, a regular outer join, a NOT EXISTS, or a query over one), not only insertions".into(),
             )
             .help("read its changes with to_changelog_stream"));
         }

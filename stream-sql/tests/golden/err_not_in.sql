@@ -1,0 +1,1 @@
+SELECT * FROM bids WHERE bidder NOT IN (SELECT id FROM people)
