@@ -68,9 +68,10 @@ where
     stream! {
         let events = source(events);
         let sellers = events
+            .filter(Event::is_person)
             .flat_map(|e| e.person())
             .filter(|p| matches!(p.state.as_str(), "OR" | "ID" | "CA"));
-        let auctions = events.flat_map(|e| e.auction()).filter(|a| a.category == 10);
+        let auctions = events.filter(Event::is_auction).flat_map(|e| e.auction()).filter(|a| a.category == 10);
         connect(sellers, auctions)
             .key_by(|p| p.id, |a| a.seller)
             .process(process_fn(|item: Either<Person, Auction>, ctx: &mut Ctx<'_>| {
@@ -172,8 +173,8 @@ where
         let events = source(events)
             .event_time(|e| e.date_time())
             .watermark(bounded_out_of_orderness(ms(MAX_DELAY_MS)));
-        let auctions = events.flat_map(|e| e.auction());
-        let bids = events.flat_map(|e| e.bid());
+        let auctions = events.filter(Event::is_auction).flat_map(|e| e.auction());
+        let bids = events.filter(Event::is_bid).flat_map(|e| e.bid());
         connect(auctions, bids)
             .key_by(|a| a.id, |b| b.auction)
             .process(WinningBids)
@@ -226,8 +227,8 @@ where
         let events = source(events)
             .event_time(|e| e.date_time())
             .watermark(bounded_out_of_orderness(ms(MAX_DELAY_MS)));
-        let auctions = events.flat_map(|e| e.auction());
-        let bids = events.flat_map(|e| e.bid());
+        let auctions = events.filter(Event::is_auction).flat_map(|e| e.auction());
+        let bids = events.filter(Event::is_bid).flat_map(|e| e.bid());
         connect(auctions, bids)
             .key_by(|a| a.id, |b| b.auction)
             .process(WinningBids)
@@ -302,8 +303,8 @@ where
         let events = source(events)
             .event_time(|e| e.date_time())
             .watermark(bounded_out_of_orderness(ms(MAX_DELAY_MS)));
-        let people = events.flat_map(|e| e.person());
-        let auctions = events.flat_map(|e| e.auction());
+        let people = events.filter(Event::is_person).flat_map(|e| e.person());
+        let auctions = events.filter(Event::is_auction).flat_map(|e| e.auction());
         connect(people, auctions)
             .key_by(|p| p.id, |a| a.seller)
             .window(tumbling(secs(10)))

@@ -82,6 +82,22 @@ impl Event {
         }
     }
 
+    /// Whether the event is a new person (a test that needs no copy of the event, so a
+    /// `filter` with it in front of [`Event::person`] spares a fan-out's clones).
+    pub fn is_person(&self) -> bool {
+        matches!(self, Event::Person(_))
+    }
+
+    /// Whether the event is a new auction.
+    pub fn is_auction(&self) -> bool {
+        matches!(self, Event::Auction(_))
+    }
+
+    /// Whether the event is a bid.
+    pub fn is_bid(&self) -> bool {
+        matches!(self, Event::Bid(_))
+    }
+
     /// The person, if the event is one.
     pub fn person(self) -> Option<Person> {
         match self {

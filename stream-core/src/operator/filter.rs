@@ -31,4 +31,15 @@ where
             Ok(())
         }
     }
+    #[inline(always)]
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result
+    where
+        T: Clone,
+    {
+        if (self.f)(item) {
+            self.next.push_ref(cx, ts, item)
+        } else {
+            Ok(())
+        }
+    }
 }

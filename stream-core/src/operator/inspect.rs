@@ -28,4 +28,12 @@ where
         (self.f)(&item);
         self.next.push(cx, ts, item)
     }
+    #[inline(always)]
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result
+    where
+        T: Clone,
+    {
+        (self.f)(item);
+        self.next.push_ref(cx, ts, item)
+    }
 }

@@ -122,6 +122,17 @@ pub trait Push<T>: Operator {
     ///
     /// [`MIN_TIMESTAMP`]: crate::time::MIN_TIMESTAMP
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result;
+
+    /// Processes one record that other branches of a fan-out still need. Operators that
+    /// look at a record before they own it (a filter) override this, so a fan-out clones
+    /// only the records a branch keeps.
+    #[inline]
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result
+    where
+        T: Clone,
+    {
+        self.push(cx, ts, item.clone())
+    }
 }
 
 impl<O: Operator + ?Sized> Operator for Box<O> {
@@ -175,6 +186,13 @@ impl<T, P: Push<T> + ?Sized> Push<T> for Box<P> {
     #[inline]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         (**self).push(cx, ts, item)
+    }
+    #[inline]
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result
+    where
+        T: Clone,
+    {
+        (**self).push_ref(cx, ts, item)
     }
 }
 

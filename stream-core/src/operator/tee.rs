@@ -2,7 +2,8 @@ use super::{Context, Operator, Push};
 use crate::error::Result;
 use crate::time::Timestamp;
 
-/// Fan-out inside a stage: every record goes to both branches (cloned for the first).
+/// Fan-out inside a stage: every record goes to both branches. The first gets it by
+/// reference and clones it only if it keeps it (a filter first clones only what passes).
 /// Nest it for more branches. Fully static: no allocation, no virtual call.
 #[derive(Clone, Debug)]
 pub struct Tee<A, B> {
@@ -30,8 +31,13 @@ impl<A: Operator, B: Operator> Operator for Tee<A, B> {
 impl<T: Clone, A: Push<T>, B: Push<T>> Push<T> for Tee<A, B> {
     #[inline]
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
-        self.first.push(cx, ts, item.clone())?;
+        self.first.push_ref(cx, ts, &item)?;
         self.second.push(cx, ts, item)
+    }
+    #[inline]
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result {
+        self.first.push_ref(cx, ts, item)?;
+        self.second.push_ref(cx, ts, item)
     }
 }
 
@@ -64,10 +70,57 @@ impl<T: Clone + 'static> Push<T> for DynTee<T> {
     fn push(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: T) -> Result {
         if let Some((last, rest)) = self.branches.split_last_mut() {
             for b in rest {
-                b.push(cx, ts, item.clone())?;
+                b.push_ref(cx, ts, &item)?;
             }
             last.push(cx, ts, item)?;
         }
         Ok(())
+    }
+    fn push_ref(&mut self, cx: &mut Context<'_>, ts: Timestamp, item: &T) -> Result {
+        for b in &mut self.branches {
+            b.push_ref(cx, ts, item)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operator::{Filter, Inspect};
+    use crate::testing::{Collect, Harness};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A record that counts how often it is cloned.
+    #[derive(Debug)]
+    struct Counted(u32, Arc<AtomicUsize>);
+
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            Counted(self.0, self.1.clone())
+        }
+    }
+
+    #[test]
+    fn a_fan_out_clones_only_what_a_filtering_branch_keeps() {
+        let clones = Arc::new(AtomicUsize::new(0));
+        let (evens, inspected, last) = (Collect::new(), Collect::new(), Collect::new());
+        let even = Filter::new(|c: &Counted| c.0 % 2 == 0, evens.clone());
+        let inspect = Inspect::new(|_: &Counted| {}, inspected.clone());
+        let mut h = Harness::new(Tee::new(Tee::new(even, inspect), last.clone()));
+        for n in 0..6 {
+            h.push(n.into(), Counted(n, clones.clone())).unwrap();
+        }
+        let numbers = |c: &Collect<Counted>| -> Vec<u32> {
+            c.take_records().into_iter().map(|(_, c)| c.0).collect()
+        };
+        assert_eq!(numbers(&evens), [0, 2, 4]);
+        assert_eq!(numbers(&inspected), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(numbers(&last), [0, 1, 2, 3, 4, 5]);
+        // The filter clones the three records it keeps, the inspecting branch (which keeps
+        // all) clones six; the last branch takes each record itself.
+        assert_eq!(clones.load(Ordering::Relaxed), 9);
     }
 }
