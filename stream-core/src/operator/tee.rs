@@ -107,7 +107,7 @@ mod tests {
     fn a_fan_out_clones_only_what_a_filtering_branch_keeps() {
         let clones = Arc::new(AtomicUsize::new(0));
         let (evens, inspected, last) = (Collect::new(), Collect::new(), Collect::new());
-        let even = Filter::new(|c: &Counted| c.0 % 2 == 0, evens.clone());
+        let even = Filter::new(|c: &Counted| c.0.is_multiple_of(2), evens.clone());
         let inspect = Inspect::new(|_: &Counted| {}, inspected.clone());
         let mut h = Harness::new(Tee::new(Tee::new(even, inspect), last.clone()));
         for n in 0..6 {
