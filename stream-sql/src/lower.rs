@@ -44,7 +44,7 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, SemiJoin, WindowJoin};
+use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, SemiJoin, TemporalJoin, WindowJoin};
 use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinKind, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
@@ -243,6 +243,23 @@ fn input_rows<K: Then<Row>>(
                         ))
                         .describe(format!(
                             "interval_join({}, [{lower} ms, {upper} ms], {})",
+                            join.kind.name(),
+                            join.text
+                        )),
+                ),
+                JoinTime::Temporal { times, condition } => next.then(
+                    connected
+                        .process(TemporalJoin::new(
+                            join.kind,
+                            *times,
+                            (
+                                join.left.schema.fields.len(),
+                                join.right.schema.fields.len(),
+                            ),
+                            condition.clone(),
+                        ))
+                        .describe(format!(
+                            "temporal_join({}, {})",
                             join.kind.name(),
                             join.text
                         )),

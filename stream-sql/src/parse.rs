@@ -9,9 +9,16 @@
 //!   parsed on its own ([`Parsed::watermark`]), and so is a processing-time column
 //!   `name AS PROCTIME()` ([`Parsed::proctime`]);
 //! - `TABLE name` as a function argument (the window TVFs' `TABLE t`) becomes `name`; the
-//!   planner reads the TVF's first argument as a table.
+//!   planner reads the TVF's first argument as a table;
+//! - `name FOR SYSTEM_TIME AS OF expr` in `FROM` (a temporal join) is taken out, parsed on
+//!   its own, and put back into the parsed table reference's `version`, which
+//!   `GenericDialect` does not parse but the syntax tree has.
 
-use sqlparser::ast::{Expr, Ident, Statement};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Ident, Spanned, Statement, TableFactor, TableVersion, VisitMut, VisitorMut,
+};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -134,7 +141,8 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
     let watermark = take_watermark(&mut tokens)?;
     let proctime = take_proctime_column(&mut tokens)?;
     unwrap_table_arguments(&mut tokens);
-    let statement = with_parser_from(tokens, start, |p| p.parse_statement()).map_err(|e| {
+    let versions = take_system_times(&mut tokens)?;
+    let mut statement = with_parser_from(tokens, start, |p| p.parse_statement()).map_err(|e| {
         if e.message.contains("after column definition") {
             e.help(
                 "columns are declared `name TYPE`; computed columns (`name AS expr`) other \
@@ -144,6 +152,7 @@ fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Parsed, SqlError> {
             e
         }
     })?;
+    put_system_times(&mut statement, versions)?;
     Ok(Parsed {
         statement,
         watermark,
@@ -372,6 +381,121 @@ fn words(tokens: &[TokenWithSpan]) -> Vec<usize> {
     (0..tokens.len())
         .filter(|&i| !is_blank(&tokens[i].token))
         .collect()
+}
+
+/// `FOR SYSTEM_TIME AS OF expr` taken out after a table name: where the name ends, the
+/// expression, and where the clause starts.
+struct SystemTime {
+    after: Location,
+    expr: Expr,
+    span: Span,
+}
+
+/// Takes every `FOR SYSTEM_TIME AS OF expr` out of the tokens. The expression is a column
+/// (`o.order_time`) or a call (`PROCTIME()`): a dotted name and an optional argument list.
+fn take_system_times(tokens: &mut Vec<TokenWithSpan>) -> Result<Vec<SystemTime>, SqlError> {
+    let mut found = Vec::new();
+    loop {
+        let words = words(tokens);
+        let keyword = |n: usize, k: Keyword| {
+            words
+                .get(n)
+                .is_some_and(|&i| matches!(&tokens[i].token, Token::Word(w) if w.keyword == k))
+        };
+        let Some(n) = (1..words.len()).find(|&n| {
+            keyword(n, Keyword::FOR)
+                && keyword(n + 1, Keyword::SYSTEM_TIME)
+                && keyword(n + 2, Keyword::AS)
+                && keyword(n + 3, Keyword::OF)
+        }) else {
+            return Ok(found);
+        };
+        let span = tokens[words[n]].span;
+        let usage =
+            "write `FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r ON ..`";
+        let Token::Word(_) = tokens[words[n - 1]].token else {
+            return Err(
+                SqlError::at(span, "FOR SYSTEM_TIME AS OF follows a table's name").help(usage),
+            );
+        };
+        // The expression: name(.name)* and, for a call, its parenthesized arguments.
+        let first = n + 4;
+        let mut last = first;
+        if !matches!(
+            words.get(first).map(|&i| &tokens[i].token),
+            Some(Token::Word(_))
+        ) {
+            return Err(
+                SqlError::at(span, "expected a time column after FOR SYSTEM_TIME AS OF")
+                    .help(usage),
+            );
+        }
+        while matches!(
+            words.get(last + 1).map(|&i| &tokens[i].token),
+            Some(Token::Period)
+        ) && matches!(
+            words.get(last + 2).map(|&i| &tokens[i].token),
+            Some(Token::Word(_))
+        ) {
+            last += 2;
+        }
+        if matches!(
+            words.get(last + 1).map(|&i| &tokens[i].token),
+            Some(Token::LParen)
+        ) {
+            let mut depth = 0;
+            for (m, &i) in words.iter().enumerate().skip(last + 1) {
+                match tokens[i].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    last = m;
+                    break;
+                }
+            }
+        }
+        let expr = with_parser(tokens[words[first]..=words[last]].to_vec(), |p| {
+            p.parse_expr()
+        })?;
+        found.push(SystemTime {
+            after: tokens[words[n - 1]].span.end,
+            expr,
+            span,
+        });
+        tokens.drain(words[n]..=words[last]);
+    }
+}
+
+/// Puts each taken `FOR SYSTEM_TIME AS OF` back as the `version` of the table reference
+/// whose name ends where the clause stood; one after anything else is an error.
+fn put_system_times(statement: &mut Statement, mut times: Vec<SystemTime>) -> Result<(), SqlError> {
+    struct Put<'a>(&'a mut Vec<SystemTime>);
+    impl VisitorMut for Put<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, version, .. } = factor {
+                let end = name.span().end;
+                if let Some(i) = self.0.iter().position(|t| t.after == end) {
+                    let time = self.0.remove(i);
+                    *version = Some(TableVersion::ForSystemTimeAsOf(time.expr));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    if !times.is_empty() {
+        let _ = statement.visit(&mut Put(&mut times));
+    }
+    match times.first() {
+        None => Ok(()),
+        Some(t) => Err(SqlError::at(
+            t.span,
+            "FOR SYSTEM_TIME AS OF follows a table's name in FROM",
+        )
+        .help("write `FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r ON ..`")),
+    }
 }
 
 /// True if the statement is a `CREATE [TEMPORARY] TABLE`.

@@ -334,6 +334,17 @@ pub(crate) enum JoinTime {
         /// with them after the join).
         condition: Option<Expr>,
     },
+    /// `right FOR SYSTEM_TIME AS OF left.time`: an event-time temporal join, in which a
+    /// left row meets its key's right row with the latest time not after its own (the
+    /// version valid then), once the watermark has passed its time.
+    Temporal {
+        /// Each input's time column.
+        times: (usize, usize),
+        /// For a LEFT join: the `ON` conditions other than equalities, over the joined row
+        /// (a left row whose version fails them is padded; an inner join filters its pairs
+        /// with them after the join).
+        condition: Option<Expr>,
+    },
     /// A window join: the rows of one window (their window bounds are among the keys)
     /// meet when the watermark passes the window's end, and the window's rows are
     /// dropped then.
@@ -548,6 +559,11 @@ impl QueryPlan {
                         join.text
                     ),
                     JoinTime::Unbounded { .. } => format!("Join(joinType=[{}], {})", join.kind.name(), join.text),
+                    JoinTime::Temporal { .. } => format!(
+                        "TemporalJoin(joinType=[{}], {})",
+                        join.kind.name(),
+                        join.text
+                    ),
                 },
                 inputs: vec![join.left.tree(), join.right.tree()],
             },
@@ -1674,7 +1690,24 @@ impl Planner<'_> {
     fn join(&self, mut left: Planned, join: &ast::Join, depth: usize) -> Result<Planned, SqlError> {
         let span = join.relation.span();
         let (kind, on) = join_kind(&join.join_operator, span)?;
-        let mut right = self.relation(&join.relation, depth)?;
+        // A temporal join's right table, planned as a table; its AS OF is read below.
+        let (relation, as_of) = match &join.relation {
+            TableFactor::Table {
+                version: Some(version),
+                ..
+            } => {
+                let ast::TableVersion::ForSystemTimeAsOf(as_of) = version else {
+                    return Err(SqlError::unsupported(span, format!("`{version}`")));
+                };
+                let mut table = join.relation.clone();
+                if let TableFactor::Table { version, .. } = &mut table {
+                    *version = None;
+                }
+                (std::borrow::Cow::Owned(table), Some(as_of))
+            }
+            other => (std::borrow::Cow::Borrowed(other), None),
+        };
+        let mut right = self.relation(&relation, depth)?;
         for side in [&mut left, &mut right] {
             // A window TVF joined as it is: its rows once per window (Flink's window join
             // reads `SELECT * FROM TABLE(TUMBLE(..))`).
@@ -1684,6 +1717,7 @@ impl Planner<'_> {
             unbounded_rank(&side.plan, span)?;
         }
         let changelog_input = left.plan.updates() || right.plan.updates();
+        let left_rowtime = left.rowtime;
         let width = left.scope.columns.len();
         let mut columns = left.scope.columns.clone();
         columns.extend(right.scope.columns.iter().cloned());
@@ -1746,7 +1780,24 @@ impl Planner<'_> {
             (Some((ls, le)), Some((rs, re))) if keyed(ls, rs) && keyed(le, re) => Some((le, re)),
             _ => None,
         };
-        let time = match (window, lower, upper) {
+        let time = if let Some(as_of) = as_of {
+            if window.is_some() || lower.is_some() || upper.is_some() {
+                return Err(SqlError::unsupported(
+                    on.span(),
+                    "time bounds or windows in a temporal join's ON",
+                )
+                .help("the version a row meets is chosen by FOR SYSTEM_TIME AS OF; join on the versions' key"));
+            }
+            let times = temporal_times(as_of, kind, &left, &right, left_keys.is_empty(), on)?;
+            JoinTime::Temporal {
+                times,
+                condition: match kind {
+                    JoinKind::Inner => None,
+                    _ => conjunction(&scope, &mut residual)?,
+                },
+            }
+        } else {
+            match (window, lower, upper) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
                 return Err(SqlError::unsupported(
                     on.span(),
@@ -1794,6 +1845,7 @@ impl Planner<'_> {
                     "bound both sides: a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts, \
                      or none (a regular join, which keeps every row of both inputs)",
                 ))
+            }
             }
         };
         if changelog_input && !matches!(time, JoinTime::Unbounded { .. }) {
@@ -1848,12 +1900,18 @@ impl Planner<'_> {
                 text: c.to_string(),
             });
         }
+        // A temporal join's rows carry their left row's time, which stays the time
+        // attribute (as in Flink); the other joins' rows carry the larger of the two
+        // times (a window join's: its window's last moment), so neither time column is
+        // a time attribute any more.
+        let rowtime = match &plan.input {
+            Input::Join(j) if matches!(j.time, JoinTime::Temporal { .. }) => left_rowtime,
+            _ => None,
+        };
         Ok(Planned {
             plan,
             scope,
-            // The joined rows carry the larger of the two times (a window join's: its
-            // window's last moment), so neither time column is a time attribute any more.
-            rowtime: None,
+            rowtime,
             // As in Flink, a join materializes a processing time: a plain timestamp.
             proctime: None,
             tvf: None,
@@ -1866,8 +1924,19 @@ impl Planner<'_> {
         let span = r.span();
         match r {
             TableFactor::Table {
-                name, alias, args, ..
+                name,
+                alias,
+                args,
+                version,
+                ..
             } => {
+                if version.is_some() {
+                    return Err(SqlError::unsupported(
+                        span,
+                        "FOR SYSTEM_TIME AS OF outside the right side of a join",
+                    )
+                    .help("a temporal join reads the versions of its right table: FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r ON .."));
+                }
                 if args.is_some() {
                     return Err(
                         SqlError::unsupported(span, format!("the table function {name}")).help(
@@ -2290,6 +2359,69 @@ fn expand_windows(from: &mut Planned, tvf: WindowTvf, span: Span) -> Result<(), 
 
 /// The kind of a join and its `ON` condition, or the refusal of one this planner has not
 /// got.
+/// The time columns of a temporal join's inputs, `FOR SYSTEM_TIME AS OF as_of` checked:
+/// it names the left input's event time, the right input has one, both only insert, the
+/// join is INNER or LEFT and has an equality (the versions' key), as Flink requires.
+fn temporal_times(
+    as_of: &Ast,
+    kind: JoinKind,
+    left: &Planned,
+    right: &Planned,
+    keyless: bool,
+    on: &Ast,
+) -> Result<(usize, usize), SqlError> {
+    let usage = "FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r ON o.currency = r.currency";
+    if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+        return Err(SqlError::at(
+            as_of.span(),
+            format!("a temporal join is INNER or LEFT, not {}", kind.name()),
+        )
+        .help("as in Flink: each left row meets one version of the right table, or is padded by a LEFT JOIN"));
+    }
+    if keyless {
+        return Err(SqlError::at(
+            on.span(),
+            "a temporal join needs an equality between the two inputs' columns",
+        )
+        .help(format!("the versions are chosen per key: {usage}")));
+    }
+    let t = Compiler::new(&left.scope).compile(as_of)?;
+    let left_time = match t.expr {
+        Expr::Column(i) if Some(i) == left.rowtime => i,
+        Expr::Column(i) if Some(i) == left.proctime => {
+            return Err(SqlError::unsupported(
+                as_of.span(),
+                "a processing-time temporal join (FOR SYSTEM_TIME AS OF a PROCTIME() column)",
+            )
+            .help("join as of the left input's event time (its WATERMARK column); Flink, too, joins tables other than lookup sources only in event time"))
+        }
+        _ => {
+            return Err(SqlError::at(
+                as_of.span(),
+                format!("FOR SYSTEM_TIME AS OF `{as_of}` is not the left input's time attribute"),
+            )
+            .help(format!("name the left input's column with a WATERMARK: {usage}")))
+        }
+    };
+    let Some(right_time) = right.rowtime else {
+        return Err(SqlError::at(
+            as_of.span(),
+            "the versioned table of a temporal join has no time attribute",
+        )
+        .help("declare a WATERMARK on the column of each version's time: a left row meets the version with the latest time not after its own"));
+    };
+    for (plan, what) in [(&left.plan, "left input"), (&right.plan, "versioned table")] {
+        if plan.updates() {
+            return Err(SqlError::unsupported(
+                as_of.span(),
+                format!("a temporal join whose {what} is a changelog (a non-windowed aggregation, a Top-N, a regular outer join, a NOT EXISTS, or a query over one)"),
+            )
+            .help("join append-only tables: each row of the versioned table is its key's version from its time on"));
+        }
+    }
+    Ok((left_time, right_time))
+}
+
 fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), SqlError> {
     use ast::{JoinConstraint::On, JoinOperator as Op};
     let (kind, constraint, name) = match op {

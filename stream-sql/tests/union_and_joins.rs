@@ -4,7 +4,7 @@
 mod common;
 
 use common::{changes_at_parallelism_2, printed_rows, temp_dir, BIDS};
-use stream_sql::SqlSession;
+use stream_sql::{SqlResult, SqlSession};
 
 /// A session with `bids` (auction, bidder, price, ts; watermark 5 s) and `asks` (auction,
 /// price, ts; watermark 5 s) over CSV files.
@@ -644,5 +644,114 @@ fn subqueries_in_where_are_semi_and_anti_joins() {
         let error = s.execute(sql).unwrap_err().to_string();
         assert!(error.contains(message), "{sql}: {error}");
     }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Flink's documented event-time temporal join ("Joins", "Event Time Temporal Join"):
+/// orders priced at the currency rate valid at each order's time, the rates' changes
+/// as versions of their currency. A session with `orders` and `rates` over CSV files,
+/// the rates' times in the order Flink's example lists them.
+fn orders_and_rates(name: &str) -> (SqlSession, std::path::PathBuf) {
+    let dir = temp_dir(&format!("temporal-{name}"));
+    std::fs::write(
+        dir.join("rates.csv"),
+        "Yen,102,1970-01-01 09:00:00\nEuro,114,1970-01-01 09:00:00\nUSD,1,1970-01-01 09:00:00\n\
+         Euro,116,1970-01-01 10:45:00\nEuro,119,1970-01-01 11:15:00\nPounds,108,1970-01-01 11:49:00\n",
+    )
+    .unwrap();
+    // Out of order within the orders' watermark delay, and a Pounds order before the
+    // first Pounds rate.
+    std::fs::write(
+        dir.join("orders.csv"),
+        "o1,Euro,2,1970-01-01 10:15:00\no2,Euro,3,1970-01-01 10:45:00\n\
+         o3,Yen,50,1970-01-01 10:30:00\no4,Pounds,1,1970-01-01 10:50:00\n\
+         o5,Euro,1,1970-01-01 11:30:00\no6,Pounds,2,1970-01-01 12:00:00\n\
+         o7,Yen,1,1970-01-01 12:10:00\n",
+    )
+    .unwrap();
+    let mut session = SqlSession::new();
+    session
+        .execute_script(&format!(
+            "CREATE TABLE orders (order_id STRING, currency STRING, amount BIGINT,
+               order_time TIMESTAMP(3), WATERMARK FOR order_time AS order_time - INTERVAL '30' MINUTE)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+             CREATE TABLE rates (currency STRING, rate BIGINT, update_time TIMESTAMP(3),
+               WATERMARK FOR update_time AS update_time, PRIMARY KEY (currency) NOT ENFORCED)
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');",
+            dir.join("orders.csv").display(),
+            dir.join("rates.csv").display()
+        ))
+        .unwrap();
+    (session, dir)
+}
+
+#[test]
+fn a_temporal_join_prices_each_order_at_the_rate_valid_at_its_time() {
+    let (mut s, dir) = orders_and_rates("join");
+    let priced = |kind: &str| {
+        format!(
+            "SELECT o.order_id, o.amount * r.rate AS yen, r.rate, r.update_time
+             FROM orders AS o {kind} JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r
+             ON o.currency = r.currency"
+        )
+    };
+    let inner = [
+        "+I[o1, 228, 114, 1970-01-01 09:00:00.000]",
+        // A version is valid from its own time on.
+        "+I[o2, 348, 116, 1970-01-01 10:45:00.000]",
+        "+I[o3, 5100, 102, 1970-01-01 09:00:00.000]",
+        "+I[o5, 119, 119, 1970-01-01 11:15:00.000]",
+        "+I[o6, 216, 108, 1970-01-01 11:49:00.000]",
+        "+I[o7, 102, 102, 1970-01-01 09:00:00.000]",
+    ];
+    assert_eq!(rows(&mut s, &priced("")), inner);
+    // LEFT: the Pounds order before the first Pounds rate is padded.
+    assert_eq!(
+        rows(&mut s, &priced("LEFT")),
+        sorted(&[&inner, &["+I[o4, NULL, NULL, NULL]"]])
+    );
+    // The other ON conditions do not choose among versions: they are checked on the one
+    // valid at the order's time (o3's, o6's and o7's fail, and those orders are padded;
+    // no other version is tried).
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT o.order_id, r.rate FROM orders AS o LEFT JOIN rates
+               FOR SYSTEM_TIME AS OF o.order_time AS r
+             ON o.currency = r.currency AND r.rate > 110 AND r.rate < 200"
+        ),
+        [
+            "+I[o1, 114]",
+            "+I[o2, 116]",
+            "+I[o3, NULL]",
+            "+I[o4, NULL]",
+            "+I[o5, 119]",
+            "+I[o6, NULL]",
+            "+I[o7, NULL]"
+        ]
+    );
+    // The order's time stays the time attribute: hourly windows over the priced orders.
+    s.execute(
+        &format!("CREATE VIEW priced AS {}", priced(""))
+            .replace("SELECT o.order_id,", "SELECT o.order_id, o.order_time,"),
+    )
+    .unwrap();
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT window_start, SUM(yen) AS yen, COUNT(*) AS orders
+             FROM TABLE(TUMBLE(TABLE priced, DESCRIPTOR(order_time), INTERVAL '1' HOUR))
+             GROUP BY window_start, window_end"
+        ),
+        [
+            "+I[1970-01-01 10:00:00.000, 5676, 3]",
+            "+I[1970-01-01 11:00:00.000, 119, 1]",
+            "+I[1970-01-01 12:00:00.000, 318, 2]"
+        ]
+    );
+    let SqlResult::Explain(plan) = s.execute(&format!("EXPLAIN {}", priced(""))).unwrap() else {
+        panic!("not an EXPLAIN")
+    };
+    assert!(plan.contains("TemporalJoin(joinType=[InnerJoin]"), "{plan}");
     std::fs::remove_dir_all(dir).unwrap();
 }

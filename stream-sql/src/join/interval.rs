@@ -21,10 +21,10 @@ use stream_core::operator::Either;
 use stream_core::time::TimeDomain;
 use stream_core::Timestamp;
 
-use super::{has_null, holds, paired, side, KeptRows, Sides};
+use super::{has_null, holds, paired, side, time_at, KeptRows, Sides};
 use crate::expr::Expr;
 use crate::plan::JoinKind;
-use crate::types::{Row, Value};
+use crate::types::Row;
 
 /// The operator of an interval join.
 #[derive(Clone, Debug)]
@@ -65,10 +65,7 @@ impl IntervalJoin {
         } else {
             self.right_time
         };
-        match row.get(column) {
-            Value::Timestamp(t) => Some(*t),
-            _ => None,
-        }
+        time_at(row, column)
     }
 
     /// The last time a partner of a row of the left input (`left`) or the right one at
@@ -182,6 +179,7 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for IntervalJoin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Value;
     use stream_core::operator::keyed::KeyedProcess;
     use stream_core::testing::{Collect, Harness};
     use stream_core::OpLabel;

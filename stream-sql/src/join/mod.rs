@@ -16,6 +16,9 @@
 //!   (`changelog.rs`): a padded row is taken back when a partner of it arrives, and a
 //!   row taken back takes its pairs back, so its result is a changelog.
 //!
+//! - [`TemporalJoin`] (Flink's `TemporalRowTimeJoinOperator`; `temporal.rs`): a left row
+//!   meets the right row of its key valid at its time (`FOR SYSTEM_TIME AS OF`), once
+//!   the watermark has passed it; superseded right rows are dropped.
 //! - [`SemiJoin`]: the semi or anti join of a subquery (`semi.rs`): the left rows with a
 //!   partner (`IN`, `EXISTS`) or without one (`NOT EXISTS`).
 //!
@@ -25,10 +28,12 @@
 mod changelog;
 mod interval;
 mod semi;
+mod temporal;
 
 pub(crate) use changelog::ChangelogJoin;
 pub(crate) use interval::IntervalJoin;
 pub(crate) use semi::SemiJoin;
+pub(crate) use temporal::TemporalJoin;
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
@@ -77,6 +82,14 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for RegularJoin {
         for joined in out {
             ctx.collect(joined);
         }
+    }
+}
+
+/// The time in `column` of `row`; `None` if NULL.
+fn time_at(row: &Row, column: usize) -> Option<Timestamp> {
+    match row.get(column) {
+        Value::Timestamp(t) => Some(*t),
+        _ => None,
     }
 }
 
