@@ -130,6 +130,35 @@ fn a_group_by_upserts_each_groups_newest_result_by_primary_key() {
     assert_eq!(rows, ["+I[1, 280]", "+I[2, 140]"]);
 }
 
+/// A regular outer join of a changelog (each bid with its auction's highest price under
+/// 60, which rises as bids come) upserted by the bidder: the pairs taken back and the
+/// paddings replaced leave one row per bidder with the final partner.
+#[test]
+fn a_changelog_join_upserts_each_rows_final_partner() {
+    let mut db = Db::new("join");
+    db.table(
+        "tops",
+        "bidder BIGINT, price BIGINT, top BIGINT, PRIMARY KEY (bidder) NOT ENFORCED",
+    );
+    db.run(
+        "INSERT INTO tops SELECT b.bidder, b.price, m.top FROM bids b LEFT JOIN
+           (SELECT auction, MAX(price) AS top FROM bids WHERE price < 60 GROUP BY auction) m
+         ON b.auction = m.auction",
+    );
+    assert_eq!(
+        stored(&db.path(), "tops"),
+        [
+            "100,10,40",
+            "101,20,50",
+            "102,30,40",
+            "103,40,40",
+            "104,50,50",
+            "105,60,40",
+            "106,70,NULL"
+        ]
+    );
+}
+
 #[test]
 fn retractions_delete_their_keys_row() {
     let mut db = Db::new("retract");
