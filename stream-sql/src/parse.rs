@@ -456,6 +456,20 @@ fn take_system_times(tokens: &mut Vec<TokenWithSpan>) -> Result<Vec<SystemTime>,
                 }
             }
         }
+        // What follows is an alias, `ON`, or the end of a join: an operator or a literal
+        // there means a computed time, which a temporal join does not take.
+        if let Some(&i) = words.get(last + 1) {
+            if !matches!(
+                tokens[i].token,
+                Token::Word(_) | Token::Comma | Token::RParen | Token::SemiColon
+            ) {
+                return Err(SqlError::at(
+                    tokens[i].span,
+                    "FOR SYSTEM_TIME AS OF takes the left input's time column",
+                )
+                .help(usage));
+            }
+        }
         let expr = with_parser(tokens[words[first]..=words[last]].to_vec(), |p| {
             p.parse_expr()
         })?;

@@ -1684,9 +1684,10 @@ impl Planner<'_> {
     }
 
     /// `left [LEFT|RIGHT|FULL] JOIN right ON ...`: equality keys, then by the time
-    /// dimension a window join (both inputs windowed and their bounds equal), an interval
-    /// join (bounds between the two time attributes) or a regular join (neither); other
-    /// conditions filter the pairs.
+    /// dimension a temporal join (`right FOR SYSTEM_TIME AS OF left.time`), a window join
+    /// (both inputs windowed and their bounds equal), an interval join (bounds between the
+    /// two time attributes) or a regular join (none of these); other conditions filter the
+    /// pairs.
     fn join(&self, mut left: Planned, join: &ast::Join, depth: usize) -> Result<Planned, SqlError> {
         let span = join.relation.span();
         let (kind, on) = join_kind(&join.join_operator, span)?;
@@ -1755,7 +1756,13 @@ impl Planner<'_> {
                     }
                 }
             }
-            if let Some(bounds) = time_bounds(c, &scope, times)? {
+            // A temporal join's time comparisons are conditions like any other (Flink's
+            // staleness check `r.ts >= o.ts - INTERVAL '1' DAY`), not bounds.
+            let bounds = match as_of {
+                None => time_bounds(c, &scope, times)?,
+                Some(_) => None,
+            };
+            if let Some(bounds) = bounds {
                 for (is_lower, value) in bounds {
                     let slot = if is_lower { &mut lower } else { &mut upper };
                     // Several bounds on one side: the tightest holds.
@@ -1781,12 +1788,9 @@ impl Planner<'_> {
             _ => None,
         };
         let time = if let Some(as_of) = as_of {
-            if window.is_some() || lower.is_some() || upper.is_some() {
-                return Err(SqlError::unsupported(
-                    on.span(),
-                    "time bounds or windows in a temporal join's ON",
-                )
-                .help("the version a row meets is chosen by FOR SYSTEM_TIME AS OF; join on the versions' key"));
+            if window.is_some() {
+                return Err(SqlError::unsupported(on.span(), "windows in a temporal join's ON")
+                    .help("the version a row meets is chosen by FOR SYSTEM_TIME AS OF; join on the versions' key"));
             }
             let times = temporal_times(as_of, kind, &left, &right, left_keys.is_empty(), on)?;
             JoinTime::Temporal {
@@ -1852,6 +1856,7 @@ impl Planner<'_> {
             // As in Flink: their rows leave with time, which a retraction cannot follow.
             let what = match time {
                 JoinTime::Window { .. } => "a window join",
+                JoinTime::Temporal { .. } => "a temporal join",
                 _ => "an interval join",
             };
             return Err(SqlError::unsupported(
@@ -2357,8 +2362,6 @@ fn expand_windows(from: &mut Planned, tvf: WindowTvf, span: Span) -> Result<(), 
     Ok(())
 }
 
-/// The kind of a join and its `ON` condition, or the refusal of one this planner has not
-/// got.
 /// The time columns of a temporal join's inputs, `FOR SYSTEM_TIME AS OF as_of` checked:
 /// it names the left input's event time, the right input has one, both only insert, the
 /// join is INNER or LEFT and has an equality (the versions' key), as Flink requires.
@@ -2374,7 +2377,13 @@ fn temporal_times(
     if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
         return Err(SqlError::at(
             as_of.span(),
-            format!("a temporal join is INNER or LEFT, not {}", kind.name()),
+            format!(
+                "a temporal join is INNER or LEFT, not {}",
+                match kind {
+                    JoinKind::Right => "RIGHT",
+                    _ => "FULL",
+                }
+            ),
         )
         .help("as in Flink: each left row meets one version of the right table, or is padded by a LEFT JOIN"));
     }
@@ -2403,13 +2412,6 @@ fn temporal_times(
             .help(format!("name the left input's column with a WATERMARK: {usage}")))
         }
     };
-    let Some(right_time) = right.rowtime else {
-        return Err(SqlError::at(
-            as_of.span(),
-            "the versioned table of a temporal join has no time attribute",
-        )
-        .help("declare a WATERMARK on the column of each version's time: a left row meets the version with the latest time not after its own"));
-    };
     for (plan, what) in [(&left.plan, "left input"), (&right.plan, "versioned table")] {
         if plan.updates() {
             return Err(SqlError::unsupported(
@@ -2419,9 +2421,18 @@ fn temporal_times(
             .help("join append-only tables: each row of the versioned table is its key's version from its time on"));
         }
     }
+    let Some(right_time) = right.rowtime else {
+        return Err(SqlError::at(
+            as_of.span(),
+            "the versioned table of a temporal join has no time attribute",
+        )
+        .help("declare a WATERMARK on the column of each version's time: a left row meets the version with the latest time not after its own"));
+    };
     Ok((left_time, right_time))
 }
 
+/// The kind of a join and its `ON` condition, or the refusal of one this planner has not
+/// got.
 fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), SqlError> {
     use ast::{JoinConstraint::On, JoinOperator as Op};
     let (kind, constraint, name) = match op {
@@ -2437,8 +2448,8 @@ fn join_kind(op: &ast::JoinOperator, span: Span) -> Result<(JoinKind, &Ast), Sql
                 _ => "this kind of join",
             };
             return Err(SqlError::unsupported(span, name).help(
-                "inner and LEFT, RIGHT and FULL joins (regular, interval or window) are supported, \
-                 and semi and anti joins as `IN (SELECT ..)`, `EXISTS` and `NOT EXISTS` in WHERE",
+                "inner and LEFT, RIGHT and FULL joins (regular, interval or window), INNER and \
+                 LEFT temporal joins (FOR SYSTEM_TIME AS OF) are supported, and semi and anti joins as `IN (SELECT ..)`, `EXISTS` and `NOT EXISTS` in WHERE",
             ));
         }
     };

@@ -730,6 +730,30 @@ fn a_temporal_join_prices_each_order_at_the_rate_valid_at_its_time() {
             "+I[o7, NULL]"
         ]
     );
+    // Comparisons of the two times are conditions like the others (Flink's staleness
+    // check): a rate older than an hour is no rate.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT o.order_id, r.rate FROM orders AS o LEFT JOIN rates
+               FOR SYSTEM_TIME AS OF o.order_time AS r
+             ON o.currency = r.currency AND r.update_time >= o.order_time - INTERVAL '1' HOUR"
+        ),
+        [
+            "+I[o1, NULL]",
+            "+I[o2, 116]",
+            "+I[o3, NULL]",
+            "+I[o4, NULL]",
+            "+I[o5, 119]",
+            "+I[o6, 108]",
+            "+I[o7, NULL]"
+        ]
+    );
+    // The same pairs at parallelism 2, with checkpoints.
+    assert_eq!(
+        folded(changes_at_parallelism_2(&mut s, &priced(""), &dir)),
+        inner
+    );
     // The order's time stays the time attribute: hourly windows over the priced orders.
     s.execute(
         &format!("CREATE VIEW priced AS {}", priced(""))

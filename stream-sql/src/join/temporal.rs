@@ -11,13 +11,16 @@
 //! leaves; the pair carries the left row's time, which stays the time attribute. A key's
 //! versions are kept in time order; once the watermark passes a version's successor,
 //! the older one can meet no waiting or on-time left row and is dropped, so a key keeps
-//! its versions since the watermark and the one valid at it. A late left row (behind the
-//! watermark) meets the versions kept at once; so does one with a NULL time or key,
-//! which meets none. A right row with a NULL time or key is no version and is dropped.
+//! its versions since the watermark and the one valid at it (the key's last version stays
+//! for as long as the job runs: Strom's SQL has no state time-to-live yet). A late left
+//! row (behind the watermark) meets the versions kept at once (its pair is behind the
+//! watermark, so a window after the join drops it); one with a NULL time or key meets
+//! none at once (padded by a LEFT join). A right row with a NULL time or key is no version
+//! and is dropped. One event-time timer per key, at its earliest waiting row's time + 1.
 
 use stream_core::operator::keyed::{KeyedContext, KeyedProcessFunction};
 use stream_core::operator::Either;
-use stream_core::state::ListState;
+use stream_core::state::{ListState, ValueState};
 use stream_core::time::TimeDomain;
 use stream_core::Timestamp;
 
@@ -83,8 +86,10 @@ impl TemporalJoin {
 
 impl KeyedProcessFunction<Row, Either<Row, Row>> for TemporalJoin {
     /// The key's waiting left rows, and its versions in time order (equal times in the
-    /// order they came: the later one is valid).
-    type State = (ListState<Row>, ListState<Row>);
+    /// order they came: the later one is valid), and the time of the event-time timer
+    /// the key has registered for its earliest waiting row (Flink's one timer per key:
+    /// a timer per row would scan the waiting rows once per distinct time).
+    type State = (ListState<Row>, ListState<Row>, ValueState<Timestamp>);
     type Out = Row;
 
     fn process_element(
@@ -95,40 +100,44 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for TemporalJoin {
         let (row, left) = side(row);
         let comparable = !has_null(ctx.key());
         let watermark = ctx.current_watermark();
-        if left {
-            match time_at(&row, self.left_time) {
-                Some(t) if comparable && t >= watermark => {
-                    ctx.state().0.add(row);
-                    ctx.register_event_time_timer(t.saturating_add(1));
-                }
-                time => {
-                    let versions = if comparable {
-                        ctx.state().1.get().to_vec()
-                    } else {
-                        Vec::new()
-                    };
-                    match self.meet(&row, time, &versions) {
-                        Ok(Some(out)) => {
-                            let at = time.or(ctx.timestamp()).unwrap_or(watermark);
-                            ctx.collect_at(at, out);
-                        }
-                        Ok(None) => {}
-                        Err(e) => ctx.fail(format!("temporal join ON condition: {e}")),
-                    }
-                }
-            }
+        if !left {
+            let Some(t) = time_at(&row, self.right_time).filter(|_| comparable) else {
+                return;
+            };
+            let versions = &mut ctx.state().1;
+            let mut kept = versions.take();
+            let at = kept.partition_point(|v| self.version_time(v) <= t);
+            kept.insert(at, row);
+            self.drop_superseded(&mut kept, watermark);
+            versions.update(kept);
             return;
         }
-        let Some(t) = time_at(&row, self.right_time).filter(|_| comparable) else {
-            return;
-        };
-        let versions = &mut ctx.state().1;
-        let mut kept = versions.take();
-        let at = kept.partition_point(|v| self.version_time(v) <= t);
-        kept.insert(at, row);
-        versions.update(kept);
-        // When the watermark passes it, the versions before it are dropped.
-        ctx.register_event_time_timer(t.saturating_add(1));
+        match time_at(&row, self.left_time) {
+            Some(t) if comparable && t >= watermark => {
+                let (waiting, _, timer) = ctx.state();
+                waiting.add(row);
+                let due = t.saturating_add(1);
+                if timer.value().is_none_or(|&at| due < at) {
+                    timer.update(due);
+                    ctx.register_event_time_timer(due);
+                }
+            }
+            time => {
+                let met = if comparable {
+                    self.meet(&row, time, ctx.state().1.get())
+                } else {
+                    self.meet(&row, time, &[])
+                };
+                match met {
+                    Ok(Some(out)) => {
+                        let at = time.or(ctx.timestamp()).unwrap_or(watermark);
+                        ctx.collect_at(at, out);
+                    }
+                    Ok(None) => {}
+                    Err(e) => ctx.fail(format!("temporal join ON condition: {e}")),
+                }
+            }
+        }
     }
 
     fn on_timer(
@@ -137,14 +146,20 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for TemporalJoin {
         _domain: TimeDomain,
         ctx: &mut KeyedContext<'_, Row, Self::State, Row>,
     ) {
-        // The watermark is past `now - 1`: left rows up to then meet their versions.
-        let (waiting, versions) = ctx.state();
+        // A timer superseded by an earlier one has nothing left to do.
+        if ctx.state().2.value() != Some(&now) {
+            return;
+        }
+        // The watermark is at `bound` (at least `now`): the left rows before it meet
+        // their versions.
+        let bound = now.max(ctx.current_watermark());
+        let (waiting, versions, timer) = ctx.state();
         let mut rows = waiting.take();
         let mut kept = versions.take();
         let mut ready = Vec::new();
         rows.retain(|row| {
             let time = time_at(row, self.left_time).unwrap_or(Timestamp::MIN);
-            let due = time < now;
+            let due = time < bound;
             if due {
                 ready.push((time, row.clone()));
             }
@@ -160,18 +175,36 @@ impl KeyedProcessFunction<Row, Either<Row, Row>> for TemporalJoin {
                 Err(e) => failed = Some(e),
             }
         }
-        // Left rows to come are at `now` or later (or late): the version valid at
-        // `now - 1` and the later ones are all they can meet.
-        let valid = kept.partition_point(|v| self.version_time(v) < now);
-        kept.drain(..valid.saturating_sub(1));
+        self.drop_superseded(&mut kept, bound);
+        let next = rows
+            .iter()
+            .filter_map(|row| time_at(row, self.left_time))
+            .min()
+            .map(|t| t.saturating_add(1));
+        match next {
+            Some(at) => timer.update(at),
+            None => timer.clear(),
+        }
         waiting.update(rows);
         versions.update(kept);
+        if let Some(at) = next {
+            ctx.register_event_time_timer(at);
+        }
         for (time, pair) in out {
             ctx.collect_at(time, pair);
         }
         if let Some(e) = failed {
             ctx.fail(format!("temporal join ON condition: {e}"));
         }
+    }
+}
+
+impl TemporalJoin {
+    /// Drops the versions no waiting or on-time left row can meet once the watermark is
+    /// at `watermark`: those before the one valid at `watermark - 1`.
+    fn drop_superseded(&self, kept: &mut Vec<Row>, watermark: Timestamp) {
+        let valid = kept.partition_point(|v| self.version_time(v) < watermark);
+        kept.drain(..valid.saturating_sub(1));
     }
 }
 
@@ -270,15 +303,30 @@ mod tests {
         rate(&mut h, "EUR", 10, 2);
         rate(&mut h, "EUR", 20, 3);
         h.watermark(15).unwrap();
-        // Kept: the version valid at the watermark (10) and the later one. A late order
-        // meets the versions kept: at 12 the one of 10; at 5 none, as its own (0) is
-        // gone (as in Flink, whose late rows find the versions its cleanup left).
+        // The next version to arrive drops those superseded at the watermark: kept are
+        // the one valid at it (10) and the later ones. A late order meets the versions
+        // kept: at 12 the one of 10; at 5 none, as its own (0) is gone (as in Flink,
+        // whose late rows find the versions its cleanup left).
+        rate(&mut h, "EUR", 25, 4);
         order(&mut h, "EUR", 5);
         order(&mut h, "EUR", 12);
         assert_eq!(emitted(&out), ["12: EUR 12 2"]);
         order(&mut h, "EUR", 25);
         h.watermark(26).unwrap();
-        assert_eq!(emitted(&out), ["25: EUR 25 3"]);
+        assert_eq!(emitted(&out), ["25: EUR 25 4"]);
+    }
+
+    #[test]
+    fn a_late_version_still_counts_for_the_rows_waiting() {
+        let (mut h, out) = temporal_join(JoinKind::Inner, None);
+        rate(&mut h, "EUR", 0, 1);
+        order(&mut h, "EUR", 20);
+        order(&mut h, "EUR", 17);
+        h.watermark(15).unwrap();
+        rate(&mut h, "EUR", 10, 2);
+        // One watermark step: both waiting rows, in time order.
+        h.watermark(30).unwrap();
+        assert_eq!(emitted(&out), ["17: EUR 17 2", "20: EUR 20 2"]);
     }
 
     #[test]
