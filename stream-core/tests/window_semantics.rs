@@ -625,3 +625,84 @@ fn window_state_survives_a_snapshot_round_trip() {
     }
     assert_eq!(rows(&out), rows(&out2));
 }
+
+/// Counts its clones, to see which windows take a record by value.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Tracked(i64);
+
+static TRACKED_CLONES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        TRACKED_CLONES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Tracked(self.0)
+    }
+}
+
+/// The clones made while `records` (value, timestamp) are added to the windows of
+/// `assigner` under `function`, keyed by "k", before anything fires.
+fn clones_while_adding<A, F>(assigner: A, function: F, records: &[(i64, i64)]) -> usize
+where
+    A: WindowAssigner<Tracked>,
+    F: WindowFunction<String, Tracked, A::Window>,
+    F::Out: Send,
+{
+    let op = WindowOperator::new(
+        WindowConfig {
+            assigner,
+            trigger: event_time_trigger(),
+            function,
+            allowed_lateness: 0,
+            uid: "window".into(),
+            label: OpLabel::new("window"),
+        },
+        Collect::new(),
+        Collect::<Tracked>::new(),
+    )
+    .expect("valid window configuration");
+    let mut h = Harness::new(op);
+    let before = TRACKED_CLONES.load(std::sync::atomic::Ordering::Relaxed);
+    for &(value, ts) in records {
+        h.push(ts, ("k".to_string(), Tracked(value))).unwrap();
+    }
+    TRACKED_CLONES.load(std::sync::atomic::Ordering::Relaxed) - before
+}
+
+#[test]
+fn the_last_window_of_a_record_takes_it_without_a_clone() {
+    type Elements =
+        fn(&WindowContext<'_, String, TimeWindow>, &[Tracked], &mut Collector<'_, usize>);
+    fn count(
+        _: &WindowContext<'_, String, TimeWindow>,
+        all: &[Tracked],
+        out: &mut Collector<'_, usize>,
+    ) {
+        out.collect(all.len());
+    }
+    let keep_all = || {
+        ProcessWindow::new(
+            ProcessFn::new(count as Elements),
+            stream_core::window::evictor::NoEvictor,
+        )
+    };
+    let records = [(1, 1), (2, 5), (3, 12), (4, 40)];
+    // One window per record: no clone, for windows that keep elements and for a reduce.
+    assert_eq!(
+        clones_while_adding(tumbling(ms(10)), keep_all(), &records),
+        0
+    );
+    assert_eq!(
+        clones_while_adding(session(ms(10)), keep_all(), &records),
+        0
+    );
+    let larger = |a: Tracked, b: Tracked| if a.0 >= b.0 { a } else { b };
+    assert_eq!(
+        clones_while_adding(tumbling(ms(10)), ReduceWindow::new(larger), &records),
+        0
+    );
+    // Three sliding windows per record: the first two get copies.
+    assert_eq!(
+        clones_while_adding(sliding(ms(30), ms(10)), keep_all(), &records),
+        2 * records.len()
+    );
+}

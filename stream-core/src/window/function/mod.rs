@@ -38,6 +38,13 @@ pub trait WindowFunction<K, T, W>: Clone + Send + 'static {
     fn create(&self) -> Self::State;
     /// Adds an element.
     fn add(&mut self, state: &mut Self::State, ts: Timestamp, item: &T);
+
+    /// Adds an element the window may keep: the last window a record goes to gets it by
+    /// value. Functions that store elements override it to skip a clone.
+    #[inline]
+    fn add_owned(&mut self, state: &mut Self::State, ts: Timestamp, item: T) {
+        self.add(state, ts, &item)
+    }
     /// Folds the contents of a merged-away window into `into` (sessions).
     fn merge(&mut self, into: &mut Self::State, from: Self::State);
 

@@ -210,6 +210,11 @@ where
         state.push(ts, item.clone());
     }
 
+    #[inline]
+    fn add_owned(&mut self, state: &mut WindowBuffer<T>, ts: Timestamp, item: T) {
+        state.push(ts, item);
+    }
+
     fn merge(&mut self, into: &mut WindowBuffer<T>, from: WindowBuffer<T>) {
         into.append(from);
     }

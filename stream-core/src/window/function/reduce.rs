@@ -16,6 +16,17 @@ impl<F> ReduceWindow<F> {
     pub fn new(f: F) -> Self {
         ReduceWindow { f }
     }
+
+    #[inline]
+    fn fold<T>(&mut self, state: &mut Option<T>, item: T)
+    where
+        F: FnMut(T, T) -> T,
+    {
+        *state = Some(match state.take() {
+            Some(acc) => (self.f)(acc, item),
+            None => item,
+        });
+    }
 }
 
 impl<K, T, W, F> WindowFunction<K, T, W> for ReduceWindow<F>
@@ -34,10 +45,12 @@ where
 
     #[inline]
     fn add(&mut self, state: &mut Option<T>, _ts: Timestamp, item: &T) {
-        *state = Some(match state.take() {
-            Some(acc) => (self.f)(acc, item.clone()),
-            None => item.clone(),
-        });
+        self.fold(state, item.clone());
+    }
+
+    #[inline]
+    fn add_owned(&mut self, state: &mut Option<T>, _ts: Timestamp, item: T) {
+        self.fold(state, item);
     }
 
     fn merge(&mut self, into: &mut Option<T>, from: Option<T>) {

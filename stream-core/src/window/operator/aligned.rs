@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::base::{strategy_operator, Base, Strategy};
 use super::snapshot::StateRef;
-use super::timers::{Parts, Timers};
+use super::timers::{Element, Parts, Timers};
 use crate::error::Result;
 use crate::key::Key;
 use crate::keyed_map::KeyedMap;
@@ -84,66 +84,82 @@ where
         }
     }
 
-    /// Adds a record to its windows; returns true if it was late for all of them.
+    /// Adds a record to its windows (the last one takes it by value); returns it back
+    /// if it was late for all of them.
     #[inline]
     fn add(
         &mut self,
         cx: &mut Context<'_>,
         key: &K,
         ts: Timestamp,
-        item: &T,
+        item: T,
         windows: &[A::Window],
-    ) -> Result<bool> {
-        let mut skipped = true;
+    ) -> Result<Option<T>> {
+        let (lateness, watermark) = (self.timers.lateness, self.base.watermark);
+        let on_time = |w: &A::Window| !lateness.is_window_late(w, watermark);
+        let Some(last) = windows.iter().rposition(on_time) else {
+            return Ok(Some(item));
+        };
         let now = cx.processing_time();
-        let lateness = self.timers.lateness;
-        for window in windows {
-            if lateness.is_window_late(window, self.base.watermark) {
-                continue;
-            }
-            skipped = false;
-            let slot = match self.slots.get_mut(window) {
-                Some(slot) => slot,
-                None => {
-                    if lateness.domain == Some(TimeDomain::ProcessingTime) {
-                        cx.request_processing_time(window.max_timestamp());
-                    }
-                    let spare_maps = &mut self.spare_maps;
-                    self.slots.entry(window.clone()).or_insert_with(|| Slot {
-                        end_done: false,
-                        entries: spare_maps.pop().unwrap_or_default(),
-                    })
-                }
-            };
-            let end_done = slot.end_done;
-            let function = &self.base.function;
-            let entry = slot.entries.get_or_insert_with(key, || Entry {
-                contents: function.create(),
-                trigger: Tr::State::default(),
-                end_timer: false,
-            });
-            let implied = match lateness.domain {
-                Some(d) if !end_done => Some((&mut entry.end_timer, d)),
-                _ => None,
-            };
-            let mut parts = Parts {
-                base: &mut self.base,
-                timers: &mut self.timers,
-            };
-            parts.add(
-                cx,
-                key,
-                ts,
-                item,
-                window,
-                now,
-                &mut entry.contents,
-                &mut entry.trigger,
-                implied,
-                lateness.cleanup(window),
-            )?;
+        for window in windows[..last].iter().filter(|w| on_time(w)) {
+            self.add_to(cx, key, ts, Element::Shared(&item), window, now)?;
         }
-        Ok(skipped)
+        self.add_to(cx, key, ts, Element::Owned(item), &windows[last], now)?;
+        Ok(None)
+    }
+
+    /// Adds a record to one window it is not late for.
+    #[inline]
+    fn add_to(
+        &mut self,
+        cx: &mut Context<'_>,
+        key: &K,
+        ts: Timestamp,
+        item: Element<'_, T>,
+        window: &A::Window,
+        now: Timestamp,
+    ) -> Result {
+        let lateness = self.timers.lateness;
+        let slot = match self.slots.get_mut(window) {
+            Some(slot) => slot,
+            None => {
+                if lateness.domain == Some(TimeDomain::ProcessingTime) {
+                    cx.request_processing_time(window.max_timestamp());
+                }
+                let spare_maps = &mut self.spare_maps;
+                self.slots.entry(window.clone()).or_insert_with(|| Slot {
+                    end_done: false,
+                    entries: spare_maps.pop().unwrap_or_default(),
+                })
+            }
+        };
+        let end_done = slot.end_done;
+        let function = &self.base.function;
+        let entry = slot.entries.get_or_insert_with(key, || Entry {
+            contents: function.create(),
+            trigger: Tr::State::default(),
+            end_timer: false,
+        });
+        let implied = match lateness.domain {
+            Some(d) if !end_done => Some((&mut entry.end_timer, d)),
+            _ => None,
+        };
+        let mut parts = Parts {
+            base: &mut self.base,
+            timers: &mut self.timers,
+        };
+        parts.add(
+            cx,
+            key,
+            ts,
+            item,
+            window,
+            now,
+            &mut entry.contents,
+            &mut entry.trigger,
+            implied,
+            lateness.cleanup(window),
+        )
     }
 
     fn parts(&mut self) -> Parts<'_, K, T, A, Tr, F, N, L> {
@@ -322,10 +338,10 @@ where
         self.base.assign(cx, ts, &item)?;
         // Taken out for the call (adding needs the whole strategy), then put back.
         let windows = std::mem::take(&mut self.base.assigned);
-        let skipped = self.add(cx, &key, ts, &item, &windows);
+        let unplaced = self.add(cx, &key, ts, item, &windows);
         self.base.assigned = windows;
         let lateness = self.timers.lateness;
-        self.base.added(cx, skipped, ts, item, |ts, watermark| {
+        self.base.added(cx, unplaced, ts, |ts, watermark| {
             lateness.is_element_late(ts, watermark)
         })
     }

@@ -75,23 +75,22 @@ where
             .map_err(|e| e.at(&self.label))
     }
 
-    /// The record was added to its windows. `skipped` is what adding returned: whether
-    /// the record was late for every window; if so and `is_late(ts, watermark)` (the
-    /// strategy's lateness rule), the record goes to the late output. Errors name the
-    /// operator.
+    /// The record was added to its windows. `unplaced` is what adding returned: the
+    /// record, if it was late for every window (no window took it); then, if
+    /// `is_late(ts, watermark)` (the strategy's lateness rule), it goes to the late
+    /// output. Errors name the operator.
     #[inline]
     pub fn added(
         &mut self,
         cx: &mut Context<'_>,
-        skipped: Result<bool>,
+        unplaced: Result<Option<T>>,
         ts: Timestamp,
-        item: T,
         is_late: impl FnOnce(Timestamp, Timestamp) -> bool,
     ) -> Result {
-        if skipped.map_err(|e| e.at(&self.label))? && is_late(ts, self.watermark) {
-            self.late_record(cx, ts, item)?;
+        match unplaced.map_err(|e| e.at(&self.label))? {
+            Some(item) if is_late(ts, self.watermark) => self.late_record(cx, ts, item),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Sends a record that is late for every window it belongs to to the late output.

@@ -21,6 +21,7 @@ use smallvec::SmallVec;
 use super::base::{strategy_operator, Base, Strategy};
 use super::end_index::EndIndex;
 use super::snapshot::{owned, StateRef};
+use super::timers::Handout;
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
@@ -91,7 +92,7 @@ where
     /// Adds a record to the key's sessions (its windows are in `base.assigned`); returns
     /// true if it is late for them all.
     #[inline]
-    fn add(&mut self, key: &K, ts: Timestamp, item: &T) -> bool {
+    fn add(&mut self, key: &K, ts: Timestamp, item: T) -> Option<T> {
         let mut late = true;
         let Self {
             base,
@@ -102,7 +103,8 @@ where
         let watermark = base.watermark;
         let (function, windows) = (&mut base.function, &base.assigned);
         let key_sessions = sessions.entry_ref(key).or_default();
-        for window in windows {
+        let mut handout = Handout::new(item, windows.len());
+        for (window_index, window) in windows.iter().enumerate() {
             // A key's sessions are kept sorted and are disjoint, so the sessions a window
             // touches are contiguous: find the first by binary search (a key can have many
             // open sessions while the watermark lags).
@@ -169,12 +171,14 @@ where
                 }
             };
             late = false;
-            function.add(&mut key_sessions[index].contents, ts, item);
+            if let Some(item) = handout.get(window_index) {
+                item.add_to(function, &mut key_sessions[index].contents, ts);
+            }
         }
         if key_sessions.is_empty() {
             sessions.remove(key);
         }
-        late
+        handout.unplaced(late)
     }
 }
 
@@ -210,10 +214,10 @@ where
     #[inline]
     fn push_record(&mut self, cx: &mut Context<'_>, ts: Timestamp, key: K, item: T) -> Result {
         self.base.assign(cx, ts, &item)?;
-        let skipped = self.add(&key, ts, &item);
+        let unplaced = self.add(&key, ts, item);
         // No allowed lateness: a record is late once the watermark has reached it.
         self.base
-            .added(cx, Ok(skipped), ts, item, |ts, watermark| ts <= watermark)
+            .added(cx, Ok(unplaced), ts, |ts, watermark| ts <= watermark)
     }
 
     /// Fires, in end order, every session the watermark has reached.

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use super::base::{strategy_operator, Base, Strategy};
 use super::snapshot::{owned, StateRef};
-use super::timers::{Parts, Timers};
+use super::timers::{Handout, Parts, Timers};
 use crate::error::Result;
 use crate::key::Key;
 use crate::operator::{Context, Push};
@@ -79,14 +79,15 @@ where
         cx: &mut Context<'_>,
         key: &K,
         ts: Timestamp,
-        item: &T,
+        item: T,
         windows: &[A::Window],
-    ) -> Result<bool> {
+    ) -> Result<Option<T>> {
         let mut skipped = true;
         let mut sessions = self.sessions.remove(key).unwrap_or_default();
         let lateness = self.timers.lateness;
+        let mut handout = Handout::new(item, windows.len());
         let outcome = (|| {
-            for window in windows {
+            for (window_index, window) in windows.iter().enumerate() {
                 let index = self.merge_into_sessions(cx, key, &mut sessions, window);
                 let actual = sessions[index].window.clone();
                 if lateness.is_window_late(&actual, self.base.watermark) {
@@ -100,6 +101,9 @@ where
                     .cleanup(&actual)
                     .filter(|(_, t)| *t != MAX_TIMESTAMP);
                 let session = &mut sessions[index];
+                let Some(item) = handout.get(window_index) else {
+                    continue;
+                };
                 self.parts().add(
                     cx,
                     key,
@@ -126,7 +130,7 @@ where
         if !sessions.is_empty() {
             self.sessions.insert(key.clone(), sessions);
         }
-        outcome.map(|()| skipped)
+        outcome.map(|()| handout.unplaced(skipped))
     }
 
     /// Adds `window` to the key's sessions, merging every session it touches, and returns
@@ -267,10 +271,10 @@ where
         self.base.assign(cx, ts, &item)?;
         // Taken out for the call (adding needs the whole strategy), then put back.
         let windows = std::mem::take(&mut self.base.assigned);
-        let skipped = self.add(cx, &key, ts, &item, &windows);
+        let unplaced = self.add(cx, &key, ts, item, &windows);
         self.base.assigned = windows;
         let lateness = self.timers.lateness;
-        self.base.added(cx, skipped, ts, item, |ts, watermark| {
+        self.base.added(cx, unplaced, ts, |ts, watermark| {
             lateness.is_element_late(ts, watermark)
         })
     }

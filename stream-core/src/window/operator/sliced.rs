@@ -111,12 +111,12 @@ where
         }
     }
 
-    /// Adds a record to its pane; returns true if it is late for all its windows.
+    /// Adds a record to its pane; returns it back if it is late for all its windows.
     #[inline]
-    fn add(&mut self, key: &K, ts: Timestamp, item: &T) -> bool {
+    fn add(&mut self, key: &K, ts: Timestamp, item: T) -> Option<T> {
         let (pane_end, last_window_end) = self.slices.bounds(&self.panes, ts);
         if last_window_end - 1 <= self.base.watermark {
-            return true;
+            return Some(item);
         }
         let pane = self.slices.pane_mut(pane_end);
         let function = &mut self.base.function;
@@ -125,17 +125,20 @@ where
             new_in_pane = true;
             function.create()
         });
-        function.add(state, ts, item);
-        if let Some(running) = self.running.as_mut().filter(|r| pane_end <= r.through) {
-            // A pane already folded into the running results (a record late for some of
-            // its windows, not all): the windows still to fire must see it too.
-            let (total, panes) = running
-                .totals
-                .get_or_insert_with(key, || (function.create(), 0));
-            function.add(total, ts, item);
-            *panes += u32::from(new_in_pane);
+        match self.running.as_mut().filter(|r| pane_end <= r.through) {
+            Some(running) => {
+                // A pane already folded into the running results (a record late for some
+                // of its windows, not all): the windows still to fire must see it too.
+                function.add(state, ts, &item);
+                let (total, panes) = running
+                    .totals
+                    .get_or_insert_with(key, || (function.create(), 0));
+                function.add_owned(total, ts, item);
+                *panes += u32::from(new_in_pane);
+            }
+            None => function.add_owned(state, ts, item),
         }
-        false
+        None
     }
 
     /// Fires, with one pane per window (tumbling), every window the watermark reached:
@@ -255,10 +258,10 @@ where
             // Assigning reports the missing timestamp, as on the per-window path.
             self.base.assign(cx, ts, &item)?;
         }
-        if self.add(&key, ts, &item) {
-            self.base.late_record(cx, ts, item)?;
+        match self.add(&key, ts, item) {
+            Some(late) => self.base.late_record(cx, ts, late),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Fires every window whose end the watermark has reached, combining its panes, and

@@ -22,6 +22,72 @@ pub(super) type ImpliedEnd<'a> = Option<(&'a mut bool, TimeDomain)>;
 /// neither register again nor delete.
 pub(super) type ImpliedCleanup = Option<(TimeDomain, Timestamp)>;
 
+/// A record on its way into one of its windows: borrowed while more windows follow, owned
+/// by the last, so a function that keeps elements clones only for the others.
+pub(super) enum Element<'a, T> {
+    Shared(&'a T),
+    Owned(T),
+}
+
+impl<T> Element<'_, T> {
+    #[inline]
+    fn get(&self) -> &T {
+        match self {
+            Element::Shared(item) => item,
+            Element::Owned(item) => item,
+        }
+    }
+
+    /// Adds the record to the contents of one window.
+    #[inline]
+    pub fn add_to<K, W, F: WindowFunction<K, T, W>>(
+        self,
+        function: &mut F,
+        contents: &mut F::State,
+        ts: Timestamp,
+    ) {
+        match self {
+            Element::Shared(item) => function.add(contents, ts, item),
+            Element::Owned(item) => function.add_owned(contents, ts, item),
+        }
+    }
+}
+
+/// Hands a record to the windows it was assigned in turn: by reference to all but the
+/// last, which takes it by value. For strategies that learn only window by window which
+/// windows take it.
+pub(super) struct Handout<T> {
+    item: Option<T>,
+    windows: usize,
+}
+
+impl<T> Handout<T> {
+    /// `item`, to go to `windows` windows.
+    #[inline]
+    pub fn new(item: T, windows: usize) -> Self {
+        Handout {
+            item: Some(item),
+            windows,
+        }
+    }
+
+    /// The record for the window at `index`.
+    #[inline]
+    pub fn get(&mut self, index: usize) -> Option<Element<'_, T>> {
+        if index + 1 == self.windows {
+            self.item.take().map(Element::Owned)
+        } else {
+            self.item.as_ref().map(Element::Shared)
+        }
+    }
+
+    /// The record, if it was `late` for every window (so none took it).
+    #[inline]
+    pub fn unplaced(self, late: bool) -> Option<T> {
+        self.item.filter(|_| late)
+    }
+}
+
 /// When windows are cleaned up and records are late: the windows' time domain (none for
 /// global windows) and the allowed lateness.
 #[derive(Clone, Copy, Debug)]
@@ -219,8 +285,10 @@ where
         Ok(())
     }
 
-    /// Adds a record to one of its windows at processing time `now`: the function takes
-    /// it, the trigger sees it, its timer requests apply and its decision is carried out.
+    /// Adds a record to one of its windows at processing time `now`: the trigger sees it
+    /// (it cannot see the window's contents, so the order is Flink's in effect), the
+    /// function takes it, the trigger's timer requests apply and its decision is carried
+    /// out.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn add(
@@ -228,7 +296,7 @@ where
         cx: &mut Context<'_>,
         key: &K,
         ts: Timestamp,
-        item: &T,
+        item: Element<'_, T>,
         window: &A::Window,
         now: Timestamp,
         contents: &mut F::State,
@@ -236,10 +304,10 @@ where
         implied: ImpliedEnd<'_>,
         cleanup: ImpliedCleanup,
     ) -> Result {
-        self.base.function.add(contents, ts, item);
         let result = self.call_trigger(trigger_state, now, |trigger, ctx| {
-            trigger.on_element(item, ts, window, ctx)
+            trigger.on_element(item.get(), ts, window, ctx)
         });
+        item.add_to(&mut self.base.function, contents, ts);
         self.apply_requests(cx, key, window, implied, cleanup);
         self.act(cx, result, key, window, contents)
     }
