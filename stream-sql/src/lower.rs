@@ -44,7 +44,9 @@ use crate::attached::AttachedWindows;
 use crate::connectors::{stream_only, Connector, RowSink};
 use crate::error::SqlError;
 use crate::expr::EvalError;
-use crate::join::{ChangelogJoin, IntervalJoin, RegularJoin, SemiJoin, TemporalJoin, WindowJoin};
+use crate::join::{
+    ChangelogJoin, IntervalJoin, LookupJoin, RegularJoin, SemiJoin, TemporalJoin, WindowJoin,
+};
 use crate::over::OverAggregate;
 use crate::plan::{
     AggPlan, Input, JoinKind, JoinPlan, JoinTime, QueryPlan, RankPlan, SourcePlan, Step, WindowKind,
@@ -221,6 +223,13 @@ fn input_rows<K: Then<Row>>(
         Input::Join(join) if join.kind == JoinKind::Semi => {
             join_changes(target, join, Inserted { next })
         }
+        Input::Join(plan) if matches!(plan.time, JoinTime::Lookup { .. }) => {
+            let (join, description) = lookup_join(plan)?;
+            // Boxed, as a nested query's: lowering the left input with a continuation
+            // of its own would instantiate it with ever longer types.
+            let left = plan_rows(target, &plan.left, std::convert::identity, Boxed)?;
+            Ok(next.then(look_up(left, join, description)))
+        }
         Input::Join(join) => {
             let connected = join_inputs(target, join)?;
             Ok(match &join.time {
@@ -269,6 +278,9 @@ fn input_rows<K: Then<Row>>(
                         "a regular outer join where rows are only appended",
                     ))
                 }
+                JoinTime::Lookup { .. } => {
+                    return Err(internal("a lookup join with its table as an input"))
+                }
                 JoinTime::Unbounded { .. } => next.then(
                     connected
                         .process(RegularJoin)
@@ -299,6 +311,55 @@ fn input_rows<K: Then<Row>>(
             Ok(next.then(plan_rows(target, inner, std::convert::identity, Boxed)?))
         }
     }
+}
+
+/// A lookup join's operator and its description: the right input is the scan of the
+/// table it looks up.
+fn lookup_join(join: &JoinPlan) -> Result<(LookupJoin, String), SqlError> {
+    let (JoinTime::Lookup { condition }, Input::Scan(table)) = (&join.time, &join.right.input)
+    else {
+        return Err(internal(
+            "a lookup join without a table's scan on its right",
+        ));
+    };
+    let (source, cache) = table
+        .connector
+        .lookup(&table.table, &join.right_keys, table.span)?;
+    let operator = LookupJoin::new(
+        join.kind,
+        &join.left_keys,
+        (
+            join.left.schema.fields.len(),
+            join.right.schema.fields.len(),
+        ),
+        condition.clone(),
+        source,
+        cache,
+    );
+    let description = format!(
+        "lookup_join({}, {}, {})",
+        table.table,
+        join.kind.name(),
+        join.text
+    );
+    Ok((operator, description))
+}
+
+/// Each row joined with the rows looked up for it (at the job's processing time), boxed
+/// like a nested query's stream, so no continuation is instantiated for it.
+fn look_up(
+    rows: DataStream<Row, BranchPipe<Row>>,
+    mut join: LookupJoin,
+    description: String,
+) -> DataStream<Row, BranchPipe<Row>> {
+    rows.process(move |row: Row, ctx: &mut RecordContext<'_, Row>| {
+        let now = ctx.current_processing_time();
+        if let Err(e) = join.join(row, now, |pair| ctx.collect(pair)) {
+            ctx.fail(e);
+        }
+    })
+    .describe(description)
+    .boxed()
 }
 
 /// A join's two inputs, each keyed by its join keys, connected.

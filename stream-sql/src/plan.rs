@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, Entry, Table, Watermark};
 use crate::compile::{
     contains_aggregate, interval_literal, Aggregation, Column, Compiler, Scope, Typed,
 };
-use crate::connectors::Connector;
+use crate::connectors::{self, Connector};
 use crate::error::SqlError;
 use crate::expr::{CmpOp, Expr};
 use crate::over::OverFrame;
@@ -345,6 +345,15 @@ pub(crate) enum JoinTime {
         /// with them after the join).
         condition: Option<Expr>,
     },
+    /// `table FOR SYSTEM_TIME AS OF left.proc_time`: a lookup join, in which each left
+    /// row meets the rows of its key the table (a connector's, looked up by key: the
+    /// right input is its scan) has when the row arrives.
+    Lookup {
+        /// For a LEFT join: the `ON` conditions other than equalities, over the joined row
+        /// (a left row none of whose rows meets them is padded; an inner join filters its
+        /// pairs with them after the join).
+        condition: Option<Expr>,
+    },
     /// A window join: the rows of one window (their window bounds are among the keys)
     /// meet when the watermark passes the window's end, and the window's rows are
     /// dropped then.
@@ -564,8 +573,28 @@ impl QueryPlan {
                         join.kind.name(),
                         join.text
                     ),
+                    JoinTime::Lookup { .. } => format!(
+                        "LookupJoin(table=[{}], joinType=[{}], lookup=[{}], {})",
+                        join.right.scans().first().map_or("", |s| s.table.as_str()),
+                        join.kind.name(),
+                        join.right_keys
+                            .iter()
+                            .zip(&join.left_keys)
+                            .map(|(&r, &l)| format!(
+                                "{}={}",
+                                join.right.schema.fields[r].name,
+                                join.left.schema.fields[l].name
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        join.text
+                    ),
                 },
-                inputs: vec![join.left.tree(), join.right.tree()],
+                // As in Flink, a lookup join's table is no input: it is read by key.
+                inputs: match join.time {
+                    JoinTime::Lookup { .. } => vec![join.left.tree()],
+                    _ => vec![join.left.tree(), join.right.tree()],
+                },
             },
             Input::Query(inner) => inner.tree(),
         };
@@ -1792,12 +1821,17 @@ impl Planner<'_> {
                 return Err(SqlError::unsupported(on.span(), "windows in a temporal join's ON")
                     .help("the version a row meets is chosen by FOR SYSTEM_TIME AS OF; join on the versions' key"));
             }
-            let times = temporal_times(as_of, kind, &left, &right, left_keys.is_empty(), on)?;
-            JoinTime::Temporal {
-                times,
-                condition: match kind {
-                    JoinKind::Inner => None,
-                    _ => conjunction(&scope, &mut residual)?,
+            let condition = |residual: &mut Vec<&Ast>| match kind {
+                JoinKind::Inner => Ok(None),
+                _ => conjunction(&scope, residual),
+            };
+            match temporal_times(as_of, kind, &left, &right, left_keys.is_empty(), on)? {
+                Some(times) => JoinTime::Temporal {
+                    times,
+                    condition: condition(&mut residual)?,
+                },
+                None => JoinTime::Lookup {
+                    condition: condition(&mut residual)?,
                 },
             }
         } else {
@@ -1857,6 +1891,7 @@ impl Planner<'_> {
             let what = match time {
                 JoinTime::Window { .. } => "a window join",
                 JoinTime::Temporal { .. } => "a temporal join",
+                JoinTime::Lookup { .. } => "a lookup join",
                 _ => "an interval join",
             };
             return Err(SqlError::unsupported(
@@ -1910,7 +1945,11 @@ impl Planner<'_> {
         // times (a window join's: its window's last moment), so neither time column is
         // a time attribute any more.
         let rowtime = match &plan.input {
-            Input::Join(j) if matches!(j.time, JoinTime::Temporal { .. }) => left_rowtime,
+            Input::Join(j)
+                if matches!(j.time, JoinTime::Temporal { .. } | JoinTime::Lookup { .. }) =>
+            {
+                left_rowtime
+            }
             _ => None,
         };
         Ok(Planned {
@@ -2372,7 +2411,7 @@ fn temporal_times(
     right: &Planned,
     keyless: bool,
     on: &Ast,
-) -> Result<(usize, usize), SqlError> {
+) -> Result<Option<(usize, usize)>, SqlError> {
     let usage = "FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.order_time AS r ON o.currency = r.currency";
     if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
         return Err(SqlError::at(
@@ -2398,18 +2437,17 @@ fn temporal_times(
     let left_time = match t.expr {
         Expr::Column(i) if Some(i) == left.rowtime => i,
         Expr::Column(i) if Some(i) == left.proctime => {
-            return Err(SqlError::unsupported(
-                as_of.span(),
-                "a processing-time temporal join (FOR SYSTEM_TIME AS OF a PROCTIME() column)",
-            )
-            .help("join as of the left input's event time (its WATERMARK column); Flink, too, joins tables other than lookup sources only in event time"))
+            lookup_table(as_of, left, right)?;
+            return Ok(None);
         }
         _ => {
             return Err(SqlError::at(
                 as_of.span(),
                 format!("FOR SYSTEM_TIME AS OF `{as_of}` is not the left input's time attribute"),
             )
-            .help(format!("name the left input's column with a WATERMARK: {usage}")))
+            .help(format!(
+                "name the left input's column with a WATERMARK: {usage}"
+            )))
         }
     };
     for (plan, what) in [(&left.plan, "left input"), (&right.plan, "versioned table")] {
@@ -2428,7 +2466,38 @@ fn temporal_times(
         )
         .help("declare a WATERMARK on the column of each version's time: a left row meets the version with the latest time not after its own"));
     };
-    Ok((left_time, right_time))
+    Ok(Some((left_time, right_time)))
+}
+
+/// Checks a processing-time temporal join (`FOR SYSTEM_TIME AS OF` the left input's
+/// `PROCTIME()` column): the right input must be a table a connector looks up by key,
+/// read as it is, and the left input append-only.
+fn lookup_table(as_of: &Ast, left: &Planned, right: &Planned) -> Result<(), SqlError> {
+    if left.plan.updates() {
+        return Err(SqlError::unsupported(
+            as_of.span(),
+            "a lookup join whose left input is a changelog (a non-windowed aggregation, a Top-N, a regular outer join, a NOT EXISTS, or a query over one)",
+        )
+        .help("look up the rows the changelog is computed from"));
+    }
+    let plan = &right.plan;
+    let bare = plan.pre.is_empty()
+        && plan.aggregate.is_none()
+        && plan.post.is_empty()
+        && plan.rank.is_none();
+    match &plan.input {
+        Input::Scan(source) if bare && source.connector.can_look_up() => Ok(()),
+        Input::Scan(source) if bare => Err(connectors::not_a_lookup_table(
+            &source.table,
+            source.connector.name(),
+            as_of.span(),
+        )),
+        _ => Err(SqlError::unsupported(
+            as_of.span(),
+            "a processing-time temporal join with a query or view",
+        )
+        .help("name the lookup table itself (a 'jdbc' table) after JOIN; filter its rows in ON or WHERE")),
+    }
 }
 
 /// The kind of a join and its `ON` condition, or the refusal of one this planner has not

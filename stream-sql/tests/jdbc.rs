@@ -423,3 +423,116 @@ fn mistakes_are_refused_with_the_fix() {
         "{error}"
     );
 }
+
+/// A database whose table `customers (id, name)` SQLite itself filled, and a session
+/// with `orders`: the bids, with a processing-time column `p`.
+fn customers_and_orders(name: &str) -> Db {
+    let mut db = Db::new(name);
+    let connection = rusqlite::Connection::open(db.path()).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE customers (id INTEGER, name TEXT);
+             CREATE INDEX customers_by_id ON customers (id);
+             INSERT INTO customers VALUES (100, 'ann'), (101, 'bob'), (101, 'bea'), (103, 'cy'), (106, 'x');",
+        )
+        .unwrap();
+    db.table("customers", "id BIGINT, name STRING");
+    let orders = db.dir.join("bids.csv");
+    db.session
+        .execute(&format!(
+            "CREATE TABLE orders (auction BIGINT, bidder BIGINT, price BIGINT, ts TIMESTAMP(3), p AS PROCTIME())
+             WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv')",
+            orders.display()
+        ))
+        .unwrap();
+    db
+}
+
+#[test]
+fn a_lookup_join_meets_each_row_with_the_rows_of_its_key_in_the_database() {
+    let mut db = customers_and_orders("lookup");
+    db.table("named", "bidder BIGINT, price BIGINT, name STRING");
+    db.run(
+        "INSERT INTO named SELECT o.bidder, o.price, c.name
+         FROM orders AS o JOIN customers FOR SYSTEM_TIME AS OF o.p AS c ON o.bidder = c.id",
+    );
+    assert_eq!(
+        stored(&db.path(), "named"),
+        [
+            "100,10,ann",
+            "101,20,bea",
+            "101,20,bob",
+            "103,40,cy",
+            "106,70,x"
+        ]
+    );
+    // LEFT: rows without a customer (or whose customers fail the other conditions) are
+    // padded; the cache changes nothing here.
+    db.table("padded", "bidder BIGINT, name STRING");
+    let url = format!("jdbc:sqlite:{}", db.path().display());
+    db.session
+        .execute(&format!(
+            "CREATE TABLE cached (id BIGINT, name STRING) WITH ('connector' = 'jdbc', 'url' = '{url}',
+               'table-name' = 'customers', 'lookup.cache' = 'PARTIAL',
+               'lookup.partial-cache.max-rows' = '2', 'lookup.partial-cache.expire-after-write' = '1 min')"
+        ))
+        .unwrap();
+    db.run(
+        "INSERT INTO padded SELECT o.bidder, c.name
+         FROM orders AS o LEFT JOIN cached FOR SYSTEM_TIME AS OF o.p AS c
+           ON o.bidder = c.id AND c.name <> 'bob' WHERE o.price < 70",
+    );
+    assert_eq!(
+        stored(&db.path(), "padded"),
+        ["100,ann", "101,bea", "102,NULL", "103,cy", "104,NULL", "105,NULL"]
+    );
+}
+
+#[test]
+fn a_lookup_join_is_explained_as_flinks_and_refused_where_flink_refuses_it() {
+    let mut db = customers_and_orders("lookup-plan");
+    let explained = match db.session.execute(
+        "EXPLAIN SELECT o.auction, c.name FROM orders AS o
+         LEFT JOIN customers FOR SYSTEM_TIME AS OF o.p AS c ON o.bidder = c.id",
+    ) {
+        Ok(SqlResult::Explain(text)) => text,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        explained.contains(
+            "LookupJoin(table=[customers], joinType=[LeftOuterJoin], lookup=[id=bidder], where=[o.bidder = c.id])"
+        ),
+        "{explained}"
+    );
+    assert!(
+        !explained.contains("TableSourceScan(table=[customers]"),
+        "{explained}"
+    );
+    let url = format!("jdbc:sqlite:{}", db.path().display());
+    let cases = [
+        (
+            "CREATE VIEW known AS SELECT * FROM customers WHERE id > 0;
+             SELECT o.auction FROM orders AS o
+             JOIN known FOR SYSTEM_TIME AS OF o.p AS c ON o.bidder = c.id"
+                .to_owned(),
+            "a processing-time temporal join with a query or view",
+        ),
+        (
+            "SELECT o.auction FROM orders AS o
+             JOIN customers FOR SYSTEM_TIME AS OF o.p AS c ON o.price > c.id".to_owned(),
+            "a temporal join needs an equality between the two inputs' columns",
+        ),
+        (
+            format!("CREATE TABLE f (id BIGINT) WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'f', 'lookup.cache' = 'FULL')"),
+            "'lookup.cache' must be 'NONE' or 'PARTIAL', not 'FULL'",
+        ),
+        (
+            format!("CREATE TABLE f (id BIGINT) WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'f', 'lookup.partial-cache.max-rows' = '9')"),
+            "a partial-cache option without 'lookup.cache' = 'PARTIAL'",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let error = db.error(&sql);
+        assert!(error.contains(expected), "{sql}\n{error}");
+    }
+}

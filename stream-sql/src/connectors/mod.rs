@@ -32,6 +32,7 @@ use stream_runtime::connectors::source::{
 };
 
 use crate::error::SqlError;
+use crate::join::{LookupCacheOptions, LookupSource};
 use crate::typed::SqlWatermarks;
 use crate::types::{Change, Row, RowKind, Schema};
 pub(crate) use datagen::Datagen;
@@ -83,6 +84,15 @@ fn bound_only(name: &str, at: Span) -> SqlError {
         format!("table `{name}` is bound to a Rust stream, which only `sql!` reads"),
     )
     .help("give the table a connector: WITH ('connector' = ...)")
+}
+
+/// The error for a processing-time temporal join with a table no connector looks up.
+pub(crate) fn not_a_lookup_table(name: &str, connector: &str, at: Span) -> SqlError {
+    SqlError::unsupported(
+        at,
+        format!("a processing-time temporal join with table `{name}` (connector '{connector}'), which cannot be looked up by key"),
+    )
+    .help("join a 'jdbc' table (a lookup join), or join as of the left input's event time (its WATERMARK column) a table with a time attribute; Flink, too, joins other tables only in event time")
 }
 
 /// The connectors there are, for messages.
@@ -142,6 +152,35 @@ impl Connector {
             Connector::Kafka(_) => "kafka",
             Connector::Bound { .. } => "a Rust stream",
             Connector::Stream => "a DataStream",
+        }
+    }
+
+    /// True if a lookup join can look the table up by key (Flink's `LookupTableSource`).
+    pub fn can_look_up(&self) -> bool {
+        match self {
+            #[cfg(feature = "jdbc")]
+            Connector::Jdbc(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The table `name` looked up by its columns `keys`, for a lookup join, and the cache
+    /// its options ask for (an error at `at` if this connector cannot be looked up).
+    pub fn lookup(
+        &self,
+        name: &str,
+        keys: &[usize],
+        at: Span,
+    ) -> Result<(Box<dyn LookupSource>, Option<LookupCacheOptions>), SqlError> {
+        #[cfg(not(feature = "jdbc"))]
+        let _ = keys;
+        match self {
+            #[cfg(feature = "jdbc")]
+            Connector::Jdbc(j) => {
+                let (lookup, cache) = j.lookup(keys);
+                Ok((Box::new(lookup), cache))
+            }
+            _ => Err(not_a_lookup_table(name, self.name(), at)),
         }
     }
 

@@ -19,6 +19,10 @@
 //! - [`TemporalJoin`] (Flink's `TemporalRowTimeJoinOperator`; `temporal.rs`): a left row
 //!   meets the right row of its key valid at its time (`FOR SYSTEM_TIME AS OF`), once
 //!   the watermark has passed it; superseded right rows are dropped.
+//! - [`LookupJoin`] (Flink's `LookupJoin`; `lookup.rs`): `FOR SYSTEM_TIME AS OF` a
+//!   processing time against a table a connector looks up by key: each left row meets
+//!   the rows of its key as the table has them when it arrives. Not keyed, no state but
+//!   an optional cache.
 //! - [`SemiJoin`]: the semi or anti join of a subquery (`semi.rs`): the left rows with a
 //!   partner (`IN`, `EXISTS`) or without one (`NOT EXISTS`).
 //!
@@ -27,11 +31,13 @@
 
 mod changelog;
 mod interval;
+mod lookup;
 mod semi;
 mod temporal;
 
 pub(crate) use changelog::ChangelogJoin;
 pub(crate) use interval::IntervalJoin;
+pub(crate) use lookup::{LookupCacheOptions, LookupJoin, LookupSource};
 pub(crate) use semi::SemiJoin;
 pub(crate) use temporal::TemporalJoin;
 

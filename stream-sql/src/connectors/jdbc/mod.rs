@@ -21,10 +21,17 @@
 //! order, and resumes after the last row a checkpoint saw; it is bounded and read by one
 //! instance.
 //!
+//! As the table of a lookup join (`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`) it is
+//! queried by the join's key columns for each row (`SELECT .. WHERE k = ?`; give the
+//! database an index on them), through Flink's optional cache.
+//!
 //! Options: `'url'`, `'table-name'`, `'sink.buffer-flush.max-rows'` (default 100),
 //! `'sink.buffer-flush.interval'` (default `'1 s'`; `'0'` flushes only on checkpoints,
 //! full buffers and at the end), `'sink.max-retries'` (default 3), `'scan.fetch-size'`
-//! (default 1000).
+//! (default 1000), `'lookup.max-retries'` (default 3), `'lookup.cache'` (`'NONE'`, the
+//! default, or `'PARTIAL'`) with `'lookup.partial-cache.max-rows'` (keys; default
+//! 10,000), `'lookup.partial-cache.expire-after-write'` (a duration; default: never) and
+//! `'lookup.partial-cache.cache-missing-key'` (default true).
 
 mod sqlite;
 
@@ -43,7 +50,8 @@ use stream_runtime::connectors::sink::{
 
 use crate::connectors::options::{parse_duration, Options};
 use crate::error::SqlError;
-use crate::types::{Change, Row, RowKind, Schema};
+use crate::join::{LookupCacheOptions, LookupSource};
+use crate::types::{Change, Row, RowKind, Schema, Value};
 use sqlite::{missing_directory, Database, TableOf};
 
 const KNOWN: &[&str] = &[
@@ -53,6 +61,11 @@ const KNOWN: &[&str] = &[
     "sink.buffer-flush.interval",
     "sink.max-retries",
     "scan.fetch-size",
+    "lookup.max-retries",
+    "lookup.cache",
+    "lookup.partial-cache.max-rows",
+    "lookup.partial-cache.expire-after-write",
+    "lookup.partial-cache.cache-missing-key",
 ];
 
 /// A table of a database, and how it is written and read.
@@ -62,6 +75,7 @@ pub(crate) struct Jdbc {
     max_rows: usize,
     flush_interval: Option<Duration>,
     fetch_size: usize,
+    lookup_cache: Option<LookupCacheOptions>,
 }
 
 /// The jdbc connector for a table of `schema` with the primary key `key`, with `options`.
@@ -102,6 +116,8 @@ pub(crate) fn jdbc(
     let max_rows = count_option(&mut options, "sink.buffer-flush.max-rows", 100)?;
     let max_retries = count_option(&mut options, "sink.max-retries", 3)?;
     let fetch_size = count_option(&mut options, "scan.fetch-size", 1000)?;
+    let lookup_retries = count_option(&mut options, "lookup.max-retries", 3)?;
+    let lookup_cache = lookup_cache(&mut options)?;
     let flush_interval = match options.get("sink.buffer-flush.interval") {
         None => Some(Duration::from_secs(1)),
         Some((v, at)) => match parse_duration(&v) {
@@ -125,12 +141,71 @@ pub(crate) fn jdbc(
             columns: schema.fields.clone(),
             key,
             max_retries: max_retries.min(u32::MAX as usize) as u32,
+            lookup_retries: lookup_retries.min(u32::MAX as usize) as u32,
         }),
         // 0: no limit, as in Flink (flushes come from the interval and checkpoints).
         max_rows: if max_rows == 0 { usize::MAX } else { max_rows },
         flush_interval,
         fetch_size: fetch_size.max(1),
+        lookup_cache,
     })
+}
+
+/// Without a cache: none of its settings.
+fn no_cache_settings(
+    options: &mut Options,
+    settings: &[&str],
+) -> Result<Option<LookupCacheOptions>, SqlError> {
+    match settings.iter().find_map(|s| options.get(s)) {
+        Some((_, at)) => Err(SqlError::at(
+            at,
+            "a partial-cache option without 'lookup.cache' = 'PARTIAL'",
+        )
+        .help("add 'lookup.cache' = 'PARTIAL', or drop the option")),
+        None => Ok(None),
+    }
+}
+
+/// Flink's lookup cache options: `'lookup.cache' = 'PARTIAL'` and its settings.
+fn lookup_cache(options: &mut Options) -> Result<Option<LookupCacheOptions>, SqlError> {
+    let settings = [
+        "lookup.partial-cache.max-rows",
+        "lookup.partial-cache.expire-after-write",
+        "lookup.partial-cache.cache-missing-key",
+    ];
+    let mode = options.get("lookup.cache");
+    match mode.map(|(v, at)| (v.to_ascii_uppercase(), at)) {
+        None => no_cache_settings(options, &settings),
+        Some((mode, _)) if mode == "NONE" => no_cache_settings(options, &settings),
+        Some((mode, _)) if mode == "PARTIAL" => {
+            let max_keys = count_option(options, settings[0], 10_000)?;
+            let expire_after_write = match options.get(settings[1]) {
+                None => None,
+                Some((v, at)) => match parse_duration(&v) {
+                    Some(ms) if ms > 0 => Some(ms),
+                    _ => {
+                        return Err(SqlError::at(
+                            at,
+                            format!(
+                                "'{}' must be a duration such as '10 min', not '{v}'",
+                                settings[1]
+                            ),
+                        ))
+                    }
+                },
+            };
+            Ok(Some(LookupCacheOptions {
+                max_keys: max_keys.max(1),
+                expire_after_write,
+                cache_missing_key: options.flag(settings[2], true)?,
+            }))
+        }
+        Some((mode, at)) => Err(SqlError::at(
+            at,
+            format!("'lookup.cache' must be 'NONE' or 'PARTIAL', not '{mode}'"),
+        )
+        .help("a FULL cache (the whole table, reloaded) is not supported yet")),
+    }
 }
 
 /// A whole-number option, `default` if absent.
@@ -170,6 +245,15 @@ impl Jdbc {
         )
     }
 
+    /// The table looked up by its columns `keys` (lookup joins), and the cache to keep.
+    pub fn lookup(&self, keys: &[usize]) -> (JdbcLookup, Option<LookupCacheOptions>) {
+        let lookup = JdbcLookup {
+            database: Database::new(Arc::clone(&self.table)),
+            keys: keys.into(),
+        };
+        (lookup, self.lookup_cache)
+    }
+
     /// The source reading the table.
     pub fn source(&self) -> JdbcSource {
         JdbcSource {
@@ -204,6 +288,23 @@ impl Jdbc {
                 what: self.describe(),
             }),
         }
+    }
+}
+
+/// A jdbc table looked up by key.
+#[derive(Clone, Debug)]
+pub(crate) struct JdbcLookup {
+    database: Database,
+    keys: Arc<[usize]>,
+}
+
+impl LookupSource for JdbcLookup {
+    fn lookup(&mut self, key: &[Value]) -> Result<Vec<Row>> {
+        self.database.lookup(&self.keys, key)
+    }
+
+    fn boxed_clone(&self) -> Box<dyn LookupSource> {
+        Box::new(self.clone())
     }
 }
 

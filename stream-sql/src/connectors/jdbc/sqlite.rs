@@ -1,5 +1,6 @@
 //! The database behind the 'jdbc' connector: one table of a SQLite file, written in
-//! transactions (one per flush, retried on failure) and read in pages by `rowid`.
+//! transactions (one per flush, retried on failure), read in pages by `rowid`, and
+//! looked up by key (lookup joins).
 //!
 //! Each sink or source instance has a connection of its own. Writers of one file wait
 //! for each other (SQLite locks the file; the connection waits up to a minute for the
@@ -33,6 +34,8 @@ pub(crate) struct TableOf {
     pub key: Option<Vec<usize>>,
     /// How often a failed write is tried again.
     pub max_retries: u32,
+    /// How often a failed lookup is tried again.
+    pub lookup_retries: u32,
 }
 
 impl TableOf {
@@ -43,6 +46,15 @@ impl TableOf {
             self.table,
             self.path.display()
         )
+    }
+
+    /// The declared columns, quoted, separated by commas (what a `SELECT` reads).
+    fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|f| quoted(&f.name))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn error(&self, kind: ErrorKind, what: &str, why: impl std::fmt::Display) -> StreamError {
@@ -268,12 +280,7 @@ impl Database {
         };
         let select = format!(
             "SELECT rowid, {} FROM {} WHERE rowid {past} ?1 ORDER BY rowid LIMIT ?2",
-            table
-                .columns
-                .iter()
-                .map(|f| quoted(&f.name))
-                .collect::<Vec<_>>()
-                .join(", "),
+            table.column_list(),
             quoted(&table.table)
         );
         let connection = self.connection(false)?;
@@ -283,25 +290,75 @@ impl Database {
         let mut page = Vec::new();
         while let Some(stored) = rows.next().map_err(read)? {
             let rowid: i64 = stored.get(0).map_err(read)?;
-            let mut row = Vec::with_capacity(table.columns.len());
-            for (i, field) in table.columns.iter().enumerate() {
-                let raw = stored.get_ref(i + 1).map_err(read)?;
-                let value = value_of(raw, field.data_type).ok_or_else(|| {
-                    table.error(
-                        ErrorKind::MalformedRecord,
-                        &format!(
-                            "the value {raw:?} of column `{}` (row {rowid}) is not {} in",
-                            field.name, field.data_type
-                        ),
-                        "change the column's type in CREATE TABLE, or the stored value",
-                    )
-                })?;
-                row.push(value);
-            }
-            page.push((rowid, Row::new(row)));
+            page.push((rowid, decode(&table, stored, 1, &format!("row {rowid}"))?));
         }
         Ok(page)
     }
+
+    /// The rows whose columns `keys` (indices into the declared columns) equal `values`
+    /// (SQL's `=`: a NULL matches nothing), trying again on a new connection up to
+    /// `lookup_retries` times when reading fails.
+    pub fn lookup(&mut self, keys: &[usize], values: &[Value]) -> Result<Vec<Row>> {
+        let table = Arc::clone(&self.table);
+        let select = format!(
+            "SELECT {} FROM {} WHERE {}",
+            table.column_list(),
+            quoted(&table.table),
+            keys.iter()
+                .enumerate()
+                .map(|(n, &i)| format!("{} = ?{}", quoted(&table.columns[i].name), n + 1))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        );
+        let read = |e: rusqlite::Error| table.error(ErrorKind::Io, "cannot look up rows in", e);
+        let mut attempt = 0;
+        loop {
+            let found = self.connection(false).and_then(|connection| {
+                // Prepared per lookup (a few microseconds): rusqlite's statement cache is
+                // a feature with a dependency of its own.
+                let mut statement = connection.prepare(&select).map_err(read)?;
+                let mut rows = statement
+                    .query(params_from_iter(values.iter().map(Param)))
+                    .map_err(read)?;
+                let mut found = Vec::new();
+                while let Some(stored) = rows.next().map_err(read)? {
+                    found.push(decode(&table, stored, 0, "a row looked up")?);
+                }
+                Ok(found)
+            });
+            match found {
+                Err(e) if attempt < table.lookup_retries && e.kind() == ErrorKind::Io => {
+                    self.connection = None;
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(100) * 2u32.pow(attempt - 1));
+                }
+                done => return done,
+            }
+        }
+    }
+}
+
+/// The declared columns of a stored row, from its column `first` on; a value of another
+/// type is a malformed record (`which` names the row).
+fn decode(table: &TableOf, stored: &rusqlite::Row<'_>, first: usize, which: &str) -> Result<Row> {
+    let mut row = Vec::with_capacity(table.columns.len());
+    for (i, field) in table.columns.iter().enumerate() {
+        let raw = stored
+            .get_ref(first + i)
+            .map_err(|e| table.error(ErrorKind::Io, "cannot read", e))?;
+        let value = value_of(raw, field.data_type).ok_or_else(|| {
+            table.error(
+                ErrorKind::MalformedRecord,
+                &format!(
+                    "the value {raw:?} of column `{}` ({which}) is not {} in",
+                    field.name, field.data_type
+                ),
+                "change the column's type in CREATE TABLE, or the stored value",
+            )
+        })?;
+        row.push(value);
+    }
+    Ok(Row::new(row))
 }
 
 /// True for the errors another attempt can get past: a lock held too long, a failed read
@@ -432,6 +489,7 @@ mod tests {
             ],
             key,
             max_retries: 0,
+            lookup_retries: 0,
         })
     }
 
